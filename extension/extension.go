@@ -1,0 +1,183 @@
+// Package extension is duckinfer's public Go API: a duckdb-go connector whose every
+// connection has ml_predict, ml_infer, ml_tasks() and ml_devices(). It wires the parts
+// (udf, partitions, models, gpu) together and owns their lifetime: closing the
+// connector closes the database, then every model session.
+package extension
+
+import (
+	"context"
+	"database/sql"
+	"database/sql/driver"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sync"
+
+	"github.com/duckdb/duckdb-go/v2"
+
+	"github.com/duckinfer/duckinfer/gpu"
+	"github.com/duckinfer/duckinfer/models"
+	"github.com/duckinfer/duckinfer/partitions"
+	"github.com/duckinfer/duckinfer/udf"
+)
+
+// ModelsEnv names extra task folders, separated by the OS path list separator (':').
+const ModelsEnv = "DUCKINFER_MODELS"
+
+// Option configures a Connector.
+type Option func(*config)
+
+type config struct {
+	taskDirs  []string
+	defaults  partitions.Options
+	inventory *gpu.Inventory
+}
+
+// WithTaskDirs adds folders whose sub-folders are user tasks (task.json + model.onnx).
+func WithTaskDirs(dirs ...string) Option {
+	return func(c *config) { c.taskDirs = append(c.taskDirs, dirs...) }
+}
+
+// WithDevice sets the default device for queries that name none: "auto" (GPUs when
+// there are any, else CPU), "cpu" or "cuda".
+func WithDevice(device string) Option {
+	return func(c *config) { c.defaults.Device = device }
+}
+
+// WithModelsPerGPU sets the default number of model instances per GPU (default 2).
+func WithModelsPerGPU(n int) Option {
+	return func(c *config) { c.defaults.ModelsPerGPU = n }
+}
+
+// WithCPUSlots sets how many CPU model instances to spread partitions over when there
+// is no GPU (default: one per core).
+func WithCPUSlots(n int) Option {
+	return func(c *config) { c.defaults.CPUSlots = n }
+}
+
+// WithGPUMemLimit caps each CUDA session's memory arena, in bytes (default: no cap).
+func WithGPUMemLimit(bytes int64) Option {
+	return func(c *config) { c.defaults.GPUMemLimit = bytes }
+}
+
+// WithInventory replaces NVML discovery with a fixed device list (tests simulate GPUs
+// with gpu.Simulated).
+func WithInventory(inv gpu.Inventory) Option {
+	return func(c *config) { c.inventory = &inv }
+}
+
+// Stats are cumulative counters of one Connector, safe to read while queries run.
+type Stats struct {
+	RowsInferred uint64 // rows that reached a model (NULL inputs excluded)
+	Chunks       uint64 // DuckDB chunks inferred
+	ModelLoads   int64  // model sessions created (once per task and device slot)
+	Partitions   int    // worker threads seen so far
+}
+
+// Connector is a driver.Connector: use it with sql.OpenDB. Closing it (or the *sql.DB
+// opened on it) closes the database and every model session.
+type Connector struct {
+	*duckdb.Connector
+	env       *udf.Env
+	closeOnce sync.Once
+	closeErr  error
+}
+
+// NewConnector opens the DuckDB database at dsn ("" for in-memory; duckdb-go DSN
+// options such as "?access_mode=read_only" apply) with duckinfer's functions on every
+// connection.
+func NewConnector(dsn string, opts ...Option) (*Connector, error) {
+	var cfg config
+	for _, o := range opts {
+		o(&cfg)
+	}
+	if v := os.Getenv(ModelsEnv); v != "" {
+		cfg.taskDirs = append(cfg.taskDirs, filepath.SplitList(v)...)
+	}
+	reg, err := models.NewRegistry(cfg.taskDirs...)
+	if err != nil {
+		return nil, fmt.Errorf("extension: %w", err)
+	}
+	env := &udf.Env{Registry: reg, Threads: &partitions.Threads{}, Defaults: cfg.defaults}
+	if cfg.inventory != nil {
+		inv := *cfg.inventory
+		env.Inventory = func() gpu.Inventory { return inv }
+	} else {
+		env.Inventory = gpu.Discover
+	}
+	env.Pool = models.NewPool(flavorFor(cfg.defaults.Device, env.Inventory))
+
+	dc, err := duckdb.NewConnector(dsn, func(execer driver.ExecerContext) error {
+		return udf.InitConn(context.Background(), execer)
+	})
+	if err != nil {
+		return nil, fmt.Errorf("extension: opening %q: %w", dsn, err)
+	}
+	c := &Connector{Connector: dc, env: env}
+	if err := c.register(); err != nil {
+		_ = c.Close()
+		return nil, err
+	}
+	return c, nil
+}
+
+// flavorFor picks the ONNX Runtime files: the GPU set when GPUs may be used and it is
+// installed, else the CPU set. ONNX Runtime loads once per process, so the first
+// connector decides for the process.
+func flavorFor(device string, inv func() gpu.Inventory) models.Flavor {
+	if device == partitions.DeviceCPU {
+		return models.FlavorCPU
+	}
+	if device == partitions.DeviceCUDA || len(inv().GPUs) > 0 {
+		if models.HasLibrary(models.FlavorGPU) {
+			return models.FlavorGPU
+		}
+	}
+	return models.FlavorCPU
+}
+
+// register adds the functions to the database through a private *sql.DB that must not
+// close the shared connector.
+func (c *Connector) register() error {
+	db := sql.OpenDB(noClose{c.Connector})
+	defer db.Close()
+	conn, err := db.Conn(context.Background())
+	if err != nil {
+		return fmt.Errorf("extension: %w", err)
+	}
+	defer conn.Close()
+	return udf.Register(conn, c.env)
+}
+
+type noClose struct{ driver.Connector }
+
+// Open is NewConnector + sql.OpenDB; closing the *sql.DB closes the connector.
+func Open(dsn string, opts ...Option) (*sql.DB, error) {
+	c, err := NewConnector(dsn, opts...)
+	if err != nil {
+		return nil, err
+	}
+	return sql.OpenDB(c), nil
+}
+
+// Stats returns a snapshot of the counters.
+func (c *Connector) Stats() Stats {
+	return Stats{
+		RowsInferred: c.env.RowsInferred.Load(),
+		Chunks:       c.env.Chunks.Load(),
+		ModelLoads:   c.env.Pool.Loads(),
+		Partitions:   c.env.Threads.Count(),
+	}
+}
+
+// Close closes the database, then the model sessions. Safe to call more than once.
+func (c *Connector) Close() error {
+	c.closeOnce.Do(func() {
+		err := c.Connector.Close()
+		if perr := c.env.Pool.Close(); err == nil {
+			err = perr
+		}
+		c.closeErr = err
+	})
+	return c.closeErr
+}

@@ -1,0 +1,125 @@
+package models
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"regexp"
+)
+
+// InputType says how a model input is built from table columns.
+type InputType string
+
+const (
+	// InputString feeds exactly one VARCHAR column as a string tensor of shape [N].
+	InputString InputType = "string"
+	// InputFloat32 feeds k numeric columns as a float tensor of shape [N, k].
+	InputFloat32 InputType = "float32"
+)
+
+// DefaultBatchSize applies when a task config names none.
+const DefaultBatchSize = 256
+
+// MaxBatchSize bounds batch_size: a batch larger than this only costs memory, since a
+// DuckDB chunk (2048 rows) is the most one call ever holds.
+const MaxBatchSize = 1 << 16
+
+// InputSpec maps table columns to one model input.
+type InputSpec struct {
+	Name    string    `json:"name"`
+	Columns []string  `json:"columns"`
+	Type    InputType `json:"type"`
+}
+
+// Config is a task folder's task.json.
+type Config struct {
+	Description string      `json:"description"`
+	Model       string      `json:"model"`
+	Inputs      []InputSpec `json:"inputs"`
+	Output      string      `json:"output"`
+	Labels      []string    `json:"labels"`
+	BatchSize   int         `json:"batch_size"`
+}
+
+var taskNamePattern = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_.-]*$`)
+
+// ParseConfig reads and validates a task.json. Unknown fields are errors so that a
+// typo ("batchsize") is not silently ignored.
+func ParseConfig(data []byte) (Config, error) {
+	var c Config
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&c); err != nil {
+		return Config{}, fmt.Errorf("task.json: %w", err)
+	}
+	if dec.More() {
+		return Config{}, fmt.Errorf("task.json: trailing data after the JSON object")
+	}
+	if c.Model == "" {
+		c.Model = "model.onnx"
+	}
+	if c.BatchSize == 0 {
+		c.BatchSize = DefaultBatchSize
+	}
+	if err := c.validate(); err != nil {
+		return Config{}, fmt.Errorf("task.json: %w", err)
+	}
+	return c, nil
+}
+
+func (c *Config) validate() error {
+	if len(c.Inputs) == 0 {
+		return fmt.Errorf(`"inputs" is empty: name at least one model input and its columns`)
+	}
+	seenCol := map[string]bool{}
+	seenInput := map[string]bool{}
+	for i, in := range c.Inputs {
+		if in.Name == "" {
+			return fmt.Errorf(`inputs[%d]: "name" (the model input's name) is missing`, i)
+		}
+		if seenInput[in.Name] {
+			return fmt.Errorf("inputs[%d]: model input %q is listed twice", i, in.Name)
+		}
+		seenInput[in.Name] = true
+		switch in.Type {
+		case InputString:
+			if len(in.Columns) != 1 {
+				return fmt.Errorf(`inputs[%d] (%s): type "string" takes exactly one column, got %d`, i, in.Name, len(in.Columns))
+			}
+		case InputFloat32:
+			if len(in.Columns) == 0 {
+				return fmt.Errorf(`inputs[%d] (%s): type "float32" needs at least one column`, i, in.Name)
+			}
+		default:
+			return fmt.Errorf(`inputs[%d] (%s): type %q is not supported; use "string" or "float32"`, i, in.Name, in.Type)
+		}
+		for _, col := range in.Columns {
+			if col == "" {
+				return fmt.Errorf("inputs[%d] (%s): empty column name", i, in.Name)
+			}
+			if seenCol[col] {
+				return fmt.Errorf("column %q feeds more than one model input", col)
+			}
+			seenCol[col] = true
+		}
+	}
+	if c.Output == "" {
+		return fmt.Errorf(`"output" (the model output holding class probabilities) is missing`)
+	}
+	if len(c.Labels) < 2 {
+		return fmt.Errorf(`"labels" needs at least two class labels, got %d`, len(c.Labels))
+	}
+	if c.BatchSize < 1 || c.BatchSize > MaxBatchSize {
+		return fmt.Errorf(`"batch_size" %d is out of range 1..%d`, c.BatchSize, MaxBatchSize)
+	}
+	return nil
+}
+
+// Columns lists the table columns the task reads, in model-input order.
+func (c *Config) Columns() []string {
+	var cols []string
+	for _, in := range c.Inputs {
+		cols = append(cols, in.Columns...)
+	}
+	return cols
+}

@@ -1,0 +1,43 @@
+package models
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+)
+
+// Sentinel errors; every returned error wraps one of them so callers can errors.Is.
+var (
+	ErrUnknownTask = errors.New("unknown task")
+	ErrTaskConfig  = errors.New("invalid task")
+	ErrRuntime     = errors.New("ONNX Runtime unavailable")
+	ErrModel       = errors.New("model failed")
+	ErrInput       = errors.New("bad model input")
+	ErrDevice      = errors.New("device unavailable")
+	ErrClosed      = errors.New("model pool closed")
+)
+
+// RowError is a failure tied to one row of a batch (0-based position in the batch the
+// caller passed), so that a caller can report or skip exactly that row.
+type RowError struct {
+	Task string
+	Row  int
+	Err  error
+}
+
+func (e *RowError) Error() string {
+	return fmt.Sprintf("task %q, row %d: %v", e.Task, e.Row, e.Err)
+}
+
+func (e *RowError) Unwrap() error { return e.Err }
+
+func taskErrorf(sentinel error, task, format string, args ...any) error {
+	return fmt.Errorf("%w %q: %s", sentinel, task, fmt.Sprintf(format, args...))
+}
+
+func quoteList(names []string) string {
+	if len(names) == 0 {
+		return "(none)"
+	}
+	return strings.Join(names, ", ")
+}

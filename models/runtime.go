@@ -1,0 +1,116 @@
+package models
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+
+	ort "github.com/yalue/onnxruntime_go"
+)
+
+// LibraryEnv overrides the ONNX Runtime library search with a file path.
+const LibraryEnv = "DUCKINFER_ORT_LIB"
+
+const libName = "libonnxruntime.so.1"
+
+// Flavor names a set of ONNX Runtime files: "cpu" or "gpu" (CUDA providers beside it).
+type Flavor string
+
+const (
+	FlavorCPU Flavor = "cpu"
+	FlavorGPU Flavor = "gpu"
+)
+
+// RuntimeInfo says which ONNX Runtime library the process loaded.
+type RuntimeInfo struct {
+	Path    string
+	Version string
+	Flavor  Flavor
+}
+
+// ONNX Runtime allows one environment per process, so its state is process-wide.
+var ortState struct {
+	sync.Mutex
+	info RuntimeInfo
+	ok   bool
+}
+
+// LibraryCandidates lists where the library is looked for, in order:
+// $DUCKINFER_ORT_LIB; lib/ort/<flavor>/ beside the executable or one folder up
+// (bin/duckinfer → lib/ort/...); lib/ort/<flavor>/ in the working directory or any
+// parent (go test runs inside package folders); finally the system loader's search path.
+func LibraryCandidates(flavor Flavor) []string {
+	if p := os.Getenv(LibraryEnv); p != "" {
+		return []string{p}
+	}
+	rel := filepath.Join("lib", "ort", string(flavor), libName)
+	var out []string
+	if exe, err := os.Executable(); err == nil {
+		d := filepath.Dir(exe)
+		out = append(out, filepath.Join(d, rel), filepath.Join(filepath.Dir(d), rel))
+	}
+	if wd, err := os.Getwd(); err == nil {
+		for d := wd; ; d = filepath.Dir(d) {
+			out = append(out, filepath.Join(d, rel))
+			if filepath.Dir(d) == d {
+				break
+			}
+		}
+	}
+	return append(out, libName)
+}
+
+// InitRuntime loads the ONNX Runtime library once per process. A failure is not
+// remembered: after the user installs the library the next call succeeds.
+func InitRuntime(flavor Flavor) (RuntimeInfo, error) {
+	ortState.Lock()
+	defer ortState.Unlock()
+	if ortState.ok {
+		return ortState.info, nil
+	}
+	cands := LibraryCandidates(flavor)
+	path := ""
+	for _, c := range cands {
+		if !strings.Contains(c, "/") {
+			path = c // bare name: let the dynamic loader search
+			break
+		}
+		if st, err := os.Stat(c); err == nil && !st.IsDir() {
+			path = c
+			break
+		}
+	}
+	ort.SetSharedLibraryPath(path)
+	if err := ort.InitializeEnvironment(ort.WithLogLevelError()); err != nil {
+		hint := "run `make setup` (installs lib/ort/cpu/" + libName + ") or set " + LibraryEnv + " to the library's path"
+		if flavor == FlavorGPU {
+			hint = "run `make setup-gpu` (installs lib/ort/gpu/) or set " + LibraryEnv
+		}
+		return RuntimeInfo{}, fmt.Errorf("%w: loading %q failed (looked in: %s): %v. Fix: %s",
+			ErrRuntime, path, strings.Join(cands, ", "), err, hint)
+	}
+	_ = ort.DisableTelemetry()
+	ortState.info = RuntimeInfo{Path: path, Version: ort.GetVersion(), Flavor: flavor}
+	ortState.ok = true
+	return ortState.info, nil
+}
+
+// Runtime reports the loaded library, if any.
+func Runtime() (RuntimeInfo, bool) {
+	ortState.Lock()
+	defer ortState.Unlock()
+	return ortState.info, ortState.ok
+}
+
+// HasLibrary reports whether a library of the flavor is installed where
+// LibraryCandidates looks (the system search path is not probed).
+func HasLibrary(flavor Flavor) bool {
+	for _, c := range LibraryCandidates(flavor) {
+		if st, err := os.Stat(c); err == nil && !st.IsDir() && strings.Contains(c, "/") {
+			return true
+		}
+	}
+	return false
+}

@@ -1,0 +1,252 @@
+package models
+
+import (
+	"fmt"
+	"strconv"
+	"sync"
+	"sync/atomic"
+
+	ort "github.com/yalue/onnxruntime_go"
+)
+
+// Placement says where one model instance runs.
+type Placement struct {
+	Device      string // "cpu" or "cuda"
+	DeviceID    int    // CUDA device ordinal; 0 for CPU
+	Instance    int    // which copy on this device (several per GPU overlap copies with compute)
+	Threads     int    // intra-op threads; parallelism normally comes from DuckDB's threads
+	GPUMemLimit int64  // bytes the session's CUDA arena may hold; 0 means no cap
+}
+
+func (p Placement) key() string {
+	return p.Device + ":" + strconv.Itoa(p.DeviceID) + ":" + strconv.Itoa(p.Instance) + ":" +
+		strconv.Itoa(p.Threads) + ":" + strconv.FormatInt(p.GPUMemLimit, 10)
+}
+
+// Pool owns every ONNX Runtime session: one per (task, placement), created on first
+// use and reused by every later query until Close.
+type Pool struct {
+	mu       sync.Mutex
+	sessions map[poolKey]*sessionEntry
+	checked  map[*Task]bool
+	closed   bool
+	loads    atomic.Int64
+	flavor   Flavor
+}
+
+type poolKey struct {
+	task      *Task
+	placement string
+}
+
+// sessionEntry lets concurrent first users of one key wait for a single load.
+type sessionEntry struct {
+	ready chan struct{}
+	s     *Session
+	err   error
+}
+
+// NewPool makes an empty pool whose sessions use the given ONNX Runtime flavor.
+func NewPool(flavor Flavor) *Pool {
+	return &Pool{sessions: map[poolKey]*sessionEntry{}, checked: map[*Task]bool{}, flavor: flavor}
+}
+
+// Loads counts sessions created (models loaded) over the pool's life.
+func (p *Pool) Loads() int64 { return p.loads.Load() }
+
+// Check verifies, once per task, that the runtime loads and the model's inputs and
+// output agree with the task config, so that a broken task fails at bind time with a
+// clear message instead of inside a worker thread.
+func (p *Pool) Check(t *Task) error {
+	p.mu.Lock()
+	ok := p.checked[t]
+	p.mu.Unlock()
+	if ok {
+		return nil
+	}
+	if _, err := InitRuntime(p.flavor); err != nil {
+		return err
+	}
+	data, err := t.ModelBytes()
+	if err != nil {
+		return err
+	}
+	if err := checkModelIO(t, data); err != nil {
+		return err
+	}
+	p.mu.Lock()
+	p.checked[t] = true
+	p.mu.Unlock()
+	return nil
+}
+
+func checkModelIO(t *Task, data []byte) error {
+	ins, outs, err := ort.GetInputOutputInfoWithONNXData(data)
+	if err != nil {
+		return taskErrorf(ErrModel, t.Name, "%s/%s is not a loadable ONNX model: %v; re-export the model or replace the file", t.Source, t.Config.Model, err)
+	}
+	byName := map[string]ort.InputOutputInfo{}
+	var have []string
+	for _, in := range ins {
+		byName[in.Name] = in
+		have = append(have, in.Name)
+	}
+	for _, spec := range t.Config.Inputs {
+		info, ok := byName[spec.Name]
+		if !ok {
+			return taskErrorf(ErrTaskConfig, t.Name, "task.json names model input %q, but the model's inputs are: %s; fix \"inputs\" in %s/task.json", spec.Name, quoteList(have), t.Source)
+		}
+		want := ort.TensorElementDataType(ort.TensorElementDataTypeFloat)
+		if spec.Type == InputString {
+			want = ort.TensorElementDataTypeString
+		}
+		if info.DataType != want {
+			return taskErrorf(ErrTaskConfig, t.Name, "model input %q holds %s, but task.json declares type %q", spec.Name, info.DataType, spec.Type)
+		}
+		if spec.Type == InputFloat32 && len(info.Dimensions) == 2 && info.Dimensions[1] > 0 && int(info.Dimensions[1]) != len(spec.Columns) {
+			return taskErrorf(ErrTaskConfig, t.Name, "model input %q takes %d features, but task.json maps %d columns to it", spec.Name, info.Dimensions[1], len(spec.Columns))
+		}
+	}
+	if len(ins) != len(t.Config.Inputs) {
+		return taskErrorf(ErrTaskConfig, t.Name, "the model has %d inputs (%s) but task.json maps %d; every model input needs columns", len(ins), quoteList(have), len(t.Config.Inputs))
+	}
+	var outNames []string
+	for _, o := range outs {
+		outNames = append(outNames, o.Name)
+		if o.Name != t.Config.Output {
+			continue
+		}
+		if o.DataType != ort.TensorElementDataTypeFloat {
+			return taskErrorf(ErrTaskConfig, t.Name, "model output %q holds %s; it must be float probabilities", o.Name, o.DataType)
+		}
+		if len(o.Dimensions) == 2 && o.Dimensions[1] > 0 && int(o.Dimensions[1]) != len(t.Config.Labels) {
+			return taskErrorf(ErrTaskConfig, t.Name, "model output %q has %d classes but task.json lists %d labels (%s); make them agree", o.Name, o.Dimensions[1], len(t.Config.Labels), quoteList(t.Config.Labels))
+		}
+		return nil
+	}
+	return taskErrorf(ErrTaskConfig, t.Name, "task.json names output %q, but the model's outputs are: %s", t.Config.Output, quoteList(outNames))
+}
+
+// Session returns the session for (t, pl), loading the model on first use. Concurrent
+// callers for the same key share one load.
+func (p *Pool) Session(t *Task, pl Placement) (*Session, error) {
+	k := poolKey{t, pl.key()}
+	p.mu.Lock()
+	if p.closed {
+		p.mu.Unlock()
+		return nil, fmt.Errorf("models: %w; open a new database", ErrClosed)
+	}
+	e, ok := p.sessions[k]
+	if !ok {
+		e = &sessionEntry{ready: make(chan struct{})}
+		p.sessions[k] = e
+		p.mu.Unlock()
+		e.s, e.err = p.load(t, pl)
+		if e.err != nil {
+			// Forget failures so a fixed model or freed device is retried.
+			p.mu.Lock()
+			delete(p.sessions, k)
+			p.mu.Unlock()
+		}
+		close(e.ready)
+	} else {
+		p.mu.Unlock()
+		<-e.ready
+	}
+	return e.s, e.err
+}
+
+func (p *Pool) load(t *Task, pl Placement) (*Session, error) {
+	if err := p.Check(t); err != nil {
+		return nil, err
+	}
+	data, err := t.ModelBytes()
+	if err != nil {
+		return nil, err
+	}
+	opts, err := ort.NewSessionOptions()
+	if err != nil {
+		return nil, fmt.Errorf("%w: session options: %v", ErrRuntime, err)
+	}
+	defer opts.Destroy()
+	threads := pl.Threads
+	if threads <= 0 {
+		threads = 1
+	}
+	if err := opts.SetIntraOpNumThreads(threads); err != nil {
+		return nil, fmt.Errorf("%w: %v", ErrRuntime, err)
+	}
+	if err := opts.SetInterOpNumThreads(1); err != nil {
+		return nil, fmt.Errorf("%w: %v", ErrRuntime, err)
+	}
+	if pl.Device == "cuda" {
+		if err := appendCUDA(opts, pl); err != nil {
+			return nil, taskErrorf(ErrDevice, t.Name, "CUDA device %d: %v", pl.DeviceID, err)
+		}
+	}
+	names := make([]string, len(t.Config.Inputs))
+	for i, in := range t.Config.Inputs {
+		names[i] = in.Name
+	}
+	s, err := ort.NewDynamicAdvancedSessionWithONNXData(data, names, []string{t.Config.Output}, opts)
+	if err != nil {
+		return nil, taskErrorf(ErrModel, t.Name, "loading %s/%s on %s:%d: %v", t.Source, t.Config.Model, pl.Device, pl.DeviceID, err)
+	}
+	p.loads.Add(1)
+	return &Session{task: t, placement: pl, s: s}, nil
+}
+
+func appendCUDA(opts *ort.SessionOptions, pl Placement) error {
+	cuda, err := ort.NewCUDAProviderOptions()
+	if err != nil {
+		return fmt.Errorf("this ONNX Runtime library has no CUDA provider (%v); run `make setup-gpu`", err)
+	}
+	defer cuda.Destroy()
+	settings := map[string]string{"device_id": strconv.Itoa(pl.DeviceID)}
+	if pl.GPUMemLimit > 0 {
+		settings["gpu_mem_limit"] = strconv.FormatInt(pl.GPUMemLimit, 10)
+		settings["arena_extend_strategy"] = "kSameAsRequested"
+	}
+	if err := cuda.Update(settings); err != nil {
+		return err
+	}
+	return opts.AppendExecutionProviderCUDA(cuda)
+}
+
+// Close destroys every session. Queries still running get ErrClosed on their next batch.
+func (p *Pool) Close() error {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.closed = true
+	var first error
+	for k, e := range p.sessions {
+		<-e.ready
+		if e.s != nil {
+			if err := e.s.destroy(); err != nil && first == nil {
+				first = err
+			}
+		}
+		delete(p.sessions, k)
+	}
+	return first
+}
+
+// Session is one loaded model instance. Predict may be called from many goroutines.
+type Session struct {
+	task      *Task
+	placement Placement
+	s         *ort.DynamicAdvancedSession
+
+	mu   sync.RWMutex // held for reading by Predict, for writing by destroy
+	dead bool
+}
+
+func (s *Session) destroy() error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.dead = true
+	return s.s.Destroy()
+}
+
+// Placement reports where the session runs.
+func (s *Session) Placement() Placement { return s.placement }

@@ -1,0 +1,102 @@
+package partitions
+
+import (
+	"errors"
+	"fmt"
+	"runtime"
+
+	"github.com/duckinfer/duckinfer/gpu"
+	"github.com/duckinfer/duckinfer/models"
+)
+
+// Device choices for Options.Device.
+const (
+	DeviceAuto = "auto"
+	DeviceCPU  = "cpu"
+	DeviceCUDA = "cuda"
+)
+
+// DefaultModelsPerGPU follows Triton's habit: two instances per card let one copy
+// data while the other computes.
+const DefaultModelsPerGPU = 2
+
+// ErrPlan marks an impossible placement request.
+var ErrPlan = errors.New("no placement")
+
+// Options say how to place model instances.
+type Options struct {
+	Device       string // auto | cpu | cuda
+	ModelsPerGPU int    // instances per GPU; 0 means DefaultModelsPerGPU
+	CPUSlots     int    // CPU instances without GPUs; 0 means one per core
+	GPUMemLimit  int64  // bytes per CUDA session; 0 means no cap
+}
+
+// Slot is one model instance position.
+type Slot struct {
+	Index     int
+	Placement models.Placement
+}
+
+// Plan is the ordered list of slots a query's partitions are spread over.
+type Plan struct {
+	Device string // resolved: cpu or cuda
+	Slots  []Slot
+	Note   string // why auto chose CPU, when it did
+}
+
+// NewPlan lays out slots. With GPUs, slot s sits on GPU s % G as instance s / G, so
+// partitions 0..G-1 land on different cards first (the seed's partition % num_gpus).
+func NewPlan(inv gpu.Inventory, o Options) (Plan, error) {
+	if o.Device == "" {
+		o.Device = DeviceAuto
+	}
+	if o.ModelsPerGPU == 0 {
+		o.ModelsPerGPU = DefaultModelsPerGPU
+	}
+	if o.ModelsPerGPU < 0 || o.ModelsPerGPU > 64 {
+		return Plan{}, fmt.Errorf("%w: models_per_gpu %d is out of range 1..64", ErrPlan, o.ModelsPerGPU)
+	}
+	if o.GPUMemLimit < 0 {
+		return Plan{}, fmt.Errorf("%w: gpu_mem_limit %d must be ≥ 0 (0 = no cap)", ErrPlan, o.GPUMemLimit)
+	}
+	g := len(inv.GPUs)
+	switch o.Device {
+	case DeviceCUDA:
+		if g == 0 {
+			return Plan{}, fmt.Errorf("%w: device 'cuda' was requested but no GPU is usable (%s); use device := 'auto' or 'cpu'", ErrPlan, inv.Reason)
+		}
+	case DeviceAuto:
+		if g == 0 {
+			return cpuPlan(o, "auto chose CPU: "+inv.Reason), nil
+		}
+	case DeviceCPU:
+		return cpuPlan(o, ""), nil
+	default:
+		return Plan{}, fmt.Errorf("%w: device %q is not one of 'auto', 'cpu', 'cuda'", ErrPlan, o.Device)
+	}
+	p := Plan{Device: DeviceCUDA}
+	for s := range g * o.ModelsPerGPU {
+		d := inv.GPUs[s%g]
+		p.Slots = append(p.Slots, Slot{Index: s, Placement: models.Placement{
+			Device: DeviceCUDA, DeviceID: d.Index, Instance: s / g, Threads: 1, GPUMemLimit: o.GPUMemLimit,
+		}})
+	}
+	return p, nil
+}
+
+func cpuPlan(o Options, note string) Plan {
+	n := o.CPUSlots
+	if n <= 0 {
+		n = runtime.NumCPU()
+	}
+	p := Plan{Device: DeviceCPU, Note: note}
+	for s := range n {
+		p.Slots = append(p.Slots, Slot{Index: s, Placement: models.Placement{Device: DeviceCPU, Instance: s, Threads: 1}})
+	}
+	return p
+}
+
+// SlotFor returns partition's slot: index mod slot count.
+func (p Plan) SlotFor(partition int) Slot {
+	return p.Slots[partition%len(p.Slots)]
+}

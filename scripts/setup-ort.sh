@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# Installs the CPU ONNX Runtime shared library into lib/ort/cpu/ by npm package name,
+# verifying the package tarball and the extracted library by sha256. Idempotent.
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+dest="$root/lib/ort/cpu"
+lib="$dest/libonnxruntime.so.1"
+pkg="onnxruntime-node@1.30.0"
+tgz_sha=6e3390d6b783e7be946fad629292799da28d0b42f84856e50d2c1b0383291e75
+lib_sha=ffb75a925ba05e47b235bb66e3e3911714a80b328a9c9425539feb204aa32a23
+
+if [ -f "$lib" ] && echo "$lib_sha  $lib" | sha256sum -c --status; then
+  echo "onnxruntime: $lib (present, checksum ok)"
+  exit 0
+fi
+command -v npm >/dev/null || { echo "setup-ort: npm is required (apt-get install npm)" >&2; exit 1; }
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+# npm pack fetches the tarball only: no install scripts run (the package's postinstall
+# would try to download CUDA files from a host this machine cannot reach).
+(cd "$tmp" && npm pack --silent "$pkg" >/dev/null)
+tgz=$(ls "$tmp"/onnxruntime-node-*.tgz)
+echo "$tgz_sha  $tgz" | sha256sum -c --status || { echo "setup-ort: checksum mismatch for $pkg tarball" >&2; exit 1; }
+tar -xzf "$tgz" -C "$tmp" package/bin/napi-v6/linux/x64/libonnxruntime.so.1
+echo "$lib_sha  $tmp/package/bin/napi-v6/linux/x64/libonnxruntime.so.1" | sha256sum -c --status \
+  || { echo "setup-ort: checksum mismatch for libonnxruntime.so.1" >&2; exit 1; }
+mkdir -p "$dest"
+install -m 0644 "$tmp/package/bin/napi-v6/linux/x64/libonnxruntime.so.1" "$lib"
+echo "onnxruntime: installed $lib (ORT 1.30.0, CPU)"

@@ -1,0 +1,155 @@
+package udf
+
+import (
+	"context"
+	"database/sql"
+	"database/sql/driver"
+	"fmt"
+	"strings"
+
+	"github.com/duckdb/duckdb-go/v2"
+
+	"github.com/duckinfer/duckinfer/models"
+	"github.com/duckinfer/duckinfer/partitions"
+)
+
+// Register adds ml_infer, ml_task_inputs, ml_tasks and ml_devices to the database conn
+// belongs to; DuckDB keeps them in the catalog, so every connection sees them.
+func Register(conn *sql.Conn, env *Env) error {
+	if err := duckdb.RegisterScalarUDF(conn, "ml_infer", &inferFunc{env: env}); err != nil {
+		return fmt.Errorf("ml_predict: registering ml_infer: %w", err)
+	}
+	if err := duckdb.RegisterScalarUDF(conn, "ml_task_inputs", &taskInputsFunc{env: env}); err != nil {
+		return fmt.Errorf("ml_predict: registering ml_task_inputs: %w", err)
+	}
+	if err := duckdb.RegisterTableUDF(conn, "ml_tasks", tasksFunc(env)); err != nil {
+		return fmt.Errorf("ml_predict: registering ml_tasks: %w", err)
+	}
+	if err := duckdb.RegisterTableUDF(conn, "ml_devices", devicesFunc(env)); err != nil {
+		return fmt.Errorf("ml_predict: registering ml_devices: %w", err)
+	}
+	return nil
+}
+
+// taskInputsFunc returns a task's input column names; the macro unpacks them with
+// *COLUMNS at bind time. An unknown task fails here, so the error lists known tasks.
+type taskInputsFunc struct{ env *Env }
+
+func (f *taskInputsFunc) Config() duckdb.ScalarFuncConfig {
+	varchar, _ := duckdb.NewTypeInfo(duckdb.TYPE_VARCHAR)
+	list, _ := duckdb.NewListInfo(varchar)
+	return duckdb.ScalarFuncConfig{InputTypeInfos: []duckdb.TypeInfo{varchar}, ResultTypeInfo: list, SpecialNullHandling: true}
+}
+
+func (f *taskInputsFunc) Executor() duckdb.ScalarFuncExecutor {
+	return duckdb.ScalarFuncExecutor{RowExecutor: func(values []driver.Value) (any, error) {
+		name, _ := values[0].(string)
+		if strings.TrimSpace(name) == "" {
+			return nil, argErrorf("task must be a non-empty string; known tasks: %s", strings.Join(taskNames(f.env), ", "))
+		}
+		t, err := f.env.Registry.Lookup(name)
+		if err != nil {
+			return nil, wrap(err)
+		}
+		return t.Config.Columns(), nil
+	}}
+}
+
+// staticTable serves a small, precomputed result as a table function.
+type staticTable struct {
+	cols []duckdb.ColumnInfo
+	rows [][]any
+	next int
+}
+
+func (s *staticTable) ColumnInfos() []duckdb.ColumnInfo { return s.cols }
+func (s *staticTable) Cardinality() *duckdb.CardinalityInfo {
+	return &duckdb.CardinalityInfo{Cardinality: uint(len(s.rows)), Exact: true}
+}
+func (s *staticTable) Init() {}
+func (s *staticTable) FillRow(row duckdb.Row) (bool, error) {
+	if s.next >= len(s.rows) {
+		return false, nil
+	}
+	for i, v := range s.rows[s.next] {
+		if err := row.SetRowValue(i, v); err != nil {
+			return false, err
+		}
+	}
+	s.next++
+	return true, nil
+}
+
+func column(name string, t duckdb.Type) duckdb.ColumnInfo {
+	ti, _ := duckdb.NewTypeInfo(t)
+	return duckdb.ColumnInfo{Name: name, T: ti}
+}
+
+func listColumn(name string) duckdb.ColumnInfo {
+	varchar, _ := duckdb.NewTypeInfo(duckdb.TYPE_VARCHAR)
+	ti, _ := duckdb.NewListInfo(varchar)
+	return duckdb.ColumnInfo{Name: name, T: ti}
+}
+
+func tasksFunc(env *Env) duckdb.RowTableFunction {
+	return duckdb.RowTableFunction{
+		BindArgumentsContext: func(ctx context.Context, named map[string]any, args ...any) (duckdb.RowTableSource, error) {
+			s := &staticTable{cols: []duckdb.ColumnInfo{
+				column("name", duckdb.TYPE_VARCHAR), column("source", duckdb.TYPE_VARCHAR),
+				listColumn("inputs"), listColumn("labels"), column("batch_size", duckdb.TYPE_INTEGER),
+				column("description", duckdb.TYPE_VARCHAR),
+			}}
+			for _, t := range env.Registry.Tasks() {
+				var inputs []string
+				for _, in := range t.Config.Inputs {
+					inputs = append(inputs, fmt.Sprintf("%s: %s ← %s", in.Name, in.Type, strings.Join(in.Columns, ", ")))
+				}
+				s.rows = append(s.rows, []any{t.Name, t.Source, inputs, t.Config.Labels, int32(t.Config.BatchSize), t.Config.Description})
+			}
+			return s, nil
+		},
+	}
+}
+
+// devicesFunc lists the GPUs seen (or one CPU row saying why there is no GPU), each
+// with its slots under the default options, and the ONNX Runtime in use.
+func devicesFunc(env *Env) duckdb.RowTableFunction {
+	return duckdb.RowTableFunction{
+		BindArgumentsContext: func(ctx context.Context, named map[string]any, args ...any) (duckdb.RowTableSource, error) {
+			s := &staticTable{cols: []duckdb.ColumnInfo{
+				column("device", duckdb.TYPE_VARCHAR), column("device_id", duckdb.TYPE_INTEGER),
+				column("name", duckdb.TYPE_VARCHAR), column("memory_total_mb", duckdb.TYPE_BIGINT),
+				column("slots", duckdb.TYPE_INTEGER), column("runtime", duckdb.TYPE_VARCHAR),
+				column("note", duckdb.TYPE_VARCHAR),
+			}}
+			inv := env.Inventory()
+			plan, err := partitions.NewPlan(inv, env.Defaults)
+			if err != nil {
+				return nil, wrap(err)
+			}
+			rt := "ONNX Runtime not loaded yet"
+			if info, ok := models.Runtime(); ok {
+				rt = fmt.Sprintf("ONNX Runtime %s (%s) %s", info.Version, info.Flavor, info.Path)
+			}
+			perDevice := map[int]int32{}
+			for _, sl := range plan.Slots {
+				perDevice[sl.Placement.DeviceID]++
+			}
+			if plan.Device == partitions.DeviceCPU {
+				note := plan.Note
+				if note == "" {
+					note = "device 'cpu' requested"
+				}
+				if len(inv.GPUs) == 0 && !strings.Contains(note, inv.Reason) {
+					note += "; " + inv.Reason
+				}
+				s.rows = append(s.rows, []any{"cpu", int32(0), "CPU", nil, int32(len(plan.Slots)), rt + ", CPUExecutionProvider", note})
+				return s, nil
+			}
+			for _, d := range inv.GPUs {
+				s.rows = append(s.rows, []any{"cuda", int32(d.Index), d.Name, int64(d.MemoryTotal >> 20), perDevice[d.Index], rt + ", CUDAExecutionProvider", "driver " + inv.Driver})
+			}
+			return s, nil
+		},
+	}
+}

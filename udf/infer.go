@@ -1,0 +1,410 @@
+package udf
+
+import (
+	"context"
+	"fmt"
+	"math/big"
+	"strconv"
+	"strings"
+	"sync"
+	"unsafe"
+
+	"github.com/duckdb/duckdb-go/v2"
+
+	"github.com/duckinfer/duckinfer/models"
+	"github.com/duckinfer/duckinfer/partitions"
+)
+
+// Positions of ml_infer's fixed arguments; the task's input columns follow.
+const (
+	argTask = iota
+	argColumns
+	argBatchSize
+	argDevice
+	argModelsPerGPU
+	argGPUMemLimitMB
+	argOnError
+	numFixedArgs
+)
+
+// On-error modes.
+const (
+	OnErrorFail = "fail"
+	OnErrorNull = "null"
+)
+
+// call is one bound ml_infer call site: what bind resolved, reused by every chunk.
+type call struct {
+	task      *models.Task
+	columns   []string
+	batchSize int
+	plan      partitions.Plan
+	onError   string
+}
+
+type callKey struct{}
+
+type inferFunc struct{ env *Env }
+
+func (f *inferFunc) Config() duckdb.ScalarFuncConfig {
+	varchar, _ := duckdb.NewTypeInfo(duckdb.TYPE_VARCHAR)
+	bigint, _ := duckdb.NewTypeInfo(duckdb.TYPE_BIGINT)
+	list, _ := duckdb.NewListInfo(varchar)
+	anyT, _ := duckdb.NewTypeInfo(duckdb.TYPE_ANY)
+	return duckdb.ScalarFuncConfig{
+		InputTypeInfos:      []duckdb.TypeInfo{varchar, list, bigint, varchar, bigint, bigint, varchar},
+		ResultTypeInfo:      varchar,
+		VariadicTypeInfo:    anyT,
+		SpecialNullHandling: true, // NULL options mean "default"; NULL inputs are handled per row
+	}
+}
+
+func (f *inferFunc) Executor() duckdb.ScalarFuncExecutor {
+	return duckdb.ScalarFuncExecutor{
+		ScalarBinder:         f.bind,
+		ChunkContextExecutor: f.execute,
+	}
+}
+
+// bind resolves the constant arguments once per query: unknown tasks, bad options and
+// broken models fail here, before any row is read.
+func (f *inferFunc) bind(ctx context.Context, args []duckdb.ScalarUDFArg) (context.Context, error) {
+	if len(args) < numFixedArgs {
+		return nil, argErrorf("ml_infer takes %d option arguments and the input columns; call ml_predict instead", numFixedArgs)
+	}
+	for i := range numFixedArgs {
+		if !args[i].Foldable {
+			return nil, argErrorf("argument %d must be a constant (not a column or subquery)", i+1)
+		}
+	}
+	taskName, ok := args[argTask].Value.(string)
+	if !ok || strings.TrimSpace(taskName) == "" {
+		return nil, argErrorf("task must be a non-empty string; known tasks: %s", strings.Join(taskNames(f.env), ", "))
+	}
+	task, err := f.env.Registry.Lookup(taskName)
+	if err != nil {
+		return nil, wrap(err)
+	}
+	c := &call{task: task, columns: task.Config.Columns(), batchSize: task.Config.BatchSize, onError: OnErrorFail}
+	if v := args[argColumns].Value; v != nil {
+		cols, err := stringList(v)
+		if err != nil {
+			return nil, argErrorf("columns: %v", err)
+		}
+		c.columns = cols
+	}
+	if got, want := len(args)-numFixedArgs, len(task.Config.Columns()); got != want || len(c.columns) != want {
+		return nil, argErrorf("task %q reads %d column(s) (%s), but columns := [%s] names %d",
+			task.Name, want, strings.Join(task.Config.Columns(), ", "), strings.Join(c.columns, ", "), len(c.columns))
+	}
+	if v := args[argBatchSize].Value; v != nil {
+		n, _ := v.(int64)
+		if n < 1 || n > models.MaxBatchSize {
+			return nil, argErrorf("batch_size %v is out of range 1..%d", v, models.MaxBatchSize)
+		}
+		c.batchSize = int(n)
+	}
+	opts := f.env.Defaults
+	if v := args[argDevice].Value; v != nil {
+		opts.Device = strings.ToLower(strings.TrimSpace(v.(string)))
+	}
+	if v := args[argModelsPerGPU].Value; v != nil {
+		n, _ := v.(int64)
+		if n < 1 || n > 64 {
+			return nil, argErrorf("models_per_gpu %v is out of range 1..64", v)
+		}
+		opts.ModelsPerGPU = int(n)
+	}
+	if v := args[argGPUMemLimitMB].Value; v != nil {
+		n, _ := v.(int64)
+		if n < 0 {
+			return nil, argErrorf("gpu_mem_limit_mb %v must be ≥ 0 (0 = no cap)", v)
+		}
+		opts.GPUMemLimit = n << 20
+	}
+	if v := args[argOnError].Value; v != nil {
+		switch m := strings.ToLower(v.(string)); m {
+		case OnErrorFail, OnErrorNull:
+			c.onError = m
+		default:
+			return nil, argErrorf("on_error %q is not one of 'fail', 'null'", v)
+		}
+	}
+	c.plan, err = partitions.NewPlan(f.env.Inventory(), opts)
+	if err != nil {
+		return nil, wrap(err)
+	}
+	if err := f.env.Pool.Check(task); err != nil {
+		return nil, wrap(err)
+	}
+	return context.WithValue(ctx, callKey{}, c), nil
+}
+
+func stringList(v any) ([]string, error) {
+	items, ok := v.([]any)
+	if !ok {
+		return nil, fmt.Errorf("want a list of column names, got %T", v)
+	}
+	out := make([]string, len(items))
+	for i, it := range items {
+		s, ok := it.(string)
+		if !ok {
+			return nil, fmt.Errorf("item %d is %v, want a column name", i+1, it)
+		}
+		out[i] = s
+	}
+	return out, nil
+}
+
+func taskNames(env *Env) []string {
+	var names []string
+	for _, t := range env.Registry.Tasks() {
+		names = append(names, t.Name)
+	}
+	return names
+}
+
+// scratch is per-call working memory, pooled so a chunk allocates nothing in steady state.
+type scratch struct {
+	batch models.Batch
+	res   models.Result
+	rows  []int // batch row → chunk row
+	valid []bool
+	out   []byte
+}
+
+var scratchPool = sync.Pool{New: func() any { return new(scratch) }}
+
+// execute infers one DuckDB chunk on the calling worker thread's model slot.
+func (f *inferFunc) execute(ctx context.Context, st *duckdb.ChunkIteratorState) error {
+	c, ok := ctx.Value(callKey{}).(*call)
+	if !ok {
+		return argErrorf("ml_infer was not bound; call it through ml_predict")
+	}
+	chunk := st.GetInputChunk()
+	n := chunk.GetSize()
+	sc := scratchPool.Get().(*scratch)
+	defer scratchPool.Put(sc)
+
+	nValid, err := c.gather(chunk, n, sc)
+	if err != nil {
+		return err
+	}
+	f.env.Chunks.Add(1)
+	slot := c.plan.SlotFor(f.env.Threads.Current())
+	sess, err := f.env.Pool.Session(c.task, slot.Placement)
+	if err != nil {
+		return wrap(err)
+	}
+	var failed []error // per batch row, only in on_error='null' mode
+	if err := partitions.Infer(ctx, sess, c.task, &sc.batch, c.batchSize, &sc.res); err != nil {
+		if ctx.Err() != nil {
+			return wrap(ctx.Err())
+		}
+		if c.onError != OnErrorNull {
+			return wrap(c.rowError(err, sc))
+		}
+		failed = isolate(ctx, sess, c, sc, err)
+	}
+	f.env.RowsInferred.Add(uint64(nValid))
+	return c.write(st, n, sc, failed)
+}
+
+// gather copies the task's input columns into sc.batch, skipping rows with a NULL
+// input (their predictions are NULL). Strings are borrowed, not copied.
+func (c *call) gather(chunk *duckdb.DataChunk, n int, sc *scratch) (int, error) {
+	sc.valid = growBool(sc.valid, n)
+	for r := range n {
+		sc.valid[r] = true
+	}
+	type colVals struct {
+		strs   []string
+		floats []float32
+	}
+	specs := c.task.Config.Inputs
+	vals := make([]colVals, 0, len(c.columns))
+	col := 0
+	for _, spec := range specs {
+		for range spec.Columns {
+			vec, err := chunk.GetVector(numFixedArgs + col)
+			if err != nil {
+				return 0, wrap(err)
+			}
+			var cv colVals
+			switch spec.Type {
+			case models.InputString:
+				view, err := duckdb.GetVectorView[string](vec)
+				if err != nil {
+					return 0, argErrorf("task %q: column %q must be VARCHAR (model input %q): %v; cast it (col::VARCHAR) or pick another column with columns := [...]",
+						c.task.Name, c.columns[col], spec.Name, err)
+				}
+				cv.strs = make([]string, n)
+				for r := range n {
+					s, ok, _ := view.GetValueBorrowed(r)
+					cv.strs[r] = s
+					if !ok {
+						sc.valid[r] = false
+					}
+				}
+			case models.InputFloat32:
+				cv.floats = make([]float32, n)
+				for r := range n {
+					v, err := chunk.GetValue(numFixedArgs+col, r)
+					if err != nil {
+						return 0, wrap(err)
+					}
+					if v == nil {
+						sc.valid[r] = false
+						continue
+					}
+					x, ok := toFloat32(v)
+					if !ok {
+						return 0, argErrorf("task %q: column %q must be numeric (model input %q takes float32), got %T; cast it or pick another column with columns := [...]",
+							c.task.Name, c.columns[col], spec.Name, v)
+					}
+					cv.floats[r] = x
+				}
+			}
+			vals = append(vals, cv)
+			col++
+		}
+	}
+	sc.rows = sc.rows[:0]
+	for r := range n {
+		if sc.valid[r] {
+			sc.rows = append(sc.rows, r)
+		}
+	}
+	nValid := len(sc.rows)
+	sc.batch.Reset(c.task, nValid)
+	col = 0
+	for i, spec := range specs {
+		in := &sc.batch.Inputs[i]
+		k := len(spec.Columns)
+		for j := range spec.Columns {
+			cv := vals[col]
+			for b, r := range sc.rows {
+				if spec.Type == models.InputString {
+					in.Strings[b] = cv.strs[r]
+				} else {
+					in.Floats[b*k+j] = cv.floats[r]
+				}
+			}
+			col++
+		}
+	}
+	return nValid, nil
+}
+
+func toFloat32(v any) (float32, bool) {
+	switch x := v.(type) {
+	case float64:
+		return float32(x), true
+	case float32:
+		return x, true
+	case int8:
+		return float32(x), true
+	case int16:
+		return float32(x), true
+	case int32:
+		return float32(x), true
+	case int64:
+		return float32(x), true
+	case uint8:
+		return float32(x), true
+	case uint16:
+		return float32(x), true
+	case uint32:
+		return float32(x), true
+	case uint64:
+		return float32(x), true
+	case *big.Int:
+		f, _ := new(big.Float).SetInt(x).Float32()
+		return f, true
+	case duckdb.Decimal:
+		return float32(x.Float64()), true
+	case bool:
+		if x {
+			return 1, true
+		}
+		return 0, true
+	}
+	return 0, false
+}
+
+func growBool(s []bool, n int) []bool {
+	if cap(s) < n {
+		return make([]bool, n)
+	}
+	return s[:n]
+}
+
+// rowError names the first row of the failed batch by its position in the chunk.
+func (c *call) rowError(err error, sc *scratch) error {
+	if be, ok := err.(*partitions.BatchError); ok && be.Lo < len(sc.rows) {
+		return fmt.Errorf("task %q failed on a batch of %d rows starting at chunk row %d (on_error := 'null' keeps going with NULL predictions): %w",
+			c.task.Name, be.Hi-be.Lo, sc.rows[be.Lo], be.Err)
+	}
+	return err
+}
+
+// isolate re-runs a failed chunk row by row so that, in on_error='null' mode, only the
+// rows that fail on their own get NULL predictions.
+func isolate(ctx context.Context, sess *models.Session, c *call, sc *scratch, _ error) []error {
+	failed := make([]error, sc.batch.N)
+	var one models.Batch
+	var res models.Result
+	one.Inputs = make([]models.InputData, len(sc.batch.Inputs))
+	for b := range sc.batch.N {
+		one.N = 1
+		for i, spec := range c.task.Config.Inputs {
+			if spec.Type == models.InputString {
+				one.Inputs[i].Strings = sc.batch.Inputs[i].Strings[b : b+1]
+			} else {
+				k := len(spec.Columns)
+				one.Inputs[i].Floats = sc.batch.Inputs[i].Floats[b*k : (b+1)*k]
+			}
+		}
+		if err := sess.Predict(ctx, &one, &res); err != nil {
+			failed[b] = err
+			continue
+		}
+		sc.res.Class[b], sc.res.Confidence[b] = res.Class[0], res.Confidence[0]
+	}
+	return failed
+}
+
+// write fills the result vector: "label<Sep>confidence", NULL for NULL inputs and for
+// rows that failed in on_error='null' mode.
+func (c *call) write(st *duckdb.ChunkIteratorState, n int, sc *scratch, failed []error) error {
+	w, err := duckdb.GetVectorWriter[string](st.GetResultVector())
+	if err != nil {
+		return wrap(err)
+	}
+	labels := c.task.Config.Labels
+	b := 0
+	for r := range n {
+		if !sc.valid[r] {
+			if err := w.SetNull(r); err != nil {
+				return wrap(err)
+			}
+			continue
+		}
+		if failed != nil && failed[b] != nil {
+			b++
+			if err := w.SetNull(r); err != nil {
+				return wrap(err)
+			}
+			continue
+		}
+		sc.out = append(sc.out[:0], labels[sc.res.Class[b]]...)
+		sc.out = append(sc.out, Sep...)
+		sc.out = strconv.AppendFloat(sc.out, float64(sc.res.Confidence[b]), 'f', -1, 32)
+		b++
+		// Set copies the bytes into DuckDB, so a view of the scratch buffer is safe.
+		if err := w.Set(r, unsafe.String(unsafe.SliceData(sc.out), len(sc.out))); err != nil {
+			return wrap(err)
+		}
+	}
+	return nil
+}
