@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"regexp"
+	"strings"
+	"unicode"
 )
 
 // InputType says how a model input is built from table columns.
@@ -108,6 +110,12 @@ func (c *Config) validate() error {
 	}
 	if len(c.Labels) < 2 {
 		return fmt.Errorf(`"labels" needs at least two class labels, got %d`, len(c.Labels))
+	}
+	for i, l := range c.Labels {
+		// The UDF separates label and confidence with a control character.
+		if strings.ContainsFunc(l, unicode.IsControl) || l == "" {
+			return fmt.Errorf(`labels[%d] %q is empty or has a control character`, i, l)
+		}
 	}
 	if c.BatchSize < 1 || c.BatchSize > MaxBatchSize {
 		return fmt.Errorf(`"batch_size" %d is out of range 1..%d`, c.BatchSize, MaxBatchSize)

@@ -1,0 +1,57 @@
+package models
+
+import (
+	"strings"
+	"testing"
+)
+
+func TestParseConfig(t *testing.T) {
+	good := `{"model":"m.onnx","inputs":[{"name":"x","columns":["a","b"],"type":"float32"}],"output":"p","labels":["n","y"]}`
+	c, err := ParseConfig([]byte(good))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.BatchSize != DefaultBatchSize || strings.Join(c.Columns(), ",") != "a,b" {
+		t.Fatalf("defaults/columns wrong: %+v", c)
+	}
+	bad := []struct{ name, json, want string }{
+		{"unknown field", `{"inputs":[{"name":"x","columns":["a"],"type":"string"}],"output":"p","labels":["a","b"],"batchsize":3}`, "unknown field"},
+		{"no inputs", `{"output":"p","labels":["a","b"]}`, `"inputs" is empty`},
+		{"string two cols", `{"inputs":[{"name":"x","columns":["a","b"],"type":"string"}],"output":"p","labels":["a","b"]}`, "exactly one column"},
+		{"bad type", `{"inputs":[{"name":"x","columns":["a"],"type":"int8"}],"output":"p","labels":["a","b"]}`, `type "int8" is not supported`},
+		{"dup column", `{"inputs":[{"name":"x","columns":["a"],"type":"string"},{"name":"y","columns":["a"],"type":"string"}],"output":"p","labels":["a","b"]}`, "feeds more than one"},
+		{"no output", `{"inputs":[{"name":"x","columns":["a"],"type":"string"}],"labels":["a","b"]}`, `"output"`},
+		{"one label", `{"inputs":[{"name":"x","columns":["a"],"type":"string"}],"output":"p","labels":["a"]}`, "at least two"},
+		{"batch", `{"inputs":[{"name":"x","columns":["a"],"type":"string"}],"output":"p","labels":["a","b"],"batch_size":-1}`, "out of range"},
+		{"label sep", `{"inputs":[{"name":"x","columns":["a"],"type":"string"}],"output":"p","labels":["a\u001fb","c"]}`, "control character"},
+		{"trailing", `{"inputs":[{"name":"x","columns":["a"],"type":"string"}],"output":"p","labels":["a","b"]} {}`, "trailing"},
+		{"not json", `model: x`, "task.json"},
+	}
+	for _, tc := range bad {
+		_, err := ParseConfig([]byte(tc.json))
+		if err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%s: got %v, want error containing %q", tc.name, err, tc.want)
+		}
+	}
+}
+
+func FuzzParseConfig(f *testing.F) {
+	f.Add([]byte(`{"inputs":[{"name":"x","columns":["a"],"type":"string"}],"output":"p","labels":["a","b"]}`))
+	f.Add([]byte(`{"inputs":[{"name":"x","columns":["a","b"],"type":"float32"}],"output":"p","labels":["a","b","c"],"batch_size":7}`))
+	f.Add([]byte(`{}`))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		c, err := ParseConfig(data)
+		if err != nil {
+			return
+		}
+		// Whatever parses must satisfy the invariants the runtime relies on.
+		if len(c.Inputs) == 0 || len(c.Labels) < 2 || c.BatchSize < 1 || c.BatchSize > MaxBatchSize || c.Output == "" {
+			t.Fatalf("accepted invalid config: %+v", c)
+		}
+		for _, in := range c.Inputs {
+			if in.Type == InputString && len(in.Columns) != 1 {
+				t.Fatalf("string input with %d columns accepted", len(in.Columns))
+			}
+		}
+	})
+}

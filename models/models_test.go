@@ -1,0 +1,222 @@
+package models
+
+import (
+	"context"
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/array"
+	"github.com/apache/arrow-go/v18/arrow/memory"
+)
+
+func sentiment(t *testing.T) (*Pool, *Session) {
+	t.Helper()
+	reg, err := NewRegistry()
+	if err != nil {
+		t.Fatal(err)
+	}
+	task, err := reg.Lookup("sentiment")
+	if err != nil {
+		t.Fatal(err)
+	}
+	pool := NewPool(FlavorCPU)
+	t.Cleanup(func() { pool.Close() })
+	s, err := pool.Session(task, Placement{Device: "cpu", Threads: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return pool, s
+}
+
+func TestRegistryUnknownTask(t *testing.T) {
+	dir := t.TempDir()
+	reg, err := NewRegistry(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = reg.Lookup("sentmient")
+	if !errors.Is(err, ErrUnknownTask) {
+		t.Fatalf("got %v", err)
+	}
+	for _, want := range []string{`"sentmient"`, "iris, sentiment", dir, "DUCKINFER_MODELS"} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("error %q lacks %q", err, want)
+		}
+	}
+	// A folder dropped in after start is found by the next lookup.
+	copyTask(t, "tasks/iris", filepath.Join(dir, "iris2"))
+	task, err := reg.Lookup("iris2")
+	if err != nil || task.Source != filepath.Join(dir, "iris2") {
+		t.Fatalf("iris2: %v %+v", err, task)
+	}
+}
+
+func TestRegistryBadFolderAndUserOverride(t *testing.T) {
+	if _, err := NewRegistry("/nonexistent/tasks"); err == nil || !strings.Contains(err.Error(), "/nonexistent/tasks") {
+		t.Fatalf("missing dir: %v", err)
+	}
+	dir := t.TempDir()
+	copyTask(t, "tasks/iris", filepath.Join(dir, "sentiment")) // user task shadows a shipped name
+	os.MkdirAll(filepath.Join(dir, "broken"), 0o755)
+	os.WriteFile(filepath.Join(dir, "broken", "task.json"), []byte(`{"inputs":[]}`), 0o644)
+	reg, _ := NewRegistry(dir)
+	task, err := reg.Lookup("sentiment")
+	if err != nil || task.Source != filepath.Join(dir, "sentiment") || task.Config.Labels[0] != "setosa" {
+		t.Fatalf("override: %v %+v", err, task)
+	}
+	if _, err := reg.Lookup("broken"); !errors.Is(err, ErrTaskConfig) || !strings.Contains(err.Error(), "inputs") {
+		t.Fatalf("broken: %v", err)
+	}
+}
+
+func copyTask(t *testing.T, from, to string) {
+	t.Helper()
+	os.MkdirAll(to, 0o755)
+	for _, f := range []string{"task.json", "model.onnx"} {
+		b, err := shippedTasks.ReadFile(from + "/" + f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		os.WriteFile(filepath.Join(to, f), b, 0o644)
+	}
+}
+
+func TestPredictSentiment(t *testing.T) {
+	pool, s := sentiment(t)
+	b := Batch{N: 3, Inputs: []InputData{{Strings: []string{"I love it, works great", "awful, broke in a day, waste of money", ""}}}}
+	var res Result
+	if err := s.Predict(context.Background(), &b, &res); err != nil {
+		t.Fatal(err)
+	}
+	if res.Class[0] != 1 || res.Class[1] != 0 {
+		t.Fatalf("classes %v, want [1 0 _]", res.Class)
+	}
+	for i, c := range res.Confidence {
+		if c < 0.5 || c > 1 {
+			t.Errorf("row %d confidence %v outside [0.5, 1]", i, c)
+		}
+	}
+	// The same (task, placement) reuses the loaded session.
+	task := s.task
+	s2, _ := pool.Session(task, Placement{Device: "cpu", Threads: 1})
+	s3, _ := pool.Session(task, Placement{Device: "cpu", Threads: 1, Instance: 1})
+	if s2 != s || s3 == s || pool.Loads() != 2 {
+		t.Fatalf("session reuse: same=%v distinct=%v loads=%d", s2 == s, s3 != s, pool.Loads())
+	}
+}
+
+func TestPredictCancelled(t *testing.T) {
+	_, s := sentiment(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	b := Batch{N: 1, Inputs: []InputData{{Strings: []string{"x"}}}}
+	var res Result
+	if err := s.Predict(ctx, &b, &res); !errors.Is(err, context.Canceled) {
+		t.Fatalf("got %v", err)
+	}
+}
+
+func TestPredictRecord(t *testing.T) {
+	_, s := sentiment(t)
+	mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
+	defer mem.AssertSize(t, 0)
+	sb := array.NewStringBuilder(mem)
+	sb.AppendValues([]string{"great product, love it", "", "terrible and slow"}, []bool{true, false, true})
+	texts := sb.NewArray()
+	sb.Release()
+	ib := array.NewInt64Builder(mem)
+	ib.AppendValues([]int64{1, 2, 3}, nil)
+	ids := ib.NewArray()
+	ib.Release()
+	schema := arrow.NewSchema([]arrow.Field{{Name: "id", Type: arrow.PrimitiveTypes.Int64}, {Name: "text", Type: arrow.BinaryTypes.String, Nullable: true}}, nil)
+	rec := array.NewRecordBatch(schema, []arrow.Array{ids, texts}, 3)
+	texts.Release()
+	ids.Release()
+	defer rec.Release()
+
+	cls, conf, err := s.PredictRecord(context.Background(), rec, 2, mem)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cls.Release()
+	defer conf.Release()
+	c := cls.(*array.String)
+	if c.Len() != 3 || c.Value(0) != "positive" || !c.IsNull(1) || c.Value(2) != "negative" || !conf.IsNull(1) {
+		t.Fatalf("got %v / %v", cls, conf)
+	}
+
+	// A record without the task's column says which column is missing.
+	bad := array.NewRecordBatch(arrow.NewSchema([]arrow.Field{{Name: "id", Type: arrow.PrimitiveTypes.Int64}}, nil), []arrow.Array{rec.Column(0)}, 3)
+	defer bad.Release()
+	if _, _, err := s.PredictRecord(context.Background(), bad, 0, mem); !errors.Is(err, ErrInput) || !strings.Contains(err.Error(), `"text"`) {
+		t.Fatalf("missing column: %v", err)
+	}
+}
+
+func TestCheckRejectsBrokenModels(t *testing.T) {
+	dir := t.TempDir()
+	write := func(name, cfg string, model []byte) *Task {
+		os.MkdirAll(filepath.Join(dir, name), 0o755)
+		os.WriteFile(filepath.Join(dir, name, "task.json"), []byte(cfg), 0o644)
+		if model != nil {
+			os.WriteFile(filepath.Join(dir, name, "model.onnx"), model, 0o644)
+		}
+		reg, err := NewRegistry(dir)
+		if err != nil {
+			t.Fatal(err)
+		}
+		task, err := reg.Lookup(name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return task
+	}
+	iris, _ := shippedTasks.ReadFile("tasks/iris/model.onnx")
+	irisCfg := func(input, output string, labels string) string {
+		return `{"inputs":[{"name":"` + input + `","columns":["a","b","c","d"],"type":"float32"}],"output":"` + output + `","labels":[` + labels + `]}`
+	}
+	cases := []struct {
+		name  string
+		task  *Task
+		want  string
+		isErr error
+	}{
+		{"missing file", write("nofile", irisCfg("features", "probabilities", `"a","b","c"`), nil), "cannot read model file", ErrTaskConfig},
+		{"not onnx", write("garbage", irisCfg("features", "probabilities", `"a","b","c"`), []byte("hello, not a model")), "not a loadable ONNX model", ErrModel},
+		{"truncated", write("trunc", irisCfg("features", "probabilities", `"a","b","c"`), iris[:len(iris)/2]), "not a loadable ONNX model", ErrModel},
+		{"wrong input", write("wrongin", irisCfg("pixels", "probabilities", `"a","b","c"`), iris), `names model input "pixels"`, ErrTaskConfig},
+		{"wrong output", write("wrongout", irisCfg("features", "logits", `"a","b","c"`), iris), `names output "logits"`, ErrTaskConfig},
+		{"labels mismatch", write("labels", irisCfg("features", "probabilities", `"a","b"`), iris), "3 classes but task.json lists 2 labels", ErrTaskConfig},
+	}
+	pool := NewPool(FlavorCPU)
+	defer pool.Close()
+	for _, tc := range cases {
+		err := pool.Check(tc.task)
+		if !errors.Is(err, tc.isErr) || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%s: got %v, want %v containing %q", tc.name, err, tc.isErr, tc.want)
+		}
+		if _, err := pool.Session(tc.task, Placement{Device: "cpu"}); err == nil {
+			t.Errorf("%s: session loaded a broken model", tc.name)
+		}
+	}
+	if pool.Loads() != 0 {
+		t.Fatalf("loads = %d", pool.Loads())
+	}
+}
+
+func TestLibraryCandidatesEnvOverride(t *testing.T) {
+	t.Setenv(LibraryEnv, "/opt/ort/libonnxruntime.so.1")
+	c := LibraryCandidates(FlavorCPU)
+	if len(c) != 1 || c[0] != "/opt/ort/libonnxruntime.so.1" {
+		t.Fatalf("got %v", c)
+	}
+	t.Setenv(LibraryEnv, "")
+	c = LibraryCandidates(FlavorGPU)
+	if !strings.HasSuffix(c[0], "lib/ort/gpu/libonnxruntime.so.1") || c[len(c)-1] != "libonnxruntime.so.1" {
+		t.Fatalf("search order: %v", c)
+	}
+}
