@@ -1,0 +1,46 @@
+# duckinfer — the README's two commands are `make demo` and `make test`.
+export CGO_ENABLED := 1
+# go-nvml's headers mark many functions deprecated; the warnings are noise.
+export CGO_CFLAGS := -O2 -g -Wno-deprecated-declarations
+GO ?= go
+
+.PHONY: setup setup-gpu build demo test test-race fuzz bench sqltest vet clean
+
+## setup: ONNX Runtime (CPU) and training data by package name, checksum-verified; Go modules
+setup:
+	./scripts/setup-ort.sh
+	./scripts/setup-data.sh
+	$(GO) mod download
+
+## setup-gpu: the CUDA set of ONNX Runtime files in lib/ort/gpu (see scripts/setup-ort-gpu.sh)
+setup-gpu:
+	./scripts/setup-ort-gpu.sh
+
+## build: bin/duckinfer
+build:
+	$(GO) build -o bin/duckinfer ./cmd/duckinfer
+
+## demo: set up, build, and predict the sentiment of a shipped sample of real reviews
+demo: setup build
+	./bin/duckinfer -c "CREATE TABLE reviews AS FROM read_csv('testdata/reviews.csv'); \
+	  SELECT id, source, text, label, predicted_class, confidence FROM ml_predict('sentiment', 'reviews'); \
+	  SELECT count(*) AS reviews, count(*) FILTER (WHERE label = predicted_class) AS agree FROM ml_predict('sentiment', 'reviews')"
+
+## test: every Go test (including the sql/*.test files) and go vet
+test: vet
+	$(GO) test -count=1 ./...
+
+## test-race: the race detector over the concurrent packages
+test-race:
+	$(GO) test -race -count=1 ./partitions/ ./models/ ./udf/ ./extension/
+
+## sqltest: run the SQL regression files alone
+sqltest:
+	$(GO) run ./cmd/sqltest sql/*.test
+
+vet:
+	$(GO) vet ./...
+	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || { echo "gofmt needed:"; gofmt -l $$(git ls-files '*.go'); exit 1; }
+
+clean:
+	rm -rf bin

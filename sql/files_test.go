@@ -1,0 +1,44 @@
+package sqltest_test
+
+import (
+	"context"
+	"path/filepath"
+	"testing"
+
+	"github.com/duckinfer/duckinfer/extension"
+	sqltest "github.com/duckinfer/duckinfer/sql"
+)
+
+// TestFiles runs every sql/*.test file through duckinfer, one fresh in-memory
+// database per file, so `go test ./sql/` is the SQL-level test suite.
+func TestFiles(t *testing.T) {
+	files, err := filepath.Glob("*.test")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(files) == 0 {
+		t.Fatal("no .test files in sql/")
+	}
+	for _, path := range files {
+		t.Run(path, func(t *testing.T) {
+			s, err := sqltest.ParseFile(path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			db, err := extension.Open("")
+			if err != nil {
+				t.Fatalf("extension.Open: %v", err)
+			}
+			defer db.Close()
+			res := sqltest.Run(context.Background(), db, s)
+			switch {
+			case res.Failed():
+				t.Errorf("\n%s", res.Report())
+			case res.SkipReason != "" && res.Run == 0:
+				t.Skip(res.SkipReason)
+			default:
+				t.Logf("%d records run, %d skipped", res.Run, res.Skipped)
+			}
+		})
+	}
+}
