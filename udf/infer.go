@@ -48,11 +48,9 @@ type inferFunc struct{ env *Env }
 
 func (f *inferFunc) Config() duckdb.ScalarFuncConfig {
 	varchar, _ := duckdb.NewTypeInfo(duckdb.TYPE_VARCHAR)
-	bigint, _ := duckdb.NewTypeInfo(duckdb.TYPE_BIGINT)
-	list, _ := duckdb.NewListInfo(varchar)
 	anyT, _ := duckdb.NewTypeInfo(duckdb.TYPE_ANY)
 	return duckdb.ScalarFuncConfig{
-		InputTypeInfos:      []duckdb.TypeInfo{varchar, list, bigint, varchar, bigint, bigint, varchar},
+		InputTypeInfos:      []duckdb.TypeInfo{varchar, varchar, varchar, varchar, varchar, varchar, varchar},
 		ResultTypeInfo:      varchar,
 		VariadicTypeInfo:    anyT,
 		SpecialNullHandling: true, // NULL options mean "default"; NULL inputs are handled per row
@@ -77,8 +75,9 @@ func (f *inferFunc) bind(ctx context.Context, args []duckdb.ScalarUDFArg) (conte
 			return nil, argErrorf("argument %d must be a constant (not a column or subquery)", i+1)
 		}
 	}
-	taskName, ok := args[argTask].Value.(string)
-	if !ok || strings.TrimSpace(taskName) == "" {
+	opt := func(i int) string { s, _ := args[i].Value.(string); return strings.TrimSpace(s) }
+	taskName := opt(argTask)
+	if taskName == "" {
 		return nil, argErrorf("task must be a non-empty string; known tasks: %s", strings.Join(taskNames(f.env), ", "))
 	}
 	task, err := f.env.Registry.Lookup(taskName)
@@ -86,44 +85,41 @@ func (f *inferFunc) bind(ctx context.Context, args []duckdb.ScalarUDFArg) (conte
 		return nil, wrap(err)
 	}
 	c := &call{task: task, columns: task.Config.Columns(), batchSize: task.Config.BatchSize, onError: OnErrorFail}
-	if v := args[argColumns].Value; v != nil {
-		cols, err := stringList(v)
-		if err != nil {
-			return nil, argErrorf("columns: %v", err)
-		}
-		c.columns = cols
+	if v := opt(argColumns); v != "" {
+		// The macro joins the list with Sep: duckdb-go cannot fold LIST arguments.
+		c.columns = strings.Split(v, Sep)
 	}
 	if got, want := len(args)-numFixedArgs, len(task.Config.Columns()); got != want || len(c.columns) != want {
 		return nil, argErrorf("task %q reads %d column(s) (%s), but columns := [%s] names %d",
 			task.Name, want, strings.Join(task.Config.Columns(), ", "), strings.Join(c.columns, ", "), len(c.columns))
 	}
-	if v := args[argBatchSize].Value; v != nil {
-		n, _ := v.(int64)
-		if n < 1 || n > models.MaxBatchSize {
-			return nil, argErrorf("batch_size %v is out of range 1..%d", v, models.MaxBatchSize)
+	if v := opt(argBatchSize); v != "" {
+		n, err := intOption("batch_size", v, 1, models.MaxBatchSize)
+		if err != nil {
+			return nil, err
 		}
-		c.batchSize = int(n)
+		c.batchSize = n
 	}
 	opts := f.env.Defaults
-	if v := args[argDevice].Value; v != nil {
-		opts.Device = strings.ToLower(strings.TrimSpace(v.(string)))
+	if v := opt(argDevice); v != "" {
+		opts.Device = strings.ToLower(v)
 	}
-	if v := args[argModelsPerGPU].Value; v != nil {
-		n, _ := v.(int64)
-		if n < 1 || n > 64 {
-			return nil, argErrorf("models_per_gpu %v is out of range 1..64", v)
+	if v := opt(argModelsPerGPU); v != "" {
+		n, err := intOption("models_per_gpu", v, 1, 64)
+		if err != nil {
+			return nil, err
 		}
-		opts.ModelsPerGPU = int(n)
+		opts.ModelsPerGPU = n
 	}
-	if v := args[argGPUMemLimitMB].Value; v != nil {
-		n, _ := v.(int64)
-		if n < 0 {
-			return nil, argErrorf("gpu_mem_limit_mb %v must be ≥ 0 (0 = no cap)", v)
+	if v := opt(argGPUMemLimitMB); v != "" {
+		n, err := intOption("gpu_mem_limit_mb", v, 0, 1<<30)
+		if err != nil {
+			return nil, err
 		}
-		opts.GPUMemLimit = n << 20
+		opts.GPUMemLimit = int64(n) << 20
 	}
-	if v := args[argOnError].Value; v != nil {
-		switch m := strings.ToLower(v.(string)); m {
+	if v := opt(argOnError); v != "" {
+		switch m := strings.ToLower(v); m {
 		case OnErrorFail, OnErrorNull:
 			c.onError = m
 		default:
@@ -140,20 +136,12 @@ func (f *inferFunc) bind(ctx context.Context, args []duckdb.ScalarUDFArg) (conte
 	return context.WithValue(ctx, callKey{}, c), nil
 }
 
-func stringList(v any) ([]string, error) {
-	items, ok := v.([]any)
-	if !ok {
-		return nil, fmt.Errorf("want a list of column names, got %T", v)
+func intOption(name, v string, lo, hi int) (int, error) {
+	n, err := strconv.Atoi(v)
+	if err != nil || n < lo || n > hi {
+		return 0, argErrorf("%s %s is out of range %d..%d", name, v, lo, hi)
 	}
-	out := make([]string, len(items))
-	for i, it := range items {
-		s, ok := it.(string)
-		if !ok {
-			return nil, fmt.Errorf("item %d is %v, want a column name", i+1, it)
-		}
-		out[i] = s
-	}
-	return out, nil
+	return n, nil
 }
 
 func taskNames(env *Env) []string {

@@ -11,7 +11,11 @@ import (
 // (research/duckdb-table-functions.md).
 const Sep = "\x1f"
 
-// MacroSQL defines ml_predict over ml_infer. query() reads a table or view name as
+// MacroSQL defines ml_predict over ml_infer. Options reach ml_infer as VARCHAR, ” for
+// "not given": duckdb-go 2.10506 aborts the process when it folds a typed NULL
+// argument at bind time, so no NULL may reach it.
+//
+// Also: ml_predict over ml_infer. query() reads a table or view name as
 // 'FROM name' and a query string as itself, inside the caller's own query, so the
 // caller's transaction, temp tables and views are visible, every column passes through
 // untouched, and DuckDB's parallel scan, LIMIT and filter pushdown drive inference.
@@ -21,7 +25,10 @@ SELECT * EXCLUDE (__ml),
        split_part(__ml, chr(31), 1) AS predicted_class,
        split_part(__ml, chr(31), 2) AS confidence
 FROM (
-    SELECT *, ml_infer(task, columns, batch_size, device, models_per_gpu, gpu_mem_limit_mb, on_error,
+    SELECT *, ml_infer(coalesce(task::VARCHAR, ''), coalesce(array_to_string(columns::VARCHAR[], chr(31)), ''),
+                       coalesce(batch_size::VARCHAR, ''), coalesce(device::VARCHAR, ''),
+                       coalesce(models_per_gpu::VARCHAR, ''), coalesce(gpu_mem_limit_mb::VARCHAR, ''),
+                       coalesce(on_error::VARCHAR, ''),
                        *COLUMNS(coalesce(columns, ml_task_inputs(task)))) AS __ml
     FROM query(CASE WHEN regexp_matches(input, '^\s*(select|from|with|values|table|pivot|unpivot|describe|show|summarize|\()', 'i')
                     THEN input ELSE 'FROM ' || input END)

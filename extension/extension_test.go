@@ -1,0 +1,357 @@
+package extension
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/duckinfer/duckinfer/gpu"
+)
+
+func open(t testing.TB, opts ...Option) (*sql.DB, *Connector) {
+	t.Helper()
+	opts = append([]Option{WithTaskDirs(filepath.Join("..", "testdata", "tasks"))}, opts...)
+	c, err := NewConnector("", opts...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	db := sql.OpenDB(c)
+	t.Cleanup(func() { db.Close() })
+	return db, c
+}
+
+func exec(t testing.TB, db interface {
+	ExecContext(context.Context, string, ...any) (sql.Result, error)
+}, q string) {
+	t.Helper()
+	if _, err := db.ExecContext(context.Background(), q); err != nil {
+		t.Fatalf("%s: %v", q, err)
+	}
+}
+
+func one[T any](t testing.TB, db *sql.DB, q string) T {
+	t.Helper()
+	var v T
+	if err := db.QueryRow(q).Scan(&v); err != nil {
+		t.Fatalf("%s: %v", q, err)
+	}
+	return v
+}
+
+// Every DuckDB type passes through ml_predict with its type and value unchanged.
+func TestPassThroughAllTypes(t *testing.T) {
+	db, _ := open(t)
+	exec(t, db, `CREATE TYPE mood AS ENUM ('sad', 'ok', 'happy')`)
+	exec(t, db, `CREATE TABLE all_types AS SELECT
+		i::BIGINT AS id, 'review number ' || i AS text,
+		(i % 2 = 0)::BOOLEAN AS c_bool, (i % 100)::TINYINT AS c_tinyint, i::SMALLINT AS c_smallint, i::INTEGER AS c_int,
+		(i * 1000000007)::HUGEINT AS c_hugeint, i::UHUGEINT AS c_uhugeint, (i % 200)::UTINYINT AS c_utinyint, i::UBIGINT AS c_ubigint,
+		(i / 7)::FLOAT AS c_float, (i / 7)::DOUBLE AS c_double, (i / 8)::DECIMAL(18,3) AS c_dec18, (i / 3)::DECIMAL(38,10) AS c_dec38,
+		DATE '2024-01-01' + i::INTEGER AS c_date, TIME '10:00:00' + INTERVAL (i) SECOND AS c_time,
+		'12:34:56.123456789'::TIME_NS AS c_time_ns, TIMETZ '10:00:00+02' AS c_timetz,
+		TIMESTAMP '2024-01-01 00:00:00' + INTERVAL (i) MINUTE AS c_ts, '2024-01-01 00:00:00.123456789'::TIMESTAMP_NS AS c_ts_ns,
+		'2024-01-01 00:00:01.5'::TIMESTAMP_MS AS c_ts_ms, '2024-01-01 00:00:01'::TIMESTAMP_S AS c_ts_s,
+		TIMESTAMPTZ '2024-01-01 00:00:00+00' AS c_tstz, INTERVAL (i) DAY AS c_interval,
+		('\xAA\xBB' || i::VARCHAR)::BLOB AS c_blob, uuid_extract_version(gen_random_uuid()) IS NOT NULL AND true AS c_dummy,
+		'00000000-0000-0000-0000-' || lpad(i::VARCHAR, 12, '0') AS c_uuid_txt,
+		('00000000-0000-0000-0000-' || lpad(i::VARCHAR, 12, '0'))::UUID AS c_uuid,
+		'10101'::BIT AS c_bit, (['sad','ok','happy'])[i % 3 + 1]::mood AS c_enum,
+		('{"k": ' || i || '}')::JSON AS c_json, [i, i + 1, NULL] AS c_list, {'a': i, 'b': 'x' || i} AS c_struct,
+		MAP {'k' || i: i} AS c_map, [i, i * 2, i * 3]::INTEGER[3] AS c_array,
+		union_value(num := i)::UNION(num INTEGER, str VARCHAR) AS c_union,
+		(i::HUGEINT * 1000000000000000000000)::BIGNUM AS c_bignum, i::VARIANT AS c_variant
+		FROM range(1, 3001) r(i)`)
+	exec(t, db, `UPDATE all_types SET text = NULL WHERE id % 10 = 0`)
+
+	cols := map[string]string{}
+	rows, err := db.Query(`SELECT column_name, column_type FROM (DESCRIBE all_types)`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var order []string
+	for rows.Next() {
+		var n, ty string
+		rows.Scan(&n, &ty)
+		cols[n] = ty
+		order = append(order, n)
+	}
+	rows.Close()
+
+	// Output schema: the input's columns and types in order, then the two new ones.
+	rows, err = db.Query(`SELECT column_name, column_type FROM (DESCRIBE SELECT * FROM ml_predict('sentiment', 'all_types'))`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	i := 0
+	for rows.Next() {
+		var n, ty string
+		rows.Scan(&n, &ty)
+		switch {
+		case i < len(order):
+			if n != order[i] || ty != cols[n] {
+				t.Errorf("output column %d is %s %s, want %s %s", i, n, ty, order[i], cols[order[i]])
+			}
+		case i == len(order):
+			if n != "predicted_class" || ty != "VARCHAR" {
+				t.Errorf("got %s %s, want predicted_class VARCHAR", n, ty)
+			}
+		case i == len(order)+1:
+			if n != "confidence" || ty != "VARCHAR" {
+				t.Errorf("got %s %s, want confidence VARCHAR", n, ty)
+			}
+		}
+		i++
+	}
+	rows.Close()
+	if i != len(order)+2 {
+		t.Fatalf("output has %d columns, want %d", i, len(order)+2)
+	}
+	exec(t, db, `CREATE TEMP TABLE out AS SELECT * FROM ml_predict('sentiment', 'all_types')`)
+	// Every value, compared as DuckDB renders it, row by row.
+	var diffs []string
+	for _, c := range order {
+		q := fmt.Sprintf(`SELECT count(*) FROM all_types a FULL JOIN out o ON a.id = o.id
+			WHERE a.id IS NULL OR o.id IS NULL OR a."%[1]s"::VARCHAR IS DISTINCT FROM o."%[1]s"::VARCHAR
+			   OR typeof(a."%[1]s") <> typeof(o."%[1]s")`, c)
+		if n := one[int64](t, db, q); n != 0 {
+			diffs = append(diffs, fmt.Sprintf("%s: %d rows differ", c, n))
+		}
+	}
+	if len(diffs) > 0 {
+		t.Fatalf("pass-through changed values:\n%s", strings.Join(diffs, "\n"))
+	}
+	if n := one[int64](t, db, `SELECT count(*) FROM out`); n != 3000 {
+		t.Fatalf("%d rows out, want 3000", n)
+	}
+	// A NULL model input keeps its row, with NULL in both new columns.
+	if n := one[int64](t, db, `SELECT count(*) FROM out WHERE text IS NULL AND predicted_class IS NULL AND confidence IS NULL`); n != 300 {
+		t.Fatalf("NULL-input rows with NULL predictions: %d, want 300", n)
+	}
+	if n := one[int64](t, db, `SELECT count(*) FROM out WHERE text IS NOT NULL AND predicted_class IN ('negative','positive') AND confidence::DOUBLE BETWEEN 0.5 AND 1`); n != 2700 {
+		t.Fatalf("predicted rows: %d, want 2700", n)
+	}
+}
+
+// Rows appear exactly once and in input order with DuckDB's defaults, and inference
+// runs on more than one worker thread.
+func TestParallelOrderExactlyOnce(t *testing.T) {
+	if runtime.NumCPU() < 2 {
+		t.Skip("needs 2 cores")
+	}
+	db, c := open(t)
+	exec(t, db, `SET threads = 2`)
+	exec(t, db, `CREATE TABLE big AS SELECT i AS id, 'sentence ' || (i % 997) || CASE WHEN i % 3 = 0 THEN ' great' ELSE ' awful' END AS text FROM range(400000) r(i)`)
+	rows, err := db.Query(`SELECT id, predicted_class FROM ml_predict('sentiment', 'big')`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	next := int64(0)
+	for rows.Next() {
+		var id int64
+		var cls string
+		if err := rows.Scan(&id, &cls); err != nil {
+			t.Fatal(err)
+		}
+		if id != next {
+			t.Fatalf("row %d has id %d: order broken or row lost/duplicated", next, id)
+		}
+		next++
+	}
+	if err := rows.Err(); err != nil {
+		t.Fatal(err)
+	}
+	if next != 400000 {
+		t.Fatalf("%d rows, want 400000", next)
+	}
+	st := c.Stats()
+	if st.Partitions < 2 {
+		t.Fatalf("inference ran on %d worker thread(s), want ≥ 2", st.Partitions)
+	}
+	if st.RowsInferred != 400000 {
+		t.Fatalf("model saw %d rows, want 400000", st.RowsInferred)
+	}
+	// Sessions: at most one per (task, slot), however many chunks ran.
+	if st.ModelLoads < 1 || st.ModelLoads > int64(runtime.NumCPU()) {
+		t.Fatalf("model loads %d, want 1..%d", st.ModelLoads, runtime.NumCPU())
+	}
+	// CREATE TABLE AS under preserve_insertion_order keeps order too.
+	exec(t, db, `CREATE TABLE out AS SELECT * FROM ml_predict('sentiment', 'big')`)
+	if n := one[int64](t, db, `SELECT count(*) FROM (SELECT id, row_number() OVER () - 1 AS pos FROM out) WHERE id <> pos`); n != 0 {
+		t.Fatalf("%d rows out of order in CREATE TABLE AS", n)
+	}
+	if n := one[int64](t, db, `SELECT count(DISTINCT id) FROM out`); n != 400000 {
+		t.Fatalf("%d distinct ids", n)
+	}
+}
+
+// LIMIT and WHERE on input columns reduce the rows that reach the model.
+func TestLimitAndFilterReduceModelRows(t *testing.T) {
+	db, c := open(t)
+	exec(t, db, `CREATE TABLE t AS SELECT i AS id, 'text ' || i AS text FROM range(100000) r(i)`)
+	before := c.Stats().RowsInferred
+	if n := one[int64](t, db, `SELECT count(*) FROM (SELECT * FROM ml_predict('sentiment', 't') LIMIT 10)`); n != 10 {
+		t.Fatalf("LIMIT 10 gave %d rows", n)
+	}
+	if got := c.Stats().RowsInferred - before; got > 2048 {
+		t.Fatalf("LIMIT 10 ran the model on %d rows, want at most one chunk (2048)", got)
+	}
+	before = c.Stats().RowsInferred
+	if cls := one[string](t, db, `SELECT predicted_class FROM ml_predict('sentiment', 't') WHERE id = 5`); cls == "" {
+		t.Fatal("no prediction")
+	}
+	if got := c.Stats().RowsInferred - before; got != 1 {
+		t.Fatalf("WHERE id = 5 ran the model on %d rows, want 1", got)
+	}
+}
+
+// The caller's uncommitted rows, temp tables and views are visible to ml_predict.
+func TestSeesCallersTransactionTempTablesViews(t *testing.T) {
+	db, _ := open(t)
+	ctx := context.Background()
+	conn, err := db.Conn(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	exec(t, conn, `CREATE TEMP TABLE tmp AS SELECT 1 AS id, 'I love it' AS text`)
+	exec(t, conn, `CREATE TEMP VIEW v AS SELECT id + 100 AS id, text FROM tmp`)
+	exec(t, conn, `BEGIN`)
+	exec(t, conn, `INSERT INTO tmp VALUES (2, 'terrible')`)
+	for q, want := range map[string]string{
+		`SELECT string_agg(id || ':' || predicted_class, ',' ORDER BY id) FROM ml_predict('sentiment', 'tmp')`:                                   "1:positive,2:negative",
+		`SELECT string_agg(id || ':' || predicted_class, ',' ORDER BY id) FROM ml_predict('sentiment', 'v')`:                                     "101:positive,102:negative",
+		`SELECT string_agg(id || ':' || predicted_class, ',' ORDER BY id) FROM ml_predict('sentiment', 'SELECT * FROM tmp WHERE id = 2')`:       "2:negative",
+		`SELECT string_agg(id || ':' || predicted_class, ',' ORDER BY id) FROM ml_predict('sentiment', '  with x AS (FROM tmp) SELECT * FROM x')`: "1:positive,2:negative",
+	} {
+		var got string
+		if err := conn.QueryRowContext(ctx, q).Scan(&got); err != nil {
+			t.Fatalf("%s: %v", q, err)
+		}
+		if got != want {
+			t.Errorf("%s = %q, want %q", q, got, want)
+		}
+	}
+	exec(t, conn, `ROLLBACK`)
+}
+
+// Named parameters change what runs; bad ones fail at bind with a clear message.
+func TestNamedParameters(t *testing.T) {
+	db, c := open(t, WithCPUSlots(3))
+	exec(t, db, `CREATE TABLE r AS SELECT i AS id, 'great product' AS body, 42 AS n FROM range(5000) r(i)`)
+	if n := one[int64](t, db, `SELECT count(*) FROM ml_predict('sentiment', 'r', columns := ['body'], batch_size := 7, device := 'cpu') WHERE predicted_class = 'positive'`); n != 5000 {
+		t.Fatalf("columns override: %d positives", n)
+	}
+	if st := c.Stats(); st.Chunks == 0 {
+		t.Fatal("no chunks counted")
+	}
+	errs := map[string]string{
+		`SELECT * FROM ml_predict('sentiment', 'r')`:                                         `"text"`,
+		`SELECT * FROM ml_predict('sentiment', 'r', columns := ['n'])`:                       `column "n" must be VARCHAR`,
+		`SELECT * FROM ml_predict('sentiment', 'r', columns := ['body', 'n'])`:               "reads 1 column(s)",
+		`SELECT * FROM ml_predict('sentiment', 'r', columns := ['body'], batch_size := 0)`:   "batch_size 0 is out of range",
+		`SELECT * FROM ml_predict('sentiment', 'r', columns := ['body'], device := 'cuda')`:  "no GPU",
+		`SELECT * FROM ml_predict('sentiment', 'r', columns := ['body'], device := 'tpu')`:   `device "tpu"`,
+		`SELECT * FROM ml_predict('sentiment', 'r', columns := ['body'], on_error := 'x')`:   `on_error "x"`,
+		`SELECT * FROM ml_predict('sentiment', 'r', columns := ['body'], models_per_gpu := 0)`: "models_per_gpu 0",
+		`SELECT * FROM ml_predict('sentiment', 'r', colums := ['body'])`:                     "colums",
+		`SELECT * FROM ml_predict(NULL, 'r')`:                                                "task must be a non-empty string",
+		`SELECT * FROM ml_predict('sentmient', 'r')`:                                         "known tasks: iris, noop, sentiment",
+	}
+	for q, want := range errs {
+		_, err := db.Exec(q)
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("%s: got %v, want error containing %q", q, err, want)
+		}
+	}
+	// The database stays usable after errors.
+	if n := one[int64](t, db, `SELECT count(*) FROM r`); n != 5000 {
+		t.Fatal(n)
+	}
+}
+
+// A tabular task maps several numeric columns of any numeric type to one float tensor.
+func TestIrisNumericColumns(t *testing.T) {
+	db, _ := open(t)
+	exec(t, db, `CREATE TABLE flowers(sepal_length DOUBLE, sepal_width DECIMAL(4,1), petal_length FLOAT, petal_width INTEGER, expected VARCHAR)`)
+	exec(t, db, `INSERT INTO flowers VALUES (5.1, 3.5, 1.4, 0, 'setosa'), (6.7, 3.0, 5.2, 2, 'virginica'), (5.9, 3.0, 4.2, 1, 'versicolor'), (NULL, 3.0, 4.2, 1, NULL)`)
+	rows, err := db.Query(`SELECT expected, predicted_class FROM ml_predict('iris', 'flowers')`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	for rows.Next() {
+		var exp, got sql.NullString
+		rows.Scan(&exp, &got)
+		if exp != got {
+			t.Errorf("expected %v, predicted %v", exp, got)
+		}
+		n++
+	}
+	if n != 4 {
+		t.Fatalf("%d rows", n)
+	}
+	exec(t, db, `CREATE TABLE bad AS SELECT 'x' AS sepal_length, 1.0 AS sepal_width, 1.0 AS petal_length, 1.0 AS petal_width`)
+	_, err = db.Exec(`SELECT * FROM ml_predict('iris', 'bad')`)
+	if err == nil || !strings.Contains(err.Error(), `column "sepal_length" must be numeric`) {
+		t.Fatalf("mistyped column: %v", err)
+	}
+	_, err = db.Exec(`SELECT * FROM ml_predict('iris', 'SELECT 1.0 AS sepal_length')`)
+	if err == nil || !strings.Contains(err.Error(), `"petal_length" was selected but was not found`) {
+		t.Fatalf("missing column: %v", err)
+	}
+}
+
+// Placement follows the simulated GPUs: ml_devices lists them with their slots.
+func TestDevicesSimulated(t *testing.T) {
+	db, _ := open(t, WithInventory(gpu.Simulated(4)), WithModelsPerGPU(3))
+	if n := one[int64](t, db, `SELECT sum(slots) FROM ml_devices() WHERE device = 'cuda'`); n != 12 {
+		t.Fatalf("slots = %d, want 12", n)
+	}
+	db2, _ := open(t, WithInventory(gpu.Simulated(0)), WithCPUSlots(2))
+	var dev, note string
+	var slots int
+	if err := db2.QueryRow(`SELECT device, slots, note FROM ml_devices()`).Scan(&dev, &slots, &note); err != nil {
+		t.Fatal(err)
+	}
+	if dev != "cpu" || slots != 2 || !strings.Contains(note, "auto chose CPU") {
+		t.Fatalf("cpu row: %s %d %q", dev, slots, note)
+	}
+}
+
+// Models load once per (task, slot) and are shared by connections and queries.
+func TestModelsLoadedOncePerSlot(t *testing.T) {
+	db, c := open(t, WithCPUSlots(1))
+	exec(t, db, `CREATE TABLE t AS SELECT 'nice' AS text FROM range(10)`)
+	for range 5 {
+		exec(t, db, `CREATE OR REPLACE TEMP TABLE o AS SELECT * FROM ml_predict('sentiment', 't')`)
+	}
+	conn, _ := db.Conn(context.Background())
+	defer conn.Close()
+	exec(t, conn, `CREATE TEMP TABLE o2 AS SELECT * FROM ml_predict('sentiment', 't')`)
+	if got := c.Stats().ModelLoads; got != 1 {
+		t.Fatalf("model loaded %d times, want 1", got)
+	}
+}
+
+func TestCancelStopsQuery(t *testing.T) {
+	db, _ := open(t)
+	exec(t, db, `CREATE TABLE big AS SELECT i AS id, repeat('some words here ', 20) AS text FROM range(3000000) r(i)`)
+	ctx, cancel := context.WithTimeout(context.Background(), 300*time.Millisecond)
+	defer cancel()
+	start := time.Now()
+	_, err := db.ExecContext(ctx, `CREATE TEMP TABLE o AS SELECT * FROM ml_predict('sentiment', 'big')`)
+	if err == nil {
+		t.Fatal("query finished despite cancel")
+	}
+	if d := time.Since(start); d > 3*time.Second {
+		t.Fatalf("cancel took %v", d)
+	}
+	if n := one[int64](t, db, `SELECT count(*) FROM ml_predict('sentiment', 'SELECT * FROM big LIMIT 5')`); n != 5 {
+		t.Fatalf("next query: %d", n)
+	}
+}

@@ -1,0 +1,84 @@
+package udf_test
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"testing"
+
+	"github.com/duckinfer/duckinfer/extension"
+	"github.com/duckinfer/duckinfer/models"
+)
+
+// benchDB opens an in-memory database with the noop task and a table t of rows
+// realistic review texts plus id/ts/amount/category columns, on one connection
+// with SET threads=1 so ns/row is single-thread cost.
+func benchDB(b *testing.B, rows int) (*extension.Connector, *sql.Conn) {
+	b.Helper()
+	if _, err := models.InitRuntime(models.FlavorCPU); err != nil {
+		b.Skip("ONNX Runtime not installed:", err)
+	}
+	c, err := extension.NewConnector("", extension.WithTaskDirs("../testdata/tasks"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	db := sql.OpenDB(c)
+	b.Cleanup(func() { db.Close() })
+	conn, err := db.Conn(context.Background())
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { conn.Close() })
+	for _, q := range []string{
+		`SET threads = 1`,
+		`CREATE TABLE reviews AS FROM read_csv('../testdata/reviews.csv')`,
+		fmt.Sprintf(`CREATE TABLE t AS
+SELECT i::BIGINT AS id, TIMESTAMP '2024-01-01' + to_seconds(i) AS ts, (i %% 10000)::DECIMAL(12,2) / 100 AS amount,
+       (['books','movies','home'])[1 + i %% 3] AS category,
+       CASE WHEN i %% 2 = 0 THEN s[1 + i %% len(s)] ELSE s[1 + i %% len(s)] || ' ' || s[1 + (i * 7 + 3) %% len(s)] END AS text
+FROM range(%d) r(i), (SELECT list(text ORDER BY id) AS s FROM reviews)`, rows),
+	} {
+		if _, err := conn.ExecContext(context.Background(), q); err != nil {
+			b.Fatal(err)
+		}
+	}
+	return c, conn
+}
+
+func runQuery(b *testing.B, conn *sql.Conn, q string) {
+	rows, err := conn.QueryContext(context.Background(), q)
+	if err != nil {
+		b.Fatal(err)
+	}
+	for rows.Next() {
+	}
+	if err := rows.Err(); err != nil {
+		b.Fatal(err)
+	}
+	rows.Close()
+}
+
+// BenchmarkMLInfer runs ml_infer (through ml_predict, noop model) over one DuckDB chunk
+// (2048 rows) and over 100 chunks, on one thread, next to the same query without the
+// model: the difference is ml_infer's gather (featurisation/batch assembly), the noop
+// model call, the result writing and the macro's split_part. ns/row is per input row.
+func BenchmarkMLInfer(b *testing.B) {
+	for _, rows := range []int{2048, 204800} {
+		_, conn := benchDB(b, rows)
+		for _, c := range []struct{ name, q string }{
+			{"scan", `SELECT count(*), max(length(text)) FROM t`},
+			{"ml_infer_only", `SELECT count(*), max(length(ml_infer('noop', NULL, NULL, NULL, NULL, NULL, NULL, text))) FROM t`},
+			{"ml_predict_noop", `SELECT count(*), max(length(text)), max(predicted_class), max(confidence) FROM ml_predict('noop', 't')`},
+			{"ml_predict_noop_batch2048", `SELECT count(*), max(length(text)), max(predicted_class), max(confidence) FROM ml_predict('noop', 't', batch_size := 2048::BIGINT)`},
+			{"ml_predict_sentiment", `SELECT count(*), max(length(text)), max(predicted_class), max(confidence) FROM ml_predict('sentiment', 't')`},
+		} {
+			b.Run(fmt.Sprintf("rows=%d/%s", rows, c.name), func(b *testing.B) {
+				runQuery(b, conn, c.q) // load the model outside the timing
+				for b.Loop() {
+					runQuery(b, conn, c.q)
+				}
+				b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*rows), "ns/row")
+			})
+		}
+	}
+}
