@@ -1,0 +1,339 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+// binPath is the duckinfer binary built once for all tests, so they run the
+// program exactly as a person would.
+var binPath string
+
+func TestMain(m *testing.M) {
+	dir, err := os.MkdirTemp("", "duckinfer-test-")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "creating temp dir:", err)
+		os.Exit(1)
+	}
+	binPath = filepath.Join(dir, "duckinfer")
+	build := exec.Command("go", "build", "-o", binPath, ".")
+	build.Stdout, build.Stderr = os.Stderr, os.Stderr
+	if err := build.Run(); err != nil {
+		fmt.Fprintln(os.Stderr, "building duckinfer:", err)
+		os.RemoveAll(dir)
+		os.Exit(1)
+	}
+	code := m.Run()
+	os.RemoveAll(dir)
+	os.Exit(code)
+}
+
+type result struct {
+	stdout, stderr string
+	code           int
+}
+
+// runCLI runs duckinfer with stdin as its (piped) standard input and HOME set to a
+// temporary folder, bounded by a timeout.
+func runCLI(t *testing.T, stdin string, args ...string) result {
+	t.Helper()
+	return runCLIEnv(t, nil, stdin, args...)
+}
+
+func runCLIEnv(t *testing.T, env []string, stdin string, args ...string) result {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, binPath, args...)
+	cmd.Dir = t.TempDir()
+	cmd.Env = append(append(os.Environ(), "HOME="+cmd.Dir), env...)
+	cmd.Stdin = strings.NewReader(stdin)
+	var out, errOut bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &errOut
+	err := cmd.Run()
+	if ctx.Err() != nil {
+		t.Fatalf("duckinfer %q did not finish within the timeout; stdout:\n%s\nstderr:\n%s", args, out.String(), errOut.String())
+	}
+	code := 0
+	var ee *exec.ExitError
+	if errors.As(err, &ee) {
+		code = ee.ExitCode()
+	} else if err != nil {
+		t.Fatalf("running duckinfer: %v", err)
+	}
+	return result{stdout: out.String(), stderr: errOut.String(), code: code}
+}
+
+func mustSucceed(t *testing.T, r result) {
+	t.Helper()
+	if r.code != 0 {
+		t.Fatalf("exit status %d, want 0; stderr:\n%s\nstdout:\n%s", r.code, r.stderr, r.stdout)
+	}
+}
+
+func TestCommandPrintsBoxedTableWithTypes(t *testing.T) {
+	r := runCLI(t, "", "-c", "SELECT 42 AS answer, 'hi' AS greeting, NULL::VARCHAR AS nothing, 2.5::DOUBLE AS x")
+	mustSucceed(t, r)
+	for _, want := range []string{
+		"│ answer │ greeting │ nothing │", "│ int32  │ varchar  │ varchar │ double │",
+		"│     42 │ hi       │ NULL    │    2.5 │", "│ 1 row", "┌", "└",
+	} {
+		if !strings.Contains(r.stdout, want) {
+			t.Errorf("output lacks %q:\n%s", want, r.stdout)
+		}
+	}
+	if strings.Contains(r.stdout, "\x1b") {
+		t.Errorf("piped output contains terminal control sequences: %q", r.stdout)
+	}
+}
+
+// TestNoProgressWhenPiped runs a statement long enough for the bar to show on a
+// terminal and checks none of it reaches pipes.
+func TestNoProgressWhenPiped(t *testing.T) {
+	r := runCLI(t, "", "-csv", "-c",
+		"SELECT count(*) > 0 AS some FROM range(6000000) t(a) WHERE md5(a::VARCHAR) LIKE '%abc%'")
+	mustSucceed(t, r)
+	if r.stdout != "some\ntrue\n" {
+		t.Errorf("stdout = %q", r.stdout)
+	}
+	if strings.ContainsAny(r.stdout+r.stderr, "\x1b\r") || strings.Contains(r.stderr, "running") {
+		t.Errorf("progress output leaked into pipes: stdout %q stderr %q", r.stdout, r.stderr)
+	}
+}
+
+func TestCSVFlag(t *testing.T) {
+	r := runCLI(t, "", "-csv", "-c", "SELECT 1 AS a, 'x,y' AS b, NULL AS c UNION ALL SELECT 2, 'z', 3 ORDER BY a")
+	mustSucceed(t, r)
+	if want := "a,b,c\n1,\"x,y\",\n2,z,3\n"; r.stdout != want {
+		t.Errorf("csv output = %q, want %q", r.stdout, want)
+	}
+}
+
+func TestJSONFlag(t *testing.T) {
+	r := runCLI(t, "", "-json", "-c", "SELECT 1 AS b, 'x' AS a, [1, 2] AS l, 1.5 AS d UNION ALL SELECT 2, NULL, NULL, NULL ORDER BY b")
+	mustSucceed(t, r)
+	var got []map[string]any
+	if err := json.Unmarshal([]byte(r.stdout), &got); err != nil {
+		t.Fatalf("output is not JSON: %v\n%s", err, r.stdout)
+	}
+	if len(got) != 2 || got[0]["b"] != 1.0 || got[0]["a"] != "x" || got[1]["a"] != nil {
+		t.Errorf("unexpected rows: %v", got)
+	}
+	if l, ok := got[0]["l"].([]any); !ok || len(l) != 2 {
+		t.Errorf("list column should be a JSON array, got %#v", got[0]["l"])
+	}
+	if !strings.HasPrefix(r.stdout, `[{"b":1,"a":"x"`) {
+		t.Errorf("columns should keep the query's order: %s", r.stdout)
+	}
+}
+
+func TestFileFlagRunsScript(t *testing.T) {
+	dir := t.TempDir()
+	script := filepath.Join(dir, "script.sql")
+	err := os.WriteFile(script, []byte(`-- a comment; with a semicolon
+CREATE TABLE t (id INTEGER, name VARCHAR);
+INSERT INTO t VALUES (1, 'one;not a terminator'), (2, 'two');
+.mode csv
+SELECT id,
+       name
+FROM t
+ORDER BY id;
+SELECT count(*) AS n FROM t
+`), 0o644)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := runCLI(t, "", "-f", script)
+	mustSucceed(t, r)
+	if want := "id,name\n1,one;not a terminator\n2,two\nn\n2\n"; r.stdout != want {
+		t.Errorf("output = %q, want %q (DDL and INSERT print nothing)", r.stdout, want)
+	}
+}
+
+func TestPipedStdinRunsStatements(t *testing.T) {
+	r := runCLI(t, "CREATE TABLE t AS SELECT 7 AS v;\n.mode line\nSELECT v FROM t;\n")
+	mustSucceed(t, r)
+	if want := "v = 7\n"; r.stdout != want {
+		t.Errorf("output = %q, want %q", r.stdout, want)
+	}
+	if strings.Contains(r.stdout, "D ") || strings.Contains(r.stdout, "Enter \".help\"") {
+		t.Errorf("piped input should get no prompt or banner: %q", r.stdout)
+	}
+}
+
+func TestFailingStatementExitsNonZero(t *testing.T) {
+	for _, tc := range []struct {
+		name  string
+		stdin string
+		args  []string
+	}{
+		{"command", "", []string{"-csv", "-c", "SELECT 1 AS first; SELECT * FROM missing_table; SELECT 3 AS third"}},
+		{"stdin", "SELECT 1 AS first;\nSELECT * FROM missing_table;\nSELECT 3 AS third;\n", []string{"-csv"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			r := runCLI(t, tc.stdin, tc.args...)
+			if r.code != 1 {
+				t.Fatalf("exit status %d, want 1; stderr: %s", r.code, r.stderr)
+			}
+			if !strings.Contains(r.stderr, "Error:") || !strings.Contains(r.stderr, "missing_table") {
+				t.Errorf("stderr should name the problem: %q", r.stderr)
+			}
+			if !strings.Contains(r.stdout, "first") || strings.Contains(r.stdout, "third") {
+				t.Errorf("should run up to the failing statement and stop: %q", r.stdout)
+			}
+		})
+	}
+}
+
+func TestReadonlyRejectsWrites(t *testing.T) {
+	db := filepath.Join(t.TempDir(), "test.duckdb")
+	mustSucceed(t, runCLI(t, "", db, "-c", "CREATE TABLE t AS SELECT 1 AS v"))
+
+	r := runCLI(t, "", "-readonly", db, "-c", "INSERT INTO t VALUES (2)")
+	if r.code != 1 || !strings.Contains(strings.ToLower(r.stderr), "read-only") {
+		t.Fatalf("write on -readonly: exit %d, stderr %q; want 1 and a read-only error", r.code, r.stderr)
+	}
+	r = runCLI(t, "", "-readonly", "-csv", db, "-c", "SELECT count(*) AS n FROM t")
+	mustSucceed(t, r)
+	if r.stdout != "n\n1\n" {
+		t.Errorf("read on -readonly = %q, want the one original row", r.stdout)
+	}
+	r = runCLI(t, "", "-readonly", "-c", "SELECT 1")
+	if r.code == 0 || !strings.Contains(r.stderr, "DBFILE") {
+		t.Errorf("-readonly without DBFILE should fail with advice: exit %d, %q", r.code, r.stderr)
+	}
+}
+
+func TestDatabaseFilePersistsAndSQLAfterDBFile(t *testing.T) {
+	db := filepath.Join(t.TempDir(), "p.duckdb")
+	mustSucceed(t, runCLI(t, "", db, "CREATE TABLE kept AS SELECT 'yes' AS v"))
+	r := runCLI(t, "", db, "-csv", "-c", "SELECT v FROM kept")
+	mustSucceed(t, r)
+	if r.stdout != "v\nyes\n" {
+		t.Errorf("got %q", r.stdout)
+	}
+}
+
+func TestVersionFlag(t *testing.T) {
+	r := runCLI(t, "", "-version")
+	mustSucceed(t, r)
+	if !strings.HasPrefix(r.stdout, "duckinfer ") || !strings.Contains(r.stdout, "DuckDB v1.") {
+		t.Errorf("version output = %q", r.stdout)
+	}
+}
+
+func TestModelsFlagAcceptsRepeatsAndLists(t *testing.T) {
+	var l listFlag
+	for _, v := range []string{"a,b", " c ", ""} {
+		if err := l.Set(v); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if got := strings.Join(l, "|"); got != "a|b|c" {
+		t.Errorf("models = %q, want a|b|c", got)
+	}
+	dir := t.TempDir()
+	r := runCLI(t, "", "-models", dir, "-models", dir+","+dir, "-c", "SELECT 1")
+	mustSucceed(t, r)
+}
+
+func TestDotCommandsInScript(t *testing.T) {
+	dir := t.TempDir()
+	sub := filepath.Join(dir, "sub.sql")
+	if err := os.WriteFile(sub, []byte("SELECT 'from sub' AS s;\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	outFile := filepath.Join(dir, "out.txt")
+	script := strings.Join([]string{
+		"CREATE TABLE alpha (id INTEGER); CREATE VIEW beta AS SELECT 1 AS one;",
+		".tables",
+		".schema alpha",
+		".mode markdown",
+		"SELECT 1 AS n, 'a|b' AS s;",
+		".mode csv",
+		".read " + sub,
+		".output " + outFile,
+		"SELECT 'to file' AS f;",
+		".output",
+		".timer on",
+		"SELECT 'timed' AS t;",
+		".help",
+		".quit",
+		"SELECT 'after quit' AS never;",
+	}, "\n")
+	r := runCLI(t, script)
+	mustSucceed(t, r)
+	for _, want := range []string{
+		"alpha  beta\n", "CREATE TABLE alpha(id INTEGER);\n",
+		"|   n | s    |\n| --: | ---- |\n", `a\|b`, "s\nfrom sub\n", "t\ntimed\nRun Time (s): real ", ".mode MODE",
+	} {
+		if !strings.Contains(r.stdout, want) {
+			t.Errorf("output lacks %q:\n%s", want, r.stdout)
+		}
+	}
+	if strings.Contains(r.stdout, "to file") || strings.Contains(r.stdout, "after quit") {
+		t.Errorf(".output or .quit was not honoured:\n%s", r.stdout)
+	}
+	got, err := os.ReadFile(outFile)
+	if err != nil || string(got) != "f\nto file\n" {
+		t.Errorf(".output file = %q (%v), want the redirected result", got, err)
+	}
+}
+
+func TestUnknownDotCommandAndModeFail(t *testing.T) {
+	for _, in := range []string{".nosuch\n", ".mode fancy\n"} {
+		r := runCLI(t, in)
+		if r.code != 1 || !strings.Contains(r.stderr, "Error:") {
+			t.Errorf("%q: exit %d stderr %q, want failure with message", in, r.code, r.stderr)
+		}
+	}
+}
+
+// TestMLPredictSentiment runs the product's headline query through the shell once
+// the extension registers ml_predict, on the shipped sample of real reviews.
+func TestMLPredictSentiment(t *testing.T) {
+	check := runCLI(t, "", "-csv", "-c",
+		"SELECT count(*) AS n FROM duckdb_functions() WHERE function_name = 'ml_predict'")
+	mustSucceed(t, check)
+	if check.stdout == "n\n0\n" {
+		t.Skip("ml_predict is not registered by package extension yet; this test runs once it is")
+	}
+	repo, err := filepath.Abs("../..")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var env []string
+	if os.Getenv("DUCKINFER_ORT_LIB") == "" {
+		if lib := filepath.Join(repo, "lib/ort/cpu/libonnxruntime.so.1"); fileExists(lib) {
+			env = append(env, "DUCKINFER_ORT_LIB="+lib)
+		}
+	}
+	reviews := filepath.Join(repo, "testdata/reviews.csv")
+	if !fileExists(reviews) {
+		t.Skip("testdata/reviews.csv is missing; run `make setup`")
+	}
+	r := runCLIEnv(t, env, "", "-csv", "-c", fmt.Sprintf(`CREATE TABLE reviews AS FROM read_csv('%s') LIMIT 20;
+		SELECT count(*) AS n, count(*) FILTER (WHERE predicted_class IN ('negative', 'positive')) AS labelled
+		FROM ml_predict('sentiment', 'reviews')`, reviews))
+	if r.code != 0 && strings.Contains(r.stderr, "ONNX Runtime unavailable") {
+		t.Skipf("ONNX Runtime is not installed; run `make setup`:\n%s", r.stderr)
+	}
+	mustSucceed(t, r)
+	if r.stdout != "n,labelled\n20,20\n" {
+		t.Errorf("ml_predict over 20 reviews gave %q, want 20 rows each labelled negative or positive", r.stdout)
+	}
+}
+
+func fileExists(p string) bool {
+	_, err := os.Stat(p)
+	return err == nil
+}

@@ -1,0 +1,242 @@
+//go:build !windows
+
+package main
+
+import (
+	"bytes"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/creack/pty"
+)
+
+// term drives duckinfer through a pseudo-terminal, as a person at a keyboard would.
+type term struct {
+	t    *testing.T
+	pty  *os.File
+	cmd  *exec.Cmd
+	mu   sync.Mutex
+	out  bytes.Buffer // everything the program wrote, "\r" removed
+	mark int          // expect searches from here
+	done chan struct{}
+}
+
+func startTerm(t *testing.T, home string, args ...string) *term {
+	t.Helper()
+	cmd := exec.Command(binPath, args...)
+	cmd.Dir = home
+	cmd.Env = append(os.Environ(), "HOME="+home, "TERM=xterm")
+	f, err := pty.StartWithSize(cmd, &pty.Winsize{Rows: 40, Cols: 100})
+	if err != nil {
+		t.Fatalf("starting duckinfer on a pty: %v", err)
+	}
+	tm := &term{t: t, pty: f, cmd: cmd, done: make(chan struct{})}
+	go func() {
+		defer close(tm.done)
+		buf := make([]byte, 4096)
+		for {
+			n, err := f.Read(buf)
+			if n > 0 {
+				tm.mu.Lock()
+				tm.out.Write(bytes.ReplaceAll(buf[:n], []byte("\r"), nil))
+				tm.mu.Unlock()
+			}
+			if err != nil {
+				return
+			}
+		}
+	}()
+	t.Cleanup(func() {
+		_ = cmd.Process.Kill()
+		_ = f.Close()
+		_ = cmd.Wait()
+	})
+	tm.expect("D ", 30*time.Second)
+	return tm
+}
+
+func (tm *term) send(s string) {
+	tm.t.Helper()
+	if _, err := tm.pty.Write([]byte(s)); err != nil {
+		tm.t.Fatalf("typing %q: %v", s, err)
+	}
+}
+
+// typeLine types a line and presses Enter ("\r", which is what the key sends).
+func (tm *term) typeLine(s string) { tm.t.Helper(); tm.send(s + "\r") }
+
+// expect waits until the output since the last match contains want and returns
+// that stretch of output; the next expect starts after the match.
+func (tm *term) expect(want string, timeout time.Duration) string {
+	tm.t.Helper()
+	return tm.expectRe(regexp.MustCompile(regexp.QuoteMeta(want)), timeout)
+}
+
+func (tm *term) expectRe(re *regexp.Regexp, timeout time.Duration) string {
+	tm.t.Helper()
+	deadline := time.Now().Add(timeout)
+	for {
+		tm.mu.Lock()
+		all := tm.out.String()
+		seen := all[tm.mark:]
+		if loc := re.FindStringIndex(seen); loc != nil {
+			tm.mark += loc[1]
+			tm.mu.Unlock()
+			return seen[:loc[1]]
+		}
+		tm.mu.Unlock()
+		if time.Now().After(deadline) {
+			tm.t.Fatalf("timed out after %v waiting for %q; output since last match:\n%s", timeout, re, seen)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// exit presses Ctrl-D at an empty prompt and checks the program ends cleanly.
+func (tm *term) exit() {
+	tm.t.Helper()
+	tm.send("\x04")
+	ch := make(chan error, 1)
+	go func() { ch <- tm.cmd.Wait() }()
+	select {
+	case err := <-ch:
+		if err != nil {
+			tm.t.Errorf("duckinfer exited with %v after Ctrl-D, want status 0", err)
+		}
+	case <-time.After(20 * time.Second):
+		tm.t.Fatalf("duckinfer did not exit on Ctrl-D")
+	}
+}
+
+func TestInteractiveBoxedTable(t *testing.T) {
+	tm := startTerm(t, t.TempDir())
+	tm.typeLine("SELECT 6 * 7 AS answer, 'hello' AS word, NULL::INTEGER AS missing;")
+	got := tm.expect("└", 30*time.Second)
+	for _, want := range []string{"│ answer │  word   │ missing │", "│ int32  │ varchar │  int32  │", "│     42 │ hello   │    NULL │", "1 row"} {
+		if !strings.Contains(got, want) {
+			t.Errorf("table lacks %q:\n%s", want, got)
+		}
+	}
+	tm.exit()
+}
+
+func TestInteractiveTruncatesToTerminalWidth(t *testing.T) {
+	tm := startTerm(t, t.TempDir())
+	tm.typeLine("SELECT repeat('x', 300) AS long_value, 1 AS n;")
+	got := tm.expect("└", 30*time.Second)
+	if !strings.Contains(got, "…") {
+		t.Errorf("a 300-character value should be cut with …:\n%s", got)
+	}
+	for _, line := range strings.Split(got, "\n") {
+		if strings.HasPrefix(line, "│") || strings.HasPrefix(line, "┌") {
+			if w := textWidth(line); w > 100 {
+				t.Errorf("line is %d cells wide on a 100-column terminal: %q", w, line)
+			}
+		}
+	}
+	tm.exit()
+}
+
+func TestInteractiveMultiLineStatement(t *testing.T) {
+	tm := startTerm(t, t.TempDir())
+	tm.typeLine("SELECT")
+	tm.expect("· ", 10*time.Second) // continuation prompt: the statement is not complete
+	tm.typeLine("  40 + 2 AS total,")
+	tm.expect("· ", 10*time.Second)
+	tm.typeLine("  'a;b' AS semi")
+	tm.expect("· ", 10*time.Second)
+	tm.typeLine(";")
+	got := tm.expect("└", 30*time.Second)
+	if !strings.Contains(got, "│    42 │ a;b     │") {
+		t.Errorf("multi-line result missing:\n%s", got)
+	}
+	tm.exit()
+}
+
+func TestInteractiveModeCSVAndTimer(t *testing.T) {
+	tm := startTerm(t, t.TempDir())
+	tm.typeLine(".mode csv")
+	tm.typeLine("SELECT 1 AS a, 'x' AS b;")
+	tm.expect("a,b\n1,x\n", 30*time.Second)
+	tm.typeLine(".timer on")
+	tm.typeLine("SELECT 2 AS c;")
+	tm.expectRe(regexp.MustCompile(`c\n2\nRun Time \(s\): real \d+\.\d{3}\n`), 30*time.Second)
+	tm.exit()
+}
+
+func TestInteractiveHistoryAcrossSessions(t *testing.T) {
+	home := t.TempDir()
+	tm := startTerm(t, home)
+	tm.typeLine("SELECT 'remembered' AS")
+	tm.typeLine("  h;")
+	tm.expect("│ remembered │", 30*time.Second)
+	tm.exit()
+
+	hist, err := os.ReadFile(filepath.Join(home, ".duckinfer_history"))
+	if err != nil {
+		t.Fatalf("history file: %v", err)
+	}
+	if !strings.Contains(string(hist), "SELECT 'remembered' AS   h;") {
+		t.Errorf("history should hold the multi-line statement as one entry:\n%s", hist)
+	}
+
+	tm = startTerm(t, home)
+	tm.send("\x1b[A") // up arrow recalls the previous session's statement
+	tm.expect("SELECT 'remembered' AS", 10*time.Second)
+	tm.send("\r")
+	tm.expect("│ remembered │", 30*time.Second)
+	tm.exit()
+}
+
+func TestInteractiveCtrlCAtPromptClearsLine(t *testing.T) {
+	tm := startTerm(t, t.TempDir())
+	tm.send("SELECT 'unfinished")
+	tm.expect("unfinished", 10*time.Second)
+	tm.send("\x03")
+	tm.expect("D ", 10*time.Second)
+	// Had the unfinished quote survived, this line would continue the string.
+	tm.typeLine("SELECT 'fresh' AS f;")
+	tm.expect("│ fresh   │", 30*time.Second)
+	tm.exit()
+}
+
+func TestInteractiveCtrlCCancelsLongQuery(t *testing.T) {
+	tm := startTerm(t, t.TempDir())
+	tm.typeLine("SELECT count(*) FROM range(10000000000) t1 WHERE t1.range % 7 = 3;")
+	// range() gives DuckDB no percentage, so the bar shows a spinner: this also
+	// proves the query is running before we press Ctrl-C.
+	tm.expect("running", 30*time.Second)
+	began := time.Now()
+	tm.send("\x03")
+	tm.expect("interrupted by Ctrl-C", 30*time.Second)
+	if d := time.Since(began); d > 20*time.Second {
+		t.Errorf("cancelling took %v", d)
+	}
+	tm.typeLine("SELECT 'still usable' AS after;")
+	tm.expect("│ still usable │", 30*time.Second)
+	tm.exit()
+}
+
+func TestInteractiveProgressBar(t *testing.T) {
+	tm := startTerm(t, t.TempDir())
+	tm.typeLine("CREATE TABLE big AS SELECT range AS a FROM range(10000000);")
+	tm.expect("D ", 120*time.Second)
+	tm.typeLine("SELECT count(*) AS hits FROM big WHERE md5(a::VARCHAR) LIKE '%abc%';")
+	// A percentage, a bar and a time estimate, drawn in place.
+	tm.expectRe(regexp.MustCompile(`\d+% ▕[█ ]+▏ \S+ elapsed, (~\S+ left|estimating)`), 120*time.Second)
+	got := tm.expect("└", 120*time.Second)
+	// The bar is erased (carriage return + erase-line) right before the result.
+	if !strings.Contains(got, "\x1b[K┌") {
+		t.Errorf("progress line was not erased before the result:\n%q", got)
+	}
+	if !strings.Contains(got, "│ hits") {
+		t.Errorf("result missing after progress:\n%s", got)
+	}
+	tm.exit()
+}

@@ -1,0 +1,132 @@
+package main
+
+import (
+	"io"
+	"reflect"
+	"strings"
+	"testing"
+)
+
+func TestScanStatements(t *testing.T) {
+	for _, tc := range []struct {
+		in   string
+		want []string
+		rest string
+	}{
+		{"SELECT 1; SELECT 2;", []string{"SELECT 1;", " SELECT 2;"}, ""},
+		{"SELECT ';' AS a; SELECT", []string{"SELECT ';' AS a;"}, " SELECT"},
+		{"SELECT 'it''s;' ;", []string{"SELECT 'it''s;' ;"}, ""},
+		{`SELECT "a;b" FROM t;`, []string{`SELECT "a;b" FROM t;`}, ""},
+		{"SELECT 1 -- no; end\n, 2;", []string{"SELECT 1 -- no; end\n, 2;"}, ""},
+		{"SELECT /* ; /* nested; */ ; */ 1;", []string{"SELECT /* ; /* nested; */ ; */ 1;"}, ""},
+		{"SELECT $$a;b$$, $x$;$x$;", []string{"SELECT $$a;b$$, $x$;$x$;"}, ""},
+		{"SELECT E'\\';'; x", []string{"SELECT E'\\';';"}, " x"},
+		{"PREPARE p AS SELECT $1; EXECUTE p(1);", []string{"PREPARE p AS SELECT $1;", " EXECUTE p(1);"}, ""},
+		{"SELECT 'open;", nil, "SELECT 'open;"},
+	} {
+		got, rest := scanStatements(tc.in)
+		if !reflect.DeepEqual(got, tc.want) || rest != tc.rest {
+			t.Errorf("scanStatements(%q) = %q, %q; want %q, %q", tc.in, got, rest, tc.want, tc.rest)
+		}
+	}
+	if !sqlIsBlank(" -- only a comment\n ; /* x */ ") || sqlIsBlank("-- c\nSELECT 1") {
+		t.Error("sqlIsBlank misjudges comments")
+	}
+	if got := firstWord("/* c */ ( -- x\n with t AS (SELECT 1)"); got != "WITH" {
+		t.Errorf("firstWord = %q", got)
+	}
+}
+
+func TestFormatFloatMatchesDuckDB(t *testing.T) {
+	tenth, fifth := 0.1, 0.2 // variables: constant arithmetic would be exact
+	for f, want := range map[float64]string{
+		1.5: "1.5", 100: "100.0", tenth + fifth: "0.30000000000000004", 1e20: "1e+20",
+		1e15: "1000000000000000.0", 1e-7: "1e-07", -0.25: "-0.25",
+	} {
+		if got := formatFloat(f, 64); got != want {
+			t.Errorf("formatFloat(%v) = %q, want %q", f, got, want)
+		}
+	}
+}
+
+func rowsOf(rows ...[]any) nextRow {
+	i := 0
+	return func() ([]any, error) {
+		if i >= len(rows) {
+			return nil, io.EOF
+		}
+		i++
+		return rows[i-1], nil
+	}
+}
+
+func TestBoxFitsWidthAndHidesColumns(t *testing.T) {
+	cols := []column{newColumn("id", "INTEGER"), newColumn("text", "VARCHAR")}
+	var b strings.Builder
+	long := strings.Repeat("abcdef", 30)
+	if err := renderBox(&b, cols, rowsOf([]any{int32(1), long}), renderOptions{width: 40, maxRows: 40}); err != nil {
+		t.Fatal(err)
+	}
+	for _, line := range strings.Split(strings.TrimSpace(b.String()), "\n") {
+		if textWidth(line) > 40 {
+			t.Errorf("line wider than 40: %q", line)
+		}
+	}
+	if !strings.Contains(b.String(), "…") {
+		t.Errorf("long value not marked as cut:\n%s", b.String())
+	}
+
+	// Ten wide columns cannot fit in 40 cells: the middle ones are hidden.
+	var many []column
+	row := []any{}
+	for i := range 10 {
+		many = append(many, newColumn(strings.Repeat(string(rune('a'+i)), 9), "VARCHAR"))
+		row = append(row, "value")
+	}
+	b.Reset()
+	if err := renderBox(&b, many, rowsOf(row), renderOptions{width: 40, maxRows: 40}); err != nil {
+		t.Fatal(err)
+	}
+	out := b.String()
+	if !strings.Contains(out, "aaaaaaaaa") || !strings.Contains(out, "jjjjjjjjj") || strings.Contains(out, "eeeeeeeee") {
+		t.Errorf("should keep first and last columns and hide the middle:\n%s", out)
+	}
+	if !strings.Contains(out, "10 columns (") {
+		t.Errorf("footer should say columns are hidden:\n%s", out)
+	}
+	for _, line := range strings.Split(strings.TrimSpace(out), "\n") {
+		if textWidth(line) > 40 {
+			t.Errorf("line wider than 40: %q", line)
+		}
+	}
+}
+
+func TestBoxElidesMiddleRows(t *testing.T) {
+	var rows [][]any
+	for i := range 1000 {
+		rows = append(rows, []any{int64(i)})
+	}
+	var b strings.Builder
+	if err := renderBox(&b, []column{newColumn("n", "BIGINT")}, rowsOf(rows...), renderOptions{maxRows: 10}); err != nil {
+		t.Fatal(err)
+	}
+	out := b.String()
+	for _, want := range []string{" 0 │", " 4 │", "·", " 995 │", " 999 │", "1000 rows (10 shown)"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("lacks %q:\n%s", want, out)
+		}
+	}
+	if strings.Contains(out, " 5 │") || strings.Contains(out, " 994 │") {
+		t.Errorf("middle rows should be elided:\n%s", out)
+	}
+}
+
+func TestProgressLine(t *testing.T) {
+	b := &progressBar{width: func() int { return 80 }}
+	if got := b.line(3e9, 0, 0); !strings.Contains(got, "running 3.0s") {
+		t.Errorf("without a percentage the line shows elapsed time: %q", got)
+	}
+	if got := b.line(2e9, 5000, 0); !strings.Contains(got, "5,000 rows inferred (2,500/s)") {
+		t.Errorf("rows inferred and rate missing: %q", got)
+	}
+}
