@@ -223,9 +223,9 @@ func TestSeesCallersTransactionTempTablesViews(t *testing.T) {
 	exec(t, conn, `BEGIN`)
 	exec(t, conn, `INSERT INTO tmp VALUES (2, 'terrible')`)
 	for q, want := range map[string]string{
-		`SELECT string_agg(id || ':' || predicted_class, ',' ORDER BY id) FROM ml_predict('sentiment', 'tmp')`:                                   "1:positive,2:negative",
-		`SELECT string_agg(id || ':' || predicted_class, ',' ORDER BY id) FROM ml_predict('sentiment', 'v')`:                                     "101:positive,102:negative",
-		`SELECT string_agg(id || ':' || predicted_class, ',' ORDER BY id) FROM ml_predict('sentiment', 'SELECT * FROM tmp WHERE id = 2')`:       "2:negative",
+		`SELECT string_agg(id || ':' || predicted_class, ',' ORDER BY id) FROM ml_predict('sentiment', 'tmp')`:                                    "1:positive,2:negative",
+		`SELECT string_agg(id || ':' || predicted_class, ',' ORDER BY id) FROM ml_predict('sentiment', 'v')`:                                      "101:positive,102:negative",
+		`SELECT string_agg(id || ':' || predicted_class, ',' ORDER BY id) FROM ml_predict('sentiment', 'SELECT * FROM tmp WHERE id = 2')`:         "2:negative",
 		`SELECT string_agg(id || ':' || predicted_class, ',' ORDER BY id) FROM ml_predict('sentiment', '  with x AS (FROM tmp) SELECT * FROM x')`: "1:positive,2:negative",
 	} {
 		var got string
@@ -250,17 +250,17 @@ func TestNamedParameters(t *testing.T) {
 		t.Fatal("no chunks counted")
 	}
 	errs := map[string]string{
-		`SELECT * FROM ml_predict('sentiment', 'r')`:                                         `"text"`,
-		`SELECT * FROM ml_predict('sentiment', 'r', columns := ['n'])`:                       `column "n" must be VARCHAR`,
-		`SELECT * FROM ml_predict('sentiment', 'r', columns := ['body', 'n'])`:               "reads 1 column(s)",
-		`SELECT * FROM ml_predict('sentiment', 'r', columns := ['body'], batch_size := 0)`:   "batch_size 0 is out of range",
-		`SELECT * FROM ml_predict('sentiment', 'r', columns := ['body'], device := 'cuda')`:  "no GPU",
-		`SELECT * FROM ml_predict('sentiment', 'r', columns := ['body'], device := 'tpu')`:   `device "tpu"`,
-		`SELECT * FROM ml_predict('sentiment', 'r', columns := ['body'], on_error := 'x')`:   `on_error "x"`,
+		`SELECT * FROM ml_predict('sentiment', 'r')`:                                           `"text"`,
+		`SELECT * FROM ml_predict('sentiment', 'r', columns := ['n'])`:                         `column "n" must be VARCHAR`,
+		`SELECT * FROM ml_predict('sentiment', 'r', columns := ['body', 'n'])`:                 "reads 1 column(s)",
+		`SELECT * FROM ml_predict('sentiment', 'r', columns := ['body'], batch_size := 0)`:     "batch_size 0 is out of range",
+		`SELECT * FROM ml_predict('sentiment', 'r', columns := ['body'], device := 'cuda')`:    "no GPU",
+		`SELECT * FROM ml_predict('sentiment', 'r', columns := ['body'], device := 'tpu')`:     `device "tpu"`,
+		`SELECT * FROM ml_predict('sentiment', 'r', columns := ['body'], on_error := 'x')`:     `on_error "x"`,
 		`SELECT * FROM ml_predict('sentiment', 'r', columns := ['body'], models_per_gpu := 0)`: "models_per_gpu 0",
-		`SELECT * FROM ml_predict('sentiment', 'r', colums := ['body'])`:                     "colums",
-		`SELECT * FROM ml_predict(NULL, 'r')`:                                                "task must be a non-empty string",
-		`SELECT * FROM ml_predict('sentmient', 'r')`:                                         "known tasks: iris, noop, sentiment",
+		`SELECT * FROM ml_predict('sentiment', 'r', colums := ['body'])`:                       "colums",
+		`SELECT * FROM ml_predict(NULL, 'r')`:                                                  "task must be a non-empty string",
+		`SELECT * FROM ml_predict('sentmient', 'r')`:                                           "known tasks: iris, noop, sentiment",
 	}
 	for q, want := range errs {
 		_, err := db.Exec(q)

@@ -4,6 +4,8 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"os"
+	"strconv"
 	"testing"
 
 	"github.com/duckinfer/duckinfer/extension"
@@ -30,7 +32,7 @@ func benchDB(b *testing.B, rows int) (*extension.Connector, *sql.Conn) {
 	}
 	b.Cleanup(func() { conn.Close() })
 	for _, q := range []string{
-		`SET threads = 1`,
+		fmt.Sprintf("SET threads = %d", benchThreads),
 		`CREATE TABLE reviews AS FROM read_csv('../testdata/reviews.csv')`,
 		fmt.Sprintf(`CREATE TABLE t AS
 SELECT i::BIGINT AS id, TIMESTAMP '2024-01-01' + to_seconds(i) AS ts, (i %% 10000)::DECIMAL(12,2) / 100 AS amount,
@@ -43,6 +45,16 @@ FROM range(%d) r(i), (SELECT list(text ORDER BY id) AS s FROM reviews)`, rows),
 		}
 	}
 	return c, conn
+}
+
+// benchThreads is DuckDB's thread count for BenchmarkMLInfer (-threads flag of the test binary is not available, so edit here or set DUCKINFER_BENCH_THREADS).
+var benchThreads = envInt("DUCKINFER_BENCH_THREADS", 1)
+
+func envInt(name string, def int) int {
+	if n, err := strconv.Atoi(os.Getenv(name)); err == nil && n > 0 {
+		return n
+	}
+	return def
 }
 
 func runQuery(b *testing.B, conn *sql.Conn, q string) {
