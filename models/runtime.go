@@ -83,7 +83,7 @@ func InitRuntime(flavor Flavor) (RuntimeInfo, error) {
 		}
 	}
 	ort.SetSharedLibraryPath(path)
-	if err := ort.InitializeEnvironment(ort.WithLogLevelError()); err != nil {
+	if err := ort.InitializeEnvironment(ort.WithLogLevelFatal()); err != nil {
 		hint := "run `make setup` (installs lib/ort/cpu/" + libName + ") or set " + LibraryEnv + " to the library's path"
 		if flavor == FlavorGPU {
 			hint = "run `make setup-gpu` (installs lib/ort/gpu/) or set " + LibraryEnv

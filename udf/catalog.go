@@ -28,7 +28,26 @@ func Register(conn *sql.Conn, env *Env) error {
 	if err := duckdb.RegisterTableUDF(conn, "ml_devices", devicesFunc(env)); err != nil {
 		return fmt.Errorf("ml_predict: registering ml_devices: %w", err)
 	}
+	if err := duckdb.RegisterTableUDF(conn, "ml_errors", errorsFunc(env)); err != nil {
+		return fmt.Errorf("ml_predict: registering ml_errors: %w", err)
+	}
 	return nil
+}
+
+// errorsFunc lists the most recent rows that failed under on_error := 'null'.
+func errorsFunc(env *Env) duckdb.RowTableFunction {
+	return duckdb.RowTableFunction{
+		BindArgumentsContext: func(ctx context.Context, named map[string]any, args ...any) (duckdb.RowTableSource, error) {
+			s := &staticTable{cols: []duckdb.ColumnInfo{
+				column("time", duckdb.TYPE_TIMESTAMP), column("task", duckdb.TYPE_VARCHAR),
+				column("input", duckdb.TYPE_VARCHAR), column("error", duckdb.TYPE_VARCHAR),
+			}}
+			for _, f := range env.failures.list() {
+				s.rows = append(s.rows, []any{f.Time, f.Task, f.Input, f.Error})
+			}
+			return s, nil
+		},
+	}
 }
 
 // taskInputsFunc returns a task's input column names; the macro unpacks them with

@@ -1,7 +1,9 @@
 package udf
 
 import (
+	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/duckinfer/duckinfer/gpu"
 	"github.com/duckinfer/duckinfer/models"
@@ -19,4 +21,52 @@ type Env struct {
 
 	RowsInferred atomic.Uint64 // rows that reached a model
 	Chunks       atomic.Uint64 // ml_infer calls
+
+	failures failures
+}
+
+// RowFailures counts rows that failed under on_error := 'null' over the database's life.
+func (e *Env) RowFailures() uint64 {
+	e.failures.mu.Lock()
+	defer e.failures.mu.Unlock()
+	return e.failures.seen
+}
+
+// MaxRowFailures bounds the failures ml_errors() remembers per database.
+const MaxRowFailures = 1000
+
+// RowFailure is one row that failed under on_error := 'null'.
+type RowFailure struct {
+	Time  time.Time
+	Task  string
+	Input string // the row's first model input, shortened, so the user can find the row
+	Error string
+}
+
+// failures is a bounded ring of the most recent row failures.
+type failures struct {
+	mu   sync.Mutex
+	ring []RowFailure
+	next int
+	seen uint64
+}
+
+func (f *failures) add(r RowFailure) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.seen++
+	if len(f.ring) < MaxRowFailures {
+		f.ring = append(f.ring, r)
+		return
+	}
+	f.ring[f.next] = r
+	f.next = (f.next + 1) % MaxRowFailures
+}
+
+// list returns the remembered failures, oldest first.
+func (f *failures) list() []RowFailure {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	out := append([]RowFailure(nil), f.ring[f.next:]...)
+	return append(out, f.ring[:f.next]...)
 }

@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"time"
 	"unsafe"
 
 	"github.com/duckdb/duckdb-go/v2"
@@ -189,10 +190,15 @@ func (f *inferFunc) execute(ctx context.Context, st *duckdb.ChunkIteratorState) 
 		if ctx.Err() != nil {
 			return wrap(ctx.Err())
 		}
-		if c.onError != OnErrorNull {
-			return wrap(c.rowError(err, sc))
+		// Re-run row by row: 'null' mode keeps the good rows, 'fail' mode names the bad one.
+		failed = isolate(ctx, sess, c, sc)
+		if ctx.Err() != nil {
+			return wrap(ctx.Err())
 		}
-		failed = isolate(ctx, sess, c, sc, err)
+		if c.onError != OnErrorNull {
+			return wrap(c.rowError(err, sc, failed))
+		}
+		f.recordFailures(c, sc, failed)
 	}
 	f.env.RowsInferred.Add(uint64(nValid))
 	return c.write(st, n, sc, failed)
@@ -327,18 +333,36 @@ func growBool(s []bool, n int) []bool {
 	return s[:n]
 }
 
-// rowError names the first row of the failed batch by its position in the chunk.
-func (c *call) rowError(err error, sc *scratch) error {
-	if be, ok := err.(*partitions.BatchError); ok && be.Lo < len(sc.rows) {
-		return fmt.Errorf("task %q failed on a batch of %d rows starting at chunk row %d (on_error := 'null' keeps going with NULL predictions): %w",
-			c.task.Name, be.Hi-be.Lo, sc.rows[be.Lo], be.Err)
+// rowError names the first row that fails on its own (by its input and its position
+// in the DuckDB chunk), or the failed batch when every row passes alone.
+func (c *call) rowError(batchErr error, sc *scratch, failed []error) error {
+	for b, err := range failed {
+		if err != nil {
+			return fmt.Errorf("task %q failed on the row whose input is %s (row %d of its chunk); use on_error := 'null' to keep going with NULL predictions: %w",
+				c.task.Name, preview(c, sc, b), sc.rows[b], err)
+		}
 	}
-	return err
+	return fmt.Errorf("task %q failed on a batch but on none of its rows alone: %w", c.task.Name, batchErr)
+}
+
+func preview(c *call, sc *scratch, b int) string {
+	in, spec := sc.batch.Inputs[0], c.task.Config.Inputs[0]
+	var p string
+	if spec.Type == models.InputString {
+		p = in.Strings[b]
+	} else {
+		k := len(spec.Columns)
+		p = fmt.Sprint(in.Floats[b*k : (b+1)*k])
+	}
+	if len(p) > 200 {
+		p = strings.ToValidUTF8(p[:200], "") + "…"
+	}
+	return strconv.Quote(p)
 }
 
 // isolate re-runs a failed chunk row by row so that, in on_error='null' mode, only the
 // rows that fail on their own get NULL predictions.
-func isolate(ctx context.Context, sess *models.Session, c *call, sc *scratch, _ error) []error {
+func isolate(ctx context.Context, sess *models.Session, c *call, sc *scratch) []error {
 	failed := make([]error, sc.batch.N)
 	var one models.Batch
 	var res models.Result
@@ -360,6 +384,17 @@ func isolate(ctx context.Context, sess *models.Session, c *call, sc *scratch, _ 
 		sc.res.Class[b], sc.res.Confidence[b] = res.Class[0], res.Confidence[0]
 	}
 	return failed
+}
+
+// recordFailures remembers on_error='null' failures for ml_errors().
+func (f *inferFunc) recordFailures(c *call, sc *scratch, failed []error) {
+	now := time.Now()
+	for b, err := range failed {
+		if err == nil {
+			continue
+		}
+		f.env.failures.add(RowFailure{Time: now, Task: c.task.Name, Input: preview(c, sc, b), Error: err.Error()})
+	}
 }
 
 // write fills the result vector: "label<Sep>confidence", NULL for NULL inputs and for

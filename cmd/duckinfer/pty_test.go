@@ -98,19 +98,26 @@ func (tm *term) expectRe(re *regexp.Regexp, timeout time.Duration) string {
 	}
 }
 
-// exit presses Ctrl-D at an empty prompt and checks the program ends cleanly.
+// exit presses Ctrl-D at an empty prompt and checks the program ends cleanly. A
+// Ctrl-D typed before readline has put the terminal back in raw mode can be eaten by
+// the cooked-mode line discipline, so it is pressed again every two seconds.
 func (tm *term) exit() {
 	tm.t.Helper()
-	tm.send("\x04")
 	ch := make(chan error, 1)
 	go func() { ch <- tm.cmd.Wait() }()
-	select {
-	case err := <-ch:
-		if err != nil {
-			tm.t.Errorf("duckinfer exited with %v after Ctrl-D, want status 0", err)
+	deadline := time.After(30 * time.Second)
+	for {
+		_, _ = tm.pty.Write([]byte("\x04"))
+		select {
+		case err := <-ch:
+			if err != nil {
+				tm.t.Errorf("duckinfer exited with %v after Ctrl-D, want status 0", err)
+			}
+			return
+		case <-time.After(2 * time.Second):
+		case <-deadline:
+			tm.t.Fatalf("duckinfer did not exit on Ctrl-D")
 		}
-	case <-time.After(20 * time.Second):
-		tm.t.Fatalf("duckinfer did not exit on Ctrl-D")
 	}
 }
 
