@@ -4,7 +4,7 @@ export CGO_ENABLED := 1
 export CGO_CFLAGS := -O2 -g -Wno-deprecated-declarations
 GO ?= go
 
-.PHONY: setup setup-gpu build demo test test-race fuzz bench sqltest vet clean
+.PHONY: setup setup-gpu build demo test test-race fuzz bench sqltest vet clean gpu-check
 
 ## setup: ONNX Runtime (CPU) and training data by package name, checksum-verified; Go modules
 setup:
@@ -26,13 +26,26 @@ demo: setup build
 	  SELECT id, source, text, label, predicted_class, confidence FROM ml_predict('sentiment', 'reviews'); \
 	  SELECT count(*) AS reviews, count(*) FILTER (WHERE label = predicted_class) AS agree FROM ml_predict('sentiment', 'reviews')"
 
-## test: every Go test (including the sql/*.test files) and go vet
+## test: go vet + gofmt, every Go test (including the sql/*.test files), the race
+## detector over the concurrent code, and each fuzz target for a bounded time
 test: vet
 	$(GO) test -count=1 ./...
+	$(MAKE) test-race fuzz
 
 ## test-race: the race detector over the concurrent packages
 test-race:
-	$(GO) test -race -count=1 ./partitions/ ./models/ ./udf/ ./extension/
+	$(GO) test -race -count=1 ./partitions/ ./models/ ./udf/ ./extension/ ./sql/
+
+FUZZTIME ?= 10s
+## fuzz: each fuzz target for FUZZTIME (seed corpora: f.Add in the tests, testdata/fuzz)
+fuzz:
+	$(GO) test -run '^$$' -fuzz '^FuzzParseConfig$$' -fuzztime $(FUZZTIME) ./models/
+	$(GO) test -run '^$$' -fuzz '^FuzzArguments$$' -fuzztime $(FUZZTIME) ./extension/
+	$(GO) test -run '^$$' -fuzz '^FuzzSentimentGoMatchesORT$$' -fuzztime $(FUZZTIME) ./models/train/
+
+## gpu-check: the NVIDIA device check (needs make setup-gpu and a GPU; CPU self-test otherwise)
+gpu-check:
+	./scripts/gpu-check.sh
 
 ## sqltest: run the SQL regression files alone
 sqltest:

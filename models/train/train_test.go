@@ -6,6 +6,9 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"strings"
+	"sync"
+	"unicode/utf8"
 	"testing"
 
 	ort "github.com/yalue/onnxruntime_go"
@@ -321,4 +324,44 @@ func BenchmarkSentimentORT(b *testing.B) {
 		}
 	}
 	b.ReportMetric(float64(b.N*batch)/b.Elapsed().Seconds(), "sentences/s")
+}
+
+var fuzzModel struct {
+	once sync.Once
+	m    *SentimentModel
+	onnx []byte
+	err  error
+}
+
+// FuzzSentimentGoMatchesORT: for any text DuckDB can hold (valid UTF-8, no NUL), the
+// in-graph text processing agrees with the Go featuriser the model was trained with.
+func FuzzSentimentGoMatchesORT(f *testing.F) {
+	for _, s := range []string{"", "good", "not good at all!!", "Don't buy it", "ÉLAN naïve café", "😀 great", "a  b\tc\nd", "it's 'quoted'", "x'y'z", "ОТЛИЧНО", "１２３ fullwidth"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, text string) {
+		if !utf8.ValidString(text) || strings.ContainsRune(text, 0) {
+			t.Skip("DuckDB VARCHARs are valid UTF-8 and reach ORT as C strings")
+		}
+		fuzzModel.once.Do(func() {
+			d := loadSentiment(t)
+			var all []Example
+			for _, ex := range d.Examples {
+				all = append(all, ex...)
+			}
+			fuzzModel.m, fuzzModel.err = TrainSentiment(all, d.AFINN, DefaultSentimentConfig())
+			if fuzzModel.err == nil {
+				fuzzModel.onnx, fuzzModel.err = fuzzModel.m.ONNX()
+			}
+		})
+		if fuzzModel.err != nil {
+			t.Fatal(fuzzModel.err)
+		}
+		s := newSession(t, fuzzModel.onnx, SentimentInput, SentimentOutput)
+		p := runText(t, s, []string{text}, 2)
+		want := fuzzModel.m.Prob(text)
+		if d := math.Abs(float64(p[1]) - want); d > 1e-5 {
+			t.Fatalf("%q: ORT P(positive)=%v, Go %v", text, p[1], want)
+		}
+	})
 }
