@@ -12,6 +12,7 @@ import (
 	"os"
 	"path/filepath"
 	"sync"
+	"sync/atomic"
 
 	"github.com/duckdb/duckdb-go/v2"
 
@@ -107,7 +108,13 @@ func NewConnector(dsn string, opts ...Option) (*Connector, error) {
 	}
 	env.Pool = models.NewPool(flavorFor(cfg.defaults.Device, env.Inventory))
 
+	var registered atomic.Bool
 	dc, err := duckdb.NewConnector(dsn, func(execer driver.ExecerContext) error {
+		// The macro names our functions, so it can only be created once they exist;
+		// the one connection opened before that only registers them.
+		if !registered.Load() {
+			return nil
+		}
 		return udf.InitConn(context.Background(), execer)
 	})
 	if err != nil {
@@ -118,6 +125,7 @@ func NewConnector(dsn string, opts ...Option) (*Connector, error) {
 		_ = c.Close()
 		return nil, err
 	}
+	registered.Store(true)
 	return c, nil
 }
 
@@ -158,6 +166,15 @@ func Open(dsn string, opts ...Option) (*sql.DB, error) {
 		return nil, err
 	}
 	return sql.OpenDB(c), nil
+}
+
+// CountRows returns a context that counts, into n, the rows that queries run with it
+// put through models; read n from another goroutine to show a running query's progress:
+//
+//	var n atomic.Int64
+//	rows, err := db.QueryContext(extension.CountRows(ctx, &n), "SELECT * FROM ml_predict(...)")
+func CountRows(ctx context.Context, n *atomic.Int64) context.Context {
+	return context.WithValue(ctx, udf.RowCounterKey{}, n)
 }
 
 // Stats returns a snapshot of the counters.

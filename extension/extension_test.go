@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -353,5 +354,47 @@ func TestCancelStopsQuery(t *testing.T) {
 	}
 	if n := one[int64](t, db, `SELECT count(*) FROM ml_predict('sentiment', 'SELECT * FROM big LIMIT 5')`); n != 5 {
 		t.Fatalf("next query: %d", n)
+	}
+}
+
+// A Go program can watch how many rows a running query has put through the model.
+func TestCountRowsPerQuery(t *testing.T) {
+	db, _ := open(t)
+	exec(t, db, `CREATE TABLE t AS SELECT i AS id, 'a fine sentence number ' || i AS text FROM range(1000000) r(i)`)
+	var n atomic.Int64
+	ctx := CountRows(context.Background(), &n)
+	done := make(chan error, 1)
+	go func() {
+		_, err := db.ExecContext(ctx, `CREATE TEMP TABLE o AS SELECT * FROM ml_predict('sentiment', 't')`)
+		done <- err
+	}()
+	var seen []int64
+	for running := true; running; {
+		select {
+		case err := <-done:
+			if err != nil {
+				t.Fatal(err)
+			}
+			running = false
+		case <-time.After(50 * time.Millisecond):
+			seen = append(seen, n.Load())
+		}
+	}
+	if n.Load() != 1000000 {
+		t.Fatalf("counted %d rows, want 1000000", n.Load())
+	}
+	mid := false
+	for _, v := range seen {
+		if v > 0 && v < 1000000 {
+			mid = true
+		}
+	}
+	if !mid {
+		t.Fatalf("never saw a partial count while the query ran: %v", seen)
+	}
+	// Another query without the counter does not touch it.
+	exec(t, db, `CREATE TEMP TABLE o2 AS SELECT * FROM ml_predict('sentiment', 'SELECT * FROM t LIMIT 10')`)
+	if n.Load() != 1000000 {
+		t.Fatalf("counter moved to %d", n.Load())
 	}
 }

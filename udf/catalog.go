@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"database/sql/driver"
 	"fmt"
+	"regexp"
 	"strings"
 
 	"github.com/duckdb/duckdb-go/v2"
@@ -21,6 +22,9 @@ func Register(conn *sql.Conn, env *Env) error {
 	}
 	if err := duckdb.RegisterScalarUDF(conn, "ml_task_inputs", &taskInputsFunc{env: env}); err != nil {
 		return fmt.Errorf("ml_predict: registering ml_task_inputs: %w", err)
+	}
+	if err := duckdb.RegisterScalarUDF(conn, "ml_input_sql", &inputSQLFunc{}); err != nil {
+		return fmt.Errorf("ml_predict: registering ml_input_sql: %w", err)
 	}
 	if err := duckdb.RegisterTableUDF(conn, "ml_tasks", tasksFunc(env)); err != nil {
 		return fmt.Errorf("ml_predict: registering ml_tasks: %w", err)
@@ -72,6 +76,41 @@ func (f *taskInputsFunc) Executor() duckdb.ScalarFuncExecutor {
 		}
 		return t.Config.Columns(), nil
 	}}
+}
+
+// inputSQLFunc turns ml_predict's input argument into the SQL that query() reads: a
+// query string as it is, a table or view name as FROM name. Bad input fails here with
+// a message about ml_predict rather than a parser error about generated SQL.
+type inputSQLFunc struct{}
+
+var queryStart = regexp.MustCompile(`(?i)^\s*(select|from|with|values|table|pivot|unpivot|describe|show|summarize|\()`)
+
+func (f *inputSQLFunc) Config() duckdb.ScalarFuncConfig {
+	varchar, _ := duckdb.NewTypeInfo(duckdb.TYPE_VARCHAR)
+	anyT, _ := duckdb.NewTypeInfo(duckdb.TYPE_ANY)
+	return duckdb.ScalarFuncConfig{InputTypeInfos: []duckdb.TypeInfo{anyT}, ResultTypeInfo: varchar, SpecialNullHandling: true}
+}
+
+func (f *inputSQLFunc) Executor() duckdb.ScalarFuncExecutor {
+	return duckdb.ScalarFuncExecutor{RowExecutor: func(values []driver.Value) (any, error) {
+		return InputSQL(values[0])
+	}}
+}
+
+// InputSQL is the rule ml_input_sql applies.
+func InputSQL(v any) (string, error) {
+	s, ok := v.(string)
+	switch {
+	case v == nil:
+		return "", argErrorf("input is NULL; pass a table name, a view name or a query string, e.g. ml_predict('sentiment', 'reviews')")
+	case !ok:
+		return "", argErrorf("input must be a string naming a table, view or query, got %T %v", v, v)
+	case strings.TrimSpace(s) == "":
+		return "", argErrorf("input is empty; pass a table name, a view name or a query string")
+	case queryStart.MatchString(s):
+		return s, nil
+	}
+	return "FROM " + s, nil
 }
 
 // staticTable serves a small, precomputed result as a table function.

@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 	"unsafe"
 
@@ -44,6 +45,10 @@ type call struct {
 }
 
 type callKey struct{}
+
+// RowCounterKey is the context key of an *atomic.Int64 that a caller puts on a query's
+// context to watch how many rows that query has run through models so far.
+type RowCounterKey struct{}
 
 type inferFunc struct{ env *Env }
 
@@ -201,6 +206,9 @@ func (f *inferFunc) execute(ctx context.Context, st *duckdb.ChunkIteratorState) 
 		f.recordFailures(c, sc, failed)
 	}
 	f.env.RowsInferred.Add(uint64(nValid))
+	if n, ok := ctx.Value(RowCounterKey{}).(*atomic.Int64); ok {
+		n.Add(int64(nValid))
+	}
 	return c.write(st, n, sc, failed)
 }
 

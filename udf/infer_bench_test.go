@@ -72,14 +72,15 @@ func runQuery(b *testing.B, conn *sql.Conn, q string) {
 
 // BenchmarkMLInfer runs ml_infer (through ml_predict, noop model) over one DuckDB chunk
 // (2048 rows) and over 100 chunks, on one thread, next to the same query without the
-// model: the difference is ml_infer's gather (featurisation/batch assembly), the noop
+// model (ml_infer_only calls ml_infer with its seven option arguments as the macro
+// passes them: '' = default): the difference is ml_infer's gather (featurisation/batch assembly), the noop
 // model call, the result writing and the macro's split_part. ns/row is per input row.
 func BenchmarkMLInfer(b *testing.B) {
 	for _, rows := range []int{2048, 204800} {
 		_, conn := benchDB(b, rows)
 		for _, c := range []struct{ name, q string }{
 			{"scan", `SELECT count(*), max(length(text)) FROM t`},
-			{"ml_infer_only", `SELECT count(*), max(length(ml_infer('noop', NULL, NULL, NULL, NULL, NULL, NULL, text))) FROM t`},
+			{"ml_infer_only", `SELECT count(*), max(length(ml_infer('noop', '', '', '', '', '', '', text))) FROM t`},
 			{"ml_predict_noop", `SELECT count(*), max(length(text)), max(predicted_class), max(confidence) FROM ml_predict('noop', 't')`},
 			{"ml_predict_noop_batch2048", `SELECT count(*), max(length(text)), max(predicted_class), max(confidence) FROM ml_predict('noop', 't', batch_size := 2048::BIGINT)`},
 			{"ml_predict_sentiment", `SELECT count(*), max(length(text)), max(predicted_class), max(confidence) FROM ml_predict('sentiment', 't')`},

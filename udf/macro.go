@@ -30,8 +30,7 @@ FROM (
                        coalesce(models_per_gpu::VARCHAR, ''), coalesce(gpu_mem_limit_mb::VARCHAR, ''),
                        coalesce(on_error::VARCHAR, ''),
                        *COLUMNS(coalesce(columns, ml_task_inputs(task)))) AS __ml
-    FROM query(CASE WHEN regexp_matches(input, '^\s*(select|from|with|values|table|pivot|unpivot|describe|show|summarize|\()', 'i')
-                    THEN input ELSE 'FROM ' || input END)
+    FROM query(ml_input_sql(input))
 )`
 
 // InitConn creates the per-connection macro; pass it to duckdb.NewConnector.

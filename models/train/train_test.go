@@ -8,8 +8,8 @@ import (
 	"runtime"
 	"strings"
 	"sync"
-	"unicode/utf8"
 	"testing"
+	"unicode/utf8"
 
 	ort "github.com/yalue/onnxruntime_go"
 )
