@@ -165,6 +165,13 @@ type scratch struct {
 	rows  []int // batch row → chunk row
 	valid []bool
 	out   []byte
+	cols  []colVals // per input column, chunk-aligned
+}
+
+// colVals holds one input column of a chunk before NULL rows are dropped.
+type colVals struct {
+	strs   []string // borrowed from DuckDB: valid only during the call
+	floats []float32
 }
 
 var scratchPool = sync.Pool{New: func() any { return new(scratch) }}
@@ -215,16 +222,15 @@ func (f *inferFunc) execute(ctx context.Context, st *duckdb.ChunkIteratorState) 
 // gather copies the task's input columns into sc.batch, skipping rows with a NULL
 // input (their predictions are NULL). Strings are borrowed, not copied.
 func (c *call) gather(chunk *duckdb.DataChunk, n int, sc *scratch) (int, error) {
-	sc.valid = growBool(sc.valid, n)
+	sc.valid = grow(sc.valid, n)
 	for r := range n {
 		sc.valid[r] = true
 	}
-	type colVals struct {
-		strs   []string
-		floats []float32
-	}
 	specs := c.task.Config.Inputs
-	vals := make([]colVals, 0, len(c.columns))
+	if cap(sc.cols) < len(c.columns) {
+		sc.cols = make([]colVals, len(c.columns))
+	}
+	vals := sc.cols[:len(c.columns)]
 	col := 0
 	for _, spec := range specs {
 		for range spec.Columns {
@@ -232,7 +238,7 @@ func (c *call) gather(chunk *duckdb.DataChunk, n int, sc *scratch) (int, error) 
 			if err != nil {
 				return 0, wrap(err)
 			}
-			var cv colVals
+			cv := &vals[col]
 			switch spec.Type {
 			case models.InputString:
 				view, err := duckdb.GetVectorView[string](vec)
@@ -240,7 +246,7 @@ func (c *call) gather(chunk *duckdb.DataChunk, n int, sc *scratch) (int, error) 
 					return 0, argErrorf("task %q: column %q must be VARCHAR (model input %q): %v; cast it (col::VARCHAR) or pick another column with columns := [...]",
 						c.task.Name, c.columns[col], spec.Name, err)
 				}
-				cv.strs = make([]string, n)
+				cv.strs = grow(cv.strs, n)
 				for r := range n {
 					s, ok, _ := view.GetValueBorrowed(r)
 					cv.strs[r] = s
@@ -249,7 +255,7 @@ func (c *call) gather(chunk *duckdb.DataChunk, n int, sc *scratch) (int, error) 
 					}
 				}
 			case models.InputFloat32:
-				cv.floats = make([]float32, n)
+				cv.floats = grow(cv.floats, n)
 				for r := range n {
 					v, err := chunk.GetValue(numFixedArgs+col, r)
 					if err != nil {
@@ -267,7 +273,6 @@ func (c *call) gather(chunk *duckdb.DataChunk, n int, sc *scratch) (int, error) 
 					cv.floats[r] = x
 				}
 			}
-			vals = append(vals, cv)
 			col++
 		}
 	}
@@ -334,9 +339,9 @@ func toFloat32(v any) (float32, bool) {
 	return 0, false
 }
 
-func growBool(s []bool, n int) []bool {
+func grow[T any](s []T, n int) []T {
 	if cap(s) < n {
-		return make([]bool, n)
+		return make([]T, n)
 	}
 	return s[:n]
 }
