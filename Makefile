@@ -47,6 +47,11 @@ fuzz:
 gpu-check:
 	./scripts/gpu-check.sh
 
+## bench: the benchmark suite on generated 1M and 10M-row tables in bench-data/ (about
+## 10 minutes the first time); BENCH_FLAGS=-quick for 200k/1M rows (~1.5 minutes)
+bench:
+	$(GO) run ./cmd/duckinfer-bench $(BENCH_FLAGS)
+
 ## sqltest: run the SQL regression files alone
 sqltest:
 	$(GO) run ./cmd/sqltest sql/*.test

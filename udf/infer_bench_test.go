@@ -72,9 +72,10 @@ func runQuery(b *testing.B, conn *sql.Conn, q string) {
 
 // BenchmarkMLInfer runs ml_infer (through ml_predict, noop model) over one DuckDB chunk
 // (2048 rows) and over 100 chunks, on one thread, next to the same query without the
-// model (ml_infer_only calls ml_infer with its seven option arguments as the macro
-// passes them: '' = default): the difference is ml_infer's gather (featurisation/batch assembly), the noop
+// model: the difference is ml_infer's gather (featurisation/batch assembly), the noop
 // model call, the result writing and the macro's split_part. ns/row is per input row.
+// ml_infer_only calls ml_infer directly with its seven option arguments given as the
+// macro gives them (empty strings mean the defaults).
 func BenchmarkMLInfer(b *testing.B) {
 	for _, rows := range []int{2048, 204800} {
 		_, conn := benchDB(b, rows)
