@@ -40,6 +40,7 @@ FUZZTIME ?= 10s
 ## fuzz: each fuzz target for FUZZTIME (seed corpora: f.Add in the tests, testdata/fuzz)
 fuzz:
 	$(GO) test -run '^$$' -fuzz '^FuzzParseConfig$$' -fuzztime $(FUZZTIME) ./models/
+	$(GO) test -run '^$$' -fuzz '^FuzzInputSQL$$' -fuzztime $(FUZZTIME) ./udf/
 	$(GO) test -run '^$$' -fuzz '^FuzzArguments$$' -fuzztime $(FUZZTIME) ./extension/
 	$(GO) test -run '^$$' -fuzz '^FuzzSentimentGoMatchesORT$$' -fuzztime $(FUZZTIME) ./models/train/
 

@@ -83,7 +83,8 @@ func (f *taskInputsFunc) Executor() duckdb.ScalarFuncExecutor {
 // a message about ml_predict rather than a parser error about generated SQL.
 type inputSQLFunc struct{}
 
-var queryStart = regexp.MustCompile(`(?i)^\s*(select|from|with|values|table|pivot|unpivot|describe|show|summarize|\()`)
+// queryStart tells a query from a name; \b keeps tables like "selection" names.
+var queryStart = regexp.MustCompile(`(?i)^\s*((select|from|with|values|table|pivot|unpivot|describe|show|summarize)\b|\()`)
 
 func (f *inputSQLFunc) Config() duckdb.ScalarFuncConfig {
 	varchar, _ := duckdb.NewTypeInfo(duckdb.TYPE_VARCHAR)

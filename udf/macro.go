@@ -6,10 +6,12 @@ import (
 	"fmt"
 )
 
-// Sep separates predicted_class from confidence in ml_infer's VARCHAR result: one
-// VARCHAR split by the macro is ~4× cheaper than a STRUCT result through duckdb-go
-// (research/duckdb-table-functions.md).
+// Sep joins the columns list that the macro hands to ml_infer.
 const Sep = "\x1f"
+
+// ml_infer returns one VARCHAR, confidence (ConfidenceWidth characters) then label,
+// which the macro slices: ~4× cheaper than a STRUCT result through duckdb-go
+// (research/duckdb-table-functions.md), and slicing by position beat split_part.
 
 // MacroSQL defines ml_predict over ml_infer. Options reach ml_infer as VARCHAR, ” for
 // "not given": duckdb-go 2.10506 aborts the process when it folds a typed NULL
@@ -22,8 +24,8 @@ const Sep = "\x1f"
 const MacroSQL = `CREATE OR REPLACE TEMP MACRO ml_predict(task, input, columns := NULL, batch_size := NULL,
     device := NULL, models_per_gpu := NULL, gpu_mem_limit_mb := NULL, on_error := NULL) AS TABLE
 SELECT * EXCLUDE (__ml),
-       split_part(__ml, chr(31), 1) AS predicted_class,
-       split_part(__ml, chr(31), 2) AS confidence
+       __ml[9:] AS predicted_class,
+       __ml[1:8] AS confidence
 FROM (
     SELECT *, ml_infer(coalesce(task::VARCHAR, ''), coalesce(array_to_string(columns::VARCHAR[], chr(31)), ''),
                        coalesce(batch_size::VARCHAR, ''), coalesce(device::VARCHAR, ''),
