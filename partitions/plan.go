@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"runtime"
+	"sync/atomic"
 
 	"github.com/duckinfer/duckinfer/gpu"
 	"github.com/duckinfer/duckinfer/models"
@@ -99,4 +100,35 @@ func cpuPlan(o Options, note string) Plan {
 // SlotFor returns partition's slot: index mod slot count.
 func (p Plan) SlotFor(partition int) Slot {
 	return p.Slots[partition%len(p.Slots)]
+}
+
+// Assigner hands out a plan's slots to the partitions of one query. A partition
+// prefers its home slot (index mod slots, the seed's round-robin) but takes the next
+// idle slot when another partition of the query holds it. Indices are stable for the
+// database's life and every new calling thread (the client's, not only DuckDB's
+// workers) gets the next one, so in a long session two threads of one query often
+// share a home slot while another sits idle; two threads on one CPU session ran
+// 233 k rows/s against 264 k on two (make bench, slot sweep).
+type Assigner struct {
+	plan Plan
+	busy []atomic.Int32
+}
+
+// NewAssigner tracks the slots of plan.
+func NewAssigner(plan Plan) *Assigner {
+	return &Assigner{plan: plan, busy: make([]atomic.Int32, len(plan.Slots))}
+}
+
+// Acquire returns partition's slot and the function that gives it back.
+func (a *Assigner) Acquire(partition int) (Slot, func()) {
+	n := len(a.busy)
+	home := partition % n
+	for i := range n {
+		s := (home + i) % n
+		if a.busy[s].CompareAndSwap(0, 1) {
+			return a.plan.Slots[s], func() { a.busy[s].Add(-1) }
+		}
+	}
+	a.busy[home].Add(1)
+	return a.plan.Slots[home], func() { a.busy[home].Add(-1) }
 }

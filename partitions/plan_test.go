@@ -171,3 +171,41 @@ func TestInferBatchesAndErrors(t *testing.T) {
 		t.Fatalf("cancelled: %v after %d batches", err, len(r.sizes))
 	}
 }
+
+func TestAssignerSpreadsConcurrentPartitions(t *testing.T) {
+	p, _ := NewPlan(gpu.Simulated(2), Options{ModelsPerGPU: 2})
+	a := NewAssigner(p)
+	// Partitions 1 and 5 share home slot 1; held together they get different slots.
+	s1, r1 := a.Acquire(1)
+	s5, r5 := a.Acquire(5)
+	if s1.Index != 1 || s5.Index == 1 {
+		t.Fatalf("got slots %d and %d", s1.Index, s5.Index)
+	}
+	r5()
+	// Released, partition 5 gets its home slot back when that is free.
+	r1()
+	if s, r := a.Acquire(5); s.Index != 1 {
+		t.Fatalf("partition 5 got slot %d, want its home slot 1", s.Index)
+	} else {
+		r()
+	}
+	// More holders than slots: everyone gets a slot, homes are shared.
+	var rel []func()
+	seen := map[int]int{}
+	for part := range 6 {
+		s, r := a.Acquire(part)
+		seen[s.Index]++
+		rel = append(rel, r)
+	}
+	if len(seen) != 4 {
+		t.Fatalf("6 holders used %d of 4 slots: %v", len(seen), seen)
+	}
+	for _, r := range rel {
+		r()
+	}
+	for i := range a.busy {
+		if a.busy[i].Load() != 0 {
+			t.Fatalf("slot %d still busy", i)
+		}
+	}
+}

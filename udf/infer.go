@@ -41,6 +41,7 @@ type call struct {
 	columns   []string
 	batchSize int
 	plan      partitions.Plan
+	slots     *partitions.Assigner
 	onError   string
 }
 
@@ -136,6 +137,7 @@ func (f *inferFunc) bind(ctx context.Context, args []duckdb.ScalarUDFArg) (conte
 	if err != nil {
 		return nil, wrap(err)
 	}
+	c.slots = partitions.NewAssigner(c.plan)
 	if err := f.env.Pool.Check(task); err != nil {
 		return nil, wrap(err)
 	}
@@ -192,7 +194,8 @@ func (f *inferFunc) execute(ctx context.Context, st *duckdb.ChunkIteratorState) 
 		return err
 	}
 	f.env.Chunks.Add(1)
-	slot := c.plan.SlotFor(f.env.Threads.Current())
+	slot, release := c.slots.Acquire(f.env.Threads.Current())
+	defer release()
 	sess, err := f.env.Pool.Session(c.task, slot.Placement)
 	if err != nil {
 		return wrap(err)
