@@ -4,30 +4,10 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
-	"sync"
 	"testing"
 
-	ort "github.com/yalue/onnxruntime_go"
+	"github.com/duckinfer/duckinfer/models"
 )
-
-var (
-	ortOnce sync.Once
-	ortErr  error
-)
-
-// ortLibPath finds the CPU ORT library: $DUCKINFER_ORT_LIB, else
-// lib/ort/cpu/libonnxruntime.so.1 under the folder holding go.mod
-// (installed by scripts/setup-ort.sh).
-func ortLibPath() (string, error) {
-	if p := os.Getenv("DUCKINFER_ORT_LIB"); p != "" {
-		return p, nil
-	}
-	root, err := repoRoot()
-	if err != nil {
-		return "", err
-	}
-	return filepath.Join(root, "lib", "ort", "cpu", "libonnxruntime.so.1"), nil
-}
 
 // repoRoot is the folder holding go.mod, found by walking up from the
 // working directory.
@@ -48,24 +28,11 @@ func repoRoot() (string, error) {
 	}
 }
 
-// needORT initialises the one ORT environment of the test process, or skips
-// the test when the library is missing.
+// needORT loads ONNX Runtime the way the product does (models.InitRuntime's search
+// order), or skips the test when the library is missing.
 func needORT(t testing.TB) {
 	t.Helper()
-	ortOnce.Do(func() {
-		p, err := ortLibPath()
-		if err != nil {
-			ortErr = err
-			return
-		}
-		if _, err := os.Stat(p); err != nil {
-			ortErr = err
-			return
-		}
-		ort.SetSharedLibraryPath(p)
-		ortErr = ort.InitializeEnvironment()
-	})
-	if ortErr != nil {
-		t.Skipf("ONNX Runtime not available (run scripts/setup-ort.sh or set DUCKINFER_ORT_LIB): %v", ortErr)
+	if _, err := models.InitRuntime(models.FlavorCPU); err != nil {
+		t.Skipf("ONNX Runtime not available (run make setup or set DUCKINFER_ORT_LIB): %v", err)
 	}
 }

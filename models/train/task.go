@@ -5,34 +5,22 @@ import (
 	"encoding/json"
 	"fmt"
 	"strings"
+
+	"github.com/duckinfer/duckinfer/models"
 )
 
-// TaskSpec is task.json, the file duckinfer's runtime reads next to a model.
-type TaskSpec struct {
-	Description string      `json:"description"`
-	Model       string      `json:"model"`
-	Inputs      []TaskInput `json:"inputs"`
-	Output      string      `json:"output"`
-	Labels      []string    `json:"labels"`
-	BatchSize   int         `json:"batch_size"`
-}
-
-// TaskInput maps table columns to one model input; Type is "string" (one
-// VARCHAR column → [N]) or "float32" (k numeric columns → [N, k]).
-type TaskInput struct {
-	Name    string   `json:"name"`
-	Columns []string `json:"columns"`
-	Type    string   `json:"type"`
-}
-
-// JSON returns the spec as indented JSON with a final newline (stable bytes).
-func (s TaskSpec) JSON() ([]byte, error) {
+// taskJSON encodes a task config the way the runtime reads it (models.ParseConfig),
+// indented with a final newline, so the bytes are stable.
+func taskJSON(c models.Config) ([]byte, error) {
 	var buf bytes.Buffer
 	enc := json.NewEncoder(&buf)
 	enc.SetEscapeHTML(false)
 	enc.SetIndent("", "  ")
-	if err := enc.Encode(s); err != nil {
+	if err := enc.Encode(c); err != nil {
 		return nil, fmt.Errorf("encoding task.json: %w", err)
+	}
+	if _, err := models.ParseConfig(buf.Bytes()); err != nil {
+		return nil, fmt.Errorf("generated task.json does not parse: %w", err)
 	}
 	return buf.Bytes(), nil
 }
@@ -114,14 +102,14 @@ func buildSentiment(dataDir string) (*Task, error) {
 	if err != nil {
 		return nil, err
 	}
-	spec, err := TaskSpec{
+	spec, err := taskJSON(models.Config{
 		Description: "Sentiment (negative/positive) of short English review sentences; word uni/bigram logistic regression with AFINN-165",
 		Model:       "model.onnx",
-		Inputs:      []TaskInput{{Name: SentimentInput, Columns: []string{"text"}, Type: "string"}},
+		Inputs:      []models.InputSpec{{Name: SentimentInput, Columns: []string{"text"}, Type: models.InputString}},
 		Output:      SentimentOutput,
 		Labels:      SentimentLabels,
 		BatchSize:   256,
-	}.JSON()
+	})
 	if err != nil {
 		return nil, err
 	}
@@ -159,14 +147,14 @@ func buildIris(dataDir string) (*Task, error) {
 	if err != nil {
 		return nil, err
 	}
-	spec, err := TaskSpec{
+	spec, err := taskJSON(models.Config{
 		Description: "Iris species from sepal and petal length and width in cm; softmax regression",
 		Model:       "model.onnx",
-		Inputs:      []TaskInput{{Name: IrisInput, Columns: IrisColumns, Type: "float32"}},
+		Inputs:      []models.InputSpec{{Name: IrisInput, Columns: IrisColumns, Type: models.InputFloat32}},
 		Output:      IrisOutput,
 		Labels:      IrisClasses,
 		BatchSize:   256,
-	}.JSON()
+	})
 	if err != nil {
 		return nil, err
 	}
@@ -190,14 +178,14 @@ func buildNoop() (*Task, error) {
 	if err != nil {
 		return nil, err
 	}
-	spec, err := TaskSpec{
+	spec, err := taskJSON(models.Config{
 		Description: "No-op: constant probabilities for every row, to measure pass-through overhead",
 		Model:       "model.onnx",
-		Inputs:      []TaskInput{{Name: NoopInput, Columns: []string{"text"}, Type: "string"}},
+		Inputs:      []models.InputSpec{{Name: NoopInput, Columns: []string{"text"}, Type: models.InputString}},
 		Output:      NoopOutput,
 		Labels:      NoopLabels,
 		BatchSize:   256,
-	}.JSON()
+	})
 	if err != nil {
 		return nil, err
 	}
