@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
@@ -218,5 +219,33 @@ func TestLibraryCandidatesEnvOverride(t *testing.T) {
 	c = LibraryCandidates(FlavorGPU)
 	if !strings.HasSuffix(c[0], "lib/ort/gpu/libonnxruntime.so.1") || c[len(c)-1] != "libonnxruntime.so.1" {
 		t.Fatalf("search order: %v", c)
+	}
+}
+
+// Cancelling while batches run must not race Terminate against freeing the run
+// options (found by the race detector in TestCancelStopsQuery).
+func TestPredictCancelDuringRuns(t *testing.T) {
+	_, s := sentiment(t)
+	texts := make([]string, 256)
+	for i := range texts {
+		texts[i] = "a long enough review sentence to keep the model busy for a while"
+	}
+	for range 20 {
+		ctx, cancel := context.WithCancel(context.Background())
+		done := make(chan struct{})
+		go func() {
+			defer close(done)
+			var res Result
+			for ctx.Err() == nil {
+				b := Batch{N: len(texts), Inputs: []InputData{{Strings: texts}}}
+				if err := s.Predict(ctx, &b, &res); err != nil && !errors.Is(err, context.Canceled) {
+					t.Errorf("predict: %v", err)
+					return
+				}
+			}
+		}()
+		time.Sleep(time.Millisecond)
+		cancel()
+		<-done
 	}
 }

@@ -102,9 +102,18 @@ func (s *Session) Predict(ctx context.Context, b *Batch, res *Result) error {
 		if err != nil {
 			return fmt.Errorf("%w: %v", ErrRuntime, err)
 		}
-		defer ro.Destroy()
-		stop := context.AfterFunc(ctx, func() { _ = ro.Terminate() })
-		defer stop()
+		terminated := make(chan struct{})
+		stop := context.AfterFunc(ctx, func() {
+			defer close(terminated)
+			_ = ro.Terminate()
+		})
+		defer func() {
+			// A Terminate already under way must finish before the options are freed.
+			if !stop() {
+				<-terminated
+			}
+			ro.Destroy()
+		}()
 		runOpts = ro
 	}
 	outs := []ort.Value{nil}
