@@ -39,6 +39,24 @@ func (b *Batch) Reset(t *Task, n int) {
 	}
 }
 
+// Slice points dst at rows [lo, hi) of b, sharing b's memory: model batches are
+// windows onto a chunk's batch, never copies.
+func (b *Batch) Slice(t *Task, lo, hi int, dst *Batch) {
+	dst.N = hi - lo
+	if cap(dst.Inputs) < len(t.Config.Inputs) {
+		dst.Inputs = make([]InputData, len(t.Config.Inputs))
+	}
+	dst.Inputs = dst.Inputs[:len(t.Config.Inputs)]
+	for i, spec := range t.Config.Inputs {
+		if spec.Type == InputString {
+			dst.Inputs[i] = InputData{Strings: b.Inputs[i].Strings[lo:hi]}
+		} else {
+			k := len(spec.Columns)
+			dst.Inputs[i] = InputData{Floats: b.Inputs[i].Floats[lo*k : hi*k]}
+		}
+	}
+}
+
 func grow[T any](s []T, n int) []T {
 	if cap(s) < n {
 		return make([]T, n)

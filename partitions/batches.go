@@ -32,21 +32,11 @@ func Infer(ctx context.Context, p Predictor, t *models.Task, b *models.Batch, si
 	res.Class = growTo(res.Class, b.N)
 	res.Confidence = growTo(res.Confidence, b.N)
 	var sub models.Batch
-	sub.Inputs = make([]models.InputData, len(b.Inputs))
 	for lo, hi := range Split(b.N, size) {
 		if err := ctx.Err(); err != nil {
 			return err
 		}
-		sub.N = hi - lo
-		for i, spec := range t.Config.Inputs {
-			switch spec.Type {
-			case models.InputString:
-				sub.Inputs[i].Strings = b.Inputs[i].Strings[lo:hi]
-			case models.InputFloat32:
-				k := len(spec.Columns)
-				sub.Inputs[i].Floats = b.Inputs[i].Floats[lo*k : hi*k]
-			}
-		}
+		b.Slice(t, lo, hi, &sub)
 		part := models.Result{Class: res.Class[lo:hi], Confidence: res.Confidence[lo:hi]}
 		if err := p.Predict(ctx, &sub, &part); err != nil {
 			return &BatchError{Lo: lo, Hi: hi, Err: err}

@@ -401,23 +401,12 @@ func preview(c *call, sc *scratch, b int) string {
 func isolate(ctx context.Context, sess *models.Session, c *call, sc *scratch) []error {
 	failed := make([]error, sc.batch.N)
 	var one models.Batch
-	var res models.Result
-	one.Inputs = make([]models.InputData, len(sc.batch.Inputs))
 	for b := range sc.batch.N {
-		one.N = 1
-		for i, spec := range c.task.Config.Inputs {
-			if spec.Type == models.InputString {
-				one.Inputs[i].Strings = sc.batch.Inputs[i].Strings[b : b+1]
-			} else {
-				k := len(spec.Columns)
-				one.Inputs[i].Floats = sc.batch.Inputs[i].Floats[b*k : (b+1)*k]
-			}
-		}
+		sc.batch.Slice(c.task, b, b+1, &one)
+		res := models.Result{Class: sc.res.Class[b : b+1], Confidence: sc.res.Confidence[b : b+1]}
 		if err := sess.Predict(ctx, &one, &res); err != nil {
 			failed[b] = err
-			continue
 		}
-		sc.res.Class[b], sc.res.Confidence[b] = res.Class[0], res.Confidence[0]
 	}
 	return failed
 }
