@@ -106,7 +106,8 @@ func NewConnector(dsn string, opts ...Option) (*Connector, error) {
 	} else {
 		env.Inventory = gpu.Discover
 	}
-	env.Pool = models.NewPool(flavorFor(cfg.defaults.Device, env.Inventory))
+	env.Flavor = flavorFor(cfg.defaults.Device, env.Inventory)
+	env.Pool = models.NewPool(env.Flavor)
 
 	var registered atomic.Bool
 	dc, err := duckdb.NewConnector(dsn, func(execer driver.ExecerContext) error {
@@ -115,7 +116,7 @@ func NewConnector(dsn string, opts ...Option) (*Connector, error) {
 		if !registered.Load() {
 			return nil
 		}
-		return udf.InitConn(context.Background(), execer)
+		return env.InitConn(context.Background(), execer)
 	})
 	if err != nil {
 		return nil, fmt.Errorf("extension: opening %q: %w", dsn, err)

@@ -302,7 +302,7 @@ func TestIrisNumericColumns(t *testing.T) {
 		t.Fatalf("mistyped column: %v", err)
 	}
 	_, err = db.Exec(`SELECT * FROM ml_predict('iris', 'SELECT 1.0 AS sepal_length')`)
-	if err == nil || !strings.Contains(err.Error(), `"petal_length" was selected but was not found`) {
+	if err == nil || !strings.Contains(err.Error(), `task "iris" reads column "sepal_width", but the input has no such column (its columns: sepal_length); name the input column(s) that feed the task with columns := [...]`) {
 		t.Fatalf("missing column: %v", err)
 	}
 }

@@ -64,7 +64,9 @@ func grow[T any](s []T, n int) []T {
 	return s[:n]
 }
 
-// Result holds, per row of a batch, the index of the predicted label and its probability.
+// Result holds, per row of a batch, the index of the predicted label and its
+// probability. Class is -1 for a row whose model output holds a NaN: it has no
+// prediction, and callers treat it as a failed row rather than print a confident guess.
 type Result struct {
 	Class      []int32
 	Confidence []float32
@@ -167,5 +169,11 @@ func argmax(probs []float32, nl int, res *Result) {
 		}
 		res.Class[r] = int32(best)
 		res.Confidence[r] = row[best]
+		for _, p := range row {
+			if p != p { // NaN
+				res.Class[r] = -1
+				break
+			}
+		}
 	}
 }

@@ -14,7 +14,8 @@ import (
 	"github.com/duckinfer/duckinfer/partitions"
 )
 
-// Register adds ml_infer, ml_task_inputs, ml_tasks and ml_devices to the database conn
+// Register adds ml_infer, ml_task_inputs, ml_keep_column, ml_input_sql, ml_tasks,
+// ml_devices and ml_errors to the database conn
 // belongs to; DuckDB keeps them in the catalog, so every connection sees them.
 func Register(conn *sql.Conn, env *Env) error {
 	if err := duckdb.RegisterScalarUDF(conn, "ml_infer", &inferFunc{env: env}); err != nil {
@@ -22,6 +23,9 @@ func Register(conn *sql.Conn, env *Env) error {
 	}
 	if err := duckdb.RegisterScalarUDF(conn, "ml_task_inputs", &taskInputsFunc{env: env}); err != nil {
 		return fmt.Errorf("ml_predict: registering ml_task_inputs: %w", err)
+	}
+	if err := duckdb.RegisterScalarUDF(conn, "ml_keep_column", &keepColumnFunc{env: env}); err != nil {
+		return fmt.Errorf("ml_predict: registering ml_keep_column: %w", err)
 	}
 	if err := duckdb.RegisterScalarUDF(conn, "ml_input_sql", &inputSQLFunc{}); err != nil {
 		return fmt.Errorf("ml_predict: registering ml_input_sql: %w", err)
@@ -52,30 +56,6 @@ func errorsFunc(env *Env) duckdb.RowTableFunction {
 			return s, nil
 		},
 	}
-}
-
-// taskInputsFunc returns a task's input column names; the macro unpacks them with
-// *COLUMNS at bind time. An unknown task fails here, so the error lists known tasks.
-type taskInputsFunc struct{ env *Env }
-
-func (f *taskInputsFunc) Config() duckdb.ScalarFuncConfig {
-	varchar, _ := duckdb.NewTypeInfo(duckdb.TYPE_VARCHAR)
-	list, _ := duckdb.NewListInfo(varchar)
-	return duckdb.ScalarFuncConfig{InputTypeInfos: []duckdb.TypeInfo{varchar}, ResultTypeInfo: list, SpecialNullHandling: true}
-}
-
-func (f *taskInputsFunc) Executor() duckdb.ScalarFuncExecutor {
-	return duckdb.ScalarFuncExecutor{RowExecutor: func(values []driver.Value) (any, error) {
-		name, _ := values[0].(string)
-		if strings.TrimSpace(name) == "" {
-			return nil, argErrorf("task must be a non-empty string; known tasks: %s", strings.Join(taskNames(f.env), ", "))
-		}
-		t, err := f.env.Registry.Lookup(name)
-		if err != nil {
-			return nil, wrap(err)
-		}
-		return t.Config.Columns(), nil
-	}}
 }
 
 // inputSQLFunc turns ml_predict's input argument into the SQL that query() reads: a
@@ -186,9 +166,14 @@ func devicesFunc(env *Env) duckdb.RowTableFunction {
 			if err != nil {
 				return nil, wrap(err)
 			}
-			rt := "ONNX Runtime not loaded yet"
-			if info, ok := models.Runtime(); ok {
-				rt = fmt.Sprintf("ONNX Runtime %s (%s) %s", info.Version, info.Flavor, info.Path)
+			// Load the runtime now, so that ml_devices() answers "will this work?"
+			// before the first prediction; a failure is shown, not raised.
+			info, rtErr := models.InitRuntime(env.Flavor)
+			runtime := func(provider string) string {
+				if rtErr != nil {
+					return "not loadable: " + rtErr.Error()
+				}
+				return fmt.Sprintf("ONNX Runtime %s (%s) %s, %s", info.Version, info.Flavor, info.Path, provider)
 			}
 			perDevice := map[int]int32{}
 			for _, sl := range plan.Slots {
@@ -202,11 +187,11 @@ func devicesFunc(env *Env) duckdb.RowTableFunction {
 				if len(inv.GPUs) == 0 && !strings.Contains(note, inv.Reason) {
 					note += "; " + inv.Reason
 				}
-				s.rows = append(s.rows, []any{"cpu", int32(0), "CPU", nil, int32(len(plan.Slots)), rt + ", CPUExecutionProvider", note})
+				s.rows = append(s.rows, []any{"cpu", int32(0), "CPU", nil, int32(len(plan.Slots)), runtime("CPUExecutionProvider"), note})
 				return s, nil
 			}
 			for _, d := range inv.GPUs {
-				s.rows = append(s.rows, []any{"cuda", int32(d.Index), d.Name, int64(d.MemoryTotal >> 20), perDevice[d.Index], rt + ", CUDAExecutionProvider", "driver " + inv.Driver})
+				s.rows = append(s.rows, []any{"cuda", int32(d.Index), d.Name, int64(d.MemoryTotal >> 20), perDevice[d.Index], runtime("CUDAExecutionProvider"), "driver " + inv.Driver})
 			}
 			return s, nil
 		},

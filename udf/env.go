@@ -18,21 +18,17 @@ type Env struct {
 	Inventory func() gpu.Inventory
 	Threads   *partitions.Threads
 	Defaults  partitions.Options // device, models_per_gpu, ... when a query names none
+	Flavor    models.Flavor      // the ONNX Runtime files the pool's sessions use
 
 	RowsInferred atomic.Uint64 // rows that reached a model
 	Chunks       atomic.Uint64 // ml_infer calls
 
 	failures failures
+	conns    connContexts
 }
 
-// RowFailures counts rows that failed under on_error := 'null' over the database's life.
-func (e *Env) RowFailures() uint64 {
-	e.failures.mu.Lock()
-	defer e.failures.mu.Unlock()
-	return e.failures.seen
-}
-
-// MaxRowFailures bounds the failures ml_errors() remembers per database.
+// MaxRowFailures bounds the failures ml_errors() remembers per Env (one per Go
+// connector, so per process for the shell).
 const MaxRowFailures = 1000
 
 // RowFailure is one row that failed under on_error := 'null'.
@@ -48,13 +44,11 @@ type failures struct {
 	mu   sync.Mutex
 	ring []RowFailure
 	next int
-	seen uint64
 }
 
 func (f *failures) add(r RowFailure) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	f.seen++
 	if len(f.ring) < MaxRowFailures {
 		f.ring = append(f.ring, r)
 		return

@@ -2,7 +2,9 @@ package udf
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"math"
 	"math/big"
 	"strconv"
 	"strings"
@@ -26,6 +28,7 @@ const (
 	argModelsPerGPU
 	argGPUMemLimitMB
 	argOnError
+	argConn // the calling connection's DuckDB id, for the executing statement's context
 	numFixedArgs
 )
 
@@ -36,6 +39,9 @@ const (
 )
 
 // call is one bound ml_infer call site: what bind resolved, reused by every chunk.
+//
+// It must not hold a context: DuckDB binds a statement without parameters once, at
+// prepare, and every execution of it reuses what bind made.
 type call struct {
 	task      *models.Task
 	columns   []string
@@ -43,6 +49,8 @@ type call struct {
 	plan      partitions.Plan
 	slots     *partitions.Assigner
 	onError   string
+	connID    uint64 // see conncontext.go
+	connKnown bool
 }
 
 type callKey struct{}
@@ -57,7 +65,7 @@ func (f *inferFunc) Config() duckdb.ScalarFuncConfig {
 	varchar, _ := duckdb.NewTypeInfo(duckdb.TYPE_VARCHAR)
 	anyT, _ := duckdb.NewTypeInfo(duckdb.TYPE_ANY)
 	return duckdb.ScalarFuncConfig{
-		InputTypeInfos:      []duckdb.TypeInfo{varchar, varchar, varchar, varchar, varchar, varchar, varchar},
+		InputTypeInfos:      []duckdb.TypeInfo{varchar, varchar, varchar, varchar, varchar, varchar, varchar, varchar},
 		ResultTypeInfo:      varchar,
 		VariadicTypeInfo:    anyT,
 		SpecialNullHandling: true, // NULL options mean "default"; NULL inputs are handled per row
@@ -73,7 +81,7 @@ func (f *inferFunc) Executor() duckdb.ScalarFuncExecutor {
 
 // bind resolves the constant arguments once per query: unknown tasks, bad options and
 // broken models fail here, before any row is read.
-func (f *inferFunc) bind(ctx context.Context, args []duckdb.ScalarUDFArg) (context.Context, error) {
+func (f *inferFunc) bind(_ context.Context, args []duckdb.ScalarUDFArg) (context.Context, error) {
 	if len(args) < numFixedArgs {
 		return nil, argErrorf("ml_infer takes %d option arguments and the input columns; call ml_predict instead", numFixedArgs)
 	}
@@ -138,16 +146,25 @@ func (f *inferFunc) bind(ctx context.Context, args []duckdb.ScalarUDFArg) (conte
 		return nil, wrap(err)
 	}
 	c.slots = partitions.NewAssigner(c.plan)
+	if v := opt(argConn); v != "" {
+		c.connID, err = strconv.ParseUint(v, 10, 64)
+		c.connKnown = err == nil
+	}
 	if err := f.env.Pool.Check(task); err != nil {
 		return nil, wrap(err)
 	}
-	return context.WithValue(ctx, callKey{}, c), nil
+	// Background, not the bind-time context: execute finds the context of the
+	// statement running at that time (see conncontext.go).
+	return context.WithValue(context.Background(), callKey{}, c), nil
 }
 
 func intOption(name, v string, lo, hi int) (int, error) {
 	n, err := strconv.Atoi(v)
-	if err != nil || n < lo || n > hi {
-		return 0, argErrorf("%s %s is out of range %d..%d", name, v, lo, hi)
+	switch {
+	case err != nil:
+		return 0, argErrorf("%s must be a whole number from %d to %d, got %q", name, lo, hi, v)
+	case n < lo || n > hi:
+		return 0, argErrorf("%s %d is out of range %d..%d", name, n, lo, hi)
 	}
 	return n, nil
 }
@@ -163,9 +180,11 @@ func taskNames(env *Env) []string {
 // scratch is per-call working memory, pooled so a chunk allocates nothing in steady state.
 type scratch struct {
 	batch models.Batch
+	rest  models.Batch // the rows of batch still to run after a failed model batch
 	res   models.Result
 	rows  []int // batch row → chunk row
 	valid []bool
+	bad   []error // per chunk row: an input no model can take (NaN, ±Inf); nil if none
 	out   []byte
 	cols  []colVals // per input column, chunk-aligned
 }
@@ -179,11 +198,12 @@ type colVals struct {
 var scratchPool = sync.Pool{New: func() any { return new(scratch) }}
 
 // execute infers one DuckDB chunk on the calling worker thread's model slot.
-func (f *inferFunc) execute(ctx context.Context, st *duckdb.ChunkIteratorState) error {
-	c, ok := ctx.Value(callKey{}).(*call)
+func (f *inferFunc) execute(bindCtx context.Context, st *duckdb.ChunkIteratorState) error {
+	c, ok := bindCtx.Value(callKey{}).(*call)
 	if !ok {
 		return argErrorf("ml_infer was not bound; call it through ml_predict")
 	}
+	ctx := f.env.conns.current(c.connID, c.connKnown)
 	chunk := st.GetInputChunk()
 	n := chunk.GetSize()
 	sc := scratchPool.Get().(*scratch)
@@ -193,6 +213,9 @@ func (f *inferFunc) execute(ctx context.Context, st *duckdb.ChunkIteratorState) 
 	if err != nil {
 		return err
 	}
+	if err := f.inputFailures(c, sc); err != nil {
+		return err
+	}
 	f.env.Chunks.Add(1)
 	slot, release := c.slots.Acquire(f.env.Threads.Current())
 	defer release()
@@ -200,18 +223,13 @@ func (f *inferFunc) execute(ctx context.Context, st *duckdb.ChunkIteratorState) 
 	if err != nil {
 		return wrap(err)
 	}
-	var failed []error // per batch row, only in on_error='null' mode
-	if err := partitions.Infer(ctx, sess, c.task, &sc.batch, c.batchSize, &sc.res); err != nil {
-		if ctx.Err() != nil {
-			return wrap(ctx.Err())
-		}
-		// Re-run row by row: 'null' mode keeps the good rows, 'fail' mode names the bad one.
-		failed = isolate(ctx, sess, c, sc)
-		if ctx.Err() != nil {
-			return wrap(ctx.Err())
-		}
+	failed, err := c.infer(ctx, sess, sc)
+	if err != nil {
+		return wrap(err)
+	}
+	if failed != nil {
 		if c.onError != OnErrorNull {
-			return wrap(c.rowError(err, sc, failed))
+			return wrap(c.rowError(sc, failed))
 		}
 		f.recordFailures(c, sc, failed)
 	}
@@ -222,6 +240,80 @@ func (f *inferFunc) execute(ctx context.Context, st *duckdb.ChunkIteratorState) 
 	return c.write(st, n, sc, failed)
 }
 
+// infer runs sc.batch through sess in model batches. When a model batch fails, its
+// rows (and only its rows) are re-run one by one, so that on_error='null' keeps the
+// good ones and 'fail' can name the bad one; the batches after it run as usual. A row
+// whose model output is NaN fails too. failed is nil when every row succeeded, else it
+// holds each failing batch row's error.
+func (c *call) infer(ctx context.Context, sess *models.Session, sc *scratch) (failed []error, err error) {
+	n := sc.batch.N
+	sc.res.Class = grow(sc.res.Class, n)
+	sc.res.Confidence = grow(sc.res.Confidence, n)
+	fail := func(b int, err error) {
+		if failed == nil {
+			failed = make([]error, n)
+		}
+		failed[b] = err
+	}
+	for lo := 0; lo < n; {
+		sc.batch.Slice(c.task, lo, n, &sc.rest)
+		part := models.Result{Class: sc.res.Class[lo:n], Confidence: sc.res.Confidence[lo:n]}
+		err := partitions.Infer(ctx, sess, c.task, &sc.rest, c.batchSize, &part)
+		if err == nil {
+			break
+		}
+		var be *partitions.BatchError
+		if ctx.Err() != nil || errors.Is(err, models.ErrClosed) || !errors.As(err, &be) {
+			return nil, err
+		}
+		alone := false
+		var one models.Batch
+		for b := lo + be.Lo; b < lo+be.Hi; b++ {
+			sc.batch.Slice(c.task, b, b+1, &one)
+			res := models.Result{Class: sc.res.Class[b : b+1], Confidence: sc.res.Confidence[b : b+1]}
+			if err := sess.Predict(ctx, &one, &res); err != nil {
+				if ctx.Err() != nil || errors.Is(err, models.ErrClosed) {
+					return nil, err
+				}
+				fail(b, err)
+				alone = true
+			}
+		}
+		if !alone {
+			return nil, fmt.Errorf("task %q failed on a batch of %d rows but on none of its rows alone: %w", c.task.Name, be.Hi-be.Lo, be.Err)
+		}
+		if c.onError != OnErrorNull {
+			return failed, nil
+		}
+		lo += be.Hi
+	}
+	for b := range n {
+		if sc.res.Class[b] < 0 && (failed == nil || failed[b] == nil) {
+			fail(b, fmt.Errorf("%w: the model's output for this row is NaN", models.ErrModel))
+		}
+	}
+	return failed, nil
+}
+
+// inputFailures handles the rows gather found unusable: under on_error='fail' the
+// first one fails the query, under 'null' each is recorded and gets NULL predictions.
+func (f *inferFunc) inputFailures(c *call, sc *scratch) error {
+	if sc.bad == nil {
+		return nil
+	}
+	now := time.Now()
+	for _, err := range sc.bad {
+		if err == nil {
+			continue
+		}
+		if c.onError != OnErrorNull {
+			return wrap(fmt.Errorf("%w; filter such rows out (e.g. WHERE isfinite(col)) or use on_error := 'null' to give them NULL predictions", err))
+		}
+		f.env.failures.add(RowFailure{Time: now, Task: c.task.Name, Error: err.Error()})
+	}
+	return nil
+}
+
 // gather copies the task's input columns into sc.batch, skipping rows with a NULL
 // input (their predictions are NULL). Strings are borrowed, not copied.
 func (c *call) gather(chunk *duckdb.DataChunk, n int, sc *scratch) (int, error) {
@@ -229,6 +321,7 @@ func (c *call) gather(chunk *duckdb.DataChunk, n int, sc *scratch) (int, error) 
 	for r := range n {
 		sc.valid[r] = true
 	}
+	sc.bad = sc.bad[:0]
 	specs := c.task.Config.Inputs
 	if cap(sc.cols) < len(c.columns) {
 		sc.cols = make([]colVals, len(c.columns))
@@ -268,16 +361,29 @@ func (c *call) gather(chunk *duckdb.DataChunk, n int, sc *scratch) (int, error) 
 						sc.valid[r] = false
 						continue
 					}
-					x, ok := toFloat32(v)
+					x, ok := toFloat64(v)
 					if !ok {
 						return 0, argErrorf("task %q: column %q must be numeric (model input %q takes float32), got %T; cast it or pick another column with columns := [...]",
 							c.task.Name, c.columns[col], spec.Name, v)
 					}
-					cv.floats[r] = x
+					if math.IsNaN(x) || math.IsInf(x, 0) || math.Abs(x) > math.MaxFloat32 {
+						if len(sc.bad) == 0 {
+							sc.bad = grow(sc.bad, n)
+							clear(sc.bad)
+						}
+						sc.bad[r] = fmt.Errorf("task %q: column %q holds %v at row %d of its chunk, which is not a finite float32 (model input %q)",
+							c.task.Name, c.columns[col], v, r, spec.Name)
+						sc.valid[r] = false
+						continue
+					}
+					cv.floats[r] = float32(x)
 				}
 			}
 			col++
 		}
+	}
+	if len(sc.bad) == 0 {
+		sc.bad = nil
 	}
 	sc.rows = sc.rows[:0]
 	for r := range n {
@@ -306,33 +412,34 @@ func (c *call) gather(chunk *duckdb.DataChunk, n int, sc *scratch) (int, error) 
 	return nValid, nil
 }
 
-func toFloat32(v any) (float32, bool) {
+// toFloat64 converts a numeric SQL value; the caller checks it fits a float32.
+func toFloat64(v any) (float64, bool) {
 	switch x := v.(type) {
 	case float64:
-		return float32(x), true
-	case float32:
 		return x, true
+	case float32:
+		return float64(x), true
 	case int8:
-		return float32(x), true
+		return float64(x), true
 	case int16:
-		return float32(x), true
+		return float64(x), true
 	case int32:
-		return float32(x), true
+		return float64(x), true
 	case int64:
-		return float32(x), true
+		return float64(x), true
 	case uint8:
-		return float32(x), true
+		return float64(x), true
 	case uint16:
-		return float32(x), true
+		return float64(x), true
 	case uint32:
-		return float32(x), true
+		return float64(x), true
 	case uint64:
-		return float32(x), true
+		return float64(x), true
 	case *big.Int:
-		f, _ := new(big.Float).SetInt(x).Float32()
+		f, _ := new(big.Float).SetInt(x).Float64()
 		return f, true
 	case duckdb.Decimal:
-		return float32(x.Float64()), true
+		return x.Float64(), true
 	case bool:
 		if x {
 			return 1, true
@@ -341,9 +448,6 @@ func toFloat32(v any) (float32, bool) {
 	}
 	return 0, false
 }
-
-// ConfidenceWidth is the fixed width of a confidence: "0.123456" or "1.000000".
-const ConfidenceWidth = 8
 
 // appendConfidence writes p (a probability) with six decimals. Fixed width lets the
 // macro split ml_infer's result by position, which DuckDB does far faster than by a
@@ -369,16 +473,16 @@ func grow[T any](s []T, n int) []T {
 	return s[:n]
 }
 
-// rowError names the first row that fails on its own (by its input and its position
-// in the DuckDB chunk), or the failed batch when every row passes alone.
-func (c *call) rowError(batchErr error, sc *scratch, failed []error) error {
+// rowError names the first row that failed on its own, by its input and its
+// position in the DuckDB chunk.
+func (c *call) rowError(sc *scratch, failed []error) error {
 	for b, err := range failed {
 		if err != nil {
 			return fmt.Errorf("task %q failed on the row whose input is %s (row %d of its chunk); use on_error := 'null' to keep going with NULL predictions: %w",
 				c.task.Name, preview(c, sc, b), sc.rows[b], err)
 		}
 	}
-	return fmt.Errorf("task %q failed on a batch but on none of its rows alone: %w", c.task.Name, batchErr)
+	return fmt.Errorf("task %q: a row failed", c.task.Name)
 }
 
 func preview(c *call, sc *scratch, b int) string {
@@ -394,21 +498,6 @@ func preview(c *call, sc *scratch, b int) string {
 		p = strings.ToValidUTF8(p[:200], "") + "…"
 	}
 	return strconv.Quote(p)
-}
-
-// isolate re-runs a failed chunk row by row so that, in on_error='null' mode, only the
-// rows that fail on their own get NULL predictions.
-func isolate(ctx context.Context, sess *models.Session, c *call, sc *scratch) []error {
-	failed := make([]error, sc.batch.N)
-	var one models.Batch
-	for b := range sc.batch.N {
-		sc.batch.Slice(c.task, b, b+1, &one)
-		res := models.Result{Class: sc.res.Class[b : b+1], Confidence: sc.res.Confidence[b : b+1]}
-		if err := sess.Predict(ctx, &one, &res); err != nil {
-			failed[b] = err
-		}
-	}
-	return failed
 }
 
 // recordFailures remembers on_error='null' failures for ml_errors().
@@ -446,8 +535,7 @@ func (c *call) write(st *duckdb.ChunkIteratorState, n int, sc *scratch, failed [
 			}
 			continue
 		}
-		sc.out = appendConfidence(sc.out[:0], sc.res.Confidence[b])
-		sc.out = append(sc.out, labels[sc.res.Class[b]]...)
+		sc.out = packResult(sc.out[:0], labels[sc.res.Class[b]], sc.res.Confidence[b])
 		b++
 		// Set copies the bytes into DuckDB, so a view of the scratch buffer is safe.
 		if err := w.Set(r, unsafe.String(unsafe.SliceData(sc.out), len(sc.out))); err != nil {

@@ -4,40 +4,74 @@ import (
 	"context"
 	"database/sql/driver"
 	"fmt"
+	"strconv"
 )
 
 // Sep joins the columns list that the macro hands to ml_infer.
 const Sep = "\x1f"
 
-// ml_infer returns one VARCHAR, confidence (ConfidenceWidth characters) then label,
-// which the macro slices: ~4× cheaper than a STRUCT result through duckdb-go
-// (research/duckdb-table-functions.md), and slicing by position beat split_part.
+// The packed result: ml_infer returns one VARCHAR, the confidence in ConfidenceWidth
+// characters followed by the label, and the macro slices it by position. One VARCHAR is
+// ~4× cheaper than a STRUCT result through duckdb-go, and slicing by position beat
+// split_part. packResult (Go) and macroSQL (SQL) are the only two places that know it.
+const ConfidenceWidth = 8
 
-// MacroSQL defines ml_predict over ml_infer. Options reach ml_infer as VARCHAR, ” for
-// "not given": duckdb-go 2.10506 aborts the process when it folds a typed NULL
-// argument at bind time, so no NULL may reach it.
+// Output column names of ml_predict. An input column with one of these names (in any
+// case) is replaced by the new value, so re-scoring a scored table gives new predictions.
+var predictOutputs = []string{"predicted_class", "confidence"}
+
+// macroSQL defines ml_predict over ml_infer for one connection; connID is that
+// connection's DuckDB id ("" when unknown), which lets ml_infer find the context of the
+// statement executing now (see conncontext.go).
 //
-// Also: ml_predict over ml_infer. query() reads a table or view name as
-// 'FROM name' and a query string as itself, inside the caller's own query, so the
-// caller's transaction, temp tables and views are visible, every column passes through
-// untouched, and DuckDB's parallel scan, LIMIT and filter pushdown drive inference.
-const MacroSQL = `CREATE OR REPLACE TEMP MACRO ml_predict(task, input, columns := NULL, batch_size := NULL,
+// - COLUMNS(c -> ml_keep_column(...)) passes every input column through except those the
+//   outputs replace; evaluated at bind over all input column names, it also checks that
+//   the task's input columns exist and that task and columns are well-formed, so those
+//   mistakes get ml_predict's own error messages.
+// - ml_infer(...) appears twice but runs once: DuckDB's common-subexpression optimizer
+//   computes it in one projection below the two slices (TestPredictInfersEachRowOnce).
+// - Options reach ml_infer as VARCHAR, '' for "not given": duckdb-go aborts the process
+//   when it folds a typed NULL argument at bind time, and cannot fold LIST arguments.
+// - query() reads a table or view name as 'FROM name' and a query string as itself,
+//   inside the caller's own query, so the caller's transaction, temp tables and views are
+//   visible, and DuckDB's parallel scan, LIMIT and filter pushdown drive inference.
+func macroSQL(connID string) string {
+	infer := fmt.Sprintf(`ml_infer(coalesce(task::VARCHAR, ''), array_to_string(ml_task_inputs(task, columns), chr(31)),
+                coalesce(batch_size::VARCHAR, ''), coalesce(device::VARCHAR, ''),
+                coalesce(models_per_gpu::VARCHAR, ''), coalesce(gpu_mem_limit_mb::VARCHAR, ''),
+                coalesce(on_error::VARCHAR, ''), %s,
+                *COLUMNS(ml_task_inputs(task, columns)))`, quoteSQL(connID))
+	return fmt.Sprintf(`CREATE OR REPLACE TEMP MACRO ml_predict(task, input, columns := NULL, batch_size := NULL,
     device := NULL, models_per_gpu := NULL, gpu_mem_limit_mb := NULL, on_error := NULL) AS TABLE
-SELECT * EXCLUDE (__ml),
-       __ml[9:] AS predicted_class,
-       __ml[1:8] AS confidence
-FROM (
-    SELECT *, ml_infer(coalesce(task::VARCHAR, ''), coalesce(array_to_string(columns::VARCHAR[], chr(31)), ''),
-                       coalesce(batch_size::VARCHAR, ''), coalesce(device::VARCHAR, ''),
-                       coalesce(models_per_gpu::VARCHAR, ''), coalesce(gpu_mem_limit_mb::VARCHAR, ''),
-                       coalesce(on_error::VARCHAR, ''),
-                       *COLUMNS(coalesce(columns, ml_task_inputs(task)))) AS __ml
-    FROM query(ml_input_sql(input))
-)`
+SELECT COLUMNS(c -> ml_keep_column(task, columns, c)),
+       substring(%[1]s, %[2]d) AS %[3]s,
+       substring(%[1]s, 1, %[4]d) AS %[5]s
+FROM query(ml_input_sql(input))`, infer, ConfidenceWidth+1, predictOutputs[0], ConfidenceWidth, predictOutputs[1])
+}
+
+// packResult appends one row's packed ml_infer result to b.
+func packResult(b []byte, label string, p float32) []byte {
+	return append(appendConfidence(b, p), label...)
+}
+
+func quoteSQL(s string) string {
+	out := []byte{'\''}
+	for i := range len(s) {
+		if s[i] == '\'' {
+			out = append(out, '\'')
+		}
+		out = append(out, s[i])
+	}
+	return string(append(out, '\''))
+}
 
 // InitConn creates the per-connection macro; pass it to duckdb.NewConnector.
-func InitConn(ctx context.Context, execer driver.ExecerContext) error {
-	if _, err := execer.ExecContext(ctx, MacroSQL, nil); err != nil {
+func (e *Env) InitConn(ctx context.Context, execer driver.ExecerContext) error {
+	id := ""
+	if n, ok := e.conns.connID(execer); ok {
+		id = strconv.FormatUint(n, 10)
+	}
+	if _, err := execer.ExecContext(ctx, macroSQL(id), nil); err != nil {
 		return fmt.Errorf("ml_predict: creating the macro: %w", err)
 	}
 	return nil

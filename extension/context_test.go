@@ -1,0 +1,131 @@
+package extension
+
+import (
+	"context"
+	"fmt"
+	"os"
+	osexec "os/exec"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+)
+
+// A statement without parameters is bound once, at prepare. Each execution must still
+// run with its own context: not the (cancelled) prepare-time one, with its own row
+// counter, and cancellable.
+func TestPreparedStatementUsesExecutingContext(t *testing.T) {
+	db, _ := open(t)
+	exec(t, db, `CREATE TABLE t AS SELECT i AS id, 'a good sentence ' || i AS text FROM range(20000) r(i)`)
+	conn, err := db.Conn(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	prepCtx, cancelPrep := context.WithCancel(context.Background())
+	stmt, err := conn.PrepareContext(prepCtx, `SELECT count(predicted_class) FROM ml_predict('sentiment', 't')`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer stmt.Close()
+	cancelPrep()
+	for run := range 2 {
+		var n atomic.Int64
+		var got int64
+		if err := stmt.QueryRowContext(CountRows(context.Background(), &n)).Scan(&got); err != nil {
+			t.Fatalf("execution %d after the prepare context ended: %v", run, err)
+		}
+		if got != 20000 || n.Load() != 20000 {
+			t.Fatalf("execution %d: count %d, counted %d rows on its context; want 20000 and 20000", run, got, n.Load())
+		}
+	}
+
+	// The same through SQL's PREPARE/EXECUTE, each statement with a context that ends
+	// with it, as the shell runs them.
+	ctx1, cancel1 := context.WithCancel(context.Background())
+	if _, err := conn.ExecContext(ctx1, `PREPARE p AS SELECT count(predicted_class) FROM ml_predict('sentiment', 't')`); err != nil {
+		t.Fatal(err)
+	}
+	cancel1()
+	var got int64
+	if err := conn.QueryRowContext(context.Background(), `EXECUTE p`).Scan(&got); err != nil || got != 20000 {
+		t.Fatalf("EXECUTE p: %d, %v", got, err)
+	}
+
+	// Cancelling the executing context stops it.
+	exec(t, db, `CREATE TABLE big AS SELECT i AS id, repeat('some words here ', 20) AS text FROM range(3000000) r(i)`)
+	big, err := conn.PrepareContext(context.Background(), `SELECT count(predicted_class) FROM ml_predict('sentiment', 'big')`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer big.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 300*time.Millisecond)
+	defer cancel()
+	start := time.Now()
+	if err := big.QueryRowContext(ctx).Scan(&got); err == nil {
+		t.Fatal("the prepared query ran to the end despite its context's cancel")
+	}
+	if d := time.Since(start); d > 3*time.Second {
+		t.Fatalf("cancel took %v", d)
+	}
+}
+
+// The adapter that finds the executing statement's context must work with the
+// duckdb-go in go.mod; if an upgrade changes duckdb-go's internals it fails here.
+func TestConnContextAdapter(t *testing.T) {
+	db, c := open(t)
+	if n := one[int64](t, db, `SELECT count(*) FROM ml_predict('sentiment', 'SELECT ''fine'' AS text')`); n != 1 {
+		t.Fatal(n)
+	}
+	if c.env == nil || !c.env.ConnContextsWork() {
+		t.Fatal("cannot reach duckdb-go's per-connection contexts: update udf/conncontext.go for this duckdb-go version")
+	}
+}
+
+// ml_devices() loads ONNX Runtime itself, so it answers "will this work?" before any
+// prediction; when the library cannot load, it says why. ONNX Runtime loads once per
+// process, so this runs in child processes.
+func TestDevicesLoadRuntime(t *testing.T) {
+	if os.Getenv("DUCKINFER_CHILD") == "devices" {
+		db, err := Open("", WithDevice("cpu"))
+		if err != nil {
+			fmt.Println("OPEN", err)
+			return
+		}
+		defer db.Close()
+		var rt string
+		err = db.QueryRow(`SELECT runtime FROM ml_devices()`).Scan(&rt)
+		fmt.Printf("RUNTIME %s %v\n", rt, err)
+		return
+	}
+	child := func(env ...string) string {
+		cmd := osexec.Command(os.Args[0], "-test.run=^TestDevicesLoadRuntime$")
+		cmd.Env = append(append(os.Environ(), "DUCKINFER_CHILD=devices"), env...)
+		out, _ := cmd.CombinedOutput()
+		return string(out)
+	}
+	out := child()
+	for _, want := range []string{"RUNTIME ONNX Runtime 1.", "(cpu)", "libonnxruntime.so", "CPUExecutionProvider <nil>"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("ml_devices() before any prediction lacks %q:\n%s", want, out)
+		}
+	}
+	out = child("DUCKINFER_ORT_LIB=/nonexistent/libonnxruntime.so.1")
+	for _, want := range []string{"RUNTIME not loadable", "/nonexistent/libonnxruntime.so.1", "make setup"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("ml_devices() with no library lacks %q:\n%s", want, out)
+		}
+	}
+}
+
+// ml_infer appears twice in the macro (label and confidence) but DuckDB computes it
+// once per row.
+func TestPredictInfersEachRowOnce(t *testing.T) {
+	db, c := open(t)
+	exec(t, db, `CREATE TABLE t AS SELECT i AS id, 'text ' || i AS text FROM range(5000) r(i)`)
+	before := c.Stats().RowsInferred
+	exec(t, db, `CREATE TEMP TABLE o AS SELECT * FROM ml_predict('sentiment', 't')`)
+	if got := c.Stats().RowsInferred - before; got != 5000 {
+		t.Fatalf("%d rows inferred for 5000 input rows", got)
+	}
+}
