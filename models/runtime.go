@@ -40,7 +40,9 @@ var ortState struct {
 // LibraryCandidates lists where the library is looked for, in order:
 // $DUCKINFER_ORT_LIB; lib/ort/<flavor>/ beside the executable or one folder up
 // (bin/duckinfer → lib/ort/...); lib/ort/<flavor>/ in the working directory or any
-// parent (go test runs inside package folders); finally the system loader's search path.
+// parent (go test runs inside package folders); the per-user copy that `make setup`
+// installs (UserLibraryDir), so a binary copied elsewhere or a Go program built outside
+// the repository finds it; finally the system loader's search path.
 func LibraryCandidates(flavor Flavor) []string {
 	if p := os.Getenv(LibraryEnv); p != "" {
 		return []string{p}
@@ -59,7 +61,25 @@ func LibraryCandidates(flavor Flavor) []string {
 			}
 		}
 	}
+	if d := UserLibraryDir(flavor); d != "" {
+		out = append(out, filepath.Join(d, libName))
+	}
 	return append(out, libName)
+}
+
+// UserLibraryDir is the per-user location of the library files of a flavor:
+// $XDG_DATA_HOME/duckinfer/ort/<flavor>, by default ~/.local/share/duckinfer/ort/<flavor>.
+// scripts/setup-ort.sh installs a checksum-verified copy there. "" without a home.
+func UserLibraryDir(flavor Flavor) string {
+	base := os.Getenv("XDG_DATA_HOME")
+	if base == "" {
+		home, err := os.UserHomeDir()
+		if err != nil || home == "" {
+			return ""
+		}
+		base = filepath.Join(home, ".local", "share")
+	}
+	return filepath.Join(base, "duckinfer", "ort", string(flavor))
 }
 
 // InitRuntime loads the ONNX Runtime library once per process. A failure is not
@@ -84,9 +104,9 @@ func InitRuntime(flavor Flavor) (RuntimeInfo, error) {
 	}
 	ort.SetSharedLibraryPath(path)
 	if err := ort.InitializeEnvironment(ort.WithLogLevelFatal()); err != nil {
-		hint := "run `make setup` (installs lib/ort/cpu/" + libName + ") or set " + LibraryEnv + " to the library's path"
+		hint := "run `make setup` in a duckinfer checkout (installs lib/ort/cpu/" + libName + " and a per-user copy in " + UserLibraryDir(flavor) + "), or set " + LibraryEnv + " to the library's path"
 		if flavor == FlavorGPU {
-			hint = "run `make setup-gpu` (installs lib/ort/gpu/) or set " + LibraryEnv
+			hint = "run `make setup-gpu` in a duckinfer checkout (installs lib/ort/gpu/ and a per-user copy in " + UserLibraryDir(flavor) + "), or set " + LibraryEnv
 		}
 		return RuntimeInfo{}, fmt.Errorf("%w: loading %q failed (looked in: %s): %v. Fix: %s",
 			ErrRuntime, path, strings.Join(cands, ", "), err, hint)

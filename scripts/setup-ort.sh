@@ -1,6 +1,9 @@
 #!/usr/bin/env bash
 # Installs the CPU ONNX Runtime shared library into lib/ort/cpu/ by npm package name,
-# verifying the package tarball and the extracted library by sha256. Idempotent.
+# verifying the package tarball and the extracted library by sha256, plus a per-user
+# copy in ${XDG_DATA_HOME:-~/.local/share}/duckinfer/ort/cpu/ that duckinfer searches by
+# default, so a copied binary or a Go program built outside this checkout finds it too
+# (models.LibraryCandidates has the whole search order). Idempotent.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 dest="$root/lib/ort/cpu"
@@ -9,8 +12,24 @@ pkg="onnxruntime-node@1.30.0"
 tgz_sha=6e3390d6b783e7be946fad629292799da28d0b42f84856e50d2c1b0383291e75
 lib_sha=ffb75a925ba05e47b235bb66e3e3911714a80b328a9c9425539feb204aa32a23
 
+user_dir="${XDG_DATA_HOME:-${HOME:-}/.local/share}/duckinfer/ort/cpu"
+
+user_copy() { # the per-user copy; a failure only warns: the checkout copy still works
+  local u="$user_dir/libonnxruntime.so.1"
+  if [ -f "$u" ] && echo "$lib_sha  $u" | sha256sum -c --status; then
+    return 0
+  fi
+  if mkdir -p "$user_dir" 2>/dev/null && install -m 0644 "$lib" "$u" 2>/dev/null \
+    && echo "$lib_sha  $u" | sha256sum -c --status; then
+    echo "onnxruntime: installed the per-user copy $u"
+  else
+    echo "setup-ort: warning: could not write $u; binaries outside this checkout need DUCKINFER_ORT_LIB=$lib" >&2
+  fi
+}
+
 if [ -f "$lib" ] && echo "$lib_sha  $lib" | sha256sum -c --status; then
   echo "onnxruntime: $lib (present, checksum ok)"
+  user_copy
   exit 0
 fi
 command -v npm >/dev/null || { echo "setup-ort: npm is required (apt-get install npm)" >&2; exit 1; }
@@ -27,3 +46,4 @@ echo "$lib_sha  $tmp/package/bin/napi-v6/linux/x64/libonnxruntime.so.1" | sha256
 mkdir -p "$dest"
 install -m 0644 "$tmp/package/bin/napi-v6/linux/x64/libonnxruntime.so.1" "$lib"
 echo "onnxruntime: installed $lib (ORT 1.30.0, CPU)"
+user_copy
