@@ -24,17 +24,17 @@ var predictOutputs = []string{"predicted_class", "confidence"}
 // connection's DuckDB id ("" when unknown), which lets ml_infer find the context of the
 // statement executing now (see conncontext.go).
 //
-// - COLUMNS(c -> ml_keep_column(...)) passes every input column through except those the
-//   outputs replace; evaluated at bind over all input column names, it also checks that
-//   the task's input columns exist and that task and columns are well-formed, so those
-//   mistakes get ml_predict's own error messages.
-// - ml_infer(...) appears twice but runs once: DuckDB's common-subexpression optimizer
-//   computes it in one projection below the two slices (TestPredictInfersEachRowOnce).
-// - Options reach ml_infer as VARCHAR, '' for "not given": duckdb-go aborts the process
-//   when it folds a typed NULL argument at bind time, and cannot fold LIST arguments.
-// - query() reads a table or view name as 'FROM name' and a query string as itself,
-//   inside the caller's own query, so the caller's transaction, temp tables and views are
-//   visible, and DuckDB's parallel scan, LIMIT and filter pushdown drive inference.
+//   - COLUMNS(c -> ml_keep_column(...)) passes every input column through except those the
+//     outputs replace; evaluated at bind over all input column names, it also checks that
+//     the task's input columns exist and that task and columns are well-formed, so those
+//     mistakes get ml_predict's own error messages.
+//   - ml_infer(...) appears twice but runs once: DuckDB's common-subexpression optimizer
+//     computes it in one projection below the two slices (TestPredictInfersEachRowOnce).
+//   - Options reach ml_infer as VARCHAR, ” for "not given": duckdb-go aborts the process
+//     when it folds a typed NULL argument at bind time, and cannot fold LIST arguments.
+//   - query() reads a table or view name as 'FROM name' and a query string as itself,
+//     inside the caller's own query, so the caller's transaction, temp tables and views are
+//     visible, and DuckDB's parallel scan, LIMIT and filter pushdown drive inference.
 func macroSQL(connID string) string {
 	infer := fmt.Sprintf(`ml_infer(coalesce(task::VARCHAR, ''), array_to_string(ml_task_inputs(task, columns), chr(31)),
                 coalesce(batch_size::VARCHAR, ''), coalesce(device::VARCHAR, ''),
