@@ -43,7 +43,7 @@ func macroSQL(connID string) string {
                 *COLUMNS(ml_task_inputs(task, columns)))`, quoteSQL(connID))
 	return fmt.Sprintf(`CREATE OR REPLACE TEMP MACRO ml_predict(task, input, columns := NULL, batch_size := NULL,
     device := NULL, models_per_gpu := NULL, gpu_mem_limit_mb := NULL, on_error := NULL) AS TABLE
-SELECT COLUMNS(c -> ml_keep_column(task, columns, c)),
+SELECT COLUMNS(lambda c: ml_keep_column(task, columns, c)),
        substring(%[1]s, %[2]d) AS %[3]s,
        substring(%[1]s, 1, %[4]d) AS %[5]s
 FROM query(ml_input_sql(input))`, infer, ConfidenceWidth+1, predictOutputs[0], ConfidenceWidth, predictOutputs[1])
