@@ -24,7 +24,7 @@ var predictOutputs = []string{"predicted_class", "confidence"}
 // connection's DuckDB id ("" when unknown), which lets ml_infer find the context of the
 // statement executing now (see conncontext.go).
 //
-//   - COLUMNS(c -> ml_keep_column(...)) passes every input column through except those the
+//   - COLUMNS(lambda c: ml_keep_column(...)) passes every input column through except those the
 //     outputs replace; evaluated at bind over all input column names, it also checks that
 //     the task's input columns exist and that task and columns are well-formed, so those
 //     mistakes get ml_predict's own error messages.
