@@ -77,7 +77,7 @@ func TestConnContextAdapter(t *testing.T) {
 	if n := one[int64](t, db, `SELECT count(*) FROM ml_predict('sentiment', 'SELECT ''fine'' AS text')`); n != 1 {
 		t.Fatal(n)
 	}
-	if c.env == nil || !c.env.ConnContextsWork() {
+	if c.fns == nil || !c.fns.ConnContextsWork() {
 		t.Fatal("cannot reach duckdb-go's per-connection contexts: update udf/conncontext.go for this duckdb-go version")
 	}
 }

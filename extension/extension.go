@@ -17,6 +17,7 @@ import (
 	"github.com/duckdb/duckdb-go/v2"
 
 	"github.com/duckinfer/duckinfer/gpu"
+	"github.com/duckinfer/duckinfer/internal/core"
 	"github.com/duckinfer/duckinfer/models"
 	"github.com/duckinfer/duckinfer/partitions"
 	"github.com/duckinfer/duckinfer/udf"
@@ -79,7 +80,8 @@ type Stats struct {
 // opened on it) closes the database and every model session.
 type Connector struct {
 	*duckdb.Connector
-	env       *udf.Env
+	env       *core.Env
+	fns       *udf.Env
 	closeOnce sync.Once
 	closeErr  error
 }
@@ -99,7 +101,7 @@ func NewConnector(dsn string, opts ...Option) (*Connector, error) {
 	if err != nil {
 		return nil, fmt.Errorf("extension: %w", err)
 	}
-	env := &udf.Env{Registry: reg, Threads: &partitions.Threads{}, Defaults: cfg.defaults}
+	env := &core.Env{Registry: reg, Threads: &partitions.Threads{}, Defaults: cfg.defaults}
 	if cfg.inventory != nil {
 		inv := *cfg.inventory
 		env.Inventory = func() gpu.Inventory { return inv }
@@ -109,6 +111,7 @@ func NewConnector(dsn string, opts ...Option) (*Connector, error) {
 	env.Flavor = flavorFor(cfg.defaults.Device, env.Inventory)
 	env.Pool = models.NewPool(env.Flavor)
 
+	fns := udf.NewEnv(env)
 	var registered atomic.Bool
 	dc, err := duckdb.NewConnector(dsn, func(execer driver.ExecerContext) error {
 		// The macro names our functions, so it can only be created once they exist;
@@ -116,12 +119,12 @@ func NewConnector(dsn string, opts ...Option) (*Connector, error) {
 		if !registered.Load() {
 			return nil
 		}
-		return env.InitConn(context.Background(), execer)
+		return fns.InitConn(context.Background(), execer)
 	})
 	if err != nil {
 		return nil, fmt.Errorf("extension: opening %q: %w", dsn, err)
 	}
-	c := &Connector{Connector: dc, env: env}
+	c := &Connector{Connector: dc, env: env, fns: fns}
 	if err := c.register(); err != nil {
 		_ = c.Close()
 		return nil, err
@@ -155,7 +158,7 @@ func (c *Connector) register() error {
 		return fmt.Errorf("extension: %w", err)
 	}
 	defer conn.Close()
-	return udf.Register(conn, c.env)
+	return udf.Register(conn, c.fns)
 }
 
 type noClose struct{ driver.Connector }
@@ -175,7 +178,7 @@ func Open(dsn string, opts ...Option) (*sql.DB, error) {
 //	var n atomic.Int64
 //	rows, err := db.QueryContext(extension.CountRows(ctx, &n), "SELECT * FROM ml_predict(...)")
 func CountRows(ctx context.Context, n *atomic.Int64) context.Context {
-	return context.WithValue(ctx, udf.RowCounterKey{}, n)
+	return context.WithValue(ctx, core.RowCounterKey{}, n)
 }
 
 // Stats returns a snapshot of the counters.

@@ -5,8 +5,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"regexp"
-	"strings"
-	"unicode"
 )
 
 // InputType says how a model input is built from table columns.
@@ -41,6 +39,8 @@ type Config struct {
 	Output      string      `json:"output"`
 	Labels      []string    `json:"labels"`
 	BatchSize   int         `json:"batch_size"`
+
+	kinds Kinds // resolved by validate
 }
 
 var taskNamePattern = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_.-]*$`)
@@ -73,6 +73,7 @@ func (c *Config) validate() error {
 	if len(c.Inputs) == 0 {
 		return fmt.Errorf(`"inputs" is empty: name at least one model input and its columns`)
 	}
+	c.kinds = Kinds{}
 	seenCol := map[string]bool{}
 	seenInput := map[string]bool{}
 	for i, in := range c.Inputs {
@@ -83,18 +84,14 @@ func (c *Config) validate() error {
 			return fmt.Errorf("inputs[%d]: model input %q is listed twice", i, in.Name)
 		}
 		seenInput[in.Name] = true
-		switch in.Type {
-		case InputString:
-			if len(in.Columns) != 1 {
-				return fmt.Errorf(`inputs[%d] (%s): type "string" takes exactly one column, got %d`, i, in.Name, len(in.Columns))
-			}
-		case InputFloat32:
-			if len(in.Columns) == 0 {
-				return fmt.Errorf(`inputs[%d] (%s): type "float32" needs at least one column`, i, in.Name)
-			}
-		default:
-			return fmt.Errorf(`inputs[%d] (%s): type %q is not supported; use "string" or "float32"`, i, in.Name, in.Type)
+		k, err := inputKind(in.Type)
+		if err == nil {
+			err = k.Validate(in)
 		}
+		if err != nil {
+			return fmt.Errorf("inputs[%d] (%s): %w", i, in.Name, err)
+		}
+		c.kinds.Inputs = append(c.kinds.Inputs, k)
 		for _, col := range in.Columns {
 			if col == "" {
 				return fmt.Errorf("inputs[%d] (%s): empty column name", i, in.Name)
@@ -105,17 +102,9 @@ func (c *Config) validate() error {
 			seenCol[col] = true
 		}
 	}
-	if c.Output == "" {
-		return fmt.Errorf(`"output" (the model output holding class probabilities) is missing`)
-	}
-	if len(c.Labels) < 2 {
-		return fmt.Errorf(`"labels" needs at least two class labels, got %d`, len(c.Labels))
-	}
-	for i, l := range c.Labels {
-		// The UDF separates label and confidence with a control character.
-		if strings.ContainsFunc(l, unicode.IsControl) || l == "" {
-			return fmt.Errorf(`labels[%d] %q is empty or has a control character`, i, l)
-		}
+	c.kinds.Output = outputKinds[OutputClassify]
+	if err := c.kinds.Output.Validate(c); err != nil {
+		return err
 	}
 	if c.BatchSize < 1 || c.BatchSize > MaxBatchSize {
 		return fmt.Errorf(`"batch_size" %d is out of range 1..%d`, c.BatchSize, MaxBatchSize)

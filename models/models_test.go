@@ -3,15 +3,13 @@ package models
 import (
 	"context"
 	"errors"
+	"math"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/apache/arrow-go/v18/arrow"
-	"github.com/apache/arrow-go/v18/arrow/array"
-	"github.com/apache/arrow-go/v18/arrow/memory"
 )
 
 func sentiment(t *testing.T) (*Pool, *Session) {
@@ -88,11 +86,11 @@ func copyTask(t *testing.T, from, to string) {
 
 func TestPredictSentiment(t *testing.T) {
 	pool, s := sentiment(t)
-	b := Batch{N: 3, Inputs: []InputData{{Strings: []string{"I love it, works great", "awful, broke in a day, waste of money", ""}}}}
-	var res Result
-	if err := s.Predict(context.Background(), &b, &res); err != nil {
+	in, out := loadTexts(t, s.task, "I love it, works great", "awful, broke in a day, waste of money", "")
+	if err := s.Predict(context.Background(), in, 0, 3, out); err != nil {
 		t.Fatal(err)
 	}
+	res := out.(*ClassData)
 	if res.Class[0] != 1 || res.Class[1] != 0 {
 		t.Fatalf("classes %v, want [1 0 _]", res.Class)
 	}
@@ -114,47 +112,35 @@ func TestPredictCancelled(t *testing.T) {
 	_, s := sentiment(t)
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
-	b := Batch{N: 1, Inputs: []InputData{{Strings: []string{"x"}}}}
-	var res Result
-	if err := s.Predict(ctx, &b, &res); !errors.Is(err, context.Canceled) {
+	in, out := loadTexts(t, s.task, "x")
+	if err := s.Predict(ctx, in, 0, 1, out); !errors.Is(err, context.Canceled) {
 		t.Fatalf("got %v", err)
 	}
 }
 
-func TestPredictRecord(t *testing.T) {
-	_, s := sentiment(t)
-	mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
-	defer mem.AssertSize(t, 0)
-	sb := array.NewStringBuilder(mem)
-	sb.AppendValues([]string{"great product, love it", "", "terrible and slow"}, []bool{true, false, true})
-	texts := sb.NewArray()
-	sb.Release()
-	ib := array.NewInt64Builder(mem)
-	ib.AppendValues([]int64{1, 2, 3}, nil)
-	ids := ib.NewArray()
-	ib.Release()
-	schema := arrow.NewSchema([]arrow.Field{{Name: "id", Type: arrow.PrimitiveTypes.Int64}, {Name: "text", Type: arrow.BinaryTypes.String, Nullable: true}}, nil)
-	rec := array.NewRecordBatch(schema, []arrow.Array{ids, texts}, 3)
-	texts.Release()
-	ids.Release()
-	defer rec.Release()
-
-	cls, conf, err := s.PredictRecord(context.Background(), rec, 2, mem)
-	if err != nil {
+// loadTexts puts texts into a one-text-input task's storage, as the core does.
+func loadTexts(t testing.TB, task *Task, texts ...string) ([]InputData, OutputData) {
+	t.Helper()
+	in := task.NewInputs()
+	valid := make([]bool, len(texts))
+	if err := in[0].Load([]Column{&Values{ColName: "text", Strs: texts}}, len(texts), valid, func(int, error) {}); err != nil {
 		t.Fatal(err)
 	}
-	defer cls.Release()
-	defer conf.Release()
-	c := cls.(*array.String)
-	if c.Len() != 3 || c.Value(0) != "positive" || !c.IsNull(1) || c.Value(2) != "negative" || !conf.IsNull(1) {
-		t.Fatalf("got %v / %v", cls, conf)
-	}
+	out := task.NewOutput()
+	out.Reset(len(texts))
+	return in, out
+}
 
-	// A record without the task's column says which column is missing.
-	bad := array.NewRecordBatch(arrow.NewSchema([]arrow.Field{{Name: "id", Type: arrow.PrimitiveTypes.Int64}}, nil), []arrow.Array{rec.Column(0)}, 3)
-	defer bad.Release()
-	if _, _, err := s.PredictRecord(context.Background(), bad, 0, mem); !errors.Is(err, ErrInput) || !strings.Contains(err.Error(), `"text"`) {
-		t.Fatalf("missing column: %v", err)
+func TestAppendConfidence(t *testing.T) {
+	cases := map[float32]string{
+		0: "0.000000", 1: "1.000000", 0.75: "0.750000", 0.9990387: "0.999039", 0.5000004: "0.500000",
+		0.9999996: "1.000000", 1.5: "1.000000", -0.1: "0.000000", float32(math.NaN()): "0.000000", 1e-7: "0.000000",
+	}
+	for p, want := range cases {
+		got := string(AppendConfidence(nil, p))
+		if got != want || len(got) != ConfidenceWidth {
+			t.Errorf("AppendConfidence(%v) = %q, want %q", p, got, want)
+		}
 	}
 }
 
@@ -233,12 +219,11 @@ func TestPredictCancelDuringRuns(t *testing.T) {
 	for range 20 {
 		ctx, cancel := context.WithCancel(context.Background())
 		done := make(chan struct{})
+		in, out := loadTexts(t, s.task, texts...)
 		go func() {
 			defer close(done)
-			var res Result
 			for ctx.Err() == nil {
-				b := Batch{N: len(texts), Inputs: []InputData{{Strings: texts}}}
-				if err := s.Predict(ctx, &b, &res); err != nil && !errors.Is(err, context.Canceled) {
+				if err := s.Predict(ctx, in, 0, len(texts), out); err != nil && !errors.Is(err, context.Canceled) {
 					t.Errorf("predict: %v", err)
 					return
 				}

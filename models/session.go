@@ -91,20 +91,13 @@ func checkModelIO(t *Task, data []byte) error {
 		byName[in.Name] = in
 		have = append(have, in.Name)
 	}
-	for _, spec := range t.Config.Inputs {
+	for i, spec := range t.Config.Inputs {
 		info, ok := byName[spec.Name]
 		if !ok {
 			return taskErrorf(ErrTaskConfig, t.Name, "task.json names model input %q, but the model's inputs are: %s; fix \"inputs\" in %s/task.json", spec.Name, quoteList(have), t.Source)
 		}
-		want := ort.TensorElementDataType(ort.TensorElementDataTypeFloat)
-		if spec.Type == InputString {
-			want = ort.TensorElementDataTypeString
-		}
-		if info.DataType != want {
-			return taskErrorf(ErrTaskConfig, t.Name, "model input %q holds %s, but task.json declares type %q", spec.Name, info.DataType, spec.Type)
-		}
-		if spec.Type == InputFloat32 && len(info.Dimensions) == 2 && info.Dimensions[1] > 0 && int(info.Dimensions[1]) != len(spec.Columns) {
-			return taskErrorf(ErrTaskConfig, t.Name, "model input %q takes %d features, but task.json maps %d columns to it", spec.Name, info.Dimensions[1], len(spec.Columns))
+		if err := t.Config.kinds.Inputs[i].CheckModel(spec, info); err != nil {
+			return taskErrorf(ErrTaskConfig, t.Name, "%v; fix \"inputs\" in %s/task.json or re-export the model", err, t.Source)
 		}
 	}
 	if len(ins) != len(t.Config.Inputs) {
@@ -116,11 +109,8 @@ func checkModelIO(t *Task, data []byte) error {
 		if o.Name != t.Config.Output {
 			continue
 		}
-		if o.DataType != ort.TensorElementDataTypeFloat {
-			return taskErrorf(ErrTaskConfig, t.Name, "model output %q holds %s; it must be float probabilities", o.Name, o.DataType)
-		}
-		if len(o.Dimensions) == 2 && o.Dimensions[1] > 0 && int(o.Dimensions[1]) != len(t.Config.Labels) {
-			return taskErrorf(ErrTaskConfig, t.Name, "model output %q has %d classes but task.json lists %d labels (%s); make them agree", o.Name, o.Dimensions[1], len(t.Config.Labels), quoteList(t.Config.Labels))
+		if err := t.Config.kinds.Output.CheckModel(&t.Config, o); err != nil {
+			return taskErrorf(ErrTaskConfig, t.Name, "%v", err)
 		}
 		return nil
 	}
@@ -248,5 +238,5 @@ func (s *Session) destroy() error {
 	return s.s.Destroy()
 }
 
-// Placement reports where the session runs.
-func (s *Session) Placement() Placement { return s.placement }
+// Task is the task whose model the session runs.
+func (s *Session) Task() *Task { return s.task }

@@ -88,21 +88,26 @@ func BenchmarkPredict(b *testing.B) {
 		b.Run(fmt.Sprintf("%s/batch=%d/ctx=%s", c.task, c.batch, ctxName), func(b *testing.B) {
 			s := benchSession(b, c.task)
 			texts := benchTexts(b, c.batch)
-			batch := models.Batch{N: c.batch, Inputs: []models.InputData{{Strings: texts}}}
-			var res models.Result
+			in := s.Task().NewInputs()
+			valid := make([]bool, len(texts))
+			if err := in[0].Load([]models.Column{&models.Values{ColName: "text", Strs: texts}}, len(texts), valid, func(int, error) {}); err != nil {
+				b.Fatal(err)
+			}
+			out := s.Task().NewOutput()
+			out.Reset(len(texts))
 			ctx := context.Background()
 			if c.cancelable {
 				var cancel context.CancelFunc
 				ctx, cancel = context.WithCancel(ctx)
 				defer cancel()
 			}
-			if err := s.Predict(ctx, &batch, &res); err != nil {
+			if err := s.Predict(ctx, in, 0, c.batch, out); err != nil {
 				b.Fatal(err)
 			}
 			b.ReportAllocs()
 			b.ResetTimer()
 			for b.Loop() {
-				if err := s.Predict(ctx, &batch, &res); err != nil {
+				if err := s.Predict(ctx, in, 0, c.batch, out); err != nil {
 					b.Fatal(err)
 				}
 			}

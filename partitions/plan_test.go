@@ -1,7 +1,6 @@
 package partitions
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"strings"
@@ -9,7 +8,6 @@ import (
 	"testing"
 
 	"github.com/duckinfer/duckinfer/gpu"
-	"github.com/duckinfer/duckinfer/models"
 )
 
 func TestPlanSimulatedGPUs(t *testing.T) {
@@ -88,24 +86,6 @@ func TestPlanDeterministic(t *testing.T) {
 	}
 }
 
-func TestSplit(t *testing.T) {
-	cases := []struct {
-		n, size int
-		want    string
-	}{
-		{0, 4, ""}, {1, 4, "[0,1)"}, {10, 4, "[0,4)[4,8)[8,10)"}, {8, 4, "[0,4)[4,8)"}, {3, 1, "[0,1)[1,2)[2,3)"}, {5, 0, "[0,5)"},
-	}
-	for _, c := range cases {
-		var sb strings.Builder
-		for lo, hi := range Split(c.n, c.size) {
-			fmt.Fprintf(&sb, "[%d,%d)", lo, hi)
-		}
-		if sb.String() != c.want {
-			t.Errorf("Split(%d,%d) = %s, want %s", c.n, c.size, sb.String(), c.want)
-		}
-	}
-}
-
 func TestThreadsStableIndex(t *testing.T) {
 	var th Threads
 	a := th.Current()
@@ -126,49 +106,6 @@ func TestThreadsStableIndex(t *testing.T) {
 		if v < 0 || v >= th.Count() {
 			t.Fatalf("index %d outside [0,%d)", v, th.Count())
 		}
-	}
-}
-
-// recorder is a Predictor that records batch sizes and can fail one batch.
-type recorder struct {
-	sizes  []int
-	failAt int
-}
-
-func (r *recorder) Predict(ctx context.Context, b *models.Batch, res *models.Result) error {
-	r.sizes = append(r.sizes, b.N)
-	if len(r.sizes)-1 == r.failAt {
-		return errors.New("boom")
-	}
-	for i := range b.N {
-		res.Class[i] = int32(len(b.Inputs[0].Strings[i]))
-	}
-	return nil
-}
-
-func TestInferBatchesAndErrors(t *testing.T) {
-	task := &models.Task{Name: "t", Config: models.Config{Inputs: []models.InputSpec{{Name: "x", Columns: []string{"c"}, Type: models.InputString}}, Labels: []string{"a", "b"}}}
-	strs := []string{"a", "bb", "ccc", "dddd", "eeeee"}
-	b := models.Batch{N: 5, Inputs: []models.InputData{{Strings: strs}}}
-	var res models.Result
-	r := &recorder{failAt: -1}
-	if err := Infer(context.Background(), r, task, &b, 2, &res); err != nil {
-		t.Fatal(err)
-	}
-	if fmt.Sprint(r.sizes) != "[2 2 1]" || fmt.Sprint(res.Class) != "[1 2 3 4 5]" {
-		t.Fatalf("sizes %v classes %v", r.sizes, res.Class)
-	}
-	r = &recorder{failAt: 1}
-	err := Infer(context.Background(), r, task, &b, 2, &res)
-	var be *BatchError
-	if !errors.As(err, &be) || be.Lo != 2 || be.Hi != 4 {
-		t.Fatalf("got %v", err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	cancel()
-	r = &recorder{failAt: -1}
-	if err := Infer(ctx, r, task, &b, 2, &res); !errors.Is(err, context.Canceled) || len(r.sizes) != 0 {
-		t.Fatalf("cancelled: %v after %d batches", err, len(r.sizes))
 	}
 }
 

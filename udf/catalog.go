@@ -10,6 +10,7 @@ import (
 
 	"github.com/duckdb/duckdb-go/v2"
 
+	"github.com/duckinfer/duckinfer/internal/core"
 	"github.com/duckinfer/duckinfer/models"
 	"github.com/duckinfer/duckinfer/partitions"
 )
@@ -18,7 +19,7 @@ import (
 // ml_devices and ml_errors to the database conn
 // belongs to; DuckDB keeps them in the catalog, so every connection sees them.
 func Register(conn *sql.Conn, env *Env) error {
-	if err := duckdb.RegisterScalarUDF(conn, "ml_infer", &inferFunc{env: env}); err != nil {
+	if err := duckdb.RegisterScalarUDF(conn, "ml_infer", &inferFunc{fns: env}); err != nil {
 		return fmt.Errorf("ml_predict: registering ml_infer: %w", err)
 	}
 	if err := duckdb.RegisterScalarUDF(conn, "ml_task_inputs", &taskInputsFunc{env: env}); err != nil {
@@ -50,7 +51,7 @@ func errorsFunc(env *Env) duckdb.RowTableFunction {
 				column("time", duckdb.TYPE_TIMESTAMP), column("task", duckdb.TYPE_VARCHAR),
 				column("input", duckdb.TYPE_VARCHAR), column("error", duckdb.TYPE_VARCHAR),
 			}}
-			for _, f := range env.failures.list() {
+			for _, f := range env.Failures.List() {
 				s.rows = append(s.rows, []any{f.Time, f.Task, f.Input, f.Error})
 			}
 			return s, nil
@@ -83,11 +84,11 @@ func InputSQL(v any) (string, error) {
 	s, ok := v.(string)
 	switch {
 	case v == nil:
-		return "", argErrorf("input is NULL; pass a table name, a view name or a query string, e.g. ml_predict('sentiment', 'reviews')")
+		return "", core.ArgErrorf("input is NULL; pass a table name, a view name or a query string, e.g. ml_predict('sentiment', 'reviews')")
 	case !ok:
-		return "", argErrorf("input must be a string naming a table, view or query, got %T %v", v, v)
+		return "", core.ArgErrorf("input must be a string naming a table, view or query, got %T %v", v, v)
 	case strings.TrimSpace(s) == "":
-		return "", argErrorf("input is empty; pass a table name, a view name or a query string")
+		return "", core.ArgErrorf("input is empty; pass a table name, a view name or a query string")
 	case queryStart.MatchString(s):
 		return s, nil
 	}
@@ -164,7 +165,7 @@ func devicesFunc(env *Env) duckdb.RowTableFunction {
 			inv := env.Inventory()
 			plan, err := partitions.NewPlan(inv, env.Defaults)
 			if err != nil {
-				return nil, wrap(err)
+				return nil, core.Wrap(err)
 			}
 			// Load the runtime now, so that ml_devices() answers "will this work?"
 			// before the first prediction; a failure is shown, not raised.

@@ -3,12 +3,11 @@ package udf
 import (
 	"context"
 	"database/sql/driver"
-	"fmt"
 	"strings"
 
 	"github.com/duckdb/duckdb-go/v2"
 
-	"github.com/duckinfer/duckinfer/models"
+	"github.com/duckinfer/duckinfer/internal/core"
 )
 
 // ml_task_inputs(task, columns) returns the input columns ml_predict reads, in the
@@ -35,7 +34,7 @@ func (f *taskInputsFunc) Config() duckdb.ScalarFuncConfig {
 
 func (f *taskInputsFunc) Executor() duckdb.ScalarFuncExecutor {
 	return duckdb.ScalarFuncExecutor{RowExecutor: func(values []driver.Value) (any, error) {
-		_, cols, err := f.env.inputColumns(values[0], values[1])
+		_, cols, err := f.env.InputColumns(values[0], values[1])
 		return cols, err
 	}}
 }
@@ -61,13 +60,13 @@ func (f *keepColumnFunc) execute(_ context.Context, st *duckdb.ChunkIteratorStat
 	}
 	taskArg, err := chunk.GetValue(0, 0)
 	if err != nil {
-		return wrap(err)
+		return core.Wrap(err)
 	}
 	colsArg, err := chunk.GetValue(1, 0)
 	if err != nil {
-		return wrap(err)
+		return core.Wrap(err)
 	}
-	task, cols, err := f.env.inputColumns(taskArg, colsArg)
+	task, cols, err := f.env.InputColumns(taskArg, colsArg)
 	if err != nil {
 		return err
 	}
@@ -75,7 +74,7 @@ func (f *keepColumnFunc) execute(_ context.Context, st *duckdb.ChunkIteratorStat
 	for r := range n {
 		v, err := chunk.GetValue(2, r)
 		if err != nil {
-			return wrap(err)
+			return core.Wrap(err)
 		}
 		names[r], _ = v.(string)
 	}
@@ -83,17 +82,17 @@ func (f *keepColumnFunc) execute(_ context.Context, st *duckdb.ChunkIteratorStat
 	// vector's worth; then a part cannot tell a missing column, and DuckDB's own
 	// binder error still names it.
 	if n < duckdb.GetDataChunkCapacity() {
-		if err := checkColumnsPresent(task, cols, names); err != nil {
+		if err := core.CheckColumnsPresent(task, cols, names); err != nil {
 			return err
 		}
 	}
 	r := 0
 	for row, err := range st.Rows() {
 		if err != nil {
-			return wrap(err)
+			return core.Wrap(err)
 		}
 		if err := row.SetResult(!isOutputName(names[r])); err != nil {
-			return wrap(err)
+			return core.Wrap(err)
 		}
 		r++
 	}
@@ -109,67 +108,3 @@ func isOutputName(name string) bool {
 	return false
 }
 
-func checkColumnsPresent(task *models.Task, cols, have []string) error {
-	for _, c := range cols {
-		found := false
-		for _, h := range have {
-			if strings.EqualFold(c, h) {
-				found = true
-				break
-			}
-		}
-		if found {
-			continue
-		}
-		return argErrorf("task %q reads column %q, but the input has no such column (its columns: %s); name the input column(s) that feed the task with columns := [...], in the order of the task's inputs (%s)",
-			task.Name, c, strings.Join(have, ", "), strings.Join(task.Config.Columns(), ", "))
-	}
-	return nil
-}
-
-// inputColumns checks ml_predict's task and columns arguments and returns the task and
-// the input columns it reads.
-func (e *Env) inputColumns(taskArg, colsArg any) (*models.Task, []string, error) {
-	name, ok := taskArg.(string)
-	switch {
-	case taskArg == nil || (ok && strings.TrimSpace(name) == ""):
-		return nil, nil, argErrorf("task must be a non-empty string; known tasks: %s", strings.Join(taskNames(e), ", "))
-	case !ok:
-		return nil, nil, argErrorf("task must be a string naming a task, got %v (%T); known tasks: %s", taskArg, taskArg, strings.Join(taskNames(e), ", "))
-	}
-	task, err := e.Registry.Lookup(strings.TrimSpace(name))
-	if err != nil {
-		return nil, nil, wrap(err)
-	}
-	want := task.Config.Columns()
-	if colsArg == nil {
-		return task, want, nil
-	}
-	list, ok := colsArg.([]any)
-	if !ok {
-		return nil, nil, argErrorf("columns must be a list of column names, e.g. columns := ['%s'], got %s", strings.Join(want, "', '"), describeValue(colsArg))
-	}
-	cols := make([]string, 0, len(list))
-	for i, v := range list {
-		s, ok := v.(string)
-		if !ok || strings.TrimSpace(s) == "" {
-			return nil, nil, argErrorf("columns[%d] is %v; columns := [...] takes column names as strings, e.g. columns := ['%s']", i+1, describeValue(v), strings.Join(want, "', '"))
-		}
-		cols = append(cols, s)
-	}
-	if len(cols) != len(want) {
-		return nil, nil, argErrorf("task %q reads %d column(s) (%s), but columns := [%s] names %d; list one input column per task column, in that order",
-			task.Name, len(want), strings.Join(want, ", "), strings.Join(cols, ", "), len(cols))
-	}
-	return task, cols, nil
-}
-
-func describeValue(v any) string {
-	switch x := v.(type) {
-	case nil:
-		return "NULL"
-	case string:
-		return fmt.Sprintf("%q", x)
-	}
-	return fmt.Sprintf("%v (%T)", v, v)
-}

@@ -1,22 +1,8 @@
 package udf
 
 import (
-	"math"
 	"testing"
 )
-
-func TestAppendConfidence(t *testing.T) {
-	cases := map[float32]string{
-		0: "0.000000", 1: "1.000000", 0.75: "0.750000", 0.9990387: "0.999039", 0.5000004: "0.500000",
-		0.9999996: "1.000000", 1.5: "1.000000", -0.1: "0.000000", float32(math.NaN()): "0.000000", 1e-7: "0.000000",
-	}
-	for p, want := range cases {
-		got := string(appendConfidence(nil, p))
-		if got != want || len(got) != ConfidenceWidth {
-			t.Errorf("appendConfidence(%v) = %q, want %q", p, got, want)
-		}
-	}
-}
 
 func TestInputSQL(t *testing.T) {
 	for in, want := range map[string]string{

@@ -5,6 +5,8 @@ import (
 	"database/sql/driver"
 	"fmt"
 	"strconv"
+
+	"github.com/duckinfer/duckinfer/models"
 )
 
 // Sep joins the columns list that the macro hands to ml_infer.
@@ -14,7 +16,7 @@ const Sep = "\x1f"
 // characters followed by the label, and the macro slices it by position. One VARCHAR is
 // ~4× cheaper than a STRUCT result through duckdb-go, and slicing by position beat
 // split_part. packResult (Go) and macroSQL (SQL) are the only two places that know it.
-const ConfidenceWidth = 8
+const ConfidenceWidth = models.ConfidenceWidth
 
 // Output column names of ml_predict. An input column with one of these names (in any
 // case) is replaced by the new value, so re-scoring a scored table gives new predictions.
@@ -51,7 +53,7 @@ FROM query(ml_input_sql(input))`, infer, ConfidenceWidth+1, predictOutputs[0], C
 
 // packResult appends one row's packed ml_infer result to b.
 func packResult(b []byte, label string, p float32) []byte {
-	return append(appendConfidence(b, p), label...)
+	return append(models.AppendConfidence(b, p), label...)
 }
 
 func quoteSQL(s string) string {

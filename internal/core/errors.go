@@ -1,4 +1,4 @@
-package udf
+package core
 
 import (
 	"errors"
@@ -9,10 +9,12 @@ import (
 // models package's sentinels instead.
 var ErrArgument = errors.New("invalid argument")
 
-func argErrorf(format string, args ...any) error {
+// ArgErrorf returns an ErrArgument error in ml_predict's words.
+func ArgErrorf(format string, args ...any) error {
 	return fmt.Errorf("ml_predict: %w: %s", ErrArgument, fmt.Sprintf(format, args...))
 }
 
-func wrap(err error) error {
+// Wrap prefixes err with the function's name, keeping it inspectable.
+func Wrap(err error) error {
 	return fmt.Errorf("ml_predict: %w", err)
 }

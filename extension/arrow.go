@@ -1,0 +1,129 @@
+package extension
+
+import (
+	"context"
+	"fmt"
+	"strconv"
+
+	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/array"
+	"github.com/apache/arrow-go/v18/arrow/memory"
+
+	"github.com/duckinfer/duckinfer/internal/core"
+	"github.com/duckinfer/duckinfer/models"
+)
+
+// RecordOptions are PredictRecord's counterparts of ml_predict's named parameters;
+// zero values mean the task's or the connector's defaults.
+type RecordOptions struct {
+	Columns   []string // the record's columns that feed the task, in the task's input order
+	BatchSize int
+	Device    string // "auto", "cpu" or "cuda"
+	OnError   string // "fail" or "null"
+}
+
+// PredictRecord runs task over an Arrow record without SQL, as a Go pipeline that
+// already holds Arrow batches (from Parquet, Flight, another engine) would: the same
+// inference core, models and device slots as ml_predict. It returns predicted_class and
+// confidence arrays aligned with rec's rows, NULL where an input is NULL (or, under
+// OnError "null", where a row failed). The caller releases both arrays.
+func (c *Connector) PredictRecord(ctx context.Context, task string, rec arrow.RecordBatch, opts RecordOptions, mem memory.Allocator) (classes, confidences arrow.Array, err error) {
+	req := core.Request{Task: task, Columns: opts.Columns, Device: opts.Device, OnError: opts.OnError}
+	if opts.BatchSize != 0 {
+		req.BatchSize = strconv.Itoa(opts.BatchSize)
+	}
+	call, err := c.env.Bind(req)
+	if err != nil {
+		return nil, nil, err
+	}
+	cols := make([]models.Column, len(call.Columns))
+	var have []string
+	for _, f := range rec.Schema().Fields() {
+		have = append(have, f.Name)
+	}
+	if err := core.CheckColumnsPresent(call.Task, call.Columns, have); err != nil {
+		return nil, nil, err
+	}
+	for i, name := range call.Columns {
+		idx := rec.Schema().FieldIndices(name)
+		cols[i] = &arrowColumn{name: name, arr: rec.Column(idx[0])}
+	}
+	n := int(rec.NumRows())
+	ch, err := call.Run(ctx, c.env.Threads.Current(), cols, n)
+	if err != nil {
+		return nil, nil, err
+	}
+	defer call.Release(ch)
+	out := ch.Output().(*models.ClassData)
+	cb := array.NewStringBuilder(mem)
+	defer cb.Release()
+	fb := array.NewStringBuilder(mem)
+	defer fb.Release()
+	var buf []byte
+	for r := range n {
+		i := ch.Result(r)
+		if i < 0 {
+			cb.AppendNull()
+			fb.AppendNull()
+			continue
+		}
+		cb.Append(out.Label(i))
+		buf = models.AppendConfidence(buf[:0], out.Confidence[i])
+		fb.BinaryBuilder.Append(buf)
+	}
+	return cb.NewArray(), fb.NewArray(), nil
+}
+
+// arrowColumn is one column of an Arrow record, read for the inference core.
+type arrowColumn struct {
+	name string
+	arr  arrow.Array
+}
+
+func (a *arrowColumn) Name() string { return a.name }
+
+func (a *arrowColumn) Strings(dst []string, valid []bool) error {
+	var get func(int) string
+	switch c := a.arr.(type) {
+	case *array.String:
+		get = c.Value
+	case *array.LargeString:
+		get = c.Value
+	case *array.StringView:
+		get = c.Value
+	default:
+		return fmt.Errorf("column %q must be a string array, got %s", a.name, a.arr.DataType())
+	}
+	for r := range dst {
+		if a.arr.IsNull(r) {
+			valid[r] = false
+			continue
+		}
+		dst[r] = get(r)
+	}
+	return nil
+}
+
+func (a *arrowColumn) Float64s(dst []float64, valid []bool) error {
+	var get func(int) float64
+	switch c := a.arr.(type) {
+	case *array.Float32:
+		get = func(i int) float64 { return float64(c.Value(i)) }
+	case *array.Float64:
+		get = c.Value
+	case *array.Int32:
+		get = func(i int) float64 { return float64(c.Value(i)) }
+	case *array.Int64:
+		get = func(i int) float64 { return float64(c.Value(i)) }
+	default:
+		return fmt.Errorf("column %q must be numeric, got %s", a.name, a.arr.DataType())
+	}
+	for r := range dst {
+		if a.arr.IsNull(r) {
+			valid[r] = false
+			continue
+		}
+		dst[r] = get(r)
+	}
+	return nil
+}

@@ -1,0 +1,38 @@
+package core
+
+import (
+	"sync/atomic"
+
+	"github.com/duckinfer/duckinfer/gpu"
+	"github.com/duckinfer/duckinfer/models"
+	"github.com/duckinfer/duckinfer/partitions"
+)
+
+// Env is what every call shares: one per Go connector (so per database). The
+// extension package builds it and owns (closes) its parts.
+type Env struct {
+	Registry  *models.Registry
+	Pool      *models.Pool
+	Inventory func() gpu.Inventory
+	Threads   *partitions.Threads
+	Defaults  partitions.Options // device, models_per_gpu, ... when a call names none
+	Flavor    models.Flavor      // the ONNX Runtime files the pool's sessions use
+
+	RowsInferred atomic.Uint64 // rows that reached a model
+	Chunks       atomic.Uint64 // chunks run
+
+	Failures Failures
+}
+
+// RowCounterKey is the context key of an *atomic.Int64 that a caller puts on a query's
+// context to watch how many rows that query has run through models so far.
+type RowCounterKey struct{}
+
+// TaskNames lists the known tasks, for error messages.
+func (e *Env) TaskNames() []string {
+	var names []string
+	for _, t := range e.Registry.Tasks() {
+		names = append(names, t.Name)
+	}
+	return names
+}

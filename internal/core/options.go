@@ -1,0 +1,186 @@
+package core
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+	"sync"
+
+	"github.com/duckinfer/duckinfer/models"
+	"github.com/duckinfer/duckinfer/partitions"
+)
+
+// On-error modes.
+const (
+	OnErrorFail = "fail"
+	OnErrorNull = "null"
+)
+
+// Request is one ml_predict call's arguments as a binding received them: each option
+// as text, "" when not given.
+type Request struct {
+	Task          string
+	Columns       []string // nil: the task's own input columns
+	BatchSize     string
+	Device        string
+	ModelsPerGPU  string
+	GPUMemLimitMB string
+	OnError       string
+}
+
+// Call is one bound ml_predict call: everything resolved once, reused by every chunk.
+// It holds no context: a prepared statement is bound once and executed many times.
+type Call struct {
+	Task      *models.Task
+	Columns   []string // input columns, in the order of the task's inputs
+	BatchSize int
+	OnError   string
+	Plan      partitions.Plan
+
+	env   *Env
+	slots *partitions.Assigner
+	pool  sync.Pool // *Chunk
+}
+
+// Bind checks a request and resolves it: unknown tasks, bad options and broken models
+// fail here, before any row is read.
+func (e *Env) Bind(req Request) (*Call, error) {
+	task, err := e.Lookup(req.Task)
+	if err != nil {
+		return nil, err
+	}
+	c := &Call{Task: task, Columns: task.Config.Columns(), BatchSize: task.Config.BatchSize, OnError: OnErrorFail, env: e}
+	if req.Columns != nil {
+		if c.Columns, err = checkColumns(task, req.Columns); err != nil {
+			return nil, err
+		}
+	}
+	if v := strings.TrimSpace(req.BatchSize); v != "" {
+		if c.BatchSize, err = intOption("batch_size", v, 1, models.MaxBatchSize); err != nil {
+			return nil, err
+		}
+	}
+	opts := e.Defaults
+	if v := strings.TrimSpace(req.Device); v != "" {
+		opts.Device = strings.ToLower(v)
+	}
+	if v := strings.TrimSpace(req.ModelsPerGPU); v != "" {
+		if opts.ModelsPerGPU, err = intOption("models_per_gpu", v, 1, 64); err != nil {
+			return nil, err
+		}
+	}
+	if v := strings.TrimSpace(req.GPUMemLimitMB); v != "" {
+		n, err := intOption("gpu_mem_limit_mb", v, 0, 1<<30)
+		if err != nil {
+			return nil, err
+		}
+		opts.GPUMemLimit = int64(n) << 20
+	}
+	if v := strings.TrimSpace(req.OnError); v != "" {
+		switch m := strings.ToLower(v); m {
+		case OnErrorFail, OnErrorNull:
+			c.OnError = m
+		default:
+			return nil, ArgErrorf("on_error %q is not one of 'fail', 'null'", v)
+		}
+	}
+	if c.Plan, err = partitions.NewPlan(e.Inventory(), opts); err != nil {
+		return nil, Wrap(err)
+	}
+	c.slots = partitions.NewAssigner(c.Plan)
+	if err := e.Pool.Check(task); err != nil {
+		return nil, Wrap(err)
+	}
+	return c, nil
+}
+
+// Lookup finds a task by the name ml_predict was given.
+func (e *Env) Lookup(name string) (*models.Task, error) {
+	name = strings.TrimSpace(name)
+	if name == "" {
+		return nil, ArgErrorf("task must be a non-empty string; known tasks: %s", strings.Join(e.TaskNames(), ", "))
+	}
+	t, err := e.Registry.Lookup(name)
+	if err != nil {
+		return nil, Wrap(err)
+	}
+	return t, nil
+}
+
+// InputColumns checks ml_predict's task and columns arguments as SQL gave them (any
+// type) and returns the task and the input columns it reads.
+func (e *Env) InputColumns(taskArg, colsArg any) (*models.Task, []string, error) {
+	name, ok := taskArg.(string)
+	if taskArg != nil && !ok {
+		return nil, nil, ArgErrorf("task must be a string naming a task, got %v (%T); known tasks: %s", taskArg, taskArg, strings.Join(e.TaskNames(), ", "))
+	}
+	task, err := e.Lookup(name)
+	if err != nil {
+		return nil, nil, err
+	}
+	if colsArg == nil {
+		return task, task.Config.Columns(), nil
+	}
+	list, ok := colsArg.([]any)
+	if !ok {
+		return nil, nil, ArgErrorf("columns must be a list of column names, e.g. columns := ['%s'], got %s", strings.Join(task.Config.Columns(), "', '"), describe(colsArg))
+	}
+	cols := make([]string, len(list))
+	for i, v := range list {
+		s, ok := v.(string)
+		if !ok || strings.TrimSpace(s) == "" {
+			return nil, nil, ArgErrorf("columns[%d] is %s; columns := [...] takes column names as strings, e.g. columns := ['%s']", i+1, describe(v), strings.Join(task.Config.Columns(), "', '"))
+		}
+		cols[i] = s
+	}
+	cols, err = checkColumns(task, cols)
+	return task, cols, err
+}
+
+func checkColumns(task *models.Task, cols []string) ([]string, error) {
+	if want := task.Config.Columns(); len(cols) != len(want) {
+		return nil, ArgErrorf("task %q reads %d column(s) (%s), but columns := [%s] names %d; list one input column per task column, in that order",
+			task.Name, len(want), strings.Join(want, ", "), strings.Join(cols, ", "), len(cols))
+	}
+	return cols, nil
+}
+
+// CheckColumnsPresent fails when an input column of the call is not among have (the
+// input's column names), matching names as DuckDB does, without regard to case.
+func CheckColumnsPresent(task *models.Task, cols, have []string) error {
+	for _, c := range cols {
+		found := false
+		for _, h := range have {
+			if strings.EqualFold(c, h) {
+				found = true
+				break
+			}
+		}
+		if !found {
+			return ArgErrorf("task %q reads column %q, but the input has no such column (its columns: %s); name the input column(s) that feed the task with columns := [...], in the order of the task's inputs (%s)",
+				task.Name, c, strings.Join(have, ", "), strings.Join(task.Config.Columns(), ", "))
+		}
+	}
+	return nil
+}
+
+func intOption(name, v string, lo, hi int) (int, error) {
+	n, err := strconv.Atoi(v)
+	switch {
+	case err != nil:
+		return 0, ArgErrorf("%s must be a whole number from %d to %d, got %q", name, lo, hi, v)
+	case n < lo || n > hi:
+		return 0, ArgErrorf("%s %d is out of range %d..%d", name, n, lo, hi)
+	}
+	return n, nil
+}
+
+func describe(v any) string {
+	switch x := v.(type) {
+	case nil:
+		return "NULL"
+	case string:
+		return strconv.Quote(x)
+	}
+	return fmt.Sprintf("%v (%T)", v, v)
+}

@@ -1,0 +1,222 @@
+package core
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync/atomic"
+	"time"
+
+	"github.com/duckinfer/duckinfer/models"
+)
+
+// predictor is what a slot's model instance does; *models.Session implements it.
+type predictor interface {
+	Predict(ctx context.Context, in []models.InputData, lo, hi int, out models.OutputData) error
+}
+
+// Chunk is the working set of one Run: the task's inputs and outputs, the NULL mask and
+// the row map. It is pooled per Call, so steady-state runs allocate nothing.
+type Chunk struct {
+	inputs []models.InputData
+	output models.OutputData
+	valid  []bool  // per chunk row: it went to the model
+	rows   []int   // model row → chunk row
+	result []int32 // per chunk row: its model row, or -1 for NULL predictions
+	failed []error // per model row; nil when no row failed
+	bad    []error // per chunk row: an unusable input (NaN, ±Inf); nil when none
+}
+
+// Output holds the results, by model row; Result maps chunk rows to them.
+func (ch *Chunk) Output() models.OutputData { return ch.output }
+
+// Result is chunk row r's model row in Output, or -1 when r gets NULL predictions
+// (a NULL input, or a row that failed under on_error := 'null').
+func (ch *Chunk) Result(r int) int { return int(ch.result[r]) }
+
+func (c *Call) chunk() *Chunk {
+	if ch, ok := c.pool.Get().(*Chunk); ok {
+		return ch
+	}
+	return &Chunk{inputs: c.Task.NewInputs(), output: c.Task.NewOutput()}
+}
+
+// Release returns ch to the call's pool once the binding has written its results.
+func (c *Call) Release(ch *Chunk) { c.pool.Put(ch) }
+
+// Run infers n rows. cols are the call's input columns in order (Call.Columns), as the
+// binding reads them; partition is the calling worker's index, which picks its device
+// slot. Under on_error := 'fail' the first failing row fails the call, naming it.
+// Strings the binding lends through cols must stay valid until Release.
+func (c *Call) Run(ctx context.Context, partition int, cols []models.Column, n int) (*Chunk, error) {
+	ch := c.chunk()
+	if err := c.run(ctx, partition, cols, n, ch); err != nil {
+		c.Release(ch)
+		return nil, err
+	}
+	return ch, nil
+}
+
+func (c *Call) run(ctx context.Context, partition int, cols []models.Column, n int, ch *Chunk) error {
+	ch.valid = grow(ch.valid, n)
+	for r := range ch.valid {
+		ch.valid[r] = true
+	}
+	ch.bad = ch.bad[:0]
+	bad := func(r int, err error) {
+		if len(ch.bad) == 0 {
+			ch.bad = grow(ch.bad, n)
+			clear(ch.bad)
+		}
+		ch.bad[r] = err
+	}
+	off := 0
+	for i, spec := range c.Task.Config.Inputs {
+		k := len(spec.Columns)
+		if err := ch.inputs[i].Load(cols[off:off+k], n, ch.valid, bad); err != nil {
+			return ArgErrorf("task %q, model input %q: %v; cast the column or pick another with columns := [...]", c.Task.Name, spec.Name, err)
+		}
+		off += k
+	}
+	if err := c.inputFailures(ch); err != nil {
+		return err
+	}
+	ch.rows = ch.rows[:0]
+	for r, ok := range ch.valid {
+		if ok {
+			ch.rows = append(ch.rows, r)
+		}
+	}
+	for _, in := range ch.inputs {
+		in.Compact(ch.rows)
+	}
+	m := len(ch.rows)
+	ch.output.Reset(m)
+	c.env.Chunks.Add(1)
+
+	slot, release := c.slots.Acquire(partition)
+	defer release()
+	sess, err := c.env.Pool.Session(c.Task, slot.Placement)
+	if err != nil {
+		return Wrap(err)
+	}
+	if err := c.infer(ctx, sess, ch, m); err != nil {
+		return Wrap(err)
+	}
+	if ch.failed != nil {
+		if c.OnError != OnErrorNull {
+			return Wrap(c.rowError(ch))
+		}
+		c.recordFailures(ch)
+	}
+	c.env.RowsInferred.Add(uint64(m))
+	if cnt, ok := ctx.Value(RowCounterKey{}).(*atomic.Int64); ok {
+		cnt.Add(int64(m))
+	}
+	ch.result = grow(ch.result, n)
+	for r := range ch.result {
+		ch.result[r] = -1
+	}
+	for b, r := range ch.rows {
+		if ch.failed == nil || ch.failed[b] == nil {
+			ch.result[r] = int32(b)
+		}
+	}
+	return nil
+}
+
+// infer runs the m compacted rows through sess in batches of BatchSize. When a batch
+// fails, its rows (and only its rows) are re-run one by one, so that on_error='null'
+// keeps the good ones and 'fail' can name the bad one; the batches after it run as
+// usual. A row whose output has no result (say, NaN) fails too.
+func (c *Call) infer(ctx context.Context, sess predictor, ch *Chunk, m int) error {
+	ch.failed = nil
+	fail := func(b int, err error) {
+		if ch.failed == nil {
+			ch.failed = make([]error, m)
+		}
+		ch.failed[b] = err
+	}
+	for lo := 0; lo < m; lo += c.BatchSize {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		hi := min(lo+c.BatchSize, m)
+		err := sess.Predict(ctx, ch.inputs, lo, hi, ch.output)
+		if err == nil {
+			continue
+		}
+		if ctx.Err() != nil || errors.Is(err, models.ErrClosed) {
+			return err
+		}
+		alone := false
+		for b := lo; b < hi; b++ {
+			if err := sess.Predict(ctx, ch.inputs, b, b+1, ch.output); err != nil {
+				if ctx.Err() != nil || errors.Is(err, models.ErrClosed) {
+					return err
+				}
+				fail(b, err)
+				alone = true
+			}
+		}
+		if !alone {
+			return fmt.Errorf("task %q failed on a batch of %d rows but on none of its rows alone: %w", c.Task.Name, hi-lo, err)
+		}
+		if c.OnError != OnErrorNull {
+			return nil
+		}
+	}
+	for b := range m {
+		if err := ch.output.RowError(b); err != nil && (ch.failed == nil || ch.failed[b] == nil) {
+			fail(b, err)
+		}
+	}
+	return nil
+}
+
+// inputFailures handles the rows Load found unusable: under on_error='fail' the first
+// one fails the call, under 'null' each is recorded and gets NULL predictions.
+func (c *Call) inputFailures(ch *Chunk) error {
+	if len(ch.bad) == 0 {
+		return nil
+	}
+	now := time.Now()
+	for _, err := range ch.bad {
+		if err == nil {
+			continue
+		}
+		if c.OnError != OnErrorNull {
+			return Wrap(fmt.Errorf("task %q: %w; filter such rows out (e.g. WHERE isfinite(col)) or use on_error := 'null' to give them NULL predictions", c.Task.Name, err))
+		}
+		c.env.Failures.Add(RowFailure{Time: now, Task: c.Task.Name, Error: fmt.Sprintf("task %q: %v", c.Task.Name, err)})
+	}
+	return nil
+}
+
+// rowError names the first row that failed, by its input and its chunk position.
+func (c *Call) rowError(ch *Chunk) error {
+	for b, err := range ch.failed {
+		if err != nil {
+			return fmt.Errorf("task %q failed on the row whose input is %s (row %d of its chunk); use on_error := 'null' to keep going with NULL predictions: %w",
+				c.Task.Name, ch.inputs[0].Preview(b), ch.rows[b], err)
+		}
+	}
+	return fmt.Errorf("task %q: a row failed", c.Task.Name)
+}
+
+// recordFailures remembers on_error='null' failures for ml_errors().
+func (c *Call) recordFailures(ch *Chunk) {
+	now := time.Now()
+	for b, err := range ch.failed {
+		if err != nil {
+			c.env.Failures.Add(RowFailure{Time: now, Task: c.Task.Name, Input: ch.inputs[0].Preview(b), Error: err.Error()})
+		}
+	}
+}
+
+func grow[T any](s []T, n int) []T {
+	if cap(s) < n {
+		return make([]T, n)
+	}
+	return s[:n]
+}

@@ -1,0 +1,117 @@
+package models
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+
+	ort "github.com/yalue/onnxruntime_go"
+)
+
+// A task is an input side and an output side. Each task input has an InputKind (its
+// "type" in task.json) and the task has one OutputKind; both are looked up once, when
+// the task loads, so the hot path never switches on a type name. Adding a kind is one
+// type in one file, one line in inputKinds or outputKinds, and its tests.
+
+// Column is one table column of a chunk, as a binding (DuckDB, Arrow) reads it. Each
+// method fills dst for every row and clears valid[r] where the value is NULL; a column
+// of the wrong type is an error that names the type.
+type Column interface {
+	Name() string
+	Strings(dst []string, valid []bool) error
+	Float64s(dst []float64, valid []bool) error
+}
+
+// InputKind turns a task input's columns into one model input tensor.
+type InputKind interface {
+	// Validate checks a task.json input entry of this kind.
+	Validate(spec InputSpec) error
+	// CheckModel checks the model's declared input against the entry.
+	CheckModel(spec InputSpec, info ort.InputOutputInfo) error
+	// NewData returns empty storage for this input's rows.
+	NewData(spec InputSpec) InputData
+}
+
+// InputData holds one model input's values, first for every row of a chunk (Load),
+// then for the rows that go to the model (Compact).
+type InputData interface {
+	// Load reads n rows from cols; a NULL clears valid[r]; a value no model can take
+	// (NaN, ±Inf) clears valid[r] and is reported through bad.
+	Load(cols []Column, n int, valid []bool, bad func(r int, err error)) error
+	// Compact keeps the rows listed in rows (increasing), in that order.
+	Compact(rows []int)
+	// Tensor builds the model input for rows [lo, hi); the caller destroys it.
+	Tensor(lo, hi int) (ort.Value, error)
+	// Preview describes row i for error messages.
+	Preview(i int) string
+}
+
+// OutputKind turns a model output into result values.
+type OutputKind interface {
+	// Validate checks the task.json fields this kind reads.
+	Validate(c *Config) error
+	// CheckModel checks the model's declared output.
+	CheckModel(c *Config, info ort.InputOutputInfo) error
+	// NewData returns empty storage for a chunk's results.
+	NewData(c *Config) OutputData
+}
+
+// OutputData holds one chunk's results, by model row.
+type OutputData interface {
+	// Reset makes room for n rows.
+	Reset(n int)
+	// Decode reads the model's output for rows [lo, hi).
+	Decode(v ort.Value, lo, hi int) error
+	// RowError is the reason row i has no result (say, a NaN output), or nil.
+	RowError(i int) error
+}
+
+var inputKinds = map[InputType]InputKind{
+	InputString:  stringInput{},
+	InputFloat32: float32Input{},
+}
+
+// OutputClassify is the only output kind so far: class probabilities → label and
+// confidence.
+const OutputClassify = "classify"
+
+var outputKinds = map[string]OutputKind{
+	OutputClassify: classifyOutput{},
+}
+
+func inputKind(t InputType) (InputKind, error) {
+	k, ok := inputKinds[t]
+	if !ok {
+		return nil, fmt.Errorf("type %q is not supported; use one of %s", t, kindNames(inputKinds))
+	}
+	return k, nil
+}
+
+func kindNames[K ~string, V any](m map[K]V) string {
+	var names []string
+	for k := range m {
+		names = append(names, fmt.Sprintf("%q", string(k)))
+	}
+	sort.Strings(names)
+	return strings.Join(names, ", ")
+}
+
+// Kinds are what a loaded task runs with: one InputKind per input, one OutputKind.
+type Kinds struct {
+	Inputs []InputKind
+	Output OutputKind
+}
+
+// NewInputs returns empty storage for every input of the task.
+func (t *Task) NewInputs() []InputData {
+	out := make([]InputData, len(t.Config.Inputs))
+	for i, spec := range t.Config.Inputs {
+		out[i] = t.Config.kinds.Inputs[i].NewData(spec)
+	}
+	return out
+}
+
+// NewOutput returns empty storage for the task's results.
+func (t *Task) NewOutput() OutputData {
+	return t.Config.kinds.Output.NewData(&t.Config)
+}

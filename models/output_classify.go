@@ -1,0 +1,118 @@
+package models
+
+import (
+	"fmt"
+	"unicode"
+
+	ort "github.com/yalue/onnxruntime_go"
+)
+
+// classifyOutput reads class probabilities, [N, len(labels)] floats: the result of a
+// row is the label of the largest and that probability (its confidence). A row whose
+// probabilities hold a NaN has no result.
+type classifyOutput struct{}
+
+func (classifyOutput) Validate(c *Config) error {
+	if c.Output == "" {
+		return fmt.Errorf(`"output" (the model output holding class probabilities) is missing`)
+	}
+	if len(c.Labels) < 2 {
+		return fmt.Errorf(`"labels" needs at least two class labels, got %d`, len(c.Labels))
+	}
+	for i, l := range c.Labels {
+		// Bindings may carry a label next to other values; control characters and
+		// empty labels would be ambiguous there and invisible in a shell.
+		for _, r := range l {
+			if unicode.IsControl(r) {
+				return fmt.Errorf(`labels[%d] %q has a control character`, i, l)
+			}
+		}
+		if l == "" {
+			return fmt.Errorf(`labels[%d] is empty`, i)
+		}
+	}
+	return nil
+}
+
+func (classifyOutput) CheckModel(c *Config, o ort.InputOutputInfo) error {
+	if o.DataType != ort.TensorElementDataTypeFloat {
+		return fmt.Errorf("model output %q holds %s; it must be float probabilities", o.Name, o.DataType)
+	}
+	if len(o.Dimensions) == 2 && o.Dimensions[1] > 0 && int(o.Dimensions[1]) != len(c.Labels) {
+		return fmt.Errorf("model output %q has %d classes but task.json lists %d labels (%s); make them agree", o.Name, o.Dimensions[1], len(c.Labels), quoteList(c.Labels))
+	}
+	return nil
+}
+
+func (classifyOutput) NewData(c *Config) OutputData { return &ClassData{labels: c.Labels} }
+
+// ClassData holds, per row, the index of the predicted label and its probability;
+// Class is -1 for a row without a result.
+type ClassData struct {
+	labels     []string
+	Class      []int32
+	Confidence []float32
+}
+
+func (d *ClassData) Reset(n int) {
+	d.Class = grow(d.Class, n)
+	d.Confidence = grow(d.Confidence, n)
+}
+
+func (d *ClassData) Decode(v ort.Value, lo, hi int) error {
+	out, ok := v.(*ort.Tensor[float32])
+	if !ok {
+		return fmt.Errorf("%w: the output is not a float tensor", ErrModel)
+	}
+	nl := len(d.labels)
+	if s := out.GetShape(); len(s) != 2 || s[0] != int64(hi-lo) || s[1] != int64(nl) {
+		return fmt.Errorf("%w: the output has shape %v, want [%d %d] (rows × labels); make the model's classes match task.json's labels", ErrModel, s, hi-lo, nl)
+	}
+	probs := out.GetData()
+	for r := lo; r < hi; r++ {
+		row := probs[(r-lo)*nl : (r-lo+1)*nl]
+		best := 0
+		for j := 1; j < nl; j++ {
+			if row[j] > row[best] {
+				best = j
+			}
+		}
+		d.Class[r], d.Confidence[r] = int32(best), row[best]
+		for _, p := range row {
+			if p != p { // NaN: no answer, rather than a confident guess
+				d.Class[r] = -1
+				break
+			}
+		}
+	}
+	return nil
+}
+
+func (d *ClassData) RowError(i int) error {
+	if d.Class[i] < 0 {
+		return fmt.Errorf("%w: the model's output for this row is NaN", ErrModel)
+	}
+	return nil
+}
+
+// Label is row i's predicted label.
+func (d *ClassData) Label(i int) string { return d.labels[d.Class[i]] }
+
+// ConfidenceWidth is the width of every confidence AppendConfidence writes.
+const ConfidenceWidth = 8
+
+// AppendConfidence writes p (a probability) with six decimals, "0.123456": the one
+// confidence format of every binding. Integer formatting is several times cheaper than
+// strconv's, and the fixed width lets SQL cut a packed value by position.
+func AppendConfidence(b []byte, p float32) []byte {
+	switch {
+	case !(p > 0): // also NaN
+		p = 0
+	case p > 1:
+		p = 1
+	}
+	v := uint32(float64(p)*1e6 + 0.5)
+	return append(b, byte('0'+v/1000000), '.',
+		byte('0'+v/100000%10), byte('0'+v/10000%10), byte('0'+v/1000%10),
+		byte('0'+v/100%10), byte('0'+v/10%10), byte('0'+v%10))
+}
