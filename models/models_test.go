@@ -9,7 +9,6 @@ import (
 	"strings"
 	"testing"
 	"time"
-
 )
 
 func sentiment(t *testing.T) (*Pool, *Session) {

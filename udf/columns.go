@@ -107,4 +107,3 @@ func isOutputName(name string) bool {
 	}
 	return false
 }
-
