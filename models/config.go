@@ -54,8 +54,10 @@ func ParseConfig(data []byte) (Config, error) {
 	if err := dec.Decode(&c); err != nil {
 		return Config{}, fmt.Errorf("task.json: %w", err)
 	}
-	if dec.More() {
-		return Config{}, fmt.Errorf("task.json: trailing data after the JSON object")
+	// dec.More only looks for another value, so "}]]]garbage" would pass it; anything
+	// but JSON whitespace after the object is an error.
+	if rest := bytes.TrimLeft(data[dec.InputOffset():], " \t\r\n"); len(rest) > 0 {
+		return Config{}, fmt.Errorf("task.json: trailing data after the JSON object at byte %d (%.20q); remove everything after the closing brace", dec.InputOffset(), rest)
 	}
 	if c.Model == "" {
 		c.Model = "model.onnx"

@@ -1,6 +1,7 @@
 package models
 
 import (
+	"bytes"
 	"strings"
 	"testing"
 )
@@ -25,6 +26,9 @@ func TestParseConfig(t *testing.T) {
 		{"batch", `{"inputs":[{"name":"x","columns":["a"],"type":"string"}],"output":"p","labels":["a","b"],"batch_size":-1}`, "out of range"},
 		{"label sep", `{"inputs":[{"name":"x","columns":["a"],"type":"string"}],"output":"p","labels":["a\u001fb","c"]}`, "control character"},
 		{"trailing", `{"inputs":[{"name":"x","columns":["a"],"type":"string"}],"output":"p","labels":["a","b"]} {}`, "trailing"},
+		{"trailing brackets", `{"inputs":[{"name":"x","columns":["a"],"type":"string"}],"output":"p","labels":["a","b"]}]]]}garbage`, "trailing"},
+		{"trailing brace", `{"inputs":[{"name":"x","columns":["a"],"type":"string"}],"output":"p","labels":["a","b"]}` + "\n}\n", "trailing"},
+		{"trailing bracket", `{"inputs":[{"name":"x","columns":["a"],"type":"string"}],"output":"p","labels":["a","b"]}]`, "trailing"},
 		{"not json", `model: x`, "task.json"},
 	}
 	for _, tc := range bad {
@@ -39,12 +43,20 @@ func FuzzParseConfig(f *testing.F) {
 	f.Add([]byte(`{"inputs":[{"name":"x","columns":["a"],"type":"string"}],"output":"p","labels":["a","b"]}`))
 	f.Add([]byte(`{"inputs":[{"name":"x","columns":["a","b"],"type":"float32"}],"output":"p","labels":["a","b","c"],"batch_size":7}`))
 	f.Add([]byte(`{}`))
+	// Trailing text that starts with a closing bracket (dec.More did not see it).
+	f.Add([]byte(`{"inputs":[{"name":"x","columns":["a"],"type":"string"}],"output":"p","labels":["a","b"]}]]]}garbage`))
+	f.Add([]byte(`{"inputs":[{"name":"x","columns":["a"],"type":"string"}],"output":"p","labels":["a","b"]}}`))
+	f.Add([]byte("{\"inputs\":[{\"name\":\"x\",\"columns\":[\"a\"],\"type\":\"string\"}],\"output\":\"p\",\"labels\":[\"a\",\"b\"]}\r\n\t "))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		c, err := ParseConfig(data)
 		if err != nil {
 			return
 		}
-		// Whatever parses must satisfy the invariants the runtime relies on.
+		// Whatever parses must satisfy the invariants the runtime relies on, and be one
+		// object with nothing but whitespace after it.
+		if end := bytes.TrimRight(data, " \t\r\n"); len(end) == 0 || end[len(end)-1] != '}' {
+			t.Fatalf("accepted text after the object: %q", data)
+		}
 		if len(c.Inputs) == 0 || len(c.Labels) < 2 || c.BatchSize < 1 || c.BatchSize > MaxBatchSize || c.Output == "" {
 			t.Fatalf("accepted invalid config: %+v", c)
 		}
