@@ -15,6 +15,10 @@ func TestParseConfig(t *testing.T) {
 	if c.BatchSize != DefaultBatchSize || strings.Join(c.Columns(), ",") != "a,b" {
 		t.Fatalf("defaults/columns wrong: %+v", c)
 	}
+	// An explicit batch_size is kept as written; only an absent one gets the default.
+	if c, err := ParseConfig([]byte(`{"inputs":[{"name":"x","columns":["a"],"type":"string"}],"output":"p","labels":["a","b"],"batch_size":7}`)); err != nil || c.BatchSize != 7 {
+		t.Fatalf("batch_size 7: %v %d", err, c.BatchSize)
+	}
 	bad := []struct{ name, json, want string }{
 		{"unknown field", `{"inputs":[{"name":"x","columns":["a"],"type":"string"}],"output":"p","labels":["a","b"],"batchsize":3}`, "unknown field"},
 		{"no inputs", `{"output":"p","labels":["a","b"]}`, `"inputs" is empty`},
@@ -24,6 +28,10 @@ func TestParseConfig(t *testing.T) {
 		{"no output", `{"inputs":[{"name":"x","columns":["a"],"type":"string"}],"labels":["a","b"]}`, `"output"`},
 		{"one label", `{"inputs":[{"name":"x","columns":["a"],"type":"string"}],"output":"p","labels":["a"]}`, "at least two"},
 		{"batch", `{"inputs":[{"name":"x","columns":["a"],"type":"string"}],"output":"p","labels":["a","b"],"batch_size":-1}`, "out of range"},
+		{"batch zero", `{"inputs":[{"name":"x","columns":["a"],"type":"string"}],"output":"p","labels":["a","b"],"batch_size":0}`, `"batch_size" 0 is out of range`},
+		{"batch null", `{"inputs":[{"name":"x","columns":["a"],"type":"string"}],"output":"p","labels":["a","b"],"batch_size":null}`, "batch_size"},
+		{"batch too big", `{"inputs":[{"name":"x","columns":["a"],"type":"string"}],"output":"p","labels":["a","b"],"batch_size":65537}`, "out of range"},
+		{"batch fraction", `{"inputs":[{"name":"x","columns":["a"],"type":"string"}],"output":"p","labels":["a","b"],"batch_size":1.5}`, "batch_size"},
 		{"label sep", `{"inputs":[{"name":"x","columns":["a"],"type":"string"}],"output":"p","labels":["a\u001fb","c"]}`, "control character"},
 		{"trailing", `{"inputs":[{"name":"x","columns":["a"],"type":"string"}],"output":"p","labels":["a","b"]} {}`, "trailing"},
 		{"trailing brackets", `{"inputs":[{"name":"x","columns":["a"],"type":"string"}],"output":"p","labels":["a","b"]}]]]}garbage`, "trailing"},
