@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"io/fs"
 	"regexp"
 	"strings"
 	"unicode"
@@ -100,6 +101,10 @@ func (p *presentInt) UnmarshalJSON(b []byte) error {
 }
 
 func (c *Config) validate() error {
+	// The model is read from inside the task folder only, as it was through os.DirFS.
+	if !fs.ValidPath(c.Model) || c.Model == "." {
+		return fmt.Errorf(`"model" %q must be a file path inside the task folder (no "..", no leading "/"); copy or link the model into the folder`, c.Model)
+	}
 	if len(c.Inputs) == 0 {
 		return fmt.Errorf(`"inputs" is empty: name at least one model input and its columns`)
 	}

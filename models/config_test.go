@@ -38,6 +38,8 @@ func TestParseConfig(t *testing.T) {
 		{"trailing brace", `{"inputs":[{"name":"x","columns":["a"],"type":"string"}],"output":"p","labels":["a","b"]}` + "\n}\n", "trailing"},
 		{"trailing bracket", `{"inputs":[{"name":"x","columns":["a"],"type":"string"}],"output":"p","labels":["a","b"]}]`, "trailing"},
 		{"not json", `model: x`, "task.json"},
+		{"model outside", `{"model":"../other/model.onnx","inputs":[{"name":"x","columns":["a"],"type":"string"}],"output":"p","labels":["a","b"]}`, "inside the task folder"},
+		{"model absolute", `{"model":"/dev/zero","inputs":[{"name":"x","columns":["a"],"type":"string"}],"output":"p","labels":["a","b"]}`, "inside the task folder"},
 	}
 	for _, tc := range bad {
 		_, err := ParseConfig([]byte(tc.json))

@@ -20,15 +20,27 @@ type Task struct {
 	Source string // folder it came from; "builtin:<name>" for shipped tasks
 	Config Config
 
-	fsys fs.FS // the task folder
+	fsys fs.FS  // shipped tasks: the embedded folder
+	path string // user tasks: the task folder on disk
 	dir  string
 }
 
-// ModelBytes reads the task's ONNX file.
+// ModelBytes reads the task's ONNX file. A user task's model must be a regular file
+// (symlinks are followed) of at most MaxModelBytes.
 func (t *Task) ModelBytes() ([]byte, error) {
-	b, err := fs.ReadFile(t.fsys, t.Config.Model)
+	if t.fsys != nil {
+		b, err := fs.ReadFile(t.fsys, t.Config.Model)
+		if err != nil {
+			return nil, taskErrorf(ErrTaskConfig, t.Name, "cannot read model file %s in %s: %v", t.Config.Model, t.Source, err)
+		}
+		return b, nil
+	}
+	b, _, err := readRegular(filepath.Join(t.path, t.Config.Model), "model file", MaxModelBytes)
 	if err != nil {
-		return nil, taskErrorf(ErrTaskConfig, t.Name, "cannot read model file %s in %s: %v; put the ONNX model there or fix \"model\" in task.json", t.Config.Model, t.Source, err)
+		if errors.Is(err, fs.ErrNotExist) {
+			return nil, taskErrorf(ErrTaskConfig, t.Name, "%v; put the ONNX model there or fix \"model\" in task.json", err)
+		}
+		return nil, taskErrorf(ErrTaskConfig, t.Name, "%v", err)
 	}
 	return b, nil
 }
@@ -85,7 +97,12 @@ func (r *Registry) scanFS(fsys fs.FS, prefix, dir string, old map[string]*Task) 
 			continue
 		}
 		name := e.Name()
-		cfgBytes, err := fs.ReadFile(fsys, name+"/task.json")
+		var cfgBytes []byte
+		if dir == "" {
+			cfgBytes, err = fs.ReadFile(fsys, name+"/task.json")
+		} else {
+			cfgBytes, _, err = readRegular(filepath.Join(dir, name, "task.json"), "task.json", maxConfigBytes)
+		}
 		if errors.Is(err, fs.ErrNotExist) {
 			continue // not a task folder
 		}
@@ -112,8 +129,13 @@ func (r *Registry) scanFS(fsys fs.FS, prefix, dir string, old map[string]*Task) 
 			r.tasks[name] = t
 			continue
 		}
-		taskFS, _ := fs.Sub(fsys, name)
-		r.tasks[name] = &Task{Name: name, Source: source, Config: cfg, fsys: taskFS, dir: dir}
+		t := &Task{Name: name, Source: source, Config: cfg, dir: dir}
+		if dir == "" {
+			t.fsys, _ = fs.Sub(fsys, name)
+		} else {
+			t.path = filepath.Join(dir, name)
+		}
+		r.tasks[name] = t
 	}
 }
 
