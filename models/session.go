@@ -23,8 +23,10 @@ func (p Placement) key() string {
 		strconv.Itoa(p.Threads) + ":" + strconv.FormatInt(p.GPUMemLimit, 10)
 }
 
-// Pool owns every ONNX Runtime session: one per (task, placement), created on first
-// use and reused by every later query until Close.
+// Pool owns every ONNX Runtime session: one per (task snapshot, placement), created on
+// first use and reused by every later query until Close. A snapshot superseded by an
+// edit of its folder keeps its sessions until Close too: a query bound to it may still
+// ask for them on its next chunk, and nothing tells the pool when that query ends.
 type Pool struct {
 	mu       sync.Mutex
 	sessions map[poolKey]*sessionEntry
