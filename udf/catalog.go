@@ -150,20 +150,27 @@ func listColumn(name string) duckdb.ColumnInfo {
 	return duckdb.ColumnInfo{Name: name, T: ti}
 }
 
+// tasksFunc lists every task folder as it is now, usable or not: a broken one has
+// NULL details and its error, so a task that will not load is not simply missing.
 func tasksFunc(env *Env) duckdb.RowTableFunction {
 	return duckdb.RowTableFunction{
 		BindArgumentsContext: func(ctx context.Context, named map[string]any, args ...any) (duckdb.RowTableSource, error) {
 			s := &staticTable{cols: []duckdb.ColumnInfo{
 				column("name", duckdb.TYPE_VARCHAR), column("source", duckdb.TYPE_VARCHAR),
 				listColumn("inputs"), listColumn("labels"), column("batch_size", duckdb.TYPE_INTEGER),
-				column("description", duckdb.TYPE_VARCHAR),
+				column("description", duckdb.TYPE_VARCHAR), column("error", duckdb.TYPE_VARCHAR),
 			}}
-			for _, t := range env.Registry.Tasks() {
+			for _, e := range env.Registry.Entries() {
+				t := e.Task
+				if t == nil {
+					s.rows = append(s.rows, []any{e.Name, e.Source, nil, nil, nil, nil, e.Err.Error()})
+					continue
+				}
 				var inputs []string
 				for _, in := range t.Config.Inputs {
 					inputs = append(inputs, fmt.Sprintf("%s: %s ← %s", in.Name, in.Type, strings.Join(in.Columns, ", ")))
 				}
-				s.rows = append(s.rows, []any{t.Name, t.Source, inputs, t.Config.Labels, int32(t.Config.BatchSize), t.Config.Description})
+				s.rows = append(s.rows, []any{t.Name, t.Source, inputs, t.Config.Labels, int32(t.Config.BatchSize), t.Config.Description, nil})
 			}
 			return s, nil
 		},
