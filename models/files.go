@@ -1,6 +1,7 @@
 package models
 
 import (
+	"crypto/sha256"
 	"errors"
 	"fmt"
 	"io"
@@ -19,37 +20,67 @@ const maxConfigBytes = 16 << 20
 // readRegular reads the file at path, following symlinks, when it is a regular file of
 // 1..limit bytes; what names it in errors ("model file", "task.json"). Anything else is
 // refused before a byte is read: /dev/zero never ends, and a FIFO blocks its reader
-// until a writer comes. The file is opened with O_NONBLOCK and checked again with
-// fstat, so a path swapped for a FIFO after the stat cannot block either. A missing
-// file wraps fs.ErrNotExist.
+// until a writer comes. A missing file wraps fs.ErrNotExist.
 func readRegular(path, what string, limit int64) ([]byte, fileStamp, error) {
-	if fi, err := os.Stat(path); err != nil {
-		return nil, fileStamp{}, fmt.Errorf("cannot read %s %s: %w", what, path, err)
-	} else if err := checkRegular(fi, path, what, limit); err != nil {
-		return nil, fileStamp{}, err
-	}
-	f, err := os.OpenFile(path, os.O_RDONLY|syscall.O_NONBLOCK, 0)
+	f, fi, err := openRegular(path, what, limit)
 	if err != nil {
-		return nil, fileStamp{}, fmt.Errorf("cannot read %s %s: %w", what, path, err)
+		return nil, fileStamp{}, err
 	}
 	defer f.Close()
-	fi, err := f.Stat()
-	if err != nil {
-		return nil, fileStamp{}, fmt.Errorf("cannot read %s %s: %w", what, path, err)
-	}
-	if err := checkRegular(fi, path, what, limit); err != nil {
-		return nil, fileStamp{}, err
-	}
 	// Read exactly the size fstat saw: a file that shrinks meanwhile is being
 	// rewritten, and one that grows is read as it was.
 	b := make([]byte, fi.Size())
 	if _, err := io.ReadFull(f, b); err != nil {
-		if errors.Is(err, io.ErrUnexpectedEOF) {
-			return nil, fileStamp{}, fmt.Errorf("%s %s shrank while it was read (being rewritten?); wait until it is written, then retry", what, path)
-		}
-		return nil, fileStamp{}, fmt.Errorf("cannot read %s %s: %w", what, path, err)
+		return nil, fileStamp{}, readError(err, path, what)
 	}
 	return b, stampOf(fi), nil
+}
+
+// hashRegular is readRegular's sha256 without holding the content.
+func hashRegular(path, what string, limit int64) ([sha256.Size]byte, fileStamp, error) {
+	var sum [sha256.Size]byte
+	f, fi, err := openRegular(path, what, limit)
+	if err != nil {
+		return sum, fileStamp{}, err
+	}
+	defer f.Close()
+	h := sha256.New()
+	if _, err := io.CopyN(h, f, fi.Size()); err != nil {
+		return sum, fileStamp{}, readError(err, path, what)
+	}
+	h.Sum(sum[:0])
+	return sum, stampOf(fi), nil
+}
+
+// openRegular opens path when it is a regular file of 1..limit bytes. It stats first
+// so that devices are never opened, opens with O_NONBLOCK and checks again with fstat,
+// so a path swapped for a FIFO in between cannot block either.
+func openRegular(path, what string, limit int64) (*os.File, fs.FileInfo, error) {
+	if fi, err := os.Stat(path); err != nil {
+		return nil, nil, fmt.Errorf("cannot read %s %s: %w", what, path, err)
+	} else if err := checkRegular(fi, path, what, limit); err != nil {
+		return nil, nil, err
+	}
+	f, err := os.OpenFile(path, os.O_RDONLY|syscall.O_NONBLOCK, 0)
+	if err != nil {
+		return nil, nil, fmt.Errorf("cannot read %s %s: %w", what, path, err)
+	}
+	fi, err := f.Stat()
+	if err == nil {
+		err = checkRegular(fi, path, what, limit)
+	}
+	if err != nil {
+		f.Close()
+		return nil, nil, err
+	}
+	return f, fi, nil
+}
+
+func readError(err error, path, what string) error {
+	if errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF) {
+		return fmt.Errorf("%s %s shrank while it was read (being rewritten?); wait until it is written, then retry", what, path)
+	}
+	return fmt.Errorf("cannot read %s %s: %w", what, path, err)
 }
 
 func checkRegular(fi fs.FileInfo, path, what string, limit int64) error {

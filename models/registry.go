@@ -2,7 +2,9 @@ package models
 
 import (
 	"bytes"
+	"crypto/sha256"
 	"embed"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -11,6 +13,7 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -34,28 +37,97 @@ type Task struct {
 	cfgStamp   fileStamp
 	modelStamp fileStamp // zero when the model file was missing or unreadable
 	racy       bool      // guarded by Registry.mu; see Registry.freshLocked
+
+	// The model content this snapshot stands for: the sha256 of the first read (at bind,
+	// in Pool.Check, or by Fingerprint). Every later read must match, so that all the
+	// sessions of a query load one version even if the file is replaced meanwhile.
+	fp struct {
+		mu     sync.Mutex
+		sum    [sha256.Size]byte
+		pinned bool
+	}
+	stale atomic.Bool // the folder no longer holds this version: Lookup makes a new one
 }
 
 func (t *Task) modelPath() string { return filepath.Join(t.path, t.Config.Model) }
 
 // ModelBytes reads the task's ONNX file. A user task's model must be a regular file
-// (symlinks are followed) of at most MaxModelBytes.
+// (symlinks are followed) of at most MaxModelBytes, with the content this snapshot
+// stands for (see Fingerprint); else the error wraps ErrTaskChanged.
 func (t *Task) ModelBytes() ([]byte, error) {
 	if t.fsys != nil {
 		b, err := fs.ReadFile(t.fsys, t.Config.Model)
 		if err != nil {
 			return nil, taskErrorf(ErrTaskConfig, t.Name, "cannot read model file %s in %s: %v", t.Config.Model, t.Source, err)
 		}
-		return b, nil
+		return b, t.pin(sha256.Sum256(b), fileStamp{})
 	}
-	b, _, err := readRegular(t.modelPath(), "model file", MaxModelBytes)
+	b, stamp, err := readRegular(t.modelPath(), "model file", MaxModelBytes)
 	if err != nil {
-		if errors.Is(err, fs.ErrNotExist) {
-			return nil, taskErrorf(ErrTaskConfig, t.Name, "%v; put the ONNX model there or fix \"model\" in task.json", err)
-		}
-		return nil, taskErrorf(ErrTaskConfig, t.Name, "%v", err)
+		return nil, t.modelError(err)
+	}
+	if err := t.pin(sha256.Sum256(b), stamp); err != nil {
+		return nil, err
 	}
 	return b, nil
+}
+
+// Fingerprint returns the hex sha256 of the model content this snapshot stands for.
+// The first of Fingerprint and Pool.Check (a query's bind) to read the model fixes it;
+// a *Task from a later Lookup is a new snapshot with its own.
+func (t *Task) Fingerprint() (string, error) {
+	t.fp.mu.Lock()
+	sum, ok := t.fp.sum, t.fp.pinned
+	t.fp.mu.Unlock()
+	if !ok {
+		var stamp fileStamp
+		var err error
+		if t.fsys != nil {
+			var b []byte
+			if b, err = fs.ReadFile(t.fsys, t.Config.Model); err == nil {
+				sum = sha256.Sum256(b)
+			}
+		} else {
+			sum, stamp, err = hashRegular(t.modelPath(), "model file", MaxModelBytes)
+		}
+		if err != nil {
+			return "", t.modelError(err)
+		}
+		if err := t.pin(sum, stamp); err != nil {
+			return "", err
+		}
+	}
+	return hex.EncodeToString(sum[:]), nil
+}
+
+func (t *Task) modelError(err error) error {
+	if errors.Is(err, fs.ErrNotExist) {
+		return taskErrorf(ErrTaskConfig, t.Name, "%v; put the ONNX model there or fix \"model\" in task.json", err)
+	}
+	return taskErrorf(ErrTaskConfig, t.Name, "%v", err)
+}
+
+// pin fixes sum as the snapshot's model content on the first read, and checks later
+// reads against it. The first read must also come from the file the snapshot saw
+// (stamp), or it could be a newer version than the snapshot's task.json.
+func (t *Task) pin(sum [sha256.Size]byte, stamp fileStamp) error {
+	t.fp.mu.Lock()
+	defer t.fp.mu.Unlock()
+	switch {
+	case t.fp.pinned && sum == t.fp.sum:
+		return nil
+	case !t.fp.pinned && (t.fsys != nil || stamp == t.modelStamp):
+		t.fp.sum, t.fp.pinned = sum, true
+		return nil
+	}
+	t.stale.Store(true)
+	return fmt.Errorf("task %q: %s %w; rerun the query", t.Name, t.modelPath(), ErrTaskChanged)
+}
+
+func (t *Task) pinned() ([sha256.Size]byte, bool) {
+	t.fp.mu.Lock()
+	defer t.fp.mu.Unlock()
+	return t.fp.sum, t.fp.pinned
 }
 
 // Registry finds tasks. A name is resolved on every Lookup: the last user folder (in
@@ -315,7 +387,7 @@ func statStamp(path string) fileStamp {
 func (r *Registry) freshLocked(t *Task) bool {
 	cs := statStamp(filepath.Join(t.path, "task.json"))
 	ms := statStamp(t.modelPath())
-	if cs != t.cfgStamp || ms != t.modelStamp {
+	if cs != t.cfgStamp || ms != t.modelStamp || t.stale.Load() {
 		return false
 	}
 	if !t.racy {
@@ -325,6 +397,12 @@ func (r *Registry) freshLocked(t *Task) bool {
 	data, _, err := readRegular(filepath.Join(t.path, "task.json"), "task.json", maxConfigBytes)
 	if err != nil || !bytes.Equal(data, t.cfgBytes) {
 		return false
+	}
+	// A model already read (its sessions are loaded) must still be that content.
+	if want, ok := t.pinned(); ok {
+		if sum, _, err := hashRegular(t.modelPath(), "model file", MaxModelBytes); err != nil || sum != want {
+			return false
+		}
 	}
 	t.racy = isRacy(now, cs, ms)
 	return true
