@@ -2,7 +2,9 @@ package extension
 
 import (
 	"bytes"
+	"crypto/sha256"
 	"database/sql"
+	"encoding/hex"
 	"os"
 	"path/filepath"
 	"strings"
@@ -26,14 +28,15 @@ func copyShippedTask(t *testing.T, name, to string) {
 }
 
 type taskRow struct {
-	source    string
-	batchSize sql.NullInt32
-	err       sql.NullString
+	source      string
+	batchSize   sql.NullInt32
+	fingerprint sql.NullString
+	err         sql.NullString
 }
 
 func mlTasks(t *testing.T, db *sql.DB) map[string]taskRow {
 	t.Helper()
-	rows, err := db.Query(`SELECT name, source, batch_size, error FROM ml_tasks() ORDER BY name`)
+	rows, err := db.Query(`SELECT name, source, batch_size, fingerprint, error FROM ml_tasks() ORDER BY name`)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -42,7 +45,7 @@ func mlTasks(t *testing.T, db *sql.DB) map[string]taskRow {
 	for rows.Next() {
 		var name string
 		var r taskRow
-		if err := rows.Scan(&name, &r.source, &r.batchSize, &r.err); err != nil {
+		if err := rows.Scan(&name, &r.source, &r.batchSize, &r.fingerprint, &r.err); err != nil {
 			t.Fatal(err)
 		}
 		out[name] = r
@@ -95,11 +98,17 @@ func TestMLTasksListsBrokenFolders(t *testing.T) {
 			t.Errorf("%s missing from ml_tasks()", name)
 		case r.source != w.source:
 			t.Errorf("%s: source %q, want %q", name, r.source, w.source)
-		case w.err == "" && (r.err.Valid || r.batchSize.Int32 != 256):
-			t.Errorf("%s: error %v, batch_size %v; want NULL error, 256", name, r.err, r.batchSize)
-		case w.err != "" && (!r.err.Valid || !strings.Contains(r.err.String, w.err) || r.batchSize.Valid):
-			t.Errorf("%s: error %v, batch_size %v; want an error containing %q, NULL batch_size", name, r.err, r.batchSize, w.err)
+		case w.err == "" && (r.err.Valid || r.batchSize.Int32 != 256 || len(r.fingerprint.String) != 16):
+			t.Errorf("%s: error %v, batch_size %v, fingerprint %v; want NULL error, 256, 16 hex digits", name, r.err, r.batchSize, r.fingerprint)
+		case w.err != "" && (!r.err.Valid || !strings.Contains(r.err.String, w.err) || r.batchSize.Valid || r.fingerprint.Valid):
+			t.Errorf("%s: error %v, batch_size %v, fingerprint %v; want an error containing %q, NULL batch_size and fingerprint", name, r.err, r.batchSize, r.fingerprint, w.err)
 		}
+	}
+
+	iris, _ := os.ReadFile(filepath.Join("..", "models", "tasks", "iris", "model.onnx"))
+	irisSum := sha256.Sum256(iris)
+	if fp := got["good"].fingerprint.String; fp != hex.EncodeToString(irisSum[:8]) {
+		t.Errorf("good: fingerprint %q, want the start of the model's sha256 %x", fp, irisSum)
 	}
 
 	// Queries of a broken task fail with the same error.
@@ -115,5 +124,18 @@ func TestMLTasksListsBrokenFolders(t *testing.T) {
 	}
 	if got := one[string](t, db, `SELECT predicted_class FROM ml_predict('zero', 'flowers')`); got != "setosa" {
 		t.Errorf("zero after the fix predicts %q", got)
+	}
+
+	// A model that cannot be read is the task's error, and a replaced one shows a new
+	// fingerprint.
+	os.Remove(filepath.Join(dir, "good", "model.onnx"))
+	if r := mlTasks(t, db)["good"]; !strings.Contains(r.err.String, "cannot read model file") || r.fingerprint.Valid {
+		t.Errorf("good without its model: error %v, fingerprint %v", r.err, r.fingerprint)
+	}
+	sent, _ := os.ReadFile(filepath.Join("..", "models", "tasks", "sentiment", "model.onnx"))
+	os.WriteFile(filepath.Join(dir, "good", "model.onnx"), sent, 0o644)
+	sentSum := sha256.Sum256(sent)
+	if r := mlTasks(t, db)["good"]; r.err.Valid || r.fingerprint.String != hex.EncodeToString(sentSum[:8]) {
+		t.Errorf("good with another model: error %v, fingerprint %v, want %x", r.err, r.fingerprint, sentSum[:8])
 	}
 }
