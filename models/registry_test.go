@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/duckinfer/duckinfer/models/onnxbuild"
@@ -190,5 +191,96 @@ func TestUserFolderWinsBrokenOrNot(t *testing.T) {
 		if task.Name == "sentiment" || task.Name == "iris" || task.Name == "flowers" {
 			t.Errorf("Tasks lists %s from %s", task.Name, task.Source)
 		}
+	}
+}
+
+// Lookups, checks, loads, predictions and listings running while another goroutine
+// keeps replacing the task's files: each query sees one version or is told to rerun,
+// never a mix, and the race detector sees no unguarded state.
+func TestRegistryConcurrentEdits(t *testing.T) {
+	dir := t.TempDir()
+	folder := filepath.Join(dir, "flowers")
+	copyTask(t, "tasks/iris", folder)
+	iris, _ := shippedTasks.ReadFile("tasks/iris/model.onnx")
+	wide, err := onnxbuild.WideMLP(onnxbuild.WideMLPConfig{Inputs: 4, Width: 8, Layers: 1, Classes: 3, Seed: 3, InputName: "features"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	reg, err := NewRegistry(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pool := NewPool(FlavorCPU)
+	defer pool.Close()
+
+	stop := make(chan struct{})
+	editorDone := make(chan struct{})
+	go func() {
+		defer close(editorDone)
+		for i := 0; ; i++ {
+			select {
+			case <-stop:
+				return
+			default:
+			}
+			model := iris
+			if i%2 == 1 {
+				model = wide
+			}
+			// Not writeAtomically: t.Fatal is for the test goroutine only.
+			tmp := filepath.Join(folder, "model.onnx.tmp")
+			if err := os.WriteFile(tmp, model, 0o644); err != nil {
+				t.Error(err)
+				return
+			}
+			if err := os.Rename(tmp, filepath.Join(folder, "model.onnx")); err != nil {
+				t.Error(err)
+				return
+			}
+		}
+	}()
+	var wg sync.WaitGroup
+	versions := make([]map[*Task]bool, 3)
+	for g := range versions {
+		versions[g] = map[*Task]bool{}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for range 30 {
+				if g == 2 {
+					reg.Entries()
+					continue
+				}
+				task, err := reg.Lookup("flowers")
+				if err != nil {
+					t.Errorf("lookup: %v", err)
+					return
+				}
+				versions[g][task] = true
+				err = pool.Check(task)
+				var s *Session
+				if err == nil {
+					s, err = pool.Session(task, Placement{Device: "cpu", Instance: g})
+				}
+				if errors.Is(err, ErrTaskChanged) {
+					continue // the query would be rerun
+				}
+				if err != nil {
+					t.Errorf("check/load: %v", err)
+					return
+				}
+				fp, err := task.Fingerprint()
+				if err != nil || (fp != sha(iris) && fp != sha(wide)) {
+					t.Errorf("fingerprint %s, %v: neither model", fp, err)
+				}
+				irisRow(t, s)
+			}
+		}()
+	}
+	wg.Wait()
+	close(stop)
+	<-editorDone
+	if len(versions[0])+len(versions[1]) < 2 {
+		t.Errorf("lookups saw %d and %d snapshots while the model kept changing", len(versions[0]), len(versions[1]))
 	}
 }
