@@ -382,8 +382,9 @@ func statStamp(path string) fileStamp {
 
 // freshLocked reports whether t still describes its folder: task.json and the model
 // file have the stamps t saw (a replaced, rewritten or touched file has a new inode,
-// size or times). While the stamps are too recent to trust (racy), task.json's bytes
-// are compared too, as git does for its index.
+// size or times), and no load found the model changed (stale). While the stamps are
+// too recent to trust (racy), task.json's bytes are compared too, as git does for its
+// index, and a model already read is hashed again.
 func (r *Registry) freshLocked(t *Task) bool {
 	cs := statStamp(filepath.Join(t.path, "task.json"))
 	ms := statStamp(t.modelPath())
