@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"io/fs"
 	"regexp"
 )
 
@@ -48,20 +49,33 @@ var taskNamePattern = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_.-]*$`)
 // ParseConfig reads and validates a task.json. Unknown fields are errors so that a
 // typo ("batchsize") is not silently ignored.
 func ParseConfig(data []byte) (Config, error) {
-	var c Config
+	// batch_size shadows Config's field so that an absent one (default) can be told
+	// from an explicit 0, which is a mistake to report, not a request for the default.
+	var raw struct {
+		Config
+		BatchSize presentInt `json:"batch_size"`
+	}
 	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.DisallowUnknownFields()
-	if err := dec.Decode(&c); err != nil {
+	if err := dec.Decode(&raw); err != nil {
 		return Config{}, fmt.Errorf("task.json: %w", err)
 	}
-	if dec.More() {
-		return Config{}, fmt.Errorf("task.json: trailing data after the JSON object")
+	c := raw.Config
+	// dec.More only looks for another value, so "}]]]garbage" would pass it; anything
+	// but JSON whitespace after the object is an error.
+	if rest := bytes.TrimLeft(data[dec.InputOffset():], " \t\r\n"); len(rest) > 0 {
+		return Config{}, fmt.Errorf("task.json: trailing data after the JSON object at byte %d (%.20q); remove everything after the closing brace", dec.InputOffset(), rest)
 	}
 	if c.Model == "" {
 		c.Model = "model.onnx"
 	}
-	if c.BatchSize == 0 {
-		c.BatchSize = DefaultBatchSize
+	c.BatchSize = DefaultBatchSize
+	if raw.BatchSize.set {
+		if raw.BatchSize.v < 1 || raw.BatchSize.v > MaxBatchSize {
+			return Config{}, fmt.Errorf(`task.json: "batch_size" %d is out of range 1..%d; set rows per model call, or leave the field out for the default %d`,
+				raw.BatchSize.v, MaxBatchSize, DefaultBatchSize)
+		}
+		c.BatchSize = raw.BatchSize.v
 	}
 	if err := c.validate(); err != nil {
 		return Config{}, fmt.Errorf("task.json: %w", err)
@@ -69,7 +83,28 @@ func ParseConfig(data []byte) (Config, error) {
 	return c, nil
 }
 
+// presentInt is batch_size as written in task.json, and whether it was written at all.
+type presentInt struct {
+	v   int
+	set bool
+}
+
+func (p *presentInt) UnmarshalJSON(b []byte) error {
+	if string(b) == "null" {
+		return fmt.Errorf(`"batch_size" is null; give an integer or leave the field out`)
+	}
+	p.set = true
+	if err := json.Unmarshal(b, &p.v); err != nil {
+		return fmt.Errorf(`"batch_size" %s is not an integer; give rows per model call, e.g. 256`, b)
+	}
+	return nil
+}
+
 func (c *Config) validate() error {
+	// The model is read from inside the task folder only, as it was through os.DirFS.
+	if !fs.ValidPath(c.Model) || c.Model == "." {
+		return fmt.Errorf(`"model" %q must be a file path inside the task folder (no "..", no leading "/"); copy or link the model into the folder`, c.Model)
+	}
 	if len(c.Inputs) == 0 {
 		return fmt.Errorf(`"inputs" is empty: name at least one model input and its columns`)
 	}

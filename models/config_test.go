@@ -1,6 +1,7 @@
 package models
 
 import (
+	"bytes"
 	"strings"
 	"testing"
 )
@@ -14,6 +15,10 @@ func TestParseConfig(t *testing.T) {
 	if c.BatchSize != DefaultBatchSize || strings.Join(c.Columns(), ",") != "a,b" {
 		t.Fatalf("defaults/columns wrong: %+v", c)
 	}
+	// An explicit batch_size is kept as written; only an absent one gets the default.
+	if c, err := ParseConfig([]byte(`{"inputs":[{"name":"x","columns":["a"],"type":"string"}],"output":"p","labels":["a","b"],"batch_size":7}`)); err != nil || c.BatchSize != 7 {
+		t.Fatalf("batch_size 7: %v %d", err, c.BatchSize)
+	}
 	bad := []struct{ name, json, want string }{
 		{"unknown field", `{"inputs":[{"name":"x","columns":["a"],"type":"string"}],"output":"p","labels":["a","b"],"batchsize":3}`, "unknown field"},
 		{"no inputs", `{"output":"p","labels":["a","b"]}`, `"inputs" is empty`},
@@ -23,9 +28,18 @@ func TestParseConfig(t *testing.T) {
 		{"no output", `{"inputs":[{"name":"x","columns":["a"],"type":"string"}],"labels":["a","b"]}`, `"output"`},
 		{"one label", `{"inputs":[{"name":"x","columns":["a"],"type":"string"}],"output":"p","labels":["a"]}`, "at least two"},
 		{"batch", `{"inputs":[{"name":"x","columns":["a"],"type":"string"}],"output":"p","labels":["a","b"],"batch_size":-1}`, "out of range"},
+		{"batch zero", `{"inputs":[{"name":"x","columns":["a"],"type":"string"}],"output":"p","labels":["a","b"],"batch_size":0}`, `"batch_size" 0 is out of range`},
+		{"batch null", `{"inputs":[{"name":"x","columns":["a"],"type":"string"}],"output":"p","labels":["a","b"],"batch_size":null}`, "batch_size"},
+		{"batch too big", `{"inputs":[{"name":"x","columns":["a"],"type":"string"}],"output":"p","labels":["a","b"],"batch_size":65537}`, "out of range"},
+		{"batch fraction", `{"inputs":[{"name":"x","columns":["a"],"type":"string"}],"output":"p","labels":["a","b"],"batch_size":1.5}`, "batch_size"},
 		{"label sep", `{"inputs":[{"name":"x","columns":["a"],"type":"string"}],"output":"p","labels":["a\u001fb","c"]}`, "control character"},
 		{"trailing", `{"inputs":[{"name":"x","columns":["a"],"type":"string"}],"output":"p","labels":["a","b"]} {}`, "trailing"},
+		{"trailing brackets", `{"inputs":[{"name":"x","columns":["a"],"type":"string"}],"output":"p","labels":["a","b"]}]]]}garbage`, "trailing"},
+		{"trailing brace", `{"inputs":[{"name":"x","columns":["a"],"type":"string"}],"output":"p","labels":["a","b"]}` + "\n}\n", "trailing"},
+		{"trailing bracket", `{"inputs":[{"name":"x","columns":["a"],"type":"string"}],"output":"p","labels":["a","b"]}]`, "trailing"},
 		{"not json", `model: x`, "task.json"},
+		{"model outside", `{"model":"../other/model.onnx","inputs":[{"name":"x","columns":["a"],"type":"string"}],"output":"p","labels":["a","b"]}`, "inside the task folder"},
+		{"model absolute", `{"model":"/dev/zero","inputs":[{"name":"x","columns":["a"],"type":"string"}],"output":"p","labels":["a","b"]}`, "inside the task folder"},
 	}
 	for _, tc := range bad {
 		_, err := ParseConfig([]byte(tc.json))
@@ -39,12 +53,20 @@ func FuzzParseConfig(f *testing.F) {
 	f.Add([]byte(`{"inputs":[{"name":"x","columns":["a"],"type":"string"}],"output":"p","labels":["a","b"]}`))
 	f.Add([]byte(`{"inputs":[{"name":"x","columns":["a","b"],"type":"float32"}],"output":"p","labels":["a","b","c"],"batch_size":7}`))
 	f.Add([]byte(`{}`))
+	// Trailing text that starts with a closing bracket (dec.More did not see it).
+	f.Add([]byte(`{"inputs":[{"name":"x","columns":["a"],"type":"string"}],"output":"p","labels":["a","b"]}]]]}garbage`))
+	f.Add([]byte(`{"inputs":[{"name":"x","columns":["a"],"type":"string"}],"output":"p","labels":["a","b"]}}`))
+	f.Add([]byte("{\"inputs\":[{\"name\":\"x\",\"columns\":[\"a\"],\"type\":\"string\"}],\"output\":\"p\",\"labels\":[\"a\",\"b\"]}\r\n\t "))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		c, err := ParseConfig(data)
 		if err != nil {
 			return
 		}
-		// Whatever parses must satisfy the invariants the runtime relies on.
+		// Whatever parses must satisfy the invariants the runtime relies on, and be one
+		// object with nothing but whitespace after it.
+		if end := bytes.TrimRight(data, " \t\r\n"); len(end) == 0 || end[len(end)-1] != '}' {
+			t.Fatalf("accepted text after the object: %q", data)
+		}
 		if len(c.Inputs) == 0 || len(c.Labels) < 2 || c.BatchSize < 1 || c.BatchSize > MaxBatchSize || c.Output == "" {
 			t.Fatalf("accepted invalid config: %+v", c)
 		}

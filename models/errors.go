@@ -15,6 +15,9 @@ var (
 	ErrInput       = errors.New("bad model input")
 	ErrDevice      = errors.New("device unavailable")
 	ErrClosed      = errors.New("model pool closed")
+	// ErrTaskChanged: a task's files changed under a query that had bound an earlier
+	// version; the text continues a sentence naming the file.
+	ErrTaskChanged = errors.New("changed while the query ran")
 )
 
 // RowError is a failure tied to one row of a batch (0-based position in the batch the

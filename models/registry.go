@@ -1,60 +1,158 @@
 package models
 
 import (
+	"bytes"
+	"crypto/sha256"
 	"embed"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"io/fs"
 	"os"
 	"path/filepath"
 	"sort"
+	"strings"
 	"sync"
+	"sync/atomic"
+	"time"
 )
 
 //go:embed tasks
 var shippedTasks embed.FS
 
-// Task is one loadable model task.
+// Task is one version (snapshot) of a task. A query binds one *Task and uses it from
+// start to end; when the task's folder changes, the next Lookup returns a new *Task,
+// so its sessions (the Pool keys them by *Task) are loaded from the new files.
 type Task struct {
 	Name   string
 	Source string // folder it came from; "builtin:<name>" for shipped tasks
 	Config Config
 
-	fsys fs.FS // the task folder
-	dir  string
+	fsys fs.FS  // shipped tasks: the embedded folder
+	path string // user tasks: the task folder on disk
+
+	// User tasks: what the registry read and saw when it made this snapshot, to tell
+	// cheaply whether the folder still holds this version.
+	cfgBytes   []byte
+	cfgStamp   fileStamp
+	modelStamp fileStamp // zero when the model file was missing or unreadable
+	racy       bool      // guarded by Registry.mu; see Registry.freshLocked
+
+	// The model content this snapshot stands for: the sha256 of the first read (at bind,
+	// in Pool.Check, or by Fingerprint). Every later read must match, so that all the
+	// sessions of a query load one version even if the file is replaced meanwhile.
+	fp struct {
+		mu     sync.Mutex
+		sum    [sha256.Size]byte
+		pinned bool
+	}
+	stale atomic.Bool // the folder no longer holds this version: Lookup makes a new one
 }
 
-// ModelBytes reads the task's ONNX file.
+func (t *Task) modelPath() string { return filepath.Join(t.path, t.Config.Model) }
+
+// ModelBytes reads the task's ONNX file. A user task's model must be a regular file
+// (symlinks are followed) of at most MaxModelBytes, with the content this snapshot
+// stands for (see Fingerprint); else the error wraps ErrTaskChanged.
 func (t *Task) ModelBytes() ([]byte, error) {
-	b, err := fs.ReadFile(t.fsys, t.Config.Model)
+	if t.fsys != nil {
+		b, err := fs.ReadFile(t.fsys, t.Config.Model)
+		if err != nil {
+			return nil, taskErrorf(ErrTaskConfig, t.Name, "cannot read model file %s in %s: %v", t.Config.Model, t.Source, err)
+		}
+		return b, t.pin(sha256.Sum256(b), fileStamp{})
+	}
+	b, stamp, err := readRegular(t.modelPath(), "model file", MaxModelBytes)
 	if err != nil {
-		return nil, taskErrorf(ErrTaskConfig, t.Name, "cannot read model file %s in %s: %v; put the ONNX model there or fix \"model\" in task.json", t.Config.Model, t.Source, err)
+		return nil, t.modelError(err)
+	}
+	if err := t.pin(sha256.Sum256(b), stamp); err != nil {
+		return nil, err
 	}
 	return b, nil
 }
 
-// Registry finds tasks: the shipped ones, then each user folder in order (a user task
-// with a shipped task's name replaces it). It rescans user folders when a name is not
-// found, so a folder dropped in while the program runs is seen by the next query.
-type Registry struct {
-	userDirs []string
-
-	mu    sync.Mutex
-	tasks map[string]*Task
-	errs  map[string]error // broken task folders by name, reported on lookup
+// Fingerprint returns the hex sha256 of the model content this snapshot stands for.
+// The first of Fingerprint and Pool.Check (a query's bind) to read the model fixes it;
+// a *Task from a later Lookup is a new snapshot with its own.
+func (t *Task) Fingerprint() (string, error) {
+	t.fp.mu.Lock()
+	sum, ok := t.fp.sum, t.fp.pinned
+	t.fp.mu.Unlock()
+	if !ok {
+		var stamp fileStamp
+		var err error
+		if t.fsys != nil {
+			var b []byte
+			if b, err = fs.ReadFile(t.fsys, t.Config.Model); err == nil {
+				sum = sha256.Sum256(b)
+			}
+		} else {
+			sum, stamp, err = hashRegular(t.modelPath(), "model file", MaxModelBytes)
+		}
+		if err != nil {
+			return "", t.modelError(err)
+		}
+		if err := t.pin(sum, stamp); err != nil {
+			return "", err
+		}
+	}
+	return hex.EncodeToString(sum[:]), nil
 }
 
-// NewRegistry scans the shipped tasks and userDirs.
+func (t *Task) modelError(err error) error {
+	if errors.Is(err, fs.ErrNotExist) {
+		return taskErrorf(ErrTaskConfig, t.Name, "%v; put the ONNX model there or fix \"model\" in task.json", err)
+	}
+	return taskErrorf(ErrTaskConfig, t.Name, "%v", err)
+}
+
+// pin fixes sum as the snapshot's model content on the first read, and checks later
+// reads against it. The first read must also come from the file the snapshot saw
+// (stamp), or it could be a newer version than the snapshot's task.json.
+func (t *Task) pin(sum [sha256.Size]byte, stamp fileStamp) error {
+	t.fp.mu.Lock()
+	defer t.fp.mu.Unlock()
+	switch {
+	case t.fp.pinned && sum == t.fp.sum:
+		return nil
+	case !t.fp.pinned && (t.fsys != nil || stamp == t.modelStamp):
+		t.fp.sum, t.fp.pinned = sum, true
+		return nil
+	}
+	t.stale.Store(true)
+	return fmt.Errorf("task %q: %s %w; rerun the query", t.Name, t.modelPath(), ErrTaskChanged)
+}
+
+func (t *Task) pinned() ([sha256.Size]byte, bool) {
+	t.fp.mu.Lock()
+	defer t.fp.mu.Unlock()
+	return t.fp.sum, t.fp.pinned
+}
+
+// Registry finds tasks. A name is resolved on every Lookup: the last user folder (in
+// the order given) holding a sub-folder of that name wins, broken or not, else the
+// shipped task. A cheap check (stat of task.json and the model file) tells whether
+// the snapshot made last time still holds, so edits, new folders and deletions are
+// seen by the next query without a restart.
+type Registry struct {
+	userDirs []string
+	shipped  fs.FS // tasks/ in the binary
+
+	mu    sync.Mutex
+	snaps map[string]*Task // the current snapshot of each name resolved so far
+}
+
+// NewRegistry checks that userDirs are readable directories; their tasks are read
+// when looked up.
 func NewRegistry(userDirs ...string) (*Registry, error) {
-	r := &Registry{userDirs: append([]string(nil), userDirs...)}
+	r := &Registry{userDirs: append([]string(nil), userDirs...), snaps: map[string]*Task{}}
 	for _, d := range r.userDirs {
 		if st, err := os.Stat(d); err != nil || !st.IsDir() {
 			return nil, fmt.Errorf("models: task folder %q: not a readable directory; create it or drop it from the task folders: %w", d, ErrTaskConfig)
 		}
 	}
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	r.scanLocked()
+	r.shipped, _ = fs.Sub(shippedTasks, "tasks")
 	return r, nil
 }
 
@@ -64,95 +162,249 @@ func (r *Registry) Dirs() []string {
 	return append(out, r.userDirs...)
 }
 
-func (r *Registry) scanLocked() {
-	old := r.tasks
-	r.tasks = map[string]*Task{}
-	r.errs = map[string]error{}
-	sub, _ := fs.Sub(shippedTasks, "tasks")
-	r.scanFS(sub, "builtin:", "", old)
-	for _, d := range r.userDirs {
-		r.scanFS(os.DirFS(d), "", d, old)
-	}
-}
-
-func (r *Registry) scanFS(fsys fs.FS, prefix, dir string, old map[string]*Task) {
-	entries, err := fs.ReadDir(fsys, ".")
-	if err != nil {
-		return
-	}
-	for _, e := range entries {
-		if !e.IsDir() {
-			continue
-		}
-		name := e.Name()
-		cfgBytes, err := fs.ReadFile(fsys, name+"/task.json")
-		if errors.Is(err, fs.ErrNotExist) {
-			continue // not a task folder
-		}
-		source := prefix + name
-		if dir != "" {
-			source = filepath.Join(dir, name)
-		}
-		if !taskNamePattern.MatchString(name) {
-			r.errs[name] = taskErrorf(ErrTaskConfig, name, "folder name is not a valid task name (letters, digits, _ . -); rename %s", source)
-			continue
-		}
-		if err != nil {
-			r.errs[name] = taskErrorf(ErrTaskConfig, name, "%s: %v", source, err)
-			continue
-		}
-		cfg, err := ParseConfig(cfgBytes)
-		if err != nil {
-			r.errs[name] = taskErrorf(ErrTaskConfig, name, "%s: %v", source, err)
-			continue
-		}
-		delete(r.errs, name)
-		// Keep the same *Task across rescans so loaded sessions stay valid.
-		if t, ok := old[name]; ok && t.Source == source {
-			r.tasks[name] = t
-			continue
-		}
-		taskFS, _ := fs.Sub(fsys, name)
-		r.tasks[name] = &Task{Name: name, Source: source, Config: cfg, fsys: taskFS, dir: dir}
-	}
-}
-
-// Lookup returns the named task, or an error that lists the known tasks and where
+// Lookup returns the current snapshot of the named task: the same *Task as last time
+// when its files have not changed. A broken task folder is an error naming the file
+// and the problem; an unknown name, an error that lists the known tasks and where
 // they are looked up.
 func (r *Registry) Lookup(name string) (*Task, error) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	if t, ok := r.tasks[name]; ok {
-		return t, nil
-	}
-	r.scanLocked()
-	if t, ok := r.tasks[name]; ok {
-		return t, nil
-	}
-	if err, ok := r.errs[name]; ok {
+	t, _, err := r.resolveLocked(name)
+	if err != nil {
 		return nil, err
 	}
+	if t != nil {
+		return t, nil
+	}
+	var known []string
+	for _, e := range r.entriesLocked() {
+		if e.Task != nil {
+			known = append(known, e.Name)
+		}
+	}
 	return nil, fmt.Errorf("%w %q; known tasks: %s. Tasks are looked up in: %s. Add a task folder (task.json + model.onnx) to a folder named by -models, %s or extension.WithTaskDirs",
-		ErrUnknownTask, name, quoteList(r.namesLocked()), quoteList(r.Dirs()), "DUCKINFER_MODELS")
+		ErrUnknownTask, name, quoteList(known), quoteList(r.Dirs()), "DUCKINFER_MODELS")
 }
 
-// Tasks lists all valid tasks sorted by name.
-func (r *Registry) Tasks() []*Task {
+// TaskEntry is one task folder as it is now: a usable Task, or the error that keeps it
+// from loading.
+type TaskEntry struct {
+	Name   string
+	Source string // the folder, or "builtin:<name>"
+	Task   *Task  // nil when Err is set
+	Err    error
+}
+
+// Entries lists every task folder found (the shipped ones and each sub-folder of the
+// user folders whose name does not start with '.'), one per name as Lookup resolves
+// it, sorted by name; broken ones carry their error.
+func (r *Registry) Entries() []TaskEntry {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	r.scanLocked()
-	out := make([]*Task, 0, len(r.tasks))
-	for _, n := range r.namesLocked() {
-		out = append(out, r.tasks[n])
+	return r.entriesLocked()
+}
+
+// Tasks lists the usable tasks sorted by name.
+func (r *Registry) Tasks() []*Task {
+	var out []*Task
+	for _, e := range r.Entries() {
+		if e.Task != nil {
+			out = append(out, e.Task)
+		}
 	}
 	return out
 }
 
-func (r *Registry) namesLocked() []string {
-	names := make([]string, 0, len(r.tasks))
-	for n := range r.tasks {
+func (r *Registry) entriesLocked() []TaskEntry {
+	seen := map[string]bool{}
+	if entries, err := fs.ReadDir(r.shipped, "."); err == nil {
+		for _, e := range entries {
+			if e.IsDir() {
+				seen[e.Name()] = true
+			}
+		}
+	}
+	for _, d := range r.userDirs {
+		entries, err := os.ReadDir(d)
+		if err != nil {
+			continue // Lookup's unknown-task error lists the folders looked in
+		}
+		for _, e := range entries {
+			if strings.HasPrefix(e.Name(), ".") {
+				continue
+			}
+			if isDir(filepath.Join(d, e.Name()), e) {
+				seen[e.Name()] = true
+			}
+		}
+	}
+	names := make([]string, 0, len(seen))
+	for n := range seen {
 		names = append(names, n)
 	}
 	sort.Strings(names)
-	return names
+	out := make([]TaskEntry, 0, len(names))
+	for _, n := range names {
+		t, source, err := r.resolveLocked(n)
+		if t == nil && err == nil {
+			continue // gone since ReadDir
+		}
+		out = append(out, TaskEntry{Name: n, Source: source, Task: t, Err: err})
+	}
+	// Forget snapshots of folders that are gone.
+	for n := range r.snaps {
+		if !seen[n] {
+			delete(r.snaps, n)
+		}
+	}
+	return out
+}
+
+// isDir reports whether the directory entry at path is a folder, following a symlink.
+func isDir(path string, e fs.DirEntry) bool {
+	if e.IsDir() {
+		return true
+	}
+	if e.Type()&fs.ModeSymlink == 0 {
+		return false
+	}
+	fi, err := os.Stat(path)
+	return err == nil && fi.IsDir()
+}
+
+// resolveLocked finds what name means now: its snapshot and source, an error for a
+// broken folder, or all zero when there is no such task.
+func (r *Registry) resolveLocked(name string) (*Task, string, error) {
+	if name == "" || name == "." || name == ".." || strings.ContainsAny(name, "/\\\x00") {
+		return nil, "", nil // cannot name a folder inside a task folder
+	}
+	for i := len(r.userDirs) - 1; i >= 0; i-- {
+		folder := filepath.Join(r.userDirs[i], name)
+		fi, err := os.Stat(folder)
+		if errors.Is(err, fs.ErrPermission) {
+			delete(r.snaps, name)
+			return nil, folder, taskErrorf(ErrTaskConfig, name, "cannot read task folder %s: %v; fix its permissions or move it out of %s", folder, err, r.userDirs[i])
+		}
+		if err != nil || !fi.IsDir() {
+			continue
+		}
+		t, err := r.userTaskLocked(name, folder)
+		if err != nil {
+			delete(r.snaps, name)
+			if r.isShipped(name) {
+				err = fmt.Errorf("%w (this folder replaces the built-in task %q: fix it, or move it out of %s to use the built-in one)", err, name, r.userDirs[i])
+			}
+			return nil, folder, err
+		}
+		return t, folder, nil
+	}
+	if !r.isShipped(name) {
+		delete(r.snaps, name)
+		return nil, "", nil
+	}
+	source := "builtin:" + name
+	if t := r.snaps[name]; t != nil && t.fsys != nil {
+		return t, source, nil // shipped files never change
+	}
+	data, err := fs.ReadFile(r.shipped, name+"/task.json")
+	if err != nil {
+		return nil, source, taskErrorf(ErrTaskConfig, name, "%s: %v", source, err)
+	}
+	cfg, err := ParseConfig(data)
+	if err != nil {
+		return nil, source, taskErrorf(ErrTaskConfig, name, "%s: %v", source, err)
+	}
+	t := &Task{Name: name, Source: source, Config: cfg}
+	t.fsys, _ = fs.Sub(r.shipped, name)
+	r.snaps[name] = t
+	return t, source, nil
+}
+
+func (r *Registry) isShipped(name string) bool {
+	if !taskNamePattern.MatchString(name) {
+		return false
+	}
+	_, err := fs.Stat(r.shipped, name+"/task.json")
+	return err == nil
+}
+
+// userTaskLocked returns the snapshot of the task folder: the previous one when its
+// files are unchanged, else a new one read now.
+func (r *Registry) userTaskLocked(name, folder string) (*Task, error) {
+	if !taskNamePattern.MatchString(name) {
+		return nil, taskErrorf(ErrTaskConfig, name, "folder name is not a valid task name (letters, digits, _ . -, starting with a letter or _); rename %s", folder)
+	}
+	if old := r.snaps[name]; old != nil && old.path == folder && r.freshLocked(old) {
+		return old, nil
+	}
+	cfgPath := filepath.Join(folder, "task.json")
+	data, stamp, err := readRegular(cfgPath, "task.json", maxConfigBytes)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, taskErrorf(ErrTaskConfig, name, "%s has no task.json; add one (see the README's Tasks section) or move the folder out of %s", folder, filepath.Dir(folder))
+	}
+	if err != nil {
+		return nil, taskErrorf(ErrTaskConfig, name, "%v", err)
+	}
+	cfg, err := ParseConfig(data)
+	if err != nil {
+		return nil, taskErrorf(ErrTaskConfig, name, "%s: %s", cfgPath, strings.TrimPrefix(err.Error(), "task.json: "))
+	}
+	t := &Task{Name: name, Source: folder, Config: cfg, path: folder, cfgBytes: data, cfgStamp: stamp}
+	t.modelStamp = statStamp(t.modelPath())
+	t.racy = isRacy(time.Now(), t.cfgStamp, t.modelStamp)
+	r.snaps[name] = t
+	return t, nil
+}
+
+// racyWindow: a file whose timestamps are this recent may be written again with the
+// same stamp (timestamps advance in coarse steps: a kernel tick, or 1-2 s on some
+// file systems), so its stamp alone cannot vouch for its content.
+const racyWindow = 2 * time.Second
+
+func isRacy(now time.Time, stamps ...fileStamp) bool {
+	for _, s := range stamps {
+		for _, ts := range []int64{s.mtime, s.ctime} {
+			if ts != 0 && now.Sub(time.Unix(0, ts)) < racyWindow {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+func statStamp(path string) fileStamp {
+	fi, err := os.Stat(path)
+	if err != nil {
+		return fileStamp{}
+	}
+	return stampOf(fi)
+}
+
+// freshLocked reports whether t still describes its folder: task.json and the model
+// file have the stamps t saw (a replaced, rewritten or touched file has a new inode,
+// size or times), and no load found the model changed (stale). While the stamps are
+// too recent to trust (racy), task.json's bytes are compared too, as git does for its
+// index, and a model already read is hashed again.
+func (r *Registry) freshLocked(t *Task) bool {
+	cs := statStamp(filepath.Join(t.path, "task.json"))
+	ms := statStamp(t.modelPath())
+	if cs != t.cfgStamp || ms != t.modelStamp || t.stale.Load() {
+		return false
+	}
+	if !t.racy {
+		return true
+	}
+	now := time.Now()
+	data, _, err := readRegular(filepath.Join(t.path, "task.json"), "task.json", maxConfigBytes)
+	if err != nil || !bytes.Equal(data, t.cfgBytes) {
+		return false
+	}
+	// A model already read (its sessions are loaded) must still be that content.
+	if want, ok := t.pinned(); ok {
+		if sum, _, err := hashRegular(t.modelPath(), "model file", MaxModelBytes); err != nil || sum != want {
+			return false
+		}
+	}
+	t.racy = isRacy(now, cs, ms)
+	return true
 }

@@ -23,8 +23,10 @@ func (p Placement) key() string {
 		strconv.Itoa(p.Threads) + ":" + strconv.FormatInt(p.GPUMemLimit, 10)
 }
 
-// Pool owns every ONNX Runtime session: one per (task, placement), created on first
-// use and reused by every later query until Close.
+// Pool owns every ONNX Runtime session: one per (task snapshot, placement), created on
+// first use and reused by every later query until Close. A snapshot superseded by an
+// edit of its folder keeps its sessions until Close too: a query bound to it may still
+// ask for them on its next chunk, and nothing tells the pool when that query ends.
 type Pool struct {
 	mu       sync.Mutex
 	sessions map[poolKey]*sessionEntry
@@ -41,10 +43,13 @@ type poolKey struct {
 
 // sessionEntry lets concurrent first users of one key wait for a single load.
 type sessionEntry struct {
-	ready chan struct{}
+	ready chan struct{} // closed when s and err are set
+	done  bool          // set with s and err, under Pool.mu: Close owns s from then on
 	s     *Session
 	err   error
 }
+
+func errClosed() error { return fmt.Errorf("models: %w; open a new database", ErrClosed) }
 
 // NewPool makes an empty pool whose sessions use the given ONNX Runtime flavor.
 func NewPool(flavor Flavor) *Pool {
@@ -59,8 +64,11 @@ func (p *Pool) Loads() int64 { return p.loads.Load() }
 // clear message instead of inside a worker thread.
 func (p *Pool) Check(t *Task) error {
 	p.mu.Lock()
-	ok := p.checked[t]
+	ok, closed := p.checked[t], p.closed
 	p.mu.Unlock()
+	if closed {
+		return errClosed()
+	}
 	if ok {
 		return nil
 	}
@@ -118,37 +126,55 @@ func checkModelIO(t *Task, data []byte) error {
 }
 
 // Session returns the session for (t, pl), loading the model on first use. Concurrent
-// callers for the same key share one load.
+// callers for the same key share one load. A load that Close overtakes is destroyed
+// when it finishes, and its callers get ErrClosed.
 func (p *Pool) Session(t *Task, pl Placement) (*Session, error) {
 	k := poolKey{t, pl.key()}
 	p.mu.Lock()
 	if p.closed {
 		p.mu.Unlock()
-		return nil, fmt.Errorf("models: %w; open a new database", ErrClosed)
+		return nil, errClosed()
 	}
-	e, ok := p.sessions[k]
-	if !ok {
-		e = &sessionEntry{ready: make(chan struct{})}
-		p.sessions[k] = e
-		p.mu.Unlock()
-		e.s, e.err = p.load(t, pl)
-		if e.err != nil {
-			// Forget failures so a fixed model or freed device is retried.
-			p.mu.Lock()
-			delete(p.sessions, k)
-			p.mu.Unlock()
-		}
-		close(e.ready)
-	} else {
+	if e, ok := p.sessions[k]; ok {
 		p.mu.Unlock()
 		<-e.ready
+		return e.s, e.err
 	}
-	return e.s, e.err
+	e := &sessionEntry{ready: make(chan struct{})}
+	p.sessions[k] = e
+	p.mu.Unlock()
+
+	// The load runs without p.mu (it takes p.mu itself, in Check), so Close never
+	// waits for it while holding what it needs.
+	s, err := p.load(t, pl)
+	var orphan *Session
+	p.mu.Lock()
+	switch {
+	case p.closed:
+		// Close has already emptied the map and left this load to us.
+		orphan, s, err = s, nil, errClosed()
+	case err != nil:
+		// Forget failures so a fixed model or freed device is retried.
+		delete(p.sessions, k)
+	}
+	e.s, e.err, e.done = s, err, true
+	close(e.ready)
+	p.mu.Unlock()
+	if orphan != nil {
+		_ = orphan.destroy()
+	}
+	return s, err
 }
 
 func (p *Pool) load(t *Task, pl Placement) (*Session, error) {
 	if err := p.Check(t); err != nil {
 		return nil, err
+	}
+	p.mu.Lock()
+	closed := p.closed
+	p.mu.Unlock()
+	if closed { // Check took a while; do not load a session only to destroy it
+		return nil, errClosed()
 	}
 	data, err := t.ModelBytes()
 	if err != nil {
@@ -203,20 +229,30 @@ func appendCUDA(opts *ort.SessionOptions, pl Placement) error {
 	return opts.AppendExecutionProviderCUDA(cuda)
 }
 
-// Close destroys every session. Queries still running get ErrClosed on their next batch.
+// Close destroys every loaded session; later calls get ErrClosed, and so do queries
+// still running, on their next batch. Close does not wait for loads in progress: each
+// destroys its own session when it finishes. It does wait for Predict calls running
+// on a session, which hold the session's read lock, and holds no pool lock meanwhile.
 func (p *Pool) Close() error {
 	p.mu.Lock()
-	defer p.mu.Unlock()
+	if p.closed {
+		p.mu.Unlock()
+		return nil
+	}
 	p.closed = true
-	var first error
+	var loaded []*Session
 	for k, e := range p.sessions {
-		<-e.ready
-		if e.s != nil {
-			if err := e.s.destroy(); err != nil && first == nil {
-				first = err
-			}
+		if e.done && e.s != nil {
+			loaded = append(loaded, e.s)
 		}
 		delete(p.sessions, k)
+	}
+	p.mu.Unlock()
+	var first error
+	for _, s := range loaded {
+		if err := s.destroy(); err != nil && first == nil {
+			first = err
+		}
 	}
 	return first
 }
@@ -234,6 +270,9 @@ type Session struct {
 func (s *Session) destroy() error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if s.dead {
+		return nil
+	}
 	s.dead = true
 	return s.s.Destroy()
 }
