@@ -43,12 +43,18 @@ func writeWideTask(t testing.TB, dir, name string, cfg onnxbuild.WideMLPConfig) 
 	return model
 }
 
-func floatBatch(rows, k int) *Batch {
-	b := &Batch{N: rows, Inputs: []InputData{{Floats: make([]float32, rows*k)}}}
-	for i := range b.Inputs[0].Floats {
-		b.Inputs[0].Floats[i] = float32(i%7) / 7
+// floatInputs fills a session's k-column float input with rows of test values.
+func floatInputs(t testing.TB, s *Session, rows, k int) ([]InputData, OutputData) {
+	t.Helper()
+	cols := make([]Column, k)
+	for j := range cols {
+		v := &Values{ColName: fmt.Sprint("c", j), Nums: make([]float64, rows)}
+		for r := range v.Nums {
+			v.Nums[r] = float64((r*k+j)%7) / 7
+		}
+		cols[j] = v
 	}
-	return b
+	return loadColumns(t, s.Task(), rows, cols...)
 }
 
 // Close used to hold the pool lock while waiting for a load that needed that lock
@@ -120,8 +126,8 @@ func TestPoolCloseDuringLoad(t *testing.T) {
 		case errors.Is(r.err, ErrClosed) && r.s == nil:
 		case r.err == nil && r.s != nil:
 			// The load won the race with Close; Close must have destroyed it.
-			var res Result
-			if err := r.s.Predict(context.Background(), floatBatch(1, 64), &res); !errors.Is(err, ErrClosed) {
+			in, out := floatInputs(t, r.s, 1, 64)
+			if err := r.s.Predict(context.Background(), in, 0, 1, out); !errors.Is(err, ErrClosed) {
 				t.Errorf("a session loaded before Close still predicts: %v", err)
 			}
 		default:
@@ -163,10 +169,9 @@ func TestPoolCloseWaitsForPredict(t *testing.T) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			b := floatBatch(512, 64)
-			var res Result
+			in, out := floatInputs(t, s, 512, 64)
 			for {
-				err := s.Predict(context.Background(), b, &res)
+				err := s.Predict(context.Background(), in, 0, 512, out)
 				if errors.Is(err, ErrClosed) {
 					return
 				}
@@ -174,8 +179,8 @@ func TestPoolCloseWaitsForPredict(t *testing.T) {
 					t.Errorf("predict: %v", err)
 					return
 				}
-				if res.Confidence[0] <= 0 || res.Confidence[0] > 1 {
-					t.Errorf("confidence %v", res.Confidence[0])
+				if out.(*ClassData).Confidence[0] <= 0 || out.(*ClassData).Confidence[0] > 1 {
+					t.Errorf("confidence %v", out.(*ClassData).Confidence[0])
 					return
 				}
 				select {

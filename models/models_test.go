@@ -120,13 +120,25 @@ func TestPredictCancelled(t *testing.T) {
 // loadTexts puts texts into a one-text-input task's storage, as the core does.
 func loadTexts(t testing.TB, task *Task, texts ...string) ([]InputData, OutputData) {
 	t.Helper()
+	return loadColumns(t, task, len(texts), &Values{ColName: "text", Strs: texts})
+}
+
+// loadColumns loads n rows of a task's input columns (all of them, in order) and
+// makes room for n results.
+func loadColumns(t testing.TB, task *Task, n int, cols ...Column) ([]InputData, OutputData) {
+	t.Helper()
 	in := task.NewInputs()
-	valid := make([]bool, len(texts))
-	if err := in[0].Load([]Column{&Values{ColName: "text", Strs: texts}}, len(texts), valid, func(int, error) {}); err != nil {
-		t.Fatal(err)
+	valid := make([]bool, n)
+	off := 0
+	for i, spec := range task.Config.Inputs {
+		k := len(spec.Columns)
+		if err := in[i].Load(cols[off:off+k], n, valid, func(r int, err error) { t.Fatalf("row %d: %v", r, err) }); err != nil {
+			t.Fatal(err)
+		}
+		off += k
 	}
 	out := task.NewOutput()
-	out.Reset(len(texts))
+	out.Reset(n)
 	return in, out
 }
 

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -28,12 +29,15 @@ func writeAtomically(t *testing.T, path string, data []byte) {
 
 func irisRow(t *testing.T, s *Session) float32 {
 	t.Helper()
-	var res Result
-	b := Batch{N: 1, Inputs: []InputData{{Floats: []float32{5.1, 3.5, 1.4, 0.2}}}}
-	if err := s.Predict(context.Background(), &b, &res); err != nil {
+	var cols []Column
+	for j, x := range []float64{5.1, 3.5, 1.4, 0.2} {
+		cols = append(cols, &Values{ColName: fmt.Sprint("c", j), Nums: []float64{x}})
+	}
+	in, out := loadColumns(t, s.Task(), 1, cols...)
+	if err := s.Predict(context.Background(), in, 0, 1, out); err != nil {
 		t.Fatal(err)
 	}
-	return res.Confidence[0]
+	return out.(*ClassData).Confidence[0]
 }
 
 // A task folder edited while the program runs is seen by the next Lookup: new labels,
