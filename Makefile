@@ -34,15 +34,15 @@ test: vet
 
 ## test-race: the race detector over the concurrent packages
 test-race:
-	$(GO) test -race -count=1 ./partitions/ ./models/ ./udf/ ./extension/ ./sql/
+	$(GO) test -race -count=1 ./internal/core/ ./internal/partitions/ ./internal/models/ ./internal/udf/ ./internal/sqltest/ ./extension/
 
 FUZZTIME ?= 10s
 ## fuzz: each fuzz target for FUZZTIME (seed corpora: f.Add in the tests, testdata/fuzz)
 fuzz:
-	$(GO) test -run '^$$' -fuzz '^FuzzParseConfig$$' -fuzztime $(FUZZTIME) ./models/
-	$(GO) test -run '^$$' -fuzz '^FuzzInputSQL$$' -fuzztime $(FUZZTIME) ./udf/
+	$(GO) test -run '^$$' -fuzz '^FuzzParseConfig$$' -fuzztime $(FUZZTIME) ./internal/models/
+	$(GO) test -run '^$$' -fuzz '^FuzzInputSQL$$' -fuzztime $(FUZZTIME) ./internal/udf/
 	$(GO) test -run '^$$' -fuzz '^FuzzArguments$$' -fuzztime $(FUZZTIME) ./extension/
-	$(GO) test -run '^$$' -fuzz '^FuzzSentimentGoMatchesORT$$' -fuzztime $(FUZZTIME) ./models/train/
+	$(GO) test -run '^$$' -fuzz '^FuzzSentimentGoMatchesORT$$' -fuzztime $(FUZZTIME) ./internal/train/
 
 ## gpu-check: the NVIDIA device check (needs make setup-gpu and a GPU; CPU self-test otherwise)
 gpu-check:

@@ -10,7 +10,7 @@ import (
 	"github.com/apache/arrow-go/v18/arrow/memory"
 
 	"github.com/duckinfer/duckinfer/internal/core"
-	"github.com/duckinfer/duckinfer/models"
+	"github.com/duckinfer/duckinfer/internal/models"
 )
 
 // RecordOptions are PredictRecord's counterparts of ml_predict's named parameters;

@@ -78,7 +78,7 @@ func TestConnContextAdapter(t *testing.T) {
 		t.Fatal(n)
 	}
 	if c.fns == nil || !c.fns.ConnContextsWork() {
-		t.Fatal("cannot reach duckdb-go's per-connection contexts: update udf/conncontext.go for this duckdb-go version")
+		t.Fatal("cannot reach duckdb-go's per-connection contexts: update internal/udf/conncontext.go for this duckdb-go version")
 	}
 }
 

@@ -16,11 +16,11 @@ import (
 
 	"github.com/duckdb/duckdb-go/v2"
 
-	"github.com/duckinfer/duckinfer/gpu"
+	"github.com/duckinfer/duckinfer/internal/gpu"
 	"github.com/duckinfer/duckinfer/internal/core"
-	"github.com/duckinfer/duckinfer/models"
-	"github.com/duckinfer/duckinfer/partitions"
-	"github.com/duckinfer/duckinfer/udf"
+	"github.com/duckinfer/duckinfer/internal/models"
+	"github.com/duckinfer/duckinfer/internal/partitions"
+	"github.com/duckinfer/duckinfer/internal/udf"
 )
 
 // ModelsEnv names extra task folders, separated by the OS path list separator (':').

@@ -11,7 +11,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/duckinfer/duckinfer/gpu"
+	"github.com/duckinfer/duckinfer/internal/gpu"
 )
 
 func open(t testing.TB, opts ...Option) (*sql.DB, *Connector) {

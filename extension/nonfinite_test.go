@@ -7,7 +7,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/duckinfer/duckinfer/models/onnxbuild"
+	"github.com/duckinfer/duckinfer/internal/onnxbuild"
 )
 
 // NaN, ±Inf and values beyond float32's range have no prediction. Under on_error :=

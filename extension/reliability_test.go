@@ -14,7 +14,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/duckinfer/duckinfer/models/onnxbuild"
+	"github.com/duckinfer/duckinfer/internal/onnxbuild"
 )
 
 // fragileTask writes a task whose model fails on rows with x ≥ 10: it gathers from a

@@ -17,7 +17,7 @@ func copyShippedTask(t *testing.T, name, to string) {
 		t.Fatal(err)
 	}
 	for _, f := range []string{"task.json", "model.onnx"} {
-		b, err := os.ReadFile(filepath.Join("..", "models", "tasks", name, f))
+		b, err := os.ReadFile(filepath.Join("..", "internal", "models", "tasks", name, f))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -105,7 +105,7 @@ func TestMLTasksListsBrokenFolders(t *testing.T) {
 		}
 	}
 
-	iris, _ := os.ReadFile(filepath.Join("..", "models", "tasks", "iris", "model.onnx"))
+	iris, _ := os.ReadFile(filepath.Join("..", "internal", "models", "tasks", "iris", "model.onnx"))
 	irisSum := sha256.Sum256(iris)
 	if fp := got["good"].fingerprint.String; fp != hex.EncodeToString(irisSum[:8]) {
 		t.Errorf("good: fingerprint %q, want the start of the model's sha256 %x", fp, irisSum)
@@ -132,7 +132,7 @@ func TestMLTasksListsBrokenFolders(t *testing.T) {
 	if r := mlTasks(t, db)["good"]; !strings.Contains(r.err.String, "cannot read model file") || r.fingerprint.Valid {
 		t.Errorf("good without its model: error %v, fingerprint %v", r.err, r.fingerprint)
 	}
-	sent, _ := os.ReadFile(filepath.Join("..", "models", "tasks", "sentiment", "model.onnx"))
+	sent, _ := os.ReadFile(filepath.Join("..", "internal", "models", "tasks", "sentiment", "model.onnx"))
 	os.WriteFile(filepath.Join(dir, "good", "model.onnx"), sent, 0o644)
 	sentSum := sha256.Sum256(sent)
 	if r := mlTasks(t, db)["good"]; r.err.Valid || r.fingerprint.String != hex.EncodeToString(sentSum[:8]) {

@@ -11,7 +11,7 @@ import (
 
 	_ "github.com/duckdb/duckdb-go/v2" // registers the "duckdb" database/sql driver
 
-	"github.com/duckinfer/duckinfer/models/train"
+	"github.com/duckinfer/duckinfer/internal/train"
 )
 
 // genVersion changes whenever the generated tables change shape, so stale files are rebuilt.

@@ -12,7 +12,7 @@ import (
 	"time"
 
 	"github.com/duckinfer/duckinfer/extension"
-	"github.com/duckinfer/duckinfer/models"
+	"github.com/duckinfer/duckinfer/internal/models"
 )
 
 // bench is one opened database: an in-memory DuckDB with duckinfer's functions and the

@@ -33,9 +33,9 @@ import (
 	"github.com/NVIDIA/go-nvml/pkg/nvml"
 
 	"github.com/duckinfer/duckinfer/extension"
-	"github.com/duckinfer/duckinfer/gpu"
-	"github.com/duckinfer/duckinfer/models"
-	"github.com/duckinfer/duckinfer/models/onnxbuild"
+	"github.com/duckinfer/duckinfer/internal/gpu"
+	"github.com/duckinfer/duckinfer/internal/models"
+	"github.com/duckinfer/duckinfer/internal/onnxbuild"
 )
 
 const taskName = "gpucheck_mlp"

@@ -1,5 +1,5 @@
 // Command duckinfer-train regenerates duckinfer's shipped task folders
-// (models/tasks/sentiment, models/tasks/iris, testdata/tasks/noop)
+// (internal/models/tasks/sentiment, internal/models/tasks/iris, testdata/tasks/noop)
 // byte-for-byte from the data that scripts/setup-data.sh installs, and prints
 // the accuracy figures of each training run.
 //
@@ -15,7 +15,7 @@ import (
 	"os"
 	"path/filepath"
 
-	"github.com/duckinfer/duckinfer/models/train"
+	"github.com/duckinfer/duckinfer/internal/train"
 )
 
 func main() {

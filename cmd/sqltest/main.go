@@ -16,7 +16,7 @@ import (
 	"strings"
 
 	"github.com/duckinfer/duckinfer/extension"
-	sqltest "github.com/duckinfer/duckinfer/sql"
+	"github.com/duckinfer/duckinfer/internal/sqltest"
 )
 
 // dirs collects repeated -models flags; a comma list works too.

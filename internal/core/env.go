@@ -3,9 +3,9 @@ package core
 import (
 	"sync/atomic"
 
-	"github.com/duckinfer/duckinfer/gpu"
-	"github.com/duckinfer/duckinfer/models"
-	"github.com/duckinfer/duckinfer/partitions"
+	"github.com/duckinfer/duckinfer/internal/gpu"
+	"github.com/duckinfer/duckinfer/internal/models"
+	"github.com/duckinfer/duckinfer/internal/partitions"
 )
 
 // Env is what every call shares: one per Go connector (so per database). The

@@ -6,8 +6,8 @@ import (
 	"strings"
 	"sync"
 
-	"github.com/duckinfer/duckinfer/models"
-	"github.com/duckinfer/duckinfer/partitions"
+	"github.com/duckinfer/duckinfer/internal/models"
+	"github.com/duckinfer/duckinfer/internal/partitions"
 )
 
 // On-error modes.

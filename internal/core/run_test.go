@@ -6,7 +6,7 @@ import (
 	"fmt"
 	"testing"
 
-	"github.com/duckinfer/duckinfer/models"
+	"github.com/duckinfer/duckinfer/internal/models"
 )
 
 // recorder is a predictor that records batch bounds, fails the batches it is told to,

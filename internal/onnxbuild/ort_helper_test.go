@@ -3,7 +3,7 @@ package onnxbuild
 import (
 	"testing"
 
-	"github.com/duckinfer/duckinfer/models"
+	"github.com/duckinfer/duckinfer/internal/models"
 )
 
 // needORT loads ONNX Runtime the way the product does (models.InitRuntime's search

@@ -8,7 +8,7 @@ import (
 	"sort"
 	"strings"
 
-	"github.com/duckinfer/duckinfer/models/onnxbuild"
+	"github.com/duckinfer/duckinfer/internal/onnxbuild"
 )
 
 // TokenPattern is the token regex used both by the Go featuriser and by the

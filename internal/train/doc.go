@@ -1,5 +1,5 @@
 // Package train holds duckinfer's own, deterministic training code for the
-// task models it ships, and their ONNX export (via models/onnxbuild):
+// task models it ships, and their ONNX export (via internal/onnxbuild):
 //
 //   - sentiment: logistic regression over word uni- and bigram counts plus
 //     the AFINN-165 lexicon score, trained on the UCI Sentiment Labelled

@@ -11,7 +11,7 @@ import (
 	"sync"
 	"testing"
 
-	"github.com/duckinfer/duckinfer/models/onnxbuild"
+	"github.com/duckinfer/duckinfer/internal/onnxbuild"
 )
 
 // writeAtomically replaces path by renaming a new file over it, as editors and

@@ -11,7 +11,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/duckinfer/duckinfer/models/onnxbuild"
+	"github.com/duckinfer/duckinfer/internal/onnxbuild"
 )
 
 // writeWideTask writes a task folder dir/name holding a generated MLP with one float

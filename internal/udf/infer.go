@@ -9,7 +9,7 @@ import (
 	"github.com/duckdb/duckdb-go/v2"
 
 	"github.com/duckinfer/duckinfer/internal/core"
-	"github.com/duckinfer/duckinfer/models"
+	"github.com/duckinfer/duckinfer/internal/models"
 )
 
 // ml_infer(task, columns, batch_size, device, models_per_gpu, gpu_mem_limit_mb,

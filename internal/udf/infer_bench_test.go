@@ -9,7 +9,7 @@ import (
 	"testing"
 
 	"github.com/duckinfer/duckinfer/extension"
-	"github.com/duckinfer/duckinfer/models"
+	"github.com/duckinfer/duckinfer/internal/models"
 )
 
 // benchDB opens an in-memory database with the noop task and a table t of rows
@@ -20,7 +20,7 @@ func benchDB(b *testing.B, rows int) (*extension.Connector, *sql.Conn) {
 	if _, err := models.InitRuntime(models.FlavorCPU); err != nil {
 		b.Skip("ONNX Runtime not installed:", err)
 	}
-	c, err := extension.NewConnector("", extension.WithTaskDirs("../testdata/tasks"))
+	c, err := extension.NewConnector("", extension.WithTaskDirs("../../testdata/tasks"))
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -9,7 +9,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/duckinfer/duckinfer/models/onnxbuild"
+	"github.com/duckinfer/duckinfer/internal/onnxbuild"
 )
 
 func sha(b []byte) string {

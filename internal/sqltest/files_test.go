@@ -6,13 +6,13 @@ import (
 	"testing"
 
 	"github.com/duckinfer/duckinfer/extension"
-	sqltest "github.com/duckinfer/duckinfer/sql"
+	"github.com/duckinfer/duckinfer/internal/sqltest"
 )
 
 // TestFiles runs every sql/*.test file through duckinfer, one fresh in-memory
-// database per file, so `go test ./sql/` is the SQL-level test suite.
+// database per file, so `go test ./internal/sqltest/` is the SQL-level test suite.
 func TestFiles(t *testing.T) {
-	files, err := filepath.Glob("*.test")
+	files, err := filepath.Glob(filepath.Join("..", "..", "sql", "*.test"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -20,12 +20,12 @@ func TestFiles(t *testing.T) {
 		t.Fatal("no .test files in sql/")
 	}
 	for _, path := range files {
-		t.Run(path, func(t *testing.T) {
+		t.Run(filepath.Base(path), func(t *testing.T) {
 			s, err := sqltest.ParseFile(path)
 			if err != nil {
 				t.Fatal(err)
 			}
-			db, err := extension.Open("", extension.WithTaskDirs(filepath.Join("..", "testdata", "tasks")))
+			db, err := extension.Open("", extension.WithTaskDirs(filepath.Join("..", "..", "testdata", "tasks")))
 			if err != nil {
 				t.Fatalf("extension.Open: %v", err)
 			}

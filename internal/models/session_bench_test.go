@@ -7,7 +7,7 @@ import (
 	"os"
 	"testing"
 
-	"github.com/duckinfer/duckinfer/models"
+	"github.com/duckinfer/duckinfer/internal/models"
 )
 
 // benchTexts returns n review sentences: the shipped sample (testdata/reviews.csv),
@@ -15,7 +15,7 @@ import (
 // bench tables' texts.
 func benchTexts(b *testing.B, n int) []string {
 	b.Helper()
-	f, err := os.Open("../testdata/reviews.csv")
+	f, err := os.Open("../../testdata/reviews.csv")
 	if err != nil {
 		b.Skip("testdata/reviews.csv:", err)
 	}
@@ -41,7 +41,7 @@ func benchTexts(b *testing.B, n int) []string {
 
 func benchSession(b *testing.B, task string) *models.Session {
 	b.Helper()
-	reg, err := models.NewRegistry("../testdata/tasks")
+	reg, err := models.NewRegistry("../../testdata/tasks")
 	if err != nil {
 		b.Fatal(err)
 	}

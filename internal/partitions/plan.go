@@ -6,8 +6,8 @@ import (
 	"runtime"
 	"sync/atomic"
 
-	"github.com/duckinfer/duckinfer/gpu"
-	"github.com/duckinfer/duckinfer/models"
+	"github.com/duckinfer/duckinfer/internal/gpu"
+	"github.com/duckinfer/duckinfer/internal/models"
 )
 
 // Device choices for Options.Device.

@@ -1,7 +1,7 @@
 package train
 
 import (
-	"github.com/duckinfer/duckinfer/models/onnxbuild"
+	"github.com/duckinfer/duckinfer/internal/onnxbuild"
 )
 
 // Noop graph names and labels (task.json refers to them).

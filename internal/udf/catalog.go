@@ -11,8 +11,8 @@ import (
 	"github.com/duckdb/duckdb-go/v2"
 
 	"github.com/duckinfer/duckinfer/internal/core"
-	"github.com/duckinfer/duckinfer/models"
-	"github.com/duckinfer/duckinfer/partitions"
+	"github.com/duckinfer/duckinfer/internal/models"
+	"github.com/duckinfer/duckinfer/internal/partitions"
 )
 
 // Register adds ml_infer, ml_task_inputs, ml_keep_column, ml_input_sql, ml_tasks,

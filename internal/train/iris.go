@@ -5,7 +5,7 @@ import (
 	"math"
 	"strings"
 
-	"github.com/duckinfer/duckinfer/models/onnxbuild"
+	"github.com/duckinfer/duckinfer/internal/onnxbuild"
 )
 
 // Iris graph names (task.json refers to them).

@@ -7,7 +7,7 @@ import (
 	"sync"
 	"testing"
 
-	"github.com/duckinfer/duckinfer/gpu"
+	"github.com/duckinfer/duckinfer/internal/gpu"
 )
 
 func TestPlanSimulatedGPUs(t *testing.T) {

@@ -6,7 +6,7 @@ import (
 	"path/filepath"
 	"testing"
 
-	"github.com/duckinfer/duckinfer/models"
+	"github.com/duckinfer/duckinfer/internal/models"
 )
 
 // repoRoot is the folder holding go.mod, found by walking up from the

@@ -158,7 +158,7 @@ func NewRegistry(userDirs ...string) (*Registry, error) {
 
 // Dirs describes where tasks are looked up, for error messages.
 func (r *Registry) Dirs() []string {
-	out := []string{"built-in (models/tasks)"}
+	out := []string{"built-in (embedded in the binary)"}
 	return append(out, r.userDirs...)
 }
 

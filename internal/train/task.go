@@ -6,7 +6,7 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/duckinfer/duckinfer/models"
+	"github.com/duckinfer/duckinfer/internal/models"
 )
 
 // taskJSON encodes a task config the way the runtime reads it (models.ParseConfig),
@@ -124,7 +124,7 @@ func buildSentiment(dataDir string) (*Task, error) {
 	fmt.Fprintf(&rep, "sentiment: shipped model trained on all %d sentences: %d n-grams in %d weight columns, training accuracy %.3f, %d bytes",
 		len(all), len(m.Pool), len(m.Weights), m.Accuracy(all), len(model))
 	return &Task{
-		Name: "sentiment", Dir: "models/tasks/sentiment",
+		Name: "sentiment", Dir: "internal/models/tasks/sentiment",
 		Files:  []File{{"model.onnx", model}, {"task.json", spec}, {"NOTICE.md", []byte(sentimentNotice)}},
 		Report: rep.String(),
 	}, nil
@@ -167,7 +167,7 @@ func buildIris(dataDir string) (*Task, error) {
 	rep := fmt.Sprintf("iris: stratified 5-fold accuracy %.3f; shipped model (all %d flowers) training accuracy %.3f, %d bytes",
 		cv, len(samples), float64(ok)/float64(len(samples)), len(model))
 	return &Task{
-		Name: "iris", Dir: "models/tasks/iris",
+		Name: "iris", Dir: "internal/models/tasks/iris",
 		Files:  []File{{"model.onnx", model}, {"task.json", spec}, {"NOTICE.md", []byte(irisNotice)}},
 		Report: rep,
 	}, nil
