@@ -1,8 +1,10 @@
-// Package udf is what DuckDB sees: the ml_predict table macro (created on every
-// connection), the vectorized ml_infer scalar function it calls once per DuckDB chunk,
-// ml_task_inputs (the task's input columns, for *COLUMNS at bind time), and the
-// ml_tasks() / ml_devices() table functions.
+// Package udf is the DuckDB binding, one file per SQL function: the ml_predict table
+// macro (macro.go, created on every connection), ml_infer (the vectorized scalar
+// function it calls once per chunk), ml_task_inputs and ml_keep_column (the input
+// columns, resolved at bind), ml_input_sql (a name or a query into query()'s SQL), and
+// the ml_tasks(), ml_devices() and ml_errors() table functions.
 //
-// Everything DuckDB-specific lives here; partitions, models and gpu never see a DuckDB
-// type, so a C-extension binding can reuse them unchanged.
+// It only translates: DuckDB vectors into models.Column for the inference core
+// (internal/core), results back into vectors. It decides nothing about batching,
+// errors or models, so another binding (a loadable extension) reuses the core as is.
 package udf

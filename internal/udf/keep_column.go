@@ -2,7 +2,6 @@ package udf
 
 import (
 	"context"
-	"database/sql/driver"
 	"strings"
 
 	"github.com/duckdb/duckdb-go/v2"
@@ -10,35 +9,11 @@ import (
 	"github.com/duckinfer/duckinfer/internal/core"
 )
 
-// ml_task_inputs(task, columns) returns the input columns ml_predict reads, in the
-// order of the task's inputs: columns := [...] when given, else the task's own. The
-// macro unpacks them with *COLUMNS at bind time.
-//
 // ml_keep_column(task, columns, name) says whether an input column passes through to
 // ml_predict's output (every column except those an output replaces). The macro calls
 // it in a COLUMNS lambda, which DuckDB evaluates at bind over the list of all input
 // column names in one vector; that is the one place that sees both the input's columns
 // and the task, so it checks there that the task's input columns exist.
-//
-// Both take task and columns as ANY so that a wrong type gets ml_predict's message
-// rather than "No function matches ml_task_inputs(INTEGER_LITERAL)".
-
-type taskInputsFunc struct{ env *Env }
-
-func (f *taskInputsFunc) Config() duckdb.ScalarFuncConfig {
-	anyT, _ := duckdb.NewTypeInfo(duckdb.TYPE_ANY)
-	varchar, _ := duckdb.NewTypeInfo(duckdb.TYPE_VARCHAR)
-	list, _ := duckdb.NewListInfo(varchar)
-	return duckdb.ScalarFuncConfig{InputTypeInfos: []duckdb.TypeInfo{anyT, anyT}, ResultTypeInfo: list, SpecialNullHandling: true}
-}
-
-func (f *taskInputsFunc) Executor() duckdb.ScalarFuncExecutor {
-	return duckdb.ScalarFuncExecutor{RowExecutor: func(values []driver.Value) (any, error) {
-		_, cols, err := f.env.InputColumns(values[0], values[1])
-		return cols, err
-	}}
-}
-
 type keepColumnFunc struct{ env *Env }
 
 func (f *keepColumnFunc) Config() duckdb.ScalarFuncConfig {

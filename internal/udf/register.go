@@ -1,0 +1,36 @@
+package udf
+
+import (
+	"database/sql"
+	"fmt"
+
+	"github.com/duckdb/duckdb-go/v2"
+)
+
+// Register adds ml_infer, ml_task_inputs, ml_keep_column, ml_input_sql, ml_tasks,
+// ml_devices and ml_errors to the database conn
+// belongs to; DuckDB keeps them in the catalog, so every connection sees them.
+func Register(conn *sql.Conn, env *Env) error {
+	if err := duckdb.RegisterScalarUDF(conn, "ml_infer", &inferFunc{fns: env}); err != nil {
+		return fmt.Errorf("ml_predict: registering ml_infer: %w", err)
+	}
+	if err := duckdb.RegisterScalarUDF(conn, "ml_task_inputs", &taskInputsFunc{env: env}); err != nil {
+		return fmt.Errorf("ml_predict: registering ml_task_inputs: %w", err)
+	}
+	if err := duckdb.RegisterScalarUDF(conn, "ml_keep_column", &keepColumnFunc{env: env}); err != nil {
+		return fmt.Errorf("ml_predict: registering ml_keep_column: %w", err)
+	}
+	if err := duckdb.RegisterScalarUDF(conn, "ml_input_sql", &inputSQLFunc{}); err != nil {
+		return fmt.Errorf("ml_predict: registering ml_input_sql: %w", err)
+	}
+	if err := duckdb.RegisterTableUDF(conn, "ml_tasks", tasksFunc(env)); err != nil {
+		return fmt.Errorf("ml_predict: registering ml_tasks: %w", err)
+	}
+	if err := duckdb.RegisterTableUDF(conn, "ml_devices", devicesFunc(env)); err != nil {
+		return fmt.Errorf("ml_predict: registering ml_devices: %w", err)
+	}
+	if err := duckdb.RegisterTableUDF(conn, "ml_errors", errorsFunc(env)); err != nil {
+		return fmt.Errorf("ml_predict: registering ml_errors: %w", err)
+	}
+	return nil
+}
