@@ -20,20 +20,6 @@ var (
 	ErrTaskChanged = errors.New("changed while the query ran")
 )
 
-// RowError is a failure tied to one row of a batch (0-based position in the batch the
-// caller passed), so that a caller can report or skip exactly that row.
-type RowError struct {
-	Task string
-	Row  int
-	Err  error
-}
-
-func (e *RowError) Error() string {
-	return fmt.Sprintf("task %q, row %d: %v", e.Task, e.Row, e.Err)
-}
-
-func (e *RowError) Unwrap() error { return e.Err }
-
 func taskErrorf(sentinel error, task, format string, args ...any) error {
 	return fmt.Errorf("%w %q: %s", sentinel, task, fmt.Sprintf(format, args...))
 }

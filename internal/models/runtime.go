@@ -13,8 +13,6 @@ import (
 // LibraryEnv overrides the ONNX Runtime library search with a file path.
 const LibraryEnv = "DUCKINFER_ORT_LIB"
 
-const libName = "libonnxruntime.so.1"
-
 // Flavor names a set of ONNX Runtime files: "cpu" or "gpu" (CUDA providers beside it).
 type Flavor string
 

@@ -97,11 +97,6 @@ func cpuPlan(o Options, note string) Plan {
 	return p
 }
 
-// SlotFor returns partition's slot: index mod slot count.
-func (p Plan) SlotFor(partition int) Slot {
-	return p.Slots[partition%len(p.Slots)]
-}
-
 // Assigner hands out a plan's slots to the partitions of one query. A partition
 // prefers its home slot (index mod slots, the seed's round-robin) but takes the next
 // idle slot when another partition of the query holds it. Indices are stable for the

@@ -22,7 +22,7 @@ func TestPlanSimulatedGPUs(t *testing.T) {
 			}
 			perGPU := map[int]int{}
 			for part := range 3 * g * m {
-				s := p.SlotFor(part)
+				s := slotFor(p, part)
 				// The seed's rule: partition i on GPU i % G.
 				if s.Placement.DeviceID != part%g {
 					t.Fatalf("g=%d m=%d partition %d on GPU %d, want %d", g, m, part, s.Placement.DeviceID, part%g)
@@ -61,8 +61,8 @@ func TestPlanDefaultsAndCPU(t *testing.T) {
 	if err != nil || p.Device != DeviceCPU || len(p.Slots) != 3 || !strings.Contains(p.Note, "auto chose CPU") {
 		t.Fatalf("auto without GPU: %+v %v", p, err)
 	}
-	if p.SlotFor(4).Index != 1 {
-		t.Fatalf("round robin: %d", p.SlotFor(4).Index)
+	if slotFor(p, 4).Index != 1 {
+		t.Fatalf("round robin: %d", slotFor(p, 4).Index)
 	}
 	p, _ = NewPlan(gpu.Simulated(8), Options{Device: DeviceCPU, CPUSlots: 2})
 	if p.Device != DeviceCPU || len(p.Slots) != 2 {
@@ -145,4 +145,9 @@ func TestAssignerSpreadsConcurrentPartitions(t *testing.T) {
 			t.Fatalf("slot %d still busy", i)
 		}
 	}
+}
+
+// slotFor is a partition's home slot: index mod slot count (what Assigner prefers).
+func slotFor(p Plan, partition int) Slot {
+	return p.Slots[partition%len(p.Slots)]
 }

@@ -3,8 +3,6 @@ package partitions
 import (
 	"sync"
 	"sync/atomic"
-
-	"golang.org/x/sys/unix"
 )
 
 // Threads numbers the OS threads that call in: a DuckDB worker thread keeps its
@@ -19,7 +17,7 @@ type Threads struct {
 // Current returns the calling thread's partition index, assigning the next free
 // index on a thread's first call.
 func (t *Threads) Current() int {
-	tid := unix.Gettid()
+	tid := gettid()
 	if v, ok := t.ids.Load(tid); ok {
 		return v.(int)
 	}

@@ -1,0 +1,7 @@
+//go:build !linux
+
+package partitions
+
+// gettid has no portable counterpart: off Linux every caller is partition 0, so all
+// of a query's threads share the first slot. Correct, but not parallel across slots.
+func gettid() int { return 0 }
