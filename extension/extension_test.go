@@ -210,37 +210,7 @@ func TestLimitAndFilterReduceModelRows(t *testing.T) {
 	}
 }
 
-// The caller's uncommitted rows, temp tables and views are visible to ml_predict.
-func TestSeesCallersTransactionTempTablesViews(t *testing.T) {
-	db, _ := open(t)
-	ctx := context.Background()
-	conn, err := db.Conn(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close()
-	exec(t, conn, `CREATE TEMP TABLE tmp AS SELECT 1 AS id, 'I love it' AS text`)
-	exec(t, conn, `CREATE TEMP VIEW v AS SELECT id + 100 AS id, text FROM tmp`)
-	exec(t, conn, `BEGIN`)
-	exec(t, conn, `INSERT INTO tmp VALUES (2, 'terrible')`)
-	for q, want := range map[string]string{
-		`SELECT string_agg(id || ':' || predicted_class, ',' ORDER BY id) FROM ml_predict('sentiment', 'tmp')`:                                    "1:positive,2:negative",
-		`SELECT string_agg(id || ':' || predicted_class, ',' ORDER BY id) FROM ml_predict('sentiment', 'v')`:                                      "101:positive,102:negative",
-		`SELECT string_agg(id || ':' || predicted_class, ',' ORDER BY id) FROM ml_predict('sentiment', 'SELECT * FROM tmp WHERE id = 2')`:         "2:negative",
-		`SELECT string_agg(id || ':' || predicted_class, ',' ORDER BY id) FROM ml_predict('sentiment', '  with x AS (FROM tmp) SELECT * FROM x')`: "1:positive,2:negative",
-	} {
-		var got string
-		if err := conn.QueryRowContext(ctx, q).Scan(&got); err != nil {
-			t.Fatalf("%s: %v", q, err)
-		}
-		if got != want {
-			t.Errorf("%s = %q, want %q", q, got, want)
-		}
-	}
-	exec(t, conn, `ROLLBACK`)
-}
-
-// Named parameters change what runs; bad ones fail at bind with a clear message.
+// Named parameters change what runs: columns, batch size and CPU slots.
 func TestNamedParameters(t *testing.T) {
 	db, c := open(t, WithCPUSlots(3))
 	exec(t, db, `CREATE TABLE r AS SELECT i AS id, 'great product' AS body, 42 AS n FROM range(5000) r(i)`)
@@ -250,61 +220,7 @@ func TestNamedParameters(t *testing.T) {
 	if st := c.Stats(); st.Chunks == 0 {
 		t.Fatal("no chunks counted")
 	}
-	errs := map[string]string{
-		`SELECT * FROM ml_predict('sentiment', 'r')`:                                           `"text"`,
-		`SELECT * FROM ml_predict('sentiment', 'r', columns := ['n'])`:                         `column "n" must be VARCHAR`,
-		`SELECT * FROM ml_predict('sentiment', 'r', columns := ['body', 'n'])`:                 "reads 1 column(s)",
-		`SELECT * FROM ml_predict('sentiment', 'r', columns := ['body'], batch_size := 0)`:     "batch_size 0 is out of range",
-		`SELECT * FROM ml_predict('sentiment', 'r', columns := ['body'], device := 'cuda')`:    "no GPU",
-		`SELECT * FROM ml_predict('sentiment', 'r', columns := ['body'], device := 'tpu')`:     `device "tpu"`,
-		`SELECT * FROM ml_predict('sentiment', 'r', columns := ['body'], on_error := 'x')`:     `on_error "x"`,
-		`SELECT * FROM ml_predict('sentiment', 'r', columns := ['body'], models_per_gpu := 0)`: "models_per_gpu 0",
-		`SELECT * FROM ml_predict('sentiment', 'r', colums := ['body'])`:                       "colums",
-		`SELECT * FROM ml_predict(NULL, 'r')`:                                                  "task must be a non-empty string",
-		`SELECT * FROM ml_predict('sentmient', 'r')`:                                           "known tasks: iris, noop, sentiment",
-	}
-	for q, want := range errs {
-		_, err := db.Exec(q)
-		if err == nil || !strings.Contains(err.Error(), want) {
-			t.Errorf("%s: got %v, want error containing %q", q, err, want)
-		}
-	}
-	// The database stays usable after errors.
-	if n := one[int64](t, db, `SELECT count(*) FROM r`); n != 5000 {
-		t.Fatal(n)
-	}
-}
-
-// A tabular task maps several numeric columns of any numeric type to one float tensor.
-func TestIrisNumericColumns(t *testing.T) {
-	db, _ := open(t)
-	exec(t, db, `CREATE TABLE flowers(sepal_length DOUBLE, sepal_width DECIMAL(4,1), petal_length FLOAT, petal_width INTEGER, expected VARCHAR)`)
-	exec(t, db, `INSERT INTO flowers VALUES (5.1, 3.5, 1.4, 0, 'setosa'), (6.7, 3.0, 5.2, 2, 'virginica'), (5.9, 3.0, 4.2, 1, 'versicolor'), (NULL, 3.0, 4.2, 1, NULL)`)
-	rows, err := db.Query(`SELECT expected, predicted_class FROM ml_predict('iris', 'flowers')`)
-	if err != nil {
-		t.Fatal(err)
-	}
-	n := 0
-	for rows.Next() {
-		var exp, got sql.NullString
-		rows.Scan(&exp, &got)
-		if exp != got {
-			t.Errorf("expected %v, predicted %v", exp, got)
-		}
-		n++
-	}
-	if n != 4 {
-		t.Fatalf("%d rows", n)
-	}
-	exec(t, db, `CREATE TABLE bad AS SELECT 'x' AS sepal_length, 1.0 AS sepal_width, 1.0 AS petal_length, 1.0 AS petal_width`)
-	_, err = db.Exec(`SELECT * FROM ml_predict('iris', 'bad')`)
-	if err == nil || !strings.Contains(err.Error(), `column "sepal_length" must be numeric`) {
-		t.Fatalf("mistyped column: %v", err)
-	}
-	_, err = db.Exec(`SELECT * FROM ml_predict('iris', 'SELECT 1.0 AS sepal_length')`)
-	if err == nil || !strings.Contains(err.Error(), `task "iris" reads column "sepal_width", but the input has no such column (its columns: sepal_length); name the input column(s) that feed the task with columns := [...]`) {
-		t.Fatalf("missing column: %v", err)
-	}
+	// The error messages of bad parameters are checked in sql/ml_predict.test.
 }
 
 // Placement follows the simulated GPUs: ml_devices lists them with their slots.

@@ -123,26 +123,28 @@ func TestExactlyOnceMatrix(t *testing.T) {
 		}
 	}
 	for _, r := range runs {
-		exec(t, db, fmt.Sprintf(`SET threads = %d`, r.threads))
-		exec(t, db, fmt.Sprintf(`SET preserve_insertion_order = %v`, r.order))
-		exec(t, db, fmt.Sprintf(`CREATE OR REPLACE TEMP TABLE o AS SELECT * FROM ml_predict('%s', 'messy', batch_size := %d)`, r.task, r.size))
-		name := fmt.Sprintf("%+v", r)
-		if n := one[int64](t, db, `SELECT count(*) FROM o`); n != total {
-			t.Fatalf("%s: %d rows, want %d", name, n, total)
-		}
-		missing := one[int64](t, db, `SELECT count(*) FROM (SELECT id, text FROM messy EXCEPT ALL SELECT id, text FROM o)`)
-		extra := one[int64](t, db, `SELECT count(*) FROM (SELECT id, text FROM o EXCEPT ALL SELECT id, text FROM messy)`)
-		if missing != 0 || extra != 0 {
-			t.Fatalf("%s: %d rows missing, %d extra", name, missing, extra)
-		}
-		if n := one[int64](t, db, `SELECT count(*) FROM o WHERE (text IS NULL) <> (predicted_class IS NULL)`); n != 0 {
-			t.Fatalf("%s: %d rows with predictions not matching NULL inputs", name, n)
-		}
-		if r.order {
-			if n := one[int64](t, db, `SELECT count(*) FROM (SELECT id, lag(id) OVER () AS prev FROM o) WHERE prev > id AND id <> 999999 AND prev <> 999999`); n != 0 {
-				t.Fatalf("%s: %d rows out of order", name, n)
+		name := fmt.Sprintf("%s/threads=%d/batch=%d/order=%v", r.task, r.threads, r.size, r.order)
+		t.Run(name, func(t *testing.T) {
+			exec(t, db, fmt.Sprintf(`SET threads = %d`, r.threads))
+			exec(t, db, fmt.Sprintf(`SET preserve_insertion_order = %v`, r.order))
+			exec(t, db, fmt.Sprintf(`CREATE OR REPLACE TEMP TABLE o AS SELECT * FROM ml_predict('%s', 'messy', batch_size := %d)`, r.task, r.size))
+			if n := one[int64](t, db, `SELECT count(*) FROM o`); n != total {
+				t.Fatalf("%d rows, want %d", n, total)
 			}
-		}
+			missing := one[int64](t, db, `SELECT count(*) FROM (SELECT id, text FROM messy EXCEPT ALL SELECT id, text FROM o)`)
+			extra := one[int64](t, db, `SELECT count(*) FROM (SELECT id, text FROM o EXCEPT ALL SELECT id, text FROM messy)`)
+			if missing != 0 || extra != 0 {
+				t.Fatalf("%d rows missing, %d extra", missing, extra)
+			}
+			if n := one[int64](t, db, `SELECT count(*) FROM o WHERE (text IS NULL) <> (predicted_class IS NULL)`); n != 0 {
+				t.Fatalf("%d rows with predictions not matching NULL inputs", n)
+			}
+			if r.order {
+				if n := one[int64](t, db, `SELECT count(*) FROM (SELECT id, lag(id) OVER () AS prev FROM o) WHERE prev > id AND id <> 999999 AND prev <> 999999`); n != 0 {
+					t.Fatalf("%d rows out of order", n)
+				}
+			}
+		})
 	}
 	// Empty and one-row inputs.
 	if n := one[int64](t, db, `SELECT count(*) FROM ml_predict('sentiment', 'SELECT * FROM messy WHERE false')`); n != 0 {

@@ -1,12 +1,19 @@
 package gpu
 
 import (
+	"fmt"
 	"os"
 	"testing"
 )
 
 func TestSimulated(t *testing.T) {
 	for _, n := range []int{0, 1, 4, 8} {
+		t.Run(fmt.Sprint(n, "gpus"), func(t *testing.T) { checkSimulated(t, n) })
+	}
+}
+
+func checkSimulated(t *testing.T, n int) {
+	{
 		inv := Simulated(n)
 		if len(inv.GPUs) != n {
 			t.Fatalf("Simulated(%d): %d GPUs", n, len(inv.GPUs))

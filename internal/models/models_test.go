@@ -193,13 +193,15 @@ func TestCheckRejectsBrokenModels(t *testing.T) {
 	pool := NewPool(FlavorCPU)
 	defer pool.Close()
 	for _, tc := range cases {
-		err := pool.Check(tc.task)
-		if !errors.Is(err, tc.isErr) || !strings.Contains(err.Error(), tc.want) {
-			t.Errorf("%s: got %v, want %v containing %q", tc.name, err, tc.isErr, tc.want)
-		}
-		if _, err := pool.Session(tc.task, Placement{Device: "cpu"}); err == nil {
-			t.Errorf("%s: session loaded a broken model", tc.name)
-		}
+		t.Run(tc.name, func(t *testing.T) {
+			err := pool.Check(tc.task)
+			if !errors.Is(err, tc.isErr) || !strings.Contains(err.Error(), tc.want) {
+				t.Errorf("got %v, want %v containing %q", err, tc.isErr, tc.want)
+			}
+			if _, err := pool.Session(tc.task, Placement{Device: "cpu"}); err == nil {
+				t.Error("session loaded a broken model")
+			}
+		})
 	}
 	if pool.Loads() != 0 {
 		t.Fatalf("loads = %d", pool.Loads())

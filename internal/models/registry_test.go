@@ -183,10 +183,12 @@ func TestUserFolderWinsBrokenOrNot(t *testing.T) {
 		{"flowers", filepath.Join(later, "flowers", "task.json"), `"inputs" is empty`},
 	}
 	for _, tc := range cases {
-		task, err := reg.Lookup(tc.name)
-		if task != nil || !errors.Is(err, ErrTaskConfig) || !strings.Contains(err.Error(), tc.file) || !strings.Contains(err.Error(), tc.want) {
-			t.Errorf("%s: got %+v, %v; want ErrTaskConfig naming %s and %q", tc.name, task, err, tc.file, tc.want)
-		}
+		t.Run(tc.name, func(t *testing.T) {
+			task, err := reg.Lookup(tc.name)
+			if task != nil || !errors.Is(err, ErrTaskConfig) || !strings.Contains(err.Error(), tc.file) || !strings.Contains(err.Error(), tc.want) {
+				t.Errorf("got %+v, %v; want ErrTaskConfig naming %s and %q", task, err, tc.file, tc.want)
+			}
+		})
 	}
 	if _, err := reg.Lookup("sentiment"); err == nil || !strings.Contains(err.Error(), "replaces the built-in task") {
 		t.Errorf("shadowing a shipped task should say so: %v", err)
