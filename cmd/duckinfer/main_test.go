@@ -213,6 +213,77 @@ func TestReadonlyRejectsWrites(t *testing.T) {
 	}
 }
 
+// TestReadonlyWinsOverFileName checks that text after '?' in DBFILE cannot turn
+// -readonly off: the file must stay byte for byte as it was.
+func TestReadonlyWinsOverFileName(t *testing.T) {
+	dir := t.TempDir()
+	db := filepath.Join(dir, "ro.duckdb")
+	mustSucceed(t, runCLI(t, "", db, "-c", "CREATE TABLE t AS SELECT 1 AS v"))
+	before, err := os.ReadFile(db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range []string{db + "?access_mode=read_write", db + "?ACCESS_MODE=READ_WRITE", db} {
+		r := runCLI(t, "", "-readonly", "-c", "CREATE TABLE pwn(x INT)", name)
+		if r.code != 1 || !strings.Contains(strings.ToLower(r.stderr), "read-only") {
+			t.Errorf("CREATE on -readonly %q: exit %d, stderr %q; want 1 and a read-only error", name, r.code, r.stderr)
+		}
+		after, err := os.ReadFile(db)
+		if err != nil || !bytes.Equal(before, after) {
+			t.Fatalf("-readonly %q changed %s (%v)", name, db, err)
+		}
+	}
+	r := runCLI(t, "", "-csv", db, "-c", "SELECT count(*) AS n FROM duckdb_tables() WHERE table_name = 'pwn'")
+	mustSucceed(t, r)
+	if r.stdout != "n\n0\n" {
+		t.Errorf("table pwn was created despite -readonly: %q", r.stdout)
+	}
+}
+
+// TestDatabaseFileNameWithQuestionMark checks that DBFILE is a file path, as with
+// the duckdb CLI: a '?' (or '%') in it is part of the name, not DSN options.
+func TestDatabaseFileNameWithQuestionMark(t *testing.T) {
+	for _, base := range []string{"we?ird.duckdb", "it's?x=1.duckdb", "100%.duckdb"} {
+		t.Run(base, func(t *testing.T) {
+			dir := t.TempDir()
+			db := filepath.Join(dir, base)
+			mustSucceed(t, runCLI(t, "", db, "-c", "CREATE TABLE t AS SELECT 7 AS v"))
+			entries, err := os.ReadDir(dir)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var names []string
+			for _, e := range entries {
+				names = append(names, e.Name())
+			}
+			if len(names) != 1 || names[0] != base {
+				t.Fatalf("files written: %q, want just %q", names, base)
+			}
+			r := runCLI(t, "", "-csv", db, "-c", "SELECT v FROM t")
+			mustSucceed(t, r)
+			if r.stdout != "v\n7\n" {
+				t.Errorf("reopened %q: %q, want the table written before", base, r.stdout)
+			}
+			before, err := os.ReadFile(db)
+			if err != nil {
+				t.Fatal(err)
+			}
+			r = runCLI(t, "", "-readonly", "-csv", db, "-c", "SELECT v FROM t")
+			mustSucceed(t, r)
+			if r.stdout != "v\n7\n" {
+				t.Errorf("-readonly %q: %q, want the table", base, r.stdout)
+			}
+			r = runCLI(t, "", "-readonly", db, "-c", "CREATE TABLE pwn(x INT)")
+			if r.code != 1 || !strings.Contains(strings.ToLower(r.stderr), "read-only") {
+				t.Errorf("CREATE on -readonly %q: exit %d, stderr %q; want 1 and a read-only error", base, r.code, r.stderr)
+			}
+			if after, err := os.ReadFile(db); err != nil || !bytes.Equal(before, after) {
+				t.Errorf("-readonly changed %q (%v)", base, err)
+			}
+		})
+	}
+}
+
 func TestDatabaseFilePersistsAndSQLAfterDBFile(t *testing.T) {
 	db := filepath.Join(t.TempDir(), "p.duckdb")
 	mustSucceed(t, runCLI(t, "", db, "CREATE TABLE kept AS SELECT 'yes' AS v"))
