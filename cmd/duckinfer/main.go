@@ -106,14 +106,14 @@ func run(args []string, stdin *os.File, stdout, stderr *os.File) int {
 		return 0
 	}
 	if err != nil {
-		fmt.Fprintf(stderr, "Error: %v\n", err)
+		printError(stderr, err)
 		return 2
 	}
 
 	ctx := context.Background()
 	db, connector, conn, err := openDB(ctx, o)
 	if err != nil {
-		fmt.Fprintf(stderr, "Error: %v\n", err)
+		printError(stderr, err)
 		return 1
 	}
 	defer db.Close()
@@ -179,7 +179,7 @@ func run(args []string, stdin *os.File, stdout, stderr *os.File) int {
 
 	if interactive {
 		if err := s.interactive(stdin, o); err != nil {
-			fmt.Fprintf(stderr, "Error: %v\n", err)
+			printError(stderr, err)
 			return 1
 		}
 		return 0
@@ -189,7 +189,7 @@ func run(args []string, stdin *os.File, stdout, stderr *os.File) int {
 		if errors.Is(err, errQuit) {
 			return 0
 		}
-		fmt.Fprintf(stderr, "Error: %v\n", err)
+		printError(stderr, err)
 		return 1
 	}
 	if o.file != "" {

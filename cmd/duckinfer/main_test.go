@@ -408,3 +408,15 @@ func fileExists(p string) bool {
 	_, err := os.Stat(p)
 	return err == nil
 }
+
+// TestErrorsLackDriverPrefix checks that an error raised inside a scalar UDF is
+// printed without duckdb-go's internal "database/sql/driver: API error: " prefix.
+func TestErrorsLackDriverPrefix(t *testing.T) {
+	r := runCLI(t, "", "-c", "CREATE TABLE t AS SELECT 'x' AS text; SELECT * FROM ml_predict('nosuchtask', 't')")
+	if r.code != 1 || !strings.Contains(r.stderr, `Error: Invalid Input Error: ml_predict: unknown task "nosuchtask"`) {
+		t.Errorf("exit %d, stderr %q; want 1 and the UDF's message right after DuckDB's error type", r.code, r.stderr)
+	}
+	if strings.Contains(r.stderr, "database/sql/driver") {
+		t.Errorf("stderr keeps the driver prefix: %q", r.stderr)
+	}
+}

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"reflect"
 	"strings"
@@ -183,5 +184,14 @@ func TestInterruptMessageMentionsRollbackOnlyInTransaction(t *testing.T) {
 	}
 	if err := interrupted(); strings.Contains(err.Error(), "ROLLBACK") {
 		t.Errorf("after ROLLBACK: %q should not advise ROLLBACK", err)
+	}
+}
+
+func TestPrintErrorStripsDriverPrefix(t *testing.T) {
+	var b strings.Builder
+	s := &shell{stderr: &b}
+	s.printError(fmt.Errorf("running: %w", errors.New("Invalid Input Error: database/sql/driver: API error: f: bad; Binder Error: database/sql/driver: API error: g: worse")))
+	if want := "Error: running: Invalid Input Error: f: bad; Binder Error: g: worse\n"; b.String() != want {
+		t.Errorf("printed %q, want %q", b.String(), want)
 	}
 }
