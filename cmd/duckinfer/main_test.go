@@ -420,3 +420,13 @@ func TestErrorsLackDriverPrefix(t *testing.T) {
 		t.Errorf("stderr keeps the driver prefix: %q", r.stderr)
 	}
 }
+
+// TestDollarInIdentifierDoesNotHideStatements is the reported case: a$b$c is an
+// identifier, not the start of a dollar quote that swallows the next statement.
+func TestDollarInIdentifierDoesNotHideStatements(t *testing.T) {
+	r := runCLI(t, "", "-csv", "-c", "SELECT 1 AS a$b$c; SELECT 42 AS answer;")
+	mustSucceed(t, r)
+	if want := "a$b$c\n1\nanswer\n42\n"; r.stdout != want {
+		t.Errorf("stdout = %q, want both results %q", r.stdout, want)
+	}
+}

@@ -195,3 +195,25 @@ func TestPrintErrorStripsDriverPrefix(t *testing.T) {
 		t.Errorf("printed %q, want %q", b.String(), want)
 	}
 }
+
+// TestScanStatementsFollowsDuckDBLexer covers what DuckDB's (PostgreSQL) lexer
+// decides differently from a naive scan: '$' inside identifiers, E'...' strings only
+// at the start of a token, '\r' ending a comment, Unicode spaces.
+func TestScanStatementsFollowsDuckDBLexer(t *testing.T) {
+	for _, tc := range []struct {
+		in   string
+		want []string
+	}{
+		{"SELECT 1 AS a$b$c; SELECT 42 AS answer;", []string{"SELECT 1 AS a$b$c;", " SELECT 42 AS answer;"}},
+		{"SELECT 1 AS a$$b; SELECT 2;", []string{"SELECT 1 AS a$$b;", " SELECT 2;"}},
+		{"SELECT x$$; SELECT 2;", []string{"SELECT x$$;", " SELECT 2;"}},
+		{"SELECT $a$x;y$a$;", []string{"SELECT $a$x;y$a$;"}},
+		{"SELECT a$e'\\'; SELECT 2;", []string{"SELECT a$e'\\';", " SELECT 2;"}},
+		{"SELECT 1 -- c\r; SELECT 2;", []string{"SELECT 1 -- c\r;", " SELECT 2;"}},
+		{"SELECT\u00a0$$a;b$$;", []string{"SELECT\u00a0$$a;b$$;"}},
+	} {
+		if got, rest := scanStatements(tc.in); !reflect.DeepEqual(got, tc.want) || rest != "" {
+			t.Errorf("scanStatements(%q) = %q, %q; want %q", tc.in, got, rest, tc.want)
+		}
+	}
+}
