@@ -10,13 +10,33 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 )
 
-// binPath is the duckinfer binary built once for all tests, so they run the
+// binDir holds the duckinfer binary that the tests run, so that they run the
 // program exactly as a person would.
-var binPath string
+var binDir string
+
+// binary is that binary, built on first use rather than in TestMain: each fuzz
+// worker runs TestMain too, and neither they nor the unit tests need it.
+var binary = sync.OnceValues(func() (string, error) {
+	path := filepath.Join(binDir, "duckinfer")
+	if out, err := exec.Command("go", "build", "-o", path, ".").CombinedOutput(); err != nil {
+		return "", fmt.Errorf("building duckinfer: %v\n%s", err, out)
+	}
+	return path, nil
+})
+
+func binPath(t testing.TB) string {
+	t.Helper()
+	path, err := binary()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
 
 func TestMain(m *testing.M) {
 	dir, err := os.MkdirTemp("", "duckinfer-test-")
@@ -24,14 +44,7 @@ func TestMain(m *testing.M) {
 		fmt.Fprintln(os.Stderr, "creating temp dir:", err)
 		os.Exit(1)
 	}
-	binPath = filepath.Join(dir, "duckinfer")
-	build := exec.Command("go", "build", "-o", binPath, ".")
-	build.Stdout, build.Stderr = os.Stderr, os.Stderr
-	if err := build.Run(); err != nil {
-		fmt.Fprintln(os.Stderr, "building duckinfer:", err)
-		os.RemoveAll(dir)
-		os.Exit(1)
-	}
+	binDir = dir
 	code := m.Run()
 	os.RemoveAll(dir)
 	os.Exit(code)
@@ -53,7 +66,7 @@ func runCLIEnv(t *testing.T, env []string, stdin string, args ...string) result 
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, binPath, args...)
+	cmd := exec.CommandContext(ctx, binPath(t), args...)
 	cmd.Dir = t.TempDir()
 	cmd.Env = append(append(os.Environ(), "HOME="+cmd.Dir), env...)
 	cmd.Stdin = strings.NewReader(stdin)
