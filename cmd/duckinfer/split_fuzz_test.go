@@ -65,6 +65,12 @@ func checkSplitMatchesDuckDB(t *testing.T, text string) {
 	if strings.IndexByte(text, 0) >= 0 || !utf8.ValidString(text) {
 		return // the C API cuts text at NUL; DuckDB rejects invalid UTF-8 anyway
 	}
+	if len(text) > 512 {
+		// DuckDB's lexer takes time cubic in the length of some operators (1,600
+		// '+' take over a second), which the fuzzer reports as a hang. Cuts go
+		// wrong on short inputs just as well.
+		return
+	}
 	want, err := duckdbCount(t, text)
 	if err != nil {
 		return // DuckDB cannot parse it: how it splits is moot
@@ -95,12 +101,23 @@ func checkSplitMatchesDuckDB(t *testing.T, text string) {
 
 // duckdbDropsAsEmpty reports whether DuckDB, when the text as a whole fails to
 // parse, drops stmt rather than failing: it then cuts the text at each ';' and
-// trims every piece with StringUtil::RTrim, which also removes trailing bytes >=
-// 0x80, so a statement made only of non-ASCII characters ("é") vanishes. That
-// is error recovery, not a different cut: the shell runs such a piece, and
-// DuckDB answers it with an error.
+// trims every piece with StringUtil::Trim, which also removes '\v' (not white
+// space to the lexer) and trailing bytes >= 0x80, so a statement made only of
+// non-ASCII characters ("é") or "\v--" vanishes. That is error recovery, not a
+// different cut: the shell runs such a piece, and DuckDB answers it with an error.
 func duckdbDropsAsEmpty(stmt string) bool {
-	s := strings.TrimSuffix(stmt, ";")
+	// The pieces are cut from the text with its Unicode spaces already replaced.
+	spaces := unicodeSpaces(stmt)
+	var b strings.Builder
+	for i := 0; i < len(stmt); i++ {
+		if w := spaces[i]; w > 0 {
+			b.WriteByte(' ')
+			i += w - 1
+		} else {
+			b.WriteByte(stmt[i])
+		}
+	}
+	s := strings.TrimLeft(strings.TrimSuffix(b.String(), ";"), " \t\n\v\f\r")
 	for s != "" && (s[len(s)-1] >= 0x80 || strings.IndexByte(" \t\n\v\f\r", s[len(s)-1]) >= 0) {
 		s = s[:len(s)-1]
 	}
@@ -139,12 +156,22 @@ var splitSeeds = []string{
 	"SELECT 1 -- c\r; SELECT 2;",
 	"SELECT /* ; /* nested; */ ; */ 1; SELECT 2 /**/;",
 	"SELECT 1 +/* ; */ 2; SELECT 3 --;",
-	"SELECT B'101', X'FF', N'n;', U&'d;a', U&\"d;\"\" x\" FROM (SELECT 1 AS \"d;\"\" x\"); SELECT 2",
+	"SELECT B'101', X'FF', N'n;', n'it''s;'; SELECT 2",
 	"SELECT 'a'\n';b'; SELECT 2",
 	"SELECT\u00a0$$a;b$$; SELECT 2",
 	"SELECT 1\u00a0AS x; SELECT 2\u2003;",
 	"SELECT 1.5e3$$;$$; SELECT 1_000; SELECT 1..2;",
+	"SELECT 1 AS \"x\"\"$$\"; SELECT $$;$$ AS y",
+	"SELECT 'a' -- '\n; SELECT 2",
+	"SELECT $$ /* $$; SELECT 2 -- */",
+	"SELECT /* $$ */ 1; SELECT 2 /*/ ; */ ; SELECT 3",
+	"SELECT $a$$a$ ; SELECT $a$ $b$ ; $a$; SELECT 2",
+	"SELECT e'\\\\'; SELECT E'\\'';'; SELECT 2",
+	"SELECT 1 AS _$$, 2 AS z9$; SELECT 1.e1, .5e-3, 1_0.0_1; SELECT 2",
+	"SELECT 1 -- \r\n; SELECT 2",
+	"SELECT 3 /* a */* 2; SELECT 2",
 	";; SELECT 1;;; -- only a comment\n",
 	"/* just a comment */",
+	"\u00a0\v--/))E",
 	"SELECT 'open;",
 }
