@@ -64,9 +64,10 @@ func runCLI(t *testing.T, stdin string, args ...string) result {
 
 func runCLIEnv(t *testing.T, env []string, stdin string, args ...string) result {
 	t.Helper()
+	bin := binPath(t) // before the timeout starts: the first call builds it
 	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, binPath(t), args...)
+	cmd := exec.CommandContext(ctx, bin, args...)
 	cmd.Dir = t.TempDir()
 	cmd.Env = append(append(os.Environ(), "HOME="+cmd.Dir), env...)
 	cmd.Stdin = strings.NewReader(stdin)
