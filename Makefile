@@ -43,6 +43,7 @@ fuzz:
 	$(GO) test -run '^$$' -fuzz '^FuzzInputSQL$$' -fuzztime $(FUZZTIME) ./internal/udf/
 	$(GO) test -run '^$$' -fuzz '^FuzzArguments$$' -fuzztime $(FUZZTIME) ./extension/
 	$(GO) test -run '^$$' -fuzz '^FuzzSentimentGoMatchesORT$$' -fuzztime $(FUZZTIME) ./internal/train/
+	$(GO) test -run '^$$' -fuzz '^FuzzSplitMatchesDuckDB$$' -fuzztime $(FUZZTIME) ./cmd/duckinfer/
 
 ## gpu-check: the NVIDIA device check (needs make setup-gpu and a GPU; CPU self-test otherwise)
 gpu-check:

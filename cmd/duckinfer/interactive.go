@@ -108,6 +108,14 @@ func (s *shell) interactive(stdin *os.File, o *options) error {
 	}
 }
 
-func (s *shell) printError(err error) {
-	fmt.Fprintf(s.stderr, "Error: %v\n", err)
+func (s *shell) printError(err error) { printError(s.stderr, err) }
+
+// driverAPIPrefix is how duckdb-go wraps an error returned by a scalar UDF
+// callback; DuckDB then embeds it in its own message. It says nothing to the
+// person reading the error, so it is dropped wherever it appears.
+const driverAPIPrefix = "database/sql/driver: API error: "
+
+// printError prints err the way every error of the shell is printed.
+func printError(w io.Writer, err error) {
+	fmt.Fprintf(w, "Error: %s\n", strings.ReplaceAll(err.Error(), driverAPIPrefix, ""))
 }

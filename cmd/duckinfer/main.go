@@ -9,6 +9,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"net/url"
 	"os"
 	"os/signal"
 	"runtime/debug"
@@ -64,7 +65,7 @@ func parseArgs(args []string, stderr io.Writer) (*options, error) {
 	fs.Var(&o.models, "models", "extra task `DIR`s (sub-folders with model.onnx + task.json); repeatable or comma-separated")
 	fs.BoolVar(&o.version, "version", false, "print the versions and exit")
 	fs.Usage = func() {
-		fmt.Fprintf(stderr, "usage: duckinfer [flags] [DBFILE [SQL]]\n\nRuns SQL on a DuckDB database with ml_predict('task', 'table').\nWithout DBFILE the database is in memory.\n\nflags:\n")
+		fmt.Fprintf(stderr, "usage: duckinfer [flags] [DBFILE [SQL]]\n\nRuns SQL on a DuckDB database with ml_predict('task', 'table').\nWithout DBFILE the database is in memory. DBFILE is a file path, taken literally:\na '?' in it is part of the name, as with the duckdb CLI.\n\nflags:\n")
 		fs.PrintDefaults()
 	}
 	// Flags may come before or after DBFILE, as with the duckdb CLI.
@@ -105,22 +106,17 @@ func run(args []string, stdin *os.File, stdout, stderr *os.File) int {
 		return 0
 	}
 	if err != nil {
-		fmt.Fprintf(stderr, "Error: %v\n", err)
+		printError(stderr, err)
 		return 2
 	}
 
-	db, connector, err := openDB(o)
+	ctx := context.Background()
+	db, connector, conn, err := openDB(ctx, o)
 	if err != nil {
-		fmt.Fprintf(stderr, "Error: %v\n", err)
+		printError(stderr, err)
 		return 1
 	}
 	defer db.Close()
-	ctx := context.Background()
-	conn, err := db.Conn(ctx)
-	if err != nil {
-		fmt.Fprintf(stderr, "Error: connecting to the database: %v\n", err)
-		return 1
-	}
 	defer conn.Close()
 
 	if o.version {
@@ -183,7 +179,7 @@ func run(args []string, stdin *os.File, stdout, stderr *os.File) int {
 
 	if interactive {
 		if err := s.interactive(stdin, o); err != nil {
-			fmt.Fprintf(stderr, "Error: %v\n", err)
+			printError(stderr, err)
 			return 1
 		}
 		return 0
@@ -193,7 +189,7 @@ func run(args []string, stdin *os.File, stdout, stderr *os.File) int {
 		if errors.Is(err, errQuit) {
 			return 0
 		}
-		fmt.Fprintf(stderr, "Error: %v\n", err)
+		printError(stderr, err)
 		return 1
 	}
 	if o.file != "" {
@@ -220,20 +216,32 @@ func run(args []string, stdin *os.File, stdout, stderr *os.File) int {
 	return 0
 }
 
-func openDB(o *options) (*sql.DB, *extension.Connector, error) {
-	dsn := o.dbFile
-	if dsn == ":memory:" {
-		dsn = ""
+// openDB opens DBFILE as a file path, as the duckdb CLI does, and returns the
+// session's connection.
+//
+// duckdb-go takes a DSN, not a path: NewConnector cuts the path at the first '?' and
+// reads the rest as options (and url.Parse must accept the whole), with no way to
+// escape either. Handing it DBFILE as is would let "x.duckdb?access_mode=read_write"
+// undo -readonly and would open the wrong file for a name containing '?'. So only a
+// path that duckdb-go reads back unchanged goes into the DSN; any other is ATTACHed
+// to an in-memory instance, where DuckDB takes the path literally (see attachFile).
+func openDB(ctx context.Context, o *options) (*sql.DB, *extension.Connector, *sql.Conn, error) {
+	path := o.dbFile
+	if path == ":memory:" {
+		path = ""
 	}
-	if o.readonly {
-		if dsn == "" {
-			return nil, nil, errors.New("-readonly needs a DBFILE: an in-memory database cannot be read-only")
-		}
-		sep := "?"
-		if strings.Contains(dsn, "?") {
-			sep = "&"
-		}
-		dsn += sep + "access_mode=read_only"
+	if o.readonly && path == "" {
+		return nil, nil, nil, errors.New("-readonly needs a DBFILE: an in-memory database cannot be read-only")
+	}
+	dsn, attach := path, ""
+	if !dsnKeepsPath(path) {
+		dsn, attach = "", path
+	} else if o.readonly {
+		dsn += "?access_mode=read_only"
+	}
+	where := "an in-memory database"
+	if path != "" {
+		where = path
 	}
 	var opts []extension.Option
 	if len(o.models) > 0 {
@@ -241,14 +249,64 @@ func openDB(o *options) (*sql.DB, *extension.Connector, error) {
 	}
 	c, err := extension.NewConnector(dsn, opts...)
 	if err != nil {
-		where := "an in-memory database"
-		if o.dbFile != "" {
-			where = o.dbFile
-		}
-		return nil, nil, fmt.Errorf("opening %s: %w", where, err)
+		return nil, nil, nil, fmt.Errorf("opening %s: %w", where, err)
 	}
-	return sql.OpenDB(c), c, nil
+	db := sql.OpenDB(c)
+	conn, err := db.Conn(ctx)
+	if err != nil {
+		db.Close()
+		return nil, nil, nil, fmt.Errorf("connecting to %s: %w", where, err)
+	}
+	if attach != "" {
+		if err := attachFile(ctx, conn, attach, o.readonly); err != nil {
+			conn.Close()
+			db.Close()
+			return nil, nil, nil, fmt.Errorf("opening %s: %w", where, err)
+		}
+	}
+	return db, c, conn, nil
 }
+
+// dsnKeepsPath reports whether duckdb-go opens path, given as its DSN, as exactly
+// that file with no options.
+func dsnKeepsPath(path string) bool {
+	if strings.Contains(path, "?") {
+		return false
+	}
+	_, err := url.Parse(path)
+	return err == nil
+}
+
+// attachFile makes the file at path the session's only database: ATTACH opens it
+// under the name a direct open would give it, USE makes it the default, and the
+// empty in-memory database the instance started with is detached, so that the
+// session looks as if the file had been opened directly.
+func attachFile(ctx context.Context, conn *sql.Conn, path string, readonly bool) error {
+	stmt := "ATTACH " + sqlString(path)
+	if readonly {
+		stmt += " (READ_ONLY)"
+	}
+	if _, err := conn.ExecContext(ctx, stmt); err != nil {
+		return err
+	}
+	var name string
+	if err := conn.QueryRowContext(ctx,
+		"SELECT database_name FROM duckdb_databases() WHERE NOT internal AND database_name <> current_database()",
+	).Scan(&name); err != nil {
+		return fmt.Errorf("finding the attached database: %w", err)
+	}
+	if _, err := conn.ExecContext(ctx, "USE "+sqlIdent(name)); err != nil {
+		return err
+	}
+	if _, err := conn.ExecContext(ctx, "DETACH memory"); err != nil {
+		return fmt.Errorf("detaching the in-memory database: %w", err)
+	}
+	return nil
+}
+
+func sqlString(s string) string { return "'" + strings.ReplaceAll(s, "'", "''") + "'" }
+
+func sqlIdent(s string) string { return `"` + strings.ReplaceAll(s, `"`, `""`) + `"` }
 
 func programVersion() string {
 	if version != "" {

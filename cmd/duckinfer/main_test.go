@@ -10,13 +10,33 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 )
 
-// binPath is the duckinfer binary built once for all tests, so they run the
+// binDir holds the duckinfer binary that the tests run, so that they run the
 // program exactly as a person would.
-var binPath string
+var binDir string
+
+// binary is that binary, built on first use rather than in TestMain: each fuzz
+// worker runs TestMain too, and neither they nor the unit tests need it.
+var binary = sync.OnceValues(func() (string, error) {
+	path := filepath.Join(binDir, "duckinfer")
+	if out, err := exec.Command("go", "build", "-o", path, ".").CombinedOutput(); err != nil {
+		return "", fmt.Errorf("building duckinfer: %v\n%s", err, out)
+	}
+	return path, nil
+})
+
+func binPath(t testing.TB) string {
+	t.Helper()
+	path, err := binary()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
 
 func TestMain(m *testing.M) {
 	dir, err := os.MkdirTemp("", "duckinfer-test-")
@@ -24,14 +44,7 @@ func TestMain(m *testing.M) {
 		fmt.Fprintln(os.Stderr, "creating temp dir:", err)
 		os.Exit(1)
 	}
-	binPath = filepath.Join(dir, "duckinfer")
-	build := exec.Command("go", "build", "-o", binPath, ".")
-	build.Stdout, build.Stderr = os.Stderr, os.Stderr
-	if err := build.Run(); err != nil {
-		fmt.Fprintln(os.Stderr, "building duckinfer:", err)
-		os.RemoveAll(dir)
-		os.Exit(1)
-	}
+	binDir = dir
 	code := m.Run()
 	os.RemoveAll(dir)
 	os.Exit(code)
@@ -51,9 +64,10 @@ func runCLI(t *testing.T, stdin string, args ...string) result {
 
 func runCLIEnv(t *testing.T, env []string, stdin string, args ...string) result {
 	t.Helper()
+	bin := binPath(t) // before the timeout starts: the first call builds it
 	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, binPath, args...)
+	cmd := exec.CommandContext(ctx, bin, args...)
 	cmd.Dir = t.TempDir()
 	cmd.Env = append(append(os.Environ(), "HOME="+cmd.Dir), env...)
 	cmd.Stdin = strings.NewReader(stdin)
@@ -213,6 +227,77 @@ func TestReadonlyRejectsWrites(t *testing.T) {
 	}
 }
 
+// TestReadonlyWinsOverFileName checks that text after '?' in DBFILE cannot turn
+// -readonly off: the file must stay byte for byte as it was.
+func TestReadonlyWinsOverFileName(t *testing.T) {
+	dir := t.TempDir()
+	db := filepath.Join(dir, "ro.duckdb")
+	mustSucceed(t, runCLI(t, "", db, "-c", "CREATE TABLE t AS SELECT 1 AS v"))
+	before, err := os.ReadFile(db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range []string{db + "?access_mode=read_write", db + "?ACCESS_MODE=READ_WRITE", db} {
+		r := runCLI(t, "", "-readonly", "-c", "CREATE TABLE pwn(x INT)", name)
+		if r.code != 1 || !strings.Contains(strings.ToLower(r.stderr), "read-only") {
+			t.Errorf("CREATE on -readonly %q: exit %d, stderr %q; want 1 and a read-only error", name, r.code, r.stderr)
+		}
+		after, err := os.ReadFile(db)
+		if err != nil || !bytes.Equal(before, after) {
+			t.Fatalf("-readonly %q changed %s (%v)", name, db, err)
+		}
+	}
+	r := runCLI(t, "", "-csv", db, "-c", "SELECT count(*) AS n FROM duckdb_tables() WHERE table_name = 'pwn'")
+	mustSucceed(t, r)
+	if r.stdout != "n\n0\n" {
+		t.Errorf("table pwn was created despite -readonly: %q", r.stdout)
+	}
+}
+
+// TestDatabaseFileNameWithQuestionMark checks that DBFILE is a file path, as with
+// the duckdb CLI: a '?' (or '%') in it is part of the name, not DSN options.
+func TestDatabaseFileNameWithQuestionMark(t *testing.T) {
+	for _, base := range []string{"we?ird.duckdb", "it's?x=1.duckdb", "100%.duckdb"} {
+		t.Run(base, func(t *testing.T) {
+			dir := t.TempDir()
+			db := filepath.Join(dir, base)
+			mustSucceed(t, runCLI(t, "", db, "-c", "CREATE TABLE t AS SELECT 7 AS v"))
+			entries, err := os.ReadDir(dir)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var names []string
+			for _, e := range entries {
+				names = append(names, e.Name())
+			}
+			if len(names) != 1 || names[0] != base {
+				t.Fatalf("files written: %q, want just %q", names, base)
+			}
+			r := runCLI(t, "", "-csv", db, "-c", "SELECT v FROM t")
+			mustSucceed(t, r)
+			if r.stdout != "v\n7\n" {
+				t.Errorf("reopened %q: %q, want the table written before", base, r.stdout)
+			}
+			before, err := os.ReadFile(db)
+			if err != nil {
+				t.Fatal(err)
+			}
+			r = runCLI(t, "", "-readonly", "-csv", db, "-c", "SELECT v FROM t")
+			mustSucceed(t, r)
+			if r.stdout != "v\n7\n" {
+				t.Errorf("-readonly %q: %q, want the table", base, r.stdout)
+			}
+			r = runCLI(t, "", "-readonly", db, "-c", "CREATE TABLE pwn(x INT)")
+			if r.code != 1 || !strings.Contains(strings.ToLower(r.stderr), "read-only") {
+				t.Errorf("CREATE on -readonly %q: exit %d, stderr %q; want 1 and a read-only error", base, r.code, r.stderr)
+			}
+			if after, err := os.ReadFile(db); err != nil || !bytes.Equal(before, after) {
+				t.Errorf("-readonly changed %q (%v)", base, err)
+			}
+		})
+	}
+}
+
 func TestDatabaseFilePersistsAndSQLAfterDBFile(t *testing.T) {
 	db := filepath.Join(t.TempDir(), "p.duckdb")
 	mustSucceed(t, runCLI(t, "", db, "CREATE TABLE kept AS SELECT 'yes' AS v"))
@@ -336,4 +421,26 @@ func TestMLPredictSentiment(t *testing.T) {
 func fileExists(p string) bool {
 	_, err := os.Stat(p)
 	return err == nil
+}
+
+// TestErrorsLackDriverPrefix checks that an error raised inside a scalar UDF is
+// printed without duckdb-go's internal "database/sql/driver: API error: " prefix.
+func TestErrorsLackDriverPrefix(t *testing.T) {
+	r := runCLI(t, "", "-c", "CREATE TABLE t AS SELECT 'x' AS text; SELECT * FROM ml_predict('nosuchtask', 't')")
+	if r.code != 1 || !strings.Contains(r.stderr, `Error: Invalid Input Error: ml_predict: unknown task "nosuchtask"`) {
+		t.Errorf("exit %d, stderr %q; want 1 and the UDF's message right after DuckDB's error type", r.code, r.stderr)
+	}
+	if strings.Contains(r.stderr, "database/sql/driver") {
+		t.Errorf("stderr keeps the driver prefix: %q", r.stderr)
+	}
+}
+
+// TestDollarInIdentifierDoesNotHideStatements is the reported case: a$b$c is an
+// identifier, not the start of a dollar quote that swallows the next statement.
+func TestDollarInIdentifierDoesNotHideStatements(t *testing.T) {
+	r := runCLI(t, "", "-csv", "-c", "SELECT 1 AS a$b$c; SELECT 42 AS answer;")
+	mustSucceed(t, r)
+	if want := "a$b$c\n1\nanswer\n42\n"; r.stdout != want {
+		t.Errorf("stdout = %q, want both results %q", r.stdout, want)
+	}
 }

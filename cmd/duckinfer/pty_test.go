@@ -29,7 +29,7 @@ type term struct {
 
 func startTerm(t *testing.T, home string, args ...string) *term {
 	t.Helper()
-	cmd := exec.Command(binPath, args...)
+	cmd := exec.Command(binPath(t), args...)
 	cmd.Dir = home
 	cmd.Env = append(os.Environ(), "HOME="+home, "TERM=xterm")
 	f, err := pty.StartWithSize(cmd, &pty.Winsize{Rows: 40, Cols: 100})

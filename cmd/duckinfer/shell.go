@@ -11,13 +11,15 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/duckdb/duckdb-go/v2"
 )
 
 // errQuit is returned by .exit/.quit to end the session normally.
 var errQuit = errors.New("quit")
 
-// errInterrupted reports a statement cancelled with Ctrl-C.
-var errInterrupted = errors.New("interrupted by Ctrl-C: the statement was cancelled (inside an explicit transaction, run ROLLBACK)")
+// errInterrupted reports a statement cancelled with Ctrl-C; see shell.interrupted.
+var errInterrupted = errors.New("interrupted by Ctrl-C: the statement was cancelled")
 
 // shell holds one session: a single connection (so SET, temp tables and
 // transactions persist between statements) and the output settings.
@@ -127,7 +129,48 @@ func (s *shell) execute(stmt string) error {
 		s.mu.Unlock()
 		cancel()
 	}()
+	err := s.query(ctx, stmt)
+	if err != nil && ctx.Err() != nil {
+		// Asked only now that query has closed the result: a new statement on the
+		// connection would end a result still being read.
+		return s.interrupted()
+	}
+	return err
+}
 
+// interrupted is errInterrupted, with advice to ROLLBACK when the connection is
+// inside an explicit transaction: there the cancelled statement leaves the
+// transaction open (and aborted, if the statement had begun), and everything typed
+// next would fail until it ends.
+func (s *shell) interrupted() error {
+	if s.inTransaction() {
+		return fmt.Errorf("%w; it ran inside an explicit transaction: run ROLLBACK to end it", errInterrupted)
+	}
+	return errInterrupted
+}
+
+// inTransaction asks DuckDB whether the connection is inside an explicit
+// transaction, rather than tracking BEGIN and COMMIT, which a failed COMMIT or a
+// script would defeat. Outside one, every statement runs in a transaction of its
+// own, so two statements see different transaction ids; inside one, both see the
+// same id. An aborted transaction refuses any statement but ROLLBACK with a
+// transaction error, which also means inside.
+func (s *shell) inTransaction() bool {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	var ids [2]uint64
+	for i := range ids {
+		err := s.conn.QueryRowContext(ctx, "SELECT current_transaction_id()").Scan(&ids[i])
+		if err != nil {
+			var de *duckdb.Error
+			return errors.As(err, &de) && de.Type == duckdb.ErrorTypeTransaction
+		}
+	}
+	return ids[0] == ids[1]
+}
+
+// query runs stmt and prints its result.
+func (s *shell) query(ctx context.Context, stmt string) error {
 	began := time.Now()
 	stopProgress := func() {}
 	if s.progress != nil {
@@ -136,9 +179,6 @@ func (s *shell) execute(stmt string) error {
 	rows, err := s.conn.QueryContext(ctx, stmt)
 	stopProgress()
 	if err != nil {
-		if ctx.Err() != nil {
-			return errInterrupted
-		}
 		return err
 	}
 	defer rows.Close()
@@ -161,8 +201,8 @@ func (s *shell) execute(stmt string) error {
 		ptrs[i] = &vals[i]
 	}
 	next := func() ([]any, error) {
-		if ctx.Err() != nil {
-			return nil, errInterrupted
+		if err := ctx.Err(); err != nil {
+			return nil, err
 		}
 		if !rows.Next() {
 			if err := rows.Err(); err != nil {

@@ -1,10 +1,14 @@
 package main
 
 import (
+	"context"
+	"errors"
+	"fmt"
 	"io"
 	"reflect"
 	"strings"
 	"testing"
+	"time"
 )
 
 func TestScanStatements(t *testing.T) {
@@ -128,5 +132,88 @@ func TestProgressLine(t *testing.T) {
 	}
 	if got := b.line(2e9, 5000, 0); !strings.Contains(got, "5,000 rows inferred (2,500/s)") {
 		t.Errorf("rows inferred and rate missing: %q", got)
+	}
+}
+
+// TestInterruptMessageMentionsRollbackOnlyInTransaction cancels a running statement
+// as Ctrl-C does, outside and inside an explicit transaction: only the second needs
+// the advice to ROLLBACK.
+func TestInterruptMessageMentionsRollbackOnlyInTransaction(t *testing.T) {
+	ctx := context.Background()
+	db, _, conn, err := openDB(ctx, &options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	defer conn.Close()
+	s := &shell{conn: conn, stdout: io.Discard, stderr: io.Discard, out: io.Discard, mode: modeCSV}
+
+	interrupted := func() error {
+		t.Helper()
+		done := make(chan struct{})
+		go func() {
+			// Let the statement start, then press Ctrl-C until it is cancelled.
+			time.Sleep(200 * time.Millisecond)
+			for !s.interrupt() {
+				select {
+				case <-done:
+					return
+				case <-time.After(10 * time.Millisecond):
+				}
+			}
+		}()
+		err := s.execute("SELECT count(*) FROM range(10000000000) t1 WHERE t1.range % 7 = 3")
+		close(done)
+		if !errors.Is(err, errInterrupted) {
+			t.Fatalf("long statement ended with %v, want it interrupted", err)
+		}
+		return err
+	}
+
+	if err := interrupted(); strings.Contains(err.Error(), "ROLLBACK") || strings.Contains(err.Error(), "transaction") {
+		t.Errorf("outside a transaction: %q should not mention transactions", err)
+	}
+	if err := s.execute("BEGIN TRANSACTION"); err != nil {
+		t.Fatal(err)
+	}
+	if err := interrupted(); !strings.Contains(err.Error(), "ROLLBACK") {
+		t.Errorf("inside a transaction: %q should advise ROLLBACK", err)
+	}
+	if err := s.execute("ROLLBACK"); err != nil {
+		t.Fatal(err)
+	}
+	if err := interrupted(); strings.Contains(err.Error(), "ROLLBACK") {
+		t.Errorf("after ROLLBACK: %q should not advise ROLLBACK", err)
+	}
+}
+
+func TestPrintErrorStripsDriverPrefix(t *testing.T) {
+	var b strings.Builder
+	s := &shell{stderr: &b}
+	s.printError(fmt.Errorf("running: %w", errors.New("Invalid Input Error: database/sql/driver: API error: f: bad; Binder Error: database/sql/driver: API error: g: worse")))
+	if want := "Error: running: Invalid Input Error: f: bad; Binder Error: g: worse\n"; b.String() != want {
+		t.Errorf("printed %q, want %q", b.String(), want)
+	}
+}
+
+// TestScanStatementsFollowsDuckDBLexer covers what DuckDB's (PostgreSQL) lexer
+// decides differently from a naive scan: '$' inside identifiers, E'...' strings only
+// at the start of a token, '\r' ending a comment, Unicode spaces.
+func TestScanStatementsFollowsDuckDBLexer(t *testing.T) {
+	for _, tc := range []struct {
+		in   string
+		want []string
+	}{
+		{"SELECT 1 AS a$b$c; SELECT 42 AS answer;", []string{"SELECT 1 AS a$b$c;", " SELECT 42 AS answer;"}},
+		{"SELECT 1 AS a$$b; SELECT 2;", []string{"SELECT 1 AS a$$b;", " SELECT 2;"}},
+		{"SELECT x$$; SELECT 2;", []string{"SELECT x$$;", " SELECT 2;"}},
+		{"SELECT $a$x;y$a$;", []string{"SELECT $a$x;y$a$;"}},
+		{"SELECT a$e'\\'; SELECT 2;", []string{"SELECT a$e'\\';", " SELECT 2;"}},
+		{"SELECT 1 -- c\r; SELECT 2;", []string{"SELECT 1 -- c\r;", " SELECT 2;"}},
+		{"SELECT\u00a0$$a;b$$;", []string{"SELECT\u00a0$$a;b$$;"}},
+	} {
+		if got, rest := scanStatements(tc.in); !reflect.DeepEqual(got, tc.want) || rest != "" {
+			t.Errorf("scanStatements(%q) = %q, %q; want %q", tc.in, got, rest, tc.want)
+		}
 	}
 }
