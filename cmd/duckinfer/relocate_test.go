@@ -17,7 +17,7 @@ func TestBinaryWorksCopiedAnywhere(t *testing.T) {
 		t.Fatalf("run `make setup` first: %s is missing", lib)
 	}
 	copied := filepath.Join(t.TempDir(), "tools", "duckinfer")
-	copyFile(t, binPath, copied, 0o755)
+	copyFile(t, binPath(t), copied, 0o755)
 	home := t.TempDir()
 	copyFile(t, lib, filepath.Join(home, ".local", "share", "duckinfer", "ort", "cpu", "libonnxruntime.so.1"), 0o644)
 
