@@ -1,9 +1,10 @@
 package main
 
 import (
+	"github.com/duckinfer/duckinfer/internal/sqltext"
+
 	"encoding/json"
 	"fmt"
-	"math"
 	"math/big"
 	"sort"
 	"strconv"
@@ -73,9 +74,9 @@ func formatValue(v any, dbType string) (s string, ok bool) {
 	case int8, int16, int32, int64, int, uint8, uint16, uint32, uint64, uint:
 		return fmt.Sprint(x), true
 	case float32:
-		return formatFloat(float64(x), 32), true
+		return sqltext.FormatFloat(float64(x), 32), true
 	case float64:
-		return formatFloat(x, 64), true
+		return sqltext.FormatFloat(x, 64), true
 	case *big.Int:
 		return x.String(), true
 	case duckdb.Decimal:
@@ -118,29 +119,6 @@ func formatValue(v any, dbType string) (s string, ok bool) {
 		return x.String(), true
 	}
 	return fmt.Sprint(v), true
-}
-
-// formatFloat prints the shortest round-trip form, fixed-point with a ".0" for whole
-// numbers and exponent form for very large/small ones, as DuckDB does.
-func formatFloat(f float64, bits int) string {
-	switch {
-	case math.IsNaN(f):
-		return "nan"
-	case math.IsInf(f, 1):
-		return "inf"
-	case math.IsInf(f, -1):
-		return "-inf"
-	}
-	e := strconv.FormatFloat(f, 'e', -1, bits)
-	exp, _ := strconv.Atoi(e[strings.IndexByte(e, 'e')+1:])
-	if exp < -4 || exp >= 16 {
-		return e
-	}
-	s := strconv.FormatFloat(f, 'f', -1, bits)
-	if !strings.Contains(s, ".") {
-		s += ".0"
-	}
-	return s
 }
 
 // formatDecimal keeps the type's scale (12.30, not 12.3), unlike Decimal.String.
@@ -288,9 +266,9 @@ func jsonValue(v any, dbType string) any {
 	case nil, bool, string, int8, int16, int32, int64, int, uint8, uint16, uint32, uint64, uint:
 		return x
 	case float32:
-		return jsonFloat(formatFloat(float64(x), 32))
+		return jsonFloat(sqltext.FormatFloat(float64(x), 32))
 	case float64:
-		return jsonFloat(formatFloat(x, 64))
+		return jsonFloat(sqltext.FormatFloat(x, 64))
 	case *big.Int:
 		return json.Number(x.String())
 	case duckdb.Decimal:

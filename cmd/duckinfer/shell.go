@@ -1,6 +1,8 @@
 package main
 
 import (
+	"github.com/duckinfer/duckinfer/internal/sqltext"
+
 	"bufio"
 	"context"
 	"database/sql"
@@ -255,9 +257,11 @@ func isStatusResult(stmt string, cols []column) bool {
 	if len(cols) != 1 || (cols[0].name != "Count" && cols[0].name != "Success") {
 		return false
 	}
+	if sqltext.IsQuery(stmt) {
+		return false
+	}
 	switch firstWord(stmt) {
-	case "SELECT", "FROM", "WITH", "VALUES", "TABLE", "SHOW", "DESCRIBE", "SUMMARIZE",
-		"EXPLAIN", "PRAGMA", "CALL", "PIVOT", "UNPIVOT":
+	case "EXPLAIN", "PRAGMA", "CALL":
 		return false
 	}
 	return true

@@ -41,18 +41,6 @@ func TestScanStatements(t *testing.T) {
 	}
 }
 
-func TestFormatFloatMatchesDuckDB(t *testing.T) {
-	tenth, fifth := 0.1, 0.2 // variables: constant arithmetic would be exact
-	for f, want := range map[float64]string{
-		1.5: "1.5", 100: "100.0", tenth + fifth: "0.30000000000000004", 1e20: "1e+20",
-		1e15: "1000000000000000.0", 1e-7: "1e-07", -0.25: "-0.25",
-	} {
-		if got := formatFloat(f, 64); got != want {
-			t.Errorf("formatFloat(%v) = %q, want %q", f, got, want)
-		}
-	}
-}
-
 func rowsOf(rows ...[]any) nextRow {
 	i := 0
 	return func() ([]any, error) {

@@ -1,6 +1,8 @@
 package sqltest
 
 import (
+	"github.com/duckinfer/duckinfer/internal/sqltext"
+
 	"context"
 	"crypto/md5"
 	"database/sql"
@@ -13,7 +15,6 @@ import (
 	"strconv"
 	"strings"
 	"time"
-	"unicode"
 )
 
 // table is a query result rendered to sqllogictest text.
@@ -54,39 +55,8 @@ func trimSQL(q string) string {
 	return q
 }
 
-// wrappable reports whether q starts with a keyword DuckDB accepts inside FROM (...).
-func wrappable(q string) bool {
-	for {
-		q = strings.TrimLeftFunc(q, unicode.IsSpace)
-		switch {
-		case strings.HasPrefix(q, "--"):
-			if i := strings.IndexByte(q, '\n'); i >= 0 {
-				q = q[i+1:]
-				continue
-			}
-			return false
-		case strings.HasPrefix(q, "/*"):
-			if i := strings.Index(q, "*/"); i >= 0 {
-				q = q[i+2:]
-				continue
-			}
-			return false
-		case strings.HasPrefix(q, "("):
-			q = q[1:]
-			continue
-		}
-		break
-	}
-	end := strings.IndexFunc(q, func(r rune) bool { return !unicode.IsLetter(r) })
-	if end < 0 {
-		end = len(q)
-	}
-	switch strings.ToUpper(q[:end]) {
-	case "SELECT", "FROM", "WITH", "VALUES", "TABLE", "DESCRIBE", "SHOW", "SUMMARIZE", "PIVOT", "UNPIVOT":
-		return true
-	}
-	return false
-}
+// wrappable reports whether q is a statement DuckDB accepts inside FROM (...).
+func wrappable(q string) bool { return sqltext.IsQuery(q) }
 
 // runWrapped renders through DuckDB: typeof gives each column's type (needed for
 // BOOLEAN's 1/0 and numeric comparison) and ::VARCHAR is DuckDB's own text, the
@@ -215,9 +185,9 @@ func renderGo(v any, typ string) string {
 		}
 		return textCell(b.String())
 	case float32:
-		return formatFloat(float64(x), 32)
+		return sqltext.FormatFloat(float64(x), 32)
 	case float64:
-		return formatFloat(x, 64)
+		return sqltext.FormatFloat(x, 64)
 	case time.Time:
 		switch {
 		case typ == "DATE":
@@ -232,28 +202,6 @@ func renderGo(v any, typ string) string {
 		return textCell(x.String())
 	}
 	return textCell(fmt.Sprint(v))
-}
-
-// formatFloat follows DuckDB's shortest round-trip text: "1.0", "0.1", "1e+20", "inf".
-func formatFloat(f float64, bits int) string {
-	switch {
-	case math.IsNaN(f):
-		return "nan"
-	case math.IsInf(f, 1):
-		return "inf"
-	case math.IsInf(f, -1):
-		return "-inf"
-	}
-	e := strconv.FormatFloat(f, 'e', -1, bits)
-	exp, _ := strconv.Atoi(e[strings.IndexByte(e, 'e')+1:])
-	if exp < -4 || exp >= 16 {
-		return e
-	}
-	s := strconv.FormatFloat(f, 'f', -1, bits)
-	if !strings.Contains(s, ".") {
-		s += ".0"
-	}
-	return s
 }
 
 var hashRE = regexp.MustCompile(`^[0-9]+ values hashing to [0-9a-z]+$`)

@@ -482,17 +482,6 @@ func TestHash(t *testing.T) {
 	wantOneFailure(t, res, 1, "wrong result hash")
 }
 
-func TestFormatFloat(t *testing.T) {
-	for _, tc := range []struct {
-		f    float64
-		want string
-	}{{1, "1.0"}, {0.1, "0.1"}, {1e20, "1e+20"}, {100000, "100000.0"}, {1e-5, "1e-05"}, {-2.5, "-2.5"}} {
-		if got := formatFloat(tc.f, 64); got != tc.want {
-			t.Errorf("formatFloat(%v) = %q, want %q", tc.f, got, tc.want)
-		}
-	}
-}
-
 func TestCancelledContext(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()

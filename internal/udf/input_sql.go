@@ -2,21 +2,18 @@ package udf
 
 import (
 	"database/sql/driver"
-	"regexp"
 	"strings"
 
 	"github.com/duckdb/duckdb-go/v2"
 
 	"github.com/duckinfer/duckinfer/internal/core"
+	"github.com/duckinfer/duckinfer/internal/sqltext"
 )
 
 // inputSQLFunc turns ml_predict's input argument into the SQL that query() reads: a
 // query string as it is, a table or view name as FROM name. Bad input fails here with
 // a message about ml_predict rather than a parser error about generated SQL.
 type inputSQLFunc struct{}
-
-// queryStart tells a query from a name; \b keeps tables like "selection" names.
-var queryStart = regexp.MustCompile(`(?i)^\s*((select|from|with|values|table|pivot|unpivot|describe|show|summarize)\b|\()`)
 
 func (f *inputSQLFunc) Config() duckdb.ScalarFuncConfig {
 	varchar, _ := duckdb.NewTypeInfo(duckdb.TYPE_VARCHAR)
@@ -40,7 +37,7 @@ func InputSQL(v any) (string, error) {
 		return "", core.ArgErrorf("input must be a string naming a table, view or query, got %T %v", v, v)
 	case strings.TrimSpace(s) == "":
 		return "", core.ArgErrorf("input is empty; pass a table name, a view name or a query string")
-	case queryStart.MatchString(s):
+	case sqltext.IsQuery(s):
 		return s, nil
 	}
 	return "FROM " + s, nil
