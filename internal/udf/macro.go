@@ -32,7 +32,7 @@ var predictOutputs = []string{"predicted_class", "confidence"}
 //     mistakes get ml_predict's own error messages.
 //   - ml_infer(...) appears twice but runs once: DuckDB's common-subexpression optimizer
 //     computes it in one projection below the two slices (TestPredictInfersEachRowOnce).
-//   - Options reach ml_infer as VARCHAR, ” for "not given": duckdb-go aborts the process
+//   - Options reach ml_infer as VARCHAR, '' for "not given": duckdb-go aborts the process
 //     when it folds a typed NULL argument at bind time, and cannot fold LIST arguments.
 //   - query() reads a table or view name as 'FROM name' and a query string as itself,
 //     inside the caller's own query, so the caller's transaction, temp tables and views are
@@ -43,12 +43,19 @@ func macroSQL(connID string) string {
                 coalesce(models_per_gpu::VARCHAR, ''), coalesce(gpu_mem_limit_mb::VARCHAR, ''),
                 coalesce(on_error::VARCHAR, ''), %s,
                 *COLUMNS(ml_task_inputs(task, columns)))`, quoteSQL(connID))
+	label, confidence := unpackSQL(infer)
 	return fmt.Sprintf(`CREATE OR REPLACE TEMP MACRO ml_predict(task, input, columns := NULL, batch_size := NULL,
     device := NULL, models_per_gpu := NULL, gpu_mem_limit_mb := NULL, on_error := NULL) AS TABLE
 SELECT COLUMNS(lambda c: ml_keep_column(task, columns, c)),
-       substring(%[1]s, %[2]d) AS %[3]s,
-       substring(%[1]s, 1, %[4]d) AS %[5]s
-FROM query(ml_input_sql(input))`, infer, ConfidenceWidth+1, predictOutputs[0], ConfidenceWidth, predictOutputs[1])
+       %s AS %s,
+       %s AS %s
+FROM query(ml_input_sql(input))`, label, predictOutputs[0], confidence, predictOutputs[1])
+}
+
+// unpackSQL returns the SQL expressions that cut packed, a packResult value, into
+// label and confidence: by position, since the confidence has a fixed width.
+func unpackSQL(packed string) (label, confidence string) {
+	return fmt.Sprintf("substring(%s, %d)", packed, ConfidenceWidth+1), fmt.Sprintf("substring(%s, 1, %d)", packed, ConfidenceWidth)
 }
 
 // packResult appends one row's packed ml_infer result to b.
