@@ -32,7 +32,7 @@ var predictOutputs = []string{"predicted_class", "confidence"}
 //     mistakes get ml_predict's own error messages.
 //   - ml_infer(...) appears twice but runs once: DuckDB's common-subexpression optimizer
 //     computes it in one projection below the two slices (TestPredictInfersEachRowOnce).
-//   - Options reach ml_infer as VARCHAR, ” for "not given": duckdb-go aborts the process
+//   - Options reach ml_infer as VARCHAR, the empty string for "not given": duckdb-go aborts the process
 //     when it folds a typed NULL argument at bind time, and cannot fold LIST arguments.
 //   - query() reads a table or view name as 'FROM name' and a query string as itself,
 //     inside the caller's own query, so the caller's transaction, temp tables and views are
