@@ -16,8 +16,8 @@ import (
 
 	"github.com/duckdb/duckdb-go/v2"
 
-	"github.com/duckinfer/duckinfer/internal/gpu"
 	"github.com/duckinfer/duckinfer/internal/core"
+	"github.com/duckinfer/duckinfer/internal/gpu"
 	"github.com/duckinfer/duckinfer/internal/models"
 	"github.com/duckinfer/duckinfer/internal/partitions"
 	"github.com/duckinfer/duckinfer/internal/udf"
