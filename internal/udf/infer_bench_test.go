@@ -33,7 +33,7 @@ func benchDB(b *testing.B, rows int) (*extension.Connector, *sql.Conn) {
 	b.Cleanup(func() { conn.Close() })
 	for _, q := range []string{
 		fmt.Sprintf("SET threads = %d", benchThreads),
-		`CREATE TABLE reviews AS FROM read_csv('../testdata/reviews.csv')`,
+		`CREATE TABLE reviews AS FROM read_csv('../../testdata/reviews.csv')`,
 		fmt.Sprintf(`CREATE TABLE t AS
 SELECT i::BIGINT AS id, TIMESTAMP '2024-01-01' + to_seconds(i) AS ts, (i %% 10000)::DECIMAL(12,2) / 100 AS amount,
        (['books','movies','home'])[1 + i %% 3] AS category,
@@ -74,14 +74,14 @@ func runQuery(b *testing.B, conn *sql.Conn, q string) {
 // (2048 rows) and over 100 chunks, on one thread, next to the same query without the
 // model: the difference is ml_infer's gather (featurisation/batch assembly), the noop
 // model call, the result writing and the macro's split_part. ns/row is per input row.
-// ml_infer_only calls ml_infer directly with its seven option arguments given as the
+// ml_infer_only calls ml_infer directly with its eight option arguments given as the
 // macro gives them (empty strings mean the defaults).
 func BenchmarkMLInfer(b *testing.B) {
 	for _, rows := range []int{2048, 204800} {
 		_, conn := benchDB(b, rows)
 		for _, c := range []struct{ name, q string }{
 			{"scan", `SELECT count(*), max(length(text)) FROM t`},
-			{"ml_infer_only", `SELECT count(*), max(length(ml_infer('noop', '', '', '', '', '', '', text))) FROM t`},
+			{"ml_infer_only", `SELECT count(*), max(length(ml_infer('noop', '', '', '', '', '', '', '', text))) FROM t`},
 			{"ml_predict_noop", `SELECT count(*), max(length(text)), max(predicted_class), max(confidence) FROM ml_predict('noop', 't')`},
 			{"ml_predict_noop_batch2048", `SELECT count(*), max(length(text)), max(predicted_class), max(confidence) FROM ml_predict('noop', 't', batch_size := 2048::BIGINT)`},
 			{"ml_predict_sentiment", `SELECT count(*), max(length(text)), max(predicted_class), max(confidence) FROM ml_predict('sentiment', 't')`},
