@@ -61,6 +61,11 @@ func (f *keepColumnFunc) execute(_ context.Context, st *duckdb.ChunkIteratorStat
 			return err
 		}
 	}
+	for _, name := range names {
+		if strings.EqualFold(name, packedColumn) {
+			return core.ArgErrorf("the input has a column named %q, which ml_predict uses for its own result; rename it in the input query (SELECT ... AS other_name)", name)
+		}
+	}
 	r := 0
 	for row, err := range st.Rows() {
 		if err != nil {

@@ -22,6 +22,10 @@ const ConfidenceWidth = models.ConfidenceWidth
 // case) is replaced by the new value, so re-scoring a scored table gives new predictions.
 var predictOutputs = []string{"predicted_class", "confidence"}
 
+// packedColumn names ml_infer's result inside the macro. An input column of that name
+// would be ambiguous, so ml_keep_column refuses it with a clear message.
+const packedColumn = "__duckinfer_packed"
+
 // macroSQL defines ml_predict over ml_infer for one connection; connID is that
 // connection's DuckDB id ("" when unknown), which lets ml_infer find the context of the
 // statement executing now (see conncontext.go).
@@ -30,8 +34,10 @@ var predictOutputs = []string{"predicted_class", "confidence"}
 //     outputs replace; evaluated at bind over all input column names, it also checks that
 //     the task's input columns exist and that task and columns are well-formed, so those
 //     mistakes get ml_predict's own error messages.
-//   - ml_infer(...) appears twice but runs once: DuckDB's common-subexpression optimizer
-//     computes it in one projection below the two slices (TestPredictInfersEachRowOnce).
+//   - ml_infer runs in the inner projection, once per row, and the outer one cuts its
+//     result. Two levels, not ml_infer twice in one projection: DuckDB's filter pushdown
+//     would copy the call into a WHERE on both outputs and infer twice
+//     (TestPredictInfersEachRowOnce).
 //   - Options reach ml_infer as VARCHAR, the empty string for "not given": duckdb-go aborts the process
 //     when it folds a typed NULL argument at bind time, and cannot fold LIST arguments.
 //   - query() reads a table or view name as 'FROM name' and a query string as itself,
@@ -43,19 +49,20 @@ func macroSQL(connID string) string {
                 coalesce(models_per_gpu::VARCHAR, ''), coalesce(gpu_mem_limit_mb::VARCHAR, ''),
                 coalesce(on_error::VARCHAR, ''), %s,
                 *COLUMNS(ml_task_inputs(task, columns)))`, quoteSQL(connID))
-	label, confidence := unpackSQL(infer)
+	label, confidence := unpackSQL(packedColumn)
 	return fmt.Sprintf(`CREATE OR REPLACE TEMP MACRO ml_predict(task, input, columns := NULL, batch_size := NULL,
     device := NULL, models_per_gpu := NULL, gpu_mem_limit_mb := NULL, on_error := NULL) AS TABLE
-SELECT COLUMNS(lambda c: ml_keep_column(task, columns, c)),
-       %s AS %s,
-       %s AS %s
-FROM query(ml_input_sql(input))`, label, predictOutputs[0], confidence, predictOutputs[1])
+SELECT * EXCLUDE (%[1]s), %[2]s AS %[3]s, %[4]s AS %[5]s
+FROM (
+    SELECT COLUMNS(lambda c: ml_keep_column(task, columns, c)), %[6]s AS %[1]s
+    FROM query(ml_input_sql(input))
+)`, packedColumn, label, predictOutputs[0], confidence, predictOutputs[1], infer)
 }
 
 // unpackSQL returns the SQL expressions that cut packed, a packResult value, into
 // label and confidence: by position, since the confidence has a fixed width.
 func unpackSQL(packed string) (label, confidence string) {
-	return fmt.Sprintf("substring(%s, %d)", packed, ConfidenceWidth+1), fmt.Sprintf("substring(%s, 1, %d)", packed, ConfidenceWidth)
+	return fmt.Sprintf("%s[%d:]", packed, ConfidenceWidth+1), fmt.Sprintf("%s[1:%d]", packed, ConfidenceWidth)
 }
 
 // packResult appends one row's packed ml_infer result to b.
