@@ -118,14 +118,37 @@ func TestDevicesLoadRuntime(t *testing.T) {
 	}
 }
 
-// ml_infer appears twice in the macro (label and confidence) but DuckDB computes it
-// once per row.
+// Each row that reaches the model runs through it once, whatever the outer query does
+// with the predictions; a filter on an input column is pushed into the input, so the rows
+// it drops never reach the model; a query that reads no prediction runs no model.
 func TestPredictInfersEachRowOnce(t *testing.T) {
 	db, c := open(t)
-	exec(t, db, `CREATE TABLE t AS SELECT i AS id, 'text ' || i AS text FROM range(5000) r(i)`)
-	before := c.Stats().RowsInferred
-	exec(t, db, `CREATE TEMP TABLE o AS SELECT * FROM ml_predict('sentiment', 't')`)
-	if got := c.Stats().RowsInferred - before; got != 5000 {
-		t.Fatalf("%d rows inferred for 5000 input rows", got)
+	exec(t, db, `CREATE TABLE t AS SELECT i AS id, CASE WHEN i % 2 = 0 THEN 'en' ELSE 'de' END AS lang,
+		CASE WHEN i % 3 = 0 THEN 'I love it' ELSE 'terrible ' || i END AS text FROM range(6000) r(i)`)
+	for _, tc := range []struct {
+		name, query string
+		inferred    uint64
+	}{
+		{"all", `CREATE OR REPLACE TEMP TABLE o AS SELECT * FROM ml_predict('sentiment', 't')`, 6000},
+		{"label filter", `CREATE OR REPLACE TEMP TABLE o AS SELECT id, predicted_class FROM ml_predict('sentiment', 't') WHERE predicted_class = 'positive'`, 6000},
+		{"confidence threshold", `CREATE OR REPLACE TEMP TABLE o AS SELECT * FROM ml_predict('sentiment', 't') WHERE confidence::DOUBLE > 0.5`, 6000},
+		{"relabel then drop", `CREATE OR REPLACE TEMP TABLE o AS SELECT id, CASE WHEN predicted_class = 'positive' THEN 'upsell' END AS action
+			FROM ml_predict('sentiment', 't') WHERE action IS NOT NULL`, 6000},
+		{"input filter in the outer query", `CREATE OR REPLACE TEMP TABLE o AS SELECT id, predicted_class FROM ml_predict('sentiment', 't') WHERE lang = 'en'`, 3000},
+		{"input filter and label filter", `CREATE OR REPLACE TEMP TABLE o AS SELECT id FROM ml_predict('sentiment', 't') WHERE lang = 'en' AND predicted_class = 'positive'`, 3000},
+		{"input filter in the input query", `CREATE OR REPLACE TEMP TABLE o AS SELECT * FROM ml_predict('sentiment', 'SELECT * FROM t WHERE lang = ''en''')`, 3000},
+		{"no prediction read", `CREATE OR REPLACE TEMP TABLE o AS SELECT id, text FROM ml_predict('sentiment', 't') WHERE lang = 'en'`, 0},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			before := c.Stats().RowsInferred
+			exec(t, db, tc.query)
+			if got := c.Stats().RowsInferred - before; got != tc.inferred {
+				t.Fatalf("%d rows inferred, want %d", got, tc.inferred)
+			}
+		})
+	}
+	// The filters kept the right rows: 2000 rows say "I love it", half of them in English.
+	if n := one[int64](t, db, `SELECT count(*) FROM ml_predict('sentiment', 't') WHERE lang = 'en' AND predicted_class = 'positive'`); n != 1000 {
+		t.Fatalf("%d positive English rows, want 1000", n)
 	}
 }

@@ -61,6 +61,11 @@ func (f *keepColumnFunc) execute(_ context.Context, st *duckdb.ChunkIteratorStat
 			return err
 		}
 	}
+	for _, name := range names {
+		if strings.EqualFold(name, packedName) {
+			return core.ArgErrorf("input column %q has a name ml_predict uses for itself; rename it (SELECT ... AS other_name)", name)
+		}
+	}
 	r := 0
 	for row, err := range st.Rows() {
 		if err != nil {

@@ -22,6 +22,10 @@ const ConfidenceWidth = models.ConfidenceWidth
 // case) is replaced by the new value, so re-scoring a scored table gives new predictions.
 var predictOutputs = []string{"predicted_class", "confidence"}
 
+// packedName is the column of the inner projection that holds ml_infer's packed result;
+// an input column of that name is an error (ml_keep_column).
+const packedName = "ml_predict packed"
+
 // macroSQL defines ml_predict over ml_infer for one connection; connID is that
 // connection's DuckDB id ("" when unknown), which lets ml_infer find the context of the
 // statement executing now (see conncontext.go).
@@ -30,8 +34,14 @@ var predictOutputs = []string{"predicted_class", "confidence"}
 //     outputs replace; evaluated at bind over all input column names, it also checks that
 //     the task's input columns exist and that task and columns are well-formed, so those
 //     mistakes get ml_predict's own error messages.
-//   - ml_infer(...) appears twice but runs once: DuckDB's common-subexpression optimizer
-//     computes it in one projection below the two slices (TestPredictInfersEachRowOnce).
+//   - ml_infer(...) runs once per row that reaches it: it is computed in an inner
+//     projection, as one hidden column that the outer projection slices and drops, and it
+//     is volatile, so DuckDB pushes no filter on a prediction below that projection. A
+//     deterministic ml_infer duplicated into a pushed-down filter ran the model twice for
+//     every row the filter kept (WHERE predicted_class = 'x': 1.33× the rows); volatile
+//     also keeps DuckDB from folding a constant input at plan time, outside the query's
+//     context. Filters on the input columns are still pushed into the input
+//     (TestPredictInfersEachRowOnce).
 //   - Options reach ml_infer as VARCHAR, ” for "not given": duckdb-go aborts the process
 //     when it folds a typed NULL argument at bind time, and cannot fold LIST arguments.
 //   - query() reads a table or view name as 'FROM name' and a query string as itself,
@@ -45,10 +55,11 @@ func macroSQL(connID string) string {
                 *COLUMNS(ml_task_inputs(task, columns)))`, quoteSQL(connID))
 	return fmt.Sprintf(`CREATE OR REPLACE TEMP MACRO ml_predict(task, input, columns := NULL, batch_size := NULL,
     device := NULL, models_per_gpu := NULL, gpu_mem_limit_mb := NULL, on_error := NULL) AS TABLE
-SELECT COLUMNS(lambda c: ml_keep_column(task, columns, c)),
-       substring(%[1]s, %[2]d) AS %[3]s,
-       substring(%[1]s, 1, %[4]d) AS %[5]s
-FROM query(ml_input_sql(input))`, infer, ConfidenceWidth+1, predictOutputs[0], ConfidenceWidth, predictOutputs[1])
+SELECT * EXCLUDE (%[6]s),
+       substring(%[6]s, %[2]d) AS %[3]s,
+       substring(%[6]s, 1, %[4]d) AS %[5]s
+FROM (SELECT COLUMNS(lambda c: ml_keep_column(task, columns, c)), %[1]s AS %[6]s
+      FROM query(ml_input_sql(input)))`, infer, ConfidenceWidth+1, predictOutputs[0], ConfidenceWidth, predictOutputs[1], `"`+packedName+`"`)
 }
 
 // packResult appends one row's packed ml_infer result to b.
