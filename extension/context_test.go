@@ -119,12 +119,14 @@ func TestDevicesLoadRuntime(t *testing.T) {
 }
 
 // Each row that reaches the model runs through it once, whatever the outer query does
-// with the predictions; a filter on an input column is pushed into the input, so the rows
-// it drops never reach the model; a query that reads no prediction runs no model.
+// with the predictions; a filter on an input column, or an inner or semi join on one, is
+// applied before the model, so the rows it drops never reach it; a query that reads no
+// prediction runs no model. The README's "what runs the model" says the same.
 func TestPredictInfersEachRowOnce(t *testing.T) {
 	db, c := open(t)
 	exec(t, db, `CREATE TABLE t AS SELECT i AS id, CASE WHEN i % 2 = 0 THEN 'en' ELSE 'de' END AS lang,
-		CASE WHEN i % 3 = 0 THEN 'I love it' ELSE 'terrible ' || i END AS text FROM range(6000) r(i)`)
+		CASE WHEN i % 3 = 0 THEN 'I love it' ELSE 'terrible ' || i END AS text, i % 100 AS customer_id FROM range(6000) r(i)`)
+	exec(t, db, `CREATE TABLE customers AS SELECT i AS id, 'customer ' || i AS name FROM range(5) r(i)`)
 	for _, tc := range []struct {
 		name, query string
 		inferred    uint64
@@ -137,6 +139,9 @@ func TestPredictInfersEachRowOnce(t *testing.T) {
 		{"input filter in the outer query", `CREATE OR REPLACE TEMP TABLE o AS SELECT id, predicted_class FROM ml_predict('sentiment', 't') WHERE lang = 'en'`, 3000},
 		{"input filter and label filter", `CREATE OR REPLACE TEMP TABLE o AS SELECT id FROM ml_predict('sentiment', 't') WHERE lang = 'en' AND predicted_class = 'positive'`, 3000},
 		{"input filter in the input query", `CREATE OR REPLACE TEMP TABLE o AS SELECT * FROM ml_predict('sentiment', 'SELECT * FROM t WHERE lang = ''en''')`, 3000},
+		{"inner join on an input column", `CREATE OR REPLACE TEMP TABLE o AS SELECT name, predicted_class FROM ml_predict('sentiment', 't') p JOIN customers c ON c.id = p.customer_id`, 300},
+		{"semi join on an input column", `CREATE OR REPLACE TEMP TABLE o AS SELECT id, predicted_class FROM ml_predict('sentiment', 't') WHERE customer_id IN (SELECT id FROM customers)`, 300},
+		{"left join", `CREATE OR REPLACE TEMP TABLE o AS SELECT name, predicted_class FROM ml_predict('sentiment', 't') p LEFT JOIN customers c ON c.id = p.customer_id`, 6000},
 		{"no prediction read", `CREATE OR REPLACE TEMP TABLE o AS SELECT id, text FROM ml_predict('sentiment', 't') WHERE lang = 'en'`, 0},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

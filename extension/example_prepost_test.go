@@ -9,14 +9,19 @@ import (
 	"github.com/duckinfer/duckinfer/extension"
 )
 
+// Calls of normalize and action, to show that each ran once per row that reached it.
+var normalized, acted atomic.Int64
+
 // normalize is a row pre-processor: it lower-cases a review and collapses its spaces.
 func normalize(body string) (string, error) {
+	normalized.Add(1)
 	return strings.ToLower(strings.Join(strings.Fields(body), " ")), nil
 }
 
 // action is a row post-processor: it turns a prediction into what the business does
 // next, or nil (SQL NULL) when the model is not sure enough to act, which drops the row.
 func action(label string, confidence float64) (*string, error) {
+	acted.Add(1)
 	var a string
 	switch {
 	case confidence < 0.7:
@@ -34,10 +39,11 @@ func action(label string, confidence float64) (*string, error) {
 // the post-processor, and WHERE ... IS NOT NULL drops the rows it returns nil for.
 // DuckDB runs both on its worker threads, around the model, once per row.
 func ExampleWithFuncs() {
-	var pre, post atomic.Int64
+	normalized.Store(0)
+	acted.Store(0)
 	db, err := extension.Open("", extension.WithFuncs(
-		extension.Func1("normalize", func(body string) (string, error) { pre.Add(1); return normalize(body) }),
-		extension.Func2("action", func(label string, confidence float64) (*string, error) { post.Add(1); return action(label, confidence) }),
+		extension.Func1("normalize", normalize),
+		extension.Func2("action", action),
 	))
 	if err != nil {
 		log.Fatal(err)
@@ -73,7 +79,7 @@ SELECT id, text, predicted_class, action FROM (
 	}
 	// Four English rows went through normalize, the model and action; row 3 (confidence
 	// 0.56) was dropped by action, row 4 never reached the model.
-	fmt.Println("normalize:", pre.Load(), "action:", post.Load())
+	fmt.Println("normalize:", normalized.Load(), "action:", acted.Load())
 	// Output:
 	// 1 "absolutely love it, works perfectly"    positive send thank-you
 	// 2 "broke after two days, very disappointed" negative call customer

@@ -1,7 +1,9 @@
 // Package extension is duckinfer's public Go API: a duckdb-go connector whose every
-// connection has ml_predict, ml_infer, ml_tasks() and ml_devices(). It wires the parts
-// (udf, partitions, models, gpu) together and owns their lifetime: closing the
-// connector closes the database, then every model session.
+// connection has ml_predict, ml_infer, ml_tasks() and ml_devices(), and the program's
+// own Go functions (WithFuncs) as row pre- and post-processors; Predict runs a task over
+// Arrow records without SQL. It wires the parts (udf, partitions, models, gpu) together
+// and owns their lifetime: closing the connector closes the database, then every model
+// session.
 package extension
 
 import (
