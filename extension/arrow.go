@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"strconv"
+	"strings"
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
@@ -22,12 +23,62 @@ type RecordOptions struct {
 	OnError   string // "fail" or "null"
 }
 
-// PredictRecord runs task over an Arrow record without SQL, as a Go pipeline that
-// already holds Arrow batches (from Parquet, Flight, another engine) would: the same
-// inference core, models and device slots as ml_predict. It returns predicted_class and
-// confidence arrays aligned with rec's rows, NULL where an input is NULL (or, under
-// OnError "null", where a row failed). The caller releases both arrays.
+// Predict is ml_predict for an Arrow record, without SQL, as a Go pipeline that already
+// holds Arrow batches (from Parquet, Flight, another engine) would run it: the same
+// inference core, models and device slots. It returns a record with rec's columns
+// followed by the task's output columns, named as ml_predict names them: for a classify
+// task predicted_class and confidence, strings as in SQL, NULL where an input is NULL
+// (or, under OnError "null", where a row failed). A column of rec with an output's
+// name (in any case) is replaced, as in SQL. The output columns depend on the task's
+// output kind, so one Predict serves every kind. The caller releases the record.
+func (c *Connector) Predict(ctx context.Context, task string, rec arrow.RecordBatch, opts RecordOptions, mem memory.Allocator) (arrow.RecordBatch, error) {
+	call, ch, err := c.predict(ctx, task, rec, opts)
+	if err != nil {
+		return nil, err
+	}
+	defer call.Release(ch)
+	outFields, outCols, err := outputArrays(task, ch, int(rec.NumRows()), mem)
+	if err != nil {
+		return nil, err
+	}
+	var fields []arrow.Field
+	var cols []arrow.Array
+	for i, f := range rec.Schema().Fields() {
+		if !isOutputField(f.Name, outFields) {
+			fields = append(fields, f)
+			cols = append(cols, rec.Column(i))
+		}
+	}
+	fields = append(fields, outFields...)
+	cols = append(cols, outCols...)
+	out := array.NewRecordBatch(arrow.NewSchema(fields, nil), cols, rec.NumRows())
+	for _, a := range outCols {
+		a.Release()
+	}
+	return out, nil
+}
+
+// PredictRecord runs a classify task over an Arrow record, as Predict does, and returns
+// only its predicted_class and confidence arrays, aligned with rec's rows. The caller
+// releases both arrays.
 func (c *Connector) PredictRecord(ctx context.Context, task string, rec arrow.RecordBatch, opts RecordOptions, mem memory.Allocator) (classes, confidences arrow.Array, err error) {
+	call, ch, err := c.predict(ctx, task, rec, opts)
+	if err != nil {
+		return nil, nil, err
+	}
+	defer call.Release(ch)
+	if _, ok := ch.Output().(*models.ClassData); !ok {
+		return nil, nil, fmt.Errorf("extension: task %q does not classify; use Predict, whose columns follow the task's output", task)
+	}
+	_, cols, err := outputArrays(task, ch, int(rec.NumRows()), mem)
+	if err != nil {
+		return nil, nil, err
+	}
+	return cols[0], cols[1], nil
+}
+
+// predict binds task and runs it over rec's rows; the caller releases the chunk.
+func (c *Connector) predict(ctx context.Context, task string, rec arrow.RecordBatch, opts RecordOptions) (*core.Call, *core.Chunk, error) {
 	req := core.Request{Task: task, Columns: opts.Columns, Device: opts.Device, OnError: opts.OnError}
 	if opts.BatchSize != 0 {
 		req.BatchSize = strconv.Itoa(opts.BatchSize)
@@ -48,30 +99,51 @@ func (c *Connector) PredictRecord(ctx context.Context, task string, rec arrow.Re
 		idx := rec.Schema().FieldIndices(name)
 		cols[i] = &arrowColumn{name: name, arr: rec.Column(idx[0])}
 	}
-	n := int(rec.NumRows())
-	ch, err := call.Run(ctx, c.env.Threads.Current(), cols, n)
+	ch, err := call.Run(ctx, c.env.Threads.Current(), cols, int(rec.NumRows()))
 	if err != nil {
 		return nil, nil, err
 	}
-	defer call.Release(ch)
-	out := ch.Output().(*models.ClassData)
-	cb := array.NewStringBuilder(mem)
-	defer cb.Release()
-	fb := array.NewStringBuilder(mem)
-	defer fb.Release()
-	var buf []byte
-	for r := range n {
-		i := ch.Result(r)
-		if i < 0 {
-			cb.AppendNull()
-			fb.AppendNull()
-			continue
+	return call, ch, nil
+}
+
+// outputArrays turns a chunk's results into the task's output columns, named and typed
+// as ml_predict's (internal/udf/macro.go; TestPredictMatchesSQL compares them). A new
+// output kind adds its case here.
+func outputArrays(task string, ch *core.Chunk, n int, mem memory.Allocator) ([]arrow.Field, []arrow.Array, error) {
+	switch out := ch.Output().(type) {
+	case *models.ClassData:
+		cb := array.NewStringBuilder(mem)
+		defer cb.Release()
+		fb := array.NewStringBuilder(mem)
+		defer fb.Release()
+		var buf []byte
+		for r := range n {
+			i := ch.Result(r)
+			if i < 0 {
+				cb.AppendNull()
+				fb.AppendNull()
+				continue
+			}
+			cb.Append(out.Label(i))
+			buf = models.AppendConfidence(buf[:0], out.Confidence[i])
+			fb.BinaryBuilder.Append(buf)
 		}
-		cb.Append(out.Label(i))
-		buf = models.AppendConfidence(buf[:0], out.Confidence[i])
-		fb.BinaryBuilder.Append(buf)
+		return []arrow.Field{
+			{Name: "predicted_class", Type: arrow.BinaryTypes.String, Nullable: true},
+			{Name: "confidence", Type: arrow.BinaryTypes.String, Nullable: true},
+		}, []arrow.Array{cb.NewArray(), fb.NewArray()}, nil
+	default:
+		return nil, nil, fmt.Errorf("extension: task %q: output %T has no Arrow form yet", task, out)
 	}
-	return cb.NewArray(), fb.NewArray(), nil
+}
+
+func isOutputField(name string, outputs []arrow.Field) bool {
+	for _, o := range outputs {
+		if strings.EqualFold(name, o.Name) {
+			return true
+		}
+	}
+	return false
 }
 
 // arrowColumn is one column of an Arrow record, read for the inference core.

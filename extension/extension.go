@@ -1,7 +1,9 @@
 // Package extension is duckinfer's public Go API: a duckdb-go connector whose every
-// connection has ml_predict, ml_infer, ml_tasks() and ml_devices(). It wires the parts
-// (udf, partitions, models, gpu) together and owns their lifetime: closing the
-// connector closes the database, then every model session.
+// connection has ml_predict, ml_infer, ml_tasks() and ml_devices(), and the program's
+// own Go functions (WithFuncs) as row pre- and post-processors; Predict runs a task over
+// Arrow records without SQL. It wires the parts (udf, partitions, models, gpu) together
+// and owns their lifetime: closing the connector closes the database, then every model
+// session.
 package extension
 
 import (
@@ -33,6 +35,7 @@ type config struct {
 	taskDirs  []string
 	defaults  partitions.Options
 	inventory *gpu.Inventory
+	funcs     []Func
 }
 
 // WithTaskDirs adds folders whose sub-folders are user tasks (task.json + model.onnx).
@@ -125,7 +128,7 @@ func NewConnector(dsn string, opts ...Option) (*Connector, error) {
 		return nil, fmt.Errorf("extension: opening %q: %w", dsn, err)
 	}
 	c := &Connector{Connector: dc, env: env, fns: fns}
-	if err := c.register(); err != nil {
+	if err := c.register(cfg.funcs); err != nil {
 		_ = c.Close()
 		return nil, err
 	}
@@ -148,9 +151,10 @@ func flavorFor(device string, inv func() gpu.Inventory) models.Flavor {
 	return models.FlavorCPU
 }
 
-// register adds the functions to the database through a private *sql.DB that must not
-// close the shared connector.
-func (c *Connector) register() error {
+// register adds duckinfer's functions, then the user's (WithFuncs), to the database
+// through a private *sql.DB that must not close the shared connector. DuckDB keeps
+// scalar functions in the database's catalog, so every connection sees them.
+func (c *Connector) register(funcs []Func) error {
 	db := sql.OpenDB(noClose{c.Connector})
 	defer db.Close()
 	conn, err := db.Conn(context.Background())
@@ -158,7 +162,10 @@ func (c *Connector) register() error {
 		return fmt.Errorf("extension: %w", err)
 	}
 	defer conn.Close()
-	return udf.Register(conn, c.fns)
+	if err := udf.Register(conn, c.fns); err != nil {
+		return err
+	}
+	return registerFuncs(conn, funcs)
 }
 
 type noClose struct{ driver.Connector }

@@ -53,6 +53,7 @@ func (f *inferFunc) Config() duckdb.ScalarFuncConfig {
 		InputTypeInfos:      fixed,
 		ResultTypeInfo:      varchar,
 		VariadicTypeInfo:    anyT,
+		Volatile:            true, // see macroSQL: no pushed-down copies, no plan-time folding
 		SpecialNullHandling: true, // NULL options mean "default"; NULL inputs are handled per row
 	}
 }

@@ -34,9 +34,13 @@ const packedColumn = "__duckinfer_packed"
 //     outputs replace; evaluated at bind over all input column names, it also checks that
 //     the task's input columns exist and that task and columns are well-formed, so those
 //     mistakes get ml_predict's own error messages.
-//   - ml_infer runs in the inner projection, once per row, and the outer one cuts its
-//     result. Two levels, not ml_infer twice in one projection: DuckDB's filter pushdown
-//     would copy the call into a WHERE on both outputs and infer twice
+//   - ml_infer runs once per row that reaches it: it is one hidden column of the inner
+//     projection, which the outer projection slices and drops, and it is volatile, so
+//     DuckDB pushes no filter on a prediction below that projection. A deterministic
+//     ml_infer (or ml_infer twice in one projection, or cut by substring) was copied into
+//     a pushed-down filter and ran the model again for every row the filter kept. Volatile
+//     also keeps DuckDB from folding a constant input at plan time, outside the query's
+//     context. Filters on input columns are still pushed into the input
 //     (TestPredictInfersEachRowOnce).
 //   - Options reach ml_infer as VARCHAR, the empty string for "not given": duckdb-go aborts the process
 //     when it folds a typed NULL argument at bind time, and cannot fold LIST arguments.
