@@ -115,6 +115,10 @@ func (a *arrowColumn) Float64s(dst []float64, valid []bool) error {
 		get = func(i int) float64 { return float64(c.Value(i)) }
 	case *array.Int64:
 		get = func(i int) float64 { return float64(c.Value(i)) }
+	case *array.Int16:
+		get = func(i int) float64 { return float64(c.Value(i)) }
+	case *array.Int8:
+		get = func(i int) float64 { return float64(c.Value(i)) }
 	default:
 		return fmt.Errorf("column %q must be numeric, got %s", a.name, a.arr.DataType())
 	}
@@ -126,4 +130,30 @@ func (a *arrowColumn) Float64s(dst []float64, valid []bool) error {
 		dst[r] = get(r)
 	}
 	return nil
+}
+
+func (a *arrowColumn) Int64s(dst []int64, valid []bool) (bool, error) {
+	var get func(int) int64
+	switch c := a.arr.(type) {
+	case *array.Int64:
+		get = c.Value
+	case *array.Int32:
+		get = func(i int) int64 { return int64(c.Value(i)) }
+	case *array.Int16:
+		get = func(i int) int64 { return int64(c.Value(i)) }
+	case *array.Int8:
+		get = func(i int) int64 { return int64(c.Value(i)) }
+	case *array.Float32, *array.Float64:
+		return false, nil
+	default:
+		return false, fmt.Errorf("column %q must be numeric, got %s", a.name, a.arr.DataType())
+	}
+	for r := range dst {
+		if a.arr.IsNull(r) {
+			valid[r] = false
+			continue
+		}
+		dst[r] = get(r)
+	}
+	return true, nil
 }

@@ -14,8 +14,13 @@ type InputType string
 const (
 	// InputString feeds exactly one VARCHAR column as a string tensor of shape [N].
 	InputString InputType = "string"
-	// InputFloat32 feeds k numeric columns as a float tensor of shape [N, k].
+	// InputFloat32, InputFloat64, InputInt32 and InputInt64 feed k numeric columns as a
+	// tensor of that element type, shaped [N, k] (or [N] when the model takes one value
+	// per row).
 	InputFloat32 InputType = "float32"
+	InputFloat64 InputType = "float64"
+	InputInt32   InputType = "int32"
+	InputInt64   InputType = "int64"
 )
 
 // DefaultBatchSize applies when a task config names none.

@@ -20,6 +20,10 @@ type Column interface {
 	Name() string
 	Strings(dst []string, valid []bool) error
 	Float64s(dst []float64, valid []bool) error
+	// Int64s reads an integer column exactly and returns true; for any other column
+	// (float, DECIMAL), or a UBIGINT/HUGEINT one holding a value beyond int64, it
+	// returns false, and the caller reads the column through Float64s.
+	Int64s(dst []int64, valid []bool) (bool, error)
 }
 
 // InputKind turns a task input's columns into one model input tensor.
@@ -28,8 +32,9 @@ type InputKind interface {
 	Validate(spec InputSpec) error
 	// CheckModel checks the model's declared input against the entry.
 	CheckModel(spec InputSpec, info ort.InputOutputInfo) error
-	// NewData returns empty storage for this input's rows.
-	NewData(spec InputSpec) InputData
+	// NewData returns empty storage for this input's rows; dims is the model input's
+	// declared shape (nil when the model has not been checked yet).
+	NewData(spec InputSpec, dims []int64) InputData
 }
 
 // InputData holds one model input's values, first for every row of a chunk (Load),
@@ -68,7 +73,10 @@ type OutputData interface {
 
 var inputKinds = map[InputType]InputKind{
 	InputString:  stringInput{},
-	InputFloat32: float32Input{},
+	InputFloat32: numericInput[float32]{},
+	InputFloat64: numericInput[float64]{},
+	InputInt32:   numericInput[int32]{},
+	InputInt64:   numericInput[int64]{},
 }
 
 // OutputClassify is the only output kind so far: class probabilities → label and
@@ -105,8 +113,13 @@ type Kinds struct {
 // NewInputs returns empty storage for every input of the task.
 func (t *Task) NewInputs() []InputData {
 	out := make([]InputData, len(t.Config.Inputs))
+	dims := t.inputDims.Load()
 	for i, spec := range t.Config.Inputs {
-		out[i] = t.Config.kinds.Inputs[i].NewData(spec)
+		var d []int64
+		if dims != nil {
+			d = (*dims)[i]
+		}
+		out[i] = t.Config.kinds.Inputs[i].NewData(spec, d)
 	}
 	return out
 }

@@ -47,6 +47,10 @@ type Task struct {
 		pinned bool
 	}
 	stale atomic.Bool // the folder no longer holds this version: Lookup makes a new one
+
+	// inputDims is each model input's declared shape, in Config.Inputs order, set by
+	// the model check (checkModelIO): the input kinds shape their tensors by it.
+	inputDims atomic.Pointer[[][]int64]
 }
 
 func (t *Task) modelPath() string { return filepath.Join(t.path, t.Config.Model) }

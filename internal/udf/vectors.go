@@ -1,9 +1,10 @@
 package udf
 
 import (
+	"fmt"
+	"math"
 	"math/big"
 
-	"fmt"
 	"github.com/duckdb/duckdb-go/v2"
 )
 
@@ -53,6 +54,61 @@ func (v *vectorColumn) Float64s(dst []float64, valid []bool) error {
 		dst[r] = f
 	}
 	return nil
+}
+
+// Int64s reads an integer column exactly; other columns, and a UBIGINT or HUGEINT
+// chunk holding a value beyond int64, return false (see models.Column), so that the
+// input kind reads them through Float64s and rejects what does not fit.
+func (v *vectorColumn) Int64s(dst []int64, valid []bool) (bool, error) {
+	for r := range dst {
+		x, err := v.chunk.GetValue(v.idx, r)
+		if err != nil {
+			return false, err
+		}
+		if x == nil {
+			valid[r] = false // NULL whatever the type, so clearing it early is harmless
+			continue
+		}
+		i, ok := toInt64(x)
+		if !ok {
+			if _, num := toFloat64(x); !num {
+				return false, fmt.Errorf("column %q must be numeric, got %T", v.name, x)
+			}
+			return false, nil
+		}
+		dst[r] = i
+	}
+	return true, nil
+}
+
+// toInt64 converts a SQL value of an integer type that int64 holds exactly.
+func toInt64(v any) (int64, bool) {
+	switch x := v.(type) {
+	case int8:
+		return int64(x), true
+	case int16:
+		return int64(x), true
+	case int32:
+		return int64(x), true
+	case int64:
+		return x, true
+	case uint8:
+		return int64(x), true
+	case uint16:
+		return int64(x), true
+	case uint32:
+		return int64(x), true
+	case uint64:
+		return int64(x), x <= math.MaxInt64
+	case *big.Int:
+		return x.Int64(), x.IsInt64()
+	case bool:
+		if x {
+			return 1, true
+		}
+		return 0, true
+	}
+	return 0, false
 }
 
 // toFloat64 converts a numeric SQL value; the input kind checks it fits the model.

@@ -1,0 +1,212 @@
+package extension
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/duckinfer/duckinfer/internal/onnxbuild"
+)
+
+// writeTask writes one task folder (model.onnx from g, task.json) under dir.
+func writeTask(t *testing.T, dir, name string, g *onnxbuild.Graph, taskJSON string) {
+	t.Helper()
+	b, err := onnxbuild.NewModel(g).Marshal()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.MkdirAll(filepath.Join(dir, name), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, name, "model.onnx"), b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, name, "task.json"), []byte(taskJSON), 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// twoClass ends a graph: s ([N, 1] float in [0, 1]) becomes p = [s, 1-s].
+func twoClass(s string) []*onnxbuild.Node {
+	return []*onnxbuild.Node{
+		onnxbuild.NewNode("Sub", []string{"one", s}, []string{"rest"}),
+		onnxbuild.NewNode("Concat", []string{s, "rest"}, []string{"p"}, onnxbuild.AttrInt("axis", 1)),
+	}
+}
+
+var (
+	oneF  = onnxbuild.FloatTensor("one", []int64{1}, []float32{1})
+	axis1 = onnxbuild.Int64Tensor("axis1", []int64{1}, []int64{1})
+	probs = onnxbuild.TensorValue("p", onnxbuild.Float, onnxbuild.N, onnxbuild.D(2))
+)
+
+// mixedGraph takes cat int64 [N] and x float32 [N, 3]:
+// s = 0.1·(cat − 2^53) + 0.01·Σx, p = [s, 1−s]. cat − 2^53 is computed in int64, so a
+// cat of 2^53+1 only gives 0.1 if it reached the model exactly (not through float64).
+func mixedGraph() *onnxbuild.Graph {
+	return &onnxbuild.Graph{
+		Name: "mixed",
+		Inputs: []*onnxbuild.ValueInfo{
+			onnxbuild.TensorValue("cat", onnxbuild.Int64, onnxbuild.N),
+			onnxbuild.TensorValue("x", onnxbuild.Float, onnxbuild.N, onnxbuild.D(3)),
+		},
+		Outputs: []*onnxbuild.ValueInfo{probs},
+		Initializers: []*onnxbuild.Tensor{oneF, axis1,
+			onnxbuild.Int64Tensor("base", []int64{1}, []int64{1 << 53}),
+			onnxbuild.FloatTensor("tenth", []int64{1}, []float32{0.1}),
+			onnxbuild.FloatTensor("hundredth", []int64{1}, []float32{0.01}),
+		},
+		Nodes: append([]*onnxbuild.Node{
+			onnxbuild.NewNode("Sub", []string{"cat", "base"}, []string{"c0"}),
+			onnxbuild.NewNode("Cast", []string{"c0"}, []string{"cf"}, onnxbuild.AttrInt("to", int64(onnxbuild.Float))),
+			onnxbuild.NewNode("Unsqueeze", []string{"cf", "axis1"}, []string{"c2"}),
+			onnxbuild.NewNode("Mul", []string{"c2", "tenth"}, []string{"a"}),
+			onnxbuild.NewNode("ReduceSum", []string{"x", "axis1"}, []string{"xs"}, onnxbuild.AttrInt("keepdims", 1)),
+			onnxbuild.NewNode("Mul", []string{"xs", "hundredth"}, []string{"b"}),
+			onnxbuild.NewNode("Add", []string{"a", "b"}, []string{"s"}),
+		}, twoClass("s")...),
+	}
+}
+
+// doubleGraph takes x float64 [N, 2]: s = x0 − x1 in double precision, p = [s, 1−s].
+// With x0 = 1e9 + 0.25 and x1 = 1e9, s is 0.25 only if the input stayed float64.
+func doubleGraph() *onnxbuild.Graph {
+	return &onnxbuild.Graph{
+		Name:         "double",
+		Inputs:       []*onnxbuild.ValueInfo{onnxbuild.TensorValue("x", onnxbuild.Double, onnxbuild.N, onnxbuild.D(2))},
+		Outputs:      []*onnxbuild.ValueInfo{probs},
+		Initializers: []*onnxbuild.Tensor{oneF},
+		Nodes: append([]*onnxbuild.Node{
+			onnxbuild.NewNode("Split", []string{"x"}, []string{"x0", "x1"}, onnxbuild.AttrInt("axis", 1)),
+			onnxbuild.NewNode("Sub", []string{"x0", "x1"}, []string{"d"}),
+			onnxbuild.NewNode("Cast", []string{"d"}, []string{"s"}, onnxbuild.AttrInt("to", int64(onnxbuild.Float))),
+		}, twoClass("s")...),
+	}
+}
+
+// int32Graph takes n int32 [N, 1]: s = 0.01·n, p = [s, 1−s].
+func int32Graph() *onnxbuild.Graph {
+	return &onnxbuild.Graph{
+		Name:         "int32",
+		Inputs:       []*onnxbuild.ValueInfo{onnxbuild.TensorValue("n", onnxbuild.Int32, onnxbuild.N, onnxbuild.D(1))},
+		Outputs:      []*onnxbuild.ValueInfo{probs},
+		Initializers: []*onnxbuild.Tensor{oneF, onnxbuild.FloatTensor("hundredth", []int64{1}, []float32{0.01})},
+		Nodes: append([]*onnxbuild.Node{
+			onnxbuild.NewNode("Cast", []string{"n"}, []string{"nf"}, onnxbuild.AttrInt("to", int64(onnxbuild.Float))),
+			onnxbuild.NewNode("Mul", []string{"nf", "hundredth"}, []string{"s"}),
+		}, twoClass("s")...),
+	}
+}
+
+func typedTasks(t *testing.T) string {
+	dir := t.TempDir()
+	writeTask(t, dir, "mixed", mixedGraph(), `{"inputs":[{"name":"cat","type":"int64","columns":["cat"]},
+		{"name":"x","type":"float32","columns":["a","b","c"]}],"output":"p","labels":["yes","no"],"batch_size":3}`)
+	writeTask(t, dir, "double", doubleGraph(), `{"inputs":[{"name":"x","type":"float64","columns":["hi","lo"]}],"output":"p","labels":["yes","no"]}`)
+	writeTask(t, dir, "int32", int32Graph(), `{"inputs":[{"name":"n","type":"int32","columns":["n"]}],"output":"p","labels":["yes","no"]}`)
+	return dir
+}
+
+// Several model inputs of different element types, each fed by its own columns; the
+// int64 input arrives exactly, from any integer column type.
+func TestTypedMultiInput(t *testing.T) {
+	db, _ := open(t, WithTaskDirs(typedTasks(t)))
+	for _, typ := range []string{"BIGINT", "UBIGINT", "HUGEINT"} {
+		t.Run(typ, func(t *testing.T) {
+			exec(t, db, `CREATE OR REPLACE TABLE m AS SELECT i AS id, (9007199254740992 + i % 4)::`+typ+` AS cat,
+				(i % 5)::FLOAT AS a, 2::INTEGER AS b, 1.5::DECIMAL(4,1) AS c FROM range(1000) r(i)`)
+			// s = 0.1·(i%4) + 0.01·(i%5 + 3.5)
+			got := one[int64](t, db, `SELECT count(*) FROM ml_predict('mixed', 'm') WHERE
+				abs((CASE predicted_class WHEN 'yes' THEN confidence::DOUBLE ELSE 1 - confidence::DOUBLE END)
+				    - (0.1 * (id % 4) + 0.01 * (id % 5 + 3.5))) < 2e-6`)
+			if got != 1000 {
+				t.Fatalf("%d rows with the expected score, want 1000", got)
+			}
+		})
+	}
+}
+
+func TestTypedFloat64AndInt32(t *testing.T) {
+	db, _ := open(t, WithTaskDirs(typedTasks(t)))
+	exec(t, db, `CREATE TABLE d AS SELECT 1e9 + 0.25 AS hi, 1e9::BIGINT AS lo`)
+	if got := one[string](t, db, `SELECT predicted_class || ' ' || confidence FROM ml_predict('double', 'd')`); got != "no 0.750000" {
+		t.Fatalf("float64 input: got %q, want %q (s = 0.25 needs double precision)", got, "no 0.750000")
+	}
+	exec(t, db, `CREATE TABLE n AS SELECT * FROM (VALUES (1, 80::TINYINT), (2, 30::BIGINT), (3, 90.0::DOUBLE), (4, 10.00::DECIMAL(6,2))) v(id, n)`)
+	got := one[string](t, db, `SELECT string_agg(predicted_class || ' ' || confidence, ', ' ORDER BY id) FROM ml_predict('int32', 'n')`)
+	if want := "yes 0.800000, no 0.700000, yes 0.900000, no 0.900000"; got != want {
+		t.Fatalf("int32 input: got %q, want %q", got, want)
+	}
+}
+
+// A value an integer input cannot hold exactly is unusable: one rule with NaN for
+// floats, an error under 'fail', NULL plus ml_errors() under 'null'.
+func TestTypedIntegerRejects(t *testing.T) {
+	cases := []struct{ name, value, want string }{
+		{"fraction", `2.5::DOUBLE`, `holds 2.5 at row 3 of its chunk, which is not an int32`},
+		{"decimal fraction", `0.01::DECIMAL(4,2)`, `which is not an int32`},
+		{"int32 overflow", `3000000000::BIGINT`, `holds 3000000000 at row 3 of its chunk, which is not an int32 (a whole number in -2147483648..2147483647)`},
+		{"NaN", `'nan'::DOUBLE`, `which is not an int32`},
+		{"hugeint overflow", `(1::HUGEINT << 70)`, `holds 1.1805916207174113e+21 at row 3 of its chunk, which is not an int32`},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			db, _ := open(t, WithTaskDirs(typedTasks(t)))
+			exec(t, db, `CREATE TABLE n AS SELECT i AS id, CASE WHEN i = 3 THEN `+tc.value+` ELSE 20 END AS n FROM range(10) r(i)`)
+			_, err := db.Exec(`SELECT * FROM ml_predict('int32', 'n')`)
+			if err == nil || !strings.Contains(err.Error(), tc.want) || !strings.Contains(err.Error(), "on_error := 'null'") {
+				t.Fatalf("want an error with %q, got %v", tc.want, err)
+			}
+			if n := one[int64](t, db, `SELECT count(*) FROM ml_predict('int32', 'n', on_error := 'null') WHERE predicted_class IS NULL`); n != 1 {
+				t.Fatalf("%d NULL predictions, want 1", n)
+			}
+			if n := one[int64](t, db, `SELECT count(*) FROM ml_errors() WHERE task = 'int32' AND error LIKE '%not an int32%'`); n != 1 {
+				t.Fatalf("%d ml_errors() entries, want 1", n)
+			}
+		})
+	}
+}
+
+// A task.json that disagrees with the model's declared element type or shape fails at
+// bind, naming both sides and the fix.
+func TestTypedModelMismatch(t *testing.T) {
+	cases := []struct {
+		name, task string
+		g          *onnxbuild.Graph
+		want       []string
+	}{
+		{"dtype", `{"inputs":[{"name":"cat","type":"float32","columns":["cat"]},{"name":"x","type":"float32","columns":["a","b","c"]}],"output":"p","labels":["y","n"]}`,
+			mixedGraph(), []string{`model input "cat" holds int64, but task.json declares type "float32"`, `set "type": "int64"`}},
+		{"width", `{"inputs":[{"name":"cat","type":"int64","columns":["cat"]},{"name":"x","type":"float32","columns":["a","b"]}],"output":"p","labels":["y","n"]}`,
+			mixedGraph(), []string{`model input "x" takes 3 features (shape [N, 3]), but task.json maps 2 columns`}},
+		{"flat", `{"inputs":[{"name":"cat","type":"int64","columns":["cat","a"]},{"name":"x","type":"float32","columns":["b","c","d"]}],"output":"p","labels":["y","n"]}`,
+			mixedGraph(), []string{`model input "cat" takes one value per row (shape [N]), but task.json maps 2 columns`}},
+		{"double as float", `{"inputs":[{"name":"x","type":"float32","columns":["a","b"]}],"output":"p","labels":["y","n"]}`,
+			doubleGraph(), []string{`holds float64, but task.json declares type "float32"`, `set "type": "float64"`}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			dir := t.TempDir()
+			writeTask(t, dir, "bad", tc.g, tc.task)
+			db, _ := open(t, WithTaskDirs(dir))
+			exec(t, db, `CREATE TABLE m AS SELECT 1 AS cat, 1.0 AS a, 2.0 AS b, 3.0 AS c, 4.0 AS d`)
+			_, err := db.Exec(`SELECT * FROM ml_predict('bad', 'm')`)
+			for _, w := range tc.want {
+				if err == nil || !strings.Contains(err.Error(), w) {
+					t.Errorf("want an error with %q, got %v", w, err)
+				}
+			}
+		})
+	}
+}
+
+// A column of a non-numeric type is an error naming the column.
+func TestTypedNonNumericColumn(t *testing.T) {
+	db, _ := open(t, WithTaskDirs(typedTasks(t)))
+	exec(t, db, `CREATE TABLE n AS SELECT 'x' AS n`)
+	_, err := db.Exec(`SELECT * FROM ml_predict('int32', 'n')`)
+	if err == nil || !strings.Contains(err.Error(), `column "n" must be numeric`) {
+		t.Fatalf("want an error naming column n, got %v", err)
+	}
+}
