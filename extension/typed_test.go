@@ -210,3 +210,40 @@ func TestTypedNonNumericColumn(t *testing.T) {
 		t.Fatalf("want an error naming column n, got %v", err)
 	}
 }
+
+// "scores" says what a classify output holds: the same raw scores through each rule.
+func TestClassifyScores(t *testing.T) {
+	dir := t.TempDir()
+	g := func() *onnxbuild.Graph {
+		return &onnxbuild.Graph{
+			Name:    "identity",
+			Inputs:  []*onnxbuild.ValueInfo{onnxbuild.TensorValue("x", onnxbuild.Float, onnxbuild.N, onnxbuild.D(3))},
+			Outputs: []*onnxbuild.ValueInfo{onnxbuild.TensorValue("y", onnxbuild.Float, onnxbuild.N, onnxbuild.D(3))},
+			Nodes:   []*onnxbuild.Node{onnxbuild.NewNode("Identity", []string{"x"}, []string{"y"})},
+		}
+	}
+	for _, scores := range []string{"", "probabilities", "logits", "sigmoid"} {
+		field := ""
+		if scores != "" {
+			field = `"scores":"` + scores + `",`
+		}
+		writeTask(t, dir, "s_"+scores, g(), `{`+field+`"inputs":[{"name":"x","type":"float32","columns":["a","b","c"]}],"output":"y","labels":["A","B","C"]}`)
+	}
+	db, _ := open(t, WithTaskDirs(dir))
+	exec(t, db, `CREATE TABLE s AS SELECT * FROM (VALUES (1, 1.0, 2.0, 3.0), (2, 0.2, 0.5, 0.3), (3, -1.0, -3.0, -2.0)) v(id, a, b, c)`)
+	want := map[string]string{
+		// Probabilities are taken as they are (clamped to [0, 1] when printed).
+		"probabilities": "C 1.000000, B 0.500000, A 0.000000",
+		"logits":        "C 0.665241, B 0.390694, A 0.665241",
+		"sigmoid":       "C 0.952574, B 0.622459, A 0.268941",
+	}
+	want[""] = want["probabilities"]
+	for scores, w := range want {
+		t.Run("scores="+scores, func(t *testing.T) {
+			got := one[string](t, db, `SELECT string_agg(predicted_class || ' ' || confidence, ', ' ORDER BY id) FROM ml_predict('s_`+scores+`', 's')`)
+			if got != w {
+				t.Fatalf("got %q, want %q", got, w)
+			}
+		})
+	}
+}

@@ -42,8 +42,10 @@ type Config struct {
 	Description string      `json:"description"`
 	Model       string      `json:"model"`
 	Inputs      []InputSpec `json:"inputs"`
-	Output      string      `json:"output"`
+	Kind        string      `json:"kind,omitempty"` // the output kind: "classify" (default)
+	Output      string      `json:"output"`         // the model output the kind reads
 	Labels      []string    `json:"labels"`
+	Scores      string      `json:"scores,omitempty"` // classify: what the output holds (see ScoresProbabilities)
 	BatchSize   int         `json:"batch_size"`
 
 	kinds Kinds // resolved by validate
@@ -142,7 +144,14 @@ func (c *Config) validate() error {
 			seenCol[col] = true
 		}
 	}
-	c.kinds.Output = outputKinds[OutputClassify]
+	if c.Kind == "" {
+		c.Kind = OutputClassify
+	}
+	out, ok := outputKinds[c.Kind]
+	if !ok {
+		return fmt.Errorf(`"kind" %q is not supported; use one of %s`, c.Kind, kindNames(outputKinds))
+	}
+	c.kinds.Output = out
 	if err := c.kinds.Output.Validate(c); err != nil {
 		return err
 	}

@@ -79,9 +79,20 @@ var inputKinds = map[InputType]InputKind{
 	InputInt64:   numericInput[int64]{},
 }
 
-// OutputClassify is the only output kind so far: class probabilities → label and
+// OutputClassify is the only output kind so far: class scores → label and
 // confidence.
 const OutputClassify = "classify"
+
+// What a classify output holds ("scores" in task.json), and how it becomes a
+// confidence: probabilities as they are; logits through softmax over the labels;
+// sigmoid scores (one independent logit per label) through the sigmoid. Every rule picks
+// the label of the largest score, so a sigmoid task gives one label per row (the
+// argmax; the confidence is that label's sigmoid), not a multi-label set.
+const (
+	ScoresProbabilities = "probabilities"
+	ScoresLogits        = "logits"
+	ScoresSigmoid       = "sigmoid"
+)
 
 var outputKinds = map[string]OutputKind{
 	OutputClassify: classifyOutput{},
