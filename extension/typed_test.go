@@ -206,7 +206,7 @@ func TestTypedNonNumericColumn(t *testing.T) {
 	db, _ := open(t, WithTaskDirs(typedTasks(t)))
 	exec(t, db, `CREATE TABLE n AS SELECT 'x' AS n`)
 	_, err := db.Exec(`SELECT * FROM ml_predict('int32', 'n')`)
-	if err == nil || !strings.Contains(err.Error(), `column "n" must be numeric`) {
+	if err == nil || !strings.Contains(err.Error(), `column "n" must be numeric, not VARCHAR; cast the column`) {
 		t.Fatalf("want an error naming column n, got %v", err)
 	}
 }

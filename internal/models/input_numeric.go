@@ -104,16 +104,65 @@ type numericData[T number] struct {
 	vals []T       // row-major, k per row
 	f64  []float64 // one column of a chunk, before conversion
 	i64  []int64   // one integer column, for integer T
+	f32  []float32 // FLOAT columns of a float32 input, column-major, before transposing
+	fast []int     // which columns f32 holds
 }
 
 func (d *numericData[T]) Load(cols []Column, n int, valid []bool, bad func(int, error)) error {
 	d.vals = grow(d.vals, n*d.k)
+	d.fast = d.fast[:0]
 	for j, c := range cols {
+		if ok, err := d.loadFloat32(j, c, n, valid); ok || err != nil {
+			continue
+		}
 		if err := d.load(j, c, n, valid, bad); err != nil {
 			return err
 		}
 	}
+	if len(d.fast) > 0 {
+		d.transpose(cols, n, valid, bad)
+	}
 	return nil
+}
+
+// loadFloat32 reads a FLOAT column of a float32 input as it is into d.f32; the
+// columns so read are transposed into d.vals together, block by block, which keeps the
+// row-major writes in cache (one column at a time strides across the whole chunk).
+func (d *numericData[T]) loadFloat32(j int, c Column, n int, valid []bool) (bool, error) {
+	fc, ok := c.(Float32Column)
+	if _, isF32 := any(d.vals).([]float32); !ok || !isF32 {
+		return false, nil
+	}
+	d.f32 = grow(d.f32, d.k*n)
+	ok, err := fc.Float32s(d.f32[j*n:(j+1)*n], valid)
+	if ok && err == nil {
+		d.fast = append(d.fast, j)
+	}
+	return ok, err
+}
+
+const transposeBlock = 64 // rows: 64 rows of a 128-wide input are 32 KiB
+
+func (d *numericData[T]) transpose(cols []Column, n int, valid []bool, bad func(int, error)) {
+	vals := any(d.vals).([]float32)
+	k := d.k
+	for lo := 0; lo < n; lo += transposeBlock {
+		hi := min(lo+transposeBlock, n)
+		for _, j := range d.fast {
+			src := d.f32[j*n+lo : j*n+hi]
+			for i, x := range src {
+				r := lo + i
+				if !valid[r] {
+					continue
+				}
+				if x-x != 0 { // NaN or ±Inf
+					d.badFloat(cols[j], r, float64(x), valid, bad)
+					continue
+				}
+				vals[r*k+j] = x
+			}
+		}
+	}
 }
 
 // load converts column j into d.vals, with one loop per T so that the hot path makes
@@ -176,7 +225,7 @@ func (d *numericData[T]) load(j int, c Column, n int, valid []bool, bad func(int
 			if !valid[r] {
 				continue
 			}
-			if math.IsNaN(x) || math.IsInf(x, 0) || math.Abs(x) > math.MaxFloat32 {
+			if !(math.Abs(x) <= math.MaxFloat32) { // also NaN; one test keeps the loop tight
 				d.badFloat(c, r, x, valid, bad)
 				continue
 			}
@@ -187,7 +236,7 @@ func (d *numericData[T]) load(j int, c Column, n int, valid []bool, bad func(int
 			if !valid[r] {
 				continue
 			}
-			if math.IsNaN(x) || math.IsInf(x, 0) {
+			if !(math.Abs(x) <= math.MaxFloat64) { // NaN or ±Inf
 				d.badFloat(c, r, x, valid, bad)
 				continue
 			}

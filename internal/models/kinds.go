@@ -26,6 +26,13 @@ type Column interface {
 	Int64s(dst []int64, valid []bool) (bool, error)
 }
 
+// Float32Column is a Column that can read FLOAT data as it is, without widening it to
+// float64 (the hot path of wide float32 models); ok is false, and nothing is read, for
+// a column of any other type.
+type Float32Column interface {
+	Float32s(dst []float32, valid []bool) (ok bool, err error)
+}
+
 // InputKind turns a task input's columns into one model input tensor.
 type InputKind interface {
 	// Validate checks a task.json input entry of this kind.

@@ -1,0 +1,83 @@
+package udf
+
+import (
+	"reflect"
+	"unsafe"
+
+	"github.com/duckdb/duckdb-go/v2"
+	"github.com/duckdb/duckdb-go/v2/mapping"
+)
+
+// Why this file exists: duckdb-go (v2.10506.0) reads a vector value by value, boxing
+// each in an interface (DataChunk.GetValue), which costs more than the model for wide
+// numeric inputs. Its public mapping package reads a vector's raw data and validity
+// mask, but needs the mapping.Vector that duckdb.Vector keeps in an unexported field
+// (Vector.v *vector, vector.vec mapping.Vector). This adapter reaches it by reflection
+// after checking those types; TestRawVectorAdapter fails loudly if a duckdb-go upgrade
+// changes the layout. Without it (ok false) columns are read the slow way, correctly.
+
+// rawVector is a flat DuckDB vector's type, data and validity mask.
+type rawVector struct {
+	typ  duckdb.Type
+	data unsafe.Pointer
+	mask []uint64 // bit r%64 of word r/64 is set when row r is valid; nil: all valid
+}
+
+// rawVectorOf returns vec's raw data for its n rows. Scalar function arguments are
+// flat vectors: DuckDB's C API flattens them before the call, and duckdb-go's own
+// getters index the data pointer directly too.
+func rawVectorOf(vec duckdb.Vector, n int) (rawVector, bool) {
+	mv, ok := mappingVector(&vec)
+	if !ok {
+		return rawVector{}, false
+	}
+	lt := mapping.VectorGetColumnType(mv)
+	typ := mapping.GetTypeId(lt)
+	mapping.DestroyLogicalType(&lt)
+	rv := rawVector{typ: typ, data: mapping.VectorGetData(mv)}
+	if m := mapping.VectorGetValidity(mv); m != nil {
+		rv.mask = unsafe.Slice((*uint64)(m), (n+63)/64)
+	}
+	return rv, rv.data != nil
+}
+
+var mappingVectorType = reflect.TypeOf(mapping.Vector{})
+
+// mappingVector reads duckdb.Vector.v.vec, checking every type on the way.
+func mappingVector(vec *duckdb.Vector) (mapping.Vector, bool) {
+	p := reflect.ValueOf(vec).Elem().FieldByName("v")
+	if !p.IsValid() || p.Kind() != reflect.Pointer || p.IsNil() || p.Elem().Kind() != reflect.Struct {
+		return mapping.Vector{}, false
+	}
+	f := p.Elem().FieldByName("vec")
+	if !f.IsValid() || f.Type() != mappingVectorType || !f.CanAddr() {
+		return mapping.Vector{}, false
+	}
+	mv := *(*mapping.Vector)(unsafe.Pointer(f.UnsafeAddr()))
+	return mv, mv.Ptr != nil
+}
+
+// nulls clears valid[r] for every NULL row.
+func (rv rawVector) nulls(valid []bool) {
+	if rv.mask == nil {
+		return
+	}
+	for w, bits := range rv.mask {
+		if bits == ^uint64(0) {
+			continue
+		}
+		for b := range 64 {
+			if r := w*64 + b; r < len(valid) && bits&(1<<b) == 0 {
+				valid[r] = false
+			}
+		}
+	}
+}
+
+// isNull says whether row r is NULL.
+func (rv rawVector) isNull(r int) bool {
+	return rv.mask != nil && rv.mask[r/64]&(1<<(r%64)) == 0
+}
+
+// values views the data as n values of T; T must match the vector's type.
+func values[T any](rv rawVector, n int) []T { return unsafe.Slice((*T)(rv.data), n) }
