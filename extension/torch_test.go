@@ -1,0 +1,88 @@
+package extension
+
+import (
+	"context"
+	"encoding/csv"
+	"math"
+	"os"
+	"path/filepath"
+	"strconv"
+	"testing"
+
+	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/array"
+	"github.com/apache/arrow-go/v18/arrow/memory"
+)
+
+// torchDir holds models exported by torch.onnx.export (testdata/torch/gen.py) with
+// PyTorch's own outputs in expected.csv.
+var torchDir = filepath.Join("..", "testdata", "torch")
+
+// Every fixture row gets PyTorch's label, and its confidence within 1e-5 relative
+// (plus the 6-decimal rounding of confidence).
+func TestTorchFixturesSQL(t *testing.T) {
+	db, _ := open(t, WithTaskDirs(torchDir))
+	for _, task := range []string{"torch_mixed", "torch_double"} {
+		t.Run(task, func(t *testing.T) {
+			exec(t, db, `CREATE OR REPLACE TABLE e AS FROM read_csv('`+filepath.Join(torchDir, task, "expected.csv")+`')`)
+			total := one[int64](t, db, `SELECT count(*) FROM e`)
+			good := one[int64](t, db, `SELECT count(*) FROM ml_predict('`+task+`', 'e')
+				WHERE predicted_class = expected_class
+				  AND abs(confidence::DOUBLE - expected_confidence) <= 1e-5 * expected_confidence + 5e-7`)
+			if total != 64 || good != total {
+				t.Fatalf("%d of %d rows match PyTorch", good, total)
+			}
+		})
+	}
+}
+
+// The Go API gives the same answers from an Arrow record.
+func TestTorchFixturesPredictRecord(t *testing.T) {
+	_, c := open(t, WithTaskDirs(torchDir))
+	f, err := os.Open(filepath.Join(torchDir, "torch_mixed", "expected.csv"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	recs, err := csv.NewReader(f).ReadAll()
+	if err != nil {
+		t.Fatal(err)
+	}
+	recs = recs[1:] // id,category,m1,m2,m3,expected_class,expected_confidence
+	mem := memory.NewGoAllocator()
+	schema := arrow.NewSchema([]arrow.Field{
+		{Name: "category", Type: arrow.PrimitiveTypes.Int64},
+		{Name: "m1", Type: arrow.PrimitiveTypes.Float32},
+		{Name: "m2", Type: arrow.PrimitiveTypes.Float64},
+		{Name: "m3", Type: arrow.PrimitiveTypes.Float64},
+	}, nil)
+	b := array.NewRecordBuilder(mem, schema)
+	defer b.Release()
+	num := func(s string) float64 {
+		x, err := strconv.ParseFloat(s, 64)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return x
+	}
+	for _, r := range recs {
+		b.Field(0).(*array.Int64Builder).Append(int64(num(r[1])))
+		b.Field(1).(*array.Float32Builder).Append(float32(num(r[2])))
+		b.Field(2).(*array.Float64Builder).Append(num(r[3]))
+		b.Field(3).(*array.Float64Builder).Append(num(r[4]))
+	}
+	rec := b.NewRecordBatch()
+	defer rec.Release()
+	classes, confs, err := c.PredictRecord(context.Background(), "torch_mixed", rec, RecordOptions{}, mem)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer classes.Release()
+	defer confs.Release()
+	for i, r := range recs {
+		got, want := num(confs.(*array.String).Value(i)), num(r[6])
+		if cl := classes.(*array.String).Value(i); cl != r[5] || math.Abs(got-want) > 1e-5*want+5e-7 {
+			t.Errorf("row %d: got %s %v, PyTorch %s %v", i, cl, got, r[5], want)
+		}
+	}
+}
