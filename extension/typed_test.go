@@ -247,3 +247,26 @@ func TestClassifyScores(t *testing.T) {
 		})
 	}
 }
+
+// Columns reach the model in the task's order (or columns := [...]'s), whatever the
+// input's column order: DuckDB unpacks *COLUMNS([...]) in the input's order.
+func TestInputColumnOrder(t *testing.T) {
+	db, _ := open(t, WithTaskDirs(typedTasks(t)))
+	exec(t, db, `CREATE TABLE m AS SELECT i AS id, (9007199254740992 + i % 4)::BIGINT AS cat,
+		(i % 5)::FLOAT AS a, 2::INTEGER AS b, 1.5::DECIMAL(4,1) AS c FROM range(100) r(i)`)
+	want := one[string](t, db, `SELECT string_agg(predicted_class || confidence, ',' ORDER BY id) FROM ml_predict('mixed', 'm')`)
+	for _, q := range []string{
+		`SELECT string_agg(predicted_class || confidence, ',' ORDER BY id) FROM ml_predict('mixed', 'SELECT c, b, a, cat, id FROM m')`,
+		`SELECT string_agg(predicted_class || confidence, ',' ORDER BY id) FROM ml_predict('mixed', 'SELECT id, a AS "x y", b AS "Q""uote", cat AS k, c FROM m', columns := ['K', 'x y', 'Q"uote', 'c'])`,
+	} {
+		if got := one[string](t, db, q); got != want {
+			t.Errorf("%s:\n got %.80s…\nwant %.80s…", q, got, want)
+		}
+	}
+	// Iris: the same flower with its columns listed in reverse.
+	got := one[string](t, db, `SELECT predicted_class FROM ml_predict('iris', 'SELECT 0.2 AS d, 1.4 AS c, 3.5 AS b, 5.1 AS a', columns := ['a', 'b', 'c', 'd'])`)
+	rev := one[string](t, db, `SELECT predicted_class FROM ml_predict('iris', 'SELECT 5.1 AS a, 3.5 AS b, 1.4 AS c, 0.2 AS d', columns := ['d', 'c', 'b', 'a'])`)
+	if got != "setosa" || rev == "setosa" {
+		t.Errorf("iris by name: %s (want setosa); reversed: %s (want another class)", got, rev)
+	}
+}

@@ -259,7 +259,7 @@ func (d *numericData[T]) badInt(c Column, r int, x any, valid []bool, bad func(i
 		lo, hi = math.MinInt32, math.MaxInt32
 	}
 	valid[r] = false
-	bad(r, fmt.Errorf("column %q holds %v at row %d of its chunk, which is not an %s (a whole number in %d..%d); round it (round(col)) or filter it out", c.Name(), x, r, typ, lo, hi))
+	bad(r, fmt.Errorf("column %q holds %v at row %d of its chunk, which is not an %s (a whole number in %d..%d); round it first (round(col))", c.Name(), x, r, typ, lo, hi))
 }
 
 func (d *numericData[T]) Compact(rows []int) {

@@ -30,6 +30,9 @@ var predictOutputs = []string{"predicted_class", "confidence"}
 //     outputs replace; evaluated at bind over all input column names, it also checks that
 //     the task's input columns exist and that task and columns are well-formed, so those
 //     mistakes get ml_predict's own error messages.
+//   - *COLUMNS(list) unpacks the columns in the input's order, not the list's, so
+//     typeof(struct_pack(<the same>)), folded to a constant at bind, tells ml_infer the
+//     order they arrive in (see argPositions).
 //   - ml_infer(...) appears twice but runs once: DuckDB's common-subexpression optimizer
 //     computes it in one projection below the two slices (TestPredictInfersEachRowOnce).
 //   - Options reach ml_infer as VARCHAR, ” for "not given": duckdb-go aborts the process
@@ -42,6 +45,7 @@ func macroSQL(connID string) string {
                 coalesce(batch_size::VARCHAR, ''), coalesce(device::VARCHAR, ''),
                 coalesce(models_per_gpu::VARCHAR, ''), coalesce(gpu_mem_limit_mb::VARCHAR, ''),
                 coalesce(on_error::VARCHAR, ''), %s,
+                typeof(struct_pack(*COLUMNS(ml_task_inputs(task, columns)))),
                 *COLUMNS(ml_task_inputs(task, columns)))`, quoteSQL(connID))
 	return fmt.Sprintf(`CREATE OR REPLACE TEMP MACRO ml_predict(task, input, columns := NULL, batch_size := NULL,
     device := NULL, models_per_gpu := NULL, gpu_mem_limit_mb := NULL, on_error := NULL) AS TABLE
