@@ -157,3 +157,36 @@ func (a *arrowColumn) Int64s(dst []int64, valid []bool) (bool, error) {
 	}
 	return true, nil
 }
+
+func (a *arrowColumn) ArrayFloat64s(dst []float64, k int, valid []bool) error {
+	fl, ok := a.arr.(*array.FixedSizeList)
+	if !ok {
+		return fmt.Errorf("column %q must be a fixed-size list of %d numbers, got %s", a.name, k, a.arr.DataType())
+	}
+	if w := int(fl.DataType().(*arrow.FixedSizeListType).Len()); w != k {
+		return fmt.Errorf("column %q holds %d values per row, but the model input takes %d", a.name, w, k)
+	}
+	child := &arrowColumn{name: a.name, arr: fl.ListValues()}
+	off := fl.Offset() * k
+	vals := make([]float64, child.arr.Len())
+	cv := make([]bool, len(vals))
+	for i := range cv {
+		cv[i] = true
+	}
+	if err := child.Float64s(vals, cv); err != nil {
+		return err
+	}
+	for r := range valid {
+		if fl.IsNull(r) {
+			valid[r] = false
+			continue
+		}
+		for j := range k {
+			if !cv[off+r*k+j] {
+				valid[r] = false
+			}
+			dst[r*k+j] = vals[off+r*k+j]
+		}
+	}
+	return nil
+}

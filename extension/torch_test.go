@@ -22,11 +22,16 @@ var torchDir = filepath.Join("..", "testdata", "torch")
 // (plus the 6-decimal rounding of confidence).
 func TestTorchFixturesSQL(t *testing.T) {
 	db, _ := open(t, WithTaskDirs(torchDir))
-	for _, task := range []string{"torch_mixed", "torch_double"} {
+	inputs := map[string]string{
+		"torch_mixed":  "e",
+		"torch_double": "e",
+		"torch_array":  "SELECT * REPLACE (features::FLOAT[4] AS features) FROM e", // the CSV holds text
+	}
+	for task, input := range inputs {
 		t.Run(task, func(t *testing.T) {
 			exec(t, db, `CREATE OR REPLACE TABLE e AS FROM read_csv('`+filepath.Join(torchDir, task, "expected.csv")+`')`)
 			total := one[int64](t, db, `SELECT count(*) FROM e`)
-			good := one[int64](t, db, `SELECT count(*) FROM ml_predict('`+task+`', 'e')
+			good := one[int64](t, db, `SELECT count(*) FROM ml_predict('`+task+`', '`+input+`')
 				WHERE predicted_class = expected_class
 				  AND abs(confidence::DOUBLE - expected_confidence) <= 1e-5 * expected_confidence + 5e-7`)
 			if total != 64 || good != total {

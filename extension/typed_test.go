@@ -270,3 +270,40 @@ func TestInputColumnOrder(t *testing.T) {
 		t.Errorf("iris by name: %s (want setosa); reversed: %s (want another class)", got, rev)
 	}
 }
+
+// One FLOAT[k]/DOUBLE[k] ARRAY or LIST column feeds a [N, k] input.
+func TestArrayColumnInput(t *testing.T) {
+	dir := t.TempDir()
+	model, err := os.ReadFile(filepath.Join("..", "internal", "models", "tasks", "iris", "model.onnx"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	os.MkdirAll(filepath.Join(dir, "iris_arr"), 0o755)
+	os.WriteFile(filepath.Join(dir, "iris_arr", "model.onnx"), model, 0o644)
+	os.WriteFile(filepath.Join(dir, "iris_arr", "task.json"), []byte(`{"inputs":[{"name":"features","type":"float32","columns":["f"]}],
+		"output":"probabilities","labels":["setosa","versicolor","virginica"]}`), 0o644)
+	db, _ := open(t, WithTaskDirs(dir))
+	want := one[string](t, db, `SELECT string_agg(predicted_class || ' ' || confidence, ', ' ORDER BY id) FROM ml_predict('iris',
+		'SELECT * FROM (VALUES (1, 5.1, 3.5, 1.4, 0.2), (2, 6.7, 3.0, 5.2, 2.3), (3, 5.9, 3.0, 4.2, 1.5)) v(id, sepal_length, sepal_width, petal_length, petal_width)')`)
+	for _, typ := range []string{"FLOAT[4]", "DOUBLE[4]", "FLOAT[]", "DOUBLE[]"} {
+		t.Run(typ, func(t *testing.T) {
+			exec(t, db, `CREATE OR REPLACE TABLE a AS SELECT * FROM (VALUES (1, [5.1, 3.5, 1.4, 0.2]::`+typ+`), (2, [6.7, 3.0, 5.2, 2.3]::`+typ+`), (3, [5.9, 3.0, 4.2, 1.5]::`+typ+`), (4, NULL)) v(id, f)`)
+			got := one[string](t, db, `SELECT string_agg(coalesce(predicted_class || ' ' || confidence, 'NULL'), ', ' ORDER BY id) FROM ml_predict('iris_arr', 'a')`)
+			if got != want+", NULL" {
+				t.Fatalf("got %q, want %q", got, want+", NULL")
+			}
+		})
+	}
+	for _, tc := range []struct{ name, input, want string }{
+		{"ragged", `SELECT * FROM (VALUES (1, [1.0, 2.0, 3.0, 4.0]), (2, [1.0, 2.0, 3.0])) v(id, f)`, `column "f" holds a list of 3 values at row 1 of its chunk, but the model input takes 4 per row`},
+		{"width", `SELECT [1.0, 2.0, 3.0]::FLOAT[3] AS f`, `column "f" holds 3 values per row (an ARRAY of 3), but the model input takes 4`},
+		{"scalar", `SELECT 1.0 AS f`, `column "f" must be a FLOAT[4] or DOUBLE[4] array (or a list)`},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := db.Exec(`SELECT * FROM ml_predict('iris_arr', '` + strings.ReplaceAll(tc.input, "'", "''") + `')`)
+			if err == nil || !strings.Contains(err.Error(), tc.want) {
+				t.Fatalf("want an error with %q, got %v", tc.want, err)
+			}
+		})
+	}
+}

@@ -58,6 +58,9 @@ func (numericInput[T]) CheckModel(spec InputSpec, info ort.InputOutputInfo) erro
 			return fmt.Errorf("model input %q takes one value per row (shape [N]), but task.json maps %d columns to it; map one column, or split the columns across model inputs", spec.Name, k)
 		}
 	case 2:
+		if k == 1 && d[1] > 1 {
+			break // one ARRAY or LIST column of d[1] values per row
+		}
 		if d[1] > 0 && int(d[1]) != k {
 			return fmt.Errorf("model input %q takes %d features (shape [N, %d]), but task.json maps %d columns to it; list exactly %d columns", spec.Name, d[1], d[1], k, d[1])
 		}
@@ -95,21 +98,29 @@ func typeFix(t ort.TensorElementDataType) string {
 }
 
 func (numericInput[T]) NewData(spec InputSpec, dims []int64) InputData {
-	return &numericData[T]{k: len(spec.Columns), flat: len(dims) == 1}
+	d := &numericData[T]{k: len(spec.Columns), flat: len(dims) == 1}
+	if d.k == 1 && len(dims) == 2 && dims[1] > 1 {
+		d.k, d.array = int(dims[1]), true
+	}
+	return d
 }
 
 type numericData[T number] struct {
-	k    int
-	flat bool      // the model takes [N], not [N, 1]
-	vals []T       // row-major, k per row
-	f64  []float64 // one column of a chunk, before conversion
-	i64  []int64   // one integer column, for integer T
-	f32  []float32 // FLOAT columns of a float32 input, column-major, before transposing
-	fast []int     // which columns f32 holds
+	k     int
+	flat  bool      // the model takes [N], not [N, 1]
+	array bool      // one ARRAY or LIST column holds the k values of a row
+	vals  []T       // row-major, k per row
+	f64   []float64 // one column of a chunk, before conversion
+	i64   []int64   // one integer column, for integer T
+	f32   []float32 // FLOAT columns of a float32 input, column-major, before transposing
+	fast  []int     // which columns f32 holds
 }
 
 func (d *numericData[T]) Load(cols []Column, n int, valid []bool, bad func(int, error)) error {
 	d.vals = grow(d.vals, n*d.k)
+	if d.array {
+		return d.loadArray(cols[0], n, valid, bad)
+	}
 	d.fast = d.fast[:0]
 	for j, c := range cols {
 		if ok, err := d.loadFloat32(j, c, n, valid); ok || err != nil {
@@ -241,6 +252,46 @@ func (d *numericData[T]) load(j int, c Column, n int, valid []bool, bad func(int
 				continue
 			}
 			vals[r*k+j] = x
+		}
+	}
+	return nil
+}
+
+// loadArray reads k values per row from one ARRAY or LIST column, with the checks of
+// load.
+func (d *numericData[T]) loadArray(c Column, n int, valid []bool, bad func(int, error)) error {
+	k := d.k
+	d.f64 = grow(d.f64, n*k)
+	if err := c.ArrayFloat64s(d.f64, k, valid); err != nil {
+		return err
+	}
+	_, isInt := any(d.vals).([]int64)
+	_, isInt32 := any(d.vals).([]int32)
+	for r := range n {
+		if !valid[r] {
+			continue
+		}
+		for j, x := range d.f64[r*k : (r+1)*k] {
+			var v T
+			var ok bool
+			switch {
+			case isInt32:
+				ok = x == math.Trunc(x) && x >= math.MinInt32 && x <= math.MaxInt32
+			case isInt:
+				ok = x == math.Trunc(x) && x >= -(1<<63) && x < 1<<63
+			default:
+				_, is32 := any(v).(float32)
+				ok = math.Abs(x) <= math.MaxFloat64 && (!is32 || math.Abs(x) <= math.MaxFloat32)
+			}
+			if !ok {
+				if isInt || isInt32 {
+					d.badInt(c, r, x, valid, bad)
+				} else {
+					d.badFloat(c, r, x, valid, bad)
+				}
+				break
+			}
+			d.vals[r*k+j] = T(x)
 		}
 	}
 	return nil

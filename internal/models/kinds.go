@@ -24,6 +24,10 @@ type Column interface {
 	// (float, DECIMAL), or a UBIGINT/HUGEINT one holding a value beyond int64, it
 	// returns false, and the caller reads the column through Float64s.
 	Int64s(dst []int64, valid []bool) (bool, error)
+	// ArrayFloat64s reads a numeric ARRAY or LIST column, k values per row into
+	// dst[r*k : (r+1)*k]; a NULL array or element clears valid[r], and a row of another
+	// length is an error that names it.
+	ArrayFloat64s(dst []float64, k int, valid []bool) error
 }
 
 // Float32Column is a Column that can read FLOAT data as it is, without widening it to

@@ -58,3 +58,7 @@ func (v *Values) nulls(valid []bool) {
 		}
 	}
 }
+
+func (v *Values) ArrayFloat64s(dst []float64, k int, valid []bool) error {
+	return fmt.Errorf("column %q must be an array of %d numbers; Values holds scalars only", v.ColName, k)
+}

@@ -81,3 +81,52 @@ func (rv rawVector) isNull(r int) bool {
 
 // values views the data as n values of T; T must match the vector's type.
 func values[T any](rv rawVector, n int) []T { return unsafe.Slice((*T)(rv.data), n) }
+
+// rawNested is an ARRAY or LIST vector's child data, for FLOAT[k]/DOUBLE[k] inputs.
+type rawNested struct {
+	rawVector           // the ARRAY/LIST vector itself: its validity; its data for a LIST
+	child     rawVector // the elements
+	size      int       // ARRAY: elements per row; LIST: 0
+}
+
+// listEntry is DuckDB's duckdb_list_entry: one LIST row's elements in the child.
+type listEntry struct{ offset, length uint64 }
+
+// rawNestedOf returns vec's child data when vec is an ARRAY or LIST of n rows.
+func rawNestedOf(vec duckdb.Vector, n int) (rawNested, bool) {
+	mv, ok := mappingVector(&vec)
+	if !ok {
+		return rawNested{}, false
+	}
+	lt := mapping.VectorGetColumnType(mv)
+	defer mapping.DestroyLogicalType(&lt)
+	rn := rawNested{rawVector: rawVector{typ: mapping.GetTypeId(lt), data: mapping.VectorGetData(mv)}}
+	if m := mapping.VectorGetValidity(mv); m != nil {
+		rn.mask = unsafe.Slice((*uint64)(m), (n+63)/64)
+	}
+	var cv mapping.Vector
+	var ct mapping.LogicalType
+	var rows int
+	switch rn.typ {
+	case duckdb.TYPE_ARRAY:
+		rn.size = int(mapping.ArrayTypeArraySize(lt))
+		ct = mapping.ArrayTypeChildType(lt)
+		cv = mapping.ArrayVectorGetChild(mv)
+		rows = n * rn.size
+	case duckdb.TYPE_LIST:
+		ct = mapping.ListTypeChildType(lt)
+		cv = mapping.ListVectorGetChild(mv)
+		rows = int(mapping.ListVectorGetSize(mv))
+	default:
+		return rawNested{}, false
+	}
+	defer mapping.DestroyLogicalType(&ct)
+	rn.child = rawVector{typ: mapping.GetTypeId(ct), data: mapping.VectorGetData(cv)}
+	if m := mapping.VectorGetValidity(cv); m != nil {
+		rn.child.mask = unsafe.Slice((*uint64)(m), (rows+63)/64)
+	}
+	return rn, rn.child.data != nil || rows == 0
+}
+
+// entries views a LIST vector's data as its n rows' entries.
+func (rn rawNested) entries(n int) []listEntry { return values[listEntry](rn.rawVector, n) }

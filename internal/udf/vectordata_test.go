@@ -218,3 +218,54 @@ func BenchmarkNumericGather(b *testing.B) {
 		})
 	}
 }
+
+// ARRAY and LIST columns read in place match the value-by-value read, NULLs included.
+func TestRawArrayAdapter(t *testing.T) {
+	var mu sync.Mutex
+	var problems []string
+	rows, nested := 0, 0
+	conn := probeDB(t, func(chunk *duckdb.DataChunk, n int) error {
+		mu.Lock()
+		defer mu.Unlock()
+		for i := range chunk.ColumnCount() {
+			if vec, err := chunk.GetVector(i); err == nil {
+				if _, ok := rawNestedOf(vec, n); ok {
+					nested++
+				}
+			}
+			fast := vectorColumn{name: fmt.Sprint("c", i), chunk: chunk, idx: i}
+			slow := fast
+			slow.slowReads = true
+			fd, fv := make([]float64, 3*n), trues(n)
+			sd, sv := make([]float64, 3*n), trues(n)
+			if err := fast.ArrayFloat64s(fd, 3, fv); err != nil {
+				return err
+			}
+			if err := slow.ArrayFloat64s(sd, 3, sv); err != nil {
+				return err
+			}
+			for r := range n {
+				rows++
+				if fv[r] != sv[r] || (fv[r] && fmt.Sprint(fd[3*r:3*r+3]) != fmt.Sprint(sd[3*r:3*r+3])) {
+					problems = append(problems, fmt.Sprintf("col %d row %d: fast %v/%v, slow %v/%v", i, r, fd[3*r:3*r+3], fv[r], sd[3*r:3*r+3], sv[r]))
+				}
+			}
+		}
+		return nil
+	})
+	q := `SELECT count(probe(*COLUMNS(*))) FROM (SELECT
+		if(i % 5 = 0, NULL, [i, i / 2, -i])::FLOAT[3] AS a,
+		CASE WHEN i % 7 = 0 THEN NULL WHEN i % 11 = 0 THEN [1, NULL, 2] ELSE [i / 3, i, 0.5] END::DOUBLE[] AS b,
+		[i, i, i]::DOUBLE[3] AS c,
+		[i / 7, 1, 2]::FLOAT[] AS d
+		FROM range(3000) r(i))`
+	if _, err := conn.ExecContext(context.Background(), q); err != nil {
+		t.Fatal(err)
+	}
+	if nested == 0 {
+		t.Fatal("rawNestedOf never read an ARRAY or LIST vector (see vectordata.go)")
+	}
+	if rows != 4*3000 || len(problems) > 0 {
+		t.Fatalf("%d rows checked, differences:\n%s", rows, strings.Join(problems[:min(len(problems), 20)], "\n"))
+	}
+}

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"math/big"
+	"unsafe"
 
 	"github.com/duckdb/duckdb-go/v2"
 )
@@ -142,6 +143,114 @@ func (v *vectorColumn) Int64s(dst []int64, valid []bool) (bool, error) {
 	}
 	rv.nulls(valid)
 	return true, nil
+}
+
+// ArrayFloat64s reads a numeric ARRAY or LIST column, k values per row (see
+// models.Column).
+func (v *vectorColumn) ArrayFloat64s(dst []float64, k int, valid []bool) error {
+	n := len(valid)
+	vec, err := v.chunk.GetVector(v.idx)
+	if err != nil {
+		return err
+	}
+	rn, ok := rawNestedOf(vec, n)
+	if !ok || v.slowReads {
+		return v.arrayPerValue(dst, k, valid)
+	}
+	if rn.size != 0 && rn.size != k {
+		return fmt.Errorf("column %q holds %d values per row (an ARRAY of %d), but the model input takes %d; pick or build an array of %d", v.name, rn.size, rn.size, k, k)
+	}
+	var elem func(i int) float64
+	switch rn.child.typ {
+	case duckdb.TYPE_FLOAT:
+		x := values[float32](rn.child, max(1, len(dst)))
+		elem = func(i int) float64 { return float64(x[i]) }
+	case duckdb.TYPE_DOUBLE:
+		x := values[float64](rn.child, max(1, len(dst)))
+		elem = func(i int) float64 { return x[i] }
+	default:
+		return v.arrayPerValue(dst, k, valid)
+	}
+	var ents []listEntry
+	if rn.size == 0 {
+		ents = rn.entries(n)
+	}
+	for r := range n {
+		if rn.isNull(r) {
+			valid[r] = false
+			continue
+		}
+		off := r * k
+		if ents != nil {
+			if int(ents[r].length) != k {
+				return fmt.Errorf("column %q holds a list of %d values at row %d of its chunk, but the model input takes %d per row; every list must have %d", v.name, ents[r].length, r, k, k)
+			}
+			off = int(ents[r].offset)
+		}
+		if rn.size == 0 {
+			// A LIST's child holds every row's elements: view it by offset.
+			x := rn.child
+			for j := range k {
+				if x.mask != nil && x.isNull(off+j) {
+					valid[r] = false
+					break
+				}
+				switch x.typ {
+				case duckdb.TYPE_FLOAT:
+					dst[r*k+j] = float64(*(*float32)(unsafe.Add(x.data, 4*(off+j))))
+				default:
+					dst[r*k+j] = *(*float64)(unsafe.Add(x.data, 8*(off+j)))
+				}
+			}
+			continue
+		}
+		for j := range k {
+			if rn.child.isNull(off + j) {
+				valid[r] = false
+				break
+			}
+			dst[r*k+j] = elem(off + j)
+		}
+	}
+	return nil
+}
+
+// arrayPerValue reads an ARRAY or LIST column value by value.
+func (v *vectorColumn) arrayPerValue(dst []float64, k int, valid []bool) error {
+	for r := range valid {
+		x, err := v.chunk.GetValue(v.idx, r)
+		if err != nil {
+			return err
+		}
+		if x == nil {
+			valid[r] = false
+			continue
+		}
+		var list []any
+		switch l := x.(type) {
+		case []any:
+			list = l
+		case duckdb.Composite[[]any]:
+			list = l.Get()
+		default:
+			return fmt.Errorf("column %q must be a FLOAT[%d] or DOUBLE[%d] array (or a list), got %T; the model input takes %d values per row", v.name, k, k, x, k)
+		}
+		if len(list) != k {
+			return fmt.Errorf("column %q holds a list of %d values at row %d of its chunk, but the model input takes %d per row; every list must have %d", v.name, len(list), r, k, k)
+		}
+		for j, e := range list {
+			if e == nil {
+				valid[r] = false
+				break
+			}
+			f, ok := toFloat64(e)
+			if !ok {
+				return fmt.Errorf("column %q holds %T values; it must be an array of numbers", v.name, e)
+			}
+			dst[r*k+j] = f
+		}
+	}
+	return nil
 }
 
 // raw returns the column's raw vector, unless slowReads or the adapter says no.

@@ -117,6 +117,39 @@ def gen_double():
     write_expected(folder, ["id", "a", "b", "expected_class", "expected_confidence"], rows)
 
 
+class ArrayNet(torch.nn.Module):
+    """One [N, 4] float32 input, fed by one FLOAT[4] column -> probabilities."""
+
+    def __init__(self):
+        super().__init__()
+        self.net = torch.nn.Sequential(torch.nn.Linear(4, 8), torch.nn.Tanh(), torch.nn.Linear(8, 3))
+
+    def forward(self, features):
+        return torch.softmax(self.net(features), dim=1)
+
+
+def gen_array():
+    torch.manual_seed(2)
+    model = ArrayNet()
+    labels = ["a", "b", "c"]
+    feats = [[round(float(v), 3) for v in row] for row in torch.randn(ROWS, 4) * 3]
+    feats_t = torch.tensor(feats, dtype=torch.float32)
+    folder = export(model, "torch_array", (feats_t,), ["features"], "probabilities", {
+        "description": "PyTorch fixture: one FLOAT[4] column -> probabilities",
+        "inputs": [{"name": "features", "type": "float32", "columns": ["features"]}],
+        "output": "probabilities",
+        "labels": labels,
+    })
+    with torch.no_grad():
+        probs = model(feats_t).double()
+    rows = []
+    for i in range(ROWS):
+        p, c = probs[i].max(dim=0)
+        rows.append([i, "[" + ", ".join(repr(v) for v in feats[i]) + "]", labels[int(c)], "%.9f" % float(p)])
+    write_expected(folder, ["id", "features", "expected_class", "expected_confidence"], rows)
+
+
 if __name__ == "__main__":
     gen_mixed()
     gen_double()
+    gen_array()
