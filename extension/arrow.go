@@ -54,7 +54,10 @@ func (c *Connector) PredictRecord(ctx context.Context, task string, rec arrow.Re
 		return nil, nil, err
 	}
 	defer call.Release(ch)
-	out := ch.Output().(*models.ClassData)
+	out, ok := ch.Output().(*models.ClassData)
+	if !ok {
+		return nil, nil, fmt.Errorf("task %q is a %s task; PredictRecord returns classes and confidences, so use ml_predict for it", task, call.Task.Config.Kind)
+	}
 	cb := array.NewStringBuilder(mem)
 	defer cb.Release()
 	fb := array.NewStringBuilder(mem)

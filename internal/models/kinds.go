@@ -90,9 +90,12 @@ var inputKinds = map[InputType]InputKind{
 	InputInt64:   numericInput[int64]{},
 }
 
-// OutputClassify is the only output kind so far: class scores → label and
-// confidence.
-const OutputClassify = "classify"
+// Output kinds ("kind" in task.json): OutputClassify turns class scores into a label
+// and its confidence; OutputRegress passes the model's numbers through.
+const (
+	OutputClassify = "classify"
+	OutputRegress  = "regress"
+)
 
 // What a classify output holds ("scores" in task.json), and how it becomes a
 // confidence: probabilities as they are; logits through softmax over the labels;
@@ -107,6 +110,7 @@ const (
 
 var outputKinds = map[string]OutputKind{
 	OutputClassify: classifyOutput{},
+	OutputRegress:  regressOutput{},
 }
 
 func inputKind(t InputType) (InputKind, error) {

@@ -123,6 +123,7 @@ func checkModelIO(t *Task, data []byte) error {
 			return taskErrorf(ErrTaskConfig, t.Name, "%v", err)
 		}
 		t.inputDims.Store(&dims)
+		t.outWidth.Store(int64(RegressWidth(o)) + 1)
 		return nil
 	}
 	return taskErrorf(ErrTaskConfig, t.Name, "task.json names output %q, but the model's outputs are: %s", t.Config.Output, quoteList(outNames))

@@ -42,10 +42,31 @@ type call struct {
 
 type callKey struct{}
 
-type inferFunc struct{ fns *Env }
+// inferFunc is ml_infer (classify: the packed VARCHAR), ml_infer_regress (DOUBLE) or
+// ml_infer_regress_list (DOUBLE[]): one function per result type.
+type inferFunc struct {
+	fns  *Env
+	mode inferMode
+}
+
+type inferMode int
+
+const (
+	modeClassify inferMode = iota
+	modeRegress
+	modeRegressList
+)
 
 func (f *inferFunc) Config() duckdb.ScalarFuncConfig {
 	varchar, _ := duckdb.NewTypeInfo(duckdb.TYPE_VARCHAR)
+	result := varchar
+	switch f.mode {
+	case modeRegress:
+		result, _ = duckdb.NewTypeInfo(duckdb.TYPE_DOUBLE)
+	case modeRegressList:
+		double, _ := duckdb.NewTypeInfo(duckdb.TYPE_DOUBLE)
+		result, _ = duckdb.NewListInfo(double)
+	}
 	anyT, _ := duckdb.NewTypeInfo(duckdb.TYPE_ANY)
 	fixed := make([]duckdb.TypeInfo, numFixedArgs)
 	for i := range fixed {
@@ -53,7 +74,7 @@ func (f *inferFunc) Config() duckdb.ScalarFuncConfig {
 	}
 	return duckdb.ScalarFuncConfig{
 		InputTypeInfos:      fixed,
-		ResultTypeInfo:      varchar,
+		ResultTypeInfo:      result,
 		VariadicTypeInfo:    anyT,
 		SpecialNullHandling: true, // NULL options mean "default"; NULL inputs are handled per row
 	}
@@ -89,6 +110,9 @@ func (f *inferFunc) bind(_ context.Context, args []duckdb.ScalarUDFArg) (context
 	if got, want := len(args)-numFixedArgs, len(cc.Columns); got != want {
 		return nil, core.ArgErrorf("task %q reads %d column(s) (%s), but ml_infer got %d; call ml_predict instead", cc.Task.Name, want, strings.Join(cc.Columns, ", "), got)
 	}
+	if regress := cc.Task.Config.Kind == models.OutputRegress; regress != (f.mode != modeClassify) {
+		return nil, core.ArgErrorf("task %q is a %s task, which this function does not write; call ml_predict instead", cc.Task.Name, cc.Task.Config.Kind)
+	}
 	c := &call{Call: cc}
 	if c.pos, err = argPositions(opt(argOrder), cc.Columns); err != nil {
 		return nil, err
@@ -122,7 +146,35 @@ func (f *inferFunc) execute(bindCtx context.Context, st *duckdb.ChunkIteratorSta
 		return err
 	}
 	defer c.Release(ch)
+	switch f.mode {
+	case modeRegress, modeRegressList:
+		return writeRegress(st, ch, f.mode == modeRegressList)
+	}
 	return writeClasses(st, n, ch)
+}
+
+// writeRegress sets each row's predicted value (or list of values), or NULL.
+func writeRegress(st *duckdb.ChunkIteratorState, ch *core.Chunk, list bool) error {
+	out := ch.Output().(*models.RegressData)
+	r := 0
+	for row, err := range st.Rows() {
+		if err != nil {
+			return core.Wrap(err)
+		}
+		var v any
+		if i := ch.Result(r); i >= 0 {
+			if list {
+				v = append([]float64(nil), out.Row(i)...)
+			} else {
+				v = out.Row(i)[0]
+			}
+		}
+		if err := row.SetResult(v); err != nil {
+			return core.Wrap(err)
+		}
+		r++
+	}
+	return nil
 }
 
 // argPositions maps each input column to its argument position. The macro unpacks the

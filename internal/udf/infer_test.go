@@ -43,7 +43,7 @@ func TestStructFieldNames(t *testing.T) {
 	cases := map[string][]string{
 		`STRUCT(a INTEGER)`: {"a"},
 		`STRUCT(a INTEGER, "c d" DECIMAL(6,3), b FLOAT[3], "x""y" STRUCT(p INTEGER, q VARCHAR), z DOUBLE)`: {"a", "c d", "b", `x"y`, "z"},
-		`STRUCT("a,b" MAP(VARCHAR, INTEGER), "(" VARCHAR)`: {"a,b", "("},
+		`STRUCT("a,b" MAP(VARCHAR, INTEGER), "(" VARCHAR)`:                                                 {"a,b", "("},
 	}
 	for in, want := range cases {
 		got, ok := structFieldNames(in)

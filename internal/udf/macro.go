@@ -18,41 +18,39 @@ const Sep = "\x1f"
 // split_part. packResult (Go) and macroSQL (SQL) are the only two places that know it.
 const ConfidenceWidth = models.ConfidenceWidth
 
-// Output column names of ml_predict. An input column with one of these names (in any
+// Output column names of ml_predict: predictOutputs for classify tasks,
+// regressOutputs for regress tasks. An input column with one of these names (in any
 // case) is replaced by the new value, so re-scoring a scored table gives new predictions.
-var predictOutputs = []string{"predicted_class", "confidence"}
+var (
+	predictOutputs = []string{"predicted_class", "confidence"}
+	regressOutputs = []string{"prediction"}
+)
 
-// macroSQL defines ml_predict over ml_infer for one connection; connID is that
-// connection's DuckDB id ("" when unknown), which lets ml_infer find the context of the
-// statement executing now (see conncontext.go).
+// macroSQL defines ml_predict for one connection; connID is that connection's DuckDB
+// id ("" when unknown), which lets ml_infer find the context of the statement
+// executing now (see conncontext.go). The query itself is written by ml_predict_sql
+// (predict_sql.go) for the task's output kind, and read by query() at bind:
 //
 //   - COLUMNS(lambda c: ml_keep_column(...)) passes every input column through except those the
 //     outputs replace; evaluated at bind over all input column names, it also checks that
-//     the task's input columns exist and that task and columns are well-formed, so those
-//     mistakes get ml_predict's own error messages.
+//     the task's input columns exist, so those mistakes get ml_predict's own messages.
 //   - *COLUMNS(list) unpacks the columns in the input's order, not the list's, so
 //     typeof(struct_pack(<the same>)), folded to a constant at bind, tells ml_infer the
 //     order they arrive in (see argPositions).
-//   - ml_infer(...) appears twice but runs once: DuckDB's common-subexpression optimizer
-//     computes it in one projection below the two slices (TestPredictInfersEachRowOnce).
+//   - A classify task's ml_infer(...) appears twice but runs once: DuckDB's
+//     common-subexpression optimizer computes it in one projection below the two slices
+//     (TestPredictInfersEachRowOnce).
 //   - Options reach ml_infer as VARCHAR, ” for "not given": duckdb-go aborts the process
 //     when it folds a typed NULL argument at bind time, and cannot fold LIST arguments.
 //   - query() reads a table or view name as 'FROM name' and a query string as itself,
 //     inside the caller's own query, so the caller's transaction, temp tables and views are
 //     visible, and DuckDB's parallel scan, LIMIT and filter pushdown drive inference.
 func macroSQL(connID string) string {
-	infer := fmt.Sprintf(`ml_infer(coalesce(task::VARCHAR, ''), array_to_string(ml_task_inputs(task, columns), chr(31)),
-                coalesce(batch_size::VARCHAR, ''), coalesce(device::VARCHAR, ''),
-                coalesce(models_per_gpu::VARCHAR, ''), coalesce(gpu_mem_limit_mb::VARCHAR, ''),
-                coalesce(on_error::VARCHAR, ''), %s,
-                typeof(struct_pack(*COLUMNS(ml_task_inputs(task, columns)))),
-                *COLUMNS(ml_task_inputs(task, columns)))`, quoteSQL(connID))
 	return fmt.Sprintf(`CREATE OR REPLACE TEMP MACRO ml_predict(task, input, columns := NULL, batch_size := NULL,
     device := NULL, models_per_gpu := NULL, gpu_mem_limit_mb := NULL, on_error := NULL) AS TABLE
-SELECT COLUMNS(lambda c: ml_keep_column(task, columns, c)),
-       substring(%[1]s, %[2]d) AS %[3]s,
-       substring(%[1]s, 1, %[4]d) AS %[5]s
-FROM query(ml_input_sql(input))`, infer, ConfidenceWidth+1, predictOutputs[0], ConfidenceWidth, predictOutputs[1])
+FROM query(ml_predict_sql(task, input, columns, coalesce(batch_size::VARCHAR, ''), coalesce(device::VARCHAR, ''),
+    coalesce(models_per_gpu::VARCHAR, ''), coalesce(gpu_mem_limit_mb::VARCHAR, ''),
+    coalesce(on_error::VARCHAR, ''), %s))`, quoteSQL(connID))
 }
 
 // packResult appends one row's packed ml_infer result to b.

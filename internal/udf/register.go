@@ -14,6 +14,15 @@ func Register(conn *sql.Conn, env *Env) error {
 	if err := duckdb.RegisterScalarUDF(conn, "ml_infer", &inferFunc{fns: env}); err != nil {
 		return fmt.Errorf("ml_predict: registering ml_infer: %w", err)
 	}
+	if err := duckdb.RegisterScalarUDF(conn, "ml_infer_regress", &inferFunc{fns: env, mode: modeRegress}); err != nil {
+		return fmt.Errorf("ml_predict: registering ml_infer_regress: %w", err)
+	}
+	if err := duckdb.RegisterScalarUDF(conn, "ml_infer_regress_list", &inferFunc{fns: env, mode: modeRegressList}); err != nil {
+		return fmt.Errorf("ml_predict: registering ml_infer_regress_list: %w", err)
+	}
+	if err := duckdb.RegisterScalarUDF(conn, "ml_predict_sql", &predictSQLFunc{env: env}); err != nil {
+		return fmt.Errorf("ml_predict: registering ml_predict_sql: %w", err)
+	}
 	if err := duckdb.RegisterScalarUDF(conn, "ml_task_inputs", &taskInputsFunc{env: env}); err != nil {
 		return fmt.Errorf("ml_predict: registering ml_task_inputs: %w", err)
 	}

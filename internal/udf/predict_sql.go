@@ -1,0 +1,98 @@
+package udf
+
+import (
+	"database/sql/driver"
+	"fmt"
+	"strings"
+
+	"github.com/duckdb/duckdb-go/v2"
+
+	"github.com/duckinfer/duckinfer/internal/core"
+	"github.com/duckinfer/duckinfer/internal/models"
+)
+
+// ml_predict_sql(task, input, columns, batch_size, device, models_per_gpu,
+// gpu_mem_limit_mb, on_error, conn) writes the query ml_predict runs, for the task's
+// output kind: a DuckDB function's result type is fixed when it is registered, so a
+// classify task and a regress task need different functions and output columns, and
+// only generated SQL can pick them. The macro reads it with query(), which evaluates it
+// at bind inside the caller's query (temp tables and transaction stay visible). Options
+// arrive as VARCHAR (” for "not given") and reach ml_infer as literals.
+type predictSQLFunc struct{ env *Env }
+
+// Positions of ml_predict_sql's arguments.
+const (
+	psTask = iota
+	psInput
+	psColumns
+	psBatchSize
+	psDevice
+	psModelsPerGPU
+	psGPUMemLimitMB
+	psOnError
+	psConn
+	psNumArgs
+)
+
+func (f *predictSQLFunc) Config() duckdb.ScalarFuncConfig {
+	anyT, _ := duckdb.NewTypeInfo(duckdb.TYPE_ANY)
+	varchar, _ := duckdb.NewTypeInfo(duckdb.TYPE_VARCHAR)
+	in := make([]duckdb.TypeInfo, psNumArgs)
+	for i := range in {
+		in[i] = anyT
+	}
+	return duckdb.ScalarFuncConfig{InputTypeInfos: in, ResultTypeInfo: varchar, SpecialNullHandling: true}
+}
+
+func (f *predictSQLFunc) Executor() duckdb.ScalarFuncExecutor {
+	return duckdb.ScalarFuncExecutor{RowExecutor: f.sql}
+}
+
+func (f *predictSQLFunc) sql(v []driver.Value) (any, error) {
+	task, cols, err := f.env.InputColumns(v[psTask], v[psColumns])
+	if err != nil {
+		return nil, err
+	}
+	input, err := InputSQL(v[psInput])
+	if err != nil {
+		return nil, err
+	}
+	str := func(i int) string { s, _ := v[i].(string); return s }
+	colsLit := "NULL"
+	if v[psColumns] != nil {
+		colsLit = listSQL(cols)
+	}
+	unpack := "COLUMNS(" + listSQL(cols) + ")"
+	args := strings.Join([]string{quoteSQL(task.Name), quoteSQL(strings.Join(cols, Sep)),
+		quoteSQL(str(psBatchSize)), quoteSQL(str(psDevice)), quoteSQL(str(psModelsPerGPU)),
+		quoteSQL(str(psGPUMemLimitMB)), quoteSQL(str(psOnError)), quoteSQL(str(psConn)),
+		"typeof(struct_pack(*" + unpack + "))", "*" + unpack}, ", ")
+	var outputs string
+	switch task.Config.Kind {
+	case models.OutputRegress:
+		// The result type follows the model's declared width, so the check runs here.
+		if err := f.env.Pool.Check(task); err != nil {
+			return nil, core.Wrap(err)
+		}
+		fn := "ml_infer_regress"
+		if task.OutputWidth() != 1 {
+			fn = "ml_infer_regress_list"
+		}
+		outputs = fmt.Sprintf("%s(%s) AS %s", fn, args, regressOutputs[0])
+	default:
+		infer := "ml_infer(" + args + ")"
+		outputs = fmt.Sprintf("substring(%[1]s, %[2]d) AS %[3]s, substring(%[1]s, 1, %[4]d) AS %[5]s",
+			infer, ConfidenceWidth+1, predictOutputs[0], ConfidenceWidth, predictOutputs[1])
+	}
+	return fmt.Sprintf("SELECT COLUMNS(lambda c: ml_keep_column(%s, %s, c)), %s FROM query(%s)",
+		quoteSQL(task.Name), colsLit, outputs, quoteSQL(input)), nil
+}
+
+// listSQL writes names as a SQL list of strings.
+func listSQL(names []string) string {
+	q := make([]string, len(names))
+	for i, n := range names {
+		q[i] = quoteSQL(n)
+	}
+	return "[" + strings.Join(q, ", ") + "]"
+}
