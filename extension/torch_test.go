@@ -91,3 +91,14 @@ func TestTorchFixturesPredictRecord(t *testing.T) {
 		}
 	}
 }
+
+// The MLP regressor's predictions match PyTorch's within 1e-5 relative.
+func TestTorchRegressorSQL(t *testing.T) {
+	db, _ := open(t, WithTaskDirs(torchDir))
+	exec(t, db, `CREATE TABLE e AS FROM read_csv('`+filepath.Join(torchDir, "torch_regress", "expected.csv")+`')`)
+	good := one[int64](t, db, `SELECT count(*) FROM ml_predict('torch_regress', 'e')
+		WHERE abs(prediction - expected_prediction) <= 1e-5 * abs(expected_prediction) + 1e-7`)
+	if good != 64 {
+		t.Fatalf("%d of 64 predictions match PyTorch", good)
+	}
+}

@@ -8,7 +8,7 @@ Not run by CI; its outputs are committed beside it. Run by hand (Debian 12):
     /usr/bin/python3 testdata/torch/gen.py
 
 Each task folder gets model.onnx, task.json and expected.csv (the input columns, then
-PyTorch's predicted label and confidence).
+PyTorch's predicted label and confidence, or its prediction for the regressor).
 """
 import csv
 import json
@@ -149,7 +149,36 @@ def gen_array():
     write_expected(folder, ["id", "features", "expected_class", "expected_confidence"], rows)
 
 
+class MLPRegressor(torch.nn.Module):
+    """Three float32 columns -> one value per row, [N, 1]."""
+
+    def __init__(self):
+        super().__init__()
+        self.net = torch.nn.Sequential(torch.nn.Linear(3, 16), torch.nn.ReLU(), torch.nn.Linear(16, 1))
+
+    def forward(self, x):
+        return self.net(x)
+
+
+def gen_regress():
+    torch.manual_seed(3)
+    model = MLPRegressor()
+    x = [[round(float(v), 3) for v in row] for row in torch.randn(ROWS, 3) * 2]
+    x_t = torch.tensor(x, dtype=torch.float32)
+    folder = export(model, "torch_regress", (x_t,), ["x"], "y", {
+        "description": "PyTorch fixture: MLP regressor, three float32 columns -> one value",
+        "kind": "regress",
+        "inputs": [{"name": "x", "type": "float32", "columns": ["x1", "x2", "x3"]}],
+        "output": "y",
+    })
+    with torch.no_grad():
+        y = model(x_t)
+    rows = [[i] + x[i] + ["%.9g" % float(y[i, 0])] for i in range(ROWS)]
+    write_expected(folder, ["id", "x1", "x2", "x3", "expected_prediction"], rows)
+
+
 if __name__ == "__main__":
     gen_mixed()
     gen_double()
     gen_array()
+    gen_regress()
