@@ -307,3 +307,36 @@ func TestArrayColumnInput(t *testing.T) {
 		})
 	}
 }
+
+// probabilities := true adds every label's probability, by the task's "scores" rule,
+// from the same single model run.
+func TestProbabilitiesColumn(t *testing.T) {
+	dir := t.TempDir()
+	writeTask(t, dir, "logits", &onnxbuild.Graph{
+		Name:    "identity",
+		Inputs:  []*onnxbuild.ValueInfo{onnxbuild.TensorValue("x", onnxbuild.Float, onnxbuild.N, onnxbuild.D(3))},
+		Outputs: []*onnxbuild.ValueInfo{onnxbuild.TensorValue("y", onnxbuild.Float, onnxbuild.N, onnxbuild.D(3))},
+		Nodes:   []*onnxbuild.Node{onnxbuild.NewNode("Identity", []string{"x"}, []string{"y"})},
+	}, `{"scores":"logits","inputs":[{"name":"x","type":"float32","columns":["a","b","c"]}],"output":"y","labels":["A","B","C"]}`)
+	db, c := open(t, WithTaskDirs(dir))
+	exec(t, db, `CREATE TABLE s AS SELECT i AS id, 1.0 AS a, 2.0 AS b, 3.0 AS c FROM range(100) r(i)`)
+	before := c.Stats().RowsInferred
+	got := one[string](t, db, `SELECT string_agg(DISTINCT typeof(probabilities) || ' ' || predicted_class || ' ' || confidence || ' ' ||
+		round(probabilities['A'], 6) || ' ' || round(probabilities['B'], 6) || ' ' || round(probabilities['C'], 6), '; ')
+		FROM ml_predict('logits', 's', probabilities := true)`)
+	if want := "MAP(VARCHAR, DOUBLE) C 0.665241 0.090031 0.244728 0.665241"; got != want {
+		t.Fatalf("got %q, want %q", got, want)
+	}
+	if n := c.Stats().RowsInferred - before; n != 100 {
+		t.Fatalf("the model ran on %d rows, want 100 (once per row)", n)
+	}
+	if got := one[string](t, db, `SELECT coalesce(predicted_class, 'NULL') || ' ' || coalesce(probabilities::VARCHAR, 'NULL') FROM ml_predict('logits', 'SELECT NULL::DOUBLE AS a, 1 AS b, 2 AS c', probabilities := true)`); got != "NULL NULL" {
+		t.Fatalf("NULL input: got %q, want NULL NULL", got)
+	}
+	if n := one[int64](t, db, `SELECT count(*) FROM (DESCRIBE SELECT * FROM ml_predict('logits', 's')) WHERE column_name = 'probabilities'`); n != 0 {
+		t.Fatal("probabilities column without probabilities := true")
+	}
+	if _, err := db.Exec(`SELECT * FROM ml_predict('logits', 's', probabilities := 'yes')`); err == nil || !strings.Contains(err.Error(), "probabilities must be true or false") {
+		t.Fatalf("want an error for probabilities := 'yes', got %v", err)
+	}
+}

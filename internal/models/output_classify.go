@@ -64,7 +64,8 @@ func (classifyOutput) NewData(c *Config) OutputData {
 // Class is -1 for a row without a result.
 type ClassData struct {
 	labels     []string
-	scores     string // ScoresProbabilities, ScoresLogits or ScoresSigmoid
+	scores     string    // ScoresProbabilities, ScoresLogits or ScoresSigmoid
+	raw        []float32 // each row's scores as the model gave them, len(labels) per row
 	Class      []int32
 	Confidence []float32
 }
@@ -72,6 +73,7 @@ type ClassData struct {
 func (d *ClassData) Reset(n int) {
 	d.Class = grow(d.Class, n)
 	d.Confidence = grow(d.Confidence, n)
+	d.raw = grow(d.raw, n*len(d.labels))
 }
 
 func (d *ClassData) Decode(v ort.Value, lo, hi int) error {
@@ -86,6 +88,7 @@ func (d *ClassData) Decode(v ort.Value, lo, hi int) error {
 	probs := out.GetData()
 	for r := lo; r < hi; r++ {
 		row := probs[(r-lo)*nl : (r-lo+1)*nl]
+		copy(d.raw[r*nl:(r+1)*nl], row)
 		best := 0
 		for j := 1; j < nl; j++ {
 			if row[j] > row[best] {
@@ -104,6 +107,39 @@ func (d *ClassData) Decode(v ort.Value, lo, hi int) error {
 		}
 	}
 	return nil
+}
+
+// Labels are the task's class labels, in the model's order.
+func (d *ClassData) Labels() []string { return d.labels }
+
+// Probabilities appends row i's probability of every label (by the task's "scores"
+// rule) to dst.
+func (d *ClassData) Probabilities(dst []float64, i int) []float64 {
+	nl := len(d.labels)
+	row := d.raw[i*nl : (i+1)*nl]
+	switch d.scores {
+	case ScoresLogits:
+		top := float64(row[0])
+		for _, x := range row {
+			top = max(top, float64(x))
+		}
+		sum := 0.0
+		for _, x := range row {
+			sum += math.Exp(float64(x) - top)
+		}
+		for _, x := range row {
+			dst = append(dst, math.Exp(float64(x)-top)/sum)
+		}
+	case ScoresSigmoid:
+		for _, x := range row {
+			dst = append(dst, 1/(1+math.Exp(-float64(x))))
+		}
+	default:
+		for _, x := range row {
+			dst = append(dst, float64(x))
+		}
+	}
+	return dst
 }
 
 // confidence is the probability of label best given a row of scores.

@@ -52,7 +52,8 @@ type inferFunc struct {
 type inferMode int
 
 const (
-	modeClassify inferMode = iota
+	modeClassify      inferMode = iota
+	modeClassifyProbs           // also every label's probability, after a separator (probsSep)
 	modeRegress
 	modeRegressList
 )
@@ -110,7 +111,7 @@ func (f *inferFunc) bind(_ context.Context, args []duckdb.ScalarUDFArg) (context
 	if got, want := len(args)-numFixedArgs, len(cc.Columns); got != want {
 		return nil, core.ArgErrorf("task %q reads %d column(s) (%s), but ml_infer got %d; call ml_predict instead", cc.Task.Name, want, strings.Join(cc.Columns, ", "), got)
 	}
-	if regress := cc.Task.Config.Kind == models.OutputRegress; regress != (f.mode != modeClassify) {
+	if regress := cc.Task.Config.Kind == models.OutputRegress; regress != (f.mode == modeRegress || f.mode == modeRegressList) {
 		return nil, core.ArgErrorf("task %q is a %s task, which this function does not write; call ml_predict instead", cc.Task.Name, cc.Task.Config.Kind)
 	}
 	c := &call{Call: cc}
@@ -150,7 +151,7 @@ func (f *inferFunc) execute(bindCtx context.Context, st *duckdb.ChunkIteratorSta
 	case modeRegress, modeRegressList:
 		return writeRegress(st, ch, f.mode == modeRegressList)
 	}
-	return writeClasses(st, n, ch)
+	return writeClasses(st, n, ch, f.mode == modeClassifyProbs)
 }
 
 // writeRegress sets each row's predicted value (or list of values), or NULL.
@@ -272,13 +273,14 @@ func structFieldNames(t string) ([]string, bool) {
 
 // writeClasses fills the result vector with each row's packed label and confidence,
 // or NULL.
-func writeClasses(st *duckdb.ChunkIteratorState, n int, ch *core.Chunk) error {
+func writeClasses(st *duckdb.ChunkIteratorState, n int, ch *core.Chunk, probs bool) error {
 	w, err := duckdb.GetVectorWriter[string](st.GetResultVector())
 	if err != nil {
 		return core.Wrap(err)
 	}
 	out := ch.Output().(*models.ClassData)
 	var buf [64]byte
+	var ps []float64
 	for r := range n {
 		i := ch.Result(r)
 		if i < 0 {
@@ -288,6 +290,16 @@ func writeClasses(st *duckdb.ChunkIteratorState, n int, ch *core.Chunk) error {
 			continue
 		}
 		b := packResult(buf[:0], out.Label(i), out.Confidence[i])
+		if probs {
+			b = append(b, probsSep)
+			ps = out.Probabilities(ps[:0], i)
+			for j, p := range ps {
+				if j > 0 {
+					b = append(b, ',')
+				}
+				b = strconv.AppendFloat(b, p, 'g', 9, 64)
+			}
+		}
 		// Set copies the bytes into DuckDB, so a view of the stack buffer is safe.
 		if err := w.Set(r, unsafe.String(unsafe.SliceData(b), len(b))); err != nil {
 			return core.Wrap(err)

@@ -24,6 +24,7 @@ const ConfidenceWidth = models.ConfidenceWidth
 var (
 	predictOutputs = []string{"predicted_class", "confidence"}
 	regressOutputs = []string{"prediction"}
+	probsOutput    = "probabilities" // with probabilities := true
 )
 
 // macroSQL defines ml_predict for one connection; connID is that connection's DuckDB
@@ -47,11 +48,16 @@ var (
 //     visible, and DuckDB's parallel scan, LIMIT and filter pushdown drive inference.
 func macroSQL(connID string) string {
 	return fmt.Sprintf(`CREATE OR REPLACE TEMP MACRO ml_predict(task, input, columns := NULL, batch_size := NULL,
-    device := NULL, models_per_gpu := NULL, gpu_mem_limit_mb := NULL, on_error := NULL) AS TABLE
+    device := NULL, models_per_gpu := NULL, gpu_mem_limit_mb := NULL, on_error := NULL,
+    probabilities := NULL) AS TABLE
 FROM query(ml_predict_sql(task, input, columns, coalesce(batch_size::VARCHAR, ''), coalesce(device::VARCHAR, ''),
     coalesce(models_per_gpu::VARCHAR, ''), coalesce(gpu_mem_limit_mb::VARCHAR, ''),
-    coalesce(on_error::VARCHAR, ''), %s))`, quoteSQL(connID))
+    coalesce(on_error::VARCHAR, ''), %s, coalesce(probabilities::VARCHAR, '')))`, quoteSQL(connID))
 }
+
+// probsSep ends the packed label when ml_infer_probs appends every label's probability
+// (comma-separated, in label order); labels hold no control characters.
+const probsSep = '\x1f'
 
 // packResult appends one row's packed ml_infer result to b.
 func packResult(b []byte, label string, p float32) []byte {

@@ -12,7 +12,7 @@ import (
 )
 
 // ml_predict_sql(task, input, columns, batch_size, device, models_per_gpu,
-// gpu_mem_limit_mb, on_error, conn) writes the query ml_predict runs, for the task's
+// gpu_mem_limit_mb, on_error, conn, probabilities) writes the query ml_predict runs, for the task's
 // output kind: a DuckDB function's result type is fixed when it is registered, so a
 // classify task and a regress task need different functions and output columns, and
 // only generated SQL can pick them. The macro reads it with query(), which evaluates it
@@ -31,6 +31,7 @@ const (
 	psGPUMemLimitMB
 	psOnError
 	psConn
+	psProbabilities
 	psNumArgs
 )
 
@@ -67,9 +68,20 @@ func (f *predictSQLFunc) sql(v []driver.Value) (any, error) {
 		quoteSQL(str(psBatchSize)), quoteSQL(str(psDevice)), quoteSQL(str(psModelsPerGPU)),
 		quoteSQL(str(psGPUMemLimitMB)), quoteSQL(str(psOnError)), quoteSQL(str(psConn)),
 		"typeof(struct_pack(*" + unpack + "))", "*" + unpack}, ", ")
+	var probs bool
+	switch p := strings.ToLower(str(psProbabilities)); p {
+	case "", "false":
+	case "true":
+		probs = true
+	default:
+		return nil, core.ArgErrorf("probabilities must be true or false, got %q", p)
+	}
 	var outputs string
 	switch task.Config.Kind {
 	case models.OutputRegress:
+		if probs {
+			return nil, core.ArgErrorf("task %q is a regress task; probabilities := true is for classify tasks", task.Name)
+		}
 		// The result type follows the model's declared width, so the check runs here.
 		if err := f.env.Pool.Check(task); err != nil {
 			return nil, core.Wrap(err)
@@ -79,10 +91,20 @@ func (f *predictSQLFunc) sql(v []driver.Value) (any, error) {
 			fn = "ml_infer_regress_list"
 		}
 		outputs = fmt.Sprintf("%s(%s) AS %s", fn, args, regressOutputs[0])
-	default:
+	case models.OutputClassify:
+		if probs {
+			// One call, cut three ways: "confidence label \x1f p1,p2,...".
+			x := "ml_infer_probs(" + args + ")"
+			outputs = fmt.Sprintf("substring(split_part(%[1]s, chr(31), 1), %[2]d) AS %[3]s, substring(%[1]s, 1, %[4]d) AS %[5]s, "+
+				"MAP(%[6]s, string_split(split_part(%[1]s, chr(31), 2), ',')::DOUBLE[]) AS %[7]s",
+				x, ConfidenceWidth+1, predictOutputs[0], ConfidenceWidth, predictOutputs[1], listSQL(task.Config.Labels), probsOutput)
+			break
+		}
 		infer := "ml_infer(" + args + ")"
 		outputs = fmt.Sprintf("substring(%[1]s, %[2]d) AS %[3]s, substring(%[1]s, 1, %[4]d) AS %[5]s",
 			infer, ConfidenceWidth+1, predictOutputs[0], ConfidenceWidth, predictOutputs[1])
+	default:
+		return nil, core.ArgErrorf("task %q: kind %q has no SQL output yet", task.Name, task.Config.Kind)
 	}
 	return fmt.Sprintf("SELECT COLUMNS(lambda c: ml_keep_column(%s, %s, c)), %s FROM query(%s)",
 		quoteSQL(task.Name), colsLit, outputs, quoteSQL(input)), nil

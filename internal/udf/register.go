@@ -14,6 +14,9 @@ func Register(conn *sql.Conn, env *Env) error {
 	if err := duckdb.RegisterScalarUDF(conn, "ml_infer", &inferFunc{fns: env}); err != nil {
 		return fmt.Errorf("ml_predict: registering ml_infer: %w", err)
 	}
+	if err := duckdb.RegisterScalarUDF(conn, "ml_infer_probs", &inferFunc{fns: env, mode: modeClassifyProbs}); err != nil {
+		return fmt.Errorf("ml_predict: registering ml_infer_probs: %w", err)
+	}
 	if err := duckdb.RegisterScalarUDF(conn, "ml_infer_regress", &inferFunc{fns: env, mode: modeRegress}); err != nil {
 		return fmt.Errorf("ml_predict: registering ml_infer_regress: %w", err)
 	}
