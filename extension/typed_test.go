@@ -340,3 +340,42 @@ func TestProbabilitiesColumn(t *testing.T) {
 		t.Fatalf("want an error for probabilities := 'yes', got %v", err)
 	}
 }
+
+// A ZipMap output (skl2onnx's default: a sequence of maps) fails at bind, saying how to
+// export without it.
+func TestZipMapOutput(t *testing.T) {
+	dir := t.TempDir()
+	g := &onnxbuild.Graph{
+		Name:   "zipmap",
+		Inputs: []*onnxbuild.ValueInfo{onnxbuild.TensorValue("x", onnxbuild.Float, onnxbuild.N, onnxbuild.D(2))},
+		Outputs: []*onnxbuild.ValueInfo{
+			onnxbuild.TensorValue("p", onnxbuild.Float, onnxbuild.N, onnxbuild.D(2)),
+			{Name: "zm", ElemType: onnxbuild.Float, SeqMapKey: onnxbuild.Int64},
+		},
+		Nodes: []*onnxbuild.Node{
+			onnxbuild.NewNode("Identity", []string{"x"}, []string{"p"}),
+			{OpType: "ZipMap", Domain: "ai.onnx.ml", Inputs: []string{"p"}, Outputs: []string{"zm"}, Attrs: []*onnxbuild.Attribute{onnxbuild.AttrInts("classlabels_int64s", []int64{0, 1})}},
+		},
+	}
+	m := onnxbuild.NewModel(g)
+	m.Opsets = append(m.Opsets, onnxbuild.OpsetID{Domain: "ai.onnx.ml", Version: 1})
+	b, err := m.Marshal()
+	if err != nil {
+		t.Fatal(err)
+	}
+	os.MkdirAll(filepath.Join(dir, "zm"), 0o755)
+	os.WriteFile(filepath.Join(dir, "zm", "model.onnx"), b, 0o644)
+	os.WriteFile(filepath.Join(dir, "zm", "task.json"), []byte(`{"inputs":[{"name":"x","type":"float32","columns":["a","b"]}],"output":"zm","labels":["n","y"]}`), 0o644)
+	db, _ := open(t, WithTaskDirs(dir))
+	_, err = db.Exec(`SELECT * FROM ml_predict('zm', 'SELECT 0.3 AS a, 0.7 AS b')`)
+	for _, want := range []string{`model output "zm" is a sequence, not a tensor`, "ZipMap", `"zipmap": False`} {
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("want an error with %q, got %v", want, err)
+		}
+	}
+	// The probability tensor beside it works.
+	os.WriteFile(filepath.Join(dir, "zm", "task.json"), []byte(`{"inputs":[{"name":"x","type":"float32","columns":["a","b"]}],"output":"p","labels":["n","y"]}`), 0o644)
+	if got := one[string](t, db, `SELECT predicted_class || ' ' || confidence FROM ml_predict('zm', 'SELECT 0.3 AS a, 0.7 AS b')`); got != "y 0.700000" {
+		t.Fatalf("got %q, want y 0.700000", got)
+	}
+}

@@ -45,7 +45,7 @@ func (numericInput[T]) Validate(spec InputSpec) error {
 func (numericInput[T]) CheckModel(spec InputSpec, info ort.InputOutputInfo) error {
 	typ, elem := numericType[T]()
 	if info.OrtValueType != ort.ONNXTypeTensor {
-		return fmt.Errorf("model input %q is a %s, not a tensor; duckinfer feeds tensors only", spec.Name, info.OrtValueType)
+		return fmt.Errorf("model input %q is %s, not a tensor; duckinfer feeds tensors only", spec.Name, valueTypeName(info.OrtValueType))
 	}
 	if info.DataType != elem {
 		return fmt.Errorf("model input %q holds %s, but task.json declares type %q; %s", spec.Name, elemName(info.DataType), typ, typeFix(info.DataType))
@@ -68,6 +68,19 @@ func (numericInput[T]) CheckModel(spec InputSpec, info ort.InputOutputInfo) erro
 		return fmt.Errorf("model input %q has shape %v; duckinfer feeds [N] or [N, k] (rows × columns); reshape inside the model", spec.Name, []int64(d))
 	}
 	return nil
+}
+
+// valueTypeName names an ONNX value type for messages: "a sequence", "a map".
+func valueTypeName(t ort.ONNXType) string {
+	switch t {
+	case ort.ONNXTypeSequence:
+		return "a sequence"
+	case ort.ONNXTypeMap:
+		return "a map"
+	case ort.ONNXTypeOptional:
+		return "an optional"
+	}
+	return fmt.Sprintf("an ONNX value of type %v", t)
 }
 
 // elemName is an ONNX element type as task.json spells it, or ONNX's name.

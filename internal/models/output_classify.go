@@ -45,7 +45,7 @@ func (classifyOutput) Validate(c *Config) error {
 func (classifyOutput) CheckModel(c *Config, o ort.InputOutputInfo) error {
 	if o.OrtValueType != ort.ONNXTypeTensor {
 		// skl2onnx's ZipMap turns probabilities into a sequence of maps.
-		return fmt.Errorf("model output %q is a %s, not a tensor of class scores (a ZipMap?); re-export without it (skl2onnx: options={id(model): {\"zipmap\": False}}) or name the probability tensor in \"output\"", o.Name, o.OrtValueType)
+		return fmt.Errorf("model output %q is %s, not a tensor of class scores (a ZipMap?); re-export without it (skl2onnx: options={id(model): {\"zipmap\": False}}) or name the probability tensor in \"output\"", o.Name, valueTypeName(o.OrtValueType))
 	}
 	if o.DataType != ort.TensorElementDataTypeFloat {
 		return fmt.Errorf("model output %q holds %s; it must be float32 class scores [N, %d]; cast it to float inside the model", o.Name, elemName(o.DataType), len(c.Labels))

@@ -26,7 +26,7 @@ func (regressOutput) Validate(c *Config) error {
 
 func (regressOutput) CheckModel(c *Config, o ort.InputOutputInfo) error {
 	if o.OrtValueType != ort.ONNXTypeTensor {
-		return fmt.Errorf("model output %q is a %s, not a tensor of predicted values; export the model's numeric output", o.Name, o.OrtValueType)
+		return fmt.Errorf("model output %q is %s, not a tensor of predicted values; name the model's numeric output in \"output\"", o.Name, valueTypeName(o.OrtValueType))
 	}
 	if o.DataType != ort.TensorElementDataTypeFloat && o.DataType != ort.TensorElementDataTypeDouble {
 		return fmt.Errorf("model output %q holds %s; a regress task reads float32 or float64 values; cast the output inside the model", o.Name, elemName(o.DataType))
