@@ -28,36 +28,12 @@ type RecordOptions struct {
 // confidence arrays aligned with rec's rows, NULL where an input is NULL (or, under
 // OnError "null", where a row failed). The caller releases both arrays.
 func (c *Connector) PredictRecord(ctx context.Context, task string, rec arrow.RecordBatch, opts RecordOptions, mem memory.Allocator) (classes, confidences arrow.Array, err error) {
-	req := core.Request{Task: task, Columns: opts.Columns, Device: opts.Device, OnError: opts.OnError}
-	if opts.BatchSize != 0 {
-		req.BatchSize = strconv.Itoa(opts.BatchSize)
-	}
-	call, err := c.env.Bind(req)
-	if err != nil {
-		return nil, nil, err
-	}
-	cols := make([]models.Column, len(call.Columns))
-	var have []string
-	for _, f := range rec.Schema().Fields() {
-		have = append(have, f.Name)
-	}
-	if err := core.CheckColumnsPresent(call.Task, call.Columns, have); err != nil {
-		return nil, nil, err
-	}
-	for i, name := range call.Columns {
-		idx := rec.Schema().FieldIndices(name)
-		cols[i] = &arrowColumn{name: name, arr: rec.Column(idx[0])}
-	}
-	n := int(rec.NumRows())
-	ch, err := call.Run(ctx, c.env.Threads.Current(), cols, n)
+	call, ch, n, err := c.runRecord(ctx, task, models.OutputClassify, "PredictValues", rec, opts)
 	if err != nil {
 		return nil, nil, err
 	}
 	defer call.Release(ch)
-	out, ok := ch.Output().(*models.ClassData)
-	if !ok {
-		return nil, nil, fmt.Errorf("task %q is a %s task; PredictRecord returns classes and confidences, so use ml_predict for it", task, call.Task.Config.Kind)
-	}
+	out := ch.Output().(*models.ClassData)
 	cb := array.NewStringBuilder(mem)
 	defer cb.Release()
 	fb := array.NewStringBuilder(mem)
@@ -75,6 +51,79 @@ func (c *Connector) PredictRecord(ctx context.Context, task string, rec arrow.Re
 		fb.BinaryBuilder.Append(buf)
 	}
 	return cb.NewArray(), fb.NewArray(), nil
+}
+
+// PredictValues is PredictRecord for a regress task: it returns the prediction
+// column, a Float64 array when the model gives one value per row, else a
+// FixedSizeList of Float64; NULL where PredictRecord's would be. The caller releases it.
+func (c *Connector) PredictValues(ctx context.Context, task string, rec arrow.RecordBatch, opts RecordOptions, mem memory.Allocator) (arrow.Array, error) {
+	call, ch, n, err := c.runRecord(ctx, task, models.OutputRegress, "PredictRecord", rec, opts)
+	if err != nil {
+		return nil, err
+	}
+	defer call.Release(ch)
+	out := ch.Output().(*models.RegressData)
+	w := call.Task.OutputWidth()
+	if w != 1 {
+		w = max(out.Width, 1)
+		lb := array.NewFixedSizeListBuilder(mem, int32(w), arrow.PrimitiveTypes.Float64)
+		defer lb.Release()
+		vb := lb.ValueBuilder().(*array.Float64Builder)
+		for r := range n {
+			i := ch.Result(r)
+			if i < 0 {
+				lb.AppendNull()
+				continue
+			}
+			lb.Append(true)
+			vb.AppendValues(out.Row(i), nil)
+		}
+		return lb.NewArray(), nil
+	}
+	b := array.NewFloat64Builder(mem)
+	defer b.Release()
+	for r := range n {
+		if i := ch.Result(r); i >= 0 {
+			b.Append(out.Row(i)[0])
+		} else {
+			b.AppendNull()
+		}
+	}
+	return b.NewArray(), nil
+}
+
+// runRecord binds task (which must be of the given kind; other names the method for
+// the other kind) and infers rec's rows; the caller releases the chunk.
+func (c *Connector) runRecord(ctx context.Context, task, kind, other string, rec arrow.RecordBatch, opts RecordOptions) (*core.Call, *core.Chunk, int, error) {
+	req := core.Request{Task: task, Columns: opts.Columns, Device: opts.Device, OnError: opts.OnError}
+	if opts.BatchSize != 0 {
+		req.BatchSize = strconv.Itoa(opts.BatchSize)
+	}
+	call, err := c.env.Bind(req)
+	if err != nil {
+		return nil, nil, 0, err
+	}
+	if k := call.Task.Config.Kind; k != kind {
+		return nil, nil, 0, fmt.Errorf("task %q is a %s task; use %s for it", task, k, other)
+	}
+	cols := make([]models.Column, len(call.Columns))
+	var have []string
+	for _, f := range rec.Schema().Fields() {
+		have = append(have, f.Name)
+	}
+	if err := core.CheckColumnsPresent(call.Task, call.Columns, have); err != nil {
+		return nil, nil, 0, err
+	}
+	for i, name := range call.Columns {
+		idx := rec.Schema().FieldIndices(name)
+		cols[i] = &arrowColumn{name: name, arr: rec.Column(idx[0])}
+	}
+	n := int(rec.NumRows())
+	ch, err := call.Run(ctx, c.env.Threads.Current(), cols, n)
+	if err != nil {
+		return nil, nil, 0, err
+	}
+	return call, ch, n, nil
 }
 
 // arrowColumn is one column of an Arrow record, read for the inference core.

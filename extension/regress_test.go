@@ -1,8 +1,13 @@
 package extension
 
 import (
+	"context"
 	"strings"
 	"testing"
+
+	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/array"
+	"github.com/apache/arrow-go/v18/arrow/memory"
 
 	"github.com/duckinfer/duckinfer/internal/onnxbuild"
 )
@@ -117,5 +122,28 @@ func TestRegressConfigErrors(t *testing.T) {
 		if err == nil || !strings.Contains(err.Error(), want) {
 			t.Errorf("%s: want %q, got %v", task, want, err)
 		}
+	}
+}
+
+// PredictValues returns a FixedSizeList when the model gives several values per row.
+func TestPredictValuesList(t *testing.T) {
+	_, c := open(t, WithTaskDirs(regressTasks(t)))
+	mem := memory.NewGoAllocator()
+	b := array.NewRecordBuilder(mem, arrow.NewSchema([]arrow.Field{
+		{Name: "a", Type: arrow.PrimitiveTypes.Float64, Nullable: true},
+		{Name: "b", Type: arrow.PrimitiveTypes.Float64},
+	}, nil))
+	defer b.Release()
+	b.Field(0).(*array.Float64Builder).AppendValues([]float64{3, 0}, []bool{true, false})
+	b.Field(1).(*array.Float64Builder).AppendValues([]float64{1, 5}, nil)
+	rec := b.NewRecordBatch()
+	defer rec.Release()
+	pred, err := c.PredictValues(context.Background(), "pair", rec, RecordOptions{}, mem)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer pred.Release()
+	if got := pred.String(); got != "[[4 2] (null)]" {
+		t.Fatalf("got %s, want [[4 2] (null)]", got)
 	}
 }

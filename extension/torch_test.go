@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"testing"
 
 	"github.com/apache/arrow-go/v18/arrow"
@@ -100,5 +101,57 @@ func TestTorchRegressorSQL(t *testing.T) {
 		WHERE abs(prediction - expected_prediction) <= 1e-5 * abs(expected_prediction) + 1e-7`)
 	if good != 64 {
 		t.Fatalf("%d of 64 predictions match PyTorch", good)
+	}
+}
+
+// The Go API gives the regressor's predictions too (PredictValues).
+func TestTorchRegressorPredictValues(t *testing.T) {
+	_, c := open(t, WithTaskDirs(torchDir))
+	f, err := os.Open(filepath.Join(torchDir, "torch_regress", "expected.csv"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	recs, err := csv.NewReader(f).ReadAll()
+	if err != nil {
+		t.Fatal(err)
+	}
+	recs = recs[1:] // id,x1,x2,x3,expected_prediction
+	mem := memory.NewGoAllocator()
+	schema := arrow.NewSchema([]arrow.Field{
+		{Name: "x1", Type: arrow.PrimitiveTypes.Float64},
+		{Name: "x2", Type: arrow.PrimitiveTypes.Float64},
+		{Name: "x3", Type: arrow.PrimitiveTypes.Float64},
+	}, nil)
+	b := array.NewRecordBuilder(mem, schema)
+	defer b.Release()
+	vals := make([][]float64, len(recs))
+	for r, rec := range recs {
+		for j := range 4 {
+			x, err := strconv.ParseFloat(rec[j+1], 64)
+			if err != nil {
+				t.Fatal(err)
+			}
+			vals[r] = append(vals[r], x)
+			if j < 3 {
+				b.Field(j).(*array.Float64Builder).Append(x)
+			}
+		}
+	}
+	rec := b.NewRecordBatch()
+	defer rec.Release()
+	if _, _, err := c.PredictRecord(context.Background(), "torch_regress", rec, RecordOptions{}, mem); err == nil || !strings.Contains(err.Error(), "use PredictValues") {
+		t.Fatalf("PredictRecord on a regress task: want an error pointing to PredictValues, got %v", err)
+	}
+	pred, err := c.PredictValues(context.Background(), "torch_regress", rec, RecordOptions{}, mem)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer pred.Release()
+	for r, v := range vals {
+		got, want := pred.(*array.Float64).Value(r), v[3]
+		if math.Abs(got-want) > 1e-5*math.Abs(want)+1e-7 {
+			t.Errorf("row %d: got %v, PyTorch %v", r, got, want)
+		}
 	}
 }
