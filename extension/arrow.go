@@ -37,7 +37,7 @@ func (c *Connector) Predict(ctx context.Context, task string, rec arrow.RecordBa
 		return nil, err
 	}
 	defer call.Release(ch)
-	outFields, outCols, err := outputArrays(task, ch, int(rec.NumRows()), mem)
+	outFields, outCols, err := outputArrays(call, ch, int(rec.NumRows()), mem)
 	if err != nil {
 		return nil, err
 	}
@@ -68,9 +68,9 @@ func (c *Connector) PredictRecord(ctx context.Context, task string, rec arrow.Re
 	}
 	defer call.Release(ch)
 	if _, ok := ch.Output().(*models.ClassData); !ok {
-		return nil, nil, fmt.Errorf("extension: task %q does not classify; use Predict, whose columns follow the task's output", task)
+		return nil, nil, fmt.Errorf("extension: task %q is a %s task, and PredictRecord returns classes; use PredictValues, or Predict, whose columns follow the task's output", task, call.Task.Config.Kind)
 	}
-	_, cols, err := outputArrays(task, ch, int(rec.NumRows()), mem)
+	_, cols, err := outputArrays(call, ch, int(rec.NumRows()), mem)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -106,10 +106,59 @@ func (c *Connector) predict(ctx context.Context, task string, rec arrow.RecordBa
 	return call, ch, nil
 }
 
+// PredictValues is PredictRecord for a regress task: it returns the prediction column,
+// a Float64 array when the model gives one value per row, else a FixedSizeList of
+// Float64; NULL where an input is NULL (or a row failed under OnError "null"). The
+// caller releases it.
+func (c *Connector) PredictValues(ctx context.Context, task string, rec arrow.RecordBatch, opts RecordOptions, mem memory.Allocator) (arrow.Array, error) {
+	call, ch, err := c.predict(ctx, task, rec, opts)
+	if err != nil {
+		return nil, err
+	}
+	defer call.Release(ch)
+	out, ok := ch.Output().(*models.RegressData)
+	if !ok {
+		return nil, fmt.Errorf("extension: task %q is a %s task; use PredictRecord or Predict for it", task, call.Task.Config.Kind)
+	}
+	arr, _ := regressArray(out, call.Task.OutputWidth(), ch, int(rec.NumRows()), mem)
+	return arr, nil
+}
+
+// regressArray is a regress task's prediction column: Float64 when the model declares
+// one value per row, else a FixedSizeList of Float64, as ml_predict's DOUBLE or DOUBLE[].
+func regressArray(out *models.RegressData, declared int, ch *core.Chunk, n int, mem memory.Allocator) (arrow.Array, arrow.DataType) {
+	if declared == 1 {
+		b := array.NewFloat64Builder(mem)
+		defer b.Release()
+		for r := range n {
+			if i := ch.Result(r); i >= 0 {
+				b.Append(out.Row(i)[0])
+			} else {
+				b.AppendNull()
+			}
+		}
+		return b.NewArray(), arrow.PrimitiveTypes.Float64
+	}
+	w := max(out.Width, 1)
+	lb := array.NewFixedSizeListBuilder(mem, int32(w), arrow.PrimitiveTypes.Float64)
+	defer lb.Release()
+	vb := lb.ValueBuilder().(*array.Float64Builder)
+	for r := range n {
+		i := ch.Result(r)
+		if i < 0 {
+			lb.AppendNull()
+			continue
+		}
+		lb.Append(true)
+		vb.AppendValues(out.Row(i), nil)
+	}
+	return lb.NewArray(), arrow.FixedSizeListOf(int32(w), arrow.PrimitiveTypes.Float64)
+}
+
 // outputArrays turns a chunk's results into the task's output columns, named and typed
 // as ml_predict's (internal/udf/macro.go; TestPredictMatchesSQL compares them). A new
 // output kind adds its case here.
-func outputArrays(task string, ch *core.Chunk, n int, mem memory.Allocator) ([]arrow.Field, []arrow.Array, error) {
+func outputArrays(call *core.Call, ch *core.Chunk, n int, mem memory.Allocator) ([]arrow.Field, []arrow.Array, error) {
 	switch out := ch.Output().(type) {
 	case *models.ClassData:
 		cb := array.NewStringBuilder(mem)
@@ -132,8 +181,11 @@ func outputArrays(task string, ch *core.Chunk, n int, mem memory.Allocator) ([]a
 			{Name: "predicted_class", Type: arrow.BinaryTypes.String, Nullable: true},
 			{Name: "confidence", Type: arrow.BinaryTypes.String, Nullable: true},
 		}, []arrow.Array{cb.NewArray(), fb.NewArray()}, nil
+	case *models.RegressData:
+		arr, typ := regressArray(out, call.Task.OutputWidth(), ch, n, mem)
+		return []arrow.Field{{Name: "prediction", Type: typ, Nullable: true}}, []arrow.Array{arr}, nil
 	default:
-		return nil, nil, fmt.Errorf("extension: task %q: output %T has no Arrow form yet", task, out)
+		return nil, nil, fmt.Errorf("extension: task %q: output %T has no Arrow form yet", call.Task.Name, out)
 	}
 }
 
@@ -187,6 +239,10 @@ func (a *arrowColumn) Float64s(dst []float64, valid []bool) error {
 		get = func(i int) float64 { return float64(c.Value(i)) }
 	case *array.Int64:
 		get = func(i int) float64 { return float64(c.Value(i)) }
+	case *array.Int16:
+		get = func(i int) float64 { return float64(c.Value(i)) }
+	case *array.Int8:
+		get = func(i int) float64 { return float64(c.Value(i)) }
 	default:
 		return fmt.Errorf("column %q must be numeric, got %s", a.name, a.arr.DataType())
 	}
@@ -196,6 +252,65 @@ func (a *arrowColumn) Float64s(dst []float64, valid []bool) error {
 			continue
 		}
 		dst[r] = get(r)
+	}
+	return nil
+}
+
+func (a *arrowColumn) Int64s(dst []int64, valid []bool) (bool, error) {
+	var get func(int) int64
+	switch c := a.arr.(type) {
+	case *array.Int64:
+		get = c.Value
+	case *array.Int32:
+		get = func(i int) int64 { return int64(c.Value(i)) }
+	case *array.Int16:
+		get = func(i int) int64 { return int64(c.Value(i)) }
+	case *array.Int8:
+		get = func(i int) int64 { return int64(c.Value(i)) }
+	case *array.Float32, *array.Float64:
+		return false, nil
+	default:
+		return false, fmt.Errorf("column %q must be numeric, got %s", a.name, a.arr.DataType())
+	}
+	for r := range dst {
+		if a.arr.IsNull(r) {
+			valid[r] = false
+			continue
+		}
+		dst[r] = get(r)
+	}
+	return true, nil
+}
+
+func (a *arrowColumn) ArrayFloat64s(dst []float64, k int, valid []bool) error {
+	fl, ok := a.arr.(*array.FixedSizeList)
+	if !ok {
+		return fmt.Errorf("column %q must be a fixed-size list of %d numbers, got %s", a.name, k, a.arr.DataType())
+	}
+	if w := int(fl.DataType().(*arrow.FixedSizeListType).Len()); w != k {
+		return fmt.Errorf("column %q holds %d values per row, but the model input takes %d", a.name, w, k)
+	}
+	child := &arrowColumn{name: a.name, arr: fl.ListValues()}
+	off := fl.Offset() * k
+	vals := make([]float64, child.arr.Len())
+	cv := make([]bool, len(vals))
+	for i := range cv {
+		cv[i] = true
+	}
+	if err := child.Float64s(vals, cv); err != nil {
+		return err
+	}
+	for r := range valid {
+		if fl.IsNull(r) {
+			valid[r] = false
+			continue
+		}
+		for j := range k {
+			if !cv[off+r*k+j] {
+				valid[r] = false
+			}
+			dst[r*k+j] = vals[off+r*k+j]
+		}
 	}
 	return nil
 }

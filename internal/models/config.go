@@ -14,8 +14,13 @@ type InputType string
 const (
 	// InputString feeds exactly one VARCHAR column as a string tensor of shape [N].
 	InputString InputType = "string"
-	// InputFloat32 feeds k numeric columns as a float tensor of shape [N, k].
+	// InputFloat32, InputFloat64, InputInt32 and InputInt64 feed k numeric columns as a
+	// tensor of that element type, shaped [N, k] (or [N] when the model takes one value
+	// per row).
 	InputFloat32 InputType = "float32"
+	InputFloat64 InputType = "float64"
+	InputInt32   InputType = "int32"
+	InputInt64   InputType = "int64"
 )
 
 // DefaultBatchSize applies when a task config names none.
@@ -37,8 +42,10 @@ type Config struct {
 	Description string      `json:"description"`
 	Model       string      `json:"model"`
 	Inputs      []InputSpec `json:"inputs"`
-	Output      string      `json:"output"`
+	Kind        string      `json:"kind,omitempty"` // the output kind: "classify" (default)
+	Output      string      `json:"output"`         // the model output the kind reads
 	Labels      []string    `json:"labels"`
+	Scores      string      `json:"scores,omitempty"` // classify: what the output holds (see ScoresProbabilities)
 	BatchSize   int         `json:"batch_size"`
 
 	kinds Kinds // resolved by validate
@@ -137,7 +144,14 @@ func (c *Config) validate() error {
 			seenCol[col] = true
 		}
 	}
-	c.kinds.Output = outputKinds[OutputClassify]
+	if c.Kind == "" {
+		c.Kind = OutputClassify
+	}
+	out, ok := outputKinds[c.Kind]
+	if !ok {
+		return fmt.Errorf(`"kind" %q is not supported; use one of %s`, c.Kind, kindNames(outputKinds))
+	}
+	c.kinds.Output = out
 	if err := c.kinds.Output.Validate(c); err != nil {
 		return err
 	}

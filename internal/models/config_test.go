@@ -38,6 +38,8 @@ func TestParseConfig(t *testing.T) {
 		{"trailing brace", `{"inputs":[{"name":"x","columns":["a"],"type":"string"}],"output":"p","labels":["a","b"]}` + "\n}\n", "trailing"},
 		{"trailing bracket", `{"inputs":[{"name":"x","columns":["a"],"type":"string"}],"output":"p","labels":["a","b"]}]`, "trailing"},
 		{"not json", `model: x`, "task.json"},
+		{"bad kind", `{"kind":"cluster","inputs":[{"name":"x","columns":["a"],"type":"string"}],"output":"p","labels":["a","b"]}`, `"kind" "cluster" is not supported; use one of "classify"`},
+		{"bad scores", `{"scores":"softmax","inputs":[{"name":"x","columns":["a"],"type":"string"}],"output":"p","labels":["a","b"]}`, `"scores" "softmax" is not supported; use "probabilities"`},
 		{"model outside", `{"model":"../other/model.onnx","inputs":[{"name":"x","columns":["a"],"type":"string"}],"output":"p","labels":["a","b"]}`, "inside the task folder"},
 		{"model absolute", `{"model":"/dev/zero","inputs":[{"name":"x","columns":["a"],"type":"string"}],"output":"p","labels":["a","b"]}`, "inside the task folder"},
 	}

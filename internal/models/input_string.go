@@ -26,7 +26,7 @@ func (stringInput) CheckModel(spec InputSpec, info ort.InputOutputInfo) error {
 	return nil
 }
 
-func (stringInput) NewData(InputSpec) InputData { return &stringData{} }
+func (stringInput) NewData(InputSpec, []int64) InputData { return &stringData{} }
 
 type stringData struct {
 	vals []string // borrowed from the binding: valid only while the chunk is

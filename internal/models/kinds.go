@@ -20,6 +20,21 @@ type Column interface {
 	Name() string
 	Strings(dst []string, valid []bool) error
 	Float64s(dst []float64, valid []bool) error
+	// Int64s reads an integer column exactly and returns true; for any other column
+	// (float, DECIMAL), or a UBIGINT/HUGEINT one holding a value beyond int64, it
+	// returns false, and the caller reads the column through Float64s.
+	Int64s(dst []int64, valid []bool) (bool, error)
+	// ArrayFloat64s reads a numeric ARRAY or LIST column, k values per row into
+	// dst[r*k : (r+1)*k]; a NULL array or element clears valid[r], and a row of another
+	// length is an error that names it.
+	ArrayFloat64s(dst []float64, k int, valid []bool) error
+}
+
+// Float32Column is a Column that can read FLOAT data as it is, without widening it to
+// float64 (the hot path of wide float32 models); ok is false, and nothing is read, for
+// a column of any other type.
+type Float32Column interface {
+	Float32s(dst []float32, valid []bool) (ok bool, err error)
 }
 
 // InputKind turns a task input's columns into one model input tensor.
@@ -28,8 +43,9 @@ type InputKind interface {
 	Validate(spec InputSpec) error
 	// CheckModel checks the model's declared input against the entry.
 	CheckModel(spec InputSpec, info ort.InputOutputInfo) error
-	// NewData returns empty storage for this input's rows.
-	NewData(spec InputSpec) InputData
+	// NewData returns empty storage for this input's rows; dims is the model input's
+	// declared shape (nil when the model has not been checked yet).
+	NewData(spec InputSpec, dims []int64) InputData
 }
 
 // InputData holds one model input's values, first for every row of a chunk (Load),
@@ -68,15 +84,33 @@ type OutputData interface {
 
 var inputKinds = map[InputType]InputKind{
 	InputString:  stringInput{},
-	InputFloat32: float32Input{},
+	InputFloat32: numericInput[float32]{},
+	InputFloat64: numericInput[float64]{},
+	InputInt32:   numericInput[int32]{},
+	InputInt64:   numericInput[int64]{},
 }
 
-// OutputClassify is the only output kind so far: class probabilities → label and
-// confidence.
-const OutputClassify = "classify"
+// Output kinds ("kind" in task.json): OutputClassify turns class scores into a label
+// and its confidence; OutputRegress passes the model's numbers through.
+const (
+	OutputClassify = "classify"
+	OutputRegress  = "regress"
+)
+
+// What a classify output holds ("scores" in task.json), and how it becomes a
+// confidence: probabilities as they are; logits through softmax over the labels;
+// sigmoid scores (one independent logit per label) through the sigmoid. Every rule picks
+// the label of the largest score, so a sigmoid task gives one label per row (the
+// argmax; the confidence is that label's sigmoid), not a multi-label set.
+const (
+	ScoresProbabilities = "probabilities"
+	ScoresLogits        = "logits"
+	ScoresSigmoid       = "sigmoid"
+)
 
 var outputKinds = map[string]OutputKind{
 	OutputClassify: classifyOutput{},
+	OutputRegress:  regressOutput{},
 }
 
 func inputKind(t InputType) (InputKind, error) {
@@ -105,8 +139,13 @@ type Kinds struct {
 // NewInputs returns empty storage for every input of the task.
 func (t *Task) NewInputs() []InputData {
 	out := make([]InputData, len(t.Config.Inputs))
+	dims := t.inputDims.Load()
 	for i, spec := range t.Config.Inputs {
-		out[i] = t.Config.kinds.Inputs[i].NewData(spec)
+		var d []int64
+		if dims != nil {
+			d = (*dims)[i]
+		}
+		out[i] = t.Config.kinds.Inputs[i].NewData(spec, d)
 	}
 	return out
 }

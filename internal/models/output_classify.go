@@ -2,19 +2,27 @@ package models
 
 import (
 	"fmt"
+	"math"
 	"unicode"
 
 	ort "github.com/yalue/onnxruntime_go"
 )
 
-// classifyOutput reads class probabilities, [N, len(labels)] floats: the result of a
-// row is the label of the largest and that probability (its confidence). A row whose
-// probabilities hold a NaN has no result.
+// classifyOutput reads class scores, [N, len(labels)] floats: the result of a row is
+// the label of the largest and its confidence, by the task's "scores" rule (see
+// ScoresProbabilities). A row whose scores hold a NaN has no result.
 type classifyOutput struct{}
 
 func (classifyOutput) Validate(c *Config) error {
 	if c.Output == "" {
-		return fmt.Errorf(`"output" (the model output holding class probabilities) is missing`)
+		return fmt.Errorf(`"output" (the model output holding class scores) is missing`)
+	}
+	switch c.Scores {
+	case "":
+		c.Scores = ScoresProbabilities
+	case ScoresProbabilities, ScoresLogits, ScoresSigmoid:
+	default:
+		return fmt.Errorf(`"scores" %q is not supported; use "probabilities" (the default), "logits" (softmax is applied) or "sigmoid" (one logit per label)`, c.Scores)
 	}
 	if len(c.Labels) < 2 {
 		return fmt.Errorf(`"labels" needs at least two class labels, got %d`, len(c.Labels))
@@ -35,8 +43,12 @@ func (classifyOutput) Validate(c *Config) error {
 }
 
 func (classifyOutput) CheckModel(c *Config, o ort.InputOutputInfo) error {
+	if o.OrtValueType != ort.ONNXTypeTensor {
+		// skl2onnx's ZipMap turns probabilities into a sequence of maps.
+		return fmt.Errorf("model output %q is %s, not a tensor of class scores (a ZipMap?); re-export without it (skl2onnx: options={id(model): {\"zipmap\": False}}) or name the probability tensor in \"output\"", o.Name, valueTypeName(o.OrtValueType))
+	}
 	if o.DataType != ort.TensorElementDataTypeFloat {
-		return fmt.Errorf("model output %q holds %s; it must be float probabilities", o.Name, o.DataType)
+		return fmt.Errorf("model output %q holds %s; it must be float32 class scores [N, %d]; cast it to float inside the model", o.Name, elemName(o.DataType), len(c.Labels))
 	}
 	if len(o.Dimensions) == 2 && o.Dimensions[1] > 0 && int(o.Dimensions[1]) != len(c.Labels) {
 		return fmt.Errorf("model output %q has %d classes but task.json lists %d labels (%s); make them agree", o.Name, o.Dimensions[1], len(c.Labels), quoteList(c.Labels))
@@ -44,12 +56,16 @@ func (classifyOutput) CheckModel(c *Config, o ort.InputOutputInfo) error {
 	return nil
 }
 
-func (classifyOutput) NewData(c *Config) OutputData { return &ClassData{labels: c.Labels} }
+func (classifyOutput) NewData(c *Config) OutputData {
+	return &ClassData{labels: c.Labels, scores: c.Scores}
+}
 
 // ClassData holds, per row, the index of the predicted label and its probability;
 // Class is -1 for a row without a result.
 type ClassData struct {
 	labels     []string
+	scores     string    // ScoresProbabilities, ScoresLogits or ScoresSigmoid
+	raw        []float32 // each row's scores as the model gave them, len(labels) per row
 	Class      []int32
 	Confidence []float32
 }
@@ -57,6 +73,7 @@ type ClassData struct {
 func (d *ClassData) Reset(n int) {
 	d.Class = grow(d.Class, n)
 	d.Confidence = grow(d.Confidence, n)
+	d.raw = grow(d.raw, n*len(d.labels))
 }
 
 func (d *ClassData) Decode(v ort.Value, lo, hi int) error {
@@ -71,21 +88,76 @@ func (d *ClassData) Decode(v ort.Value, lo, hi int) error {
 	probs := out.GetData()
 	for r := lo; r < hi; r++ {
 		row := probs[(r-lo)*nl : (r-lo+1)*nl]
+		copy(d.raw[r*nl:(r+1)*nl], row)
 		best := 0
 		for j := 1; j < nl; j++ {
 			if row[j] > row[best] {
 				best = j
 			}
 		}
-		d.Class[r], d.Confidence[r] = int32(best), row[best]
+		d.Class[r], d.Confidence[r] = int32(best), d.confidence(row, best)
 		for _, p := range row {
 			if p != p { // NaN: no answer, rather than a confident guess
 				d.Class[r] = -1
 				break
 			}
 		}
+		if c := d.Confidence[r]; c != c { // say, softmax over two +Inf logits
+			d.Class[r] = -1
+		}
 	}
 	return nil
+}
+
+// Labels are the task's class labels, in the model's order.
+func (d *ClassData) Labels() []string { return d.labels }
+
+// Probabilities appends row i's probability of every label (by the task's "scores"
+// rule) to dst.
+func (d *ClassData) Probabilities(dst []float64, i int) []float64 {
+	nl := len(d.labels)
+	row := d.raw[i*nl : (i+1)*nl]
+	switch d.scores {
+	case ScoresLogits:
+		top := float64(row[0])
+		for _, x := range row {
+			top = max(top, float64(x))
+		}
+		sum := 0.0
+		for _, x := range row {
+			sum += math.Exp(float64(x) - top)
+		}
+		for _, x := range row {
+			dst = append(dst, math.Exp(float64(x)-top)/sum)
+		}
+	case ScoresSigmoid:
+		for _, x := range row {
+			dst = append(dst, 1/(1+math.Exp(-float64(x))))
+		}
+	default:
+		for _, x := range row {
+			dst = append(dst, float64(x))
+		}
+	}
+	return dst
+}
+
+// confidence is the probability of label best given a row of scores.
+func (d *ClassData) confidence(row []float32, best int) float32 {
+	switch d.scores {
+	case ScoresLogits:
+		// Softmax relative to the largest logit: exp never overflows.
+		top, sum := float64(row[best]), 1.0
+		for j, x := range row {
+			if j != best {
+				sum += math.Exp(float64(x) - top)
+			}
+		}
+		return float32(1 / sum)
+	case ScoresSigmoid:
+		return float32(1 / (1 + math.Exp(-float64(row[best]))))
+	}
+	return row[best]
 }
 
 func (d *ClassData) RowError(i int) error {

@@ -47,7 +47,17 @@ type Task struct {
 		pinned bool
 	}
 	stale atomic.Bool // the folder no longer holds this version: Lookup makes a new one
+
+	// inputDims is each model input's declared shape, in Config.Inputs order, set by
+	// the model check (checkModelIO): the input kinds shape their tensors by it.
+	inputDims atomic.Pointer[[][]int64]
+	// outWidth is a regress task's values per row as the model declares them (see
+	// RegressWidth), plus one; 0 until the model check.
+	outWidth atomic.Int64
 }
+
+// OutputWidth is the values per row a checked regress task's model declares (0: open).
+func (t *Task) OutputWidth() int { return int(t.outWidth.Load()) - 1 }
 
 func (t *Task) modelPath() string { return filepath.Join(t.path, t.Config.Model) }
 

@@ -99,6 +99,7 @@ func checkModelIO(t *Task, data []byte) error {
 		byName[in.Name] = in
 		have = append(have, in.Name)
 	}
+	dims := make([][]int64, len(t.Config.Inputs))
 	for i, spec := range t.Config.Inputs {
 		info, ok := byName[spec.Name]
 		if !ok {
@@ -107,6 +108,7 @@ func checkModelIO(t *Task, data []byte) error {
 		if err := t.Config.kinds.Inputs[i].CheckModel(spec, info); err != nil {
 			return taskErrorf(ErrTaskConfig, t.Name, "%v; fix \"inputs\" in %s/task.json or re-export the model", err, t.Source)
 		}
+		dims[i] = info.Dimensions
 	}
 	if len(ins) != len(t.Config.Inputs) {
 		return taskErrorf(ErrTaskConfig, t.Name, "the model has %d inputs (%s) but task.json maps %d; every model input needs columns", len(ins), quoteList(have), len(t.Config.Inputs))
@@ -120,6 +122,8 @@ func checkModelIO(t *Task, data []byte) error {
 		if err := t.Config.kinds.Output.CheckModel(&t.Config, o); err != nil {
 			return taskErrorf(ErrTaskConfig, t.Name, "%v", err)
 		}
+		t.inputDims.Store(&dims)
+		t.outWidth.Store(int64(RegressWidth(o)) + 1)
 		return nil
 	}
 	return taskErrorf(ErrTaskConfig, t.Name, "task.json names output %q, but the model's outputs are: %s", t.Config.Output, quoteList(outNames))

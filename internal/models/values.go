@@ -3,11 +3,13 @@ package models
 import "fmt"
 
 // Values is a Column over Go slices, for Go callers, tests and benchmarks: Strs for a
-// text column, Nums for a numeric one; Null marks NULL rows (nil: none).
+// text column, Nums for a float one, Ints for an integer one; Null marks NULL rows
+// (nil: none).
 type Values struct {
 	ColName string
 	Strs    []string
 	Nums    []float64
+	Ints    []int64
 	Null    []bool
 }
 
@@ -23,12 +25,30 @@ func (v *Values) Strings(dst []string, valid []bool) error {
 }
 
 func (v *Values) Float64s(dst []float64, valid []bool) error {
-	if v.Nums == nil {
+	switch {
+	case v.Nums != nil:
+		copy(dst, v.Nums)
+	case v.Ints != nil:
+		for r, x := range v.Ints[:len(dst)] {
+			dst[r] = float64(x)
+		}
+	default:
 		return fmt.Errorf("column %q must be numeric", v.ColName)
 	}
-	copy(dst, v.Nums)
 	v.nulls(valid)
 	return nil
+}
+
+func (v *Values) Int64s(dst []int64, valid []bool) (bool, error) {
+	if v.Ints == nil {
+		if v.Nums == nil {
+			return false, fmt.Errorf("column %q must be numeric", v.ColName)
+		}
+		return false, nil
+	}
+	copy(dst, v.Ints)
+	v.nulls(valid)
+	return true, nil
 }
 
 func (v *Values) nulls(valid []bool) {
@@ -37,4 +57,8 @@ func (v *Values) nulls(valid []bool) {
 			valid[r] = false
 		}
 	}
+}
+
+func (v *Values) ArrayFloat64s(dst []float64, k int, valid []bool) error {
+	return fmt.Errorf("column %q must be an array of %d numbers; Values holds scalars only", v.ColName, k)
 }

@@ -129,6 +129,9 @@ type ValueInfo struct {
 	// Shape nil means "rank unknown"; an empty non-nil slice means a scalar.
 	Shape     []Dim
 	DocString string
+	// SeqMapKey, when set, makes the type sequence(map(SeqMapKey, ElemType)), what
+	// ZipMap outputs (Shape is then ignored).
+	SeqMapKey DataType
 }
 
 // --- constructors -----------------------------------------------------------
@@ -458,6 +461,24 @@ func (v *ValueInfo) marshal() []byte {
 	}
 	var tp []byte
 	tp = appendMsg(tp, 1, tt)
+	if v.SeqMapKey != 0 {
+		// TypeProto{sequence_type(4): {elem_type(1): {map_type(5): {key_type(1),
+		// value_type(2): tensor(ElemType), a scalar}}}}
+		var scalar []byte
+		scalar = protowire.AppendTag(scalar, 1, protowire.VarintType)
+		scalar = protowire.AppendVarint(scalar, uint64(v.ElemType))
+		var val []byte
+		val = appendMsg(val, 1, scalar)
+		var mp []byte
+		mp = protowire.AppendTag(mp, 1, protowire.VarintType)
+		mp = protowire.AppendVarint(mp, uint64(v.SeqMapKey))
+		mp = appendMsg(mp, 2, val)
+		var elem []byte
+		elem = appendMsg(elem, 5, mp)
+		var seq []byte
+		seq = appendMsg(seq, 1, elem)
+		tp = appendMsg(nil, 4, seq)
+	}
 	var b []byte
 	b = appendString(b, 1, v.Name)
 	b = appendMsg(b, 2, tp)

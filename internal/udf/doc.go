@@ -1,7 +1,8 @@
 // Package udf is the DuckDB binding, one file per SQL function: the ml_predict table
-// macro (macro.go, created on every connection), ml_infer (the vectorized scalar
-// function it calls once per chunk), ml_task_inputs and ml_keep_column (the input
-// columns, resolved at bind), ml_input_sql (a name or a query into query()'s SQL), and
+// macro (macro.go, created on every connection), ml_predict_sql (the query it runs,
+// written at bind for the task's output kind, with input_sql.go's rule for a name or a
+// query), ml_infer and ml_infer_regress[_list] (the vectorized scalar functions called
+// once per chunk), ml_keep_column (the pass-through columns, resolved at bind), and
 // the ml_tasks(), ml_devices() and ml_errors() table functions.
 //
 // It only translates: DuckDB vectors into models.Column for the inference core

@@ -26,7 +26,8 @@ const (
 	argModelsPerGPU
 	argGPUMemLimitMB
 	argOnError
-	argConn // the calling connection's DuckDB id, for the executing statement's context
+	argConn  // the calling connection's DuckDB id, for the executing statement's context
+	argOrder // the input columns' order as passed, typeof(struct_pack(columns...)); see argPositions
 	numFixedArgs
 )
 
@@ -36,14 +37,37 @@ type call struct {
 	*core.Call
 	connID    uint64 // see conncontext.go
 	connKnown bool
+	pos       []int // argument position of each of Call.Columns, after the fixed ones
 }
 
 type callKey struct{}
 
-type inferFunc struct{ fns *Env }
+// inferFunc is ml_infer (classify: the packed VARCHAR), ml_infer_regress (DOUBLE) or
+// ml_infer_regress_list (DOUBLE[]): one function per result type.
+type inferFunc struct {
+	fns  *Env
+	mode inferMode
+}
+
+type inferMode int
+
+const (
+	modeClassify      inferMode = iota
+	modeClassifyProbs           // also every label's probability, after a separator (probsSep)
+	modeRegress
+	modeRegressList
+)
 
 func (f *inferFunc) Config() duckdb.ScalarFuncConfig {
 	varchar, _ := duckdb.NewTypeInfo(duckdb.TYPE_VARCHAR)
+	result := varchar
+	switch f.mode {
+	case modeRegress:
+		result, _ = duckdb.NewTypeInfo(duckdb.TYPE_DOUBLE)
+	case modeRegressList:
+		double, _ := duckdb.NewTypeInfo(duckdb.TYPE_DOUBLE)
+		result, _ = duckdb.NewListInfo(double)
+	}
 	anyT, _ := duckdb.NewTypeInfo(duckdb.TYPE_ANY)
 	fixed := make([]duckdb.TypeInfo, numFixedArgs)
 	for i := range fixed {
@@ -51,7 +75,7 @@ func (f *inferFunc) Config() duckdb.ScalarFuncConfig {
 	}
 	return duckdb.ScalarFuncConfig{
 		InputTypeInfos:      fixed,
-		ResultTypeInfo:      varchar,
+		ResultTypeInfo:      result,
 		VariadicTypeInfo:    anyT,
 		Volatile:            true, // see macroSQL: no pushed-down copies, no plan-time folding
 		SpecialNullHandling: true, // NULL options mean "default"; NULL inputs are handled per row
@@ -88,7 +112,13 @@ func (f *inferFunc) bind(_ context.Context, args []duckdb.ScalarUDFArg) (context
 	if got, want := len(args)-numFixedArgs, len(cc.Columns); got != want {
 		return nil, core.ArgErrorf("task %q reads %d column(s) (%s), but ml_infer got %d; call ml_predict instead", cc.Task.Name, want, strings.Join(cc.Columns, ", "), got)
 	}
+	if regress := cc.Task.Config.Kind == models.OutputRegress; regress != (f.mode == modeRegress || f.mode == modeRegressList) {
+		return nil, core.ArgErrorf("task %q is a %s task, which this function does not write; call ml_predict instead", cc.Task.Name, cc.Task.Config.Kind)
+	}
 	c := &call{Call: cc}
+	if c.pos, err = argPositions(opt(argOrder), cc.Columns); err != nil {
+		return nil, err
+	}
 	if v := opt(argConn); v != "" {
 		c.connID, err = strconv.ParseUint(v, 10, 64)
 		c.connKnown = err == nil
@@ -110,7 +140,7 @@ func (f *inferFunc) execute(bindCtx context.Context, st *duckdb.ChunkIteratorSta
 	cols := make([]vectorColumn, len(c.Columns))
 	in := make([]models.Column, len(c.Columns))
 	for i, name := range c.Columns {
-		cols[i] = vectorColumn{name: name, chunk: chunk, idx: numFixedArgs + i}
+		cols[i] = vectorColumn{name: name, chunk: chunk, idx: numFixedArgs + c.pos[i]}
 		in[i] = &cols[i]
 	}
 	ch, err := c.Run(ctx, f.fns.Threads.Current(), in, n)
@@ -118,18 +148,140 @@ func (f *inferFunc) execute(bindCtx context.Context, st *duckdb.ChunkIteratorSta
 		return err
 	}
 	defer c.Release(ch)
-	return writeClasses(st, n, ch)
+	switch f.mode {
+	case modeRegress, modeRegressList:
+		return writeRegress(st, ch, f.mode == modeRegressList)
+	}
+	return writeClasses(st, n, ch, f.mode == modeClassifyProbs)
+}
+
+// writeRegress sets each row's predicted value (or list of values), or NULL.
+func writeRegress(st *duckdb.ChunkIteratorState, ch *core.Chunk, list bool) error {
+	out := ch.Output().(*models.RegressData)
+	r := 0
+	for row, err := range st.Rows() {
+		if err != nil {
+			return core.Wrap(err)
+		}
+		var v any
+		if i := ch.Result(r); i >= 0 {
+			if list {
+				v = append([]float64(nil), out.Row(i)...)
+			} else {
+				v = out.Row(i)[0]
+			}
+		}
+		if err := row.SetResult(v); err != nil {
+			return core.Wrap(err)
+		}
+		r++
+	}
+	return nil
+}
+
+// argPositions maps each input column to its argument position. The macro unpacks the
+// columns with *COLUMNS([...]), which DuckDB expands in the input's column order, not
+// the list's; so it also passes typeof(struct_pack(<the same columns>)), a constant
+// STRUCT type that names them in the order they arrive. An empty order (a direct call)
+// means the task's order.
+func argPositions(order string, cols []string) ([]int, error) {
+	pos := make([]int, len(cols))
+	if order == "" {
+		for i := range pos {
+			pos[i] = i
+		}
+		return pos, nil
+	}
+	names, ok := structFieldNames(order)
+	if !ok || len(names) != len(cols) {
+		return nil, core.ArgErrorf("ml_infer: cannot read the input columns' order from %q; call ml_predict instead", order)
+	}
+	for i, c := range cols {
+		pos[i] = -1
+		for j, n := range names {
+			if strings.EqualFold(n, c) {
+				pos[i] = j
+				break
+			}
+		}
+		if pos[i] < 0 {
+			return nil, core.ArgErrorf("ml_infer: input column %q is not among the columns passed (%s); call ml_predict instead", c, strings.Join(names, ", "))
+		}
+	}
+	return pos, nil
+}
+
+// structFieldNames reads the field names of a DuckDB STRUCT type as typeof() writes
+// it: STRUCT(name TYPE, "quoted ""name""" TYPE(...), ...).
+func structFieldNames(t string) ([]string, bool) {
+	rest, ok := strings.CutPrefix(t, "STRUCT(")
+	if !ok || !strings.HasSuffix(rest, ")") {
+		return nil, false
+	}
+	rest = rest[:len(rest)-1]
+	var names []string
+	for len(rest) > 0 {
+		var name string
+		if rest[0] == '"' {
+			var b strings.Builder
+			i := 1
+			for ; i < len(rest); i++ {
+				if rest[i] == '"' {
+					if i+1 < len(rest) && rest[i+1] == '"' {
+						b.WriteByte('"')
+						i++
+						continue
+					}
+					break
+				}
+				b.WriteByte(rest[i])
+			}
+			if i >= len(rest) {
+				return nil, false
+			}
+			name, rest = b.String(), rest[i+1:]
+		} else {
+			sp := strings.IndexByte(rest, ' ')
+			if sp < 0 {
+				return nil, false
+			}
+			name, rest = rest[:sp], rest[sp:]
+		}
+		names = append(names, name)
+		// Skip the type, up to the next comma outside parentheses and quotes.
+		depth, quoted, i := 0, false, 0
+	scan:
+		for ; i < len(rest); i++ {
+			switch ch := rest[i]; {
+			case ch == '"':
+				quoted = !quoted
+			case quoted:
+			case ch == '(' || ch == '[':
+				depth++
+			case ch == ')' || ch == ']':
+				depth--
+			case ch == ',' && depth == 0:
+				break scan
+			}
+		}
+		if i >= len(rest) {
+			break
+		}
+		rest = strings.TrimLeft(rest[i+1:], " ")
+	}
+	return names, true
 }
 
 // writeClasses fills the result vector with each row's packed label and confidence,
 // or NULL.
-func writeClasses(st *duckdb.ChunkIteratorState, n int, ch *core.Chunk) error {
+func writeClasses(st *duckdb.ChunkIteratorState, n int, ch *core.Chunk, probs bool) error {
 	w, err := duckdb.GetVectorWriter[string](st.GetResultVector())
 	if err != nil {
 		return core.Wrap(err)
 	}
 	out := ch.Output().(*models.ClassData)
 	var buf [64]byte
+	var ps []float64
 	for r := range n {
 		i := ch.Result(r)
 		if i < 0 {
@@ -139,6 +291,16 @@ func writeClasses(st *duckdb.ChunkIteratorState, n int, ch *core.Chunk) error {
 			continue
 		}
 		b := packResult(buf[:0], out.Label(i), out.Confidence[i])
+		if probs {
+			b = append(b, probsSep)
+			ps = out.Probabilities(ps[:0], i)
+			for j, p := range ps {
+				if j > 0 {
+					b = append(b, ',')
+				}
+				b = strconv.AppendFloat(b, p, 'g', 9, 64)
+			}
+		}
 		// Set copies the bytes into DuckDB, so a view of the stack buffer is safe.
 		if err := w.Set(r, unsafe.String(unsafe.SliceData(b), len(b))); err != nil {
 			return core.Wrap(err)

@@ -81,7 +81,7 @@ func BenchmarkMLInfer(b *testing.B) {
 		_, conn := benchDB(b, rows)
 		for _, c := range []struct{ name, q string }{
 			{"scan", `SELECT count(*), max(length(text)) FROM t`},
-			{"ml_infer_only", `SELECT count(*), max(length(ml_infer('noop', '', '', '', '', '', '', '', text))) FROM t`},
+			{"ml_infer_only", `SELECT count(*), max(length(ml_infer('noop', '', '', '', '', '', '', '', '', text))) FROM t`},
 			{"ml_predict_noop", `SELECT count(*), max(length(text)), max(predicted_class), max(confidence) FROM ml_predict('noop', 't')`},
 			{"ml_predict_noop_batch2048", `SELECT count(*), max(length(text)), max(predicted_class), max(confidence) FROM ml_predict('noop', 't', batch_size := 2048::BIGINT)`},
 			{"ml_predict_sentiment", `SELECT count(*), max(length(text)), max(predicted_class), max(confidence) FROM ml_predict('sentiment', 't')`},

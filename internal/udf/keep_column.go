@@ -7,6 +7,7 @@ import (
 	"github.com/duckdb/duckdb-go/v2"
 
 	"github.com/duckinfer/duckinfer/internal/core"
+	"github.com/duckinfer/duckinfer/internal/models"
 )
 
 // ml_keep_column(task, columns, name) says whether an input column passes through to
@@ -71,7 +72,7 @@ func (f *keepColumnFunc) execute(_ context.Context, st *duckdb.ChunkIteratorStat
 		if err != nil {
 			return core.Wrap(err)
 		}
-		if err := row.SetResult(!isOutputName(names[r])); err != nil {
+		if err := row.SetResult(!isOutputName(task, names[r])); err != nil {
 			return core.Wrap(err)
 		}
 		r++
@@ -79,8 +80,12 @@ func (f *keepColumnFunc) execute(_ context.Context, st *duckdb.ChunkIteratorStat
 	return nil
 }
 
-func isOutputName(name string) bool {
-	for _, o := range predictOutputs {
+func isOutputName(task *models.Task, name string) bool {
+	outs := predictOutputs
+	if task.Config.Kind == models.OutputRegress {
+		outs = regressOutputs
+	}
+	for _, o := range outs {
 		if strings.EqualFold(name, o) {
 			return true
 		}

@@ -1,9 +1,11 @@
 package udf
 
 import (
-	"math/big"
-
 	"fmt"
+	"math"
+	"math/big"
+	"unsafe"
+
 	"github.com/duckdb/duckdb-go/v2"
 )
 
@@ -12,6 +14,8 @@ type vectorColumn struct {
 	name  string
 	chunk *duckdb.DataChunk
 	idx   int // argument position in the chunk
+
+	slowReads bool // read value by value (BenchmarkNumericGather's baseline)
 }
 
 func (v *vectorColumn) Name() string { return v.name }
@@ -36,7 +40,275 @@ func (v *vectorColumn) Strings(dst []string, valid []bool) error {
 	return nil
 }
 
+// Float64s reads numeric columns straight from DuckDB's vector data; DECIMAL,
+// HUGEINT and UHUGEINT, rare as model inputs, go value by value.
 func (v *vectorColumn) Float64s(dst []float64, valid []bool) error {
+	rv, ok := v.raw(len(dst))
+	if !ok {
+		return v.float64sPerValue(dst, valid)
+	}
+	n := len(dst)
+	switch rv.typ {
+	case duckdb.TYPE_DOUBLE:
+		copy(dst, values[float64](rv, n))
+	case duckdb.TYPE_FLOAT:
+		widen(dst, values[float32](rv, n))
+	case duckdb.TYPE_BIGINT:
+		widen(dst, values[int64](rv, n))
+	case duckdb.TYPE_INTEGER:
+		widen(dst, values[int32](rv, n))
+	case duckdb.TYPE_SMALLINT:
+		widen(dst, values[int16](rv, n))
+	case duckdb.TYPE_TINYINT:
+		widen(dst, values[int8](rv, n))
+	case duckdb.TYPE_UBIGINT:
+		widen(dst, values[uint64](rv, n))
+	case duckdb.TYPE_UINTEGER:
+		widen(dst, values[uint32](rv, n))
+	case duckdb.TYPE_USMALLINT:
+		widen(dst, values[uint16](rv, n))
+	case duckdb.TYPE_UTINYINT:
+		widen(dst, values[uint8](rv, n))
+	case duckdb.TYPE_BOOLEAN:
+		for r, b := range values[bool](rv, n) {
+			dst[r] = 0
+			if b {
+				dst[r] = 1
+			}
+		}
+	case duckdb.TYPE_DECIMAL, duckdb.TYPE_HUGEINT, duckdb.TYPE_UHUGEINT:
+		return v.float64sPerValue(dst, valid)
+	default:
+		return v.notNumeric(rv.typ)
+	}
+	rv.nulls(valid)
+	return nil
+}
+
+// Float32s reads a FLOAT column as it is (see models.Float32Column).
+func (v *vectorColumn) Float32s(dst []float32, valid []bool) (bool, error) {
+	rv, ok := v.raw(len(dst))
+	if !ok || rv.typ != duckdb.TYPE_FLOAT {
+		return false, nil
+	}
+	copy(dst, values[float32](rv, len(dst)))
+	rv.nulls(valid)
+	return true, nil
+}
+
+// Int64s reads an integer column exactly; other columns, and a UBIGINT or HUGEINT
+// chunk holding a value beyond int64, return false (see models.Column), so that the
+// input kind reads them through Float64s and rejects what does not fit.
+func (v *vectorColumn) Int64s(dst []int64, valid []bool) (bool, error) {
+	rv, ok := v.raw(len(dst))
+	if !ok {
+		return v.int64sPerValue(dst, valid)
+	}
+	n := len(dst)
+	switch rv.typ {
+	case duckdb.TYPE_BIGINT:
+		copy(dst, values[int64](rv, n))
+	case duckdb.TYPE_INTEGER:
+		widen(dst, values[int32](rv, n))
+	case duckdb.TYPE_SMALLINT:
+		widen(dst, values[int16](rv, n))
+	case duckdb.TYPE_TINYINT:
+		widen(dst, values[int8](rv, n))
+	case duckdb.TYPE_UINTEGER:
+		widen(dst, values[uint32](rv, n))
+	case duckdb.TYPE_USMALLINT:
+		widen(dst, values[uint16](rv, n))
+	case duckdb.TYPE_UTINYINT:
+		widen(dst, values[uint8](rv, n))
+	case duckdb.TYPE_UBIGINT:
+		for r, x := range values[uint64](rv, n) {
+			if x > math.MaxInt64 && !rv.isNull(r) {
+				return false, nil
+			}
+			dst[r] = int64(x)
+		}
+	case duckdb.TYPE_BOOLEAN:
+		for r, b := range values[bool](rv, n) {
+			dst[r] = 0
+			if b {
+				dst[r] = 1
+			}
+		}
+	case duckdb.TYPE_HUGEINT, duckdb.TYPE_UHUGEINT:
+		return v.int64sPerValue(dst, valid)
+	case duckdb.TYPE_DOUBLE, duckdb.TYPE_FLOAT, duckdb.TYPE_DECIMAL:
+		return false, nil
+	default:
+		return false, v.notNumeric(rv.typ)
+	}
+	rv.nulls(valid)
+	return true, nil
+}
+
+// ArrayFloat64s reads a numeric ARRAY or LIST column, k values per row (see
+// models.Column).
+func (v *vectorColumn) ArrayFloat64s(dst []float64, k int, valid []bool) error {
+	n := len(valid)
+	vec, err := v.chunk.GetVector(v.idx)
+	if err != nil {
+		return err
+	}
+	rn, ok := rawNestedOf(vec, n)
+	if !ok || v.slowReads {
+		return v.arrayPerValue(dst, k, valid)
+	}
+	if rn.size != 0 && rn.size != k {
+		return fmt.Errorf("column %q holds %d values per row (an ARRAY of %d), but the model input takes %d; pick or build an array of %d", v.name, rn.size, rn.size, k, k)
+	}
+	var elem func(i int) float64
+	switch rn.child.typ {
+	case duckdb.TYPE_FLOAT:
+		x := values[float32](rn.child, max(1, len(dst)))
+		elem = func(i int) float64 { return float64(x[i]) }
+	case duckdb.TYPE_DOUBLE:
+		x := values[float64](rn.child, max(1, len(dst)))
+		elem = func(i int) float64 { return x[i] }
+	default:
+		return v.arrayPerValue(dst, k, valid)
+	}
+	var ents []listEntry
+	if rn.size == 0 {
+		ents = rn.entries(n)
+	}
+	for r := range n {
+		if rn.isNull(r) {
+			valid[r] = false
+			continue
+		}
+		off := r * k
+		if ents != nil {
+			if int(ents[r].length) != k {
+				return fmt.Errorf("column %q holds a list of %d values at row %d of its chunk, but the model input takes %d per row; every list must have %d", v.name, ents[r].length, r, k, k)
+			}
+			off = int(ents[r].offset)
+		}
+		if rn.size == 0 {
+			// A LIST's child holds every row's elements: view it by offset.
+			x := rn.child
+			for j := range k {
+				if x.mask != nil && x.isNull(off+j) {
+					valid[r] = false
+					break
+				}
+				switch x.typ {
+				case duckdb.TYPE_FLOAT:
+					dst[r*k+j] = float64(*(*float32)(unsafe.Add(x.data, 4*(off+j))))
+				default:
+					dst[r*k+j] = *(*float64)(unsafe.Add(x.data, 8*(off+j)))
+				}
+			}
+			continue
+		}
+		for j := range k {
+			if rn.child.isNull(off + j) {
+				valid[r] = false
+				break
+			}
+			dst[r*k+j] = elem(off + j)
+		}
+	}
+	return nil
+}
+
+// arrayPerValue reads an ARRAY or LIST column value by value.
+func (v *vectorColumn) arrayPerValue(dst []float64, k int, valid []bool) error {
+	for r := range valid {
+		x, err := v.chunk.GetValue(v.idx, r)
+		if err != nil {
+			return err
+		}
+		if x == nil {
+			valid[r] = false
+			continue
+		}
+		var list []any
+		switch l := x.(type) {
+		case []any:
+			list = l
+		case duckdb.Composite[[]any]:
+			list = l.Get()
+		default:
+			return fmt.Errorf("column %q must be a FLOAT[%d] or DOUBLE[%d] array (or a list), got %T; the model input takes %d values per row", v.name, k, k, x, k)
+		}
+		if len(list) != k {
+			return fmt.Errorf("column %q holds a list of %d values at row %d of its chunk, but the model input takes %d per row; every list must have %d", v.name, len(list), r, k, k)
+		}
+		for j, e := range list {
+			if e == nil {
+				valid[r] = false
+				break
+			}
+			f, ok := toFloat64(e)
+			if !ok {
+				return fmt.Errorf("column %q holds %T values; it must be an array of numbers", v.name, e)
+			}
+			dst[r*k+j] = f
+		}
+	}
+	return nil
+}
+
+// raw returns the column's raw vector, unless slowReads or the adapter says no.
+func (v *vectorColumn) raw(n int) (rawVector, bool) {
+	if v.slowReads {
+		return rawVector{}, false
+	}
+	vec, err := v.chunk.GetVector(v.idx)
+	if err != nil {
+		return rawVector{}, false
+	}
+	return rawVectorOf(vec, n)
+}
+
+func (v *vectorColumn) notNumeric(t duckdb.Type) error {
+	return fmt.Errorf("column %q must be numeric, not %s", v.name, sqlTypeName(t))
+}
+
+// sqlTypeName names the non-numeric types a user is likely to pass by mistake.
+func sqlTypeName(t duckdb.Type) string {
+	switch t {
+	case duckdb.TYPE_VARCHAR:
+		return "VARCHAR"
+	case duckdb.TYPE_BLOB:
+		return "BLOB"
+	case duckdb.TYPE_DATE:
+		return "DATE"
+	case duckdb.TYPE_TIME:
+		return "TIME"
+	case duckdb.TYPE_TIMESTAMP, duckdb.TYPE_TIMESTAMP_TZ, duckdb.TYPE_TIMESTAMP_S, duckdb.TYPE_TIMESTAMP_MS, duckdb.TYPE_TIMESTAMP_NS:
+		return "a TIMESTAMP"
+	case duckdb.TYPE_INTERVAL:
+		return "INTERVAL"
+	case duckdb.TYPE_LIST:
+		return "a LIST"
+	case duckdb.TYPE_ARRAY:
+		return "an ARRAY"
+	case duckdb.TYPE_STRUCT:
+		return "a STRUCT"
+	case duckdb.TYPE_MAP:
+		return "a MAP"
+	case duckdb.TYPE_ENUM:
+		return "an ENUM"
+	case duckdb.TYPE_UUID:
+		return "UUID"
+	}
+	return fmt.Sprintf("of DuckDB type id %d", t)
+}
+
+func widen[D int64 | float64, S int8 | int16 | int32 | int64 | uint8 | uint16 | uint32 | uint64 | float32](dst []D, src []S) {
+	for i, x := range src {
+		dst[i] = D(x)
+	}
+}
+
+// float64sPerValue is the value-by-value read: the fallback, and the baseline of
+// BenchmarkNumericGather.
+func (v *vectorColumn) float64sPerValue(dst []float64, valid []bool) error {
 	for r := range dst {
 		x, err := v.chunk.GetValue(v.idx, r)
 		if err != nil {
@@ -48,11 +320,63 @@ func (v *vectorColumn) Float64s(dst []float64, valid []bool) error {
 		}
 		f, ok := toFloat64(x)
 		if !ok {
-			return fmt.Errorf("column %q must be numeric, got %T", v.name, x)
+			return fmt.Errorf("column %q must be numeric, got %T; cast it (col::DOUBLE)", v.name, x)
 		}
 		dst[r] = f
 	}
 	return nil
+}
+
+func (v *vectorColumn) int64sPerValue(dst []int64, valid []bool) (bool, error) {
+	for r := range dst {
+		x, err := v.chunk.GetValue(v.idx, r)
+		if err != nil {
+			return false, err
+		}
+		if x == nil {
+			valid[r] = false // NULL whatever the type, so clearing it early is harmless
+			continue
+		}
+		i, ok := toInt64(x)
+		if !ok {
+			if _, num := toFloat64(x); !num {
+				return false, fmt.Errorf("column %q must be numeric, got %T; cast it (col::DOUBLE)", v.name, x)
+			}
+			return false, nil
+		}
+		dst[r] = i
+	}
+	return true, nil
+}
+
+// toInt64 converts a SQL value of an integer type that int64 holds exactly.
+func toInt64(v any) (int64, bool) {
+	switch x := v.(type) {
+	case int8:
+		return int64(x), true
+	case int16:
+		return int64(x), true
+	case int32:
+		return int64(x), true
+	case int64:
+		return x, true
+	case uint8:
+		return int64(x), true
+	case uint16:
+		return int64(x), true
+	case uint32:
+		return int64(x), true
+	case uint64:
+		return int64(x), x <= math.MaxInt64
+	case *big.Int:
+		return x.Int64(), x.IsInt64()
+	case bool:
+		if x {
+			return 1, true
+		}
+		return 0, true
+	}
+	return 0, false
 }
 
 // toFloat64 converts a numeric SQL value; the input kind checks it fits the model.
