@@ -218,13 +218,7 @@ func (a *arrowColumn) Strings(dst []string, valid []bool) error {
 	default:
 		return fmt.Errorf("column %q must be a string array, got %s", a.name, a.arr.DataType())
 	}
-	for r := range dst {
-		if a.arr.IsNull(r) {
-			valid[r] = false
-			continue
-		}
-		dst[r] = get(r)
-	}
+	fill(a.arr, dst, valid, get)
 	return nil
 }
 
@@ -246,13 +240,7 @@ func (a *arrowColumn) Float64s(dst []float64, valid []bool) error {
 	default:
 		return fmt.Errorf("column %q must be numeric, got %s", a.name, a.arr.DataType())
 	}
-	for r := range dst {
-		if a.arr.IsNull(r) {
-			valid[r] = false
-			continue
-		}
-		dst[r] = get(r)
-	}
+	fill(a.arr, dst, valid, get)
 	return nil
 }
 
@@ -272,13 +260,7 @@ func (a *arrowColumn) Int64s(dst []int64, valid []bool) (bool, error) {
 	default:
 		return false, fmt.Errorf("column %q must be numeric, got %s", a.name, a.arr.DataType())
 	}
-	for r := range dst {
-		if a.arr.IsNull(r) {
-			valid[r] = false
-			continue
-		}
-		dst[r] = get(r)
-	}
+	fill(a.arr, dst, valid, get)
 	return true, nil
 }
 
@@ -313,4 +295,15 @@ func (a *arrowColumn) ArrayFloat64s(dst []float64, k int, valid []bool) error {
 		}
 	}
 	return nil
+}
+
+// fill reads every row of arr through get into dst, clearing valid where arr is NULL.
+func fill[T any](arr arrow.Array, dst []T, valid []bool, get func(int) T) {
+	for r := range dst {
+		if arr.IsNull(r) {
+			valid[r] = false
+			continue
+		}
+		dst[r] = get(r)
+	}
 }
