@@ -7,6 +7,7 @@ import (
 	"unsafe"
 
 	"github.com/duckdb/duckdb-go/v2"
+	"github.com/duckdb/duckdb-go/v2/mapping"
 
 	"github.com/duckinfer/duckinfer/internal/core"
 	"github.com/duckinfer/duckinfer/internal/models"
@@ -158,6 +159,14 @@ func (f *inferFunc) execute(bindCtx context.Context, st *duckdb.ChunkIteratorSta
 // writeRegress sets each row's predicted value (or list of values), or NULL.
 func writeRegress(st *duckdb.ChunkIteratorState, ch *core.Chunk, list bool) error {
 	out := ch.Output().(*models.RegressData)
+	if !list {
+		res := st.GetResultVector()
+		if mv, ok := mappingVector(&res); ok {
+			writeDoubles(mv, ch, out, st.GetInputChunk().GetSize())
+			return nil
+		}
+	}
+	// Rows() reads every argument of every row (boxed), so it is only the fallback.
 	r := 0
 	for row, err := range st.Rows() {
 		if err != nil {
@@ -177,6 +186,25 @@ func writeRegress(st *duckdb.ChunkIteratorState, ch *core.Chunk, list bool) erro
 		r++
 	}
 	return nil
+}
+
+// writeDoubles writes one prediction per row straight into a DOUBLE result vector's
+// data, and NULL where a row has none.
+func writeDoubles(mv mapping.Vector, ch *core.Chunk, out *models.RegressData, n int) {
+	data := unsafe.Slice((*float64)(mapping.VectorGetData(mv)), n)
+	var mask unsafe.Pointer
+	for r := range n {
+		i := ch.Result(r)
+		if i >= 0 {
+			data[r] = out.Row(i)[0]
+			continue
+		}
+		if mask == nil {
+			mapping.VectorEnsureValidityWritable(mv)
+			mask = mapping.VectorGetValidity(mv)
+		}
+		mapping.ValiditySetRowInvalid(mask, mapping.IdxT(r))
+	}
 }
 
 // argPositions maps each input column to its argument position. The macro unpacks the
