@@ -115,7 +115,7 @@ func TestRawVectorAdapter(t *testing.T) {
 	})
 	cols := []string{"(i % 100)::TINYINT", "(i * 3)::SMALLINT", "(i * 100003 - 200000000)::INTEGER", "i * 1000000007", "(i % 200)::UTINYINT",
 		"(i * 13)::USMALLINT", "i::UINTEGER", "CASE WHEN i = 3 THEN 18446744073709551615 ELSE i END::UBIGINT", "i::FLOAT / 7", "i::DOUBLE / 3",
-		"i % 3 = 0", "(i / 100)::DECIMAL(10,2)", "(i * 12345678901)::HUGEINT", "CASE WHEN i = 5 THEN 'nan'::DOUBLE ELSE 1 END", "42"}
+		"i % 3 = 0", "(i / 100)::DECIMAL(10,2)", "(i / 10 - 200)::DECIMAL(4,1)", "(i * 1234567.891)::DECIMAL(18,3)", "(i / 7)::DECIMAL(38,5)", "(i % 13) * 0.1 - 0.6", "(-i * 1e20)::DECIMAL(38,0)", "(i * 12345678901)::HUGEINT", "CASE WHEN i = 5 THEN 'nan'::DOUBLE ELSE 1 END", "42"}
 	var sel []string
 	for j, c := range cols {
 		sel = append(sel, fmt.Sprintf("CASE WHEN (i + %d) %% 7 = 0 THEN NULL ELSE %s END AS c%d", j, c, j))

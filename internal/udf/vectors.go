@@ -2,6 +2,7 @@ package udf
 
 import (
 	"fmt"
+	"github.com/duckdb/duckdb-go/v2/mapping"
 	"math"
 	"math/big"
 	"unsafe"
@@ -76,13 +77,76 @@ func (v *vectorColumn) Float64s(dst []float64, valid []bool) error {
 				dst[r] = 1
 			}
 		}
-	case duckdb.TYPE_DECIMAL, duckdb.TYPE_HUGEINT, duckdb.TYPE_UHUGEINT:
+	case duckdb.TYPE_DECIMAL:
+		if !v.decimals(dst) {
+			return v.float64sPerValue(dst, valid)
+		}
+	case duckdb.TYPE_HUGEINT, duckdb.TYPE_UHUGEINT:
 		return v.float64sPerValue(dst, valid)
 	default:
 		return v.notNumeric(rv.typ)
 	}
 	rv.nulls(valid)
 	return nil
+}
+
+// decimals reads a DECIMAL column from its integer data (int16 to 128-bit), divided by
+// 10^scale as DuckDB's own cast to DOUBLE does. A literal such as i * 0.1 is a wide
+// DECIMAL, stored as 128 bits, so that case matters as much as the narrow ones.
+func (v *vectorColumn) decimals(dst []float64) bool {
+	vec, err := v.chunk.GetVector(v.idx)
+	if err != nil {
+		return false
+	}
+	mv, ok := mappingVector(&vec)
+	if !ok {
+		return false
+	}
+	lt := mapping.VectorGetColumnType(mv)
+	defer mapping.DestroyLogicalType(&lt)
+	div := math.Pow10(int(mapping.DecimalScale(lt)))
+	rv := rawVector{data: mapping.VectorGetData(mv)}
+	n := len(dst)
+	switch mapping.DecimalInternalType(lt) {
+	case duckdb.TYPE_SMALLINT:
+		for r, x := range values[int16](rv, n) {
+			dst[r] = float64(x) / div
+		}
+	case duckdb.TYPE_INTEGER:
+		for r, x := range values[int32](rv, n) {
+			dst[r] = float64(x) / div
+		}
+	case duckdb.TYPE_BIGINT:
+		for r, x := range values[int64](rv, n) {
+			dst[r] = float64(x) / div
+		}
+	case duckdb.TYPE_HUGEINT:
+		for r, x := range values[hugeint](rv, n) {
+			dst[r] = x.float64() / div
+		}
+	default:
+		return false
+	}
+	return true
+}
+
+// hugeint is DuckDB's duckdb_hugeint: a two's-complement 128-bit integer.
+type hugeint struct {
+	lower uint64
+	upper int64
+}
+
+// float64 converts h exactly when |h| < 2^53 (rounded once otherwise); the sign is
+// taken out first, since a negative value's lower half is close to 2^64.
+func (h hugeint) float64() float64 {
+	if h.upper < 0 {
+		lo, hi := ^h.lower+1, ^uint64(h.upper)
+		if lo == 0 {
+			hi++
+		}
+		return -(float64(hi)*0x1p64 + float64(lo))
+	}
+	return float64(uint64(h.upper))*0x1p64 + float64(h.lower)
 }
 
 // Float32s reads a FLOAT column as it is (see models.Float32Column).
