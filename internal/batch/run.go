@@ -1,0 +1,385 @@
+package batch
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"sync/atomic"
+	"time"
+
+	"github.com/duckinfer/duckinfer/extension"
+)
+
+// Options describe one shard's run.
+type Options struct {
+	Task     string
+	Input    Input
+	Output   string // the output folder
+	Shard    Shard
+	UnitRows int64 // 0: DefaultUnitRows
+
+	// ml_predict's options. Columns and Extra ("name := value" SQL, e.g.
+	// "on_error := 'null'") change predictions and are part of the fingerprint;
+	// BatchSize (0: the task's) and Device ("" for auto) do not.
+	Columns   []string
+	BatchSize int
+	Device    string
+	Extra     []string
+
+	Recompute bool   // redo units whose fingerprint differs instead of refusing
+	Version   string // duckinfer's version, part of the fingerprint
+	Log       io.Writer
+}
+
+// Session is a DuckDB database with duckinfer's functions, for one process's batch work.
+type Session struct {
+	Connector *extension.Connector
+	DB        *sql.DB
+	Conn      *sql.Conn
+}
+
+// Open starts an in-memory DuckDB with duckinfer's functions; threads > 0 caps its
+// worker threads (give it the CPUs the cluster engine gave the task).
+func Open(ctx context.Context, threads int, opts ...extension.Option) (*Session, error) {
+	c, err := extension.NewConnector("", opts...)
+	if err != nil {
+		return nil, err
+	}
+	db := sql.OpenDB(c)
+	conn, err := db.Conn(ctx)
+	if err != nil {
+		db.Close()
+		return nil, fmt.Errorf("batch: %w", err)
+	}
+	if threads > 0 {
+		if _, err := conn.ExecContext(ctx, fmt.Sprintf("SET threads = %d", threads)); err != nil {
+			conn.Close()
+			db.Close()
+			return nil, fmt.Errorf("batch: %w", err)
+		}
+	}
+	return &Session{Connector: c, DB: db, Conn: conn}, nil
+}
+
+// Close closes the connection, the database and the model sessions.
+func (s *Session) Close() error {
+	err := s.Conn.Close()
+	if derr := s.DB.Close(); err == nil {
+		err = derr
+	}
+	return err
+}
+
+// Fingerprint is what this run's outputs are made with.
+func (s *Session) Fingerprint(o Options) (Fingerprint, error) {
+	tf, err := s.Connector.TaskFingerprint(o.Task)
+	if err != nil {
+		return Fingerprint{}, err
+	}
+	return Fingerprint{TaskFingerprint: tf, Options: o.predictOptions(true), Version: o.Version}, nil
+}
+
+// predictOptions is ml_predict's named parameters as SQL; only those that change
+// predictions when fingerprintOnly.
+func (o Options) predictOptions(fingerprintOnly bool) string {
+	var p []string
+	if len(o.Columns) > 0 {
+		q := make([]string, len(o.Columns))
+		for i, c := range o.Columns {
+			q[i] = sqlString(c)
+		}
+		p = append(p, "columns := ["+strings.Join(q, ", ")+"]")
+	}
+	p = append(p, o.Extra...)
+	if !fingerprintOnly {
+		if o.BatchSize > 0 {
+			p = append(p, fmt.Sprintf("batch_size := %d", o.BatchSize))
+		}
+		if o.Device != "" {
+			p = append(p, "device := "+sqlString(o.Device))
+		}
+	}
+	return strings.Join(p, ", ")
+}
+
+// PredictSQL is the query that scores unit u.
+func (o Options) PredictSQL(u Unit) string {
+	q := "SELECT * FROM ml_predict(" + sqlString(o.Task) + ", " + sqlString(u.Query())
+	if p := o.predictOptions(false); p != "" {
+		q += ", " + p
+	}
+	return q + ")"
+}
+
+// Report is what one shard did.
+type Report struct {
+	Units     int           // units of this shard
+	Done      int           // units scored by this run
+	Skipped   int           // units already finished with this fingerprint
+	Rows      int64         // input rows scored by this run
+	Inference time.Duration // time spent in the units this run scored
+}
+
+// RunShard scores the shard's units that are not finished yet.
+//
+// Each unit is worked on under its lock. Units another process holds (a duplicate
+// pod, a rerun started while the first still runs) are left for the end, when this
+// run waits for each lock and checks again: the other process either finished the
+// unit (skipped here) or died (redone here). So a shard that exits 0 has all its
+// units committed.
+func RunShard(ctx context.Context, s *Session, plan []Unit, o Options) (Report, error) {
+	var rep Report
+	if o.Log == nil {
+		o.Log = io.Discard
+	}
+	fp, err := s.Fingerprint(o)
+	if err != nil {
+		return rep, err
+	}
+	l := layout{o.Output}
+	if err := l.create(); err != nil {
+		return rep, err
+	}
+	if err := checkFingerprints(l, fp, o.Recompute); err != nil {
+		return rep, err
+	}
+	if o.Input.Table != "" && len(plan) > 0 {
+		if err := attachSource(ctx, s.Conn, plan[0].Path); err != nil {
+			return rep, err
+		}
+	}
+	shards := Assign(plan, o.Shard.Count)
+	var mine []Unit
+	for i, u := range plan {
+		if shards[i] == o.Shard.Index {
+			mine = append(mine, u)
+		}
+	}
+	rep.Units = len(mine)
+	fmt.Fprintf(o.Log, "shard %s: %d of %d units; fingerprint task %s model %s config %s version %s\n",
+		o.Shard, len(mine), len(plan), fp.Task, short(fp.ModelSHA256), short(fp.ConfigSHA256), fp.Version)
+
+	var busy []Unit
+	for _, u := range mine {
+		lk, err := lockUnit(l.lock(u.ID), false)
+		if err != nil {
+			return rep, err
+		}
+		if lk == nil {
+			fmt.Fprintf(o.Log, "unit %s: another process holds it; coming back to it at the end\n", u.ID)
+			busy = append(busy, u)
+			continue
+		}
+		err = s.unit(ctx, l, u, fp, o, &rep)
+		lk.unlock()
+		if err != nil {
+			return rep, err
+		}
+	}
+	for _, u := range busy {
+		lk, err := lockUnit(l.lock(u.ID), true)
+		if err != nil {
+			return rep, err
+		}
+		err = s.unit(ctx, l, u, fp, o, &rep)
+		lk.unlock()
+		if err != nil {
+			return rep, err
+		}
+	}
+	return rep, nil
+}
+
+// checkFingerprints refuses an output folder holding units made with another
+// fingerprint, unless recompute: mixing them would give a result no one model made.
+func checkFingerprints(l layout, fp Fingerprint, recompute bool) error {
+	ms, _, err := l.allManifests()
+	if err != nil {
+		return err
+	}
+	var other []string
+	var diff string
+	for id, m := range ms {
+		if d := m.Fingerprint.Diff(fp); d != "" {
+			other = append(other, id)
+			diff = d
+		}
+	}
+	if len(other) == 0 || recompute {
+		return nil
+	}
+	sort.Strings(other)
+	return fmt.Errorf("batch: %w: %d finished units in %s (e.g. %s) differ from this run in %s; rerun with -recompute to redo them with this model, or write to another -output folder",
+		ErrFingerprint, len(other), l.dir, other[0], diff)
+}
+
+// unit scores u unless it is finished; the caller holds u's lock.
+func (s *Session) unit(ctx context.Context, l layout, u Unit, fp Fingerprint, o Options, rep *Report) error {
+	hooks.startUnit(o.Shard.Index, u.ID)
+	out := l.output(u.ID)
+	m, err := l.readManifest(u.ID)
+	if err != nil {
+		return err
+	}
+	if m != nil && m.Fingerprint.Diff(fp) == "" {
+		if n, err := parquetRows(ctx, s.Conn, out); err == nil && n == m.OutputRows {
+			rep.Skipped++
+			fmt.Fprintf(o.Log, "unit %s: finished before (%d rows), skipped\n", u.ID, n)
+			return nil
+		}
+		fmt.Fprintf(o.Log, "unit %s: manifest without a matching output file; redoing it\n", u.ID)
+	}
+	if m != nil {
+		// Unfinished until the new manifest lands: a crash while redoing must not
+		// leave the old manifest claiming the new output.
+		if err := os.Remove(l.manifest(u.ID)); err != nil && !errors.Is(err, os.ErrNotExist) {
+			return fmt.Errorf("batch: removing the old manifest of unit %s: %w", u.ID, err)
+		}
+		if err := syncDir(l.manifests()); err != nil {
+			return err
+		}
+	}
+	if err := cleanTemp(l, u.ID); err != nil {
+		return err
+	}
+	hooks.at(stageRead)
+
+	start := time.Now()
+	inRows := u.Rows
+	if inRows < 0 {
+		if err := s.Conn.QueryRowContext(ctx, "SELECT count(*) FROM ("+u.Query()+")").Scan(&inRows); err != nil {
+			return fmt.Errorf("batch: counting the rows of unit %s (%s): %w", u.ID, u.Path, err)
+		}
+	}
+	tmp := filepath.Join(l.tmp(), fmt.Sprintf("%s.%d.parquet.tmp", u.ID, os.Getpid()))
+	var kv []string
+	for _, p := range fp.kv(u.ID) {
+		kv = append(kv, sqlIdent(p[0])+": "+sqlString(p[1]))
+	}
+	copySQL := "COPY (" + o.PredictSQL(u) + ") TO " + sqlString(tmp) + " (FORMAT parquet, KV_METADATA {" + strings.Join(kv, ", ") + "})"
+
+	var inferred atomic.Int64
+	stop := watch(tmp, &inferred)
+	res, err := s.Conn.ExecContext(extension.CountRows(ctx, &inferred), copySQL)
+	stop()
+	if err != nil {
+		os.Remove(tmp)
+		return fmt.Errorf("batch: scoring unit %s (%s): %w", u.ID, u.Path, err)
+	}
+	outRows, err := res.RowsAffected()
+	if err != nil {
+		os.Remove(tmp)
+		return fmt.Errorf("batch: unit %s: %w", u.ID, err)
+	}
+	if outRows != inRows {
+		os.Remove(tmp)
+		return fmt.Errorf("batch: unit %s: read %d rows but wrote %d; the input changed while the job ran? rerun the shard", u.ID, inRows, outRows)
+	}
+	if err := syncFile(tmp); err != nil {
+		return fmt.Errorf("batch: unit %s: syncing %s: %w", u.ID, tmp, err)
+	}
+	hooks.at(stageRename)
+	if err := os.Rename(tmp, out); err != nil {
+		return fmt.Errorf("batch: unit %s: renaming its output into place: %w", u.ID, err)
+	}
+	if err := syncDir(l.dir); err != nil {
+		return err
+	}
+	hooks.at(stageManifest)
+	host, _ := os.Hostname()
+	nm := Manifest{Unit: u, Output: filepath.Base(out), InputRows: inRows, OutputRows: outRows, Fingerprint: fp,
+		Shard: o.Shard.String(), Host: host, PID: os.Getpid(), Started: start.UTC(), Finished: time.Now().UTC()}
+	b, err := json.MarshalIndent(nm, "", "  ")
+	if err != nil {
+		return err
+	}
+	if err := writeAtomic(l.tmp(), l.manifest(u.ID), b); err != nil {
+		return fmt.Errorf("batch: unit %s: writing its manifest: %w", u.ID, err)
+	}
+	rep.Done++
+	rep.Rows += inRows
+	took := time.Since(start)
+	rep.Inference += took
+	fmt.Fprintf(o.Log, "unit %s: %d rows in %v (%.0f rows/s)\n", u.ID, inRows, took.Round(time.Millisecond), float64(inRows)/took.Seconds())
+	return nil
+}
+
+// watch fires the inference and write hooks while the unit's query runs: at its first
+// inferred rows, at the temp file's first data. When the query ends before either is
+// seen (a small unit), the hook fires just after it instead. The returned func stops
+// the watch.
+func watch(tmp string, inferred *atomic.Int64) func() {
+	inf, wr := hooks.armed(stageInference), hooks.armed(stageWrite)
+	if !inf && !wr {
+		return func() {}
+	}
+	done := make(chan struct{})
+	fired := make(chan struct{})
+	go func() {
+		defer close(fired)
+		t := time.NewTicker(time.Millisecond)
+		defer t.Stop()
+		for {
+			select {
+			case <-done:
+				return
+			case <-t.C:
+			}
+			if inf && inferred.Load() > 0 {
+				hooks.fire(stageInference, " (mid-query)")
+			}
+			// The Parquet writer starts the file with a 4-byte magic; more is data.
+			if st, err := os.Stat(tmp); wr && err == nil && st.Size() > 4 {
+				hooks.fire(stageWrite, " (mid-query)")
+			}
+		}
+	}()
+	return func() {
+		close(done)
+		<-fired
+		if inf {
+			hooks.fire(stageInference, " (after the query: the unit was too quick to catch)")
+		}
+		if wr {
+			hooks.fire(stageWrite, " (after the query: the unit was too quick to catch)")
+		}
+	}
+}
+
+// cleanTemp removes the unit's temp files left by a crashed run; the caller holds
+// the unit's lock, so no live process is writing them.
+func cleanTemp(l layout, id string) error {
+	matches, err := filepath.Glob(filepath.Join(l.tmp(), globEscape(id)+".*"))
+	if err != nil {
+		return err
+	}
+	for _, m := range matches {
+		if err := os.Remove(m); err != nil && !errors.Is(err, os.ErrNotExist) {
+			return fmt.Errorf("batch: removing the stale temp file %s: %w", m, err)
+		}
+	}
+	return nil
+}
+
+func globEscape(s string) string {
+	r := strings.NewReplacer(`*`, `\*`, `?`, `\?`, `[`, `\[`, `\`, `\\`)
+	return r.Replace(s)
+}
+
+// parquetRows reads a Parquet file's row count from its footer; an error when the
+// file is missing or not a complete Parquet file.
+func parquetRows(ctx context.Context, conn *sql.Conn, path string) (int64, error) {
+	if _, err := os.Stat(path); err != nil {
+		return 0, err
+	}
+	var n int64
+	err := conn.QueryRowContext(ctx, "SELECT num_rows FROM parquet_file_metadata("+sqlString(path)+")").Scan(&n)
+	return n, err
+}
