@@ -224,6 +224,9 @@ func checkFingerprints(l layout, fp Fingerprint, recompute bool) error {
 func (s *Session) unit(ctx context.Context, l layout, u Unit, fp Fingerprint, o Options, rep *Report) error {
 	hooks.startUnit(o.Shard.Index, u.ID)
 	out := l.output(u.ID)
+	if err := cleanTemp(l, u.ID); err != nil {
+		return err
+	}
 	m, err := l.readManifest(u.ID)
 	if err != nil {
 		return err
@@ -245,9 +248,6 @@ func (s *Session) unit(ctx context.Context, l layout, u Unit, fp Fingerprint, o 
 		if err := syncDir(l.manifests()); err != nil {
 			return err
 		}
-	}
-	if err := cleanTemp(l, u.ID); err != nil {
-		return err
 	}
 	hooks.at(stageRead)
 
