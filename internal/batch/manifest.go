@@ -150,8 +150,8 @@ func (l layout) allManifests() (map[string]*Manifest, []string, error) {
 
 // writeAtomic writes data to final through a temporary file in tmpDir: written,
 // synced, renamed, and the folder synced, so after a crash final is either absent
-// or complete.
-func writeAtomic(tmpDir, final string, data []byte) error {
+// or complete. stage names the test hook point between write and sync ("": none).
+func writeAtomic(tmpDir, final string, data []byte, stage string) error {
 	f, err := os.CreateTemp(tmpDir, filepath.Base(final)+".*.tmp")
 	if err != nil {
 		return err
@@ -159,7 +159,9 @@ func writeAtomic(tmpDir, final string, data []byte) error {
 	tmp := f.Name()
 	_, err = f.Write(data)
 	if err == nil {
-		hooks.at(stageManifestWrite)
+		if stage != "" {
+			hooks.at(stage)
+		}
 		err = f.Sync()
 	}
 	if cerr := f.Close(); err == nil {

@@ -147,6 +147,9 @@ func RunShard(ctx context.Context, s *Session, plan []Unit, o Options) (Report, 
 	if err := l.create(); err != nil {
 		return rep, err
 	}
+	if err := claimJob(l, Job{Task: o.Task, Patterns: o.Input.Patterns, Table: o.Input.Table, UnitRows: o.UnitRows}); err != nil {
+		return rep, err
+	}
 	if err := checkFingerprints(l, fp, o.Recompute); err != nil {
 		return rep, err
 	}
@@ -300,7 +303,7 @@ func (s *Session) unit(ctx context.Context, l layout, u Unit, fp Fingerprint, o 
 	if err != nil {
 		return err
 	}
-	if err := writeAtomic(l.tmp(), l.manifest(u.ID), b); err != nil {
+	if err := writeAtomic(l.tmp(), l.manifest(u.ID), b, stageManifestWrite); err != nil {
 		return fmt.Errorf("batch: unit %s: writing its manifest: %w", u.ID, err)
 	}
 	rep.Done++
