@@ -324,9 +324,10 @@ func watch(tmp string, inferred *atomic.Int64) func() {
 		return func() {}
 	}
 	done := make(chan struct{})
-	fired := make(chan struct{})
+	exited := make(chan struct{})
+	var fired bool // a paused process that is continued must not stop again
 	go func() {
-		defer close(fired)
+		defer close(exited)
 		t := time.NewTicker(time.Millisecond)
 		defer t.Stop()
 		for {
@@ -336,21 +337,25 @@ func watch(tmp string, inferred *atomic.Int64) func() {
 			case <-t.C:
 			}
 			if inf && inferred.Load() > 0 {
+				fired = true
 				hooks.fire(stageInference, " (mid-query)")
+				return
 			}
 			// The Parquet writer starts the file with a 4-byte magic; more is data.
 			if st, err := os.Stat(tmp); wr && err == nil && st.Size() > 4 {
+				fired = true
 				hooks.fire(stageWrite, " (mid-query)")
+				return
 			}
 		}
 	}()
 	return func() {
 		close(done)
-		<-fired
-		if inf {
+		<-exited
+		if !fired && inf {
 			hooks.fire(stageInference, " (after the query: the unit was too quick to catch)")
 		}
-		if wr {
+		if !fired && wr {
 			hooks.fire(stageWrite, " (after the query: the unit was too quick to catch)")
 		}
 	}
