@@ -35,6 +35,8 @@ test: vet
 ## test-race: the race detector over the concurrent packages
 test-race:
 	$(GO) test -race -count=1 ./internal/core/ ./internal/partitions/ ./internal/models/ ./internal/udf/ ./internal/sqltest/ ./extension/
+	# batch: the in-process runs (units in parallel); the fault tests' child processes add nothing here
+	$(GO) test -race -count=1 -run 'RunShards|Changed|TempFiles|WithoutManifest' ./internal/batch/
 
 ## test-slurm: a one-node Slurm cluster on localhost runs a 4-task duckinfer array,
 ## one task cancelled and resubmitted; checks every row came out once (root; installs

@@ -115,6 +115,7 @@ func batchRun(args []string, stdout, stderr io.Writer) int {
 	f.fs.IntVar(&o.BatchSize, "batch-size", 0, "ml_predict's batch_size: rows per model call (default: the task's)")
 	f.fs.StringVar(&o.Device, "device", "", "ml_predict's device: auto, cpu or cuda")
 	f.fs.Var(&extra, "opt", "any other ml_predict option as `NAME=SQL`, e.g. -opt \"on_error='null'\"; repeatable")
+	f.fs.IntVar(&o.Parallel, "parallel", 0, "units scored at once (default: DuckDB's threads)")
 	f.fs.BoolVar(&o.Recompute, "recompute", false, "redo units made with another model, task config or version instead of refusing")
 	f.fs.BoolVar(&plan, "plan", false, "print the units and the shard of each, and exit (a dry run)")
 	if err := f.fs.Parse(args); err != nil {
@@ -200,8 +201,8 @@ func batchRun(args []string, stdout, stderr io.Writer) int {
 		return 1
 	}
 	rate := 0.0
-	if rep.Inference > 0 {
-		rate = float64(rep.Rows) / rep.Inference.Seconds()
+	if rep.Elapsed > 0 {
+		rate = float64(rep.Rows) / rep.Elapsed.Seconds()
 	}
 	fmt.Fprintf(stdout, "shard %s: %d units: %d scored (%d rows, %.0f rows/s), %d finished before; %v\n",
 		o.Shard, rep.Units, rep.Done, rep.Rows, rate, rep.Skipped, time.Since(start).Round(time.Millisecond))

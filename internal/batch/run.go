@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -33,6 +34,7 @@ type Options struct {
 	Device    string
 	Extra     []string
 
+	Parallel  int    // units scored at once (0: DuckDB's threads)
 	Recompute bool   // redo units whose fingerprint differs instead of refusing
 	Version   string // duckinfer's version, part of the fingerprint
 	Log       io.Writer
@@ -120,14 +122,16 @@ func (o Options) PredictSQL(u Unit) string {
 
 // Report is what one shard did.
 type Report struct {
-	Units     int           // units of this shard
-	Done      int           // units scored by this run
-	Skipped   int           // units already finished with this fingerprint
-	Rows      int64         // input rows scored by this run
-	Inference time.Duration // time spent in the units this run scored
+	Units   int           // units of this shard
+	Done    int           // units scored by this run
+	Skipped int           // units already finished with this fingerprint
+	Rows    int64         // input rows scored by this run
+	Elapsed time.Duration // wall time from the first unit taken to the last committed
 }
 
-// RunShard scores the shard's units that are not finished yet.
+// RunShard scores the shard's units that are not finished yet, Parallel of them at
+// once (0: as many as DuckDB has threads: a unit whose file is one row group is
+// scanned, and so inferred, by one thread).
 //
 // Each unit is worked on under its lock. Units another process holds (a duplicate
 // pod, a rerun started while the first still runs) are left for the end, when this
@@ -139,6 +143,7 @@ func RunShard(ctx context.Context, s *Session, plan []Unit, o Options) (Report, 
 	if o.Log == nil {
 		o.Log = io.Discard
 	}
+	o.Log = &syncWriter{w: o.Log}
 	fp, err := s.Fingerprint(o)
 	if err != nil {
 		return rep, err
@@ -154,6 +159,7 @@ func RunShard(ctx context.Context, s *Session, plan []Unit, o Options) (Report, 
 		return rep, err
 	}
 	if o.Input.Table != "" && len(plan) > 0 {
+		// ATTACH is database-wide: every connection of the pool sees it.
 		if err := attachSource(ctx, s.Conn, plan[0].Path); err != nil {
 			return rep, err
 		}
@@ -169,35 +175,105 @@ func RunShard(ctx context.Context, s *Session, plan []Unit, o Options) (Report, 
 	fmt.Fprintf(o.Log, "shard %s: %d of %d units; fingerprint task %s model %s config %s version %s\n",
 		o.Shard, len(mine), len(plan), fp.Task, short(fp.ModelSHA256), short(fp.ConfigSHA256), fp.Version)
 
+	workers := o.Parallel
+	if workers <= 0 {
+		if err := s.Conn.QueryRowContext(ctx, "SELECT current_setting('threads')::BIGINT").Scan(&workers); err != nil {
+			return rep, fmt.Errorf("batch: %w", err)
+		}
+	}
+	workers = max(1, min(workers, len(mine)))
+	start := time.Now()
+	var mu sync.Mutex
 	var busy []Unit
-	for _, u := range mine {
+	// First pass: units no one else holds; then the others, waiting for their locks.
+	err = s.pool(ctx, workers, mine, func(conn *sql.Conn, u Unit) error {
 		lk, err := lockUnit(l.lock(u.ID), false)
-		if err != nil {
-			return rep, err
+		if err != nil || lk == nil {
+			if err == nil {
+				fmt.Fprintf(o.Log, "unit %s: another process holds it; coming back to it at the end\n", u.ID)
+				mu.Lock()
+				busy = append(busy, u)
+				mu.Unlock()
+			}
+			return err
 		}
-		if lk == nil {
-			fmt.Fprintf(o.Log, "unit %s: another process holds it; coming back to it at the end\n", u.ID)
-			busy = append(busy, u)
-			continue
+		defer lk.unlock()
+		return s.unit(ctx, conn, l, u, fp, o, &mu, &rep)
+	})
+	if err == nil {
+		err = s.pool(ctx, workers, busy, func(conn *sql.Conn, u Unit) error {
+			lk, err := lockUnit(l.lock(u.ID), true)
+			if err != nil {
+				return err
+			}
+			defer lk.unlock()
+			return s.unit(ctx, conn, l, u, fp, o, &mu, &rep)
+		})
+	}
+	rep.Elapsed = time.Since(start)
+	return rep, err
+}
+
+// pool runs fn over units on up to workers connections at once; the first error
+// stops the others from taking new units.
+func (s *Session) pool(ctx context.Context, workers int, units []Unit, fn func(*sql.Conn, Unit) error) error {
+	if len(units) == 0 {
+		return nil
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	next := make(chan Unit)
+	var wg sync.WaitGroup
+	var once sync.Once
+	var first error
+	for w := range workers {
+		conn := s.Conn
+		if w > 0 {
+			c, err := s.DB.Conn(ctx)
+			if err != nil {
+				cancel()
+				wg.Wait()
+				return fmt.Errorf("batch: %w", err)
+			}
+			defer c.Close()
+			conn = c
 		}
-		err = s.unit(ctx, l, u, fp, o, &rep)
-		lk.unlock()
-		if err != nil {
-			return rep, err
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for u := range next {
+				if err := fn(conn, u); err != nil {
+					once.Do(func() { first = err; cancel() })
+				}
+			}
+		}()
+	}
+feed:
+	for _, u := range units {
+		select {
+		case next <- u:
+		case <-ctx.Done():
+			break feed
 		}
 	}
-	for _, u := range busy {
-		lk, err := lockUnit(l.lock(u.ID), true)
-		if err != nil {
-			return rep, err
-		}
-		err = s.unit(ctx, l, u, fp, o, &rep)
-		lk.unlock()
-		if err != nil {
-			return rep, err
-		}
+	close(next)
+	wg.Wait()
+	if first == nil && ctx.Err() != nil {
+		first = fmt.Errorf("batch: %w", ctx.Err())
 	}
-	return rep, nil
+	return first
+}
+
+// syncWriter serialises log lines from concurrent units.
+type syncWriter struct {
+	mu sync.Mutex
+	w  io.Writer
+}
+
+func (w *syncWriter) Write(p []byte) (int, error) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.w.Write(p)
 }
 
 // checkFingerprints refuses an output folder holding units made with another
@@ -224,7 +300,7 @@ func checkFingerprints(l layout, fp Fingerprint, recompute bool) error {
 }
 
 // unit scores u unless it is finished; the caller holds u's lock.
-func (s *Session) unit(ctx context.Context, l layout, u Unit, fp Fingerprint, o Options, rep *Report) error {
+func (s *Session) unit(ctx context.Context, conn *sql.Conn, l layout, u Unit, fp Fingerprint, o Options, mu *sync.Mutex, rep *Report) error {
 	hooks.startUnit(o.Shard.Index, u.ID)
 	out := l.output(u.ID)
 	if err := cleanTemp(l, u.ID); err != nil {
@@ -235,8 +311,10 @@ func (s *Session) unit(ctx context.Context, l layout, u Unit, fp Fingerprint, o 
 		return err
 	}
 	if m != nil && m.Fingerprint.Diff(fp) == "" {
-		if n, err := parquetRows(ctx, s.Conn, out); err == nil && n == m.OutputRows {
+		if n, err := parquetRows(ctx, conn, out); err == nil && n == m.OutputRows {
+			mu.Lock()
 			rep.Skipped++
+			mu.Unlock()
 			fmt.Fprintf(o.Log, "unit %s: finished before (%d rows), skipped\n", u.ID, n)
 			return nil
 		}
@@ -257,7 +335,7 @@ func (s *Session) unit(ctx context.Context, l layout, u Unit, fp Fingerprint, o 
 	start := time.Now()
 	inRows := u.Rows
 	if inRows < 0 {
-		if err := s.Conn.QueryRowContext(ctx, "SELECT count(*) FROM ("+u.Query()+")").Scan(&inRows); err != nil {
+		if err := conn.QueryRowContext(ctx, "SELECT count(*) FROM ("+u.Query()+")").Scan(&inRows); err != nil {
 			return fmt.Errorf("batch: counting the rows of unit %s (%s): %w", u.ID, u.Path, err)
 		}
 	}
@@ -270,7 +348,7 @@ func (s *Session) unit(ctx context.Context, l layout, u Unit, fp Fingerprint, o 
 
 	var inferred atomic.Int64
 	stop := watch(tmp, &inferred)
-	res, err := s.Conn.ExecContext(extension.CountRows(ctx, &inferred), copySQL)
+	res, err := conn.ExecContext(extension.CountRows(ctx, &inferred), copySQL)
 	stop()
 	if err != nil {
 		os.Remove(tmp)
@@ -306,10 +384,11 @@ func (s *Session) unit(ctx context.Context, l layout, u Unit, fp Fingerprint, o 
 	if err := writeAtomic(l.tmp(), l.manifest(u.ID), b, stageManifestWrite); err != nil {
 		return fmt.Errorf("batch: unit %s: writing its manifest: %w", u.ID, err)
 	}
+	mu.Lock()
 	rep.Done++
 	rep.Rows += inRows
+	mu.Unlock()
 	took := time.Since(start)
-	rep.Inference += took
 	fmt.Fprintf(o.Log, "unit %s: %d rows in %v (%.0f rows/s)\n", u.ID, inRows, took.Round(time.Millisecond), float64(inRows)/took.Seconds())
 	return nil
 }
