@@ -116,6 +116,40 @@ func TestIndexedJob(t *testing.T) {
 	}
 }
 
+// TestVerifyJob: the verify Job reads the indexed Job's output folder from the same claim.
+func TestVerifyJob(t *testing.T) {
+	obj, err := decode(t, read(t, "verify.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	v, ok := obj.(*batchv1.Job)
+	if !ok {
+		t.Fatalf("verify.yaml decodes to %T", obj)
+	}
+	jobObj, err := decode(t, read(t, "job.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	job := jobObj.(*batchv1.Job)
+	c, jc := v.Spec.Template.Spec.Containers[0], job.Spec.Template.Spec.Containers[0]
+	if !slices.Equal(c.Command[1:], []string{"verify"}) || c.Command[0] != jc.Command[0] {
+		t.Fatalf("verify command %q, want the job's binary with verify", c.Command)
+	}
+	var out string
+	for _, a := range jc.Args {
+		if v, ok := strings.CutPrefix(a, "-output="); ok {
+			out = v
+		}
+	}
+	if !slices.Contains(c.Args, "-output="+out) {
+		t.Fatalf("verify args %q do not name the job's output %q", c.Args, out)
+	}
+	if v.Spec.Template.Spec.Volumes[0].PersistentVolumeClaim.ClaimName != job.Spec.Template.Spec.Volumes[0].PersistentVolumeClaim.ClaimName ||
+		c.VolumeMounts[0].MountPath != jc.VolumeMounts[0].MountPath {
+		t.Fatal("verify mounts another volume or path than the job")
+	}
+}
+
 // TestStrictDecodingCatchesMistakes: the decoding above is strict, so the checks mean
 // something — a misspelt field, a field at the wrong level, a duplicate.
 func TestStrictDecodingCatchesMistakes(t *testing.T) {

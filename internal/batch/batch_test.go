@@ -431,3 +431,60 @@ func TestChangedTaskIsRefusedUnlessRecompute(t *testing.T) {
 		t.Fatalf("verify after recompute: %+v", v)
 	}
 }
+
+// TestCSVAndTableInputs: CSV files (one unit each, rows counted when read) and a
+// table in a DuckDB file (rowid ranges, opened read-only) go through the same path.
+func TestCSVAndTableInputs(t *testing.T) {
+	s := openSession(t)
+	dir := t.TempDir()
+	for f := range 3 {
+		q := fmt.Sprintf(`COPY (SELECT (%d * 700 + i)::BIGINT AS id, 'quite good, ' || i AS text FROM range(700) r(i)) TO '%s/r%d.csv' (HEADER)`, f, dir, f)
+		if _, err := s.Conn.ExecContext(context.Background(), q); err != nil {
+			t.Fatal(err)
+		}
+	}
+	db := filepath.Join(dir, "src.duckdb")
+	for _, q := range []string{
+		"ATTACH '" + db + "' AS w",
+		"CREATE TABLE w.reviews AS SELECT i::BIGINT AS id, 'not bad at all ' || i AS text FROM range(5000) r(i)",
+		"DETACH w",
+	} {
+		if _, err := s.Conn.ExecContext(context.Background(), q); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, c := range []struct {
+		name  string
+		in    Input
+		units int
+		rows  int64
+		src   string
+	}{
+		{"csv", Input{Patterns: []string{filepath.Join(dir, "*.csv")}}, 3, 2100, fmt.Sprintf("read_csv('%s/*.csv')", dir)},
+		{"table", Input{Patterns: []string{db}, Table: "reviews"}, 3, 5000, "batch_src.reviews"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			out := filepath.Join(t.TempDir(), "out")
+			o := Options{Task: "sentiment", Input: c.in, Output: out, Shard: Shard{0, 2}, UnitRows: 2000, Version: "test"}
+			reps := runAll(t, s, o)
+			if reps[0].Units+reps[1].Units != c.units {
+				t.Fatalf("%d units, want %d", reps[0].Units+reps[1].Units, c.units)
+			}
+			v := verify(t, s, o)
+			var b bytes.Buffer
+			v.Print(&b)
+			if !v.OK() || !strings.Contains(b.String(), fmt.Sprintf("%d input rows, %d output rows", c.rows, c.rows)) {
+				t.Fatalf("verify:\n%s", b.String())
+			}
+			res := fmt.Sprintf("read_parquet('%s/*.parquet')", out)
+			for _, q := range []string{
+				"SELECT count(*) FROM (SELECT id, text FROM " + c.src + " EXCEPT ALL SELECT id, text FROM " + res + ")",
+				"SELECT count(*) FROM (SELECT id, text FROM " + res + " EXCEPT ALL SELECT id, text FROM " + c.src + ")",
+			} {
+				if n := scalar[int64](t, s, q); n != 0 {
+					t.Fatalf("%s: %d", q, n)
+				}
+			}
+		})
+	}
+}
