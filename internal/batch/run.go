@@ -320,6 +320,12 @@ func (s *Session) unit(ctx context.Context, conn *sql.Conn, l layout, u Unit, fp
 		}
 		fmt.Fprintf(o.Log, "unit %s: manifest without a matching output file; redoing it\n", u.ID)
 	}
+	if m != nil && !o.Recompute {
+		if d := m.Fingerprint.Diff(fp); d != "" {
+			// Written by another run since this one checked the folder.
+			return fmt.Errorf("batch: %w: unit %s was finished by another run with %s; rerun with -recompute, or write to another -output folder", ErrFingerprint, u.ID, d)
+		}
+	}
 	if m != nil {
 		// Unfinished until the new manifest lands: a crash while redoing must not
 		// leave the old manifest claiming the new output.
@@ -362,6 +368,15 @@ func (s *Session) unit(ctx context.Context, conn *sql.Conn, l layout, u Unit, fp
 	if outRows != inRows {
 		os.Remove(tmp)
 		return fmt.Errorf("batch: unit %s: read %d rows but wrote %d; the input changed while the job ran? rerun the shard", u.ID, inRows, outRows)
+	}
+	// The query looked the task up itself: if the model or config changed meanwhile,
+	// the file may not be what fp says.
+	if now, err := s.Fingerprint(o); err != nil || now.Diff(fp) != "" {
+		os.Remove(tmp)
+		if err == nil {
+			err = fmt.Errorf("%w: %s", ErrFingerprint, now.Diff(fp))
+		}
+		return fmt.Errorf("batch: unit %s: the task changed while the shard ran (%v); rerun the shard", u.ID, err)
 	}
 	if err := syncFile(tmp); err != nil {
 		return fmt.Errorf("batch: unit %s: syncing %s: %w", u.ID, tmp, err)
