@@ -32,10 +32,10 @@ test: vet
 	$(GO) test -count=1 ./...
 	$(MAKE) test-race fuzz
 
-## test-race: the race detector over the concurrent packages
+## test-race: the race detector over the concurrent packages (batch: its in-process
+## runs, units in parallel; the fault tests' child processes would add nothing)
 test-race:
 	$(GO) test -race -count=1 ./internal/core/ ./internal/partitions/ ./internal/models/ ./internal/udf/ ./internal/sqltest/ ./extension/
-	# batch: the in-process runs (units in parallel); the fault tests' child processes add nothing here
 	$(GO) test -race -count=1 -run 'RunShards|Changed|TempFiles|WithoutManifest' ./internal/batch/
 
 ## test-slurm: a one-node Slurm cluster on localhost runs a 4-task duckinfer array,
