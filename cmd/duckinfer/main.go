@@ -119,6 +119,9 @@ func usage() string {
 }
 
 func main() {
+	if code, ok := subcommand(os.Args[1:], os.Stdout, os.Stderr); ok {
+		os.Exit(code) // run, verify: batch jobs (run.go)
+	}
 	os.Exit(run(os.Args[1:], os.Stdin, os.Stdout, os.Stderr))
 }
 
