@@ -14,6 +14,8 @@ setup:
 	$(GO) mod download
 	# @duckdb/node-api (official libduckdb 1.5.6), the loadable extension's Node test host
 	cd internal/capi/hosts/node && npm ci --no-audit --no-fund
+	# DuckDB 2.0's static library and header, the extension's C test host (internal/capi/hosttest)
+	$(GO) mod download go.duckdb.org/libduckdb/linux-amd64@v0.20000.0 github.com/duckdb/duckdb-go-bindings@v0.20000.0
 
 ## setup-gpu: the CUDA set of ONNX Runtime files in lib/ort/gpu (see scripts/setup-ort-gpu.sh)
 setup-gpu:

@@ -158,7 +158,9 @@ func initDatabase(conn C.duckdb_connection) error {
 	// user's database would be saved into their file; so it lives in an attached
 	// in-memory catalog, callable as duckinfer.ml_predict(...) (or duckinfer.predict)
 	// from every connection, with the caller's own transaction and temp tables visible.
-	if err := exec(conn, "ATTACH IF NOT EXISTS ':memory:' AS "+Catalog); err != nil {
+	// READ_WRITE: in a read-only database instance every attach defaults to read-only,
+	// which an in-memory database refuses.
+	if err := exec(conn, "ATTACH IF NOT EXISTS ':memory:' AS "+Catalog+" (READ_WRITE)"); err != nil {
 		return fmt.Errorf("attaching the in-memory catalog %s (is a database of that name attached already?): %w", Catalog, err)
 	}
 	for _, name := range []string{"ml_predict", "predict"} {

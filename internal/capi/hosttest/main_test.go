@@ -7,11 +7,12 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 )
 
-// extPath is the extension built once for this test binary.
-var extPath string
+// extPath is the extension built once for this test binary, in tmpDir.
+var extPath, tmpDir string
 
 func TestMain(m *testing.M) {
 	dir, err := os.MkdirTemp("", "duckinfer-ext-")
@@ -19,6 +20,7 @@ func TestMain(m *testing.M) {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(1)
 	}
+	tmpDir = dir
 	extPath, err = BuildExtension(dir)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
@@ -92,5 +94,46 @@ func closeHost(t *testing.T, h *Host) {
 	t.Helper()
 	if err := h.Close(); err != nil {
 		t.Errorf("the host did not exit cleanly: %v", err)
+	}
+}
+
+// A host kind starts a host process on db with DuckDB options. Connection ids starting
+// with 'B' are on a second database of the same process, ids starting with 'N' do not
+// LOAD the extension.
+type hostKind struct {
+	name  string
+	start func(t *testing.T, db string, opts map[string]string) *Host
+}
+
+var hostKinds = []hostKind{{"node", startNode}, {"duckdb2", startC}}
+
+var cHost struct {
+	once sync.Once
+	path string
+	err  error
+}
+
+// startC starts the C host linked against DuckDB 2.0's static library.
+func startC(t *testing.T, db string, opts map[string]string) *Host {
+	t.Helper()
+	cHost.once.Do(func() { cHost.path, cHost.err = BuildCHost(tmpDir) })
+	if cHost.err != nil {
+		t.Fatal(cHost.err)
+	}
+	args := []string{extPath, db}
+	for k, v := range opts {
+		args = append(args, k+"="+v)
+	}
+	h, err := startEnv([]string{"DUCKINFER_MODELS=" + taskDirs(t)}, cHost.path, args...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return h
+}
+
+// forEachHost runs f as a subtest per host kind.
+func forEachHost(t *testing.T, f func(t *testing.T, k hostKind)) {
+	for _, k := range hostKinds {
+		t.Run(k.name, func(t *testing.T) { f(t, k) })
 	}
 }

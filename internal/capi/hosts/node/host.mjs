@@ -4,16 +4,21 @@
 // <conn> (opened on first use), i interrupts that connection, c closes it.
 // Reply: one JSON line, {"ok":true,"columns":[...],"types":[...],"rows":[[...]]} with
 // every value as DuckDB's text or null, or {"ok":false,"error":"..."}. Requests on one
-// connection run in order; requests on different connections run concurrently.
+// connection run in order; requests on different connections run concurrently. Ids
+// starting with 'B' are on a second in-memory database in this process; ids starting
+// with 'N' do not LOAD the extension.
 import { DuckDBInstance } from '@duckdb/node-api';
 
 const [ext, dbPath = ':memory:', optsJSON = '{}'] = process.argv.slice(2);
 const opts = { allow_unsigned_extensions: 'true', ...JSON.parse(optsJSON) };
 const inst = await DuckDBInstance.create(dbPath, opts);
+let second = null; // a second database in this process, for ids starting with 'B'
 const conns = new Map(); // id -> {con, chain}
 
 async function open(id) {
-  const con = await inst.connect();
+  if (id.startsWith('B') && !second) second = await DuckDBInstance.create(':memory:', { allow_unsigned_extensions: 'true' });
+  const con = await (id.startsWith('B') ? second : inst).connect();
+  if (id.startsWith('N')) return con; // a connection that does not LOAD the extension
   await con.run(`LOAD '${ext.replaceAll("'", "''")}'`);
   const db = (await con.runAndReadAll('SELECT current_database()')).getRows()[0][0];
   // The functions' macro lives in the attached in-memory catalog "duckinfer"; putting
@@ -78,4 +83,5 @@ process.stdin.on('end', async () => {
   for (const c of conns.values()) await c.chain;
   for (const c of conns.values()) if (c.con) c.con.closeSync();
   inst.closeSync();
+  if (second) second.closeSync();
 });

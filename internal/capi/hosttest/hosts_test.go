@@ -3,6 +3,7 @@ package hosttest
 import (
 	"context"
 	"database/sql"
+	"fmt"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -18,10 +19,15 @@ var predictionQueries = []string{
 	`SELECT i, predicted_class, confidence, probabilities FROM ml_predict('iris', 'SELECT i, 4 + i / 50 AS sepal_length, 3.0 AS sepal_width, 1 + i / 20 AS petal_length, i / 60 AS petal_width FROM range(150) t(i)', probabilities := true) ORDER BY i`,
 }
 
-// The extension inside Node's official libduckdb (1.5.6) predicts exactly what the
-// Go binding (duckdb-go, in this process) predicts for the same queries.
-func TestNodePredictionsMatchGoBinding(t *testing.T) {
-	h := startNode(t, ":memory:", nil)
+// The extension inside Node's official libduckdb (1.5.6) and inside a C program on
+// DuckDB 2.0 predicts exactly what the Go binding (duckdb-go, in this process)
+// predicts for the same queries.
+func TestPredictionsMatchGoBinding(t *testing.T) {
+	forEachHost(t, testPredictionsMatchGoBinding)
+}
+
+func testPredictionsMatchGoBinding(t *testing.T, k hostKind) {
+	h := k.start(t, ":memory:", nil)
 	defer closeHost(t, h)
 	db, err := extension.Open("", extension.WithTaskDirs(strings.Split(taskDirs(t), ":")...))
 	if err != nil {
@@ -82,13 +88,28 @@ func goRows(t *testing.T, db *sql.DB, q string) [][]string {
 	return out
 }
 
-// Every sql/*.test file runs unchanged through the extension in Node: the same files
-// and the same runner as the Go binding (internal/sqltest), one host per file.
-func TestNodeSQLFiles(t *testing.T) {
-	runSQLFiles(t, func(t *testing.T) *Host { return startNode(t, ":memory:", nil) })
+// Every sql/*.test file runs unchanged through the extension in both hosts: the same
+// files and the same runner as the Go binding (internal/sqltest), one host per file.
+func TestSQLFiles(t *testing.T) {
+	forEachHost(t, func(t *testing.T, k hostKind) {
+		var known map[string]string
+		if k.name == "duckdb2" {
+			known = duckdb2Differences
+		}
+		runSQLFiles(t, known, func(t *testing.T) *Host { return k.start(t, ":memory:", nil) })
+	})
 }
 
-func runSQLFiles(t *testing.T, start func(t *testing.T) *Host) {
+// duckdb2Differences are records whose outcome differs on DuckDB 2.0 because DuckDB
+// itself changed, not the extension (the Go binding, on 1.5.6, passes them): by
+// file:line, the text the 2.0 error must contain instead.
+var duckdb2Differences = map[string]string{
+	// DuckDB 2.0's binder no longer names an unknown named parameter of a macro.
+	"ml_predict.test:191": "Macro ml_predict() does not support the supplied arguments",
+	"ml_predict.test:281": "Macro ml_predict() does not support the supplied arguments",
+}
+
+func runSQLFiles(t *testing.T, known map[string]string, start func(t *testing.T) *Host) {
 	files, err := filepath.Glob(filepath.Join(root(t), "sql", "*.test"))
 	if err != nil || len(files) == 0 {
 		t.Fatalf("no sql/*.test files: %v", err)
@@ -104,6 +125,16 @@ func runSQLFiles(t *testing.T, start func(t *testing.T) *Host) {
 			res := sqltest.Run(context.Background(), db, s)
 			db.Close()
 			closeHost(t, h)
+			var failures []sqltest.Failure
+			for _, f := range res.Failures {
+				want, ok := known[fmt.Sprintf("%s:%d", filepath.Base(f.File), f.Line)]
+				if ok && strings.Contains(f.Actual, want) {
+					t.Logf("%s:%d differs on this DuckDB as expected: %s", filepath.Base(f.File), f.Line, firstLine(f.Actual))
+					continue
+				}
+				failures = append(failures, f)
+			}
+			res.Failures = failures
 			switch {
 			case res.Failed():
 				t.Errorf("\n%s", res.Report())
