@@ -31,7 +31,7 @@ func TestMain(m *testing.M) {
 	os.Exit(code)
 }
 
-func root(t *testing.T) string {
+func root(t testing.TB) string {
 	t.Helper()
 	r, err := RepoRoot()
 	if err != nil {
@@ -41,7 +41,7 @@ func root(t *testing.T) string {
 }
 
 // taskDirs are the fixture task folders the SQL files use, as $DUCKINFER_MODELS.
-func taskDirs(t *testing.T) string {
+func taskDirs(t testing.TB) string {
 	r := root(t)
 	return filepath.Join(r, "testdata", "tasks") + ":" + filepath.Join(r, "testdata", "torch")
 }
@@ -49,7 +49,7 @@ func taskDirs(t *testing.T) string {
 // startNode starts the Node host (hosts/node/host.mjs) on db (":memory:" or a file)
 // with DuckDB options; it fails the test when Node or `make setup`'s npm install is
 // missing.
-func startNode(t *testing.T, db string, opts map[string]string) *Host {
+func startNode(t testing.TB, db string, opts map[string]string) *Host {
 	t.Helper()
 	node, err := exec.LookPath("node")
 	if err != nil {
@@ -72,7 +72,7 @@ func startEnv(env []string, name string, args ...string) (*Host, error) {
 }
 
 // mustQuery runs sql on conn and fails the test on an error.
-func mustQuery(t *testing.T, h *Host, conn, sql string) Result {
+func mustQuery(t testing.TB, h *Host, conn, sql string) Result {
 	t.Helper()
 	r, err := h.Query(conn, sql)
 	if err != nil {
@@ -90,7 +90,7 @@ func firstLine(s string) string {
 }
 
 // closeHost checks that the host exits cleanly (status 0, no crash) after its work.
-func closeHost(t *testing.T, h *Host) {
+func closeHost(t testing.TB, h *Host) {
 	t.Helper()
 	if err := h.Close(); err != nil {
 		t.Errorf("the host did not exit cleanly: %v", err)
@@ -102,7 +102,7 @@ func closeHost(t *testing.T, h *Host) {
 // LOAD the extension.
 type hostKind struct {
 	name  string
-	start func(t *testing.T, db string, opts map[string]string) *Host
+	start func(t testing.TB, db string, opts map[string]string) *Host
 }
 
 var hostKinds = []hostKind{{"node", startNode}, {"duckdb2", startC}}
@@ -114,7 +114,7 @@ var cHost struct {
 }
 
 // startC starts the C host linked against DuckDB 2.0's static library.
-func startC(t *testing.T, db string, opts map[string]string) *Host {
+func startC(t testing.TB, db string, opts map[string]string) *Host {
 	t.Helper()
 	cHost.once.Do(func() { cHost.path, cHost.err = BuildCHost(tmpDir) })
 	if cHost.err != nil {
