@@ -6,41 +6,18 @@ package capi
 import "C"
 
 import (
-	"fmt"
 	"runtime/cgo"
-	"strings"
 	"time"
 	"unsafe"
 
-	"github.com/duckinfer/duckinfer/internal/models"
-	"github.com/duckinfer/duckinfer/internal/partitions"
+	"github.com/duckinfer/duckinfer/internal/core"
 )
 
-// ml_tasks(), ml_devices() and ml_errors(): small tables computed at bind, as in
-// internal/udf (tasks.go, devices.go, errors_table.go), whose columns they match; and
+// ml_tasks(), ml_devices() and ml_errors(): the core's small tables (core.Table), the
+// same as the duckdb-go binding's; and
 // ml_stats(), this database's counters (the Go API's Connector.Stats), which the host
 // tests read to see parallelism and per-database state.
 var tableNames = []string{"ml_tasks", "ml_devices", "ml_errors", "ml_stats"}
-
-type colKind int
-
-const (
-	colText colKind = iota
-	colInt
-	colBigint
-	colTextList
-	colTimestamp
-)
-
-type column struct {
-	name string
-	kind colKind
-}
-
-type table struct {
-	cols []column
-	rows [][]any
-}
 
 //export goTableBind
 func goTableBind(info C.duckdb_bind_info, which C.int, envh C.uintptr_t) {
@@ -52,21 +29,21 @@ func goTableBind(info C.duckdb_bind_info, which C.int, envh C.uintptr_t) {
 		C.free(unsafe.Pointer(msg))
 		return
 	}
-	for _, c := range t.cols {
+	for _, c := range t.Columns {
 		var lt C.duckdb_logical_type
-		switch c.kind {
-		case colText:
+		switch c.Kind {
+		case core.KindText:
 			lt = C.di_type(C.DUCKDB_TYPE_VARCHAR)
-		case colInt:
+		case core.KindInt:
 			lt = C.di_type(C.DUCKDB_TYPE_INTEGER)
-		case colBigint:
+		case core.KindBigint:
 			lt = C.di_type(C.DUCKDB_TYPE_BIGINT)
-		case colTextList:
+		case core.KindTextList:
 			lt = C.di_list_type(C.DUCKDB_TYPE_VARCHAR)
-		case colTimestamp:
+		case core.KindTimestamp:
 			lt = C.di_type(C.DUCKDB_TYPE_TIMESTAMP)
 		}
-		name := cString(c.name)
+		name := cString(c.Name)
 		C.di_table_add_column(info, name, lt)
 		C.free(unsafe.Pointer(name))
 		C.di_destroy_type(lt)
@@ -74,7 +51,7 @@ func goTableBind(info C.duckdb_bind_info, which C.int, envh C.uintptr_t) {
 	C.di_table_set_bind_data(info, C.uintptr_t(cgo.NewHandle(t)))
 }
 
-func (d *dbEnv) table(info C.duckdb_bind_info, which int) (*table, error) {
+func (d *dbEnv) table(info C.duckdb_bind_info, which int) (*core.Table, error) {
 	name := cString(ModelsSetting)
 	setting := goString(C.di_table_bind_option(info, name))
 	C.free(unsafe.Pointer(name))
@@ -84,78 +61,20 @@ func (d *dbEnv) table(info C.duckdb_bind_info, which int) (*table, error) {
 	}
 	switch which {
 	case 0:
-		t := &table{cols: []column{{"name", colText}, {"source", colText}, {"inputs", colTextList}, {"labels", colTextList},
-			{"batch_size", colInt}, {"description", colText}, {"fingerprint", colText}, {"error", colText}}}
-		for _, e := range env.Registry.Entries() {
-			tk := e.Task
-			if tk == nil {
-				t.rows = append(t.rows, []any{e.Name, e.Source, nil, nil, nil, nil, nil, e.Err.Error()})
-				continue
-			}
-			var inputs []string
-			for _, in := range tk.Config.Inputs {
-				inputs = append(inputs, fmt.Sprintf("%s: %s ← %s", in.Name, in.Type, strings.Join(in.Columns, ", ")))
-			}
-			var fp, errText any
-			if sum, err := tk.Fingerprint(); err != nil {
-				errText = err.Error()
-			} else {
-				fp = sum[:16]
-			}
-			t.rows = append(t.rows, []any{tk.Name, tk.Source, inputs, tk.Config.Labels, int32(tk.Config.BatchSize), tk.Config.Description, fp, errText})
-		}
-		return t, nil
+		return env.TasksTable(), nil
 	case 1:
-		t := &table{cols: []column{{"device", colText}, {"device_id", colInt}, {"name", colText}, {"memory_total_mb", colBigint},
-			{"slots", colInt}, {"runtime", colText}, {"note", colText}}}
-		inv := env.Inventory()
-		plan, err := partitions.NewPlan(inv, env.Defaults)
-		if err != nil {
-			return nil, err
-		}
-		info, rtErr := models.InitRuntime(env.Flavor)
-		runtime := func(provider string) string {
-			if rtErr != nil {
-				return "not loadable: " + rtErr.Error()
-			}
-			return fmt.Sprintf("ONNX Runtime %s (%s) %s, %s", info.Version, info.Flavor, info.Path, provider)
-		}
-		perDevice := map[int]int32{}
-		for _, sl := range plan.Slots {
-			perDevice[sl.Placement.DeviceID]++
-		}
-		if plan.Device == partitions.DeviceCPU {
-			note := plan.Note
-			if note == "" {
-				note = "device 'cpu' requested"
-			}
-			if len(inv.GPUs) == 0 && !strings.Contains(note, inv.Reason) {
-				note += "; " + inv.Reason
-			}
-			t.rows = append(t.rows, []any{"cpu", int32(0), "CPU", nil, int32(len(plan.Slots)), runtime("CPUExecutionProvider"), note})
-			return t, nil
-		}
-		for _, g := range inv.GPUs {
-			t.rows = append(t.rows, []any{"cuda", int32(g.Index), g.Name, int64(g.MemoryTotal >> 20), perDevice[g.Index], runtime("CUDAExecutionProvider"), "driver " + inv.Driver})
-		}
-		return t, nil
+		return env.DevicesTable()
+	case 2:
+		return core.ErrorsTable(d.all()...), nil
 	}
-	if which == 3 {
-		var rows, chunks int64
-		for _, e := range d.all() {
-			rows += int64(e.RowsInferred.Load())
-			chunks += int64(e.Chunks.Load())
-		}
-		return &table{cols: []column{{"rows_inferred", colBigint}, {"chunks", colBigint}, {"model_loads", colBigint}, {"partitions", colBigint}},
-			rows: [][]any{{rows, chunks, d.pool.Loads(), int64(d.threads.Count())}}}, nil
-	}
-	t := &table{cols: []column{{"time", colTimestamp}, {"task", colText}, {"input", colText}, {"error", colText}}}
+	var rows, chunks int64
 	for _, e := range d.all() {
-		for _, f := range e.Failures.List() {
-			t.rows = append(t.rows, []any{f.Time, f.Task, f.Input, f.Error})
-		}
+		rows += int64(e.RowsInferred.Load())
+		chunks += int64(e.Chunks.Load())
 	}
-	return t, nil
+	return &core.Table{Columns: []core.TableColumn{{Name: "rows_inferred", Kind: core.KindBigint}, {Name: "chunks", Kind: core.KindBigint},
+		{Name: "model_loads", Kind: core.KindBigint}, {Name: "partitions", Kind: core.KindBigint}},
+		Rows: [][]any{{rows, chunks, d.pool.Loads(), int64(d.threads.Count())}}}, nil
 }
 
 // goTableFill writes rows from pos on into out, up to a vector's worth, and returns
@@ -163,35 +82,35 @@ func (d *dbEnv) table(info C.duckdb_bind_info, which int) (*table, error) {
 //
 //export goTableFill
 func goTableFill(info C.duckdb_function_info, h C.uintptr_t, out C.duckdb_data_chunk, pos C.idx_t) C.idx_t {
-	t := cgo.Handle(h).Value().(*table)
+	t := cgo.Handle(h).Value().(*core.Table)
 	start := int(pos)
-	n := min(len(t.rows)-start, int(C.di_vector_size()))
+	n := min(len(t.Rows)-start, int(C.di_vector_size()))
 	if n <= 0 {
 		C.di_chunk_set_size(out, 0)
 		return pos
 	}
-	for j, c := range t.cols {
+	for j, c := range t.Columns {
 		vec := C.di_chunk_vector(out, C.idx_t(j))
 		listOff := 0
 		for r := range n {
-			v := t.rows[start+r][j]
+			v := t.Rows[start+r][j]
 			if v == nil {
 				C.di_set_invalid(vec, C.idx_t(r))
 				continue
 			}
-			switch c.kind {
-			case colText:
+			switch c.Kind {
+			case core.KindText:
 				s := v.(string)
 				cs := C.CString(s)
 				C.di_set_table_string(vec, C.idx_t(r), cs, C.idx_t(len(s)))
 				C.free(unsafe.Pointer(cs))
-			case colInt:
+			case core.KindInt:
 				data[int32](vec, n)[r] = v.(int32)
-			case colBigint:
+			case core.KindBigint:
 				data[int64](vec, n)[r] = v.(int64)
-			case colTimestamp:
+			case core.KindTimestamp:
 				data[int64](vec, n)[r] = v.(time.Time).UnixMicro()
-			case colTextList:
+			case core.KindTextList:
 				items := v.([]string)
 				cs := make([]*C.char, len(items)+1)
 				lens := make([]C.uint32_t, len(items)+1)
