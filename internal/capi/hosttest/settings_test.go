@@ -52,3 +52,39 @@ func TestModelsSetting(t *testing.T) {
 		}
 	})
 }
+
+// ONNX Runtime beside the extension file comes first: a copy of the extension with
+// lib/ort/cpu/ next to it loads the library from there (ml_devices says which).
+func TestRuntimeBesideExtension(t *testing.T) {
+	dir := t.TempDir()
+	b, err := os.ReadFile(extPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ext := filepath.Join(dir, "duckinfer.duckdb_extension")
+	if err := os.WriteFile(ext, b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	lib := filepath.Join(dir, "lib", "ort", "cpu")
+	if err := os.MkdirAll(lib, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	src, err := filepath.EvalSymlinks(filepath.Join(root(t), "lib", "ort", "cpu", "libonnxruntime.so.1"))
+	if err != nil {
+		t.Fatalf("ONNX Runtime is not installed (make setup): %v", err)
+	}
+	if err := os.Symlink(src, filepath.Join(lib, "libonnxruntime.so.1")); err != nil {
+		t.Fatal(err)
+	}
+	saved := extPath
+	extPath = ext
+	defer func() { extPath = saved }()
+	forEachHost(t, func(t *testing.T, k hostKind) {
+		h := k.start(t, ":memory:", nil)
+		defer closeHost(t, h)
+		got := mustQuery(t, h, "a", "SELECT runtime FROM ml_devices()").Value(0, 0)
+		if !strings.Contains(got, lib) {
+			t.Errorf("ml_devices() runtime %q; want the library in %s", got, lib)
+		}
+	})
+}
