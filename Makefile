@@ -4,13 +4,18 @@ export CGO_ENABLED := 1
 export CGO_CFLAGS := -O2 -g -Wno-deprecated-declarations
 GO ?= go
 
-.PHONY: setup setup-gpu build demo test test-race test-slurm fuzz bench sqltest vet clean gpu-check
+.PHONY: setup setup-gpu build extension demo test test-race test-slurm fuzz bench sqltest vet clean gpu-check
 
-## setup: ONNX Runtime (CPU) and training data by package name, checksum-verified; Go modules
+## setup: ONNX Runtime (CPU) and training data by package name, checksum-verified; Go modules;
+## the npm packages of the extension's Node test host (package-lock.json)
 setup:
 	./scripts/setup-ort.sh
 	./scripts/setup-data.sh
 	$(GO) mod download
+	# @duckdb/node-api (official libduckdb 1.5.6), the loadable extension's Node test host
+	cd internal/capi/hosts/node && npm ci --no-audit --no-fund
+	# DuckDB 2.0's static library and header, the extension's C test host (internal/capi/hosttest)
+	$(GO) mod download go.duckdb.org/libduckdb/linux-amd64@v0.20000.0 github.com/duckdb/duckdb-go-bindings@v0.20000.0
 
 ## setup-gpu: the CUDA set of ONNX Runtime files in lib/ort/gpu (see scripts/setup-ort-gpu.sh)
 setup-gpu:
@@ -19,6 +24,13 @@ setup-gpu:
 ## build: bin/duckinfer
 build:
 	$(GO) build -o bin/duckinfer ./cmd/duckinfer
+
+## extension: bin/duckinfer.duckdb_extension, the loadable extension (C API v1.5.6:
+## DuckDB 1.5.6 and 2.0; see README "LOAD 'duckinfer'"), with DuckDB's metadata footer
+extension:
+	$(GO) build -tags duckinfer_dlnvml -buildmode=c-shared -o bin/duckinfer.duckdb_extension ./cmd/duckinfer-extension
+	rm -f bin/duckinfer.h
+	$(GO) run ./cmd/duckinfer-footer bin/duckinfer.duckdb_extension
 
 ## demo: set up, build, and predict the sentiment of a shipped sample of real reviews
 demo: setup build

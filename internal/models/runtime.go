@@ -36,7 +36,8 @@ var ortState struct {
 }
 
 // LibraryCandidates lists where the library is looked for, in order:
-// $DUCKINFER_ORT_LIB; lib/ort/<flavor>/ beside the executable or one folder up
+// $DUCKINFER_ORT_LIB; the folders given to AddLibraryDirs (the loadable extension's
+// own); lib/ort/<flavor>/ beside the executable or one folder up
 // (bin/duckinfer → lib/ort/...); lib/ort/<flavor>/ in the working directory or any
 // parent (go test runs inside package folders); the per-user copy that `make setup`
 // installs (UserLibraryDir), so a binary copied elsewhere or a Go program built outside
@@ -47,6 +48,11 @@ func LibraryCandidates(flavor Flavor) []string {
 	}
 	rel := filepath.Join("lib", "ort", string(flavor), libName)
 	var out []string
+	extraLibDirs.Lock()
+	for _, d := range extraLibDirs.dirs {
+		out = append(out, filepath.Join(d, rel), filepath.Join(d, libName))
+	}
+	extraLibDirs.Unlock()
 	if exe, err := os.Executable(); err == nil {
 		d := filepath.Dir(exe)
 		out = append(out, filepath.Join(d, rel), filepath.Join(filepath.Dir(d), rel))
@@ -63,6 +69,20 @@ func LibraryCandidates(flavor Flavor) []string {
 		out = append(out, filepath.Join(d, libName))
 	}
 	return append(out, libName)
+}
+
+var extraLibDirs struct {
+	sync.Mutex
+	dirs []string
+}
+
+// AddLibraryDirs makes LibraryCandidates look in each folder (lib/ort/<flavor>/ inside
+// it, then the folder itself) right after $DUCKINFER_ORT_LIB: the loadable extension
+// adds its own folder, where no executable of ours is.
+func AddLibraryDirs(dirs ...string) {
+	extraLibDirs.Lock()
+	defer extraLibDirs.Unlock()
+	extraLibDirs.dirs = append(extraLibDirs.dirs, dirs...)
 }
 
 // UserLibraryDir is the per-user location of the library files of a flavor:

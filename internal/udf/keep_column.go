@@ -2,12 +2,11 @@ package udf
 
 import (
 	"context"
-	"strings"
 
 	"github.com/duckdb/duckdb-go/v2"
 
 	"github.com/duckinfer/duckinfer/internal/core"
-	"github.com/duckinfer/duckinfer/internal/models"
+	"github.com/duckinfer/duckinfer/internal/sqlgen"
 )
 
 // ml_keep_column(task, columns, name) says whether an input column passes through to
@@ -42,10 +41,6 @@ func (f *keepColumnFunc) execute(_ context.Context, st *duckdb.ChunkIteratorStat
 	if err != nil {
 		return core.Wrap(err)
 	}
-	task, cols, err := f.env.InputColumns(taskArg, colsArg)
-	if err != nil {
-		return err
-	}
 	names := make([]string, n)
 	for r := range n {
 		v, err := chunk.GetValue(2, r)
@@ -57,38 +52,19 @@ func (f *keepColumnFunc) execute(_ context.Context, st *duckdb.ChunkIteratorStat
 	// DuckDB hands the lambda all names in one vector unless there are more than a
 	// vector's worth; then a part cannot tell a missing column, and DuckDB's own
 	// binder error still names it.
-	if n < duckdb.GetDataChunkCapacity() {
-		if err := core.CheckColumnsPresent(task, cols, names); err != nil {
-			return err
-		}
-	}
-	for _, name := range names {
-		if strings.EqualFold(name, packedColumn) {
-			return core.ArgErrorf("the input has a column named %q, which ml_predict uses for its own result; rename it in the input query (SELECT ... AS other_name)", name)
-		}
+	keep, err := sqlgen.KeepColumns(f.env.Env, taskArg, colsArg, names, n < duckdb.GetDataChunkCapacity())
+	if err != nil {
+		return err
 	}
 	r := 0
 	for row, err := range st.Rows() {
 		if err != nil {
 			return core.Wrap(err)
 		}
-		if err := row.SetResult(!isOutputName(task, names[r])); err != nil {
+		if err := row.SetResult(keep[r]); err != nil {
 			return core.Wrap(err)
 		}
 		r++
 	}
 	return nil
-}
-
-func isOutputName(task *models.Task, name string) bool {
-	outs := predictOutputs
-	if task.Config.Kind == models.OutputRegress {
-		outs = regressOutputs
-	}
-	for _, o := range outs {
-		if strings.EqualFold(name, o) {
-			return true
-		}
-	}
-	return false
 }

@@ -1,0 +1,75 @@
+// Package capi is duckinfer's second DuckDB binding: the loadable extension
+// (duckinfer.duckdb_extension) on DuckDB's C extension API, built by
+// cmd/duckinfer-extension with -buildmode=c-shared. It registers ml_infer and its
+// siblings as vectorized scalar functions, ml_tasks/ml_devices/ml_errors as table
+// functions, the duckinfer_models setting, and the ml_predict table macro (from
+// internal/sqlgen, the SQL the duckdb-go binding uses too) in an attached in-memory
+// catalog. It turns DuckDB vectors into models.Column and results back into vectors;
+// the core decides everything else. It must not import duckdb-go: the extension runs
+// inside the host's own DuckDB, reached only through the API's function table.
+package capi
+
+/*
+#cgo CFLAGS: -O2 -I${SRCDIR}
+#cgo LDFLAGS: -ldl
+#include "capi.h"
+*/
+import "C"
+
+import (
+	"fmt"
+	"runtime/cgo"
+	"unsafe"
+)
+
+// cString copies s into C memory (free with C.free).
+func cString(s string) *C.char { return C.CString(s) }
+
+func setErr(err **C.char, e error) { *err = C.CString(e.Error()) }
+
+//export goInit
+func goInit(conn C.duckdb_connection, errOut **C.char) C.int {
+	if err := initDatabase(conn); err != nil {
+		setErr(errOut, fmt.Errorf("duckinfer: %w", err))
+		return 0
+	}
+	return 1
+}
+
+//export goHandleDelete
+func goHandleDelete(h C.uintptr_t) {
+	if h != 0 {
+		cgo.Handle(h).Delete()
+	}
+}
+
+// goHandleCopy gives a copied bind data its own handle to the same Go value, so each
+// copy can be deleted on its own.
+//
+//export goHandleCopy
+func goHandleCopy(h C.uintptr_t) C.uintptr_t {
+	if h == 0 {
+		return 0
+	}
+	return C.uintptr_t(cgo.NewHandle(cgo.Handle(h).Value()))
+}
+
+func exec(conn C.duckdb_connection, sql string) error {
+	cs := cString(sql)
+	defer C.free(unsafe.Pointer(cs))
+	var e *C.char
+	if C.di_exec(conn, cs, &e) == 0 {
+		defer C.free(unsafe.Pointer(e))
+		return fmt.Errorf("%s: %s", sql, C.GoString(e))
+	}
+	return nil
+}
+
+// goString copies a C string DuckDB allocated and frees it.
+func goString(p *C.char) string {
+	if p == nil {
+		return ""
+	}
+	defer C.di_free(unsafe.Pointer(p))
+	return C.GoString(p)
+}

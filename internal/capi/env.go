@@ -1,0 +1,179 @@
+package capi
+
+/*
+#include "capi.h"
+*/
+import "C"
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"runtime/cgo"
+	"strings"
+	"sync"
+	"unsafe"
+
+	"github.com/duckinfer/duckinfer/internal/core"
+	"github.com/duckinfer/duckinfer/internal/gpu"
+	"github.com/duckinfer/duckinfer/internal/models"
+	"github.com/duckinfer/duckinfer/internal/partitions"
+	"github.com/duckinfer/duckinfer/internal/sqlgen"
+)
+
+// Settings the extension adds to DuckDB (SET duckinfer_models = '/path/a:/path/b').
+const (
+	ModelsSetting = "duckinfer_models"
+	// ModelsEnv is read too, as the Go API does, for hosts that cannot SET.
+	ModelsEnv = "DUCKINFER_MODELS"
+	// Catalog is the attached in-memory database that holds the ml_predict macro.
+	Catalog = "duckinfer"
+)
+
+// dbEnv is one database's state: DuckDB runs the entry point once per database, and
+// every function registered there carries a handle to its dbEnv (never a global), so
+// two databases in one process share nothing but the ONNX Runtime library.
+type dbEnv struct {
+	pool      *models.Pool
+	threads   *partitions.Threads
+	inventory func() gpu.Inventory
+	flavor    models.Flavor
+
+	mu   sync.Mutex
+	envs map[string]*core.Env // by the task folders in effect (setting + environment)
+}
+
+// env returns the core Env for the task folders named by the setting's value (plus
+// $DUCKINFER_MODELS); the sessions pool is shared, since it keys sessions by task
+// snapshot.
+func (d *dbEnv) env(setting string) (*core.Env, error) {
+	var dirs []string
+	if v := os.Getenv(ModelsEnv); v != "" {
+		dirs = append(dirs, filepath.SplitList(v)...)
+	}
+	for _, p := range filepath.SplitList(setting) {
+		if p = strings.TrimSpace(p); p != "" {
+			dirs = append(dirs, p)
+		}
+	}
+	key := strings.Join(dirs, "\x00")
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if e, ok := d.envs[key]; ok {
+		return e, nil
+	}
+	reg, err := models.NewRegistry(dirs...)
+	if err != nil {
+		return nil, fmt.Errorf("%w; fix the folders in SET %s = '...' (separated by ':')", err, ModelsSetting)
+	}
+	e := &core.Env{Registry: reg, Pool: d.pool, Inventory: d.inventory, Threads: d.threads, Flavor: d.flavor}
+	d.envs[key] = e
+	return e, nil
+}
+
+// all lists every core Env made so far, for ml_errors.
+func (d *dbEnv) all() []*core.Env {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	out := make([]*core.Env, 0, len(d.envs))
+	for _, e := range d.envs {
+		out = append(out, e)
+	}
+	return out
+}
+
+var libDirOnce sync.Once
+
+// initDatabase registers everything on the database conn belongs to.
+func initDatabase(conn C.duckdb_connection) error {
+	libDirOnce.Do(func() {
+		// ONNX Runtime beside the extension file (lib/ort/<flavor>/ or the file itself)
+		// comes before the usual places (models.LibraryCandidates).
+		if self := C.GoString(C.di_self_path()); self != "" {
+			models.AddLibraryDirs(filepath.Dir(self))
+		}
+	})
+	d := &dbEnv{threads: &partitions.Threads{}, inventory: gpu.Discover, envs: map[string]*core.Env{}}
+	d.flavor = models.FlavorCPU
+	if len(d.inventory().GPUs) > 0 && models.HasLibrary(models.FlavorGPU) {
+		d.flavor = models.FlavorGPU
+	}
+	d.pool = models.NewPool(d.flavor)
+	// The handle lives as long as the database: DuckDB keeps the functions, and the
+	// library is never unloaded.
+	h := C.uintptr_t(cgo.NewHandle(d))
+
+	name := cString(ModelsSetting)
+	desc := cString("task folders for duckinfer's ml_predict, separated by ':' (added to $DUCKINFER_MODELS)")
+	ok := C.di_register_option(conn, name, desc)
+	C.free(unsafe.Pointer(name))
+	C.free(unsafe.Pointer(desc))
+	if ok == 0 {
+		return fmt.Errorf("registering the setting %s failed", ModelsSetting)
+	}
+
+	varchar := C.di_type(C.DUCKDB_TYPE_VARCHAR)
+	double := C.di_type(C.DUCKDB_TYPE_DOUBLE)
+	doubles := C.di_list_type(C.DUCKDB_TYPE_DOUBLE)
+	boolean := C.di_type(C.DUCKDB_TYPE_BOOLEAN)
+	defer func() {
+		for _, t := range []C.duckdb_logical_type{varchar, double, doubles, boolean} {
+			C.di_destroy_type(t)
+		}
+	}()
+	scalars := []struct {
+		name     string
+		kind     C.int
+		nfixed   int
+		fixed    C.duckdb_type
+		varargs  bool
+		last     C.duckdb_type
+		result   C.duckdb_logical_type
+		volatile bool
+	}{
+		{"ml_infer", C.DI_INFER, numFixedArgs, C.DUCKDB_TYPE_VARCHAR, true, C.DUCKDB_TYPE_ANY, varchar, true},
+		{"ml_infer_probs", C.DI_INFER_PROBS, numFixedArgs, C.DUCKDB_TYPE_VARCHAR, true, C.DUCKDB_TYPE_ANY, varchar, true},
+		{"ml_infer_regress", C.DI_INFER_REGRESS, numFixedArgs, C.DUCKDB_TYPE_VARCHAR, true, C.DUCKDB_TYPE_ANY, double, true},
+		{"ml_infer_regress_list", C.DI_INFER_REGRESS_LIST, numFixedArgs, C.DUCKDB_TYPE_VARCHAR, true, C.DUCKDB_TYPE_ANY, doubles, true},
+		{"ml_predict_sql", C.DI_PREDICT_SQL, sqlgen.PSNumArgs, C.DUCKDB_TYPE_ANY, false, C.DUCKDB_TYPE_INVALID, varchar, false},
+		{"ml_keep_column", C.DI_KEEP_COLUMN, 2, C.DUCKDB_TYPE_ANY, false, C.DUCKDB_TYPE_VARCHAR, boolean, false},
+	}
+	for _, s := range scalars {
+		cs := cString(s.name)
+		ok := C.di_register_scalar(conn, cs, C.int(s.kind), h, C.int(s.nfixed), s.fixed, cbool(s.varargs), s.last, s.result, cbool(s.volatile))
+		C.free(unsafe.Pointer(cs))
+		if ok == 0 {
+			return fmt.Errorf("registering %s failed (is another extension defining it?)", s.name)
+		}
+	}
+	for i, name := range tableNames {
+		cs := cString(name)
+		ok := C.di_register_table(conn, cs, h, C.int(i))
+		C.free(unsafe.Pointer(cs))
+		if ok == 0 {
+			return fmt.Errorf("registering %s failed", name)
+		}
+	}
+	// The macro: DuckDB 1.x's C API cannot register one, and a macro created in the
+	// user's database would be saved into their file; so it lives in an attached
+	// in-memory catalog, callable as duckinfer.ml_predict(...) (or duckinfer.predict)
+	// from every connection, with the caller's own transaction and temp tables visible.
+	// READ_WRITE: in a read-only database instance every attach defaults to read-only,
+	// which an in-memory database refuses.
+	if err := exec(conn, "ATTACH IF NOT EXISTS ':memory:' AS "+Catalog+" (READ_WRITE)"); err != nil {
+		return fmt.Errorf("attaching the in-memory catalog %s (is a database of that name attached already?): %w", Catalog, err)
+	}
+	for _, name := range []string{"ml_predict", "predict"} {
+		if err := exec(conn, sqlgen.MacroSQL("CREATE OR REPLACE MACRO", Catalog+".main."+name, "")); err != nil {
+			return fmt.Errorf("creating the macro %s.%s: %w", Catalog, name, err)
+		}
+	}
+	return nil
+}
+
+func cbool(b bool) C.int {
+	if b {
+		return 1
+	}
+	return 0
+}

@@ -1,0 +1,315 @@
+package capi
+
+/*
+#include "capi.h"
+*/
+import "C"
+
+import (
+	"context"
+	"errors"
+	"runtime/cgo"
+	"strconv"
+	"strings"
+	"unsafe"
+
+	"github.com/duckinfer/duckinfer/internal/core"
+	"github.com/duckinfer/duckinfer/internal/models"
+	"github.com/duckinfer/duckinfer/internal/partitions"
+	"github.com/duckinfer/duckinfer/internal/sqlgen"
+)
+
+// Positions of ml_infer's fixed arguments (as in internal/udf); the task's input
+// columns follow.
+const (
+	argTask = iota
+	argColumns
+	argBatchSize
+	argDevice
+	argModelsPerGPU
+	argGPUMemLimitMB
+	argOnError
+	argConn
+	argOrder
+	numFixedArgs
+)
+
+// bound is what a scalar function's bind leaves for its executions.
+type bound struct {
+	call  *core.Call // ml_infer*
+	pos   []int      // argument position of each of call.Columns, after the fixed ones
+	sql   string     // ml_predict_sql: the query
+	env   *core.Env  // ml_keep_column
+	task  any        // ml_keep_column's task and columns arguments
+	cols  any
+	count int // argument count, for checks at execution
+
+	threads *partitions.Threads
+}
+
+// errNotConstant says an argument must be known at bind.
+var errNotConstant = errors.New("must be a constant (not a column or subquery)")
+
+// bindArgs folds the first n arguments to Go values (string, []any, int64, nil, or the
+// value's SQL text for other types).
+func bindArgs(info C.duckdb_bind_info, n int) ([]any, error) {
+	out := make([]any, n)
+	for i := range n {
+		var cerr *C.char
+		v := C.di_bind_arg(info, C.idx_t(i), &cerr)
+		if v == nil {
+			if cerr != nil {
+				defer C.free(unsafe.Pointer(cerr))
+				return nil, core.ArgErrorf("argument %d: %s", i+1, C.GoString(cerr))
+			}
+			return nil, core.ArgErrorf("argument %d %v", i+1, errNotConstant)
+		}
+		out[i] = goValue(v)
+		C.di_destroy_value(v)
+	}
+	return out, nil
+}
+
+func goValue(v C.duckdb_value) any {
+	if C.di_value_is_null(v) != 0 {
+		return nil
+	}
+	switch C.di_value_type(v) {
+	case C.DUCKDB_TYPE_VARCHAR:
+		return goString(C.di_value_varchar(v))
+	case C.DUCKDB_TYPE_LIST:
+		n := int(C.di_value_list_size(v))
+		l := make([]any, n)
+		for i := range n {
+			c := C.di_value_list_child(v, C.idx_t(i))
+			l[i] = goValue(c)
+			C.di_destroy_value(c)
+		}
+		return l
+	case C.DUCKDB_TYPE_TINYINT, C.DUCKDB_TYPE_SMALLINT, C.DUCKDB_TYPE_INTEGER:
+		return int32(C.di_value_int64(v))
+	case C.DUCKDB_TYPE_BIGINT:
+		return int64(C.di_value_int64(v))
+	}
+	return goString(C.di_value_text(v))
+}
+
+func (d *dbEnv) bindEnv(info C.duckdb_bind_info) (*core.Env, error) {
+	name := cString(ModelsSetting)
+	defer C.free(unsafe.Pointer(name))
+	return d.env(goString(C.di_bind_option(info, name)))
+}
+
+//export goScalarBind
+func goScalarBind(info C.duckdb_bind_info, kind C.int, envh C.uintptr_t) {
+	d := cgo.Handle(envh).Value().(*dbEnv)
+	b, err := d.bind(info, kind)
+	if err != nil {
+		msg := cString(err.Error())
+		C.di_bind_error(info, msg)
+		C.free(unsafe.Pointer(msg))
+		return
+	}
+	C.di_set_bind_data(info, C.uintptr_t(cgo.NewHandle(b)))
+}
+
+func (d *dbEnv) bind(info C.duckdb_bind_info, kind C.int) (*bound, error) {
+	env, err := d.bindEnv(info)
+	if err != nil {
+		return nil, err
+	}
+	argc := int(C.di_bind_argc(info))
+	switch kind {
+	case C.DI_PREDICT_SQL:
+		v, err := bindArgs(info, argc)
+		if err != nil {
+			return nil, err
+		}
+		q, err := sqlgen.PredictSQL(env, v)
+		if err != nil {
+			return nil, err
+		}
+		return &bound{sql: q, count: argc}, nil
+	case C.DI_KEEP_COLUMN:
+		v, err := bindArgs(info, 2)
+		if err != nil {
+			return nil, err
+		}
+		return &bound{env: env, task: v[0], cols: v[1], count: argc}, nil
+	}
+	if argc < numFixedArgs {
+		return nil, core.ArgErrorf("ml_infer takes %d option arguments and the input columns; call ml_predict instead", numFixedArgs)
+	}
+	v, err := bindArgs(info, numFixedArgs)
+	if err != nil {
+		return nil, err
+	}
+	opt := func(i int) string { s, _ := v[i].(string); return s }
+	req := core.Request{
+		Task: opt(argTask), BatchSize: opt(argBatchSize), Device: opt(argDevice),
+		ModelsPerGPU: opt(argModelsPerGPU), GPUMemLimitMB: opt(argGPUMemLimitMB), OnError: opt(argOnError),
+	}
+	if s := opt(argColumns); s != "" {
+		req.Columns = strings.Split(s, sqlgen.Sep)
+	}
+	cc, err := env.Bind(req)
+	if err != nil {
+		return nil, err
+	}
+	if got, want := argc-numFixedArgs, len(cc.Columns); got != want {
+		return nil, core.ArgErrorf("task %q reads %d column(s) (%s), but ml_infer got %d; call ml_predict instead", cc.Task.Name, want, strings.Join(cc.Columns, ", "), got)
+	}
+	regressFn := kind == C.DI_INFER_REGRESS || kind == C.DI_INFER_REGRESS_LIST
+	if regress := cc.Task.Config.Kind == models.OutputRegress; regress != regressFn {
+		return nil, core.ArgErrorf("task %q is a %s task, which this function does not write; call ml_predict instead", cc.Task.Name, cc.Task.Config.Kind)
+	}
+	pos, err := sqlgen.ArgPositions(opt(argOrder), cc.Columns)
+	if err != nil {
+		return nil, err
+	}
+	return &bound{call: cc, pos: pos, count: argc, threads: d.threads}, nil
+}
+
+//export goScalar
+func goScalar(info C.duckdb_function_info, input C.duckdb_data_chunk, output C.duckdb_vector, kind C.int) {
+	if err := scalar(info, input, output, kind); err != nil {
+		msg := cString(err.Error())
+		C.di_scalar_error(info, msg)
+		C.free(unsafe.Pointer(msg))
+	}
+}
+
+func scalar(info C.duckdb_function_info, input C.duckdb_data_chunk, output C.duckdb_vector, kind C.int) error {
+	h := uintptr(C.di_bind_data(info))
+	if h == 0 {
+		return core.ArgErrorf("duckinfer: a function was called without its bind data; call ml_predict instead")
+	}
+	b := cgo.Handle(h).Value().(*bound)
+	n := int(C.di_chunk_size(input))
+	if n == 0 {
+		return nil
+	}
+	switch kind {
+	case C.DI_PREDICT_SQL:
+		return writeStrings(output, n, func(_ int, buf []byte) ([]byte, bool) { return append(buf, b.sql...), true })
+	case C.DI_KEEP_COLUMN:
+		col := vecColumn{vec: C.di_chunk_vector(input, 2), n: n}
+		names := make([]string, n)
+		valid := make([]bool, n)
+		for r := range valid {
+			valid[r] = true
+		}
+		if err := col.Strings(names, valid); err != nil {
+			return err
+		}
+		keep, err := sqlgen.KeepColumns(b.env, b.task, b.cols, names, n < int(C.di_vector_size()))
+		if err != nil {
+			return err
+		}
+		out := unsafe.Slice((*bool)(C.di_vector_data(output)), n)
+		copy(out, keep)
+		return nil
+	}
+	c := b.call
+	cols := make([]vecColumn, len(c.Columns))
+	in := make([]models.Column, len(c.Columns))
+	for i, name := range c.Columns {
+		cols[i] = vecColumn{name: name, vec: C.di_chunk_vector(input, C.idx_t(numFixedArgs+b.pos[i])), n: n}
+		in[i] = &cols[i]
+	}
+	// The C API tells a scalar function nothing about cancellation: an interrupted
+	// query stops calling it between chunks.
+	ch, err := c.Run(context.Background(), b.threads.Current(), in, n)
+	if err != nil {
+		return err
+	}
+	defer c.Release(ch)
+	switch kind {
+	case C.DI_INFER_REGRESS:
+		out := ch.Output().(*models.RegressData)
+		data := unsafe.Slice((*float64)(C.di_vector_data(output)), n)
+		for r := range n {
+			if i := ch.Result(r); i >= 0 {
+				data[r] = out.Row(i)[0]
+			} else {
+				C.di_set_invalid(output, C.idx_t(r))
+			}
+		}
+		return nil
+	case C.DI_INFER_REGRESS_LIST:
+		return writeDoubleLists(output, n, ch)
+	}
+	out := ch.Output().(*models.ClassData)
+	probs := kind == C.DI_INFER_PROBS
+	var ps []float64
+	return writeStrings(output, n, func(r int, b []byte) ([]byte, bool) {
+		i := ch.Result(r)
+		if i < 0 {
+			return b, false
+		}
+		b = sqlgen.PackResult(b, out.Label(i), out.Confidence[i])
+		if probs {
+			b = append(b, sqlgen.ProbsSep)
+			ps = out.Probabilities(ps[:0], i)
+			for j, p := range ps {
+				if j > 0 {
+					b = append(b, ',')
+				}
+				b = strconv.AppendFloat(b, p, 'g', 9, 64)
+			}
+		}
+		return b, true
+	})
+}
+
+// writeStrings fills a VARCHAR vector in one C call: row r is what appendRow appends,
+// or NULL when it says so.
+func writeStrings(v C.duckdb_vector, n int, appendRow func(r int, b []byte) ([]byte, bool)) error {
+	buf := make([]byte, 0, 32*n)
+	off := make([]uint32, n+1)
+	var null []uint8
+	for r := range n {
+		var ok bool
+		buf, ok = appendRow(r, buf)
+		if !ok {
+			if null == nil {
+				null = make([]uint8, n)
+			}
+			null[r] = 1
+		}
+		off[r+1] = uint32(len(buf))
+	}
+	var nullp *C.uint8_t
+	if null != nil {
+		nullp = (*C.uint8_t)(unsafe.Pointer(&null[0]))
+	}
+	var bufp *C.char
+	if len(buf) > 0 {
+		bufp = (*C.char)(unsafe.Pointer(&buf[0]))
+	}
+	C.di_assign_strings(v, C.idx_t(n), bufp, (*C.uint32_t)(unsafe.Pointer(&off[0])), nullp)
+	return nil
+}
+
+func writeDoubleLists(v C.duckdb_vector, n int, ch *core.Chunk) error {
+	out := ch.Output().(*models.RegressData)
+	var vals []float64
+	off := make([]uint64, n+1)
+	null := make([]uint8, n)
+	for r := range n {
+		if i := ch.Result(r); i >= 0 {
+			vals = append(vals, out.Row(i)...)
+		} else {
+			null[r] = 1
+		}
+		off[r+1] = uint64(len(vals))
+	}
+	var valp *C.double
+	if len(vals) > 0 {
+		valp = (*C.double)(unsafe.Pointer(&vals[0]))
+	}
+	if C.di_write_double_lists(v, C.idx_t(n), valp, (*C.uint64_t)(unsafe.Pointer(&off[0])), (*C.uint8_t)(unsafe.Pointer(&null[0]))) == 0 {
+		return core.ArgErrorf("duckinfer: writing the prediction lists failed (out of memory?)")
+	}
+	return nil
+}

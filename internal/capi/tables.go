@@ -1,0 +1,131 @@
+package capi
+
+/*
+#include "capi.h"
+*/
+import "C"
+
+import (
+	"runtime/cgo"
+	"time"
+	"unsafe"
+
+	"github.com/duckinfer/duckinfer/internal/core"
+)
+
+// ml_tasks(), ml_devices() and ml_errors(): the core's small tables (core.Table), the
+// same as the duckdb-go binding's; and
+// ml_stats(), this database's counters (the Go API's Connector.Stats), which the host
+// tests read to see parallelism and per-database state.
+var tableNames = []string{"ml_tasks", "ml_devices", "ml_errors", "ml_stats"}
+
+//export goTableBind
+func goTableBind(info C.duckdb_bind_info, which C.int, envh C.uintptr_t) {
+	d := cgo.Handle(envh).Value().(*dbEnv)
+	t, err := d.table(info, int(which))
+	if err != nil {
+		msg := cString(err.Error())
+		C.di_table_bind_error(info, msg)
+		C.free(unsafe.Pointer(msg))
+		return
+	}
+	for _, c := range t.Columns {
+		var lt C.duckdb_logical_type
+		switch c.Kind {
+		case core.KindText:
+			lt = C.di_type(C.DUCKDB_TYPE_VARCHAR)
+		case core.KindInt:
+			lt = C.di_type(C.DUCKDB_TYPE_INTEGER)
+		case core.KindBigint:
+			lt = C.di_type(C.DUCKDB_TYPE_BIGINT)
+		case core.KindTextList:
+			lt = C.di_list_type(C.DUCKDB_TYPE_VARCHAR)
+		case core.KindTimestamp:
+			lt = C.di_type(C.DUCKDB_TYPE_TIMESTAMP)
+		}
+		name := cString(c.Name)
+		C.di_table_add_column(info, name, lt)
+		C.free(unsafe.Pointer(name))
+		C.di_destroy_type(lt)
+	}
+	C.di_table_set_bind_data(info, C.uintptr_t(cgo.NewHandle(t)))
+}
+
+func (d *dbEnv) table(info C.duckdb_bind_info, which int) (*core.Table, error) {
+	name := cString(ModelsSetting)
+	setting := goString(C.di_table_bind_option(info, name))
+	C.free(unsafe.Pointer(name))
+	env, err := d.env(setting)
+	if err != nil {
+		return nil, err
+	}
+	switch which {
+	case 0:
+		return env.TasksTable(), nil
+	case 1:
+		return env.DevicesTable()
+	case 2:
+		return core.ErrorsTable(d.all()...), nil
+	}
+	var rows, chunks int64
+	for _, e := range d.all() {
+		rows += int64(e.RowsInferred.Load())
+		chunks += int64(e.Chunks.Load())
+	}
+	return &core.Table{Columns: []core.TableColumn{{Name: "rows_inferred", Kind: core.KindBigint}, {Name: "chunks", Kind: core.KindBigint},
+		{Name: "model_loads", Kind: core.KindBigint}, {Name: "partitions", Kind: core.KindBigint}},
+		Rows: [][]any{{rows, chunks, d.pool.Loads(), int64(d.threads.Count())}}}, nil
+}
+
+// goTableFill writes rows from pos on into out, up to a vector's worth, and returns
+// the next position.
+//
+//export goTableFill
+func goTableFill(info C.duckdb_function_info, h C.uintptr_t, out C.duckdb_data_chunk, pos C.idx_t) C.idx_t {
+	t := cgo.Handle(h).Value().(*core.Table)
+	start := int(pos)
+	n := min(len(t.Rows)-start, int(C.di_vector_size()))
+	if n <= 0 {
+		C.di_chunk_set_size(out, 0)
+		return pos
+	}
+	for j, c := range t.Columns {
+		vec := C.di_chunk_vector(out, C.idx_t(j))
+		listOff := 0
+		for r := range n {
+			v := t.Rows[start+r][j]
+			if v == nil {
+				C.di_set_invalid(vec, C.idx_t(r))
+				continue
+			}
+			switch c.Kind {
+			case core.KindText:
+				s := v.(string)
+				cs := C.CString(s)
+				C.di_set_table_string(vec, C.idx_t(r), cs, C.idx_t(len(s)))
+				C.free(unsafe.Pointer(cs))
+			case core.KindInt:
+				data[int32](vec, n)[r] = v.(int32)
+			case core.KindBigint:
+				data[int64](vec, n)[r] = v.(int64)
+			case core.KindTimestamp:
+				data[int64](vec, n)[r] = v.(time.Time).UnixMicro()
+			case core.KindTextList:
+				items := v.([]string)
+				cs := make([]*C.char, len(items)+1)
+				lens := make([]C.uint32_t, len(items)+1)
+				for i, s := range items {
+					cs[i] = C.CString(s)
+					lens[i] = C.uint32_t(len(s))
+				}
+				C.di_write_string_list(vec, C.idx_t(r), C.idx_t(listOff), &cs[0], &lens[0], C.idx_t(len(items)))
+				for i := range items {
+					C.free(unsafe.Pointer(cs[i]))
+				}
+				listOff += len(items)
+			}
+		}
+	}
+	C.di_chunk_set_size(out, C.idx_t(n))
+	return C.idx_t(start + n)
+}

@@ -1,0 +1,327 @@
+package capi
+
+/*
+#include "capi.h"
+*/
+import "C"
+
+import (
+	"fmt"
+	"math"
+	"unsafe"
+)
+
+// vecColumn is one input column of a chunk, read in place for the inference core. The
+// C API flattens a scalar function's input, so every vector is a flat array of its
+// type plus a validity mask (NULL when every row is valid).
+type vecColumn struct {
+	name string
+	vec  C.duckdb_vector
+	n    int
+
+	typ   C.di_type_info
+	typed bool
+}
+
+func (v *vecColumn) Name() string { return v.name }
+
+func (v *vecColumn) info() *C.di_type_info {
+	if !v.typed {
+		C.di_vector_type(v.vec, &v.typ)
+		v.typed = true
+	}
+	return &v.typ
+}
+
+// nulls clears valid[r] for each NULL row of vec.
+func nulls(vec C.duckdb_vector, valid []bool) {
+	m := C.di_vector_validity(vec)
+	if m == nil {
+		return
+	}
+	mask := unsafe.Slice((*uint64)(unsafe.Pointer(m)), (len(valid)+63)/64)
+	for r := range valid {
+		if mask[r/64]&(1<<(r%64)) == 0 {
+			valid[r] = false
+		}
+	}
+}
+
+func isNull(vec C.duckdb_vector, r int) bool {
+	m := C.di_vector_validity(vec)
+	if m == nil {
+		return false
+	}
+	w := *(*uint64)(unsafe.Add(unsafe.Pointer(m), 8*(r/64)))
+	return w&(1<<(r%64)) == 0
+}
+
+func data[T any](vec C.duckdb_vector, n int) []T {
+	return unsafe.Slice((*T)(C.di_vector_data(vec)), n)
+}
+
+// stringT is DuckDB's duckdb_string_t: a length, then up to 12 bytes inline, or a
+// 4-byte prefix and a pointer.
+type stringT struct {
+	length uint32
+	prefix [4]byte
+	ptr    *byte
+}
+
+func (s *stringT) str() string {
+	if s.length <= 12 {
+		return unsafe.String((*byte)(unsafe.Pointer(&s.prefix[0])), int(s.length))
+	}
+	return unsafe.String(s.ptr, int(s.length))
+}
+
+// Strings borrows the column's strings from DuckDB: valid only during the call.
+func (v *vecColumn) Strings(dst []string, valid []bool) error {
+	if t := v.info().id; t != C.DUCKDB_TYPE_VARCHAR {
+		return fmt.Errorf("column %q must be VARCHAR, not %s; cast it (col::VARCHAR)", v.name, typeName(t))
+	}
+	ss := data[stringT](v.vec, len(dst))
+	nulls(v.vec, valid)
+	for r := range dst {
+		if valid[r] {
+			dst[r] = ss[r].str()
+		} else {
+			dst[r] = ""
+		}
+	}
+	return nil
+}
+
+func widen[D int64 | float64, S int8 | int16 | int32 | int64 | uint8 | uint16 | uint32 | uint64 | float32 | float64](dst []D, src []S) {
+	for i, x := range src {
+		dst[i] = D(x)
+	}
+}
+
+// hugeint is duckdb_hugeint: a two's-complement 128-bit integer.
+type hugeint struct {
+	lower uint64
+	upper int64
+}
+
+func (h hugeint) float64() float64 {
+	if h.upper < 0 {
+		lo, hi := ^h.lower+1, ^uint64(h.upper)
+		if lo == 0 {
+			hi++
+		}
+		return -(float64(hi)*0x1p64 + float64(lo))
+	}
+	return float64(uint64(h.upper))*0x1p64 + float64(h.lower)
+}
+
+// Float64s reads any numeric column, widened to float64.
+func (v *vecColumn) Float64s(dst []float64, valid []bool) error {
+	n := len(dst)
+	if !numericInto(dst, v.vec, v.info(), n) {
+		return v.notNumeric()
+	}
+	nulls(v.vec, valid)
+	return nil
+}
+
+func numericInto(dst []float64, vec C.duckdb_vector, t *C.di_type_info, n int) bool {
+	switch t.id {
+	case C.DUCKDB_TYPE_DOUBLE:
+		copy(dst, data[float64](vec, n))
+	case C.DUCKDB_TYPE_FLOAT:
+		widen(dst, data[float32](vec, n))
+	case C.DUCKDB_TYPE_BIGINT:
+		widen(dst, data[int64](vec, n))
+	case C.DUCKDB_TYPE_INTEGER:
+		widen(dst, data[int32](vec, n))
+	case C.DUCKDB_TYPE_SMALLINT:
+		widen(dst, data[int16](vec, n))
+	case C.DUCKDB_TYPE_TINYINT:
+		widen(dst, data[int8](vec, n))
+	case C.DUCKDB_TYPE_UBIGINT:
+		widen(dst, data[uint64](vec, n))
+	case C.DUCKDB_TYPE_UINTEGER:
+		widen(dst, data[uint32](vec, n))
+	case C.DUCKDB_TYPE_USMALLINT:
+		widen(dst, data[uint16](vec, n))
+	case C.DUCKDB_TYPE_UTINYINT:
+		widen(dst, data[uint8](vec, n))
+	case C.DUCKDB_TYPE_BOOLEAN:
+		for r, b := range data[bool](vec, n) {
+			dst[r] = 0
+			if b {
+				dst[r] = 1
+			}
+		}
+	case C.DUCKDB_TYPE_HUGEINT:
+		for r, x := range data[hugeint](vec, n) {
+			dst[r] = x.float64()
+		}
+	case C.DUCKDB_TYPE_DECIMAL:
+		// Divided by 10^scale, as DuckDB's own cast to DOUBLE does.
+		div := math.Pow10(int(t.scale))
+		switch t.internal {
+		case C.DUCKDB_TYPE_SMALLINT:
+			widen(dst, data[int16](vec, n))
+		case C.DUCKDB_TYPE_INTEGER:
+			widen(dst, data[int32](vec, n))
+		case C.DUCKDB_TYPE_BIGINT:
+			widen(dst, data[int64](vec, n))
+		case C.DUCKDB_TYPE_HUGEINT:
+			for r, x := range data[hugeint](vec, n) {
+				dst[r] = x.float64()
+			}
+		default:
+			return false
+		}
+		for r := range dst {
+			dst[r] /= div
+		}
+	default:
+		return false
+	}
+	return true
+}
+
+// Float32s reads a FLOAT column as it is (see models.Float32Column).
+func (v *vecColumn) Float32s(dst []float32, valid []bool) (bool, error) {
+	if v.info().id != C.DUCKDB_TYPE_FLOAT {
+		return false, nil
+	}
+	copy(dst, data[float32](v.vec, len(dst)))
+	nulls(v.vec, valid)
+	return true, nil
+}
+
+// Int64s reads an integer column exactly (see models.Column).
+func (v *vecColumn) Int64s(dst []int64, valid []bool) (bool, error) {
+	n := len(dst)
+	switch v.info().id {
+	case C.DUCKDB_TYPE_BIGINT:
+		copy(dst, data[int64](v.vec, n))
+	case C.DUCKDB_TYPE_INTEGER:
+		widen(dst, data[int32](v.vec, n))
+	case C.DUCKDB_TYPE_SMALLINT:
+		widen(dst, data[int16](v.vec, n))
+	case C.DUCKDB_TYPE_TINYINT:
+		widen(dst, data[int8](v.vec, n))
+	case C.DUCKDB_TYPE_UINTEGER:
+		widen(dst, data[uint32](v.vec, n))
+	case C.DUCKDB_TYPE_USMALLINT:
+		widen(dst, data[uint16](v.vec, n))
+	case C.DUCKDB_TYPE_UTINYINT:
+		widen(dst, data[uint8](v.vec, n))
+	case C.DUCKDB_TYPE_UBIGINT:
+		for r, x := range data[uint64](v.vec, n) {
+			if x > math.MaxInt64 && !isNull(v.vec, r) {
+				return false, nil
+			}
+			dst[r] = int64(x)
+		}
+	case C.DUCKDB_TYPE_BOOLEAN:
+		for r, b := range data[bool](v.vec, n) {
+			dst[r] = 0
+			if b {
+				dst[r] = 1
+			}
+		}
+	case C.DUCKDB_TYPE_DOUBLE, C.DUCKDB_TYPE_FLOAT, C.DUCKDB_TYPE_DECIMAL, C.DUCKDB_TYPE_HUGEINT:
+		return false, nil
+	default:
+		return false, v.notNumeric()
+	}
+	nulls(v.vec, valid)
+	return true, nil
+}
+
+// listEntry is duckdb_list_entry.
+type listEntry struct{ offset, length uint64 }
+
+// ArrayFloat64s reads a numeric ARRAY or LIST column, k values per row (see
+// models.Column).
+func (v *vecColumn) ArrayFloat64s(dst []float64, k int, valid []bool) error {
+	n := len(valid)
+	t := v.info()
+	var child C.duckdb_vector
+	var ents []listEntry
+	switch t.id {
+	case C.DUCKDB_TYPE_ARRAY:
+		if int(t.array_size) != k {
+			return fmt.Errorf("column %q holds %d values per row (an ARRAY of %d), but the model input takes %d; pick or build an array of %d", v.name, t.array_size, t.array_size, k, k)
+		}
+		child = C.di_array_child(v.vec)
+	case C.DUCKDB_TYPE_LIST:
+		child = C.di_list_child(v.vec)
+		ents = data[listEntry](v.vec, n)
+	default:
+		return fmt.Errorf("column %q must be a numeric ARRAY or LIST, not %s", v.name, typeName(t.id))
+	}
+	ct := C.di_type_info{id: t.child}
+	if t.child == C.DUCKDB_TYPE_DECIMAL {
+		C.di_vector_type(child, &ct)
+	}
+	// Elements live in the child vector: [r*k, (r+1)*k) for an ARRAY, the entry's
+	// span for a LIST.
+	total := n * k
+	if ents != nil {
+		total = 0
+		for r := range n {
+			if !isNull(v.vec, r) {
+				total = max(total, int(ents[r].offset+ents[r].length))
+			}
+		}
+	}
+	elems := make([]float64, total)
+	if total > 0 && !numericInto(elems, child, &ct, total) {
+		return fmt.Errorf("column %q must hold numbers, not %s", v.name, typeName(t.child))
+	}
+	for r := range n {
+		if isNull(v.vec, r) {
+			valid[r] = false
+			continue
+		}
+		start := r * k
+		if ents != nil {
+			if int(ents[r].length) != k {
+				return fmt.Errorf("column %q holds a list of %d values at row %d of its chunk, but the model input takes %d per row; every list must have %d", v.name, ents[r].length, r, k, k)
+			}
+			start = int(ents[r].offset)
+		}
+		for j := range k {
+			if isNull(child, start+j) {
+				valid[r] = false
+				break
+			}
+		}
+		copy(dst[r*k:(r+1)*k], elems[start:start+k])
+	}
+	return nil
+}
+
+func (v *vecColumn) notNumeric() error {
+	return fmt.Errorf("column %q must be numeric, not %s", v.name, typeName(v.info().id))
+}
+
+// typeName names the types a user is likely to pass by mistake.
+func typeName(t C.duckdb_type) string {
+	switch t {
+	case C.DUCKDB_TYPE_VARCHAR:
+		return "VARCHAR"
+	case C.DUCKDB_TYPE_BLOB:
+		return "BLOB"
+	case C.DUCKDB_TYPE_DATE:
+		return "DATE"
+	case C.DUCKDB_TYPE_TIMESTAMP:
+		return "TIMESTAMP"
+	case C.DUCKDB_TYPE_LIST:
+		return "a LIST"
+	case C.DUCKDB_TYPE_ARRAY:
+		return "an ARRAY"
+	case C.DUCKDB_TYPE_STRUCT:
+		return "a STRUCT"
+	case C.DUCKDB_TYPE_BOOLEAN:
+		return "BOOLEAN"
+	}
+	return fmt.Sprintf("DuckDB type %d", int(t))
+}

@@ -1,0 +1,42 @@
+package extfooter
+
+import (
+	"os"
+	"path/filepath"
+	"testing"
+)
+
+// The footer is DuckDB's layout: the magic field last in the first 256 bytes, the
+// platform before it, and 256 zero bytes of signature; Read gives back what Append wrote.
+func TestFooterLayout(t *testing.T) {
+	m := Metadata{Platform: "linux_amd64", Version: "v1.5.6", ExtensionVersion: "v0.1.0", ABI: "C_STRUCT"}
+	b, err := m.Encode()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(b) != Size {
+		t.Fatalf("footer is %d bytes", len(b))
+	}
+	if b[7*32] != '4' || string(b[6*32:6*32+11]) != "linux_amd64" || string(b[3*32:3*32+8]) != "C_STRUCT" {
+		t.Errorf("fields are not where DuckDB reads them: % x", b[:256])
+	}
+	for _, x := range b[256:] {
+		if x != 0 {
+			t.Fatal("signature is not zero")
+		}
+	}
+	path := filepath.Join(t.TempDir(), "x.duckdb_extension")
+	if err := os.WriteFile(path, []byte("ELF..."), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := Append(path, m); err != nil {
+		t.Fatal(err)
+	}
+	got, err := Read(path)
+	if err != nil || got != m {
+		t.Errorf("Read = %+v, %v; want %+v", got, err, m)
+	}
+	if _, err := (Metadata{Platform: string(make([]byte, 33))}).Encode(); err == nil {
+		t.Error("a 33-byte field was accepted")
+	}
+}

@@ -1,0 +1,109 @@
+package sqlgen
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/duckinfer/duckinfer/internal/models"
+)
+
+// Sep joins the columns list that the macro hands to ml_infer.
+const Sep = "\x1f"
+
+// ConfidenceWidth is the packed result's fixed-width confidence prefix: ml_infer returns
+// one VARCHAR, the confidence in ConfidenceWidth characters followed by the label, and
+// the macro slices it by position. One VARCHAR is ~4× cheaper than a STRUCT result
+// through duckdb-go, and slicing by position beat split_part. PackResult (Go) and
+// UnpackSQL (SQL) are the only two places that know it.
+const ConfidenceWidth = models.ConfidenceWidth
+
+// Output column names of ml_predict: PredictOutputs for classify tasks,
+// RegressOutputs for regress tasks. An input column with one of these names (in any
+// case) is replaced by the new value, so re-scoring a scored table gives new predictions.
+var (
+	PredictOutputs = []string{"predicted_class", "confidence"}
+	RegressOutputs = []string{"prediction"}
+	ProbsOutput    = "probabilities" // with probabilities := true
+)
+
+// PackedColumn names ml_infer's packed result inside the generated query. An input
+// column of that name would be ambiguous, so ml_keep_column refuses it clearly.
+const PackedColumn = "__duckinfer_packed"
+
+// ProbsSep ends the packed label when ml_infer_probs appends every label's probability
+// (comma-separated, in label order); labels hold no control characters.
+const ProbsSep = '\x1f'
+
+// MacroParams is ml_predict's parameter list, shared by every form of the macro.
+const MacroParams = `task, input, columns := NULL, batch_size := NULL,
+    device := NULL, models_per_gpu := NULL, gpu_mem_limit_mb := NULL, on_error := NULL,
+    probabilities := NULL`
+
+// MacroBody is ml_predict's table-macro body for one connection: connID is that
+// connection's id as the binding tells its context apart ("" when unknown). The query
+// itself is written by ml_predict_sql (PredictSQL) for the task's output kind and read
+// by query() at bind:
+//
+//   - COLUMNS(lambda c: ml_keep_column(...)) passes every input column through except those the
+//     outputs replace; evaluated at bind over all input column names, it also checks that
+//     the task's input columns exist, so those mistakes get ml_predict's own messages.
+//   - *COLUMNS(list) unpacks the columns in the input's order, not the list's, so
+//     typeof(struct_pack(<the same>)), folded to a constant at bind, tells ml_infer the
+//     order they arrive in (see ArgPositions).
+//   - ml_infer runs once per row that reaches it: a classify task's packed result is one
+//     hidden column of an inner projection, which the outer projection slices and drops,
+//     and the inference functions are volatile, so DuckDB pushes no filter on a
+//     prediction below that projection. A deterministic ml_infer (or ml_infer twice in one
+//     projection, or cut by substring) was copied into a pushed-down filter and ran the
+//     model again for every row the filter kept. Volatile also keeps DuckDB from folding
+//     a constant input at plan time. Filters on input columns are still pushed into the
+//     input.
+//   - Options reach ml_infer as VARCHAR, the empty string for "not given": duckdb-go
+//     aborts the process when it folds a typed NULL argument at bind time, and cannot
+//     fold LIST arguments.
+//   - query() reads a table or view name as 'FROM name' and a query string as itself,
+//     inside the caller's own query, so the caller's transaction, temp tables and views are
+//     visible, and DuckDB's parallel scan, LIMIT and filter pushdown drive inference.
+func MacroBody(connID string) string {
+	return fmt.Sprintf(`FROM query(ml_predict_sql(task, input, columns, coalesce(batch_size::VARCHAR, ''), coalesce(device::VARCHAR, ''),
+    coalesce(models_per_gpu::VARCHAR, ''), coalesce(gpu_mem_limit_mb::VARCHAR, ''),
+    coalesce(on_error::VARCHAR, ''), %s, coalesce(probabilities::VARCHAR, '')))`, Quote(connID))
+}
+
+// MacroSQL is the statement that creates ml_predict as the table macro name (a temp
+// macro for the duckdb-go binding, a macro in an attached catalog for the extension).
+func MacroSQL(create, name, connID string) string {
+	return fmt.Sprintf("%s %s(%s) AS TABLE\n%s", create, name, MacroParams, MacroBody(connID))
+}
+
+// UnpackSQL returns the SQL expressions that cut packed, a PackResult value, into
+// label and confidence: by position, since the confidence has a fixed width.
+func UnpackSQL(packed string) (label, confidence string) {
+	return fmt.Sprintf("%s[%d:]", packed, ConfidenceWidth+1), fmt.Sprintf("%s[1:%d]", packed, ConfidenceWidth)
+}
+
+// PackResult appends one row's packed ml_infer result to b.
+func PackResult(b []byte, label string, p float32) []byte {
+	return append(models.AppendConfidence(b, p), label...)
+}
+
+// Quote writes s as a SQL string literal.
+func Quote(s string) string {
+	out := []byte{'\''}
+	for i := range len(s) {
+		if s[i] == '\'' {
+			out = append(out, '\'')
+		}
+		out = append(out, s[i])
+	}
+	return string(append(out, '\''))
+}
+
+// ListSQL writes names as a SQL list of strings.
+func ListSQL(names []string) string {
+	q := make([]string, len(names))
+	for i, n := range names {
+		q[i] = Quote(n)
+	}
+	return "[" + strings.Join(q, ", ") + "]"
+}

@@ -1,0 +1,156 @@
+package sqlgen
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/duckinfer/duckinfer/internal/core"
+	"github.com/duckinfer/duckinfer/internal/models"
+	"github.com/duckinfer/duckinfer/internal/sqltext"
+)
+
+// Positions of ml_predict_sql's arguments: (task, input, columns, batch_size, device,
+// models_per_gpu, gpu_mem_limit_mb, on_error, conn, probabilities).
+const (
+	PSTask = iota
+	PSInput
+	PSColumns
+	PSBatchSize
+	PSDevice
+	PSModelsPerGPU
+	PSGPUMemLimitMB
+	PSOnError
+	PSConn
+	PSProbabilities
+	PSNumArgs
+)
+
+// PredictSQL writes the query ml_predict runs, for the task's output kind: a DuckDB
+// function's result type is fixed when it is registered, so a classify task and a
+// regress task need different functions and output columns, and only generated SQL can
+// pick them. v holds ml_predict_sql's arguments as SQL gave them: task and input any
+// value, columns nil or a []any of names, the options as strings ("" for "not given").
+func PredictSQL(env *core.Env, v []any) (string, error) {
+	if len(v) != PSNumArgs {
+		return "", core.ArgErrorf("ml_predict_sql takes %d arguments, got %d; call ml_predict instead", PSNumArgs, len(v))
+	}
+	task, cols, err := env.InputColumns(v[PSTask], v[PSColumns])
+	if err != nil {
+		return "", err
+	}
+	input, err := InputSQL(v[PSInput])
+	if err != nil {
+		return "", err
+	}
+	str := func(i int) string { s, _ := v[i].(string); return s }
+	colsLit := "NULL"
+	if v[PSColumns] != nil {
+		colsLit = ListSQL(cols)
+	}
+	unpack := "COLUMNS(" + ListSQL(cols) + ")"
+	args := strings.Join([]string{Quote(task.Name), Quote(strings.Join(cols, Sep)),
+		Quote(str(PSBatchSize)), Quote(str(PSDevice)), Quote(str(PSModelsPerGPU)),
+		Quote(str(PSGPUMemLimitMB)), Quote(str(PSOnError)), Quote(str(PSConn)),
+		"typeof(struct_pack(*" + unpack + "))", "*" + unpack}, ", ")
+	var probs bool
+	switch p := strings.ToLower(str(PSProbabilities)); p {
+	case "", "false":
+	case "true":
+		probs = true
+	default:
+		return "", core.ArgErrorf("probabilities must be true or false, got %q", p)
+	}
+	keep := fmt.Sprintf("COLUMNS(lambda c: ml_keep_column(%s, %s, c))", Quote(task.Name), colsLit)
+	from := "query(" + Quote(input) + ")"
+	switch task.Config.Kind {
+	case models.OutputRegress:
+		if probs {
+			return "", core.ArgErrorf("task %q is a regress task; probabilities := true is for classify tasks", task.Name)
+		}
+		// The result type follows the model's declared width, so the check runs here.
+		if err := env.Pool.Check(task); err != nil {
+			return "", core.Wrap(err)
+		}
+		fn := "ml_infer_regress"
+		if task.OutputWidth() != 1 {
+			fn = "ml_infer_regress_list"
+		}
+		return fmt.Sprintf("SELECT %s, %s(%s) AS %s FROM %s", keep, fn, args, RegressOutputs[0], from), nil
+	case models.OutputClassify:
+		// The packed result is computed once, in the inner projection, and cut in the
+		// outer one (see MacroBody).
+		fn, packed := "ml_infer", PackedColumn
+		if probs {
+			// "confidence label \x1f p1,p2,...": the label part ends at the separator.
+			fn, packed = "ml_infer_probs", fmt.Sprintf("split_part(%s, chr(31), 1)", PackedColumn)
+		}
+		label, confidence := UnpackSQL(packed)
+		outputs := fmt.Sprintf("%s AS %s, %s AS %s", label, PredictOutputs[0], confidence, PredictOutputs[1])
+		if probs {
+			outputs += fmt.Sprintf(", MAP(%s, string_split(split_part(%s, chr(31), 2), ',')::DOUBLE[]) AS %s",
+				ListSQL(task.Config.Labels), PackedColumn, ProbsOutput)
+		}
+		return fmt.Sprintf("SELECT * EXCLUDE (%[1]s), %[2]s FROM (SELECT %[3]s, %[4]s(%[5]s) AS %[1]s FROM %[6]s)",
+			PackedColumn, outputs, keep, fn, args, from), nil
+	}
+	return "", core.ArgErrorf("task %q: kind %q has no SQL output yet", task.Name, task.Config.Kind)
+}
+
+// InputSQL turns ml_predict's input argument into the SQL that query() reads: a query
+// string as it is, a table or view name as FROM name. Bad input fails here with a
+// message about ml_predict rather than a parser error about generated SQL.
+func InputSQL(v any) (string, error) {
+	s, ok := v.(string)
+	switch {
+	case v == nil:
+		return "", core.ArgErrorf("input is NULL; pass a table name, a view name or a query string, e.g. ml_predict('sentiment', 'reviews')")
+	case !ok:
+		return "", core.ArgErrorf("input must be a string naming a table, view or query, got %T %v", v, v)
+	case strings.TrimSpace(s) == "":
+		return "", core.ArgErrorf("input is empty; pass a table name, a view name or a query string")
+	case sqltext.IsQuery(s):
+		return s, nil
+	}
+	return "FROM " + s, nil
+}
+
+// KeepColumns is ml_keep_column(task, columns, name) over names, all (or a vector's
+// worth of) the input's column names: whether each passes through to ml_predict's
+// output (every column except those an output replaces). It is the one place that
+// sees both the input's columns and the task, so it also checks that the task's input
+// columns exist (when complete says names are all of them) and that no input column
+// takes the packed result's name.
+func KeepColumns(env *core.Env, taskArg, colsArg any, names []string, complete bool) ([]bool, error) {
+	task, cols, err := env.InputColumns(taskArg, colsArg)
+	if err != nil {
+		return nil, err
+	}
+	if complete {
+		if err := core.CheckColumnsPresent(task, cols, names); err != nil {
+			return nil, err
+		}
+	}
+	keep := make([]bool, len(names))
+	for i, name := range names {
+		if strings.EqualFold(name, PackedColumn) {
+			return nil, core.ArgErrorf("the input has a column named %q, which ml_predict uses for its own result; rename it in the input query (SELECT ... AS other_name)", name)
+		}
+		keep[i] = !IsOutputName(task, name)
+	}
+	return keep, nil
+}
+
+// IsOutputName reports whether an input column of that name is replaced by one of the
+// task's outputs.
+func IsOutputName(task *models.Task, name string) bool {
+	outs := PredictOutputs
+	if task.Config.Kind == models.OutputRegress {
+		outs = RegressOutputs
+	}
+	for _, o := range outs {
+		if strings.EqualFold(name, o) {
+			return true
+		}
+	}
+	return false
+}

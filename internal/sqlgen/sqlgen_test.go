@@ -1,0 +1,52 @@
+package sqlgen
+
+import (
+	"strings"
+	"testing"
+)
+
+// The input columns' order is read back from typeof(struct_pack(...)), whatever the
+// names hold (quotes, commas, parentheses), and matched without regard to case.
+func TestArgPositions(t *testing.T) {
+	cases := map[string][]string{
+		`STRUCT(a INTEGER)`: {"a"},
+		`STRUCT(a INTEGER, "c d" DECIMAL(6,3), b FLOAT[3], "x""y" STRUCT(p INTEGER, q VARCHAR), z DOUBLE)`: {"a", "c d", "b", `x"y`, "z"},
+		`STRUCT("a,b" MAP(VARCHAR, INTEGER), "(" VARCHAR)`:                                                 {"a,b", "("},
+	}
+	for in, want := range cases {
+		got, ok := StructFieldNames(in)
+		if !ok || strings.Join(got, "|") != strings.Join(want, "|") {
+			t.Errorf("StructFieldNames(%s) = %q, %v; want %q", in, got, ok, want)
+		}
+	}
+	for _, bad := range []string{"", "INTEGER", "STRUCT(", `STRUCT("a INTEGER)`} {
+		if got, ok := StructFieldNames(bad); ok && len(got) > 0 {
+			t.Errorf("StructFieldNames(%q) = %q, want failure", bad, got)
+		}
+	}
+	pos, err := ArgPositions(`STRUCT(b INTEGER, A DOUBLE)`, []string{"a", "B"})
+	if err != nil || pos[0] != 1 || pos[1] != 0 {
+		t.Errorf("ArgPositions = %v, %v; want [1 0]", pos, err)
+	}
+	if _, err := ArgPositions(`STRUCT(b INTEGER, c DOUBLE)`, []string{"a", "b"}); err == nil {
+		t.Error("a column missing from the order was accepted")
+	}
+}
+
+// Both forms of the macro (the duckdb-go binding's temp macro, the extension's macro in
+// its catalog) take the same parameters and read the query ml_predict_sql writes.
+func TestMacroSQL(t *testing.T) {
+	for _, create := range []string{"CREATE OR REPLACE TEMP MACRO ml_predict", "CREATE OR REPLACE MACRO duckinfer.main.predict"} {
+		name := create[strings.LastIndex(create, " ")+1:]
+		q := MacroSQL(create[:strings.LastIndex(create, " ")], name, "7")
+		if !strings.HasPrefix(q, create+"(task, input, columns := NULL") || !strings.Contains(q, "AS TABLE\nFROM query(ml_predict_sql(") || !strings.Contains(q, "'7'") {
+			t.Errorf("MacroSQL:\n%s", q)
+		}
+	}
+	if got := Quote("it's"); got != "'it''s'" {
+		t.Errorf("Quote = %s", got)
+	}
+	if got := ListSQL([]string{"a", "b'c"}); got != "['a', 'b''c']" {
+		t.Errorf("ListSQL = %s", got)
+	}
+}
