@@ -82,8 +82,11 @@ func (f *keepColumnFunc) execute(_ context.Context, st *duckdb.ChunkIteratorStat
 
 func isOutputName(task *models.Task, name string) bool {
 	outs := predictOutputs
-	if task.Config.Kind == models.OutputRegress {
+	switch task.Config.Kind {
+	case models.OutputRegress:
 		outs = regressOutputs
+	case models.OutputEmbed:
+		outs = embedOutputs
 	}
 	for _, o := range outs {
 		if strings.EqualFold(name, o) {

@@ -24,6 +24,7 @@ const ConfidenceWidth = models.ConfidenceWidth
 var (
 	predictOutputs = []string{"predicted_class", "confidence"}
 	regressOutputs = []string{"prediction"}
+	embedOutputs   = []string{"embedding"}
 	probsOutput    = "probabilities" // with probabilities := true
 )
 
@@ -56,13 +57,24 @@ const packedColumn = "__duckinfer_packed"
 //   - query() reads a table or view name as 'FROM name' and a query string as itself,
 //     inside the caller's own query, so the caller's transaction, temp tables and views are
 //     visible, and DuckDB's parallel scan, LIMIT and filter pushdown drive inference.
+//
+// ml_embed (text embedders) is the same query with an embedding column instead; both
+// macros call ml_predict_sql, which checks the task's kind against the macro (embed).
 func macroSQL(connID string) string {
 	return fmt.Sprintf(`CREATE OR REPLACE TEMP MACRO ml_predict(task, input, columns := NULL, batch_size := NULL,
     device := NULL, models_per_gpu := NULL, gpu_mem_limit_mb := NULL, on_error := NULL,
-    probabilities := NULL) AS TABLE
+    probabilities := NULL, max_length := NULL) AS TABLE
 FROM query(ml_predict_sql(task, input, columns, coalesce(batch_size::VARCHAR, ''), coalesce(device::VARCHAR, ''),
     coalesce(models_per_gpu::VARCHAR, ''), coalesce(gpu_mem_limit_mb::VARCHAR, ''),
-    coalesce(on_error::VARCHAR, ''), %s, coalesce(probabilities::VARCHAR, '')))`, quoteSQL(connID))
+    coalesce(on_error::VARCHAR, ''), %[1]s, coalesce(probabilities::VARCHAR, ''),
+    coalesce(max_length::VARCHAR, ''), '', '', 'false'));
+CREATE OR REPLACE TEMP MACRO ml_embed(task, input, columns := NULL, batch_size := NULL,
+    device := NULL, models_per_gpu := NULL, gpu_mem_limit_mb := NULL, on_error := NULL,
+    max_length := NULL, pooling := NULL, normalize := NULL) AS TABLE
+FROM query(ml_predict_sql(task, input, columns, coalesce(batch_size::VARCHAR, ''), coalesce(device::VARCHAR, ''),
+    coalesce(models_per_gpu::VARCHAR, ''), coalesce(gpu_mem_limit_mb::VARCHAR, ''),
+    coalesce(on_error::VARCHAR, ''), %[1]s, '', coalesce(max_length::VARCHAR, ''),
+    coalesce(pooling::VARCHAR, ''), coalesce(normalize::VARCHAR, ''), 'true'))`, quoteSQL(connID))
 }
 
 // probsSep ends the packed label when ml_infer_probs appends every label's probability

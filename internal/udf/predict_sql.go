@@ -32,6 +32,10 @@ const (
 	psOnError
 	psConn
 	psProbabilities
+	psMaxLength
+	psPooling
+	psNormalize
+	psEmbed // 'true' from ml_embed
 	psNumArgs
 )
 
@@ -67,6 +71,7 @@ func (f *predictSQLFunc) sql(v []driver.Value) (any, error) {
 	args := strings.Join([]string{quoteSQL(task.Name), quoteSQL(strings.Join(cols, Sep)),
 		quoteSQL(str(psBatchSize)), quoteSQL(str(psDevice)), quoteSQL(str(psModelsPerGPU)),
 		quoteSQL(str(psGPUMemLimitMB)), quoteSQL(str(psOnError)), quoteSQL(str(psConn)),
+		quoteSQL(packText(str(psMaxLength), str(psPooling), str(psNormalize))),
 		"typeof(struct_pack(*" + unpack + "))", "*" + unpack}, ", ")
 	var probs bool
 	switch p := strings.ToLower(str(psProbabilities)); p {
@@ -78,7 +83,19 @@ func (f *predictSQLFunc) sql(v []driver.Value) (any, error) {
 	}
 	keep := fmt.Sprintf("COLUMNS(lambda c: ml_keep_column(%s, %s, c))", quoteSQL(task.Name), colsLit)
 	from := "query(" + quoteSQL(input) + ")"
+	if embed := str(psEmbed) == "true"; embed != (task.Config.Kind == models.OutputEmbed) {
+		if embed {
+			return nil, core.ArgErrorf("task %q is a %s task; ml_embed runs text embedders, call ml_predict('%s', ...) instead", task.Name, task.Config.Kind, task.Name)
+		}
+		return nil, core.ArgErrorf("task %q is an embed task; call ml_embed('%s', ...) for its embedding column", task.Name, task.Name)
+	}
 	switch task.Config.Kind {
+	case models.OutputEmbed:
+		q, err := embedSQL(f.env, task, keep, args, from)
+		if err != nil {
+			return nil, err
+		}
+		return q, nil
 	case models.OutputRegress:
 		if probs {
 			return nil, core.ArgErrorf("task %q is a regress task; probabilities := true is for classify tasks", task.Name)
