@@ -1,6 +1,7 @@
 package extension
 
 import (
+	"context"
 	"database/sql"
 	"encoding/json"
 	"math"
@@ -8,6 +9,10 @@ import (
 	"path/filepath"
 	"strconv"
 	"testing"
+
+	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/array"
+	"github.com/apache/arrow-go/v18/arrow/memory"
 )
 
 // hfDir holds Hugging Face folders (config.json, tokenizer.json, ONNX model, no
@@ -178,5 +183,42 @@ func TestHFEmbedSQL(t *testing.T) {
 		if math.Abs(sim-1) > 1e-5 {
 			t.Errorf("%s: self-similarity %g, want 1", task, sim)
 		}
+	}
+}
+
+// The Go API: Predict on an Arrow record of texts gives the same vectors as SQL
+// (PyTorch's within 1e-4), as a FLOAT[32]-shaped fixed-size list column.
+func TestHFEmbedPredictRecord(t *testing.T) {
+	_, c := open(t, WithTaskDirs(hfDir))
+	exp := readExpected(t, "bert_embed")
+	mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
+	defer mem.AssertSize(t, 0)
+	b := array.NewStringBuilder(mem)
+	b.AppendValues(exp.Texts, nil)
+	b.AppendNull()
+	col := b.NewArray()
+	b.Release()
+	rec := array.NewRecordBatch(arrow.NewSchema([]arrow.Field{{Name: "text", Type: arrow.BinaryTypes.String, Nullable: true}}, nil), []arrow.Array{col}, int64(col.Len()))
+	col.Release()
+	defer rec.Release()
+	out, err := c.Predict(context.Background(), "bert_embed", rec, RecordOptions{Pooling: "cls"}, mem)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer out.Release()
+	emb, ok := out.Column(1).(*array.FixedSizeList)
+	if !ok || out.Schema().Field(1).Name != "embedding" {
+		t.Fatalf("second column is %s %T, want embedding as a fixed-size list", out.Schema().Field(1).Name, out.Column(1))
+	}
+	vals := emb.ListValues().(*array.Float32).Float32Values()
+	for i := range exp.Texts {
+		for k, want := range exp.CLS[i] {
+			if got := float64(vals[i*32+k]); math.Abs(got-want) > 1e-4 {
+				t.Fatalf("text %d value %d: %g, PyTorch %g", i, k, got, want)
+			}
+		}
+	}
+	if !emb.IsNull(len(exp.Texts)) {
+		t.Errorf("NULL text: embedding not NULL")
 	}
 }
