@@ -34,7 +34,7 @@ test: vet
 
 ## test-race: the race detector over the concurrent packages
 test-race:
-	$(GO) test -race -count=1 ./internal/core/ ./internal/partitions/ ./internal/models/ ./internal/udf/ ./internal/sqltest/ ./extension/
+	$(GO) test -race -count=1 ./internal/core/ ./internal/partitions/ ./internal/models/ ./internal/tokenizer/ ./internal/udf/ ./internal/sqltest/ ./extension/
 
 # Each target runs a fixed number of inputs, sized to about 10 s here: Go 1.26's fuzz
 # coordinator can fail a time-boxed run with "context deadline exceeded" when a worker

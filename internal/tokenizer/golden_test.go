@@ -153,3 +153,33 @@ func ExampleTokenizer_Encode() {
 	fmt.Println(len(e.IDs) > 2, e.IDs[0], e.IDs[len(e.IDs)-1])
 	// Output: true 2 3
 }
+
+// One Tokenizer serves many goroutines (ml_predict's worker threads) with the same ids.
+func TestEncodeConcurrent(t *testing.T) {
+	texts := corpus(t)[:400]
+	for _, fam := range families {
+		tok := loadTokenizer(t, fam)
+		want := make([][]int32, len(texts))
+		for i, s := range texts {
+			want[i] = encode(tok, s, 0).IDs
+		}
+		done := make(chan error, 4)
+		for g := range 4 {
+			go func() {
+				for i := range texts {
+					j := (i + g*97) % len(texts)
+					if got := encode(tok, texts[j], 0).IDs; !slices.Equal(got, want[j]) {
+						done <- fmt.Errorf("%s text %d: %v, want %v", fam, j, got, want[j])
+						return
+					}
+				}
+				done <- nil
+			}()
+		}
+		for range 4 {
+			if err := <-done; err != nil {
+				t.Error(err)
+			}
+		}
+	}
+}
