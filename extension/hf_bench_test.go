@@ -9,26 +9,32 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"strings"
 	"testing"
 
 	"github.com/duckinfer/duckinfer/internal/models"
 )
 
-// createTexts creates table name(id, text) holding texts.
+// createTexts creates table name(id, text) holding texts (bound as parameters: the
+// hard cases hold a NUL character, which a SQL literal cannot).
 func createTexts(b testing.TB, db *sql.DB, name string, texts []string) {
 	b.Helper()
 	exec(b, db, `CREATE OR REPLACE TABLE `+name+` (id INTEGER, text VARCHAR)`)
-	var sb strings.Builder
+	tx, err := db.Begin()
+	if err != nil {
+		b.Fatal(err)
+	}
+	st, err := tx.Prepare(`INSERT INTO ` + name + ` VALUES (?, ?)`)
+	if err != nil {
+		b.Fatal(err)
+	}
 	for i, s := range texts {
-		if sb.Len() > 0 {
-			sb.WriteString(", ")
+		if _, err := st.Exec(i, s); err != nil {
+			b.Fatal(err)
 		}
-		fmt.Fprintf(&sb, "(%d, '%s')", i, strings.ReplaceAll(s, "'", "''"))
-		if sb.Len() > 1<<20 || i == len(texts)-1 {
-			exec(b, db, `INSERT INTO `+name+` VALUES `+sb.String())
-			sb.Reset()
-		}
+	}
+	st.Close()
+	if err := tx.Commit(); err != nil {
+		b.Fatal(err)
 	}
 }
 

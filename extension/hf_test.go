@@ -222,3 +222,80 @@ func TestHFEmbedPredictRecord(t *testing.T) {
 		t.Errorf("NULL text: embedding not NULL")
 	}
 }
+
+// Over several chunks (DuckDB threads 2), with rows sorted by length inside each chunk,
+// every row still gets its own text's answer, exactly once and in input order.
+func TestHFClassifierChunksThreads(t *testing.T) {
+	db, _ := open(t, WithTaskDirs(hfDir), WithCPUSlots(2))
+	exp := readExpected(t, "bert_sentiment")
+	const n = 6000
+	texts := make([]string, n)
+	for i := range texts {
+		texts[i] = exp.Texts[(i*7)%len(exp.Texts)]
+	}
+	createTexts(t, db, "many", texts)
+	exec(t, db, `SET threads = 2`)
+	rows, err := db.Query(`SELECT id, predicted_class, confidence FROM ml_predict('bert_sentiment', 'many', batch_size := 16)`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	seen := make([]bool, n)
+	last, sorted := -1, true
+	for rows.Next() {
+		var id int
+		var label, conf string
+		if err := rows.Scan(&id, &label, &conf); err != nil {
+			t.Fatal(err)
+		}
+		if seen[id] {
+			t.Fatalf("row %d twice", id)
+		}
+		seen[id] = true
+		sorted = sorted && id > last
+		last = id
+		j := (id * 7) % len(exp.Texts)
+		c, _ := strconv.ParseFloat(conf, 64)
+		if label != exp.PredictedClass[j] || math.Abs(c-exp.Confidence[j]) > 1e-4 {
+			t.Fatalf("row %d (text %d): %s %s, PyTorch %s %.6f", id, j, label, conf, exp.PredictedClass[j], exp.Confidence[j])
+		}
+	}
+	if err := rows.Err(); err != nil {
+		t.Fatal(err)
+	}
+	for id, ok := range seen {
+		if !ok {
+			t.Fatalf("row %d missing", id)
+		}
+	}
+	if !sorted {
+		t.Errorf("rows did not come back in input order")
+	}
+}
+
+// The Go API: Predict on the classifier gives PyTorch's labels.
+func TestHFClassifierPredictRecord(t *testing.T) {
+	_, c := open(t, WithTaskDirs(hfDir))
+	exp := readExpected(t, "roberta_topics")
+	mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
+	defer mem.AssertSize(t, 0)
+	b := array.NewStringBuilder(mem)
+	b.AppendValues(exp.Texts, nil)
+	col := b.NewArray()
+	b.Release()
+	rec := array.NewRecordBatch(arrow.NewSchema([]arrow.Field{{Name: "text", Type: arrow.BinaryTypes.String}}, nil), []arrow.Array{col}, int64(col.Len()))
+	col.Release()
+	defer rec.Release()
+	out, err := c.Predict(context.Background(), "roberta_topics", rec, RecordOptions{BatchSize: 9}, mem)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer out.Release()
+	labels, confs := out.Column(1).(*array.String), out.Column(2).(*array.String)
+	for i := range exp.Texts {
+		c, _ := strconv.ParseFloat(confs.Value(i), 64)
+		if labels.Value(i) != exp.PredictedClass[i] || math.Abs(c-exp.Confidence[i]) > 1e-4 {
+			t.Errorf("text %d: %s %s, PyTorch %s %.6f", i, labels.Value(i), confs.Value(i), exp.PredictedClass[i], exp.Confidence[i])
+		}
+	}
+}
