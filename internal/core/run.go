@@ -141,11 +141,11 @@ func (c *Call) infer(ctx context.Context, sess predictor, ch *Chunk, m int) erro
 		}
 		ch.failed[b] = err
 	}
-	for lo := 0; lo < m; lo += c.BatchSize {
+	for lo, hi := 0, 0; lo < m; lo = hi {
 		if err := ctx.Err(); err != nil {
 			return err
 		}
-		hi := min(lo+c.BatchSize, m)
+		hi = ch.batchEnd(lo, c.BatchSize, m)
 		err := sess.Predict(ctx, ch.inputs, lo, hi, ch.output)
 		if err == nil {
 			continue

@@ -90,3 +90,15 @@ func (ch *Chunk) bucket() {
 	}
 	copy(ch.rows, ch.perm)
 }
+
+// batchEnd is the end of the batch of model rows starting at lo: batch rows later, or
+// where a text input cuts it (models.TextData.BatchEnd: rows sorted by length are cut
+// before a row over twice the batch's first length).
+func (ch *Chunk) batchEnd(lo, batch, m int) int {
+	if len(ch.inputs) == 1 {
+		if td, ok := ch.inputs[0].(*models.TextData); ok {
+			return td.BatchEnd(lo, batch)
+		}
+	}
+	return min(lo+batch, m)
+}

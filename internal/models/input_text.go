@@ -109,6 +109,24 @@ func (d *TextData) SortByLength() []int {
 	return perm
 }
 
+// BatchEnd is where the batch starting at row lo ends: after at most rows rows, and,
+// when rows are sorted by length, before the first row more than twice as long as the
+// batch's first (counted from 8 tokens), so no batch pads its short rows to a far
+// longer one's length. A chunk's longest rows thus go to smaller batches of their own.
+func (d *TextData) BatchEnd(lo, rows int) int {
+	hi := min(lo+rows, len(d.n))
+	if d.chunk {
+		return hi
+	}
+	limit := 2 * max(d.n[lo], 8)
+	for end := lo + 1; end < hi; end++ {
+		if d.n[end] > limit {
+			return end
+		}
+	}
+	return hi
+}
+
 // Len is row i's token count (its attention mask's ones).
 func (d *TextData) Len(i int) int { return int(d.n[i]) }
 
