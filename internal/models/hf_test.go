@@ -187,3 +187,23 @@ func TestHFUnfedInput(t *testing.T) {
 		t.Fatalf("got %v", err)
 	}
 }
+
+// Sorted rows are cut before a row over twice the batch's first length (from 8
+// tokens), and after at most the batch size; padding "chunk" cuts by rows only.
+func TestTextBatchEnd(t *testing.T) {
+	d := &TextData{n: []int32{3, 5, 9, 16, 17, 40, 80, 81, 128}}
+	var cuts []int
+	for lo := 0; lo < len(d.n); lo = d.BatchEnd(lo, 256) {
+		cuts = append(cuts, lo)
+	}
+	if want := []int{0, 4, 5, 7}; !slices.Equal(cuts, want) {
+		t.Errorf("bucket cuts %v, want %v", cuts, want)
+	}
+	if got := d.BatchEnd(0, 2); got != 2 {
+		t.Errorf("batch of 2 rows ends at %d", got)
+	}
+	d.chunk = true
+	if got := d.BatchEnd(0, 256); got != len(d.n) {
+		t.Errorf("chunk padding ends the batch at %d, want %d", got, len(d.n))
+	}
+}
