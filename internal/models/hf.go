@@ -110,6 +110,15 @@ func hfConfig(folder string, override []byte) ([]byte, error) {
 		for k, v := range over {
 			doc[k] = v
 		}
+		// A task.json whose inputs take no text is a task of its own beside the
+		// Hugging Face files: the tokenizer fields do not apply to it.
+		if in, ok := over["inputs"]; ok && !bytes.Contains(in, []byte(`"`+string(InputText)+`"`)) {
+			for _, k := range []string{"tokenizer", "max_length", "pad_id"} {
+				if _, set := over[k]; !set {
+					delete(doc, k)
+				}
+			}
+		}
 	}
 	return json.Marshal(doc)
 }

@@ -207,3 +207,19 @@ func TestTextBatchEnd(t *testing.T) {
 		t.Errorf("chunk padding ends the batch at %d, want %d", got, len(d.n))
 	}
 }
+
+// A task.json whose inputs take no text keeps its own task beside Hugging Face files:
+// the folder's tokenizer fields are not forced on it.
+func TestHFTaskJSONWithoutText(t *testing.T) {
+	dir := t.TempDir()
+	folder := copyHF(t, "bert_sentiment", dir, "ids")
+	os.WriteFile(filepath.Join(folder, "task.json"), []byte(`{"inputs": [{"name": "input_ids", "type": "int64", "columns": ["ids"]}]}`), 0o644)
+	reg, _ := NewRegistry(dir)
+	task, err := reg.Lookup("ids")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if task.Tokenizer() != nil || task.Config.MaxLength != 0 || task.Config.Inputs[0].Type != InputInt64 {
+		t.Fatalf("got %+v", task.Config)
+	}
+}
