@@ -22,7 +22,9 @@ func bindText(task *models.Task, req Request) (TextOptions, error) {
 		if !text {
 			return o, ArgErrorf("max_length is for tasks that tokenize text; task %q takes %s", task.Name, strings.Join(task.Config.Columns(), ", "))
 		}
-		n, err := intOption("max_length", v, 1, 1<<20)
+		// At least one token of the text besides the special tokens.
+		least := task.Tokenizer().SpecialTokens() + 1
+		n, err := intOption("max_length", v, least, 1<<20)
 		if err != nil {
 			return o, err
 		}
