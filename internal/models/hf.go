@@ -205,6 +205,9 @@ func (t *Task) loadTokenizer() error {
 		return taskErrorf(ErrTaskConfig, t.Name, "%s: %v", name, err)
 	}
 	t.tok = tok
+	if m := t.Config.MaxLength; m > 0 && m <= tok.SpecialTokens() {
+		return taskErrorf(ErrTaskConfig, t.Name, "\"max_length\" %d leaves no room for text beside the tokenizer's %d special tokens; raise it", m, tok.SpecialTokens())
+	}
 	if t.Config.PadID == nil {
 		// No pad_token_id in config.json: the tokenizer's own padding token, else 0.
 		var pad int64
