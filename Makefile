@@ -4,7 +4,7 @@ export CGO_ENABLED := 1
 export CGO_CFLAGS := -O2 -g -Wno-deprecated-declarations
 GO ?= go
 
-.PHONY: setup setup-gpu build demo test test-race fuzz bench sqltest vet clean gpu-check
+.PHONY: setup setup-gpu build demo test test-race test-slurm fuzz bench sqltest vet clean gpu-check
 
 ## setup: ONNX Runtime (CPU) and training data by package name, checksum-verified; Go modules
 setup:
@@ -32,9 +32,17 @@ test: vet
 	$(GO) test -count=1 ./...
 	$(MAKE) test-race fuzz
 
-## test-race: the race detector over the concurrent packages
+## test-race: the race detector over the concurrent packages (batch: its in-process
+## runs, units in parallel; the fault tests' child processes would add nothing)
 test-race:
 	$(GO) test -race -count=1 ./internal/core/ ./internal/partitions/ ./internal/models/ ./internal/tokenizer/ ./internal/udf/ ./internal/sqltest/ ./extension/
+	$(GO) test -race -count=1 -run 'RunShards|Changed|TempFiles|WithoutManifest' ./internal/batch/
+
+## test-slurm: a one-node Slurm cluster on localhost runs a 4-task duckinfer array,
+## one task cancelled and resubmitted; checks every row came out once (root; installs
+## slurm-wlm and munge from Debian if missing; about 30 s)
+test-slurm:
+	./scripts/test-slurm.sh
 
 # Each target runs a fixed number of inputs, sized to about 10 s here: Go 1.26's fuzz
 # coordinator can fail a time-boxed run with "context deadline exceeded" when a worker

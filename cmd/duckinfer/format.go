@@ -18,11 +18,38 @@ import (
 type column struct {
 	name    string
 	dbType  string // as DuckDB names it, e.g. BIGINT, VARCHAR, DECIMAL(10,2)
-	numeric bool   // right-aligned in tables
+	numeric bool   // right-aligned in tables, bare in json, quote and insert modes
+	nested  bool   // LIST, ARRAY, STRUCT, MAP, UNION: written as JSON in the JSON modes
+	json    bool   // the JSON type: its text is JSON already
+	float   bool   // FLOAT, DOUBLE: cast through JSON in the JSON modes (nan, inf)
 }
 
 func newColumn(name, dbType string) column {
-	return column{name: name, dbType: dbType, numeric: isNumericType(dbType)}
+	return column{
+		name: name, dbType: dbType,
+		numeric: isNumericType(dbType),
+		nested: strings.HasSuffix(dbType, "]") || strings.HasPrefix(dbType, "STRUCT(") ||
+			strings.HasPrefix(dbType, "MAP(") || strings.HasPrefix(dbType, "UNION("),
+		json:  dbType == "JSON",
+		float: dbType == "FLOAT" || dbType == "DOUBLE",
+	}
+}
+
+// jsonQuoted says whether the JSON modes write the column's values as strings:
+// all but booleans and the numbers that fit a JSON number exactly, as the duckdb
+// CLI decides.
+func (c column) jsonQuoted() bool {
+	switch {
+	case c.dbType == "BOOLEAN":
+		return false
+	case !c.numeric:
+		return true
+	}
+	switch c.dbType {
+	case "UBIGINT", "HUGEINT", "UHUGEINT", "BIGNUM":
+		return true
+	}
+	return strings.HasPrefix(c.dbType, "DECIMAL")
 }
 
 func isNumericType(t string) bool {
@@ -32,6 +59,48 @@ func isNumericType(t string) bool {
 		return true
 	}
 	return strings.HasPrefix(t, "DECIMAL")
+}
+
+// textQuery wraps body so that DuckDB itself writes every value as text: the
+// same cast to VARCHAR its own CLI applies to every value it prints, so MAP,
+// JSON, STRUCT, DECIMAL, floats, intervals, time zones and the rest come out
+// exactly as DuckDB shows them. The JSON modes cast nested values and floats to
+// JSON first, as the CLI's JSON modes do. Columns are named by position, so
+// duplicate names in body do not matter.
+func textQuery(body string, cols []column, jsonMode bool) string {
+	var b strings.Builder
+	b.WriteString("SELECT ")
+	for i, c := range cols {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		ref := "#" + strconv.Itoa(i+1)
+		if jsonMode && (c.nested || c.float) {
+			b.WriteString("CAST(CAST(" + ref + " AS JSON) AS VARCHAR)")
+		} else {
+			b.WriteString("CAST(" + ref + " AS VARCHAR)")
+		}
+	}
+	// No line break before body, so that DuckDB's "LINE n" in an error still
+	// counts the lines of the statement as given; one after it, so that a
+	// trailing -- comment cannot swallow the ')'.
+	b.WriteString(" FROM (" + body + "\n)")
+	return b.String()
+}
+
+// directCell renders a value scanned by duckdb-go, for the statements that
+// cannot be wrapped in textQuery (PRAGMA, CALL, EXPLAIN, INSERT ... RETURNING).
+func directCell(v any, c column, jsonMode bool) cell {
+	if v == nil {
+		return cell{null: true}
+	}
+	if jsonMode && c.nested {
+		if enc, err := json.Marshal(jsonValue(v, c.dbType)); err == nil {
+			return cell{text: string(enc)}
+		}
+	}
+	s, _ := formatValue(v, c.dbType)
+	return cell{text: s}
 }
 
 // displayType mirrors the duckdb CLI, which shows integer types by their width.

@@ -18,9 +18,10 @@ const (
 	historyName    = ".duckinfer_history"
 )
 
-// interactive is the prompt loop: line editing, history kept in ~/.duckinfer_history,
-// statements that span lines until ';', dot commands at the start of a statement.
-func (s *shell) interactive(stdin *os.File, o *options) error {
+// interactive is the prompt loop: line editing, tab completion, history kept in
+// ~/.duckinfer_history, statements that span lines until ';', dot commands at the
+// start of a statement. It returns the exit status .exit asked for.
+func (s *shell) interactive(stdin *os.File, where string) (int, error) {
 	histFile := ""
 	if home, err := os.UserHomeDir(); err == nil {
 		histFile = filepath.Join(home, historyName)
@@ -30,13 +31,15 @@ func (s *shell) interactive(stdin *os.File, o *options) error {
 	if !s.outTerm {
 		promptOut = s.stderr
 	}
+	comp := &completer{s: s}
 	rl, err := readline.NewEx(&readline.Config{
-		Prompt:       prompt,
+		Prompt:       s.prompts[0],
 		HistoryFile:  histFile,
 		HistoryLimit: 10000,
 		// Multi-line statements are saved once complete, as one entry.
 		DisableAutoSaveHistory: true,
 		HistorySearchFold:      true,
+		AutoComplete:           comp,
 		InterruptPrompt:        "^C",
 		EOFPrompt:              "",
 		Stdin:                  stdin,
@@ -45,14 +48,10 @@ func (s *shell) interactive(stdin *os.File, o *options) error {
 		FuncIsTerminal:         func() bool { return true },
 	})
 	if err != nil {
-		return fmt.Errorf("starting line editor: %w", err)
+		return 1, fmt.Errorf("starting line editor: %w", err)
 	}
 	defer rl.Close()
 
-	where := "a transient in-memory database"
-	if o.dbFile != "" && o.dbFile != ":memory:" {
-		where = o.dbFile
-	}
 	fmt.Fprintf(s.stdout, "duckinfer %s (DuckDB %s)\nEnter \".help\" for usage hints.\nConnected to %s.\n",
 		programVersion(), duckdbVersion(context.Background(), s.conn), where)
 
@@ -60,10 +59,11 @@ func (s *shell) interactive(stdin *os.File, o *options) error {
 	for {
 		if sqlIsBlank(pending.String()) {
 			pending.Reset()
-			rl.SetPrompt(prompt)
+			rl.SetPrompt(s.prompts[0])
 		} else {
-			rl.SetPrompt(continuePrompt)
+			rl.SetPrompt(s.prompts[1])
 		}
+		comp.pending = pending.String()
 		line, err := rl.Readline()
 		switch {
 		case errors.Is(err, readline.ErrInterrupt):
@@ -71,16 +71,16 @@ func (s *shell) interactive(stdin *os.File, o *options) error {
 			pending.Reset()
 			continue
 		case errors.Is(err, io.EOF):
-			return nil
+			return 0, nil
 		case err != nil:
-			return fmt.Errorf("reading input: %w", err)
+			return 1, fmt.Errorf("reading input: %w", err)
 		}
 
 		if pending.Len() == 0 && isDotCommand(line) {
 			_ = rl.SaveHistory(strings.TrimSpace(line))
 			if err := s.dot(line); err != nil {
-				if errors.Is(err, errQuit) {
-					return nil
+				if code, ok := quitCode(err); ok {
+					return code, nil
 				}
 				s.printError(err)
 			}
@@ -106,16 +106,4 @@ func (s *shell) interactive(stdin *os.File, o *options) error {
 		pending.Reset()
 		pending.WriteString(rest)
 	}
-}
-
-func (s *shell) printError(err error) { printError(s.stderr, err) }
-
-// driverAPIPrefix is how duckdb-go wraps an error returned by a scalar UDF
-// callback; DuckDB then embeds it in its own message. It says nothing to the
-// person reading the error, so it is dropped wherever it appears.
-const driverAPIPrefix = "database/sql/driver: API error: "
-
-// printError prints err the way every error of the shell is printed.
-func printError(w io.Writer, err error) {
-	fmt.Fprintf(w, "Error: %s\n", strings.ReplaceAll(err.Error(), driverAPIPrefix, ""))
 }

@@ -6,12 +6,11 @@ import (
 	"context"
 	"database/sql"
 	"errors"
-	"flag"
 	"fmt"
-	"io"
 	"net/url"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"runtime/debug"
 	"strings"
 	"time"
@@ -24,61 +23,169 @@ import (
 // version is set at release time with -ldflags "-X main.version=...".
 var version = ""
 
-// listFlag collects a repeatable flag whose values may also be comma lists.
-type listFlag []string
-
-func (l *listFlag) String() string { return strings.Join(*l, ",") }
-
-func (l *listFlag) Set(v string) error {
-	for _, p := range strings.Split(v, ",") {
-		if p = strings.TrimSpace(p); p != "" {
-			*l = append(*l, p)
-		}
-	}
-	return nil
+type options struct {
+	dbFile   string
+	readonly bool
+	models   []string
+	version  bool
+	help     bool
+	init     string // -init FILE; "" with initSet false: ~/.duckinferrc
+	initSet  bool
+	noInit   bool
+	steps    []step // mode flags and commands, applied in the order given
+	batch    bool   // -c, -s or -f given: exit after them instead of reading stdin
 }
 
-type options struct {
-	command  string
-	file     string
-	csv      bool
-	json     bool
-	readonly bool
-	models   listFlag
-	version  bool
-	dbFile   string
+// step is one order-sensitive flag: "-csv -c A -json -c B" prints A as CSV and B
+// as JSON, as the duckdb CLI processes its arguments in order.
+type step struct {
+	flag string
+	arg  string
+}
+
+// flagSpec is one command-line flag; -help lists them in this order.
+type flagSpec struct {
+	name string
+	arg  string // the argument's name; "" for a switch
+	help string
+}
+
+var flagSpecs = []flagSpec{
+	{"ascii", "", "set output mode to 'ascii'"},
+	{"bail", "", "stop after hitting an error"},
+	{"box", "", "set output mode to 'box'"},
+	{"c", "COMMAND", "run COMMAND (SQL or a dot command) and exit"},
+	{"cmd", "COMMAND", "run COMMAND before reading stdin"},
+	{"column", "", "set output mode to 'column'"},
+	{"csv", "", "set output mode to 'csv'"},
+	{"duckbox", "", "set output mode to 'duckbox' (the default)"},
+	{"echo", "", "print commands before execution"},
+	{"f", "FILE", "run the SQL and dot commands in FILE and exit"},
+	{"header", "", "turn headers on"},
+	{"help", "", "show this message"},
+	{"html", "", "set output mode to HTML"},
+	{"init", "FILE", "read FILE at start instead of ~/.duckinferrc (-init /dev/null: nothing)"},
+	{"insert", "", "set output mode to 'insert'"},
+	{"json", "", "set output mode to 'json'"},
+	{"jsonlines", "", "set output mode to 'jsonlines'"},
+	{"line", "", "set output mode to 'line'"},
+	{"list", "", "set output mode to 'list'"},
+	{"markdown", "", "set output mode to 'markdown'"},
+	{"models", "DIR", "extra task DIRs (sub-folders with model.onnx + task.json); repeatable or comma-separated"},
+	{"newline", "SEP", "set the output row separator (default '\\n')"},
+	{"no-init", "", "do not read ~/.duckinferrc"},
+	{"noheader", "", "turn headers off"},
+	{"nullvalue", "TEXT", "set the text shown for NULL values (default 'NULL')"},
+	{"quote", "", "set output mode to 'quote'"},
+	{"readonly", "", "open DBFILE read-only"},
+	{"s", "COMMAND", "run COMMAND and exit (same as -c)"},
+	{"separator", "SEP", "set the output column separator (default '|')"},
+	{"table", "", "set output mode to 'table'"},
+	{"tabs", "", "set output mode to 'tabs'"},
+	{"version", "", "print the versions and exit"},
+}
+
+const usageHead = `usage: duckinfer [OPTIONS] [DBFILE [SQL]]
+
+Runs SQL on a DuckDB database with ml_predict('task', 'table').
+Without DBFILE the database is in memory. DBFILE is a file path, taken literally:
+a '?' in it is part of the name, as with the duckdb CLI. Options may come before
+or after DBFILE and are applied in order, so "-csv -c A -json -c B" prints A as
+CSV and B as JSON. At start, ~/.duckinferrc is read (not ~/.duckdbrc, whose dot
+commands are the duckdb CLI's), unless -init or -no-init says otherwise.
+
+OPTIONS:
+`
+
+func usage() string {
+	var b strings.Builder
+	b.WriteString(usageHead)
+	for _, f := range flagSpecs {
+		left := "-" + f.name
+		if f.arg != "" {
+			left += " " + f.arg
+		}
+		fmt.Fprintf(&b, "  %-20s %s\n", left, f.help)
+	}
+	b.WriteString("\nDOT COMMANDS (at the prompt, in scripts and in -c/-cmd):\n")
+	for _, c := range dotCommands {
+		left := "." + c.name
+		if c.args != "" {
+			left += " " + c.args
+		}
+		fmt.Fprintf(&b, "  %-22s %s\n", left, c.help)
+	}
+	return b.String()
 }
 
 func main() {
+	if code, ok := subcommand(os.Args[1:], os.Stdout, os.Stderr); ok {
+		os.Exit(code) // run, verify: batch jobs (run.go)
+	}
 	os.Exit(run(os.Args[1:], os.Stdin, os.Stdout, os.Stderr))
 }
 
-func parseArgs(args []string, stderr io.Writer) (*options, error) {
+// parseArgs reads the command line. Flags start with - or --; a flag's argument
+// follows it, or is joined to it with '='.
+func parseArgs(args []string) (*options, error) {
 	o := &options{}
-	fs := flag.NewFlagSet("duckinfer", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	fs.StringVar(&o.command, "c", "", "run `SQL` (statements or one dot command) and exit")
-	fs.StringVar(&o.file, "f", "", "run the SQL and dot commands in `FILE` and exit")
-	fs.BoolVar(&o.csv, "csv", false, "output results as CSV")
-	fs.BoolVar(&o.json, "json", false, "output results as JSON")
-	fs.BoolVar(&o.readonly, "readonly", false, "open DBFILE read-only")
-	fs.Var(&o.models, "models", "extra task `DIR`s (sub-folders with model.onnx + task.json); repeatable or comma-separated")
-	fs.BoolVar(&o.version, "version", false, "print the versions and exit")
-	fs.Usage = func() {
-		fmt.Fprintf(stderr, "usage: duckinfer [flags] [DBFILE [SQL]]\n\nRuns SQL on a DuckDB database with ml_predict('task', 'table').\nWithout DBFILE the database is in memory. DBFILE is a file path, taken literally:\na '?' in it is part of the name, as with the duckdb CLI.\n\nflags:\n")
-		fs.PrintDefaults()
-	}
-	// Flags may come before or after DBFILE, as with the duckdb CLI.
 	var positional []string
-	for {
-		if err := fs.Parse(args); err != nil {
-			return nil, err
+	for i := 0; i < len(args); i++ {
+		a := args[i]
+		if !strings.HasPrefix(a, "-") || a == "-" {
+			positional = append(positional, a)
+			continue
 		}
-		if fs.NArg() == 0 {
-			break
+		name := strings.TrimLeft(a, "-")
+		val, hasVal := "", false
+		if eq := strings.IndexByte(name, '='); eq >= 0 {
+			name, val, hasVal = name[:eq], name[eq+1:], true
 		}
-		positional = append(positional, fs.Arg(0))
-		args = fs.Args()[1:]
+		var spec *flagSpec
+		for j := range flagSpecs {
+			if flagSpecs[j].name == name {
+				spec = &flagSpecs[j]
+			}
+		}
+		if spec == nil {
+			if name == "h" {
+				o.help = true
+				continue
+			}
+			return nil, fmt.Errorf("unknown option %q: -help lists them", a)
+		}
+		if spec.arg != "" && !hasVal {
+			if i+1 >= len(args) {
+				return nil, fmt.Errorf("option -%s needs an argument (%s)", name, spec.arg)
+			}
+			i++
+			val = args[i]
+		} else if spec.arg == "" && hasVal {
+			return nil, fmt.Errorf("option -%s takes no argument", name)
+		}
+		switch name {
+		case "readonly":
+			o.readonly = true
+		case "models":
+			for _, p := range strings.Split(val, ",") {
+				if p = strings.TrimSpace(p); p != "" {
+					o.models = append(o.models, p)
+				}
+			}
+		case "version":
+			o.version = true
+		case "help":
+			o.help = true
+		case "init":
+			o.init, o.initSet = val, true
+		case "no-init":
+			o.noInit = true
+		default:
+			if name == "c" || name == "s" || name == "f" {
+				o.batch = true
+			}
+			o.steps = append(o.steps, step{flag: name, arg: val})
+		}
 	}
 	switch len(positional) {
 	case 0:
@@ -86,38 +193,60 @@ func parseArgs(args []string, stderr io.Writer) (*options, error) {
 		o.dbFile = positional[0]
 	case 2:
 		// duckdb DBFILE "SQL" runs SQL like -c.
-		if o.command != "" {
-			return nil, errors.New("give the SQL either with -c or after DBFILE, not both")
-		}
-		o.dbFile, o.command = positional[0], positional[1]
+		o.dbFile = positional[0]
+		o.steps = append(o.steps, step{flag: "c", arg: positional[1]})
+		o.batch = true
 	default:
 		return nil, fmt.Errorf("too many arguments %q: expected [DBFILE [SQL]]", positional)
-	}
-	if o.csv && o.json {
-		return nil, errors.New("-csv and -json exclude each other: pick one")
 	}
 	return o, nil
 }
 
+// applyFlag applies a mode or display flag to the session.
+func (s *shell) applyFlag(st step) {
+	switch st.flag {
+	case "bail":
+		s.bail = bailOn
+	case "echo":
+		s.echo = true
+	case "header":
+		s.ropts.header = true
+	case "noheader":
+		s.ropts.header = false
+	case "nullvalue":
+		s.ropts.nullValue = st.arg
+	case "separator":
+		s.ropts.colSep = unescapeSep(st.arg)
+	case "newline":
+		s.ropts.rowSep = unescapeSep(st.arg)
+	case "csv":
+		// -csv keeps the row separator, unlike .mode csv (as in the duckdb CLI).
+		s.mode, s.ropts.colSep = modeCSV, ","
+	default:
+		s.setMode(st.flag)
+	}
+}
+
 // run is main without os.Exit, returning the exit status.
 func run(args []string, stdin *os.File, stdout, stderr *os.File) int {
-	o, err := parseArgs(args, stderr)
-	if errors.Is(err, flag.ErrHelp) {
-		return 0
-	}
+	o, err := parseArgs(args)
 	if err != nil {
 		printError(stderr, err)
 		return 2
 	}
+	if o.help {
+		fmt.Fprint(stdout, usage())
+		return 0
+	}
 
 	ctx := context.Background()
-	db, connector, conn, err := openDB(ctx, o)
+	db, connector, conn, err := openDB(ctx, o.dbFile, o.readonly, o.models)
 	if err != nil {
 		printError(stderr, err)
 		return 1
 	}
-	defer db.Close()
-	defer conn.Close()
+	closeDB := func() { conn.Close(); db.Close() }
+	defer func() { closeDB() }()
 
 	if o.version {
 		fmt.Fprintf(stdout, "duckinfer %s (DuckDB %s)\n", programVersion(), duckdbVersion(ctx, conn))
@@ -127,43 +256,50 @@ func run(args []string, stdin *os.File, stdout, stderr *os.File) int {
 	stdinTerm := readline.IsTerminal(int(stdin.Fd()))
 	stdoutTerm := readline.IsTerminal(int(stdout.Fd()))
 	stderrTerm := readline.IsTerminal(int(stderr.Fd()))
-	s := &shell{
-		conn:    conn,
-		stdout:  stdout,
-		stderr:  stderr,
-		out:     stdout,
-		mode:    modeDuckbox,
-		outTerm: stdoutTerm,
-		termSize: func() int {
-			w, _, err := readline.GetSize(int(stdout.Fd()))
-			if err != nil || w <= 0 {
-				return 80
-			}
-			return w
-		},
+	s := newShell(conn, stdout, stderr)
+	s.outTerm = stdoutTerm
+	s.termSize = func() int {
+		w, _, err := readline.GetSize(int(stdout.Fd()))
+		if err != nil || w <= 0 {
+			return 80
+		}
+		return w
 	}
-	switch {
-	case o.csv:
-		s.mode = modeCSV
-	case o.json:
-		s.mode = modeJSON
-	}
-	defer s.setOutput(nil) // closes an .output file
+	defer s.setOutput(nil, false) // closes an .output file
 
 	// The bar goes to stderr and only when both streams are terminals, so that
 	// redirected or piped output never receives terminal control sequences.
-	if stdoutTerm && stderrTerm {
-		s.progress = &progressBar{
+	newProgress := func(c *sql.Conn, conn *extension.Connector) *progressBar {
+		if !stdoutTerm || !stderrTerm {
+			return nil
+		}
+		return &progressBar{
 			w:        stderr,
 			width:    s.termSize,
-			source:   newQueryProgress(ctx, conn),
-			inferred: func() uint64 { return connector.Stats().RowsInferred },
+			source:   newQueryProgress(ctx, c),
+			inferred: func() uint64 { return conn.Stats().RowsInferred },
 			delay:    time.Second,
 			interval: 200 * time.Millisecond,
 		}
 	}
+	s.progress = newProgress(conn, connector)
+	where := "a transient in-memory database"
+	if o.dbFile != "" && o.dbFile != ":memory:" {
+		where = o.dbFile
+	}
+	s.reopen = func(path string) error {
+		ndb, nconnector, nconn, err := openDB(ctx, path, false, o.models)
+		if err != nil {
+			return err
+		}
+		closeDB()
+		db, conn = ndb, nconn
+		s.conn = nconn
+		s.progress = newProgress(nconn, nconnector)
+		return nil
+	}
 
-	interactive := o.command == "" && o.file == "" && stdinTerm
+	interactive := !o.batch && stdinTerm
 	// Ctrl-C cancels the running statement. Outside a statement it clears the line
 	// (readline handles that in raw mode) or, in a script, ends the program.
 	sigs := make(chan os.Signal, 1)
@@ -177,43 +313,89 @@ func run(args []string, stdin *os.File, stdout, stderr *os.File) int {
 		}
 	}()
 
-	if interactive {
-		if err := s.interactive(stdin, o); err != nil {
+	// finish turns a command's outcome into the exit status.
+	finish := func(err error) (int, bool) {
+		if code, ok := quitCode(err); ok {
+			return code, true
+		}
+		if err != nil {
 			printError(stderr, err)
+			return 1, true
+		}
+		return 0, false
+	}
+
+	// The init file: -init FILE, else ~/.duckinferrc if there is one.
+	if !o.noInit {
+		path := o.init
+		if !o.initSet {
+			if home, err := os.UserHomeDir(); err == nil {
+				if p := filepath.Join(home, ".duckinferrc"); isFile(p) {
+					path = p
+				}
+			}
+		}
+		if path != "" {
+			failed, err := s.runFile(path)
+			if err == nil && failed > 0 {
+				err = fmt.Errorf("%d statements in the init file %s failed", failed, path)
+			}
+			if code, done := finish(err); done {
+				if code != 0 && err != nil {
+					if _, ok := quitCode(err); !ok {
+						fmt.Fprintf(stderr, "Error: stopped because the init file %s failed; fix it, or start with -no-init\n", path)
+					}
+				}
+				return code
+			}
+		}
+	}
+
+	failures := 0
+	for _, st := range o.steps {
+		var err error
+		switch st.flag {
+		case "c", "s", "cmd":
+			err = s.runText(st.arg)
+		case "f":
+			var failed int
+			failed, err = s.runFile(st.arg)
+			failures += failed
+		default:
+			s.applyFlag(st)
+			continue
+		}
+		if code, done := finish(err); done {
+			return code
+		}
+	}
+	if o.batch {
+		if failures > 0 {
 			return 1
 		}
 		return 0
 	}
-
-	fail := func(err error) int {
-		if errors.Is(err, errQuit) {
-			return 0
+	if interactive {
+		code, err := s.interactive(stdin, where)
+		if err != nil {
+			printError(stderr, err)
+			return 1
 		}
-		printError(stderr, err)
+		return code
+	}
+	failed, err := s.runScript(stdin, false)
+	if code, done := finish(err); done {
+		return code
+	}
+	if failed > 0 {
 		return 1
 	}
-	if o.file != "" {
-		f, err := os.Open(o.file)
-		if err != nil {
-			return fail(fmt.Errorf("cannot read %s: %w; check the path given to -f", o.file, err))
-		}
-		err = s.runScript(f)
-		f.Close()
-		if err != nil {
-			return fail(err)
-		}
-	}
-	if o.command != "" {
-		if err := s.runText(o.command); err != nil {
-			return fail(err)
-		}
-	}
-	if o.command == "" && o.file == "" {
-		if err := s.runScript(stdin); err != nil {
-			return fail(err)
-		}
-	}
 	return 0
+}
+
+func isFile(p string) bool {
+	st, err := os.Stat(p)
+	return err == nil && !st.IsDir()
 }
 
 // openDB opens DBFILE as a file path, as the duckdb CLI does, and returns the
@@ -225,18 +407,18 @@ func run(args []string, stdin *os.File, stdout, stderr *os.File) int {
 // undo -readonly and would open the wrong file for a name containing '?'. So only a
 // path that duckdb-go reads back unchanged goes into the DSN; any other is ATTACHed
 // to an in-memory instance, where DuckDB takes the path literally (see attachFile).
-func openDB(ctx context.Context, o *options) (*sql.DB, *extension.Connector, *sql.Conn, error) {
-	path := o.dbFile
+func openDB(ctx context.Context, dbFile string, readonly bool, models []string) (*sql.DB, *extension.Connector, *sql.Conn, error) {
+	path := dbFile
 	if path == ":memory:" {
 		path = ""
 	}
-	if o.readonly && path == "" {
+	if readonly && path == "" {
 		return nil, nil, nil, errors.New("-readonly needs a DBFILE: an in-memory database cannot be read-only")
 	}
 	dsn, attach := path, ""
 	if !dsnKeepsPath(path) {
 		dsn, attach = "", path
-	} else if o.readonly {
+	} else if readonly {
 		dsn += "?access_mode=read_only"
 	}
 	where := "an in-memory database"
@@ -244,8 +426,8 @@ func openDB(ctx context.Context, o *options) (*sql.DB, *extension.Connector, *sq
 		where = path
 	}
 	var opts []extension.Option
-	if len(o.models) > 0 {
-		opts = append(opts, extension.WithTaskDirs(o.models...))
+	if len(models) > 0 {
+		opts = append(opts, extension.WithTaskDirs(models...))
 	}
 	c, err := extension.NewConnector(dsn, opts...)
 	if err != nil {
@@ -258,7 +440,7 @@ func openDB(ctx context.Context, o *options) (*sql.DB, *extension.Connector, *sq
 		return nil, nil, nil, fmt.Errorf("connecting to %s: %w", where, err)
 	}
 	if attach != "" {
-		if err := attachFile(ctx, conn, attach, o.readonly); err != nil {
+		if err := attachFile(ctx, conn, attach, readonly); err != nil {
 			conn.Close()
 			db.Close()
 			return nil, nil, nil, fmt.Errorf("opening %s: %w", where, err)

@@ -127,7 +127,8 @@ func TestNoProgressWhenPiped(t *testing.T) {
 func TestCSVFlag(t *testing.T) {
 	r := runCLI(t, "", "-csv", "-c", "SELECT 1 AS a, 'x,y' AS b, NULL AS c UNION ALL SELECT 2, 'z', 3 ORDER BY a")
 	mustSucceed(t, r)
-	if want := "a,b,c\n1,\"x,y\",\n2,z,3\n"; r.stdout != want {
+	// NULL prints as NULL, the duckdb CLI's default .nullvalue; -csv keeps "\n" rows.
+	if want := "a,b,c\n1,\"x,y\",NULL\n2,z,3\n"; r.stdout != want {
 		t.Errorf("csv output = %q, want %q", r.stdout, want)
 	}
 }
@@ -168,7 +169,8 @@ SELECT count(*) AS n FROM t
 	}
 	r := runCLI(t, "", "-f", script)
 	mustSucceed(t, r)
-	if want := "id,name\n1,one;not a terminator\n2,two\nn\n2\n"; r.stdout != want {
+	// .mode csv ends rows with "\r\n", as the duckdb CLI's .mode csv does.
+	if want := "id,name\r\n1,one;not a terminator\r\n2,two\r\nn\r\n2\r\n"; r.stdout != want {
 		t.Errorf("output = %q, want %q (DDL and INSERT print nothing)", r.stdout, want)
 	}
 }
@@ -176,7 +178,8 @@ SELECT count(*) AS n FROM t
 func TestPipedStdinRunsStatements(t *testing.T) {
 	r := runCLI(t, "CREATE TABLE t AS SELECT 7 AS v;\n.mode line\nSELECT v FROM t;\n")
 	mustSucceed(t, r)
-	if want := "v = 7\n"; r.stdout != want {
+	// Names are right-aligned in at least five cells, as in the duckdb CLI.
+	if want := "    v = 7\n"; r.stdout != want {
 		t.Errorf("output = %q, want %q", r.stdout, want)
 	}
 	if strings.Contains(r.stdout, "D ") || strings.Contains(r.stdout, "Enter \".help\"") {
@@ -184,14 +187,26 @@ func TestPipedStdinRunsStatements(t *testing.T) {
 	}
 }
 
+// TestFailingStatementExitsNonZero follows the duckdb CLI: -c, -f and .bail on
+// stop at the first error; piped input goes on past it; all exit 1.
 func TestFailingStatementExitsNonZero(t *testing.T) {
+	script := filepath.Join(t.TempDir(), "s.sql")
+	stmts := "SELECT 1 AS first;\nSELECT * FROM missing_table;\nSELECT 3 AS third;\n"
+	if err := os.WriteFile(script, []byte(stmts), 0o644); err != nil {
+		t.Fatal(err)
+	}
 	for _, tc := range []struct {
-		name  string
-		stdin string
-		args  []string
+		name   string
+		stdin  string
+		args   []string
+		goesOn bool
 	}{
-		{"command", "", []string{"-csv", "-c", "SELECT 1 AS first; SELECT * FROM missing_table; SELECT 3 AS third"}},
-		{"stdin", "SELECT 1 AS first;\nSELECT * FROM missing_table;\nSELECT 3 AS third;\n", []string{"-csv"}},
+		{"command", "", []string{"-csv", "-c", "SELECT 1 AS first; SELECT * FROM missing_table; SELECT 3 AS third"}, false},
+		{"file", "", []string{"-csv", "-f", script}, false},
+		{"stdin", stmts, []string{"-csv"}, true},
+		{"stdin bail", stmts, []string{"-csv", "-bail"}, false},
+		{"stdin .bail on", ".bail on\n" + stmts, []string{"-csv"}, false},
+		{"file .bail off", "", []string{"-csv", "-cmd", ".bail off", "-f", script}, true},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			r := runCLI(t, tc.stdin, tc.args...)
@@ -201,8 +216,8 @@ func TestFailingStatementExitsNonZero(t *testing.T) {
 			if !strings.Contains(r.stderr, "Error:") || !strings.Contains(r.stderr, "missing_table") {
 				t.Errorf("stderr should name the problem: %q", r.stderr)
 			}
-			if !strings.Contains(r.stdout, "first") || strings.Contains(r.stdout, "third") {
-				t.Errorf("should run up to the failing statement and stop: %q", r.stdout)
+			if !strings.Contains(r.stdout, "first") || strings.Contains(r.stdout, "third") != tc.goesOn {
+				t.Errorf("goes on after the error = %v, want %v: %q", !tc.goesOn, tc.goesOn, r.stdout)
 			}
 		})
 	}
@@ -317,13 +332,11 @@ func TestVersionFlag(t *testing.T) {
 }
 
 func TestModelsFlagAcceptsRepeatsAndLists(t *testing.T) {
-	var l listFlag
-	for _, v := range []string{"a,b", " c ", ""} {
-		if err := l.Set(v); err != nil {
-			t.Fatal(err)
-		}
+	o, err := parseArgs([]string{"-models", "a,b", "-models", " c ", "-models="})
+	if err != nil {
+		t.Fatal(err)
 	}
-	if got := strings.Join(l, "|"); got != "a|b|c" {
+	if got := strings.Join(o.models, "|"); got != "a|b|c" {
 		t.Errorf("models = %q, want a|b|c", got)
 	}
 	dir := t.TempDir()
@@ -359,7 +372,7 @@ func TestDotCommandsInScript(t *testing.T) {
 	mustSucceed(t, r)
 	for _, want := range []string{
 		"alpha  beta\n", "CREATE TABLE alpha(id INTEGER);\n",
-		"|   n | s    |\n| --: | ---- |\n", `a\|b`, "s\nfrom sub\n", "t\ntimed\nRun Time (s): real ", ".mode MODE",
+		"| n |  s   |\n|--:|------|\n| 1 | a\\|b |\n", "s\r\nfrom sub\r\n", "t\r\ntimed\r\nRun Time (s): real ", ".mode MODE",
 	} {
 		if !strings.Contains(r.stdout, want) {
 			t.Errorf("output lacks %q:\n%s", want, r.stdout)
@@ -369,7 +382,7 @@ func TestDotCommandsInScript(t *testing.T) {
 		t.Errorf(".output or .quit was not honoured:\n%s", r.stdout)
 	}
 	got, err := os.ReadFile(outFile)
-	if err != nil || string(got) != "f\nto file\n" {
+	if err != nil || string(got) != "f\r\nto file\r\n" {
 		t.Errorf(".output file = %q (%v), want the redirected result", got, err)
 	}
 }

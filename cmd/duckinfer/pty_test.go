@@ -247,3 +247,19 @@ func TestInteractiveProgressBar(t *testing.T) {
 	}
 	tm.exit()
 }
+
+// TestInteractiveTabCompletion presses Tab as a person would: a table name
+// from DuckDB's sql_auto_complete fills in, and the statement runs.
+func TestInteractiveTabCompletion(t *testing.T) {
+	tm := startTerm(t, t.TempDir())
+	tm.typeLine("CREATE TABLE measurements AS SELECT 42 AS reading;")
+	tm.expect("D ", 30*time.Second)
+	tm.send("SELECT reading FROM measu\t")
+	tm.expect("measurements", 10*time.Second)
+	tm.typeLine(";")
+	tm.expect("│      42 │", 30*time.Second)
+	tm.typeLine(".exit 7")
+	if err := tm.cmd.Wait(); err == nil || tm.cmd.ProcessState.ExitCode() != 7 {
+		t.Errorf(".exit 7 at the prompt: %v", err)
+	}
+}

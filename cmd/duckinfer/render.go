@@ -2,49 +2,87 @@ package main
 
 import (
 	"bufio"
-	"encoding/csv"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"strings"
-	"unicode"
 )
 
-// Output modes accepted by .mode and the -csv/-json flags.
+// Output modes accepted by .mode and the mode flags, defined as the duckdb CLI
+// defines them (tools/shell/shell_renderer.cpp in DuckDB 1.5).
 const (
-	modeDuckbox  = "duckbox"
-	modeCSV      = "csv"
-	modeJSON     = "json"
-	modeLine     = "line"
-	modeMarkdown = "markdown"
+	modeDuckbox   = "duckbox"
+	modeBox       = "box"
+	modeTable     = "table"
+	modeMarkdown  = "markdown"
+	modeColumn    = "column"
+	modeLine      = "line"
+	modeList      = "list"
+	modeTabs      = "tabs"
+	modeCSV       = "csv"
+	modeJSON      = "json"
+	modeJSONLines = "jsonlines"
+	modeInsert    = "insert"
+	modeQuote     = "quote"
+	modeHTML      = "html"
+	modeASCII     = "ascii"
+	modeTrash     = "trash"
 )
 
-var modeNames = []string{modeDuckbox, modeCSV, modeJSON, modeLine, modeMarkdown}
+var modeNames = []string{modeASCII, modeBox, modeColumn, modeCSV, modeDuckbox, modeHTML, modeInsert,
+	modeJSON, modeJSONLines, modeLine, modeList, modeMarkdown, modeQuote, modeTable, modeTabs, modeTrash}
 
-// normalizeMode accepts the names and aliases the duckdb CLI users know.
+// normalizeMode accepts a mode name, a unique prefix of one (as the duckdb CLI
+// does: ".mode dup"), and the aliases "lines", "columns" and "md".
 func normalizeMode(m string) (string, bool) {
-	switch strings.ToLower(m) {
-	case "duckbox", "box", "table":
-		return modeDuckbox, true
-	case "csv":
-		return modeCSV, true
-	case "json":
-		return modeJSON, true
-	case "line":
+	m = strings.ToLower(m)
+	switch m {
+	case "lines":
 		return modeLine, true
-	case "markdown", "md":
+	case "columns":
+		return modeColumn, true
+	case "md":
 		return modeMarkdown, true
+	}
+	var found []string
+	for _, n := range modeNames {
+		if n == m {
+			return n, true
+		}
+		if m != "" && strings.HasPrefix(n, m) {
+			found = append(found, n)
+		}
+	}
+	if len(found) == 1 {
+		return found[0], true
 	}
 	return "", false
 }
 
-// nextRow returns the next row's scanned values, or io.EOF after the last one.
-type nextRow func() ([]any, error)
+// cell is one value as text, exactly as DuckDB casts it to VARCHAR; null marks
+// SQL NULL, whose text the renderer picks (.nullvalue).
+type cell struct {
+	text string
+	null bool
+}
+
+// nextRow returns the next row, or io.EOF after the last one.
+type nextRow func() ([]cell, error)
 
 type renderOptions struct {
-	width   int // terminal width to fit tables into; 0 means no limit
-	maxRows int // duckbox shows at most this many rows (first and last halves)
+	width        int    // duckbox: terminal width to fit into; 0 means no limit
+	maxRows      int    // duckbox: show at most this many rows (first and last halves); 0: all
+	header       bool   // list, csv, column, html, quote, insert: print column names
+	colSep       string // list, tabs, csv, quote, ascii
+	rowSep       string
+	nullValue    string // text for NULL (.nullvalue), "NULL" by default
+	table        string // insert: the table name
+	columnwise   bool   // duckbox: one line per column (.columns)
+	largeNumbers bool   // duckbox: "(1.23 million)" under a single large number
+}
+
+func defaultRenderOptions() renderOptions {
+	return renderOptions{maxRows: 40, header: true, colSep: "|", rowSep: "\n", nullValue: "NULL", table: "table"}
 }
 
 func render(w io.Writer, mode string, cols []column, next nextRow, opts renderOptions) error {
@@ -52,13 +90,25 @@ func render(w io.Writer, mode string, cols []column, next nextRow, opts renderOp
 	var err error
 	switch mode {
 	case modeCSV:
-		err = renderCSV(bw, cols, next)
+		err = renderCSV(bw, cols, next, opts)
 	case modeJSON:
-		err = renderJSON(bw, cols, next)
+		err = renderJSON(bw, cols, next, opts, true)
+	case modeJSONLines:
+		err = renderJSON(bw, cols, next, opts, false)
 	case modeLine:
-		err = renderLine(bw, cols, next)
-	case modeMarkdown:
-		err = renderMarkdown(bw, cols, next)
+		err = renderLine(bw, cols, next, opts)
+	case modeList, modeTabs, modeASCII:
+		err = renderList(bw, cols, next, opts)
+	case modeHTML:
+		err = renderHTML(bw, cols, next, opts)
+	case modeQuote:
+		err = renderQuote(bw, cols, next, opts)
+	case modeInsert:
+		err = renderInsert(bw, cols, next, opts)
+	case modeMarkdown, modeTable, modeBox, modeColumn:
+		err = renderColumns(bw, mode, cols, next, opts)
+	case modeTrash:
+		err = eachRow(next, func([]cell) error { return nil })
 	default:
 		err = renderBox(bw, cols, next, opts)
 	}
@@ -68,7 +118,7 @@ func render(w io.Writer, mode string, cols []column, next nextRow, opts renderOp
 	return err
 }
 
-func eachRow(next nextRow, fn func([]any) error) error {
+func eachRow(next nextRow, fn func([]cell) error) error {
 	for {
 		vals, err := next()
 		if errors.Is(err, io.EOF) {
@@ -83,390 +133,376 @@ func eachRow(next nextRow, fn func([]any) error) error {
 	}
 }
 
-func renderCSV(w io.Writer, cols []column, next nextRow) error {
-	cw := csv.NewWriter(w)
-	rec := make([]string, len(cols))
-	for i, c := range cols {
-		rec[i] = c.name
+func (o renderOptions) text(c cell) string {
+	if c.null {
+		return o.nullValue
 	}
-	if err := cw.Write(rec); err != nil {
-		return err
-	}
-	err := eachRow(next, func(vals []any) error {
-		for i, v := range vals {
-			s, ok := formatValue(v, cols[i].dbType)
-			if !ok {
-				s = "" // NULL is an empty field, as DuckDB's csv mode writes it
-			}
-			rec[i] = s
-		}
-		return cw.Write(rec)
-	})
-	cw.Flush()
-	if err != nil {
-		return err
-	}
-	return cw.Error()
+	return c.text
 }
 
-// renderJSON writes one JSON array of objects per statement, one row per line,
-// keeping the column order (which a Go map would lose).
-func renderJSON(w io.Writer, cols []column, next nextRow) error {
-	keys := make([][]byte, len(cols))
+func renderList(w *bufio.Writer, cols []column, next nextRow, o renderOptions) error {
+	if o.header {
+		for i, c := range cols {
+			if i > 0 {
+				w.WriteString(o.colSep)
+			}
+			w.WriteString(c.name)
+		}
+		w.WriteString(o.rowSep)
+	}
+	return eachRow(next, func(row []cell) error {
+		for i, c := range row {
+			if i > 0 {
+				w.WriteString(o.colSep)
+			}
+			w.WriteString(o.text(c))
+		}
+		_, err := w.WriteString(o.rowSep)
+		return err
+	})
+}
+
+// csvField quotes a field as the duckdb CLI does: when it holds a control
+// character, a quote, a non-ASCII byte or the separator.
+func csvField(s, sep string) string {
+	quote := sep != "" && strings.Contains(s, sep)
+	for i := 0; i < len(s) && !quote; i++ {
+		c := s[i]
+		quote = c <= 31 || c == '"' || c == '\'' || c >= 127
+	}
+	if !quote {
+		return s
+	}
+	return `"` + strings.ReplaceAll(s, `"`, `""`) + `"`
+}
+
+func renderCSV(w *bufio.Writer, cols []column, next nextRow, o renderOptions) error {
+	if o.header {
+		for i, c := range cols {
+			if i > 0 {
+				w.WriteString(o.colSep)
+			}
+			w.WriteString(csvField(c.name, o.colSep))
+		}
+		w.WriteString(o.rowSep)
+	}
+	return eachRow(next, func(row []cell) error {
+		for i, c := range row {
+			if i > 0 {
+				w.WriteString(o.colSep)
+			}
+			w.WriteString(csvField(o.text(c), o.colSep))
+		}
+		_, err := w.WriteString(o.rowSep)
+		return err
+	})
+}
+
+// jsonString escapes s as the duckdb CLI's JSON modes do.
+func jsonString(s string) string {
+	var b strings.Builder
+	b.WriteByte('"')
+	for i := 0; i < len(s); i++ {
+		switch c := s[i]; {
+		case c == '\\' || c == '"':
+			b.WriteByte('\\')
+			b.WriteByte(c)
+		case c == '\b':
+			b.WriteString(`\b`)
+		case c == '\f':
+			b.WriteString(`\f`)
+		case c == '\n':
+			b.WriteString(`\n`)
+		case c == '\r':
+			b.WriteString(`\r`)
+		case c == '\t':
+			b.WriteString(`\t`)
+		case c <= 0x1f:
+			fmt.Fprintf(&b, `\u%04x`, c)
+		default:
+			b.WriteByte(c)
+		}
+	}
+	b.WriteByte('"')
+	return b.String()
+}
+
+// renderJSON writes one JSON object per row: an array of them (json) or one per
+// line (jsonlines). Nested values and floats arrive already cast to JSON by the
+// query (see textQuery), so they are written as they are, like JSON columns.
+func renderJSON(w *bufio.Writer, cols []column, next nextRow, _ renderOptions, array bool) error {
+	keys := make([]string, len(cols))
 	for i, c := range cols {
-		keys[i], _ = json.Marshal(c.name)
+		keys[i] = jsonString(c.name)
+	}
+	if array {
+		w.WriteString("[")
 	}
 	n := 0
-	err := eachRow(next, func(vals []any) error {
-		var b strings.Builder
-		if n == 0 {
-			b.WriteString("[{")
-		} else {
-			b.WriteString(",\n{")
-		}
-		for i, v := range vals {
-			if i > 0 {
-				b.WriteByte(',')
+	err := eachRow(next, func(row []cell) error {
+		if n > 0 {
+			if array {
+				w.WriteString(",")
 			}
-			b.Write(keys[i])
-			b.WriteByte(':')
-			enc, err := json.Marshal(jsonValue(v, cols[i].dbType))
-			if err != nil {
-				return fmt.Errorf("encoding column %q as JSON: %w", cols[i].name, err)
-			}
-			b.Write(enc)
+			w.WriteString("\n")
 		}
-		b.WriteByte('}')
 		n++
-		_, err := io.WriteString(w, b.String())
+		w.WriteString("{")
+		for i, c := range row {
+			if i > 0 {
+				w.WriteString(",")
+			}
+			w.WriteString(keys[i])
+			w.WriteString(":")
+			switch col := cols[i]; {
+			case c.null:
+				w.WriteString("null")
+			case col.nested || col.json || !col.jsonQuoted():
+				w.WriteString(c.text)
+			default:
+				w.WriteString(jsonString(c.text))
+			}
+		}
+		_, err := w.WriteString("}")
 		return err
 	})
 	if err != nil {
 		return err
 	}
-	if n == 0 {
-		_, err = io.WriteString(w, "[]\n")
+	if array {
+		_, err = w.WriteString("]\n")
 	} else {
-		_, err = io.WriteString(w, "]\n")
+		_, err = w.WriteString("\n")
 	}
 	return err
 }
 
-func renderLine(w io.Writer, cols []column, next nextRow) error {
-	width := 0
+func renderLine(w *bufio.Writer, cols []column, next nextRow, o renderOptions) error {
+	width := 5
 	for _, c := range cols {
 		width = max(width, textWidth(c.name))
 	}
 	n := 0
-	return eachRow(next, func(vals []any) error {
+	return eachRow(next, func(row []cell) error {
 		if n > 0 {
-			if _, err := io.WriteString(w, "\n"); err != nil {
-				return err
-			}
+			w.WriteString(o.rowSep)
 		}
 		n++
-		for i, v := range vals {
-			s, _ := formatValue(v, cols[i].dbType)
-			if _, err := fmt.Fprintf(w, "%s = %s\n", padLeft(cols[i].name, width), s); err != nil {
-				return err
-			}
+		for i, c := range row {
+			w.WriteString(padLeft(cols[i].name, width))
+			w.WriteString(" = ")
+			w.WriteString(o.text(c))
+			w.WriteString(o.rowSep)
 		}
 		return nil
 	})
 }
 
-func renderMarkdown(w io.Writer, cols []column, next nextRow) error {
-	var rows [][]string
-	widths := make([]int, len(cols))
-	for i, c := range cols {
-		widths[i] = max(3, textWidth(mdEscape(c.name)))
-	}
-	err := eachRow(next, func(vals []any) error {
-		row := make([]string, len(vals))
-		for i, v := range vals {
-			s, _ := formatValue(v, cols[i].dbType)
-			row[i] = mdEscape(s)
-			widths[i] = max(widths[i], textWidth(row[i]))
+var htmlEscaper = strings.NewReplacer("<", "&lt;", "&", "&amp;", ">", "&gt;", `"`, "&quot;", "'", "&#39;")
+
+func renderHTML(w *bufio.Writer, cols []column, next nextRow, o renderOptions) error {
+	if o.header {
+		w.WriteString("<tr>")
+		for _, c := range cols {
+			w.WriteString("<th>" + htmlEscaper.Replace(c.name) + "</th>\n")
 		}
-		rows = append(rows, row)
-		return nil
-	})
-	if err != nil {
+		w.WriteString("</tr>\n")
+	}
+	return eachRow(next, func(row []cell) error {
+		w.WriteString("<tr>")
+		for _, c := range row {
+			w.WriteString("<td>" + htmlEscaper.Replace(o.text(c)) + "</td>\n")
+		}
+		_, err := w.WriteString("</tr>\n")
 		return err
-	}
-	line := func(cells []string) string {
-		var b strings.Builder
-		b.WriteString("|")
-		for i, s := range cells {
-			b.WriteString(" ")
-			if cols[i].numeric {
-				b.WriteString(padLeft(s, widths[i]))
-			} else {
-				b.WriteString(padRight(s, widths[i]))
-			}
-			b.WriteString(" |")
-		}
-		b.WriteString("\n")
-		return b.String()
-	}
-	names := make([]string, len(cols))
-	seps := make([]string, len(cols))
-	for i, c := range cols {
-		names[i] = mdEscape(c.name)
-		if c.numeric {
-			seps[i] = strings.Repeat("-", widths[i]-1) + ":"
-		} else {
-			seps[i] = strings.Repeat("-", widths[i])
-		}
-	}
-	out := line(names)
-	var b strings.Builder
-	b.WriteString("|")
-	for i := range cols {
-		b.WriteString(" " + seps[i] + " |")
-	}
-	out += b.String() + "\n"
-	for _, r := range rows {
-		out += line(r)
-	}
-	_, err = io.WriteString(w, out)
-	return err
-}
-
-func mdEscape(s string) string {
-	s = strings.ReplaceAll(s, "|", `\|`)
-	return strings.ReplaceAll(s, "\n", "<br>")
-}
-
-// boxCell is one rendered value of the boxed table.
-type boxCell struct {
-	text string
-	null bool
-}
-
-// renderBox draws the duckdb CLI's "duckbox": names and types in the header, numbers
-// right-aligned, a footer with the row count, and — to stay readable on a terminal —
-// only the first and last rows of long results and values cut to fit the width.
-func renderBox(w io.Writer, cols []column, next nextRow, opts renderOptions) error {
-	half := max(opts.maxRows/2, 1)
-	var head, tail [][]boxCell
-	total := 0
-	err := eachRow(next, func(vals []any) error {
-		row := make([]boxCell, len(vals))
-		for i, v := range vals {
-			s, ok := formatValue(v, cols[i].dbType)
-			row[i] = boxCell{text: boxEscape(s), null: !ok}
-		}
-		total++
-		if len(head) < half {
-			head = append(head, row)
-			return nil
-		}
-		tail = append(tail, row)
-		if len(tail) > 2*half { // keep memory bounded on huge results
-			tail = append(tail[:0:0], tail[len(tail)-half:]...)
-		}
-		return nil
 	})
-	if err != nil {
-		return err
-	}
-	elided := total > 2*half
-	if elided {
-		tail = tail[len(tail)-half:]
-	}
-	shown := append(append([][]boxCell{}, head...), tail...)
+}
 
-	// Natural widths, then fit to the terminal.
-	type boxCol struct {
-		column
-		idx   int // index into the row, -1 for the "…" placeholder of hidden columns
-		width int
-	}
-	bcs := make([]boxCol, len(cols))
-	for i, c := range cols {
-		wd := max(textWidth(c.name), textWidth(displayType(c.dbType)), 1)
-		for _, r := range shown {
-			wd = max(wd, textWidth(r[i].text))
-		}
-		bcs[i] = boxCol{column: c, idx: i, width: wd}
-	}
-	tableWidth := func() int {
-		t := 1
-		for _, c := range bcs {
-			t += c.width + 3
-		}
-		return t
-	}
-	hidden := 0
-	if opts.width > 0 {
-		// Shrink the widest columns first; long values lose their tails, not whole
-		// columns. A column keeps room for its name (up to 20 cells) while others
-		// can still give.
-		floor := func(c boxCol) int { return max(8, min(textWidth(c.name), 20)) }
-		for tableWidth() > opts.width {
-			wi := -1
-			for i := range bcs {
-				if bcs[i].width > floor(bcs[i]) && (wi < 0 || bcs[i].width > bcs[wi].width) {
-					wi = i
-				}
-			}
-			if wi < 0 {
-				break
-			}
-			bcs[wi].width = max(floor(bcs[wi]), bcs[wi].width-(tableWidth()-opts.width))
-		}
-		// Still too wide: hide columns from the middle, as the duckdb CLI does, keeping
-		// the first and last ones, with a "…" column where the hidden ones were.
-		if tableWidth() > opts.width && len(bcs) > 1 {
-			orig := bcs
-			placeholder := boxCol{column: column{name: "…"}, idx: -1, width: 1}
-			for k := len(orig) - 1; k >= 1; k-- {
-				left := (k + 1) / 2
-				bcs = append(append(append([]boxCol{}, orig[:left]...), placeholder), orig[len(orig)-(k-left):]...)
-				hidden = len(orig) - k
-				if tableWidth() <= opts.width {
-					break
-				}
-			}
-		}
-	}
+func sqlQuote(s string) string { return "'" + strings.ReplaceAll(s, "'", "''") + "'" }
 
-	footer := fmt.Sprintf("%d rows", total)
-	if total == 1 {
-		footer = "1 row"
-	}
-	if elided {
-		footer += fmt.Sprintf(" (%d shown)", len(shown))
-	}
-	if hidden > 0 {
-		footer += fmt.Sprintf("  %d columns (%d shown)", len(cols), len(cols)-hidden)
-	}
-	if inner := tableWidth() - 2; textWidth(footer)+2 > inner && len(bcs) > 0 {
-		bcs[len(bcs)-1].width += textWidth(footer) + 2 - inner
-	}
-
-	var b strings.Builder
-	rule := func(left, mid, right string) {
-		b.WriteString(left)
-		for i, c := range bcs {
+func renderQuote(w *bufio.Writer, cols []column, next nextRow, o renderOptions) error {
+	if o.header {
+		for i, c := range cols {
 			if i > 0 {
-				b.WriteString(mid)
+				w.WriteString(o.colSep)
 			}
-			b.WriteString(strings.Repeat("─", c.width+2))
+			w.WriteString(sqlQuote(c.name))
 		}
-		b.WriteString(right + "\n")
+		w.WriteString(o.rowSep)
 	}
-	cellLine := func(texts []string, align func(i int) func(string, int) string) {
-		b.WriteString("│")
-		for i, c := range bcs {
-			b.WriteString(" " + align(i)(truncate(texts[i], c.width), c.width) + " │")
+	return eachRow(next, func(row []cell) error {
+		for i, c := range row {
+			if i > 0 {
+				w.WriteString(o.colSep)
+			}
+			switch {
+			case c.null:
+				w.WriteString("NULL")
+			case cols[i].numeric || cols[i].dbType == "BOOLEAN":
+				w.WriteString(c.text)
+			default:
+				w.WriteString(sqlQuote(c.text))
+			}
 		}
-		b.WriteString("\n")
+		_, err := w.WriteString(o.rowSep)
+		return err
+	})
+}
+
+// insertLiteral writes s as a SQL string literal; line breaks and NUL become
+// chr() calls so that each INSERT stays on one line.
+func insertLiteral(s string) string {
+	if !strings.ContainsAny(s, "\n\r\x00") {
+		return sqlQuote(s)
 	}
-	center := func(int) func(string, int) string { return padCenter }
-	rule("┌", "┬", "┐")
-	names := make([]string, len(bcs))
-	types := make([]string, len(bcs))
-	for i, c := range bcs {
-		names[i], types[i] = c.name, displayType(c.dbType)
-	}
-	cellLine(names, center)
-	cellLine(types, center)
-	rule("├", "┼", "┤")
-	byType := func(i int) func(string, int) string {
-		if bcs[i].numeric {
-			return padLeft
+	r := strings.NewReplacer("'", "''", "\n", "', chr(10), '", "\r", "', chr(13), '", "\x00", "', chr(0), '")
+	return "concat('" + r.Replace(s) + "')"
+}
+
+func renderInsert(w *bufio.Writer, cols []column, next nextRow, o renderOptions) error {
+	prefix := "INSERT INTO " + o.table
+	if o.header {
+		names := make([]string, len(cols))
+		for i, c := range cols {
+			names[i] = quoteIdentIfNeeded(c.name)
 		}
-		return padRight
+		prefix += "(" + strings.Join(names, ",") + ")"
 	}
-	emit := func(r []boxCell) {
-		texts := make([]string, len(bcs))
-		for i, c := range bcs {
-			if c.idx < 0 {
-				texts[i] = "…"
+	return eachRow(next, func(row []cell) error {
+		w.WriteString(prefix)
+		for i, c := range row {
+			if i == 0 {
+				w.WriteString(" VALUES(")
 			} else {
-				texts[i] = r[c.idx].text
+				w.WriteString(",")
+			}
+			switch {
+			case c.null:
+				w.WriteString("NULL")
+			case cols[i].numeric:
+				w.WriteString(c.text)
+			default:
+				w.WriteString(insertLiteral(c.text))
 			}
 		}
-		cellLine(texts, byType)
-	}
-	for _, r := range head {
-		emit(r)
-	}
-	if elided {
-		dots := make([]string, len(bcs))
-		for i := range dots {
-			dots[i] = "·"
-		}
-		for range 3 {
-			cellLine(dots, center)
-		}
-	}
-	for _, r := range tail {
-		emit(r)
-	}
-	rule("├", "┴", "┤")
-	b.WriteString("│ " + padRight(footer, tableWidth()-4) + " │\n")
-	b.WriteString("└" + strings.Repeat("─", tableWidth()-2) + "┘\n")
-	_, err = io.WriteString(w, b.String())
-	return err
+		_, err := w.WriteString(");\n")
+		return err
+	})
 }
 
-// boxEscape keeps each value on one table line: control characters would break the box.
-func boxEscape(s string) string {
-	if !strings.ContainsFunc(s, unicode.IsControl) {
-		return s
-	}
-	r := strings.NewReplacer("\n", `\n`, "\r", `\r`, "\t", `\t`)
-	s = r.Replace(s)
-	return strings.Map(func(c rune) rune {
-		if unicode.IsControl(c) {
-			return '?'
-		}
-		return c
-	}, s)
-}
-
-// textWidth is the number of terminal cells s occupies: wide East Asian characters
-// and emoji take two, combining marks none.
-func textWidth(s string) int {
-	n := 0
-	for _, r := range s {
-		n += runeWidth(r)
-	}
-	return n
-}
-
-func runeWidth(r rune) int {
-	switch {
-	case r == 0, unicode.Is(unicode.Mn, r), unicode.Is(unicode.Me, r), unicode.Is(unicode.Cf, r):
-		return 0
-	case r >= 0x1100 && r <= 0x115F, r >= 0x2E80 && r <= 0xA4CF, r >= 0xAC00 && r <= 0xD7A3,
-		r >= 0xF900 && r <= 0xFAFF, r >= 0xFE30 && r <= 0xFE4F, r >= 0xFF00 && r <= 0xFF60,
-		r >= 0xFFE0 && r <= 0xFFE6, r >= 0x1F300 && r <= 0x1F64F, r >= 0x1F900 && r <= 0x1F9FF,
-		r >= 0x20000 && r <= 0x3FFFD:
-		return 2
-	}
-	return 1
-}
-
-// truncate cuts s to at most width cells, marking the cut with "…".
-func truncate(s string, width int) string {
-	if textWidth(s) <= width {
-		return s
-	}
-	var b strings.Builder
-	n := 0
-	for _, r := range s {
-		rw := runeWidth(r)
-		if n+rw > width-1 {
+// quoteIdentIfNeeded leaves plain lower-case names bare and double-quotes the rest.
+func quoteIdentIfNeeded(s string) string {
+	plain := s != ""
+	for i, r := range s {
+		if !(r == '_' || r >= 'a' && r <= 'z' || i > 0 && r >= '0' && r <= '9') {
+			plain = false
 			break
 		}
-		b.WriteRune(r)
-		n += rw
 	}
-	return b.String() + "…"
+	if plain {
+		return s
+	}
+	return sqlIdent(s)
+}
+
+// renderColumns draws the aligned modes (column, table, box, markdown), whose
+// widths need every row first, as the duckdb CLI's do.
+func renderColumns(w *bufio.Writer, mode string, cols []column, next nextRow, o renderOptions) error {
+	names := make([]string, len(cols))
+	widths := make([]int, len(cols))
+	conv := func(s string) string { return s }
+	switch mode {
+	case modeMarkdown:
+		conv = func(s string) string { return strings.ReplaceAll(s, "|", `\|`) }
+	case modeBox:
+		conv = func(s string) string { return strings.ReplaceAll(s, "\n", `\n`) }
+	}
+	for i, c := range cols {
+		names[i] = conv(c.name)
+		widths[i] = textWidth(names[i])
+	}
+	var rows [][]string
+	err := eachRow(next, func(row []cell) error {
+		r := make([]string, len(row))
+		for i, c := range row {
+			if c.null {
+				r[i] = o.nullValue
+			} else {
+				r[i] = conv(c.text)
+			}
+			widths[i] = max(widths[i], textWidth(r[i]))
+		}
+		rows = append(rows, r)
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	line := func(cells []string, start, sep, end string, align func(string, int) string) {
+		w.WriteString(start)
+		for i, s := range cells {
+			if i > 0 {
+				w.WriteString(sep)
+			}
+			w.WriteString(align(s, widths[i]))
+		}
+		w.WriteString(end)
+	}
+	rule := func(left, mid, right, dash string) {
+		w.WriteString(left)
+		for i, wd := range widths {
+			if i > 0 {
+				w.WriteString(mid)
+			}
+			w.WriteString(strings.Repeat(dash, wd+2))
+		}
+		w.WriteString(right + "\n")
+	}
+	switch mode {
+	case modeColumn:
+		if o.header {
+			line(names, "", "  ", "\n", padRight)
+			dashes := make([]string, len(widths))
+			for i, wd := range widths {
+				dashes[i] = strings.Repeat("-", wd)
+			}
+			line(dashes, "", "  ", "\n", padRight)
+		}
+		for _, r := range rows {
+			line(r, "", "  ", "\n", padRight)
+		}
+	case modeTable:
+		rule("+", "+", "+", "-")
+		line(names, "| ", " | ", " |\n", padCenter)
+		rule("+", "+", "+", "-")
+		for _, r := range rows {
+			line(r, "| ", " | ", " |\n", padRight)
+		}
+		rule("+", "+", "+", "-")
+	case modeBox:
+		rule("┌", "┬", "┐", "─")
+		line(names, "│ ", " │ ", " │\n", padCenter)
+		rule("├", "┼", "┤", "─")
+		for _, r := range rows {
+			line(r, "│ ", " │ ", " │\n", padRight)
+		}
+		rule("└", "┴", "┘", "─")
+	case modeMarkdown:
+		line(names, "| ", " | ", " |\n", padCenter)
+		for i, wd := range widths {
+			w.WriteString("|")
+			if cols[i].numeric {
+				w.WriteString(strings.Repeat("-", wd+1) + ":")
+			} else {
+				w.WriteString(strings.Repeat("-", wd+2))
+			}
+		}
+		w.WriteString("|\n")
+		for _, r := range rows {
+			line(r, "| ", " | ", " |\n", padRight)
+		}
+	}
+	return nil
 }
 
 func padRight(s string, width int) string {

@@ -17,28 +17,81 @@ import (
 	"github.com/duckdb/duckdb-go/v2"
 )
 
-// errQuit is returned by .exit/.quit to end the session normally.
-var errQuit = errors.New("quit")
+// quitError is returned by .exit/.quit to end the session with a status.
+type quitError struct{ code int }
+
+func (e *quitError) Error() string { return fmt.Sprintf("exit %d", e.code) }
+
+// errQuit ends the session with status 0.
+var errQuit error = &quitError{}
+
+// quitCode reports whether err asks to end the session, and with which status.
+func quitCode(err error) (int, bool) {
+	var q *quitError
+	if errors.As(err, &q) {
+		return q.code, true
+	}
+	return 0, false
+}
 
 // errInterrupted reports a statement cancelled with Ctrl-C; see shell.interrupted.
 var errInterrupted = errors.New("interrupted by Ctrl-C: the statement was cancelled")
+
+// bailMode is .bail: on, off, or as the duckdb CLI does by default — stop at the
+// first error in a file (-f, .read, the init file) and go on with piped input.
+type bailMode int
+
+const (
+	bailAuto bailMode = iota
+	bailOn
+	bailOff
+)
+
+// maxLastCells bounds what .last keeps of the previous result.
+const maxLastCells = 1 << 20
 
 // shell holds one session: a single connection (so SET, temp tables and
 // transactions persist between statements) and the output settings.
 type shell struct {
 	conn     *sql.Conn
+	reopen   func(path string) error // .open: replaces conn (and the database)
 	stdout   io.Writer
 	stderr   io.Writer
-	out      io.Writer // stdout or the .output file
+	out      io.Writer // stdout or the .output/.once file
 	outFile  *os.File
+	once     bool   // outFile is for the next command only
+	onceOpen string // after the next command, open this file (.excel)
+	onceMode string // the mode to go back to after .excel
+	onceSep  [2]string
 	mode     string
+	ropts    renderOptions // separators, headers, null text, row limit
+	maxWidth int           // .maxwidth; 0: the terminal's width
 	timer    bool
-	outTerm  bool       // stdout is a terminal: fit tables to its width
-	termSize func() int // current terminal width
+	echo     bool
+	bail     bailMode
+	prompts  [2]string // main and continuation prompt
+	outTerm  bool      // stdout is a terminal: fit tables to its width
+	termSize func() int
 	progress *progressBar
+
+	last *lastResult // for .last
 
 	mu     sync.Mutex
 	cancel context.CancelFunc // cancels the running statement; nil when idle
+}
+
+type lastResult struct {
+	cols []column
+	rows [][]cell
+}
+
+func newShell(conn *sql.Conn, stdout, stderr io.Writer) *shell {
+	return &shell{
+		conn: conn, stdout: stdout, stderr: stderr, out: stdout,
+		mode: modeDuckbox, ropts: defaultRenderOptions(),
+		prompts:  [2]string{prompt, continuePrompt},
+		termSize: func() int { return 80 },
+	}
 }
 
 // interrupt cancels the running statement and reports whether there was one.
@@ -52,68 +105,117 @@ func (s *shell) interrupt() bool {
 	return true
 }
 
+// renderOpts applies the duckdb CLI's limits: on a terminal, fit the width and
+// add the readable line under large numbers; into a file, no limits at all.
 func (s *shell) renderOpts() renderOptions {
-	opts := renderOptions{maxRows: 40}
-	if s.outFile == nil && s.outTerm {
-		opts.width = s.termSize()
+	o := s.ropts
+	switch {
+	case s.maxWidth > 0:
+		o.width = s.maxWidth
+	case s.outFile != nil:
+		o.maxRows = 0
+	case s.outTerm:
+		o.width = s.termSize()
 	}
-	return opts
+	o.largeNumbers = s.outFile == nil && s.outTerm
+	return o
 }
 
-// runText runs one -c argument: a dot command, or SQL statements.
+// runText runs one -c/-cmd argument: a dot command, or SQL statements, stopping
+// at the first failure unless .bail off was given.
 func (s *shell) runText(text string) error {
 	if isDotCommand(text) {
 		return s.dot(text)
 	}
-	stmts, rest := scanStatements(text)
-	if !sqlIsBlank(rest) {
-		stmts = append(stmts, rest)
-	}
-	for _, st := range stmts {
-		if err := s.execute(st); err != nil {
-			return err
-		}
-	}
-	return nil
+	_, err := s.runScript(strings.NewReader(text), s.bail != bailOff)
+	return err
 }
 
-// runScript runs SQL and dot commands read from r (a file, piped stdin, .read),
-// stopping at the first failure so that scripts do not run on after a broken step.
-func (s *shell) runScript(r io.Reader) error {
+// runFile runs a script file (-f, .read, the init file).
+func (s *shell) runFile(path string) (failed int, err error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return 0, fmt.Errorf("cannot read %s: %w; check the path", path, err)
+	}
+	defer f.Close()
+	return s.runScript(f, s.bail != bailOff)
+}
+
+// runScript runs SQL and dot commands read from r. With stop (.bail on, or a
+// file under the default), the first failure ends it and is returned; otherwise
+// each failure is printed and the script goes on, and the count is returned.
+// .exit always ends it. A statement is handed to DuckDB after as many line
+// breaks as lines precede it, so that "LINE n" in an error counts from the top
+// of the script, not from the statement.
+func (s *shell) runScript(r io.Reader, stop bool) (failed int, err error) {
+	fail := func(err error) error {
+		// .bail may change inside the script, so it is read at each failure.
+		if _, ok := quitCode(err); ok || s.bail == bailOn || stop && s.bail != bailOff {
+			return err
+		}
+		failed++
+		s.printError(err)
+		return nil
+	}
 	sc := bufio.NewScanner(r)
 	sc.Buffer(make([]byte, 64*1024), 64*1024*1024)
 	var pending strings.Builder
+	lineNo, pendingLine := 0, 1 // pendingLine: the line pending starts on
+	run := func(stmt string, line int) error {
+		if sqlIsBlank(stmt) {
+			return nil
+		}
+		if s.echo {
+			fmt.Fprintln(s.out, strings.TrimSpace(stmt))
+		}
+		return s.execute(strings.Repeat("\n", line-1) + stmt)
+	}
 	for sc.Scan() {
 		line := sc.Text()
+		lineNo++
 		if sqlIsBlank(pending.String()) && isDotCommand(line) {
 			pending.Reset()
+			pendingLine = lineNo + 1
+			if s.echo {
+				fmt.Fprintln(s.out, strings.TrimSpace(line))
+			}
 			if err := s.dot(line); err != nil {
-				return err
+				if err := fail(err); err != nil {
+					return failed, err
+				}
 			}
 			continue
 		}
 		pending.WriteString(line)
 		pending.WriteByte('\n')
-		stmts, rest := scanStatements(pending.String())
+		text := pending.String()
+		stmts, rest := scanStatements(text)
+		off := 0
 		for _, st := range stmts {
-			if sqlIsBlank(st) {
-				continue
-			}
-			if err := s.execute(st); err != nil {
-				return err
+			at := pendingLine + strings.Count(text[:off], "\n")
+			off += len(st)
+			if err := run(st, at); err != nil {
+				if err := fail(err); err != nil {
+					return failed, err
+				}
 			}
 		}
+		pendingLine += strings.Count(text[:off], "\n")
 		pending.Reset()
 		pending.WriteString(rest)
 	}
 	if err := sc.Err(); err != nil {
-		return fmt.Errorf("reading input: %w", err)
+		return failed, fmt.Errorf("reading input: %w", err)
 	}
 	if rest := pending.String(); !sqlIsBlank(rest) {
 		// A last statement without ';' still runs, as with the duckdb CLI.
-		return s.execute(rest)
+		if err := run(rest, pendingLine); err != nil {
+			if err := fail(err); err != nil {
+				return failed, err
+			}
+		}
 	}
-	return nil
+	return failed, nil
 }
 
 // execute runs one SQL statement and prints its result.
@@ -121,6 +223,7 @@ func (s *shell) execute(stmt string) error {
 	if sqlIsBlank(stmt) {
 		return nil
 	}
+	defer s.endOnce()
 	ctx, cancel := context.WithCancel(context.Background())
 	s.mu.Lock()
 	s.cancel = cancel
@@ -171,15 +274,112 @@ func (s *shell) inTransaction() bool {
 	return ids[0] == ids[1]
 }
 
-// query runs stmt and prints its result.
+func (s *shell) jsonMode() bool { return s.mode == modeJSON || s.mode == modeJSONLines }
+
+// query runs stmt and prints its result. A query is described first (names and
+// DuckDB's type names, without running it) and then run wrapped in textQuery,
+// so that every value is DuckDB's own text; any other statement is run as is.
 func (s *shell) query(ctx context.Context, stmt string) error {
 	began := time.Now()
+	if sqltext.IsQuery(stmt) {
+		body := trimStatement(stmt)
+		if cols, ok := s.describe(ctx, body); ok {
+			return s.queryText(ctx, body, cols, began)
+		}
+		// Not describable (a syntax or binding error, most often): running it as
+		// written reports the error against the text the user wrote.
+	}
+	return s.queryDirect(ctx, stmt, began)
+}
+
+// trimStatement drops the trailing ';' so that the statement fits in a subquery.
+func trimStatement(q string) string {
+	q = strings.TrimRightFunc(q, func(r rune) bool { return r == ';' || r == ' ' || r == '\t' || r == '\n' || r == '\r' })
+	return q
+}
+
+// describe returns the result columns of the query body, with DuckDB's names for
+// their types. DESCRIBE does not accept SHOW, DESCRIBE or SUMMARIZE directly, so
+// those are described as a subquery.
+func (s *shell) describe(ctx context.Context, body string) ([]column, bool) {
+	for _, q := range []string{"DESCRIBE " + body, "DESCRIBE SELECT * FROM (" + body + "\n)"} {
+		rows, err := s.conn.QueryContext(ctx, q)
+		if err != nil {
+			continue
+		}
+		var cols []column
+		var name, typ string
+		var rest [4]any
+		for rows.Next() {
+			if err := rows.Scan(&name, &typ, &rest[0], &rest[1], &rest[2], &rest[3]); err != nil {
+				rows.Close()
+				return nil, false
+			}
+			cols = append(cols, newColumn(name, typ))
+		}
+		err = rows.Err()
+		rows.Close()
+		if err != nil || len(cols) == 0 {
+			return nil, false
+		}
+		return cols, true
+	}
+	return nil, false
+}
+
+// run starts a statement with the progress bar shown while DuckDB works on it.
+func (s *shell) run(ctx context.Context, q string) (*sql.Rows, error) {
 	stopProgress := func() {}
 	if s.progress != nil {
 		stopProgress = s.progress.start()
 	}
-	rows, err := s.conn.QueryContext(ctx, stmt)
+	rows, err := s.conn.QueryContext(ctx, q)
 	stopProgress()
+	return rows, err
+}
+
+func (s *shell) queryText(ctx context.Context, body string, cols []column, began time.Time) error {
+	rows, err := s.run(ctx, textQuery(body, cols, s.jsonMode()))
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	names, err := rows.Columns()
+	if err != nil {
+		return err
+	}
+	if len(names) != len(cols) {
+		return fmt.Errorf("the query returned %d columns where DESCRIBE said %d: run it again", len(names), len(cols))
+	}
+	vals := make([]sql.NullString, len(cols))
+	ptrs := make([]any, len(cols))
+	for i := range vals {
+		ptrs[i] = &vals[i]
+	}
+	next := func() ([]cell, error) {
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
+		if !rows.Next() {
+			if err := rows.Err(); err != nil {
+				return nil, err
+			}
+			return nil, io.EOF
+		}
+		if err := rows.Scan(ptrs...); err != nil {
+			return nil, err
+		}
+		row := make([]cell, len(vals))
+		for i, v := range vals {
+			row[i] = cell{text: v.String, null: !v.Valid}
+		}
+		return row, nil
+	}
+	return s.output(cols, next, began)
+}
+
+func (s *shell) queryDirect(ctx context.Context, stmt string, began time.Time) error {
+	rows, err := s.run(ctx, stmt)
 	if err != nil {
 		return err
 	}
@@ -202,7 +402,8 @@ func (s *shell) query(ctx context.Context, stmt string) error {
 	for i := range vals {
 		ptrs[i] = &vals[i]
 	}
-	next := func() ([]any, error) {
+	jsonMode := s.jsonMode()
+	next := func() ([]cell, error) {
 		if err := ctx.Err(); err != nil {
 			return nil, err
 		}
@@ -216,39 +417,66 @@ func (s *shell) query(ctx context.Context, stmt string) error {
 		if err := rows.Scan(ptrs...); err != nil {
 			return nil, err
 		}
-		return vals, nil
+		row := make([]cell, len(vals))
+		for i, v := range vals {
+			row[i] = directCell(v, cols[i], jsonMode)
+		}
+		return row, nil
 	}
 
 	switch {
 	case len(cols) == 0 || isStatusResult(stmt, cols):
 		// DDL, INSERT, SET ...: DuckDB answers with a Count or Success column that
 		// the duckdb CLI does not print either.
-		for {
-			if _, err := next(); err != nil {
-				if !errors.Is(err, io.EOF) {
-					return err
-				}
-				break
-			}
+		if err := eachRow(next, func([]cell) error { return nil }); err != nil {
+			return err
 		}
 	case s.mode == modeDuckbox && len(cols) == 2 && cols[0].name == "explain_key" && cols[1].name == "explain_value":
 		// EXPLAIN's plan is already drawn as boxes; print it as is.
-		if err := eachRow(next, func(v []any) error {
-			txt, _ := formatValue(v[1], "")
-			_, err := fmt.Fprintln(s.out, txt)
+		if err := eachRow(next, func(v []cell) error {
+			_, err := fmt.Fprintln(s.out, v[1].text)
 			return err
 		}); err != nil {
 			return err
 		}
 	default:
-		if err := render(s.out, s.mode, cols, next, s.renderOpts()); err != nil {
-			return err
-		}
+		return s.output(cols, next, began)
 	}
+	s.printTimer(began)
+	return nil
+}
+
+// output renders a result in the current mode and keeps it for .last.
+func (s *shell) output(cols []column, next nextRow, began time.Time) error {
+	last := &lastResult{cols: cols}
+	keep := true
+	record := func() ([]cell, error) {
+		row, err := next()
+		if err == nil && keep {
+			if (len(last.rows)+1)*max(len(cols), 1) > maxLastCells {
+				keep, last.rows = false, nil
+			} else {
+				last.rows = append(last.rows, row)
+			}
+		}
+		return row, err
+	}
+	if err := render(s.out, s.mode, cols, record, s.renderOpts()); err != nil {
+		return err
+	}
+	if keep {
+		s.last = last
+	} else {
+		s.last = nil
+	}
+	s.printTimer(began)
+	return nil
+}
+
+func (s *shell) printTimer(began time.Time) {
 	if s.timer {
 		fmt.Fprintf(s.out, "Run Time (s): real %.3f\n", time.Since(began).Seconds())
 	}
-	return nil
 }
 
 // isStatusResult tells a statement's status answer (rows changed, success) from a
@@ -271,179 +499,14 @@ func isDotCommand(line string) bool {
 	return strings.HasPrefix(strings.TrimSpace(line), ".")
 }
 
-const helpText = `.exit, .quit             Exit this program
-.help                    Show this message
-.mode MODE               Set output mode: duckbox (default), csv, json, line, markdown
-.output [FILE]           Send output to FILE, or back to stdout without FILE
-.read FILE               Run SQL and dot commands from FILE
-.schema [TABLE]          Show CREATE statements, of TABLE or of everything
-.tables                  List tables and views
-.timer on|off            Print the run time of each statement
+func (s *shell) printError(err error) { printError(s.stderr, err) }
 
-SQL statements end with ';' and may span lines. Ctrl-C cancels a running
-statement or clears the line; Ctrl-D exits.
-ml_predict('task', 'table') runs a task's ONNX model over a table.
-`
+// driverAPIPrefix is how duckdb-go wraps an error returned by a scalar UDF
+// callback; DuckDB then embeds it in its own message. It says nothing to the
+// person reading the error, so it is dropped wherever it appears.
+const driverAPIPrefix = "database/sql/driver: API error: "
 
-// dot runs a dot command.
-func (s *shell) dot(line string) error {
-	fields := strings.Fields(strings.TrimSpace(line))
-	cmd, args := fields[0], fields[1:]
-	switch cmd {
-	case ".exit", ".quit", ".q":
-		return errQuit
-	case ".help", ".h":
-		_, err := io.WriteString(s.out, helpText)
-		return err
-	case ".mode":
-		if len(args) == 0 {
-			_, err := fmt.Fprintf(s.out, "current output mode: %s\n", s.mode)
-			return err
-		}
-		m, ok := normalizeMode(args[0])
-		if !ok {
-			return fmt.Errorf("unknown mode %q: use one of %s", args[0], strings.Join(modeNames, ", "))
-		}
-		s.mode = m
-		return nil
-	case ".timer":
-		if len(args) != 1 || (args[0] != "on" && args[0] != "off") {
-			return errors.New("usage: .timer on|off")
-		}
-		s.timer = args[0] == "on"
-		return nil
-	case ".tables":
-		return s.listTables(args)
-	case ".schema":
-		return s.schema(args)
-	case ".read":
-		if len(args) != 1 {
-			return errors.New("usage: .read FILE")
-		}
-		f, err := os.Open(args[0])
-		if err != nil {
-			return fmt.Errorf("cannot read %s: %w; check the path", args[0], err)
-		}
-		defer f.Close()
-		return s.runScript(f)
-	case ".output", ".o":
-		return s.setOutput(args)
-	}
-	return fmt.Errorf("unknown command %q: enter .help for the list", cmd)
-}
-
-func (s *shell) setOutput(args []string) error {
-	if len(args) > 1 {
-		return errors.New("usage: .output [FILE]")
-	}
-	if s.outFile != nil {
-		err := s.outFile.Close()
-		s.outFile, s.out = nil, s.stdout
-		if err != nil {
-			return fmt.Errorf("closing output file: %w", err)
-		}
-	}
-	if len(args) == 0 || args[0] == "stdout" {
-		return nil
-	}
-	f, err := os.Create(args[0])
-	if err != nil {
-		return fmt.Errorf("cannot write %s: %w; check the folder exists and is writable", args[0], err)
-	}
-	s.outFile, s.out = f, f
-	return nil
-}
-
-// listTables prints table and view names in columns, like the duckdb CLI.
-func (s *shell) listTables(args []string) error {
-	q := `SELECT CASE WHEN schema_name = 'main' THEN name ELSE schema_name || '.' || name END FROM (
-		SELECT schema_name, table_name AS name FROM duckdb_tables() WHERE NOT internal
-		UNION ALL SELECT schema_name, view_name FROM duckdb_views() WHERE NOT internal
-	) WHERE ? = '' OR name LIKE ? ORDER BY 1`
-	pattern := ""
-	if len(args) > 0 {
-		pattern = args[0]
-	}
-	names, err := s.queryStrings(q, pattern, pattern)
-	if err != nil {
-		return err
-	}
-	if len(names) == 0 {
-		return nil
-	}
-	width := 0
-	for _, n := range names {
-		width = max(width, textWidth(n))
-	}
-	perLine := 1
-	if tw := s.renderOpts().width; tw > 0 {
-		perLine = max(1, tw/(width+2))
-	} else {
-		perLine = max(1, 80/(width+2))
-	}
-	var b strings.Builder
-	for i, n := range names {
-		b.WriteString(padRight(n, width))
-		if (i+1)%perLine == 0 || i == len(names)-1 {
-			b.WriteString("\n")
-		} else {
-			b.WriteString("  ")
-		}
-	}
-	// Trailing pad spaces would only clutter copied output.
-	lines := strings.Split(b.String(), "\n")
-	for i := range lines {
-		lines[i] = strings.TrimRight(lines[i], " ")
-	}
-	_, err = io.WriteString(s.out, strings.Join(lines, "\n"))
-	return err
-}
-
-// schema prints the CREATE statements of tables, views, indexes and sequences.
-func (s *shell) schema(args []string) error {
-	q := `SELECT sql FROM (
-		SELECT table_name AS name, sql, 1 AS k FROM duckdb_tables() WHERE NOT internal
-		UNION ALL SELECT view_name, sql, 2 FROM duckdb_views() WHERE NOT internal
-		UNION ALL SELECT table_name, sql, 3 FROM duckdb_indexes() WHERE sql IS NOT NULL
-	) WHERE ? = '' OR name ILIKE ? ORDER BY k, name`
-	name := ""
-	if len(args) > 0 {
-		name = args[0]
-	}
-	stmts, err := s.queryStrings(q, name, name)
-	if err != nil {
-		return err
-	}
-	if name != "" && len(stmts) == 0 {
-		return fmt.Errorf("no table or view named %q: .tables lists them", name)
-	}
-	for _, st := range stmts {
-		st = strings.TrimSpace(st)
-		if !strings.HasSuffix(st, ";") {
-			st += ";"
-		}
-		if _, err := fmt.Fprintln(s.out, st); err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
-func (s *shell) queryStrings(q string, args ...any) ([]string, error) {
-	rows, err := s.conn.QueryContext(context.Background(), q, args...)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []string
-	for rows.Next() {
-		var v sql.NullString
-		if err := rows.Scan(&v); err != nil {
-			return nil, err
-		}
-		if v.Valid {
-			out = append(out, v.String)
-		}
-	}
-	return out, rows.Err()
+// printError prints err the way every error of the shell is printed.
+func printError(w io.Writer, err error) {
+	fmt.Fprintf(w, "Error: %s\n", strings.ReplaceAll(err.Error(), driverAPIPrefix, ""))
 }

@@ -43,12 +43,16 @@ func TestScanStatements(t *testing.T) {
 
 func rowsOf(rows ...[]any) nextRow {
 	i := 0
-	return func() ([]any, error) {
+	return func() ([]cell, error) {
 		if i >= len(rows) {
 			return nil, io.EOF
 		}
 		i++
-		return rows[i-1], nil
+		out := make([]cell, len(rows[i-1]))
+		for j, v := range rows[i-1] {
+			out[j] = directCell(v, column{}, false)
+		}
+		return out, nil
 	}
 }
 
@@ -128,13 +132,14 @@ func TestProgressLine(t *testing.T) {
 // the advice to ROLLBACK.
 func TestInterruptMessageMentionsRollbackOnlyInTransaction(t *testing.T) {
 	ctx := context.Background()
-	db, _, conn, err := openDB(ctx, &options{})
+	db, _, conn, err := openDB(ctx, "", false, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer db.Close()
 	defer conn.Close()
-	s := &shell{conn: conn, stdout: io.Discard, stderr: io.Discard, out: io.Discard, mode: modeCSV}
+	s := newShell(conn, io.Discard, io.Discard)
+	s.setMode(modeCSV)
 
 	interrupted := func() error {
 		t.Helper()

@@ -1,0 +1,52 @@
+package batch
+
+import (
+	"errors"
+	"fmt"
+	"os"
+
+	"golang.org/x/sys/unix"
+)
+
+// unitLock is an exclusive flock(2) on the unit's lock file, held while the unit is
+// worked on.
+//
+// Why flock and not an O_EXCL lock file: the kernel drops a flock when its holder
+// dies, kill -9 included, so a crashed worker never leaves a stale lock, and no
+// timeout can take a live but slow worker's lock away (which would let two write one
+// unit). An O_EXCL file needs exactly that guess. Linux's NFS client (v4, or v3 with
+// lockd) maps flock to NFS byte-range locks, so it holds across machines on a shared
+// volume; a file system without locks fails here with an error saying so.
+//
+// Lock files are never deleted: deleting one while another process waits on it
+// would let a third lock a new file of the same name, and two would hold "the" lock.
+type unitLock struct{ f *os.File }
+
+// lockUnit takes the lock; with wait false it returns nil, nil when another process
+// holds it.
+func lockUnit(path string, wait bool) (*unitLock, error) {
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o644)
+	if err != nil {
+		return nil, fmt.Errorf("batch: opening lock %s: %w", path, err)
+	}
+	how := unix.LOCK_EX
+	if !wait {
+		how |= unix.LOCK_NB
+	}
+	for {
+		err = unix.Flock(int(f.Fd()), how)
+		if !errors.Is(err, unix.EINTR) {
+			break
+		}
+	}
+	if err == nil {
+		return &unitLock{f}, nil
+	}
+	f.Close()
+	if errors.Is(err, unix.EWOULDBLOCK) {
+		return nil, nil
+	}
+	return nil, fmt.Errorf("batch: locking %s: %w; the output folder must be on a file system with flock (local, NFSv4, or NFSv3 with lockd)", path, err)
+}
+
+func (l *unitLock) unlock() { l.f.Close() }

@@ -1,0 +1,487 @@
+package batch
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/duckinfer/duckinfer/extension"
+)
+
+// Options describe one shard's run.
+type Options struct {
+	Task     string
+	Input    Input
+	Output   string // the output folder
+	Shard    Shard
+	UnitRows int64 // 0: DefaultUnitRows
+
+	// ml_predict's options. Columns and Extra ("name := value" SQL, e.g.
+	// "on_error := 'null'") change predictions and are part of the fingerprint;
+	// BatchSize (0: the task's) and Device ("" for auto) do not.
+	Columns   []string
+	BatchSize int
+	Device    string
+	Extra     []string
+
+	Parallel  int    // units scored at once (0: DuckDB's threads)
+	Recompute bool   // redo units whose fingerprint differs instead of refusing
+	Version   string // duckinfer's version, part of the fingerprint
+	Log       io.Writer
+}
+
+// Session is a DuckDB database with duckinfer's functions, for one process's batch work.
+type Session struct {
+	Connector *extension.Connector
+	DB        *sql.DB
+	Conn      *sql.Conn
+}
+
+// Open starts an in-memory DuckDB with duckinfer's functions; threads > 0 caps its
+// worker threads (give it the CPUs the cluster engine gave the task).
+func Open(ctx context.Context, threads int, opts ...extension.Option) (*Session, error) {
+	c, err := extension.NewConnector("", opts...)
+	if err != nil {
+		return nil, err
+	}
+	db := sql.OpenDB(c)
+	conn, err := db.Conn(ctx)
+	if err != nil {
+		db.Close()
+		return nil, fmt.Errorf("batch: %w", err)
+	}
+	if threads > 0 {
+		if _, err := conn.ExecContext(ctx, fmt.Sprintf("SET threads = %d", threads)); err != nil {
+			conn.Close()
+			db.Close()
+			return nil, fmt.Errorf("batch: %w", err)
+		}
+	}
+	return &Session{Connector: c, DB: db, Conn: conn}, nil
+}
+
+// Close closes the connection, the database and the model sessions.
+func (s *Session) Close() error {
+	err := s.Conn.Close()
+	if derr := s.DB.Close(); err == nil {
+		err = derr
+	}
+	return err
+}
+
+// Fingerprint is what this run's outputs are made with.
+func (s *Session) Fingerprint(o Options) (Fingerprint, error) {
+	tf, err := s.Connector.TaskFingerprint(o.Task)
+	if err != nil {
+		return Fingerprint{}, err
+	}
+	return Fingerprint{TaskFingerprint: tf, Options: o.predictOptions(true), Version: o.Version}, nil
+}
+
+// predictOptions is ml_predict's named parameters as SQL; only those that change
+// predictions when fingerprintOnly.
+func (o Options) predictOptions(fingerprintOnly bool) string {
+	var p []string
+	if len(o.Columns) > 0 {
+		q := make([]string, len(o.Columns))
+		for i, c := range o.Columns {
+			q[i] = sqlString(c)
+		}
+		p = append(p, "columns := ["+strings.Join(q, ", ")+"]")
+	}
+	p = append(p, o.Extra...)
+	if !fingerprintOnly {
+		if o.BatchSize > 0 {
+			p = append(p, fmt.Sprintf("batch_size := %d", o.BatchSize))
+		}
+		if o.Device != "" {
+			p = append(p, "device := "+sqlString(o.Device))
+		}
+	}
+	return strings.Join(p, ", ")
+}
+
+// PredictSQL is the query that scores unit u.
+func (o Options) PredictSQL(u Unit) string {
+	q := "SELECT * FROM ml_predict(" + sqlString(o.Task) + ", " + sqlString(u.Query())
+	if p := o.predictOptions(false); p != "" {
+		q += ", " + p
+	}
+	return q + ")"
+}
+
+// Report is what one shard did.
+type Report struct {
+	Units   int           // units of this shard
+	Done    int           // units scored by this run
+	Skipped int           // units already finished with this fingerprint
+	Rows    int64         // input rows scored by this run
+	Elapsed time.Duration // wall time from the first unit taken to the last committed
+}
+
+// RunShard scores the shard's units that are not finished yet, Parallel of them at
+// once (0: as many as DuckDB has threads: a unit whose file is one row group is
+// scanned, and so inferred, by one thread).
+//
+// Each unit is worked on under its lock. Units another process holds (a duplicate
+// pod, a rerun started while the first still runs) are left for the end, when this
+// run waits for each lock and checks again: the other process either finished the
+// unit (skipped here) or died (redone here). So a shard that exits 0 has all its
+// units committed.
+func RunShard(ctx context.Context, s *Session, plan []Unit, o Options) (Report, error) {
+	var rep Report
+	if o.Log == nil {
+		o.Log = io.Discard
+	}
+	o.Log = &syncWriter{w: o.Log}
+	fp, err := s.Fingerprint(o)
+	if err != nil {
+		return rep, err
+	}
+	l := layout{o.Output}
+	if err := l.create(); err != nil {
+		return rep, err
+	}
+	if err := claimJob(l, Job{Task: o.Task, Patterns: o.Input.Patterns, Table: o.Input.Table, UnitRows: o.UnitRows}); err != nil {
+		return rep, err
+	}
+	if err := checkFingerprints(l, fp, o.Recompute); err != nil {
+		return rep, err
+	}
+	if o.Input.Table != "" && len(plan) > 0 {
+		// ATTACH is database-wide: every connection of the pool sees it.
+		if err := attachSource(ctx, s.Conn, plan[0].Path); err != nil {
+			return rep, err
+		}
+	}
+	shards := Assign(plan, o.Shard.Count)
+	var mine []Unit
+	for i, u := range plan {
+		if shards[i] == o.Shard.Index {
+			mine = append(mine, u)
+		}
+	}
+	rep.Units = len(mine)
+	fmt.Fprintf(o.Log, "shard %s: %d of %d units; fingerprint task %s model %s config %s version %s\n",
+		o.Shard, len(mine), len(plan), fp.Task, short(fp.ModelSHA256), short(fp.ConfigSHA256), fp.Version)
+
+	workers := o.Parallel
+	if workers <= 0 {
+		if err := s.Conn.QueryRowContext(ctx, "SELECT current_setting('threads')::BIGINT").Scan(&workers); err != nil {
+			return rep, fmt.Errorf("batch: %w", err)
+		}
+	}
+	workers = max(1, min(workers, len(mine)))
+	start := time.Now()
+	var mu sync.Mutex
+	var busy []Unit
+	// First pass: units no one else holds; then the others, waiting for their locks.
+	err = s.pool(ctx, workers, mine, func(conn *sql.Conn, u Unit) error {
+		lk, err := lockUnit(l.lock(u.ID), false)
+		if err != nil || lk == nil {
+			if err == nil {
+				fmt.Fprintf(o.Log, "unit %s: another process holds it; coming back to it at the end\n", u.ID)
+				mu.Lock()
+				busy = append(busy, u)
+				mu.Unlock()
+			}
+			return err
+		}
+		defer lk.unlock()
+		return s.unit(ctx, conn, l, u, fp, o, &mu, &rep)
+	})
+	if err == nil {
+		err = s.pool(ctx, workers, busy, func(conn *sql.Conn, u Unit) error {
+			lk, err := lockUnit(l.lock(u.ID), true)
+			if err != nil {
+				return err
+			}
+			defer lk.unlock()
+			return s.unit(ctx, conn, l, u, fp, o, &mu, &rep)
+		})
+	}
+	rep.Elapsed = time.Since(start)
+	return rep, err
+}
+
+// pool runs fn over units on up to workers connections at once; the first error
+// stops the others from taking new units.
+func (s *Session) pool(ctx context.Context, workers int, units []Unit, fn func(*sql.Conn, Unit) error) error {
+	if len(units) == 0 {
+		return nil
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	next := make(chan Unit)
+	var wg sync.WaitGroup
+	var once sync.Once
+	var first error
+	for w := range workers {
+		conn := s.Conn
+		if w > 0 {
+			c, err := s.DB.Conn(ctx)
+			if err != nil {
+				cancel()
+				wg.Wait()
+				return fmt.Errorf("batch: %w", err)
+			}
+			defer c.Close()
+			conn = c
+		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for u := range next {
+				if err := fn(conn, u); err != nil {
+					once.Do(func() { first = err; cancel() })
+				}
+			}
+		}()
+	}
+feed:
+	for _, u := range units {
+		select {
+		case next <- u:
+		case <-ctx.Done():
+			break feed
+		}
+	}
+	close(next)
+	wg.Wait()
+	if first == nil && ctx.Err() != nil {
+		first = fmt.Errorf("batch: %w", ctx.Err())
+	}
+	return first
+}
+
+// syncWriter serialises log lines from concurrent units.
+type syncWriter struct {
+	mu sync.Mutex
+	w  io.Writer
+}
+
+func (w *syncWriter) Write(p []byte) (int, error) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.w.Write(p)
+}
+
+// checkFingerprints refuses an output folder holding units made with another
+// fingerprint, unless recompute: mixing them would give a result no one model made.
+func checkFingerprints(l layout, fp Fingerprint, recompute bool) error {
+	ms, _, err := l.allManifests()
+	if err != nil {
+		return err
+	}
+	var other []string
+	var diff string
+	for id, m := range ms {
+		if d := m.Fingerprint.Diff(fp); d != "" {
+			other = append(other, id)
+			diff = d
+		}
+	}
+	if len(other) == 0 || recompute {
+		return nil
+	}
+	sort.Strings(other)
+	return fmt.Errorf("batch: %w: %d finished units in %s (e.g. %s) differ from this run in %s; rerun with -recompute to redo them with this model, or write to another -output folder",
+		ErrFingerprint, len(other), l.dir, other[0], diff)
+}
+
+// unit scores u unless it is finished; the caller holds u's lock.
+func (s *Session) unit(ctx context.Context, conn *sql.Conn, l layout, u Unit, fp Fingerprint, o Options, mu *sync.Mutex, rep *Report) error {
+	hooks.startUnit(o.Shard.Index, u.ID)
+	out := l.output(u.ID)
+	if err := cleanTemp(l, u.ID); err != nil {
+		return err
+	}
+	m, err := l.readManifest(u.ID)
+	if err != nil {
+		return err
+	}
+	if m != nil && m.Fingerprint.Diff(fp) == "" {
+		if n, err := parquetRows(ctx, conn, out); err == nil && n == m.OutputRows {
+			mu.Lock()
+			rep.Skipped++
+			mu.Unlock()
+			fmt.Fprintf(o.Log, "unit %s: finished before (%d rows), skipped\n", u.ID, n)
+			return nil
+		}
+		fmt.Fprintf(o.Log, "unit %s: manifest without a matching output file; redoing it\n", u.ID)
+	}
+	if m != nil && !o.Recompute {
+		if d := m.Fingerprint.Diff(fp); d != "" {
+			// Written by another run since this one checked the folder.
+			return fmt.Errorf("batch: %w: unit %s was finished by another run with %s; rerun with -recompute, or write to another -output folder", ErrFingerprint, u.ID, d)
+		}
+	}
+	if m != nil {
+		// Unfinished until the new manifest lands: a crash while redoing must not
+		// leave the old manifest claiming the new output.
+		if err := os.Remove(l.manifest(u.ID)); err != nil && !errors.Is(err, os.ErrNotExist) {
+			return fmt.Errorf("batch: removing the old manifest of unit %s: %w", u.ID, err)
+		}
+		if err := syncDir(l.manifests()); err != nil {
+			return err
+		}
+	}
+	hooks.at(stageRead)
+
+	start := time.Now()
+	inRows := u.Rows
+	if inRows < 0 {
+		if err := conn.QueryRowContext(ctx, "SELECT count(*) FROM ("+u.Query()+")").Scan(&inRows); err != nil {
+			return fmt.Errorf("batch: counting the rows of unit %s (%s): %w", u.ID, u.Path, err)
+		}
+	}
+	tmp := filepath.Join(l.tmp(), fmt.Sprintf("%s.%d.parquet.tmp", u.ID, os.Getpid()))
+	var kv []string
+	for _, p := range fp.kv(u.ID) {
+		kv = append(kv, sqlIdent(p[0])+": "+sqlString(p[1]))
+	}
+	copySQL := "COPY (" + o.PredictSQL(u) + ") TO " + sqlString(tmp) + " (FORMAT parquet, KV_METADATA {" + strings.Join(kv, ", ") + "})"
+
+	var inferred atomic.Int64
+	stop := watch(tmp, &inferred)
+	res, err := conn.ExecContext(extension.CountRows(ctx, &inferred), copySQL)
+	stop()
+	if err != nil {
+		os.Remove(tmp)
+		return fmt.Errorf("batch: scoring unit %s (%s): %w", u.ID, u.Path, err)
+	}
+	outRows, err := res.RowsAffected()
+	if err != nil {
+		os.Remove(tmp)
+		return fmt.Errorf("batch: unit %s: %w", u.ID, err)
+	}
+	if outRows != inRows {
+		os.Remove(tmp)
+		return fmt.Errorf("batch: unit %s: read %d rows but wrote %d; the input changed while the job ran? rerun the shard", u.ID, inRows, outRows)
+	}
+	// The query looked the task up itself: if the model or config changed meanwhile,
+	// the file may not be what fp says.
+	if now, err := s.Fingerprint(o); err != nil || now.Diff(fp) != "" {
+		os.Remove(tmp)
+		if err == nil {
+			err = fmt.Errorf("%w: %s", ErrFingerprint, now.Diff(fp))
+		}
+		return fmt.Errorf("batch: unit %s: the task changed while the shard ran (%v); rerun the shard", u.ID, err)
+	}
+	if err := syncFile(tmp); err != nil {
+		return fmt.Errorf("batch: unit %s: syncing %s: %w", u.ID, tmp, err)
+	}
+	hooks.at(stageRename)
+	if err := os.Rename(tmp, out); err != nil {
+		return fmt.Errorf("batch: unit %s: renaming its output into place: %w", u.ID, err)
+	}
+	if err := syncDir(l.dir); err != nil {
+		return err
+	}
+	hooks.at(stageManifest)
+	host, _ := os.Hostname()
+	nm := Manifest{Unit: u, Output: filepath.Base(out), InputRows: inRows, OutputRows: outRows, Fingerprint: fp,
+		Shard: o.Shard.String(), Host: host, PID: os.Getpid(), Started: start.UTC(), Finished: time.Now().UTC()}
+	b, err := json.MarshalIndent(nm, "", "  ")
+	if err != nil {
+		return err
+	}
+	if err := writeAtomic(l.tmp(), l.manifest(u.ID), b, stageManifestWrite); err != nil {
+		return fmt.Errorf("batch: unit %s: writing its manifest: %w", u.ID, err)
+	}
+	mu.Lock()
+	rep.Done++
+	rep.Rows += inRows
+	mu.Unlock()
+	took := time.Since(start)
+	fmt.Fprintf(o.Log, "unit %s: %d rows in %v (%.0f rows/s)\n", u.ID, inRows, took.Round(time.Millisecond), float64(inRows)/took.Seconds())
+	return nil
+}
+
+// watch fires the inference and write hooks while the unit's query runs: at its first
+// inferred rows, at the temp file's first data. When the query ends before either is
+// seen (a small unit), the hook fires just after it instead. The returned func stops
+// the watch.
+func watch(tmp string, inferred *atomic.Int64) func() {
+	inf, wr := hooks.armed(stageInference), hooks.armed(stageWrite)
+	if !inf && !wr {
+		return func() {}
+	}
+	done := make(chan struct{})
+	exited := make(chan struct{})
+	var fired bool // a paused process that is continued must not stop again
+	go func() {
+		defer close(exited)
+		t := time.NewTicker(time.Millisecond)
+		defer t.Stop()
+		for {
+			select {
+			case <-done:
+				return
+			case <-t.C:
+			}
+			if inf && inferred.Load() > 0 {
+				fired = true
+				hooks.fire(stageInference, " (mid-query)")
+				return
+			}
+			// The Parquet writer starts the file with a 4-byte magic; more is data.
+			if st, err := os.Stat(tmp); wr && err == nil && st.Size() > 4 {
+				fired = true
+				hooks.fire(stageWrite, " (mid-query)")
+				return
+			}
+		}
+	}()
+	return func() {
+		close(done)
+		<-exited
+		if !fired && inf {
+			hooks.fire(stageInference, " (after the query: the unit was too quick to catch)")
+		}
+		if !fired && wr {
+			hooks.fire(stageWrite, " (after the query: the unit was too quick to catch)")
+		}
+	}
+}
+
+// cleanTemp removes the unit's temp files left by a crashed run; the caller holds
+// the unit's lock, so no live process is writing them.
+func cleanTemp(l layout, id string) error {
+	matches, err := filepath.Glob(filepath.Join(l.tmp(), globEscape(id)+".*"))
+	if err != nil {
+		return err
+	}
+	for _, m := range matches {
+		if err := os.Remove(m); err != nil && !errors.Is(err, os.ErrNotExist) {
+			return fmt.Errorf("batch: removing the stale temp file %s: %w", m, err)
+		}
+	}
+	return nil
+}
+
+func globEscape(s string) string {
+	r := strings.NewReplacer(`*`, `\*`, `?`, `\?`, `[`, `\[`, `\`, `\\`)
+	return r.Replace(s)
+}
+
+// parquetRows reads a Parquet file's row count from its footer; an error when the
+// file is missing or not a complete Parquet file.
+func parquetRows(ctx context.Context, conn *sql.Conn, path string) (int64, error) {
+	if _, err := os.Stat(path); err != nil {
+		return 0, err
+	}
+	var n int64
+	err := conn.QueryRowContext(ctx, "SELECT num_rows FROM parquet_file_metadata("+sqlString(path)+")").Scan(&n)
+	return n, err
+}
