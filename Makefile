@@ -47,7 +47,7 @@ test: vet
 ## test-race: the race detector over the concurrent packages (batch: its in-process
 ## runs, units in parallel; the fault tests' child processes would add nothing)
 test-race:
-	$(GO) test -race -count=1 ./internal/core/ ./internal/partitions/ ./internal/models/ ./internal/udf/ ./internal/sqltest/ ./extension/
+	$(GO) test -race -count=1 ./internal/core/ ./internal/partitions/ ./internal/models/ ./internal/tokenizer/ ./internal/udf/ ./internal/sqltest/ ./extension/
 	$(GO) test -race -count=1 -run 'RunShards|Changed|TempFiles|WithoutManifest' ./internal/batch/
 
 ## test-slurm: a one-node Slurm cluster on localhost runs a 4-task duckinfer array,

@@ -21,6 +21,11 @@ type RecordOptions struct {
 	BatchSize int
 	Device    string // "auto", "cpu" or "cuda"
 	OnError   string // "fail" or "null"
+	// Text tasks: MaxLength caps tokens per text (0: the task's max_length); embed
+	// tasks: Pooling ("mean", "cls"; "": the task's) and Normalize (nil: the task's).
+	MaxLength int
+	Pooling   string
+	Normalize *bool
 }
 
 // Predict is ml_predict for an Arrow record, without SQL, as a Go pipeline that already
@@ -79,7 +84,13 @@ func (c *Connector) PredictRecord(ctx context.Context, task string, rec arrow.Re
 
 // predict binds task and runs it over rec's rows; the caller releases the chunk.
 func (c *Connector) predict(ctx context.Context, task string, rec arrow.RecordBatch, opts RecordOptions) (*core.Call, *core.Chunk, error) {
-	req := core.Request{Task: task, Columns: opts.Columns, Device: opts.Device, OnError: opts.OnError}
+	req := core.Request{Task: task, Columns: opts.Columns, Device: opts.Device, OnError: opts.OnError, Pooling: opts.Pooling}
+	if opts.MaxLength > 0 {
+		req.MaxLength = strconv.Itoa(opts.MaxLength)
+	}
+	if opts.Normalize != nil {
+		req.Normalize = strconv.FormatBool(*opts.Normalize)
+	}
 	if opts.BatchSize != 0 {
 		req.BatchSize = strconv.Itoa(opts.BatchSize)
 	}
@@ -184,6 +195,9 @@ func outputArrays(call *core.Call, ch *core.Chunk, n int, mem memory.Allocator) 
 	case *models.RegressData:
 		arr, typ := regressArray(out, call.Task.OutputWidth(), ch, n, mem)
 		return []arrow.Field{{Name: "prediction", Type: typ, Nullable: true}}, []arrow.Array{arr}, nil
+	case *models.EmbedData:
+		arr, typ := embedArray(out, call.Task.OutputWidth(), ch, n, mem)
+		return []arrow.Field{{Name: "embedding", Type: typ, Nullable: true}}, []arrow.Array{arr}, nil
 	default:
 		return nil, nil, fmt.Errorf("extension: task %q: output %T has no Arrow form yet", call.Task.Name, out)
 	}

@@ -21,7 +21,11 @@
 #      ml_predict(..., device := 'cpu') on every 512th row as the reference and the same rows
 #      with device := 'cuda', printing max |Δconfidence| and class agreement; times full passes
 #      for models_per_gpu 1 and 2 (rows/s) while sampling GPU utilisation through NVML
-#      (gpu.Utilization, every 100 ms); prints ml_devices() and a summary, then PASS or FAIL.
+#      (gpu.Utilization, every 100 ms); then the transformer text run: the BERT classifier
+#      Hugging Face folder testdata/hf/models/bert_sentiment (tokenizer on the host, length
+#      bucketing) over 200,000 generated text rows, CPU labels = CUDA labels on every 16th
+#      row, rows/s on CPU and per models_per_gpu (-hf "" skips it, -text-rows sizes it);
+#      prints ml_devices() and a summary, then PASS or FAIL.
 #      ONNX Runtime loads one library per process: the GPU set's core library runs both the
 #      CPU and the CUDA provider, so one process computes reference and GPU results.
 #

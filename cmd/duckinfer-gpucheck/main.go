@@ -51,6 +51,8 @@ type options struct {
 	maxDiff, minAgree                         float64
 	cpuSelfTest                               bool
 	keep                                      bool
+	hf                                        string // the Hugging Face folder of the text run ("" to skip)
+	textRows                                  int
 }
 
 func main() {
@@ -69,6 +71,8 @@ func main() {
 	flag.Float64Var(&o.minAgree, "min-agree", 0.99, "smallest allowed share of rows whose predicted class agrees")
 	flag.BoolVar(&o.cpuSelfTest, "cpu-selftest", false, "run the pipeline on the CPU only (for machines without a GPU)")
 	flag.BoolVar(&o.keep, "keep", false, "keep the temporary task folder")
+	flag.StringVar(&o.hf, "hf", filepath.Join("testdata", "hf", "models", "bert_sentiment"), "Hugging Face folder for the transformer text run (\"\" skips it)")
+	flag.IntVar(&o.textRows, "text-rows", 200_000, "rows of the transformer text run")
 	flag.Parse()
 	for _, f := range strings.Split(mpg, ",") {
 		n, err := strconv.Atoi(strings.TrimSpace(f))
@@ -129,6 +133,7 @@ func run(o options) error {
 	fmt.Printf("\n== task ==\n%s: WideMLP inputs=%d width=%d layers=%d classes=%d, %.1f MFLOP/row, batch_size %d\n",
 		taskName, o.cols, o.width, o.layers, o.classes, flops/1e6, o.batch)
 	fmt.Printf("model.onnx %.1f MB written in %.1fs to %s\n", float64(size)/1e6, time.Since(tb).Seconds(), dir)
+	text := o.hf != "" && copyTextTask(o.hf, dir)
 
 	// 3. The database. WithDevice("cuda") makes the connector load the GPU flavor.
 	conn, err := extension.NewConnector("", extension.WithTaskDirs(dir), extension.WithDevice(device))
@@ -212,6 +217,23 @@ func run(o options) error {
 		}
 	}
 
+	// 5b. The transformer text run.
+	var textRes textResult
+	if text {
+		fmt.Printf("\n== transformer text run: %s, %d rows ==\n", o.hf, o.textRows)
+		if o.cpuSelfTest {
+			o.textRows = min(o.textRows, 20_000)
+		}
+		textRes, err = textCheck(ctx, db, o.hf, o.textRows, device, settings, max(o.seconds/2, 1))
+		if err != nil {
+			return err
+		}
+		for _, l := range textRes.lines {
+			fmt.Println(l)
+		}
+		problems = append(problems, textRes.problems...)
+	}
+
 	// 6. ml_devices() and counters.
 	fmt.Printf("\n== ml_devices() ==\n")
 	if err := printQuery(ctx, db, "SELECT * FROM ml_devices()"); err != nil {
@@ -233,6 +255,9 @@ func run(o options) error {
 		fmt.Println(r.line(flops))
 	}
 	fmt.Printf("vs cpu on %d rows: max |Δconfidence| %.3g, class agreement %.4f%%\n", cmp.n, cmp.maxDiff, 100*cmp.agreeShare())
+	for _, l := range textRes.lines {
+		fmt.Println(l)
+	}
 	fmt.Printf("total %.1fs\n", time.Since(t0).Seconds())
 	if len(problems) > 0 {
 		return errors.New(strings.Join(problems, "; "))

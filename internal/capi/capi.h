@@ -22,6 +22,7 @@ enum di_kind {
 	DI_INFER_REGRESS_LIST = 3, // ml_infer_regress_list: DOUBLE[]
 	DI_PREDICT_SQL = 4,    // ml_predict_sql: VARCHAR, the generated query
 	DI_KEEP_COLUMN = 5,    // ml_keep_column: BOOLEAN
+	DI_INFER_EMBED = 6,    // ml_infer_embed: FLOAT[]
 };
 
 // Registration (entry.c).
@@ -38,7 +39,7 @@ char *di_table_bind_option(duckdb_bind_info info, const char *name);
 // Writing results (entry.c).
 void di_assign_strings(duckdb_vector v, idx_t n, const char *buf, const uint32_t *off, const uint8_t *null);
 void di_set_table_string(duckdb_vector v, idx_t row, const char *s, idx_t len);
-int di_write_double_lists(duckdb_vector v, idx_t n, const double *vals, const uint64_t *off, const uint8_t *null);
+int di_write_lists(duckdb_vector v, idx_t n, const void *vals, size_t elem, const uint64_t *off, const uint8_t *null);
 int di_write_string_list(duckdb_vector v, idx_t row, idx_t offset, const char **items, const uint32_t *lens, idx_t k);
 
 // The extension's own file, for finding ONNX Runtime beside it.

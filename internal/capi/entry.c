@@ -151,15 +151,17 @@ void di_set_table_string(duckdb_vector v, idx_t row, const char *s, idx_t len) {
 	duckdb_vector_assign_string_element_len(v, row, s, len);
 }
 
-int di_write_double_lists(duckdb_vector v, idx_t n, const double *vals, const uint64_t *off, const uint8_t *null) {
+// di_write_lists fills a LIST vector of fixed-width elements (DOUBLE or FLOAT) of
+// elem bytes each: vals holds every row's values back to back, row i at off[i]..off[i+1].
+int di_write_lists(duckdb_vector v, idx_t n, const void *vals, size_t elem, const uint64_t *off, const uint8_t *null) {
 	idx_t total = off[n];
 	if (duckdb_list_vector_reserve(v, total) != DuckDBSuccess) {
 		return 0;
 	}
 	duckdb_vector child = duckdb_list_vector_get_child(v);
-	double *cd = (double *)duckdb_vector_get_data(child);
+	void *cd = duckdb_vector_get_data(child);
 	if (total) {
-		memcpy(cd, vals, total * sizeof(double));
+		memcpy(cd, vals, total * elem);
 	}
 	duckdb_list_entry *ents = (duckdb_list_entry *)duckdb_vector_get_data(v);
 	for (idx_t i = 0; i < n; i++) {

@@ -115,9 +115,10 @@ func initDatabase(conn C.duckdb_connection) error {
 	varchar := C.di_type(C.DUCKDB_TYPE_VARCHAR)
 	double := C.di_type(C.DUCKDB_TYPE_DOUBLE)
 	doubles := C.di_list_type(C.DUCKDB_TYPE_DOUBLE)
+	floats := C.di_list_type(C.DUCKDB_TYPE_FLOAT)
 	boolean := C.di_type(C.DUCKDB_TYPE_BOOLEAN)
 	defer func() {
-		for _, t := range []C.duckdb_logical_type{varchar, double, doubles, boolean} {
+		for _, t := range []C.duckdb_logical_type{varchar, double, doubles, floats, boolean} {
 			C.di_destroy_type(t)
 		}
 	}()
@@ -135,6 +136,7 @@ func initDatabase(conn C.duckdb_connection) error {
 		{"ml_infer_probs", C.DI_INFER_PROBS, numFixedArgs, C.DUCKDB_TYPE_VARCHAR, true, C.DUCKDB_TYPE_ANY, varchar, true},
 		{"ml_infer_regress", C.DI_INFER_REGRESS, numFixedArgs, C.DUCKDB_TYPE_VARCHAR, true, C.DUCKDB_TYPE_ANY, double, true},
 		{"ml_infer_regress_list", C.DI_INFER_REGRESS_LIST, numFixedArgs, C.DUCKDB_TYPE_VARCHAR, true, C.DUCKDB_TYPE_ANY, doubles, true},
+		{"ml_infer_embed", C.DI_INFER_EMBED, numFixedArgs, C.DUCKDB_TYPE_VARCHAR, true, C.DUCKDB_TYPE_ANY, floats, true},
 		{"ml_predict_sql", C.DI_PREDICT_SQL, sqlgen.PSNumArgs, C.DUCKDB_TYPE_ANY, false, C.DUCKDB_TYPE_INVALID, varchar, false},
 		{"ml_keep_column", C.DI_KEEP_COLUMN, 2, C.DUCKDB_TYPE_ANY, false, C.DUCKDB_TYPE_VARCHAR, boolean, false},
 	}
@@ -163,9 +165,13 @@ func initDatabase(conn C.duckdb_connection) error {
 	if err := exec(conn, "ATTACH IF NOT EXISTS ':memory:' AS "+Catalog+" (READ_WRITE)"); err != nil {
 		return fmt.Errorf("attaching the in-memory catalog %s (is a database of that name attached already?): %w", Catalog, err)
 	}
-	for _, name := range []string{"ml_predict", "predict"} {
-		if err := exec(conn, sqlgen.MacroSQL("CREATE OR REPLACE MACRO", Catalog+".main."+name, "")); err != nil {
-			return fmt.Errorf("creating the macro %s.%s: %w", Catalog, name, err)
+	macros := []struct {
+		name string
+		sql  func(create, name, connID string) string
+	}{{"ml_predict", sqlgen.MacroSQL}, {"predict", sqlgen.MacroSQL}, {"ml_embed", sqlgen.EmbedMacroSQL}, {"embed", sqlgen.EmbedMacroSQL}}
+	for _, m := range macros {
+		if err := exec(conn, m.sql("CREATE OR REPLACE MACRO", Catalog+".main."+m.name, "")); err != nil {
+			return fmt.Errorf("creating the macro %s.%s: %w", Catalog, m.name, err)
 		}
 	}
 	return nil

@@ -30,6 +30,7 @@ const (
 	argGPUMemLimitMB
 	argOnError
 	argConn
+	argText // max_length, pooling, normalize (sqlgen.PackText)
 	argOrder
 	numFixedArgs
 )
@@ -149,6 +150,7 @@ func (d *dbEnv) bind(info C.duckdb_bind_info, kind C.int) (*bound, error) {
 		Task: opt(argTask), BatchSize: opt(argBatchSize), Device: opt(argDevice),
 		ModelsPerGPU: opt(argModelsPerGPU), GPUMemLimitMB: opt(argGPUMemLimitMB), OnError: opt(argOnError),
 	}
+	sqlgen.UnpackText(&req, opt(argText))
 	if s := opt(argColumns); s != "" {
 		req.Columns = strings.Split(s, sqlgen.Sep)
 	}
@@ -160,7 +162,8 @@ func (d *dbEnv) bind(info C.duckdb_bind_info, kind C.int) (*bound, error) {
 		return nil, core.ArgErrorf("task %q reads %d column(s) (%s), but ml_infer got %d; call ml_predict instead", cc.Task.Name, want, strings.Join(cc.Columns, ", "), got)
 	}
 	regressFn := kind == C.DI_INFER_REGRESS || kind == C.DI_INFER_REGRESS_LIST
-	if regress := cc.Task.Config.Kind == models.OutputRegress; regress != regressFn {
+	if regress := cc.Task.Config.Kind == models.OutputRegress; regress != regressFn ||
+		(cc.Task.Config.Kind == models.OutputEmbed) != (kind == C.DI_INFER_EMBED) {
 		return nil, core.ArgErrorf("task %q is a %s task, which this function does not write; call ml_predict instead", cc.Task.Name, cc.Task.Config.Kind)
 	}
 	pos, err := sqlgen.ArgPositions(opt(argOrder), cc.Columns)
@@ -238,6 +241,8 @@ func scalar(info C.duckdb_function_info, input C.duckdb_data_chunk, output C.duc
 		return nil
 	case C.DI_INFER_REGRESS_LIST:
 		return writeDoubleLists(output, n, ch)
+	case C.DI_INFER_EMBED:
+		return writeFloatLists(output, n, ch)
 	}
 	out := ch.Output().(*models.ClassData)
 	probs := kind == C.DI_INFER_PROBS
@@ -293,23 +298,35 @@ func writeStrings(v C.duckdb_vector, n int, appendRow func(r int, b []byte) ([]b
 
 func writeDoubleLists(v C.duckdb_vector, n int, ch *core.Chunk) error {
 	out := ch.Output().(*models.RegressData)
-	var vals []float64
+	return writeLists(v, n, ch, out.Row)
+}
+
+// writeFloatLists writes ml_infer_embed's result: each row's embedding, or NULL.
+func writeFloatLists(v C.duckdb_vector, n int, ch *core.Chunk) error {
+	out := ch.Output().(*models.EmbedData)
+	return writeLists(v, n, ch, out.Row)
+}
+
+// writeLists fills a LIST vector of float64 or float32 elements from each result row.
+func writeLists[T float32 | float64](v C.duckdb_vector, n int, ch *core.Chunk, row func(int) []T) error {
+	var vals []T
 	off := make([]uint64, n+1)
 	null := make([]uint8, n)
 	for r := range n {
 		if i := ch.Result(r); i >= 0 {
-			vals = append(vals, out.Row(i)...)
+			vals = append(vals, row(i)...)
 		} else {
 			null[r] = 1
 		}
 		off[r+1] = uint64(len(vals))
 	}
-	var valp *C.double
+	var valp unsafe.Pointer
 	if len(vals) > 0 {
-		valp = (*C.double)(unsafe.Pointer(&vals[0]))
+		valp = unsafe.Pointer(&vals[0])
 	}
-	if C.di_write_double_lists(v, C.idx_t(n), valp, (*C.uint64_t)(unsafe.Pointer(&off[0])), (*C.uint8_t)(unsafe.Pointer(&null[0]))) == 0 {
-		return core.ArgErrorf("duckinfer: writing the prediction lists failed (out of memory?)")
+	var zero T
+	if C.di_write_lists(v, C.idx_t(n), valp, C.size_t(unsafe.Sizeof(zero)), (*C.uint64_t)(unsafe.Pointer(&off[0])), (*C.uint8_t)(unsafe.Pointer(&null[0]))) == 0 {
+		return core.ArgErrorf("duckinfer: writing the result lists failed (out of memory?)")
 	}
 	return nil
 }

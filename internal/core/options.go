@@ -26,6 +26,11 @@ type Request struct {
 	ModelsPerGPU  string
 	GPUMemLimitMB string
 	OnError       string
+	// Text tasks: MaxLength overrides max_length; embed tasks: Pooling ("mean",
+	// "cls") and Normalize ("true", "false").
+	MaxLength string
+	Pooling   string
+	Normalize string
 }
 
 // Call is one bound ml_predict call: everything resolved once, reused by every chunk.
@@ -36,6 +41,7 @@ type Call struct {
 	BatchSize int
 	OnError   string
 	Plan      partitions.Plan
+	Text      TextOptions
 
 	env   *Env
 	slots *partitions.Assigner
@@ -83,6 +89,9 @@ func (e *Env) Bind(req Request) (*Call, error) {
 		default:
 			return nil, ArgErrorf("on_error %q is not one of 'fail', 'null'", v)
 		}
+	}
+	if c.Text, err = bindText(task, req); err != nil {
+		return nil, err
 	}
 	if c.Plan, err = partitions.NewPlan(e.Inventory(), opts); err != nil {
 		return nil, Wrap(err)

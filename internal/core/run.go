@@ -22,6 +22,7 @@ type Chunk struct {
 	output models.OutputData
 	valid  []bool  // per chunk row: it went to the model
 	rows   []int   // model row → chunk row
+	perm   []int   // scratch for bucket
 	result []int32 // per chunk row: its model row, or -1 for NULL predictions
 	failed []error // per model row; nil when no row failed
 	bad    []error // per chunk row: an unusable input (NaN, ±Inf); nil when none
@@ -38,7 +39,9 @@ func (c *Call) chunk() *Chunk {
 	if ch, ok := c.pool.Get().(*Chunk); ok {
 		return ch
 	}
-	return &Chunk{inputs: c.Task.NewInputs(), output: c.Task.NewOutput()}
+	ch := &Chunk{inputs: c.Task.NewInputs(), output: c.Task.NewOutput()}
+	c.Text.apply(ch.inputs, ch.output)
+	return ch
 }
 
 // Release returns ch to the call's pool once the binding has written its results.
@@ -90,6 +93,7 @@ func (c *Call) run(ctx context.Context, partition int, cols []models.Column, n i
 	for _, in := range ch.inputs {
 		in.Compact(ch.rows)
 	}
+	ch.bucket()
 	m := len(ch.rows)
 	ch.output.Reset(m)
 	c.env.Chunks.Add(1)
@@ -137,11 +141,11 @@ func (c *Call) infer(ctx context.Context, sess predictor, ch *Chunk, m int) erro
 		}
 		ch.failed[b] = err
 	}
-	for lo := 0; lo < m; lo += c.BatchSize {
+	for lo, hi := 0, 0; lo < m; lo = hi {
 		if err := ctx.Err(); err != nil {
 			return err
 		}
-		hi := min(lo+c.BatchSize, m)
+		hi = ch.batchEnd(lo, c.BatchSize, m)
 		err := sess.Predict(ctx, ch.inputs, lo, hi, ch.output)
 		if err == nil {
 			continue

@@ -21,6 +21,10 @@ const (
 	InputFloat64 InputType = "float64"
 	InputInt32   InputType = "int32"
 	InputInt64   InputType = "int64"
+	// InputText tokenizes one VARCHAR column with the task's tokenizer.json and feeds
+	// the model's int64 input_ids and whichever of attention_mask, token_type_ids and
+	// position_ids it declares (input_text.go).
+	InputText InputType = "text"
 )
 
 // DefaultBatchSize applies when a task config names none.
@@ -47,6 +51,15 @@ type Config struct {
 	Labels      []string    `json:"labels"`
 	Scores      string      `json:"scores,omitempty"` // classify: what the output holds (see ScoresProbabilities)
 	BatchSize   int         `json:"batch_size"`
+
+	// Text tasks (an input of type "text").
+	Tokenizer string `json:"tokenizer,omitempty"`  // the tokenizer.json, in the task folder
+	MaxLength int    `json:"max_length,omitempty"` // tokens per text, special tokens included; 0: no limit
+	PadID     *int64 `json:"pad_id,omitempty"`     // input_ids of padding; default: the tokenizer's [PAD]/<pad>
+	Padding   string `json:"padding,omitempty"`    // "bucket" (default) or "chunk"; see PaddingBucket
+	// Embed tasks.
+	Pooling   string `json:"pooling,omitempty"`   // "mean" (default) or "cls"
+	Normalize *bool  `json:"normalize,omitempty"` // L2-normalise the embedding (default true)
 
 	kinds Kinds // resolved by validate
 }
@@ -158,7 +171,7 @@ func (c *Config) validate() error {
 	if c.BatchSize < 1 || c.BatchSize > MaxBatchSize {
 		return fmt.Errorf(`"batch_size" %d is out of range 1..%d`, c.BatchSize, MaxBatchSize)
 	}
-	return nil
+	return c.validateText()
 }
 
 // Columns lists the table columns the task reads, in model-input order.

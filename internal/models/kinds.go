@@ -88,6 +88,7 @@ var inputKinds = map[InputType]InputKind{
 	InputFloat64: numericInput[float64]{},
 	InputInt32:   numericInput[int32]{},
 	InputInt64:   numericInput[int64]{},
+	InputText:    textInput{},
 }
 
 // Output kinds ("kind" in task.json): OutputClassify turns class scores into a label
@@ -111,6 +112,7 @@ const (
 var outputKinds = map[string]OutputKind{
 	OutputClassify: classifyOutput{},
 	OutputRegress:  regressOutput{},
+	OutputEmbed:    embedOutput{},
 }
 
 func inputKind(t InputType) (InputKind, error) {
@@ -141,6 +143,10 @@ func (t *Task) NewInputs() []InputData {
 	out := make([]InputData, len(t.Config.Inputs))
 	dims := t.inputDims.Load()
 	for i, spec := range t.Config.Inputs {
+		if spec.Type == InputText {
+			out[i] = t.newTextData(t.feedsOf(i))
+			continue
+		}
 		var d []int64
 		if dims != nil {
 			d = (*dims)[i]

@@ -24,20 +24,31 @@ func (s *Session) Predict(ctx context.Context, in []InputData, lo, hi int, out O
 		return fmt.Errorf("models: task %q: %w", s.task.Name, ErrClosed)
 	}
 	t := s.task
-	inputs := make([]ort.Value, len(in))
+	inputs := make([]ort.Value, 0, len(in))
 	defer func() {
 		for _, v := range inputs {
-			if v != nil {
-				v.Destroy()
-			}
+			v.Destroy()
 		}
 	}()
 	for i, d := range in {
+		if td, ok := d.(*TextData); ok {
+			// One text input fills several model inputs; the embed output pools by
+			// its rows' token counts.
+			vs, err := td.Tensors(lo, hi)
+			if err != nil {
+				return fmt.Errorf("task %q, input %q: %w", t.Name, t.Config.Inputs[i].Name, err)
+			}
+			inputs = append(inputs, vs...)
+			if e, ok := out.(*EmbedData); ok {
+				e.text = td
+			}
+			continue
+		}
 		v, err := d.Tensor(lo, hi)
 		if err != nil {
 			return fmt.Errorf("task %q, input %q: %w", t.Name, t.Config.Inputs[i].Name, err)
 		}
-		inputs[i] = v
+		inputs = append(inputs, v)
 	}
 	var runOpts *ort.RunOptions
 	if ctx.Done() != nil {
@@ -68,7 +79,7 @@ func (s *Session) Predict(ctx context.Context, in []InputData, lo, hi int, out O
 	}
 	defer outs[0].Destroy()
 	if err := out.Decode(outs[0], lo, hi); err != nil {
-		return fmt.Errorf("task %q, output %q: %w", t.Name, t.Config.Output, err)
+		return fmt.Errorf("task %q, output %q: %w", t.Name, t.OutputName(), err)
 	}
 	return nil
 }

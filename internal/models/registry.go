@@ -15,6 +15,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/duckinfer/duckinfer/internal/tokenizer"
 )
 
 //go:embed tasks
@@ -54,7 +56,47 @@ type Task struct {
 	// outWidth is a regress task's values per row as the model declares them (see
 	// RegressWidth), plus one; 0 until the model check.
 	outWidth atomic.Int64
+
+	// Text tasks: the parsed tokenizer and padding id (set when the snapshot is made),
+	// and, from the model check, the model inputs each task input feeds (a text input:
+	// input_ids and whichever of attention_mask, token_type_ids, position_ids the
+	// model declares) and the output read (an embed task may leave it to the model).
+	tok     *tokenizer.Tokenizer
+	padID   int64
+	feeds   atomic.Pointer[[][]string]
+	outName atomic.Pointer[string]
+	// hfStamps are the stamps of a Hugging Face folder's files (hfFiles) when the
+	// snapshot was made; any change makes a new one.
+	hfStamps []fileStamp
 }
+
+// OutputName is the model output the task reads.
+func (t *Task) OutputName() string {
+	if p := t.outName.Load(); p != nil {
+		return *p
+	}
+	return t.Config.Output
+}
+
+// feedsOf is the model inputs task input i feeds, in tensor order.
+func (t *Task) feedsOf(i int) []string {
+	if f := t.feeds.Load(); f != nil {
+		return (*f)[i]
+	}
+	return []string{t.Config.Inputs[i].Name}
+}
+
+// modelInputs is every model input the task feeds, in tensor order.
+func (t *Task) modelInputs() []string {
+	var names []string
+	for i := range t.Config.Inputs {
+		names = append(names, t.feedsOf(i)...)
+	}
+	return names
+}
+
+// Tokenizer is a text task's tokenizer (nil for other tasks).
+func (t *Task) Tokenizer() *tokenizer.Tokenizer { return t.tok }
 
 // OutputWidth is the values per row a checked regress task's model declares (0: open).
 func (t *Task) OutputWidth() int { return int(t.outWidth.Load()) - 1 }
@@ -349,17 +391,33 @@ func (r *Registry) userTaskLocked(name, folder string) (*Task, error) {
 	}
 	cfgPath := filepath.Join(folder, "task.json")
 	data, stamp, err := readRegular(cfgPath, "task.json", maxConfigBytes)
-	if errors.Is(err, fs.ErrNotExist) {
-		return nil, taskErrorf(ErrTaskConfig, name, "%s has no task.json; add one (see the README's Tasks section) or move the folder out of %s", folder, filepath.Dir(folder))
+	hf := isHFFolder(folder)
+	if errors.Is(err, fs.ErrNotExist) && !hf {
+		return nil, taskErrorf(ErrTaskConfig, name, "%s has no task.json; add one (see the README's Tasks section), make it a Hugging Face folder (config.json, tokenizer.json, onnx/model.onnx), or move the folder out of %s", folder, filepath.Dir(folder))
 	}
-	if err != nil {
+	if err != nil && !(hf && errors.Is(err, fs.ErrNotExist)) {
 		return nil, taskErrorf(ErrTaskConfig, name, "%v", err)
+	}
+	var hfStamps []fileStamp
+	if hf {
+		for _, f := range hfFiles {
+			hfStamps = append(hfStamps, statStamp(filepath.Join(folder, f)))
+		}
+		if data, err = hfConfig(folder, data); err != nil {
+			return nil, taskErrorf(ErrTaskConfig, name, "%v", err)
+		}
+		cfgPath = filepath.Join(folder, "config.json")
 	}
 	cfg, err := ParseConfig(data)
 	if err != nil {
 		return nil, taskErrorf(ErrTaskConfig, name, "%s: %s", cfgPath, strings.TrimPrefix(err.Error(), "task.json: "))
 	}
-	t := &Task{Name: name, Source: folder, Config: cfg, path: folder, cfgBytes: data, cfgStamp: stamp}
+	t := &Task{Name: name, Source: folder, Config: cfg, path: folder, cfgBytes: data, cfgStamp: stamp, hfStamps: hfStamps}
+	if cfg.Tokenizer != "" {
+		if err := t.loadTokenizer(); err != nil {
+			return nil, err
+		}
+	}
 	t.modelStamp = statStamp(t.modelPath())
 	t.racy = isRacy(time.Now(), t.cfgStamp, t.modelStamp)
 	r.snaps[name] = t
@@ -400,6 +458,14 @@ func (r *Registry) freshLocked(t *Task) bool {
 	ms := statStamp(t.modelPath())
 	if cs != t.cfgStamp || ms != t.modelStamp || t.stale.Load() {
 		return false
+	}
+	for i, st := range t.hfStamps {
+		if statStamp(filepath.Join(t.path, hfFiles[i])) != st {
+			return false
+		}
+	}
+	if t.hfStamps != nil {
+		return true // the synthesized task.json is not a file to compare
 	}
 	if !t.racy {
 		return true

@@ -100,6 +100,9 @@ func checkModelIO(t *Task, data []byte) error {
 		have = append(have, in.Name)
 	}
 	dims := make([][]int64, len(t.Config.Inputs))
+	feeds := make([][]string, len(t.Config.Inputs))
+	mapped := map[string]bool{}
+	text := -1
 	for i, spec := range t.Config.Inputs {
 		info, ok := byName[spec.Name]
 		if !ok {
@@ -109,24 +112,68 @@ func checkModelIO(t *Task, data []byte) error {
 			return taskErrorf(ErrTaskConfig, t.Name, "%v; fix \"inputs\" in %s/task.json or re-export the model", err, t.Source)
 		}
 		dims[i] = info.Dimensions
+		feeds[i] = []string{spec.Name}
+		mapped[spec.Name] = true
+		if spec.Type == InputText {
+			text = i
+		}
 	}
-	if len(ins) != len(t.Config.Inputs) {
+	for _, in := range ins {
+		if mapped[in.Name] {
+			continue
+		}
+		if text >= 0 && textFeeds[in.Name] {
+			if in.DataType != ort.TensorElementDataTypeInt64 {
+				return taskErrorf(ErrTaskConfig, t.Name, "model input %q holds %s; a text task feeds it int64 values; re-export the model with int64 inputs", in.Name, elemName(in.DataType))
+			}
+			feeds[text] = append(feeds[text], in.Name)
+			continue
+		}
+		if text >= 0 {
+			return taskErrorf(ErrTaskConfig, t.Name, "the model declares input %q, which nothing feeds: a text task feeds input_ids, attention_mask, token_type_ids and position_ids; re-export the model without it", in.Name)
+		}
 		return taskErrorf(ErrTaskConfig, t.Name, "the model has %d inputs (%s) but task.json maps %d; every model input needs columns", len(ins), quoteList(have), len(t.Config.Inputs))
 	}
+	want := t.Config.Output
 	var outNames []string
 	for _, o := range outs {
 		outNames = append(outNames, o.Name)
-		if o.Name != t.Config.Output {
+	}
+	if want == "" && t.Config.Kind == OutputEmbed {
+		for _, cand := range embedOutputs {
+			for _, o := range outNames {
+				if o == cand && want == "" {
+					want = o
+				}
+			}
+		}
+		if want == "" {
+			hint := "name the output to read in task.json's \"output\""
+			for _, o := range outNames {
+				if o == "logits" {
+					hint = "it has \"logits\": if it is a classifier, set \"architectures\" in config.json or \"kind\": \"classify\" in a task.json"
+				}
+			}
+			return taskErrorf(ErrTaskConfig, t.Name, "an embed task reads one of the outputs %s, but the model's outputs are: %s; %s", quoteList(embedOutputs), quoteList(outNames), hint)
+		}
+	}
+	for _, o := range outs {
+		if o.Name != want {
 			continue
 		}
 		if err := t.Config.kinds.Output.CheckModel(&t.Config, o); err != nil {
 			return taskErrorf(ErrTaskConfig, t.Name, "%v", err)
 		}
 		t.inputDims.Store(&dims)
+		t.feeds.Store(&feeds)
+		t.outName.Store(&want)
 		t.outWidth.Store(int64(RegressWidth(o)) + 1)
+		if t.Config.Kind == OutputEmbed {
+			t.outWidth.Store(o.Dimensions[len(o.Dimensions)-1] + 1)
+		}
 		return nil
 	}
-	return taskErrorf(ErrTaskConfig, t.Name, "task.json names output %q, but the model's outputs are: %s", t.Config.Output, quoteList(outNames))
+	return taskErrorf(ErrTaskConfig, t.Name, "task.json names output %q, but the model's outputs are: %s", want, quoteList(outNames))
 }
 
 // Session returns the session for (t, pl), loading the model on first use. Concurrent
@@ -204,11 +251,7 @@ func (p *Pool) load(t *Task, pl Placement) (*Session, error) {
 			return nil, taskErrorf(ErrDevice, t.Name, "CUDA device %d: %v", pl.DeviceID, err)
 		}
 	}
-	names := make([]string, len(t.Config.Inputs))
-	for i, in := range t.Config.Inputs {
-		names[i] = in.Name
-	}
-	s, err := ort.NewDynamicAdvancedSessionWithONNXData(data, names, []string{t.Config.Output}, opts)
+	s, err := ort.NewDynamicAdvancedSessionWithONNXData(data, t.modelInputs(), []string{t.OutputName()}, opts)
 	if err != nil {
 		return nil, taskErrorf(ErrModel, t.Name, "loading %s/%s on %s:%d: %v", t.Source, t.Config.Model, pl.Device, pl.DeviceID, err)
 	}

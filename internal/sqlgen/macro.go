@@ -23,7 +23,8 @@ const ConfidenceWidth = models.ConfidenceWidth
 var (
 	PredictOutputs = []string{"predicted_class", "confidence"}
 	RegressOutputs = []string{"prediction"}
-	ProbsOutput    = "probabilities" // with probabilities := true
+	EmbedOutputs   = []string{"embedding"} // ml_embed (text embedders)
+	ProbsOutput    = "probabilities"       // with probabilities := true
 )
 
 // PackedColumn names ml_infer's packed result inside the generated query. An input
@@ -37,7 +38,12 @@ const ProbsSep = '\x1f'
 // MacroParams is ml_predict's parameter list, shared by every form of the macro.
 const MacroParams = `task, input, columns := NULL, batch_size := NULL,
     device := NULL, models_per_gpu := NULL, gpu_mem_limit_mb := NULL, on_error := NULL,
-    probabilities := NULL`
+    probabilities := NULL, max_length := NULL`
+
+// EmbedMacroParams is ml_embed's parameter list.
+const EmbedMacroParams = `task, input, columns := NULL, batch_size := NULL,
+    device := NULL, models_per_gpu := NULL, gpu_mem_limit_mb := NULL, on_error := NULL,
+    max_length := NULL, pooling := NULL, normalize := NULL`
 
 // MacroBody is ml_predict's table-macro body for one connection: connID is that
 // connection's id as the binding tells its context apart ("" when unknown). The query
@@ -64,16 +70,33 @@ const MacroParams = `task, input, columns := NULL, batch_size := NULL,
 //   - query() reads a table or view name as 'FROM name' and a query string as itself,
 //     inside the caller's own query, so the caller's transaction, temp tables and views are
 //     visible, and DuckDB's parallel scan, LIMIT and filter pushdown drive inference.
+//
+// ml_embed (text embedders) is the same query with an embedding column instead; both
+// macros call ml_predict_sql, which checks the task's kind against the macro.
 func MacroBody(connID string) string {
 	return fmt.Sprintf(`FROM query(ml_predict_sql(task, input, columns, coalesce(batch_size::VARCHAR, ''), coalesce(device::VARCHAR, ''),
     coalesce(models_per_gpu::VARCHAR, ''), coalesce(gpu_mem_limit_mb::VARCHAR, ''),
-    coalesce(on_error::VARCHAR, ''), %s, coalesce(probabilities::VARCHAR, '')))`, Quote(connID))
+    coalesce(on_error::VARCHAR, ''), %s, coalesce(probabilities::VARCHAR, ''),
+    coalesce(max_length::VARCHAR, ''), '', '', 'false'))`, Quote(connID))
+}
+
+// EmbedMacroBody is ml_embed's table-macro body (see MacroBody).
+func EmbedMacroBody(connID string) string {
+	return fmt.Sprintf(`FROM query(ml_predict_sql(task, input, columns, coalesce(batch_size::VARCHAR, ''), coalesce(device::VARCHAR, ''),
+    coalesce(models_per_gpu::VARCHAR, ''), coalesce(gpu_mem_limit_mb::VARCHAR, ''),
+    coalesce(on_error::VARCHAR, ''), %s, '', coalesce(max_length::VARCHAR, ''),
+    coalesce(pooling::VARCHAR, ''), coalesce(normalize::VARCHAR, ''), 'true'))`, Quote(connID))
 }
 
 // MacroSQL is the statement that creates ml_predict as the table macro name (a temp
 // macro for the duckdb-go binding, a macro in an attached catalog for the extension).
 func MacroSQL(create, name, connID string) string {
 	return fmt.Sprintf("%s %s(%s) AS TABLE\n%s", create, name, MacroParams, MacroBody(connID))
+}
+
+// EmbedMacroSQL is the statement that creates ml_embed as the table macro name.
+func EmbedMacroSQL(create, name, connID string) string {
+	return fmt.Sprintf("%s %s(%s) AS TABLE\n%s", create, name, EmbedMacroParams, EmbedMacroBody(connID))
 }
 
 // UnpackSQL returns the SQL expressions that cut packed, a PackResult value, into

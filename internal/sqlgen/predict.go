@@ -10,7 +10,8 @@ import (
 )
 
 // Positions of ml_predict_sql's arguments: (task, input, columns, batch_size, device,
-// models_per_gpu, gpu_mem_limit_mb, on_error, conn, probabilities).
+// models_per_gpu, gpu_mem_limit_mb, on_error, conn, probabilities, max_length, pooling,
+// normalize, embed).
 const (
 	PSTask = iota
 	PSInput
@@ -22,6 +23,10 @@ const (
 	PSOnError
 	PSConn
 	PSProbabilities
+	PSMaxLength
+	PSPooling
+	PSNormalize
+	PSEmbed // 'true' from ml_embed
 	PSNumArgs
 )
 
@@ -51,6 +56,7 @@ func PredictSQL(env *core.Env, v []any) (string, error) {
 	args := strings.Join([]string{Quote(task.Name), Quote(strings.Join(cols, Sep)),
 		Quote(str(PSBatchSize)), Quote(str(PSDevice)), Quote(str(PSModelsPerGPU)),
 		Quote(str(PSGPUMemLimitMB)), Quote(str(PSOnError)), Quote(str(PSConn)),
+		Quote(PackText(str(PSMaxLength), str(PSPooling), str(PSNormalize))),
 		"typeof(struct_pack(*" + unpack + "))", "*" + unpack}, ", ")
 	var probs bool
 	switch p := strings.ToLower(str(PSProbabilities)); p {
@@ -62,7 +68,15 @@ func PredictSQL(env *core.Env, v []any) (string, error) {
 	}
 	keep := fmt.Sprintf("COLUMNS(lambda c: ml_keep_column(%s, %s, c))", Quote(task.Name), colsLit)
 	from := "query(" + Quote(input) + ")"
+	if embed := str(PSEmbed) == "true"; embed != (task.Config.Kind == models.OutputEmbed) {
+		if embed {
+			return "", core.ArgErrorf("task %q is a %s task; ml_embed runs text embedders, call ml_predict('%s', ...) instead", task.Name, task.Config.Kind, task.Name)
+		}
+		return "", core.ArgErrorf("task %q is an embed task; call ml_embed('%s', ...) for its embedding column", task.Name, task.Name)
+	}
 	switch task.Config.Kind {
+	case models.OutputEmbed:
+		return embedSQL(env, task, keep, args, from)
 	case models.OutputRegress:
 		if probs {
 			return "", core.ArgErrorf("task %q is a regress task; probabilities := true is for classify tasks", task.Name)
@@ -144,8 +158,11 @@ func KeepColumns(env *core.Env, taskArg, colsArg any, names []string, complete b
 // task's outputs.
 func IsOutputName(task *models.Task, name string) bool {
 	outs := PredictOutputs
-	if task.Config.Kind == models.OutputRegress {
+	switch task.Config.Kind {
+	case models.OutputRegress:
 		outs = RegressOutputs
+	case models.OutputEmbed:
+		outs = EmbedOutputs
 	}
 	for _, o := range outs {
 		if strings.EqualFold(name, o) {

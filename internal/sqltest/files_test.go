@@ -25,7 +25,7 @@ func TestFiles(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			db, err := extension.Open("", extension.WithTaskDirs(filepath.Join("..", "..", "testdata", "tasks"), filepath.Join("..", "..", "testdata", "torch")))
+			db, err := extension.Open("", extension.WithTaskDirs(filepath.Join("..", "..", "testdata", "tasks"), filepath.Join("..", "..", "testdata", "torch"), filepath.Join("..", "..", "testdata", "hf", "models")))
 			if err != nil {
 				t.Fatalf("extension.Open: %v", err)
 			}

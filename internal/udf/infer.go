@@ -28,6 +28,7 @@ const (
 	argGPUMemLimitMB
 	argOnError
 	argConn  // the calling connection's DuckDB id, for the executing statement's context
+	argText  // text options, packText's form (embed.go)
 	argOrder // the input columns' order as passed, typeof(struct_pack(columns...)); see argPositions
 	numFixedArgs
 )
@@ -57,6 +58,7 @@ const (
 	modeClassifyProbs           // also every label's probability, after a separator (probsSep)
 	modeRegress
 	modeRegressList
+	modeEmbed // FLOAT[] per row (embed.go)
 )
 
 func (f *inferFunc) Config() duckdb.ScalarFuncConfig {
@@ -68,6 +70,9 @@ func (f *inferFunc) Config() duckdb.ScalarFuncConfig {
 	case modeRegressList:
 		double, _ := duckdb.NewTypeInfo(duckdb.TYPE_DOUBLE)
 		result, _ = duckdb.NewListInfo(double)
+	case modeEmbed:
+		float, _ := duckdb.NewTypeInfo(duckdb.TYPE_FLOAT)
+		result, _ = duckdb.NewListInfo(float)
 	}
 	anyT, _ := duckdb.NewTypeInfo(duckdb.TYPE_ANY)
 	fixed := make([]duckdb.TypeInfo, numFixedArgs)
@@ -102,6 +107,7 @@ func (f *inferFunc) bind(_ context.Context, args []duckdb.ScalarUDFArg) (context
 		Task: opt(argTask), BatchSize: opt(argBatchSize), Device: opt(argDevice),
 		ModelsPerGPU: opt(argModelsPerGPU), GPUMemLimitMB: opt(argGPUMemLimitMB), OnError: opt(argOnError),
 	}
+	unpackText(&req, opt(argText))
 	if v := opt(argColumns); v != "" {
 		// The macro joins the list with Sep: duckdb-go cannot fold LIST arguments.
 		req.Columns = strings.Split(v, Sep)
@@ -113,7 +119,8 @@ func (f *inferFunc) bind(_ context.Context, args []duckdb.ScalarUDFArg) (context
 	if got, want := len(args)-numFixedArgs, len(cc.Columns); got != want {
 		return nil, core.ArgErrorf("task %q reads %d column(s) (%s), but ml_infer got %d; call ml_predict instead", cc.Task.Name, want, strings.Join(cc.Columns, ", "), got)
 	}
-	if regress := cc.Task.Config.Kind == models.OutputRegress; regress != (f.mode == modeRegress || f.mode == modeRegressList) {
+	if regress := cc.Task.Config.Kind == models.OutputRegress; regress != (f.mode == modeRegress || f.mode == modeRegressList) ||
+		(cc.Task.Config.Kind == models.OutputEmbed) != (f.mode == modeEmbed) {
 		return nil, core.ArgErrorf("task %q is a %s task, which this function does not write; call ml_predict instead", cc.Task.Name, cc.Task.Config.Kind)
 	}
 	c := &call{Call: cc}
@@ -152,6 +159,8 @@ func (f *inferFunc) execute(bindCtx context.Context, st *duckdb.ChunkIteratorSta
 	switch f.mode {
 	case modeRegress, modeRegressList:
 		return writeRegress(st, ch, f.mode == modeRegressList)
+	case modeEmbed:
+		return writeEmbeddings(st, ch)
 	}
 	return writeClasses(st, n, ch, f.mode == modeClassifyProbs)
 }

@@ -22,12 +22,13 @@ var (
 	regressOutputs = sqlgen.RegressOutputs
 )
 
-// macroSQL defines ml_predict for one connection as a temp macro; connID is that
+// macroSQL defines ml_predict and ml_embed for one connection as temp macros; connID is that
 // connection's DuckDB id ("" when unknown), which lets ml_infer find the context of
 // the statement executing now (see conncontext.go). See sqlgen.MacroBody for how the
 // generated query works.
 func macroSQL(connID string) string {
-	return sqlgen.MacroSQL("CREATE OR REPLACE TEMP MACRO", "ml_predict", connID)
+	return sqlgen.MacroSQL("CREATE OR REPLACE TEMP MACRO", "ml_predict", connID) + ";\n" +
+		sqlgen.EmbedMacroSQL("CREATE OR REPLACE TEMP MACRO", "ml_embed", connID)
 }
 
 func unpackSQL(packed string) (label, confidence string) { return sqlgen.UnpackSQL(packed) }

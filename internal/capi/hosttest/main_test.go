@@ -43,7 +43,7 @@ func root(t testing.TB) string {
 // taskDirs are the fixture task folders the SQL files use, as $DUCKINFER_MODELS.
 func taskDirs(t testing.TB) string {
 	r := root(t)
-	return filepath.Join(r, "testdata", "tasks") + ":" + filepath.Join(r, "testdata", "torch")
+	return filepath.Join(r, "testdata", "tasks") + ":" + filepath.Join(r, "testdata", "torch") + ":" + filepath.Join(r, "testdata", "hf", "models")
 }
 
 // startNode starts the Node host (hosts/node/host.mjs) on db (":memory:" or a file)

@@ -1,0 +1,228 @@
+package models
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"regexp"
+	"sort"
+	"strconv"
+	"strings"
+
+	"github.com/duckinfer/duckinfer/internal/tokenizer"
+)
+
+// A Hugging Face folder — config.json, tokenizer.json and the ONNX model at
+// onnx/model.onnx (transformers.js) or model.onnx (Optimum) — is a task without a
+// task.json: hfConfig writes the task.json it stands for, and a task.json beside it
+// overrides any of its fields. The kind comes from config.json:
+//   - a classifier when "architectures" ends in ForSequenceClassification, or, with no
+//     architectures, when id2label holds labels other than the defaults LABEL_0...;
+//     it reads the output "logits", softmax over the labels, or sigmoid under
+//     problem_type multi_label_classification;
+//   - otherwise an embedder, reading last_hidden_state, token_embeddings or
+//     sentence_embedding, whichever the model has.
+// The text column is "text"; max_length is tokenizer_config.json's model_max_length,
+// else config.json's max_position_embeddings (less the two positions RoBERTa-style
+// models reserve).
+
+// hfFiles are the files whose change makes a new snapshot of a Hugging Face task.
+var hfFiles = []string{"config.json", "tokenizer.json", "tokenizer_config.json", "task.json"}
+
+// isHFFolder reports whether folder holds config.json, tokenizer.json and a model.
+func isHFFolder(folder string) bool {
+	for _, f := range []string{"config.json", "tokenizer.json"} {
+		if fi, err := os.Stat(filepath.Join(folder, f)); err != nil || !fi.Mode().IsRegular() {
+			return false
+		}
+	}
+	return hfModelPath(folder) != ""
+}
+
+func hfModelPath(folder string) string {
+	for _, m := range []string{"onnx/model.onnx", "model.onnx"} {
+		if fi, err := os.Stat(filepath.Join(folder, m)); err == nil && fi.Mode().IsRegular() {
+			return m
+		}
+	}
+	return ""
+}
+
+var defaultLabel = regexp.MustCompile(`^LABEL_[0-9]+$`)
+
+// hfConfig returns the task.json a Hugging Face folder stands for, with override (the
+// folder's own task.json, or nil) laid over it field by field.
+func hfConfig(folder string, override []byte) ([]byte, error) {
+	data, _, err := readRegular(filepath.Join(folder, "config.json"), "config.json", maxConfigBytes)
+	if err != nil {
+		return nil, err
+	}
+	var hc struct {
+		Architectures []string          `json:"architectures"`
+		ModelType     string            `json:"model_type"`
+		ID2Label      map[string]string `json:"id2label"`
+		ProblemType   string            `json:"problem_type"`
+		MaxPositions  int               `json:"max_position_embeddings"`
+		PadTokenID    *int64            `json:"pad_token_id"`
+	}
+	if err := json.Unmarshal(data, &hc); err != nil {
+		return nil, fmt.Errorf("%s/config.json: %v; is it a Hugging Face model config?", folder, err)
+	}
+	doc := map[string]any{
+		"model":     hfModelPath(folder),
+		"inputs":    []map[string]any{{"name": "input_ids", "columns": []string{"text"}, "type": string(InputText)}},
+		"tokenizer": "tokenizer.json",
+	}
+	what := hc.ModelType
+	if len(hc.Architectures) > 0 {
+		what = hc.Architectures[0]
+	}
+	if hc.PadTokenID != nil {
+		doc["pad_id"] = *hc.PadTokenID
+	}
+	if n := hfMaxLength(folder, hc.ModelType, hc.MaxPositions); n > 0 {
+		doc["max_length"] = n
+	}
+	if isHFClassifier(hc.Architectures, hc.ID2Label) {
+		labels, err := labelsInOrder(hc.ID2Label)
+		if err != nil {
+			return nil, fmt.Errorf("%s/config.json: %v", folder, err)
+		}
+		doc["kind"], doc["output"], doc["labels"], doc["scores"] = OutputClassify, "logits", labels, ScoresLogits
+		if hc.ProblemType == "multi_label_classification" {
+			doc["scores"] = ScoresSigmoid
+		}
+		doc["description"] = fmt.Sprintf("Hugging Face %s (text classifier: %s)", what, strings.Join(labels, ", "))
+	} else {
+		doc["kind"] = OutputEmbed
+		doc["description"] = fmt.Sprintf("Hugging Face %s (text embedder)", what)
+	}
+	if override != nil {
+		var over map[string]json.RawMessage
+		dec := json.NewDecoder(bytes.NewReader(override))
+		if err := dec.Decode(&over); err != nil {
+			return nil, fmt.Errorf("task.json: %w", err)
+		}
+		for k, v := range over {
+			doc[k] = v
+		}
+		// A task.json whose inputs take no text is a task of its own beside the
+		// Hugging Face files: the tokenizer fields do not apply to it.
+		if in, ok := over["inputs"]; ok && !bytes.Contains(in, []byte(`"`+string(InputText)+`"`)) {
+			for _, k := range []string{"tokenizer", "max_length", "pad_id"} {
+				if _, set := over[k]; !set {
+					delete(doc, k)
+				}
+			}
+		}
+	}
+	return json.Marshal(doc)
+}
+
+func isHFClassifier(arch []string, id2label map[string]string) bool {
+	for _, a := range arch {
+		if strings.HasSuffix(a, "ForSequenceClassification") {
+			return true
+		}
+	}
+	if len(arch) > 0 || len(id2label) < 2 {
+		return false
+	}
+	for _, l := range id2label {
+		if !defaultLabel.MatchString(l) {
+			return true
+		}
+	}
+	return false
+}
+
+// labelsInOrder turns id2label ({"0": "neg", "1": "pos"}) into labels by id.
+func labelsInOrder(id2label map[string]string) ([]string, error) {
+	type kv struct {
+		id    int
+		label string
+	}
+	var l []kv
+	for k, v := range id2label {
+		id, err := strconv.Atoi(k)
+		if err != nil {
+			return nil, fmt.Errorf("id2label key %q is not a class number", k)
+		}
+		l = append(l, kv{id, v})
+	}
+	sort.Slice(l, func(i, j int) bool { return l[i].id < l[j].id })
+	out := make([]string, len(l))
+	for i, x := range l {
+		if x.id != i {
+			return nil, fmt.Errorf("id2label has no class %d; its keys must be 0..%d", i, len(l)-1)
+		}
+		out[i] = x.label
+	}
+	return out, nil
+}
+
+// hfMaxLength is the longest input the model takes, in tokens (0: unknown).
+func hfMaxLength(folder, modelType string, maxPositions int) int {
+	if data, _, err := readRegular(filepath.Join(folder, "tokenizer_config.json"), "tokenizer_config.json", maxConfigBytes); err == nil {
+		var tc struct {
+			ModelMaxLength float64 `json:"model_max_length"`
+		}
+		// transformers writes 1e30 for "no limit".
+		if json.Unmarshal(data, &tc) == nil && tc.ModelMaxLength >= 1 && tc.ModelMaxLength < 1<<20 {
+			return int(tc.ModelMaxLength)
+		}
+	}
+	switch modelType {
+	case "roberta", "xlm-roberta", "camembert", "longformer":
+		// Position ids start after the padding id: two positions are never a token's.
+		return max(maxPositions-2, 0)
+	}
+	return maxPositions
+}
+
+// loadTokenizer reads and parses the tokenizer file of a text task.
+func (t *Task) loadTokenizer() error {
+	name := t.Config.Tokenizer
+	var data []byte
+	var err error
+	if t.fsys != nil {
+		data, err = fs.ReadFile(t.fsys, name)
+	} else {
+		data, _, err = readRegular(filepath.Join(t.path, name), "tokenizer file", maxTokenizerBytes)
+	}
+	if err != nil {
+		if errors.Is(err, fs.ErrNotExist) {
+			return taskErrorf(ErrTaskConfig, t.Name, "%v; put the model's tokenizer.json in the task folder or fix \"tokenizer\" in task.json", err)
+		}
+		return taskErrorf(ErrTaskConfig, t.Name, "%v", err)
+	}
+	tok, err := tokenizer.Parse(data)
+	if err != nil {
+		return taskErrorf(ErrTaskConfig, t.Name, "%s: %v", name, err)
+	}
+	t.tok = tok
+	if m := t.Config.MaxLength; m > 0 && m <= tok.SpecialTokens() {
+		return taskErrorf(ErrTaskConfig, t.Name, "\"max_length\" %d leaves no room for text beside the tokenizer's %d special tokens; raise it", m, tok.SpecialTokens())
+	}
+	if t.Config.PadID == nil {
+		// No pad_token_id in config.json: the tokenizer's own padding token, else 0.
+		var pad int64
+		for _, p := range []string{"[PAD]", "<pad>", "<|endoftext|>"} {
+			if id, ok := tok.TokenID(p); ok {
+				pad = int64(id)
+				break
+			}
+		}
+		t.padID = pad
+	} else {
+		t.padID = *t.Config.PadID
+	}
+	return nil
+}
+
+// maxTokenizerBytes bounds tokenizer.json (large multilingual vocabularies are ~20 MB).
+const maxTokenizerBytes = 256 << 20

@@ -1,0 +1,225 @@
+package models
+
+import (
+	"errors"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/duckinfer/duckinfer/internal/onnxbuild"
+)
+
+var hfModels = filepath.Join("..", "..", "testdata", "hf", "models")
+
+// copyHF copies a Hugging Face fixture folder (config, tokenizer, model) to dir/name.
+func copyHF(t *testing.T, from, dir, name string) string {
+	t.Helper()
+	to := filepath.Join(dir, name)
+	src := filepath.Join(hfModels, from)
+	err := filepath.WalkDir(src, func(p string, d os.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		rel, _ := filepath.Rel(src, p)
+		b, err := os.ReadFile(p)
+		if err != nil {
+			return err
+		}
+		os.MkdirAll(filepath.Dir(filepath.Join(to, rel)), 0o755)
+		return os.WriteFile(filepath.Join(to, rel), b, 0o644)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return to
+}
+
+// A folder with config.json, tokenizer.json and the model is a task without task.json;
+// config.json decides the kind, labels and padding id, tokenizer_config.json (else
+// max_position_embeddings) the maximum length.
+func TestHFFolderTasks(t *testing.T) {
+	reg, err := NewRegistry(hfModels)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		name, kind, model, scores string
+		labels                    []string
+		maxLen                    int
+		pad                       int64
+	}{
+		{"bert_sentiment", OutputClassify, "model.onnx", ScoresLogits, []string{"negative", "positive"}, 128, 0},
+		{"bert_embed", OutputEmbed, "onnx/model.onnx", "", nil, 128, 0}, // no tokenizer_config: max_position_embeddings
+		{"roberta_topics", OutputClassify, "onnx/model.onnx", ScoresSigmoid, []string{"service", "food", "price"}, 128, 1},
+		{"xlmr_embed", OutputEmbed, "model.onnx", "", nil, 128, 1},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			task, err := reg.Lookup(c.name)
+			if err != nil {
+				t.Fatal(err)
+			}
+			cfg := task.Config
+			if cfg.Kind != c.kind || cfg.Model != c.model || cfg.Scores != c.scores || !slices.Equal(cfg.Labels, c.labels) ||
+				cfg.MaxLength != c.maxLen || task.padID != c.pad || !slices.Equal(cfg.Columns(), []string{"text"}) {
+				t.Fatalf("got kind %q model %q scores %q labels %v max_length %d pad %d columns %v", cfg.Kind, cfg.Model, cfg.Scores, cfg.Labels, cfg.MaxLength, task.padID, cfg.Columns())
+			}
+		})
+	}
+}
+
+// A task.json beside the Hugging Face files overrides fields of the task it stands for.
+func TestHFTaskJSONOverrides(t *testing.T) {
+	dir := t.TempDir()
+	folder := copyHF(t, "bert_sentiment", dir, "reviews")
+	os.WriteFile(filepath.Join(folder, "task.json"), []byte(`{"max_length": 16, "inputs": [{"name": "input_ids", "columns": ["review"], "type": "text"}], "batch_size": 8}`), 0o644)
+	reg, err := NewRegistry(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	task, err := reg.Lookup("reviews")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c := task.Config; c.MaxLength != 16 || c.BatchSize != 8 || !slices.Equal(c.Columns(), []string{"review"}) || c.Kind != OutputClassify {
+		t.Fatalf("override not applied: %+v", c)
+	}
+}
+
+// Without tokenizer_config.json, a RoBERTa-style model's maximum is
+// max_position_embeddings less the two positions its padding offset takes.
+func TestHFMaxLengthFallback(t *testing.T) {
+	dir := t.TempDir()
+	folder := copyHF(t, "xlmr_embed", dir, "x")
+	os.Remove(filepath.Join(folder, "tokenizer_config.json"))
+	reg, _ := NewRegistry(dir)
+	task, err := reg.Lookup("x")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if task.Config.MaxLength != 128 { // max_position_embeddings 130
+		t.Fatalf("max_length %d, want 128", task.Config.MaxLength)
+	}
+}
+
+// A broken tokenizer.json fails the lookup with the file and the component named; a
+// folder without tokenizer.json is not a Hugging Face task and asks for a task.json.
+func TestHFBrokenFolders(t *testing.T) {
+	dir := t.TempDir()
+	folder := copyHF(t, "bert_embed", dir, "badtok")
+	os.WriteFile(filepath.Join(folder, "tokenizer.json"), []byte(`{"model": {"type": "WordLevel", "vocab": {}}}`), 0o644)
+	folder2 := copyHF(t, "bert_embed", dir, "notok")
+	os.Remove(filepath.Join(folder2, "tokenizer.json"))
+	reg, _ := NewRegistry(dir)
+	_, err := reg.Lookup("badtok")
+	if err == nil || !errors.Is(err, ErrTaskConfig) || !strings.Contains(err.Error(), `tokenizer.json: tokenizer.json: model: unsupported tokenizer component: model "WordLevel"`) {
+		t.Errorf("badtok: %v", err)
+	}
+	_, err = reg.Lookup("notok")
+	if err == nil || !strings.Contains(err.Error(), "has no task.json") || !strings.Contains(err.Error(), "Hugging Face folder") {
+		t.Errorf("notok: %v", err)
+	}
+}
+
+// The model's declared inputs decide what is fed: BERT gets token_type_ids, RoBERTa
+// does not; an embed task finds last_hidden_state itself; editing tokenizer.json
+// makes a new snapshot.
+func TestHFModelCheck(t *testing.T) {
+	dir := t.TempDir()
+	copyHF(t, "bert_embed", dir, "b")
+	folder := copyHF(t, "roberta_topics", dir, "r")
+	reg, _ := NewRegistry(dir)
+	pool := NewPool(FlavorCPU)
+	t.Cleanup(func() { pool.Close() })
+	for name, want := range map[string][]string{"b": {"input_ids", "attention_mask", "token_type_ids"}, "r": {"input_ids", "attention_mask"}} {
+		task, err := reg.Lookup(name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := pool.Check(task); err != nil {
+			t.Fatal(err)
+		}
+		if got := task.modelInputs(); !slices.Equal(got, want) {
+			t.Errorf("%s feeds %v, want %v", name, got, want)
+		}
+	}
+	b, _ := reg.Lookup("b")
+	if b.OutputName() != "last_hidden_state" || b.OutputWidth() != 32 {
+		t.Errorf("embed output %q width %d", b.OutputName(), b.OutputWidth())
+	}
+	before, _ := reg.Lookup("r")
+	data, _ := os.ReadFile(filepath.Join(folder, "tokenizer.json"))
+	writeAtomically(t, filepath.Join(folder, "tokenizer.json"), append(data, ' '))
+	after, _ := reg.Lookup("r")
+	if before == after {
+		t.Errorf("a changed tokenizer.json kept the old snapshot")
+	}
+}
+
+// A model input a text task cannot feed is an error at the model check that names it.
+func TestHFUnfedInput(t *testing.T) {
+	dir := t.TempDir()
+	folder := copyHF(t, "bert_embed", dir, "extra")
+	g := &onnxbuild.Graph{
+		Name:  "extra",
+		Nodes: []*onnxbuild.Node{onnxbuild.NewNode("Cast", []string{"input_ids"}, []string{"sentence_embedding"}, onnxbuild.AttrInt("to", int64(onnxbuild.Float)))},
+		Inputs: []*onnxbuild.ValueInfo{
+			onnxbuild.TensorValue("input_ids", onnxbuild.Int64, onnxbuild.N, onnxbuild.Sym("S")),
+			onnxbuild.TensorValue("pixel_values", onnxbuild.Float, onnxbuild.N, onnxbuild.D(3)),
+		},
+		Outputs: []*onnxbuild.ValueInfo{onnxbuild.TensorValue("sentence_embedding", onnxbuild.Float, onnxbuild.N, onnxbuild.Sym("S"))},
+	}
+	b, err := onnxbuild.NewModel(g).Marshal()
+	if err != nil {
+		t.Fatal(err)
+	}
+	os.WriteFile(filepath.Join(folder, "onnx", "model.onnx"), b, 0o644)
+	reg, _ := NewRegistry(dir)
+	task, err := reg.Lookup("extra")
+	if err != nil {
+		t.Fatal(err)
+	}
+	pool := NewPool(FlavorCPU)
+	t.Cleanup(func() { pool.Close() })
+	err = pool.Check(task)
+	if err == nil || !strings.Contains(err.Error(), `the model declares input "pixel_values", which nothing feeds`) {
+		t.Fatalf("got %v", err)
+	}
+}
+
+// Sorted rows are cut before a row over twice the batch's first length (from 8
+// tokens), and after at most the batch size; padding "chunk" cuts by rows only.
+func TestTextBatchEnd(t *testing.T) {
+	d := &TextData{n: []int32{3, 5, 9, 16, 17, 40, 80, 81, 128}}
+	var cuts []int
+	for lo := 0; lo < len(d.n); lo = d.BatchEnd(lo, 256) {
+		cuts = append(cuts, lo)
+	}
+	if want := []int{0, 4, 5, 7}; !slices.Equal(cuts, want) {
+		t.Errorf("bucket cuts %v, want %v", cuts, want)
+	}
+	if got := d.BatchEnd(0, 2); got != 2 {
+		t.Errorf("batch of 2 rows ends at %d", got)
+	}
+	d.chunk = true
+	if got := d.BatchEnd(0, 256); got != len(d.n) {
+		t.Errorf("chunk padding ends the batch at %d, want %d", got, len(d.n))
+	}
+}
+
+// A task.json whose inputs take no text keeps its own task beside Hugging Face files:
+// the folder's tokenizer fields are not forced on it.
+func TestHFTaskJSONWithoutText(t *testing.T) {
+	dir := t.TempDir()
+	folder := copyHF(t, "bert_sentiment", dir, "ids")
+	os.WriteFile(filepath.Join(folder, "task.json"), []byte(`{"inputs": [{"name": "input_ids", "type": "int64", "columns": ["ids"]}]}`), 0o644)
+	reg, _ := NewRegistry(dir)
+	task, err := reg.Lookup("ids")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if task.Tokenizer() != nil || task.Config.MaxLength != 0 || task.Config.Inputs[0].Type != InputInt64 {
+		t.Fatalf("got %+v", task.Config)
+	}
+}

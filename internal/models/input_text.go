@@ -1,0 +1,201 @@
+package models
+
+import (
+	"fmt"
+	"sort"
+
+	ort "github.com/yalue/onnxruntime_go"
+
+	"github.com/duckinfer/duckinfer/internal/tokenizer"
+)
+
+// textInput tokenizes one VARCHAR column with the task's tokenizer.json: each row
+// becomes token ids (special tokens added, truncated to max_length), and a batch
+// becomes the int64 tensors [rows, longest] the model declares — input_ids,
+// attention_mask, token_type_ids, position_ids — padded on the right.
+type textInput struct{}
+
+// textFeeds are the model inputs a text input can fill, besides its own input_ids.
+var textFeeds = map[string]bool{"input_ids": true, "attention_mask": true, "token_type_ids": true, "position_ids": true}
+
+func (textInput) Validate(spec InputSpec) error {
+	if len(spec.Columns) != 1 {
+		return fmt.Errorf(`type "text" takes exactly one column, got %d`, len(spec.Columns))
+	}
+	if !textFeeds[spec.Name] {
+		return fmt.Errorf(`a "text" input is named after the model's token ids input, "input_ids", not %q`, spec.Name)
+	}
+	return nil
+}
+
+func (textInput) CheckModel(spec InputSpec, info ort.InputOutputInfo) error {
+	if info.DataType != ort.TensorElementDataTypeInt64 {
+		return fmt.Errorf("model input %q holds %s, but a text input feeds int64 token ids; re-export the model with int64 inputs", spec.Name, elemName(info.DataType))
+	}
+	return nil
+}
+
+// NewData is only reached without a task (Task.NewInputs gives text inputs their
+// tokenizer); such data cannot tokenize.
+func (textInput) NewData(InputSpec, []int64) InputData { return &TextData{} }
+
+// TextData is a chunk's tokenized text rows.
+type TextData struct {
+	tok    *tokenizer.Tokenizer
+	maxLen int
+	padID  int64
+	feeds  []string // model inputs, input_ids first
+	chunk  bool     // PaddingChunk: every batch padded to the chunk's longest
+
+	vals  []string // borrowed from the binding, for previews
+	enc   tokenizer.Encoding
+	start []int32 // per row: its tokens are enc[start : start+n]
+	n     []int32
+}
+
+func (t *Task) newTextData(feeds []string) *TextData {
+	return &TextData{tok: t.tok, maxLen: t.Config.MaxLength, padID: t.padID, feeds: feeds, chunk: t.Config.Padding == PaddingChunk}
+}
+
+// SetMaxLength overrides the task's max_length for this data (ml_predict's max_length).
+func (d *TextData) SetMaxLength(n int) { d.maxLen = n }
+
+func (d *TextData) Load(cols []Column, n int, valid []bool, _ func(int, error)) error {
+	if d.tok == nil {
+		return fmt.Errorf("%w: this text input has no tokenizer", ErrInput)
+	}
+	d.vals = grow(d.vals, n)
+	if err := cols[0].Strings(d.vals, valid); err != nil {
+		return err
+	}
+	d.enc.IDs, d.enc.TypeIDs = d.enc.IDs[:0], d.enc.TypeIDs[:0]
+	d.start, d.n = grow(d.start, n), grow(d.n, n)
+	for r := range n {
+		at := len(d.enc.IDs)
+		if valid[r] {
+			d.tok.Encode(&d.enc, d.vals[r], d.maxLen)
+		}
+		d.start[r], d.n[r] = int32(at), int32(len(d.enc.IDs)-at)
+	}
+	return nil
+}
+
+func (d *TextData) Compact(rows []int) {
+	for b, r := range rows {
+		d.vals[b], d.start[b], d.n[b] = d.vals[r], d.start[r], d.n[r]
+	}
+	d.vals, d.start, d.n = d.vals[:len(rows)], d.start[:len(rows)], d.n[:len(rows)]
+}
+
+// SortByLength orders the rows by token count (stable) unless the task pads to the
+// chunk's longest, and returns the permutation: new row b was row perm[b]. The core
+// reorders its row map by it, so results still reach their rows.
+func (d *TextData) SortByLength() []int {
+	if d.chunk {
+		return nil
+	}
+	perm := make([]int, len(d.n))
+	for i := range perm {
+		perm[i] = i
+	}
+	sort.SliceStable(perm, func(i, j int) bool { return d.n[perm[i]] < d.n[perm[j]] })
+	vals, start, n := make([]string, len(perm)), make([]int32, len(perm)), make([]int32, len(perm))
+	for b, r := range perm {
+		vals[b], start[b], n[b] = d.vals[r], d.start[r], d.n[r]
+	}
+	copy(d.vals, vals)
+	copy(d.start, start)
+	copy(d.n, n)
+	return perm
+}
+
+// BatchEnd is where the batch starting at row lo ends: after at most rows rows, and,
+// when rows are sorted by length, before the first row more than twice as long as the
+// batch's first (counted from 8 tokens), so no batch pads its short rows to a far
+// longer one's length. A chunk's longest rows thus go to smaller batches of their own.
+func (d *TextData) BatchEnd(lo, rows int) int {
+	hi := min(lo+rows, len(d.n))
+	if d.chunk {
+		return hi
+	}
+	limit := 2 * max(d.n[lo], 8)
+	for end := lo + 1; end < hi; end++ {
+		if d.n[end] > limit {
+			return end
+		}
+	}
+	return hi
+}
+
+// Len is row i's token count (its attention mask's ones).
+func (d *TextData) Len(i int) int { return int(d.n[i]) }
+
+// width is the padded length of batch [lo, hi).
+func (d *TextData) width(lo, hi int) int {
+	if d.chunk {
+		lo, hi = 0, len(d.n)
+	}
+	w := 1 // an empty sequence is still one padding position wide
+	for i := lo; i < hi; i++ {
+		w = max(w, int(d.n[i]))
+	}
+	return w
+}
+
+func (d *TextData) Tensor(lo, hi int) (ort.Value, error) {
+	vs, err := d.Tensors(lo, hi)
+	if err != nil {
+		return nil, err
+	}
+	for _, v := range vs[1:] {
+		v.Destroy()
+	}
+	return vs[0], nil
+}
+
+// Tensors builds one [rows, width] int64 tensor per fed model input, in feeds order.
+func (d *TextData) Tensors(lo, hi int) ([]ort.Value, error) {
+	w := d.width(lo, hi)
+	rows := hi - lo
+	out := make([]ort.Value, 0, len(d.feeds))
+	for _, name := range d.feeds {
+		buf := make([]int64, rows*w)
+		for b := range rows {
+			i := lo + b
+			row := buf[b*w : (b+1)*w]
+			toks := d.enc.IDs[d.start[i] : d.start[i]+d.n[i]]
+			switch name {
+			case "input_ids":
+				for j, id := range toks {
+					row[j] = int64(id)
+				}
+				for j := len(toks); j < w; j++ {
+					row[j] = d.padID
+				}
+			case "attention_mask":
+				for j := range toks {
+					row[j] = 1
+				}
+			case "token_type_ids":
+				for j, id := range d.enc.TypeIDs[d.start[i] : d.start[i]+d.n[i]] {
+					row[j] = int64(id)
+				}
+			case "position_ids":
+				for j := range row {
+					row[j] = int64(j)
+				}
+			}
+		}
+		v, err := ort.NewTensor(ort.NewShape(int64(rows), int64(w)), buf)
+		if err != nil {
+			for _, o := range out {
+				o.Destroy()
+			}
+			return nil, fmt.Errorf("%w: %v", ErrRuntime, err)
+		}
+		out = append(out, v)
+	}
+	return out, nil
+}
+
+func (d *TextData) Preview(i int) string { return previewText(d.vals[i]) }

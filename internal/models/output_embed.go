@@ -1,0 +1,151 @@
+package models
+
+import (
+	"fmt"
+	"math"
+
+	ort "github.com/yalue/onnxruntime_go"
+)
+
+// OutputEmbed turns a text model's hidden states into one vector per row
+// (ml_embed's embedding column).
+const OutputEmbed = "embed"
+
+// embedOutputs are the outputs an embed task reads when task.json names none, in order
+// of preference: token vectors [N, seq, d] (pooled here) or sentence vectors [N, d].
+var embedOutputs = []string{"last_hidden_state", "token_embeddings", "sentence_embedding"}
+
+type embedOutput struct{}
+
+func (embedOutput) Validate(c *Config) error {
+	if len(c.Labels) > 0 || c.Scores != "" {
+		return fmt.Errorf(`"labels" and "scores" are for "kind": "classify"; an embed task returns vectors`)
+	}
+	switch c.Pooling {
+	case "":
+		c.Pooling = PoolingMean
+	case PoolingMean, PoolingCLS:
+	default:
+		return fmt.Errorf(`"pooling" %q is not supported; use %q (attention-masked mean, the default) or %q (the first token)`, c.Pooling, PoolingMean, PoolingCLS)
+	}
+	for _, in := range c.Inputs {
+		if in.Type != InputText {
+			return fmt.Errorf(`"kind": "embed" needs a "text" input (it pools token vectors by their attention mask)`)
+		}
+	}
+	return nil
+}
+
+func (embedOutput) CheckModel(c *Config, o ort.InputOutputInfo) error {
+	if o.OrtValueType != ort.ONNXTypeTensor || o.DataType != ort.TensorElementDataTypeFloat {
+		return fmt.Errorf("model output %q is not a float32 tensor; an embed task reads float32 vectors", o.Name)
+	}
+	if d := len(o.Dimensions); d != 2 && d != 3 {
+		return fmt.Errorf("model output %q has shape %v; an embed task reads [N, seq, d] token vectors or [N, d] sentence vectors", o.Name, []int64(o.Dimensions))
+	}
+	return nil
+}
+
+func (embedOutput) NewData(c *Config) OutputData {
+	return &EmbedData{cls: c.Pooling == PoolingCLS, normalize: c.Normalize == nil || *c.Normalize}
+}
+
+// EmbedData holds one vector of Width float32 values per row (row-major in Values).
+type EmbedData struct {
+	Width     int
+	Values    []float32
+	ok        []bool
+	cls       bool
+	normalize bool
+	text      *TextData // the rows' token counts, for the attention-masked mean
+}
+
+// SetPooling overrides the task's pooling ("mean" or "cls") and normalisation for this
+// data (ml_embed's pooling and normalize).
+func (d *EmbedData) SetPooling(pooling string, normalize *bool) {
+	if pooling != "" {
+		d.cls = pooling == PoolingCLS
+	}
+	if normalize != nil {
+		d.normalize = *normalize
+	}
+}
+
+func (d *EmbedData) Reset(n int) {
+	d.ok = grow(d.ok, n)
+	if d.Width > 0 {
+		d.Values = grow(d.Values, n*d.Width)
+	}
+}
+
+func (d *EmbedData) Decode(v ort.Value, lo, hi int) error {
+	out, ok := v.(*ort.Tensor[float32])
+	if !ok {
+		return fmt.Errorf("%w: the output is not a float32 tensor", ErrModel)
+	}
+	s := out.GetShape()
+	rows := hi - lo
+	if (len(s) != 2 && len(s) != 3) || s[0] != int64(rows) {
+		return fmt.Errorf("%w: the output has shape %v, want [%d, seq, d] or [%d, d]", ErrModel, s, rows, rows)
+	}
+	w := int(s[len(s)-1])
+	if d.Width == 0 {
+		d.Width = w
+		d.Values = grow(d.Values, len(d.ok)*w)
+	} else if w != d.Width {
+		return fmt.Errorf("%w: the output has %d values per row here and %d before", ErrModel, w, d.Width)
+	}
+	data := out.GetData()
+	for b := range rows {
+		r := lo + b
+		dst := d.Values[r*w : (r+1)*w]
+		switch {
+		case len(s) == 2:
+			copy(dst, data[b*w:(b+1)*w])
+		case d.cls:
+			copy(dst, data[b*int(s[1])*w:][:w])
+		default:
+			seq := int(s[1])
+			n := seq
+			if d.text != nil {
+				n = min(d.text.Len(r), seq)
+			}
+			acc := make([]float64, w)
+			for j := range n {
+				tok := data[(b*seq+j)*w:][:w]
+				for k, x := range tok {
+					acc[k] += float64(x)
+				}
+			}
+			for k := range dst {
+				dst[k] = float32(acc[k] / float64(max(n, 1)))
+			}
+		}
+		d.ok[r] = true
+		var sum float64
+		for _, x := range dst {
+			if math.IsNaN(float64(x)) || math.IsInf(float64(x), 0) {
+				d.ok[r] = false
+			}
+			sum += float64(x) * float64(x)
+		}
+		if d.normalize && sum > 0 {
+			// As torch.nn.functional.normalize: divide by the norm (eps 1e-12).
+			inv := 1 / max(math.Sqrt(sum), 1e-12)
+			for k := range dst {
+				dst[k] = float32(float64(dst[k]) * inv)
+			}
+		}
+	}
+	return nil
+}
+
+func (d *EmbedData) RowError(i int) error {
+	if !d.ok[i] {
+		return fmt.Errorf("%w: the model's output for this row is NaN or infinite", ErrModel)
+	}
+	return nil
+}
+
+// Row is row i's embedding.
+func (d *EmbedData) Row(i int) []float32 { return d.Values[i*d.Width : (i+1)*d.Width] }

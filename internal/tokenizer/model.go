@@ -1,0 +1,56 @@
+package tokenizer
+
+import (
+	"encoding/json"
+	"fmt"
+)
+
+// model turns one word into ids.
+type model interface {
+	tokenize(dst []int32, word string) []int32
+	vocabulary() map[string]int32 // a fresh copy
+}
+
+var modelTypes = map[string]func(json.RawMessage) (model, error){
+	"WordPiece": parseWordPiece,
+	"BPE":       parseBPE,
+	"Unigram":   parseUnigram,
+}
+
+func parseModel(raw json.RawMessage) (model, error) {
+	typ, err := typeOf(raw)
+	if err != nil {
+		return nil, err
+	}
+	if typ == "" {
+		// Older files leave the model's type out; the fields tell.
+		var probe map[string]json.RawMessage
+		if json.Unmarshal(raw, &probe) == nil {
+			switch {
+			case probe["merges"] != nil:
+				typ = "BPE"
+			case probe["continuing_subword_prefix"] != nil && probe["max_input_chars_per_word"] != nil:
+				typ = "WordPiece"
+			case probe["unk_id"] != nil:
+				typ = "Unigram"
+			}
+		}
+	}
+	parse, ok := modelTypes[typ]
+	if !ok {
+		return nil, unsupported("model", typ, names(modelTypes))
+	}
+	return parse(raw)
+}
+
+func copyVocab(v map[string]int32) map[string]int32 {
+	out := make(map[string]int32, len(v))
+	for k, id := range v {
+		out[k] = id
+	}
+	return out
+}
+
+func missingToken(what, tok string) error {
+	return fmt.Errorf("%s %q is not in the vocabulary; the tokenizer.json is inconsistent", what, tok)
+}

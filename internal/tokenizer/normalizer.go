@@ -1,0 +1,333 @@
+package tokenizer
+
+import (
+	"encoding/json"
+	"fmt"
+	"regexp"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+
+	"golang.org/x/text/unicode/norm"
+)
+
+// normalizer rewrites a text before it is split into words.
+type normalizer interface {
+	normalize(s string) string
+}
+
+var normalizerTypes = map[string]func(json.RawMessage) (normalizer, error){
+	"BertNormalizer": parseBertNormalizer,
+	"Lowercase":      func(json.RawMessage) (normalizer, error) { return lowercase{}, nil },
+	"NFC":            func(json.RawMessage) (normalizer, error) { return unicodeForm{norm.NFC}, nil },
+	"NFD":            func(json.RawMessage) (normalizer, error) { return unicodeForm{norm.NFD}, nil },
+	"NFKC":           func(json.RawMessage) (normalizer, error) { return unicodeForm{norm.NFKC}, nil },
+	"NFKD":           func(json.RawMessage) (normalizer, error) { return unicodeForm{norm.NFKD}, nil },
+	"StripAccents":   func(json.RawMessage) (normalizer, error) { return stripAccents{}, nil },
+	"Strip":          parseStrip,
+	"Replace":        parseReplace,
+	"Prepend":        parsePrepend,
+}
+
+func parseNormalizer(raw json.RawMessage) (normalizer, error) {
+	if isNull(raw) {
+		return nil, nil
+	}
+	typ, err := typeOf(raw)
+	if err != nil {
+		return nil, err
+	}
+	parse, ok := normalizerTypes[typ]
+	if !ok {
+		return nil, unsupported("normalizer", typ, names(normalizerTypes))
+	}
+	return parse(raw)
+}
+
+type normalizerSequence []normalizer
+
+func parseNormalizerSequence(raw json.RawMessage) (normalizer, error) {
+	var c struct {
+		Normalizers []json.RawMessage `json:"normalizers"`
+	}
+	if err := json.Unmarshal(raw, &c); err != nil {
+		return nil, err
+	}
+	var seq normalizerSequence
+	for _, r := range c.Normalizers {
+		n, err := parseNormalizer(r)
+		if err != nil {
+			return nil, err
+		}
+		if n != nil {
+			seq = append(seq, n)
+		}
+	}
+	return seq, nil
+}
+
+func (q normalizerSequence) normalize(s string) string {
+	for _, n := range q {
+		s = n.normalize(s)
+	}
+	return s
+}
+
+// bertNormalizer is BERT's: drop control characters and turn whitespace into spaces,
+// put spaces around CJK ideographs, strip accents (NFD, then drop nonspacing marks),
+// lowercase. strip_accents null means "as lowercase" (bert-base-uncased relies on it).
+type bertNormalizer struct {
+	clean, chinese, strip, lower bool
+}
+
+func parseBertNormalizer(raw json.RawMessage) (normalizer, error) {
+	var c struct {
+		CleanText          *bool `json:"clean_text"`
+		HandleChineseChars *bool `json:"handle_chinese_chars"`
+		StripAccents       *bool `json:"strip_accents"`
+		Lowercase          *bool `json:"lowercase"`
+	}
+	if err := json.Unmarshal(raw, &c); err != nil {
+		return nil, err
+	}
+	or := func(p *bool, d bool) bool {
+		if p == nil {
+			return d
+		}
+		return *p
+	}
+	n := bertNormalizer{clean: or(c.CleanText, true), chinese: or(c.HandleChineseChars, true), lower: or(c.Lowercase, true)}
+	n.strip = or(c.StripAccents, n.lower)
+	return n, nil
+}
+
+func (n bertNormalizer) normalize(s string) string {
+	// ASCII fast path: only control characters, whitespace and case change anything.
+	ascii := true
+	for i := 0; i < len(s); i++ {
+		if s[i] >= utf8.RuneSelf {
+			ascii = false
+			break
+		}
+	}
+	if ascii {
+		b := make([]byte, 0, len(s))
+		for i := 0; i < len(s); i++ {
+			c := s[i]
+			switch {
+			case c == '\t' || c == '\n' || c == '\r' || c == ' ':
+				if n.clean {
+					c = ' '
+				}
+			case c < 0x20 || c == 0x7f:
+				if n.clean {
+					continue
+				}
+			case n.lower && 'A' <= c && c <= 'Z':
+				c += 'a' - 'A'
+			}
+			b = append(b, c)
+		}
+		return string(b)
+	}
+	var b strings.Builder
+	b.Grow(len(s) + 8)
+	for _, r := range s {
+		if n.clean {
+			if r == 0 || r == utf8.RuneError || isBertControl(r) {
+				continue
+			}
+			if isWhitespace(r) {
+				r = ' '
+			}
+		}
+		if n.chinese && isChinese(r) {
+			b.WriteByte(' ')
+			b.WriteRune(r)
+			b.WriteByte(' ')
+			continue
+		}
+		b.WriteRune(r)
+	}
+	out := b.String()
+	if n.strip {
+		out = stripAccents{nonspacingOnly: true}.normalize(out)
+	}
+	if n.lower {
+		out = lowercase{}.normalize(out)
+	}
+	return out
+}
+
+// isBertControl is Hugging Face's is_control: tab, newline and carriage return are
+// whitespace; any other character of category Cc, Cf, Co or Cs is dropped.
+func isBertControl(r rune) bool {
+	switch r {
+	case '\t', '\n', '\r':
+		return false
+	}
+	return unicode.In(r, unicode.Cc, unicode.Cf, unicode.Co, unicode.Cs)
+}
+
+// isWhitespace is Rust's char::is_whitespace (the White_Space property), which
+// Go's unicode.IsSpace also implements.
+func isWhitespace(r rune) bool { return unicode.IsSpace(r) }
+
+func isChinese(r rune) bool {
+	return (r >= 0x4E00 && r <= 0x9FFF) || (r >= 0x3400 && r <= 0x4DBF) || (r >= 0x20000 && r <= 0x2A6DF) ||
+		(r >= 0x2A700 && r <= 0x2B73F) || (r >= 0x2B740 && r <= 0x2B81F) || (r >= 0x2B820 && r <= 0x2CEAF) ||
+		(r >= 0xF900 && r <= 0xFAFF) || (r >= 0x2F800 && r <= 0x2FA1F)
+}
+
+// lowercase maps each character to its full lowercase, one character at a time as
+// Rust's char::to_lowercase does (no final-sigma rule); U+0130 is the one character
+// whose lowercase is two.
+type lowercase struct{}
+
+func (lowercase) normalize(s string) string {
+	return lowerString(s)
+}
+
+func lowerString(s string) string {
+	var b strings.Builder
+	b.Grow(len(s))
+	for i := 0; i < len(s); {
+		c := s[i]
+		if c < utf8.RuneSelf {
+			if 'A' <= c && c <= 'Z' {
+				c += 'a' - 'A'
+			}
+			b.WriteByte(c)
+			i++
+			continue
+		}
+		r, size := utf8.DecodeRuneInString(s[i:])
+		i += size
+		if r == 0x130 {
+			b.WriteString("i\u0307")
+			continue
+		}
+		b.WriteRune(unicode.ToLower(r))
+	}
+	return b.String()
+}
+
+type unicodeForm struct{ f norm.Form }
+
+func (u unicodeForm) normalize(s string) string { return u.f.String(s) }
+
+// stripAccents drops combining marks after NFD. BertNormalizer drops nonspacing marks
+// (Mn) only; the StripAccents normalizer drops every mark (Mn, Mc, Me) and, like
+// Hugging Face's, expects the text to be decomposed already.
+type stripAccents struct{ nonspacingOnly bool }
+
+func (a stripAccents) normalize(s string) string {
+	if a.nonspacingOnly {
+		s = norm.NFD.String(s)
+	}
+	return strings.Map(func(r rune) rune {
+		if unicode.Is(unicode.Mn, r) || (!a.nonspacingOnly && unicode.In(r, unicode.Mc, unicode.Me)) {
+			return -1
+		}
+		return r
+	}, s)
+}
+
+type strip struct{ left, right bool }
+
+func parseStrip(raw json.RawMessage) (normalizer, error) {
+	c := struct {
+		Left  *bool `json:"strip_left"`
+		Right *bool `json:"strip_right"`
+	}{}
+	if err := json.Unmarshal(raw, &c); err != nil {
+		return nil, err
+	}
+	s := strip{left: true, right: true}
+	if c.Left != nil {
+		s.left = *c.Left
+	}
+	if c.Right != nil {
+		s.right = *c.Right
+	}
+	return s, nil
+}
+
+func (st strip) normalize(s string) string {
+	if st.left {
+		s = strings.TrimLeftFunc(s, isWhitespace)
+	}
+	if st.right {
+		s = strings.TrimRightFunc(s, isWhitespace)
+	}
+	return s
+}
+
+// replace is the Replace normalizer: a literal string or a regular expression (in the
+// syntax both Oniguruma and Go's RE2 read; one RE2 rejects is an error at Parse).
+type replace struct {
+	lit     string
+	re      *regexp.Regexp
+	content string
+}
+
+func parseReplace(raw json.RawMessage) (normalizer, error) {
+	var c struct {
+		Pattern struct {
+			String *string `json:"String"`
+			Regex  *string `json:"Regex"`
+		} `json:"pattern"`
+		Content string `json:"content"`
+	}
+	if err := json.Unmarshal(raw, &c); err != nil {
+		return nil, err
+	}
+	return newReplace(c.Pattern.String, c.Pattern.Regex, c.Content)
+}
+
+func newReplace(lit, re *string, content string) (replace, error) {
+	switch {
+	case lit != nil:
+		return replace{lit: *lit, content: content}, nil
+	case re != nil:
+		r, err := regexp.Compile(*re)
+		if err != nil {
+			return replace{}, fmt.Errorf("%w: Replace pattern %q is not a regular expression Go can run: %v", ErrUnsupported, *re, err)
+		}
+		return replace{re: r, content: content}, nil
+	}
+	return replace{}, fmt.Errorf("Replace has no pattern (String or Regex)")
+}
+
+func (r replace) normalize(s string) string {
+	if r.re != nil {
+		return r.re.ReplaceAllLiteralString(s, r.content)
+	}
+	if r.lit == "" {
+		return s
+	}
+	return strings.ReplaceAll(s, r.lit, r.content)
+}
+
+type prepend struct{ s string }
+
+func parsePrepend(raw json.RawMessage) (normalizer, error) {
+	var c struct {
+		Prepend string `json:"prepend"`
+	}
+	if err := json.Unmarshal(raw, &c); err != nil {
+		return nil, err
+	}
+	return prepend{c.Prepend}, nil
+}
+
+// normalize prepends to a non-empty text only, as Hugging Face's does.
+func (p prepend) normalize(s string) string {
+	if s == "" {
+		return s
+	}
+	return p.s + s
+}
+
+// Sequence refers back to the table, so it joins it at init.
+func init() { normalizerTypes["Sequence"] = parseNormalizerSequence }

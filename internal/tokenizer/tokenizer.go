@@ -1,0 +1,198 @@
+package tokenizer
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"sort"
+	"strings"
+	"sync"
+)
+
+// ErrUnsupported is wrapped by every error about a tokenizer.json component this
+// package does not implement.
+var ErrUnsupported = errors.New("unsupported tokenizer component")
+
+// Tokenizer is a loaded tokenizer.json. It is safe for concurrent use.
+type Tokenizer struct {
+	normalizer normalizer   // nil: none
+	pre        preTokenizer // nil: the whole normalized text is one word
+	model      model
+	post       postProcessor // nil: no special tokens
+	added      addedVocab
+	vocab      map[string]int32 // the model's vocabulary plus the added tokens
+
+	scratch sync.Pool // *scratch
+}
+
+type scratch struct {
+	words []string
+	segs  []segment
+	inner []segment
+	ids   []int32
+}
+
+// Encoding is one text's tokens: IDs and TypeIDs have the same length; the attention
+// mask of an unpadded encoding is all ones.
+type Encoding struct {
+	IDs     []int32
+	TypeIDs []int32
+}
+
+// Parse reads a tokenizer.json.
+func Parse(data []byte) (*Tokenizer, error) {
+	var f struct {
+		AddedTokens   []addedToken    `json:"added_tokens"`
+		Normalizer    json.RawMessage `json:"normalizer"`
+		PreTokenizer  json.RawMessage `json:"pre_tokenizer"`
+		Model         json.RawMessage `json:"model"`
+		PostProcessor json.RawMessage `json:"post_processor"`
+	}
+	if err := json.Unmarshal(data, &f); err != nil {
+		return nil, fmt.Errorf("tokenizer.json: %w; is it a Hugging Face tokenizer file?", err)
+	}
+	t := &Tokenizer{}
+	var err error
+	if t.normalizer, err = parseNormalizer(f.Normalizer); err != nil {
+		return nil, fmt.Errorf("tokenizer.json: normalizer: %w", err)
+	}
+	if t.pre, err = parsePreTokenizer(f.PreTokenizer); err != nil {
+		return nil, fmt.Errorf("tokenizer.json: pre_tokenizer: %w", err)
+	}
+	if len(f.Model) == 0 || string(f.Model) == "null" {
+		return nil, fmt.Errorf("tokenizer.json: no \"model\"; the file must hold a WordPiece, BPE or Unigram model")
+	}
+	if t.model, err = parseModel(f.Model); err != nil {
+		return nil, fmt.Errorf("tokenizer.json: model: %w", err)
+	}
+	t.vocab = t.model.vocabulary()
+	for _, a := range f.AddedTokens {
+		if _, ok := t.vocab[a.Content]; !ok {
+			t.vocab[a.Content] = a.ID
+		}
+	}
+	t.added = newAddedVocab(f.AddedTokens, t.normalizer)
+	if t.post, err = parsePostProcessor(f.PostProcessor, t.vocab); err != nil {
+		return nil, fmt.Errorf("tokenizer.json: post_processor: %w", err)
+	}
+	return t, nil
+}
+
+// TokenID is the id of a token (model vocabulary or added token).
+func (t *Tokenizer) TokenID(tok string) (int32, bool) {
+	id, ok := t.vocab[tok]
+	return id, ok
+}
+
+// VocabSize is the largest id plus one.
+func (t *Tokenizer) VocabSize() int {
+	n := 0
+	for _, id := range t.vocab {
+		n = max(n, int(id)+1)
+	}
+	return n
+}
+
+// SpecialTokens is the number of tokens the post-processor adds to one text.
+func (t *Tokenizer) SpecialTokens() int {
+	if t.post == nil {
+		return 0
+	}
+	return t.post.added()
+}
+
+// Encode tokenizes text with special tokens, truncated to maxLen tokens in all
+// (special tokens included, as Hugging Face's truncation counts them; 0: no limit),
+// and appends the result to e.
+func (t *Tokenizer) Encode(e *Encoding, text string, maxLen int) {
+	s, _ := t.scratch.Get().(*scratch)
+	if s == nil {
+		s = &scratch{}
+	}
+	ids := t.tokens(s, text)
+	if maxLen > 0 {
+		// Hugging Face truncates the sequence to what is left after the special tokens.
+		keep := max(maxLen-t.SpecialTokens(), 0)
+		if len(ids) > keep {
+			ids = ids[:keep]
+		}
+	}
+	if t.post == nil {
+		e.IDs = append(e.IDs, ids...)
+		for range ids {
+			e.TypeIDs = append(e.TypeIDs, 0)
+		}
+	} else {
+		t.post.single(e, ids)
+	}
+	s.ids = ids[:0]
+	t.scratch.Put(s)
+}
+
+// tokens returns the model's ids for text, without special tokens; the slice is s.ids.
+func (t *Tokenizer) tokens(s *scratch, text string) []int32 {
+	ids := s.ids[:0]
+	s.segs = t.added.split(s.segs[:0], text, false)
+	for i, seg := range s.segs {
+		if seg.id >= 0 {
+			ids = append(ids, seg.id)
+			continue
+		}
+		norm := seg.text
+		if t.normalizer != nil {
+			norm = t.normalizer.normalize(norm)
+		}
+		// Tokens marked "normalized" are found in the normalized text.
+		s.inner = t.added.split(s.inner[:0], norm, true)
+		for j, in := range s.inner {
+			if in.id >= 0 {
+				ids = append(ids, in.id)
+				continue
+			}
+			first := i == 0 && j == 0
+			s.words = s.words[:0]
+			if t.pre != nil {
+				s.words = t.pre.split(s.words, in.text, first)
+			} else if in.text != "" {
+				s.words = append(s.words, in.text)
+			}
+			for _, w := range s.words {
+				if w != "" {
+					ids = t.model.tokenize(ids, w)
+				}
+			}
+		}
+	}
+	s.ids = ids
+	return ids
+}
+
+// names lists the keys of m, sorted, for "use one of" messages.
+func names[V any](m map[string]V) string {
+	var out []string
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return strings.Join(out, ", ")
+}
+
+// typeOf reads the "type" field of a component.
+func typeOf(raw json.RawMessage) (string, error) {
+	var c struct {
+		Type string `json:"type"`
+	}
+	if err := json.Unmarshal(raw, &c); err != nil {
+		return "", err
+	}
+	return c.Type, nil
+}
+
+func isNull(raw json.RawMessage) bool {
+	s := strings.TrimSpace(string(raw))
+	return s == "" || s == "null"
+}
+
+func unsupported(what, typ string, supported string) error {
+	return fmt.Errorf("%w: %s %q is not supported (supported: %s); re-export the tokenizer with a supported %s or open an issue", ErrUnsupported, what, typ, supported, what)
+}

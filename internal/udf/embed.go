@@ -1,0 +1,35 @@
+package udf
+
+import (
+	"github.com/duckdb/duckdb-go/v2"
+
+	"github.com/duckinfer/duckinfer/internal/core"
+	"github.com/duckinfer/duckinfer/internal/models"
+	"github.com/duckinfer/duckinfer/internal/sqlgen"
+)
+
+// ml_embed(task, input, ...) is ml_predict's query for a text embedder (written by
+// sqlgen): every input column plus embedding FLOAT[d]. ml_infer_embed returns each
+// row's vector as a FLOAT list, which the query casts to the array type.
+
+func unpackText(req *core.Request, v string) { sqlgen.UnpackText(req, v) }
+
+// writeEmbeddings sets each row's embedding, or NULL.
+func writeEmbeddings(st *duckdb.ChunkIteratorState, ch *core.Chunk) error {
+	out := ch.Output().(*models.EmbedData)
+	r := 0
+	for row, err := range st.Rows() {
+		if err != nil {
+			return core.Wrap(err)
+		}
+		var v any
+		if i := ch.Result(r); i >= 0 {
+			v = append([]float32(nil), out.Row(i)...)
+		}
+		if err := row.SetResult(v); err != nil {
+			return core.Wrap(err)
+		}
+		r++
+	}
+	return nil
+}
