@@ -15,7 +15,7 @@ import (
 )
 
 // genVersion changes whenever the generated tables change shape, so stale files are rebuilt.
-const genVersion = 1
+const genVersion = 2
 
 // loadSentences reads the UCI review sentences installed by scripts/setup-data.sh.
 func loadSentences(dataDir string) ([]string, error) {
@@ -59,7 +59,9 @@ func tableOK(path string, n int) bool {
 // ensureTable creates <dir>/reviews_<n>.duckdb with table t(id BIGINT, ts TIMESTAMP,
 // amount DECIMAL(12,2), category VARCHAR, text VARCHAR) unless it is already there.
 // Each text is 1–3 UCI review sentences picked by hashing the row id (50 % one, 40 %
-// two, 10 % three: about 100 characters on average). It is built under a temporary
+// two, 10 % three: about 100 characters on average) and ends in " #<id>", so every
+// text is distinct (no dictionary vectors: the model runs on every row). Tables few
+// and rep hold the same rows with 1 000 and n/10 distinct texts. It is built under a temporary
 // name and renamed, so an interrupted run never leaves a half-built table behind.
 func ensureTable(dir string, n int, sents []string) (string, error) {
 	path := tablePath(dir, n)
@@ -109,11 +111,21 @@ SELECT i::BIGINT AS id,
        (['books','electronics','movies','restaurants','home','toys','sports','beauty','grocery','travel'])[1 + (hash(i * 8 + 3) %% 10)::BIGINT] AS category,
        CASE WHEN hash(i * 8 + 4) %% 10 < 5 THEN %[2]s
             WHEN hash(i * 8 + 4) %% 10 < 9 THEN %[2]s || ' ' || %[3]s
-            ELSE %[2]s || ' ' || %[3]s || ' ' || %[4]s END AS text
+            ELSE %[2]s || ' ' || %[3]s || ' ' || %[4]s END || ' #' || i AS text
 FROM range(%[1]d) r(i), (SELECT list(text ORDER BY rn) AS s FROM sentences)
 ORDER BY i`, n, pick(5), pick(6), pick(7))
 	if _, err := db.Exec(q); err != nil {
 		return "", fmt.Errorf("generating %s: %w", path, err)
+	}
+	// few: the same rows with 1 000 distinct texts, which DuckDB stores and scans as
+	// dictionary vectors; rep: one text per 10 rows, written in random order so that
+	// its vectors are flat with repeats (a dictionary would not pay for DuckDB).
+	few := `CREATE TABLE few AS SELECT * REPLACE (regexp_replace(text, ' #[0-9]+$', ' #' || (id % 1000)) AS text) FROM t ORDER BY id`
+	rep := fmt.Sprintf(`CREATE TABLE rep AS SELECT * REPLACE (regexp_replace(text, ' #[0-9]+$', ' #' || (hash(id) %% %d)) AS text) FROM t ORDER BY id`, max(1, n/10))
+	for _, s := range []string{few, rep} {
+		if _, err := db.Exec(s); err != nil {
+			return "", fmt.Errorf("generating %s: %w", path, err)
+		}
 	}
 	for _, s := range []string{
 		`DROP TABLE sentences`,

@@ -41,7 +41,7 @@ var (
 	ptThreads  = flag.Int("passthrough-threads", 0, "SET threads for the passthrough comparison (default: DuckDB's default, one per core)")
 	cpuProfile = flag.String("cpuprofile", "", "write a CPU profile of the parent process to this file")
 
-	childFlag = flag.String("child", "", "internal: run one measurement in this process (mem-scan, mem-predict, cold)")
+	childFlag = flag.String("child", "", "internal: run one measurement in this process (mem-scan, mem-predict, cold; ctas for profilers)")
 	childDB   = flag.String("db", "", "internal: table file for -child")
 )
 
