@@ -4,6 +4,7 @@ import (
 	"context"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 	"unsafe"
 
 	"github.com/duckdb/duckdb-go/v2"
@@ -301,9 +302,58 @@ func structFieldNames(t string) ([]string, bool) {
 }
 
 // writeClasses fills the result vector with each row's packed label and confidence,
-// or NULL.
+// or NULL: packed into one buffer and written in one cgo call (vectorstrings.go), or
+// through duckdb-go's writer when the raw-vector adapter is unavailable.
 func writeClasses(st *duckdb.ChunkIteratorState, n int, ch *core.Chunk, probs bool) error {
-	w, err := duckdb.GetVectorWriter[string](st.GetResultVector())
+	res := st.GetResultVector()
+	mv, ok := mappingVector(&res)
+	if !ok {
+		return writeClassesPerValue(res, n, ch, probs)
+	}
+	w := stringWriters.Get().(*stringWriter)
+	defer stringWriters.Put(w)
+	w.reset(n)
+	out := ch.Output().(*models.ClassData)
+	var ps []float64
+	for r := range n {
+		i := ch.Result(r)
+		if i < 0 {
+			w.null(r)
+			continue
+		}
+		label := out.Label(i)
+		if !utf8.ValidString(label) {
+			// Labels come from JSON, so this does not happen; but the write below
+			// skips DuckDB's UTF-8 check, so make sure.
+			label = strings.ToValidUTF8(label, "\uFFFD")
+		}
+		w.buf = packResult(w.buf, label, out.Confidence[i])
+		if probs {
+			w.buf, ps = appendProbs(w.buf, out, i, ps)
+		}
+		w.end()
+	}
+	w.flush(mv)
+	return nil
+}
+
+// appendProbs appends probsSep and row i's probability of every label.
+func appendProbs(b []byte, out *models.ClassData, i int, ps []float64) ([]byte, []float64) {
+	b = append(b, probsSep)
+	ps = out.Probabilities(ps[:0], i)
+	for j, p := range ps {
+		if j > 0 {
+			b = append(b, ',')
+		}
+		b = strconv.AppendFloat(b, p, 'g', 9, 64)
+	}
+	return b, ps
+}
+
+// writeClassesPerValue is writeClasses through duckdb-go's VectorWriter, two cgo
+// calls per row: the fallback, and BenchmarkWriteClasses' baseline.
+func writeClassesPerValue(res duckdb.Vector, n int, ch *core.Chunk, probs bool) error {
+	w, err := duckdb.GetVectorWriter[string](res)
 	if err != nil {
 		return core.Wrap(err)
 	}
@@ -320,14 +370,7 @@ func writeClasses(st *duckdb.ChunkIteratorState, n int, ch *core.Chunk, probs bo
 		}
 		b := packResult(buf[:0], out.Label(i), out.Confidence[i])
 		if probs {
-			b = append(b, probsSep)
-			ps = out.Probabilities(ps[:0], i)
-			for j, p := range ps {
-				if j > 0 {
-					b = append(b, ',')
-				}
-				b = strconv.AppendFloat(b, p, 'g', 9, 64)
-			}
+			b, ps = appendProbs(b, out, i, ps)
 		}
 		// Set copies the bytes into DuckDB, so a view of the stack buffer is safe.
 		if err := w.Set(r, unsafe.String(unsafe.SliceData(b), len(b))); err != nil {
