@@ -145,25 +145,56 @@ func (f *inferFunc) execute(bindCtx context.Context, st *duckdb.ChunkIteratorSta
 		cols[i] = vectorColumn{name: name, chunk: chunk, idx: numFixedArgs + c.pos[i]}
 		in[i] = &cols[i]
 	}
-	ch, err := c.Run(ctx, f.fns.Threads.Current(), in, n)
+	var rows rowMap
+	runN, repeats := n, 0
+	if inferDistinct && len(c.Columns) == 1 && c.Task.Config.Inputs[0].Type == models.InputString {
+		d := distincts.Get().(*distinct)
+		defer distincts.Put(d)
+		if d.load(chunk, numFixedArgs+c.pos[0], n) {
+			// Each distinct value once (distinct.go).
+			in[0] = &distinctColumn{vectorColumn: cols[0], d: d}
+			rows, runN, repeats = d.of, len(d.uniq), d.rows-len(d.uniq)
+		}
+	}
+	ch, err := c.Run(ctx, f.fns.Threads.Current(), in, runN)
 	if err != nil {
 		return err
 	}
 	defer c.Release(ch)
+	// RowsInferred counts the rows the model answered, repeats included.
+	f.fns.RowsInferred.Add(uint64(repeats))
 	switch f.mode {
 	case modeRegress, modeRegressList:
-		return writeRegress(st, ch, f.mode == modeRegressList)
+		return writeRegress(st, ch, f.mode == modeRegressList, rows)
 	}
-	return writeClasses(st, n, ch, f.mode == modeClassifyProbs)
+	return writeClasses(st, n, ch, f.mode == modeClassifyProbs, rows)
+}
+
+// inferDistinct turns the distinct-values path on (BenchmarkDistinct turns it off for
+// its baseline).
+var inferDistinct = true
+
+// rowMap maps a chunk row to the row the core ran it as (nil: the same row; -1: NULL).
+type rowMap []int32
+
+// result is chunk row r's model row in ch's output, or -1 for NULL.
+func (m rowMap) result(ch *core.Chunk, r int) int {
+	if m == nil {
+		return ch.Result(r)
+	}
+	if i := m[r]; i >= 0 {
+		return ch.Result(int(i))
+	}
+	return -1
 }
 
 // writeRegress sets each row's predicted value (or list of values), or NULL.
-func writeRegress(st *duckdb.ChunkIteratorState, ch *core.Chunk, list bool) error {
+func writeRegress(st *duckdb.ChunkIteratorState, ch *core.Chunk, list bool, rows rowMap) error {
 	out := ch.Output().(*models.RegressData)
 	if !list {
 		res := st.GetResultVector()
 		if mv, ok := mappingVector(&res); ok {
-			writeDoubles(mv, ch, out, st.GetInputChunk().GetSize())
+			writeDoubles(mv, ch, out, st.GetInputChunk().GetSize(), rows)
 			return nil
 		}
 	}
@@ -174,7 +205,7 @@ func writeRegress(st *duckdb.ChunkIteratorState, ch *core.Chunk, list bool) erro
 			return core.Wrap(err)
 		}
 		var v any
-		if i := ch.Result(r); i >= 0 {
+		if i := rows.result(ch, r); i >= 0 {
 			if list {
 				v = append([]float64(nil), out.Row(i)...)
 			} else {
@@ -191,11 +222,11 @@ func writeRegress(st *duckdb.ChunkIteratorState, ch *core.Chunk, list bool) erro
 
 // writeDoubles writes one prediction per row straight into a DOUBLE result vector's
 // data, and NULL where a row has none.
-func writeDoubles(mv mapping.Vector, ch *core.Chunk, out *models.RegressData, n int) {
+func writeDoubles(mv mapping.Vector, ch *core.Chunk, out *models.RegressData, n int, rows rowMap) {
 	data := unsafe.Slice((*float64)(mapping.VectorGetData(mv)), n)
 	var mask unsafe.Pointer
 	for r := range n {
-		i := ch.Result(r)
+		i := rows.result(ch, r)
 		if i >= 0 {
 			data[r] = out.Row(i)[0]
 			continue
@@ -304,11 +335,11 @@ func structFieldNames(t string) ([]string, bool) {
 // writeClasses fills the result vector with each row's packed label and confidence,
 // or NULL: packed into one buffer and written in one cgo call (vectorstrings.go), or
 // through duckdb-go's writer when the raw-vector adapter is unavailable.
-func writeClasses(st *duckdb.ChunkIteratorState, n int, ch *core.Chunk, probs bool) error {
+func writeClasses(st *duckdb.ChunkIteratorState, n int, ch *core.Chunk, probs bool, rows rowMap) error {
 	res := st.GetResultVector()
 	mv, ok := mappingVector(&res)
 	if !ok {
-		return writeClassesPerValue(res, n, ch, probs)
+		return writeClassesPerValue(res, n, ch, probs, rows)
 	}
 	w := stringWriters.Get().(*stringWriter)
 	defer stringWriters.Put(w)
@@ -316,7 +347,7 @@ func writeClasses(st *duckdb.ChunkIteratorState, n int, ch *core.Chunk, probs bo
 	out := ch.Output().(*models.ClassData)
 	var ps []float64
 	for r := range n {
-		i := ch.Result(r)
+		i := rows.result(ch, r)
 		if i < 0 {
 			w.null(r)
 			continue
@@ -352,7 +383,7 @@ func appendProbs(b []byte, out *models.ClassData, i int, ps []float64) ([]byte, 
 
 // writeClassesPerValue is writeClasses through duckdb-go's VectorWriter, two cgo
 // calls per row: the fallback, and BenchmarkWriteClasses' baseline.
-func writeClassesPerValue(res duckdb.Vector, n int, ch *core.Chunk, probs bool) error {
+func writeClassesPerValue(res duckdb.Vector, n int, ch *core.Chunk, probs bool, rows rowMap) error {
 	w, err := duckdb.GetVectorWriter[string](res)
 	if err != nil {
 		return core.Wrap(err)
@@ -361,7 +392,7 @@ func writeClassesPerValue(res duckdb.Vector, n int, ch *core.Chunk, probs bool) 
 	var buf [64]byte
 	var ps []float64
 	for r := range n {
-		i := ch.Result(r)
+		i := rows.result(ch, r)
 		if i < 0 {
 			if err := w.SetNull(r); err != nil {
 				return core.Wrap(err)
