@@ -332,12 +332,12 @@ func runChild(mode, path string) error {
 		}
 		out.Q1S, out.Q2S, out.Q3S = ts[0], ts[1], ts[2]
 	case "ctas":
-		// For profilers (perf record -g duckinfer-bench -child ctas -db FILE): the
-		// model_efficiency query alone, three times on one thread.
+		// For profilers (perf record -g, valgrind --tool=callgrind): the
+		// model_efficiency query alone, -child-reps times on one thread.
 		if err := b.threads(1); err != nil {
 			return err
 		}
-		for range 3 {
+		for range *childReps {
 			t, _, err := b.timeQuery(`CREATE TEMP TABLE sink AS SELECT * FROM ml_predict('sentiment', 'd.t')`)
 			if err != nil {
 				return err
@@ -346,6 +346,25 @@ func runChild(mode, path string) error {
 			if err := b.exec(`DROP TABLE sink`); err != nil {
 				return err
 			}
+		}
+	case "direct":
+		// Its baseline for profilers: the same texts through direct ORT, one goroutine,
+		// -child-reps times.
+		texts, err := b.loadTexts("d.t")
+		if err != nil {
+			return err
+		}
+		d, err := newDirect("sentiment")
+		if err != nil {
+			return err
+		}
+		defer d.Close()
+		for range *childReps {
+			t, err := d.run(texts, d.task.Config.BatchSize, 1, 1)
+			if err != nil {
+				return err
+			}
+			out.Secs += t.Seconds()
 		}
 	default:
 		return fmt.Errorf("unknown -child mode %q", mode)

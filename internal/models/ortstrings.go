@@ -58,6 +58,7 @@ import (
 	"fmt"
 	"reflect"
 	"sync"
+	"sync/atomic"
 	"unsafe"
 
 	ort "github.com/yalue/onnxruntime_go"
@@ -78,21 +79,32 @@ import (
 const ortAPIVersion = 24
 
 var ortAPI struct {
-	once sync.Once
-	api  *unsafe.Pointer // nil: not available
+	sync.Mutex
+	looked bool            // looked up, once the runtime was loaded
+	api    *unsafe.Pointer // nil: not available
+	ready  atomic.Pointer[unsafe.Pointer]
 }
 
 // stringAPI returns the loaded library's OrtApi, or nil.
 func stringAPI() *unsafe.Pointer {
-	ortAPI.once.Do(func() {
+	if api := ortAPI.ready.Load(); api != nil {
+		return api
+	}
+	ortAPI.Lock()
+	defer ortAPI.Unlock()
+	if !ortAPI.looked {
 		info, ok := Runtime()
 		if !ok {
-			return
+			return nil // not loaded yet: look again next time
 		}
+		ortAPI.looked = true
 		p := C.CString(info.Path)
 		defer C.free(unsafe.Pointer(p))
 		ortAPI.api = (*unsafe.Pointer)(unsafe.Pointer(C.duckinfer_ort_api(p, ortAPIVersion)))
-	})
+		if ortAPI.api != nil {
+			ortAPI.ready.Store(ortAPI.api)
+		}
+	}
 	return ortAPI.api
 }
 
