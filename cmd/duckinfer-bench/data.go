@@ -15,7 +15,7 @@ import (
 )
 
 // genVersion changes whenever the generated tables change shape, so stale files are rebuilt.
-const genVersion = 2
+const genVersion = 3
 
 // loadSentences reads the UCI review sentences installed by scripts/setup-data.sh.
 func loadSentences(dataDir string) ([]string, error) {
@@ -60,8 +60,8 @@ func tableOK(path string, n int) bool {
 // amount DECIMAL(12,2), category VARCHAR, text VARCHAR) unless it is already there.
 // Each text is 1–3 UCI review sentences picked by hashing the row id (50 % one, 40 %
 // two, 10 % three: about 100 characters on average) and ends in " #<id>", so every
-// text is distinct (no dictionary vectors: the model runs on every row). Tables few
-// and rep hold the same rows with 1 000 and n/10 distinct texts. It is built under a temporary
+// text is distinct (no repeated value for ml_predict to run once). Tables few and rep
+// hold the same rows with 1 000 distinct texts and with runs of 10 equal texts. It is built under a temporary
 // name and renamed, so an interrupted run never leaves a half-built table behind.
 func ensureTable(dir string, n int, sents []string) (string, error) {
 	path := tablePath(dir, n)
@@ -117,11 +117,10 @@ ORDER BY i`, n, pick(5), pick(6), pick(7))
 	if _, err := db.Exec(q); err != nil {
 		return "", fmt.Errorf("generating %s: %w", path, err)
 	}
-	// few: the same rows with 1 000 distinct texts, which DuckDB stores and scans as
-	// dictionary vectors; rep: one text per 10 rows, written in random order so that
-	// its vectors are flat with repeats (a dictionary would not pay for DuckDB).
-	few := `CREATE TABLE few AS SELECT * REPLACE (regexp_replace(text, ' #[0-9]+$', ' #' || (id % 1000)) AS text) FROM t ORDER BY id`
-	rep := fmt.Sprintf(`CREATE TABLE rep AS SELECT * REPLACE (regexp_replace(text, ' #[0-9]+$', ' #' || (hash(id) %% %d)) AS text) FROM t ORDER BY id`, max(1, n/10))
+	// few: the same rows with 1 000 distinct texts (row id mod 1000); rep: runs of 10
+	// rows sharing a text, so 10 % of each chunk's values are distinct, as in event data.
+	few := `CREATE TABLE few AS SELECT t.* REPLACE (u.text AS text) FROM t JOIN t u ON u.id = t.id % 1000 ORDER BY t.id`
+	rep := `CREATE TABLE rep AS SELECT t.* REPLACE (u.text AS text) FROM t JOIN t u ON u.id = t.id // 10 ORDER BY t.id`
 	for _, s := range []string{few, rep} {
 		if _, err := db.Exec(s); err != nil {
 			return "", fmt.Errorf("generating %s: %w", path, err)

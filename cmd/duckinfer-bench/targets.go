@@ -30,8 +30,9 @@ func checkRows(b *bench, before uint64, n int, q string) error {
 // texts (same texts, same batch size, goroutines = DuckDB threads, one session each
 // with 1 intra-op thread), runs interleaved, medians compared. The sentiment model is
 // the light model (~3–4 µs/row in ORT), so host-side costs show. Table t's texts are
-// all distinct (the target); few (1 000 distinct, dictionary vectors) and rep (10 %
-// distinct, flat vectors) are printed beside it.
+// all distinct (the target); few (1 000 distinct texts) and rep (runs of 10 equal
+// texts), where ml_predict runs each distinct text of a chunk once, are printed beside
+// it.
 func modelEfficiency(c *cfg) error {
 	n := c.small
 	b, err := openBench(c.paths[n], extension.WithTaskDirs(*tasksFlag))
@@ -50,8 +51,8 @@ func modelEfficiency(c *cfg) error {
 		target      bool
 	}{
 		{"d.t", "all distinct", true},
-		{"d.rep", "10% distinct, flat", false},
-		{"d.few", "1000 distinct, dictionary", false},
+		{"d.rep", "runs of 10 equal texts", false},
+		{"d.few", "1000 distinct texts", false},
 	} {
 		texts, err := b.loadTexts(src.table)
 		if err != nil {
