@@ -15,7 +15,7 @@ import (
 )
 
 // genVersion changes whenever the generated tables change shape, so stale files are rebuilt.
-const genVersion = 1
+const genVersion = 3
 
 // loadSentences reads the UCI review sentences installed by scripts/setup-data.sh.
 func loadSentences(dataDir string) ([]string, error) {
@@ -59,7 +59,9 @@ func tableOK(path string, n int) bool {
 // ensureTable creates <dir>/reviews_<n>.duckdb with table t(id BIGINT, ts TIMESTAMP,
 // amount DECIMAL(12,2), category VARCHAR, text VARCHAR) unless it is already there.
 // Each text is 1–3 UCI review sentences picked by hashing the row id (50 % one, 40 %
-// two, 10 % three: about 100 characters on average). It is built under a temporary
+// two, 10 % three: about 100 characters on average) and ends in " #<id>", so every
+// text is distinct (no repeated value for ml_predict to run once). Tables few and rep
+// hold the same rows with 1 000 distinct texts and with runs of 10 equal texts. It is built under a temporary
 // name and renamed, so an interrupted run never leaves a half-built table behind.
 func ensureTable(dir string, n int, sents []string) (string, error) {
 	path := tablePath(dir, n)
@@ -109,11 +111,20 @@ SELECT i::BIGINT AS id,
        (['books','electronics','movies','restaurants','home','toys','sports','beauty','grocery','travel'])[1 + (hash(i * 8 + 3) %% 10)::BIGINT] AS category,
        CASE WHEN hash(i * 8 + 4) %% 10 < 5 THEN %[2]s
             WHEN hash(i * 8 + 4) %% 10 < 9 THEN %[2]s || ' ' || %[3]s
-            ELSE %[2]s || ' ' || %[3]s || ' ' || %[4]s END AS text
+            ELSE %[2]s || ' ' || %[3]s || ' ' || %[4]s END || ' #' || i AS text
 FROM range(%[1]d) r(i), (SELECT list(text ORDER BY rn) AS s FROM sentences)
 ORDER BY i`, n, pick(5), pick(6), pick(7))
 	if _, err := db.Exec(q); err != nil {
 		return "", fmt.Errorf("generating %s: %w", path, err)
+	}
+	// few: the same rows with 1 000 distinct texts (row id mod 1000); rep: runs of 10
+	// rows sharing a text, so 10 % of each chunk's values are distinct, as in event data.
+	few := `CREATE TABLE few AS SELECT t.* REPLACE (u.text AS text) FROM t JOIN t u ON u.id = t.id % 1000 ORDER BY t.id`
+	rep := `CREATE TABLE rep AS SELECT t.* REPLACE (u.text AS text) FROM t JOIN t u ON u.id = t.id // 10 ORDER BY t.id`
+	for _, s := range []string{few, rep} {
+		if _, err := db.Exec(s); err != nil {
+			return "", fmt.Errorf("generating %s: %w", path, err)
+		}
 	}
 	for _, s := range []string{
 		`DROP TABLE sentences`,

@@ -41,8 +41,9 @@ var (
 	ptThreads  = flag.Int("passthrough-threads", 0, "SET threads for the passthrough comparison (default: DuckDB's default, one per core)")
 	cpuProfile = flag.String("cpuprofile", "", "write a CPU profile of the parent process to this file")
 
-	childFlag = flag.String("child", "", "internal: run one measurement in this process (mem-scan, mem-predict, cold)")
+	childFlag = flag.String("child", "", "internal: run one measurement in this process (mem-scan, mem-predict, cold; ctas and direct for profilers)")
 	childDB   = flag.String("db", "", "internal: table file for -child")
+	childReps = flag.Int("child-reps", 3, "internal: repetitions of -child ctas and -child direct")
 )
 
 func main() {

@@ -1,9 +1,12 @@
 package models
 
 import (
+	"errors"
 	"fmt"
+	"runtime"
 	"strconv"
 	"strings"
+	"unsafe"
 
 	ort "github.com/yalue/onnxruntime_go"
 )
@@ -26,11 +29,40 @@ func (stringInput) CheckModel(spec InputSpec, info ort.InputOutputInfo) error {
 	return nil
 }
 
-func (stringInput) NewData(InputSpec, []int64) InputData { return &stringData{} }
+func (stringInput) NewData(InputSpec, []int64) InputData {
+	d := &stringData{held: &heldString{}}
+	// The kept tensor is C memory: free it when the data is dropped (a pooled chunk
+	// is dropped by the GC, not closed).
+	runtime.AddCleanup(d, func(h *heldString) { h.destroy() }, d.held)
+	return d
+}
 
 type stringData struct {
 	vals []string // borrowed from the binding: valid only while the chunk is
+	pack stringPacker
+	held *heldString // the last full-size tensor, refilled by the next batch of its size
 }
+
+// heldString is a string tensor kept from batch to batch: ORT then reuses its strings'
+// memory, and no tensor is created per batch.
+type heldString struct {
+	t     *ort.StringTensor
+	value unsafe.Pointer // t's OrtValue
+	n     int
+}
+
+func (h *heldString) destroy() {
+	if h.t != nil {
+		_ = h.t.Destroy()
+		h.t, h.value, h.n = nil, nil, 0
+	}
+}
+
+// keptTensor is the held tensor as Predict sees it: Predict destroys its inputs after
+// the run, but this one stays with its stringData.
+type keptTensor struct{ *ort.StringTensor }
+
+func (keptTensor) Destroy() error { return nil }
 
 func (d *stringData) Load(cols []Column, n int, valid []bool, _ func(int, error)) error {
 	d.vals = grow(d.vals, n)
@@ -44,14 +76,39 @@ func (d *stringData) Compact(rows []int) {
 	d.vals = d.vals[:len(rows)]
 }
 
+// Tensor fills a string tensor with rows [lo, hi) from one packed buffer
+// (ortstrings.go). A batch of the held tensor's size refills it; a batch of another
+// size gets a held tensor of its own when it is the larger (the full batch size
+// comes first and stays), else a fresh tensor that the caller destroys.
 func (d *stringData) Tensor(lo, hi int) (ort.Value, error) {
-	st, err := ort.NewStringTensor(ort.NewShape(int64(hi - lo)))
+	n := hi - lo
+	h := d.held
+	if h.t != nil && h.n == n {
+		if err := d.pack.fill(h.value, d.vals[lo:hi]); err == nil {
+			return keptTensor{h.t}, nil
+		} else if !errors.Is(err, errFillUnavailable) {
+			return nil, fmt.Errorf("%w: %v", ErrInput, err)
+		}
+	}
+	st, err := ort.NewStringTensor(ort.NewShape(int64(n)))
 	if err != nil {
 		return nil, fmt.Errorf("%w: %v", ErrRuntime, err)
 	}
-	if err := st.SetContents(d.vals[lo:hi]); err != nil {
+	value, ok := ortValueOf(st)
+	if ok {
+		err = d.pack.fill(value, d.vals[lo:hi])
+	}
+	if !ok || errors.Is(err, errFillUnavailable) {
+		err = st.SetContents(d.vals[lo:hi])
+	}
+	if err != nil {
 		st.Destroy()
 		return nil, fmt.Errorf("%w: %v", ErrInput, err)
+	}
+	if ok && n >= h.n {
+		h.destroy()
+		h.t, h.value, h.n = st, value, n
+		return keptTensor{st}, nil
 	}
 	return st, nil
 }

@@ -15,7 +15,7 @@ import (
 func unpackText(req *core.Request, v string) { sqlgen.UnpackText(req, v) }
 
 // writeEmbeddings sets each row's embedding, or NULL.
-func writeEmbeddings(st *duckdb.ChunkIteratorState, ch *core.Chunk) error {
+func writeEmbeddings(st *duckdb.ChunkIteratorState, ch *core.Chunk, rows rowMap) error {
 	out := ch.Output().(*models.EmbedData)
 	r := 0
 	for row, err := range st.Rows() {
@@ -23,7 +23,7 @@ func writeEmbeddings(st *duckdb.ChunkIteratorState, ch *core.Chunk) error {
 			return core.Wrap(err)
 		}
 		var v any
-		if i := ch.Result(r); i >= 0 {
+		if i := rows.result(ch, r); i >= 0 {
 			v = append([]float32(nil), out.Row(i)...)
 		}
 		if err := row.SetResult(v); err != nil {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 	"unsafe"
 
 	"github.com/duckdb/duckdb-go/v2"
@@ -151,27 +152,58 @@ func (f *inferFunc) execute(bindCtx context.Context, st *duckdb.ChunkIteratorSta
 		cols[i] = vectorColumn{name: name, chunk: chunk, idx: numFixedArgs + c.pos[i]}
 		in[i] = &cols[i]
 	}
-	ch, err := c.Run(ctx, f.fns.Threads.Current(), in, n)
+	var rows rowMap
+	runN, repeats := n, 0
+	if inferDistinct && len(c.Columns) == 1 && (c.Task.Config.Inputs[0].Type == models.InputString || c.Task.Config.Inputs[0].Type == models.InputText) {
+		d := distincts.Get().(*distinct)
+		defer distincts.Put(d)
+		if d.load(chunk, numFixedArgs+c.pos[0], n) {
+			// Each distinct value once (distinct.go).
+			in[0] = &distinctColumn{vectorColumn: cols[0], d: d}
+			rows, runN, repeats = d.of, len(d.uniq), d.rows-len(d.uniq)
+		}
+	}
+	ch, err := c.Run(ctx, f.fns.Threads.Current(), in, runN)
 	if err != nil {
 		return err
 	}
 	defer c.Release(ch)
+	// RowsInferred counts the rows the model answered, repeats included.
+	f.fns.RowsInferred.Add(uint64(repeats))
 	switch f.mode {
 	case modeRegress, modeRegressList:
-		return writeRegress(st, ch, f.mode == modeRegressList)
+		return writeRegress(st, ch, f.mode == modeRegressList, rows)
 	case modeEmbed:
-		return writeEmbeddings(st, ch)
+		return writeEmbeddings(st, ch, rows)
 	}
-	return writeClasses(st, n, ch, f.mode == modeClassifyProbs)
+	return writeClasses(st, n, ch, f.mode == modeClassifyProbs, rows)
+}
+
+// inferDistinct turns the distinct-values path on (BenchmarkDistinct turns it off for
+// its baseline).
+var inferDistinct = true
+
+// rowMap maps a chunk row to the row the core ran it as (nil: the same row; -1: NULL).
+type rowMap []int32
+
+// result is chunk row r's model row in ch's output, or -1 for NULL.
+func (m rowMap) result(ch *core.Chunk, r int) int {
+	if m == nil {
+		return ch.Result(r)
+	}
+	if i := m[r]; i >= 0 {
+		return ch.Result(int(i))
+	}
+	return -1
 }
 
 // writeRegress sets each row's predicted value (or list of values), or NULL.
-func writeRegress(st *duckdb.ChunkIteratorState, ch *core.Chunk, list bool) error {
+func writeRegress(st *duckdb.ChunkIteratorState, ch *core.Chunk, list bool, rows rowMap) error {
 	out := ch.Output().(*models.RegressData)
 	if !list {
 		res := st.GetResultVector()
 		if mv, ok := mappingVector(&res); ok {
-			writeDoubles(mv, ch, out, st.GetInputChunk().GetSize())
+			writeDoubles(mv, ch, out, st.GetInputChunk().GetSize(), rows)
 			return nil
 		}
 	}
@@ -182,7 +214,7 @@ func writeRegress(st *duckdb.ChunkIteratorState, ch *core.Chunk, list bool) erro
 			return core.Wrap(err)
 		}
 		var v any
-		if i := ch.Result(r); i >= 0 {
+		if i := rows.result(ch, r); i >= 0 {
 			if list {
 				v = append([]float64(nil), out.Row(i)...)
 			} else {
@@ -199,11 +231,11 @@ func writeRegress(st *duckdb.ChunkIteratorState, ch *core.Chunk, list bool) erro
 
 // writeDoubles writes one prediction per row straight into a DOUBLE result vector's
 // data, and NULL where a row has none.
-func writeDoubles(mv mapping.Vector, ch *core.Chunk, out *models.RegressData, n int) {
+func writeDoubles(mv mapping.Vector, ch *core.Chunk, out *models.RegressData, n int, rows rowMap) {
 	data := unsafe.Slice((*float64)(mapping.VectorGetData(mv)), n)
 	var mask unsafe.Pointer
 	for r := range n {
-		i := ch.Result(r)
+		i := rows.result(ch, r)
 		if i >= 0 {
 			data[r] = out.Row(i)[0]
 			continue
@@ -310,9 +342,58 @@ func structFieldNames(t string) ([]string, bool) {
 }
 
 // writeClasses fills the result vector with each row's packed label and confidence,
-// or NULL.
-func writeClasses(st *duckdb.ChunkIteratorState, n int, ch *core.Chunk, probs bool) error {
-	w, err := duckdb.GetVectorWriter[string](st.GetResultVector())
+// or NULL: packed into one buffer and written in one cgo call (vectorstrings.go), or
+// through duckdb-go's writer when the raw-vector adapter is unavailable.
+func writeClasses(st *duckdb.ChunkIteratorState, n int, ch *core.Chunk, probs bool, rows rowMap) error {
+	res := st.GetResultVector()
+	mv, ok := mappingVector(&res)
+	if !ok {
+		return writeClassesPerValue(res, n, ch, probs, rows)
+	}
+	w := stringWriters.Get().(*stringWriter)
+	defer stringWriters.Put(w)
+	w.reset(n)
+	out := ch.Output().(*models.ClassData)
+	var ps []float64
+	for r := range n {
+		i := rows.result(ch, r)
+		if i < 0 {
+			w.null(r)
+			continue
+		}
+		label := out.Label(i)
+		if !utf8.ValidString(label) {
+			// Labels come from JSON, so this does not happen; but the write below
+			// skips DuckDB's UTF-8 check, so make sure.
+			label = strings.ToValidUTF8(label, "\uFFFD")
+		}
+		w.buf = packResult(w.buf, label, out.Confidence[i])
+		if probs {
+			w.buf, ps = appendProbs(w.buf, out, i, ps)
+		}
+		w.end()
+	}
+	w.flush(mv)
+	return nil
+}
+
+// appendProbs appends probsSep and row i's probability of every label.
+func appendProbs(b []byte, out *models.ClassData, i int, ps []float64) ([]byte, []float64) {
+	b = append(b, probsSep)
+	ps = out.Probabilities(ps[:0], i)
+	for j, p := range ps {
+		if j > 0 {
+			b = append(b, ',')
+		}
+		b = strconv.AppendFloat(b, p, 'g', 9, 64)
+	}
+	return b, ps
+}
+
+// writeClassesPerValue is writeClasses through duckdb-go's VectorWriter, two cgo
+// calls per row: the fallback, and BenchmarkWriteClasses' baseline.
+func writeClassesPerValue(res duckdb.Vector, n int, ch *core.Chunk, probs bool, rows rowMap) error {
+	w, err := duckdb.GetVectorWriter[string](res)
 	if err != nil {
 		return core.Wrap(err)
 	}
@@ -320,7 +401,7 @@ func writeClasses(st *duckdb.ChunkIteratorState, n int, ch *core.Chunk, probs bo
 	var buf [64]byte
 	var ps []float64
 	for r := range n {
-		i := ch.Result(r)
+		i := rows.result(ch, r)
 		if i < 0 {
 			if err := w.SetNull(r); err != nil {
 				return core.Wrap(err)
@@ -329,14 +410,7 @@ func writeClasses(st *duckdb.ChunkIteratorState, n int, ch *core.Chunk, probs bo
 		}
 		b := packResult(buf[:0], out.Label(i), out.Confidence[i])
 		if probs {
-			b = append(b, probsSep)
-			ps = out.Probabilities(ps[:0], i)
-			for j, p := range ps {
-				if j > 0 {
-					b = append(b, ',')
-				}
-				b = strconv.AppendFloat(b, p, 'g', 9, 64)
-			}
+			b, ps = appendProbs(b, out, i, ps)
 		}
 		// Set copies the bytes into DuckDB, so a view of the stack buffer is safe.
 		if err := w.Set(r, unsafe.String(unsafe.SliceData(b), len(b))); err != nil {

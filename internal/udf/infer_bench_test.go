@@ -6,16 +6,19 @@ import (
 	"fmt"
 	"os"
 	"strconv"
+	"syscall"
 	"testing"
+	"time"
 
 	"github.com/duckinfer/duckinfer/extension"
 	"github.com/duckinfer/duckinfer/internal/models"
+	"github.com/duckinfer/duckinfer/internal/udf"
 )
 
 // benchDB opens an in-memory database with the noop task and a table t of rows
 // realistic review texts plus id/ts/amount/category columns, on one connection
 // with SET threads=1 so ns/row is single-thread cost.
-func benchDB(b *testing.B, rows int) (*extension.Connector, *sql.Conn) {
+func benchDB(b testing.TB, rows int) (*extension.Connector, *sql.Conn) {
 	b.Helper()
 	if _, err := models.InitRuntime(models.FlavorCPU); err != nil {
 		b.Skip("ONNX Runtime not installed:", err)
@@ -57,7 +60,7 @@ func envInt(name string, def int) int {
 	return def
 }
 
-func runQuery(b *testing.B, conn *sql.Conn, q string) {
+func runQuery(b testing.TB, conn *sql.Conn, q string) {
 	rows, err := conn.QueryContext(context.Background(), q)
 	if err != nil {
 		b.Fatal(err)
@@ -95,4 +98,79 @@ func BenchmarkMLInfer(b *testing.B) {
 			})
 		}
 	}
+}
+
+// BenchmarkDistinct is CREATE TEMP TABLE … AS SELECT * FROM ml_predict('sentiment', …)
+// on one thread over texts that are all distinct and over texts with 10 % distinct
+// values per chunk (runs of 10 equal rows, as event data has), with ml_infer's
+// distinct-values path on and off: its cost where nothing repeats, its gain where
+// values do. ns/row is per input row.
+func BenchmarkDistinct(b *testing.B) {
+	const rows = 102400
+	_, conn := benchDB(b, rows)
+	for _, q := range []string{
+		`CREATE TABLE all_distinct AS SELECT * REPLACE (text || ' #' || id AS text) FROM t`,
+		`CREATE TABLE ten_pct AS SELECT t.* REPLACE (u.text || ' #' || (t.id // 10) AS text) FROM t JOIN t u ON u.id = t.id // 10 ORDER BY t.id`,
+	} {
+		if _, err := conn.ExecContext(context.Background(), q); err != nil {
+			b.Fatal(err)
+		}
+	}
+	for _, table := range []string{"all_distinct", "ten_pct"} {
+		for _, on := range []bool{true, false} {
+			b.Run(fmt.Sprintf("%s/distinct=%v", table, on), func(b *testing.B) {
+				defer udf.SetInferDistinct(udf.SetInferDistinct(on))
+				q := `CREATE TEMP TABLE sink AS SELECT * FROM ml_predict('sentiment', '` + table + `')`
+				cpu0 := cpuTime()
+				for b.Loop() {
+					runQuery(b, conn, q)
+					runQuery(b, conn, `DROP TABLE sink`)
+				}
+				b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*rows), "ns/row")
+				// Process CPU time: far less disturbed by other load than wall time.
+				b.ReportMetric(float64((cpuTime()-cpu0).Nanoseconds())/float64(b.N*rows), "cpu-ns/row")
+			})
+		}
+	}
+}
+
+// BenchmarkMacroSlicing measures what the macro's slicing of ml_infer's packed VARCHAR
+// costs per row, on one thread, into a temp table: "slice" is the macro's own
+// expressions (unpackSQL) over a table of packed values, "copy" copies the packed
+// column as it is, "struct" extracts two fields of a STRUCT column (what a STRUCT
+// result would cost the macro instead).
+func BenchmarkMacroSlicing(b *testing.B) {
+	const rows = 1 << 20
+	_, conn := benchDB(b, 1)
+	for _, q := range []string{
+		fmt.Sprintf(`CREATE TABLE packed AS SELECT '0.' || lpad((hash(i) %% 1000000)::VARCHAR, 6, '0') || ['negative', 'positive'][1 + i %% 2] AS p FROM range(%d) r(i)`, rows),
+		`CREATE TABLE structs AS SELECT {'predicted_class': p[9:], 'confidence': p[1:8]} AS s FROM packed`,
+	} {
+		if _, err := conn.ExecContext(context.Background(), q); err != nil {
+			b.Fatal(err)
+		}
+	}
+	label, confidence := udf.UnpackSQL("p")
+	for _, c := range []struct{ name, q string }{
+		{"slice", fmt.Sprintf(`CREATE TEMP TABLE sink AS SELECT %s AS predicted_class, %s AS confidence FROM packed`, label, confidence)},
+		{"copy", `CREATE TEMP TABLE sink AS SELECT p FROM packed`},
+		{"struct", `CREATE TEMP TABLE sink AS SELECT s.predicted_class, s.confidence FROM structs`},
+	} {
+		b.Run(c.name, func(b *testing.B) {
+			for b.Loop() {
+				runQuery(b, conn, c.q)
+				runQuery(b, conn, `DROP TABLE sink`)
+			}
+			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*rows), "ns/row")
+		})
+	}
+}
+
+// cpuTime is the process's user+system CPU time so far.
+func cpuTime() time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }

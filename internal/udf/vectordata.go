@@ -31,29 +31,46 @@ func rawVectorOf(vec duckdb.Vector, n int) (rawVector, bool) {
 	if !ok {
 		return rawVector{}, false
 	}
-	lt := mapping.VectorGetColumnType(mv)
-	typ := mapping.GetTypeId(lt)
-	mapping.DestroyLogicalType(&lt)
-	rv := rawVector{typ: typ, data: mapping.VectorGetData(mv)}
-	if m := mapping.VectorGetValidity(mv); m != nil {
-		rv.mask = unsafe.Slice((*uint64)(m), (n+63)/64)
+	typ, data, mask := vectorInfo(mv) // one cgo call (capi.go)
+	rv := rawVector{typ: typ, data: data}
+	if mask != nil {
+		rv.mask = unsafe.Slice(mask, (n+63)/64)
 	}
 	return rv, rv.data != nil
 }
 
 var mappingVectorType = reflect.TypeOf(mapping.Vector{})
 
-// mappingVector reads duckdb.Vector.v.vec, checking every type on the way.
+// vectorLayout is where duckdb.Vector keeps its mapping.Vector (Vector.v *vector,
+// vector.vec mapping.Vector), found once by reflection, checking every type on the
+// way; ok is false if duckdb-go's layout is not the one this adapter knows.
+var vectorLayout = func() (l struct {
+	ok          bool
+	vOff, vecOf uintptr
+}) {
+	v, found := reflect.TypeOf(duckdb.Vector{}).FieldByName("v")
+	if !found || v.Type.Kind() != reflect.Pointer || v.Type.Elem().Kind() != reflect.Struct {
+		return l
+	}
+	vec, found := v.Type.Elem().FieldByName("vec")
+	if !found || vec.Type != mappingVectorType || len(vec.Index) != 1 || len(v.Index) != 1 {
+		return l
+	}
+	l.ok, l.vOff, l.vecOf = true, v.Offset, vec.Offset
+	return l
+}()
+
+// mappingVector reads duckdb.Vector.v.vec at the offsets vectorLayout checked (no
+// reflection per call: this runs once per column per chunk).
 func mappingVector(vec *duckdb.Vector) (mapping.Vector, bool) {
-	p := reflect.ValueOf(vec).Elem().FieldByName("v")
-	if !p.IsValid() || p.Kind() != reflect.Pointer || p.IsNil() || p.Elem().Kind() != reflect.Struct {
+	if !vectorLayout.ok {
 		return mapping.Vector{}, false
 	}
-	f := p.Elem().FieldByName("vec")
-	if !f.IsValid() || f.Type() != mappingVectorType || !f.CanAddr() {
+	p := *(*unsafe.Pointer)(unsafe.Add(unsafe.Pointer(vec), vectorLayout.vOff))
+	if p == nil {
 		return mapping.Vector{}, false
 	}
-	mv := *(*mapping.Vector)(unsafe.Pointer(f.UnsafeAddr()))
+	mv := *(*mapping.Vector)(unsafe.Add(p, vectorLayout.vecOf))
 	return mv, mv.Ptr != nil
 }
 

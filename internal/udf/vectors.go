@@ -21,8 +21,22 @@ type vectorColumn struct {
 
 func (v *vectorColumn) Name() string { return v.name }
 
-// Strings borrows the column's strings from DuckDB: valid only during the call.
+// Strings borrows the column's strings from DuckDB: valid only during the call. A
+// VARCHAR column is read straight from its duckdb_string_t array (vectorstrings.go);
+// other types (and slowReads) go through duckdb-go's view, which names the type.
 func (v *vectorColumn) Strings(dst []string, valid []bool) error {
+	if rv, ok := v.raw(len(dst)); ok && rv.typ == duckdb.TYPE_VARCHAR {
+		stringsOf(rv.data, dst)
+		if rv.mask != nil {
+			for r := range dst {
+				if rv.isNull(r) {
+					dst[r] = "" // a NULL row's duckdb_string_t is not initialised
+					valid[r] = false
+				}
+			}
+		}
+		return nil
+	}
 	vec, err := v.chunk.GetVector(v.idx)
 	if err != nil {
 		return err
