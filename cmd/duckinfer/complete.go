@@ -31,6 +31,9 @@ func (c *completer) Do(line []rune, pos int) ([][]rune, int) {
 		}
 		return out, utf8.RuneCountInString(word)
 	}
+	// A recalled statement's line-break marks are line breaks to DuckDB; the
+	// word being completed is at the end, so its offsets are unaffected.
+	before = decodeHistory(before)
 	sugg, err := c.s.complete(c.pending + before)
 	if err != nil || len(sugg) == 0 {
 		return nil, 0

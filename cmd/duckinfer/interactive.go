@@ -18,8 +18,9 @@ const (
 	historyName    = ".duckinfer_history"
 )
 
-// interactive is the prompt loop: line editing, tab completion, history kept in
-// ~/.duckinfer_history, statements that span lines until ';', dot commands at the
+// interactive is the prompt loop: line editing, tab completion, syntax
+// highlighting, history kept in ~/.duckinfer_history (multi-line statements with
+// their line breaks), statements that span lines until ';', dot commands at the
 // start of a statement. It returns the exit status .exit asked for.
 func (s *shell) interactive(stdin *os.File, where string) (int, error) {
 	histFile := ""
@@ -32,7 +33,10 @@ func (s *shell) interactive(stdin *os.File, where string) (int, error) {
 		promptOut = s.stderr
 	}
 	comp := &completer{s: s}
-	rl, err := readline.NewEx(&readline.Config{
+	// recalled: a key that brings back a history entry was pressed while this
+	// line was edited, so its line-break marks are history's, not typed ones.
+	recalled := false
+	cfg := &readline.Config{
 		Prompt:       s.prompts[0],
 		HistoryFile:  histFile,
 		HistoryLimit: 10000,
@@ -46,7 +50,20 @@ func (s *shell) interactive(stdin *os.File, where string) (int, error) {
 		Stdout:                 promptOut,
 		Stderr:                 s.stderr,
 		FuncIsTerminal:         func() bool { return true },
-	})
+		Listener: readline.FuncListener(func(line []rune, pos int, key rune) ([]rune, int, bool) {
+			switch key {
+			case readline.CharPrev, readline.CharNext, readline.CharBckSearch, readline.CharFwdSearch:
+				recalled = true
+			}
+			return nil, 0, false
+		}),
+	}
+	var hl *highlighter
+	if colour() {
+		hl = &highlighter{keywords: s.loadKeywords()}
+		cfg.Painter = hl
+	}
+	rl, err := readline.NewEx(cfg)
 	if err != nil {
 		return 1, fmt.Errorf("starting line editor: %w", err)
 	}
@@ -64,6 +81,10 @@ func (s *shell) interactive(stdin *os.File, where string) (int, error) {
 			rl.SetPrompt(s.prompts[1])
 		}
 		comp.pending = pending.String()
+		if hl != nil {
+			hl.pending = pending.String()
+		}
+		recalled = false
 		line, err := rl.Readline()
 		switch {
 		case errors.Is(err, readline.ErrInterrupt):
@@ -76,6 +97,9 @@ func (s *shell) interactive(stdin *os.File, where string) (int, error) {
 			return 1, fmt.Errorf("reading input: %w", err)
 		}
 
+		if recalled {
+			line = decodeHistory(line)
+		}
 		if pending.Len() == 0 && isDotCommand(line) {
 			_ = rl.SaveHistory(strings.TrimSpace(line))
 			if err := s.dot(line); err != nil {
@@ -92,9 +116,9 @@ func (s *shell) interactive(stdin *os.File, where string) (int, error) {
 		if len(stmts) == 0 {
 			continue
 		}
-		// One history entry per finished input, on one line so the file stays
-		// one entry per line.
-		if entry := strings.TrimSpace(strings.ReplaceAll(strings.Join(stmts, ""), "\n", " ")); entry != "" {
+		// One history entry per finished input, its line breaks kept as marks so
+		// the file stays one entry per line.
+		if entry := encodeHistory(strings.Join(stmts, "")); entry != "" {
 			_ = rl.SaveHistory(entry)
 		}
 		for _, st := range stmts {
@@ -106,4 +130,13 @@ func (s *shell) interactive(stdin *os.File, where string) (int, error) {
 		pending.Reset()
 		pending.WriteString(rest)
 	}
+}
+
+// colour reports whether the prompt may colour the input: not when NO_COLOR is
+// set (no-color.org) or the terminal says it cannot.
+func colour() bool {
+	if _, ok := os.LookupEnv("NO_COLOR"); ok {
+		return false
+	}
+	return os.Getenv("TERM") != "dumb"
 }
