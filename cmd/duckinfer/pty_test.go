@@ -189,13 +189,14 @@ func TestInteractiveHistoryAcrossSessions(t *testing.T) {
 	if err != nil {
 		t.Fatalf("history file: %v", err)
 	}
-	if !strings.Contains(string(hist), "SELECT 'remembered' AS   h;") {
-		t.Errorf("history should hold the multi-line statement as one entry:\n%s", hist)
+	if !strings.Contains(string(hist), "SELECT 'remembered' AS"+lineBreakMark+"  h;\n") {
+		t.Errorf("history should hold the multi-line statement as one entry, its line break marked:\n%s", hist)
 	}
 
 	tm = startTerm(t, home)
 	tm.send("\x1b[A") // up arrow recalls the previous session's statement
-	tm.expect("SELECT 'remembered' AS", 10*time.Second)
+	tm.expect("'remembered'", 10*time.Second)
+	tm.expect(lineBreakMark, 10*time.Second)
 	tm.send("\r")
 	tm.expect("│ remembered │", 30*time.Second)
 	tm.exit()
@@ -261,5 +262,85 @@ func TestInteractiveTabCompletion(t *testing.T) {
 	tm.typeLine(".exit 7")
 	if err := tm.cmd.Wait(); err == nil || tm.cmd.ProcessState.ExitCode() != 7 {
 		t.Errorf(".exit 7 at the prompt: %v", err)
+	}
+}
+
+// TestInteractiveSyntaxHighlighting reads the colours the prompt draws while a
+// person types: keywords, strings, numbers, and the warning colour on an
+// unclosed quote and an unmatched bracket, also across the lines of a statement.
+func TestInteractiveSyntaxHighlighting(t *testing.T) {
+	tm := startTerm(t, t.TempDir())
+	tm.send("SELECT 'abc")
+	tm.expect(styleKeyword+"SELECT"+styleReset+" "+styleUnmatched+"'"+styleReset+styleString+"abc"+styleReset, 10*time.Second)
+	tm.send("' AS s, (42")
+	// Once closed, the quote is an ordinary string; the open bracket is flagged.
+	tm.expect(styleString+"'abc'"+styleReset+" "+styleKeyword+"AS"+styleReset+" s, "+
+		styleUnmatched+"("+styleReset+styleNumber+"42"+styleReset, 10*time.Second)
+	tm.send(")")
+	tm.expect("("+styleNumber+"42"+styleReset+")", 10*time.Second)
+	tm.send("\x03") // drop the line
+	tm.expect("D ", 10*time.Second)
+
+	// A string opened on the first line is still a string on the next.
+	tm.typeLine("SELECT 'line one")
+	tm.expect("· ", 10*time.Second)
+	tm.send("line two' AS v")
+	tm.expect(styleString+"line two'"+styleReset+" "+styleKeyword+"AS"+styleReset+" v", 10*time.Second)
+	tm.typeLine(";")
+	tm.expect("line two", 30*time.Second)
+	tm.expect("1 row", 30*time.Second)
+	tm.exit()
+}
+
+// TestInteractiveNoColor: NO_COLOR turns the highlighting off.
+func TestInteractiveNoColor(t *testing.T) {
+	t.Setenv("NO_COLOR", "1")
+	tm := startTerm(t, t.TempDir())
+	tm.send("SELECT 'abc' AS s;")
+	got := tm.expect("AS s;", 10*time.Second)
+	if strings.Contains(got, "\x1b[1;34m") || !strings.Contains(got, "SELECT 'abc' AS s;") {
+		t.Errorf("with NO_COLOR the line should be drawn plain:\n%q", got)
+	}
+	tm.send("\r")
+	tm.expect("│ abc     │", 30*time.Second)
+	tm.exit()
+}
+
+// TestInteractiveHistoryEditsEarlierLine recalls a three-line statement from
+// the previous session, edits its first line, and runs it: the line breaks
+// come back as line breaks (ascii 10 inside the string), and the edit counts.
+func TestInteractiveHistoryEditsEarlierLine(t *testing.T) {
+	home := t.TempDir()
+	tm := startTerm(t, home)
+	tm.typeLine("SELECT 'x' AS first_line,")
+	tm.expect("· ", 10*time.Second)
+	tm.typeLine("  ascii(substr('a")
+	tm.expect("· ", 10*time.Second)
+	tm.typeLine("b', 2, 1)) AS code;")
+	tm.expectRe(regexp.MustCompile(`│ x +│ +10 │`), 30*time.Second)
+	tm.exit()
+
+	tm = startTerm(t, home)
+	tm.send("\x1b[A")
+	tm.expect(lineBreakMark, 10*time.Second)
+	// To the start of the recalled statement, past "SELECT '", and type there.
+	tm.send("\x01" + strings.Repeat("\x06", len("SELECT '")) + "z")
+	tm.expect("z", 10*time.Second)
+	tm.send("\r")
+	tm.expectRe(regexp.MustCompile(`│ zx +│ +10 │`), 30*time.Second)
+	tm.exit()
+
+	hist, err := os.ReadFile(filepath.Join(home, ".duckinfer_history"))
+	if err != nil {
+		t.Fatalf("history file: %v", err)
+	}
+	m := lineBreakMark
+	for _, want := range []string{
+		"SELECT 'x' AS first_line," + m + "  ascii(substr('a" + m + "b', 2, 1)) AS code;\n",
+		"SELECT 'zx' AS first_line," + m + "  ascii(substr('a" + m + "b', 2, 1)) AS code;\n",
+	} {
+		if !strings.Contains(string(hist), want) {
+			t.Errorf("history lacks %q:\n%s", want, hist)
+		}
 	}
 }
