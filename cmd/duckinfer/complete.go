@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"strings"
+	"sync"
 	"time"
 	"unicode/utf8"
 )
@@ -14,14 +15,24 @@ import (
 // Dot commands are completed here.
 type completer struct {
 	s       *shell
-	pending string // the earlier lines of an unfinished statement
+	mu      sync.Mutex // Do runs on readline's goroutine
+	pending string     // the earlier lines of an unfinished statement
+}
+
+func (c *completer) setPending(p string) {
+	c.mu.Lock()
+	c.pending = p
+	c.mu.Unlock()
 }
 
 // Do implements readline.AutoCompleter: candidates are the text to insert after
 // the cursor, and length is how many runes before the cursor they complete.
 func (c *completer) Do(line []rune, pos int) ([][]rune, int) {
+	c.mu.Lock()
+	pending := c.pending
+	c.mu.Unlock()
 	before := string(line[:pos])
-	if c.pending == "" && strings.HasPrefix(strings.TrimLeft(before, " "), ".") && !strings.Contains(strings.TrimSpace(before), " ") {
+	if pending == "" && strings.HasPrefix(strings.TrimLeft(before, " "), ".") && !strings.Contains(strings.TrimSpace(before), " ") {
 		word := strings.TrimSpace(before)
 		var out [][]rune
 		for _, n := range dotNames() {
@@ -34,11 +45,11 @@ func (c *completer) Do(line []rune, pos int) ([][]rune, int) {
 	// A recalled statement's line-break marks are line breaks to DuckDB; the
 	// word being completed is at the end, so its offsets are unaffected.
 	before = decodeHistory(before)
-	sugg, err := c.s.complete(c.pending + before)
+	sugg, err := c.s.complete(pending + before)
 	if err != nil || len(sugg) == 0 {
 		return nil, 0
 	}
-	lineStart := len(c.pending)
+	lineStart := len(pending)
 	var out [][]rune
 	length := -1
 	for _, sg := range sugg {

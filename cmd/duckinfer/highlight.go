@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -30,7 +31,14 @@ const (
 // string or comment is what the splitter and DuckDB take as one.
 type highlighter struct {
 	keywords map[string]bool // DuckDB's own keyword list, lower case
+	mu       sync.Mutex      // Paint runs on readline's goroutine
 	pending  string          // earlier lines of the unfinished statement
+}
+
+func (h *highlighter) setPending(p string) {
+	h.mu.Lock()
+	h.pending = p
+	h.mu.Unlock()
 }
 
 // loadKeywords asks DuckDB for its keywords rather than keeping a list here
@@ -58,6 +66,8 @@ func (h *highlighter) Paint(line []rune, _ int) []rune {
 	if len(line) == 0 {
 		return line
 	}
+	h.mu.Lock()
+	defer h.mu.Unlock()
 	return []rune(h.paint(string(line)))
 }
 

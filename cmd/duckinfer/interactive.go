@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 
 	"github.com/chzyer/readline"
 )
@@ -36,6 +37,20 @@ func (s *shell) interactive(stdin *os.File, where string) (int, error) {
 	// recalled: a key that brings back a history entry was pressed while this
 	// line was edited, so its line-break marks are history's, not typed ones.
 	recalled := false
+	// At the continuation prompt Up brings the statement's earlier lines back
+	// into the buffer (line breaks as marks), where they can be edited: chzyer's
+	// buffer is one line, so this is how an entered line becomes editable again.
+	// joined tells the loop the buffer now holds the whole statement.
+	// mu guards what the listener (run on readline's goroutine, also for keys
+	// typed ahead while a query runs) shares with this loop.
+	var (
+		mu        sync.Mutex
+		rl        *readline.Instance
+		hl        *highlighter
+		joined    bool
+		cont      string // the unfinished statement's earlier lines, at a continuation prompt
+		lastTyped []rune // the buffer before the key being handled
+	)
 	cfg := &readline.Config{
 		Prompt:       s.prompts[0],
 		HistoryFile:  histFile,
@@ -51,6 +66,22 @@ func (s *shell) interactive(stdin *os.File, where string) (int, error) {
 		Stderr:                 s.stderr,
 		FuncIsTerminal:         func() bool { return true },
 		Listener: readline.FuncListener(func(line []rune, pos int, key rune) ([]rune, int, bool) {
+			mu.Lock()
+			defer mu.Unlock()
+			before := lastTyped
+			lastTyped = append(lastTyped[:0:0], line...)
+			if key == readline.CharPrev && cont != "" && !joined {
+				joined, recalled = true, true
+				whole := []rune(strings.ReplaceAll(cont, "\n", lineBreakMark) + string(before))
+				cont = ""
+				comp.setPending("")
+				if hl != nil {
+					hl.setPending("")
+				}
+				rl.SetPrompt(s.prompts[0])
+				lastTyped = whole
+				return whole, len(whole), true
+			}
 			switch key {
 			case readline.CharPrev, readline.CharNext, readline.CharBckSearch, readline.CharFwdSearch:
 				recalled = true
@@ -58,12 +89,12 @@ func (s *shell) interactive(stdin *os.File, where string) (int, error) {
 			return nil, 0, false
 		}),
 	}
-	var hl *highlighter
 	if colour() {
 		hl = &highlighter{keywords: s.loadKeywords()}
 		cfg.Painter = hl
 	}
-	rl, err := readline.NewEx(cfg)
+	var err error
+	rl, err = readline.NewEx(cfg)
 	if err != nil {
 		return 1, fmt.Errorf("starting line editor: %w", err)
 	}
@@ -80,12 +111,21 @@ func (s *shell) interactive(stdin *os.File, where string) (int, error) {
 		} else {
 			rl.SetPrompt(s.prompts[1])
 		}
-		comp.pending = pending.String()
+		comp.setPending(pending.String())
 		if hl != nil {
-			hl.pending = pending.String()
+			hl.setPending(pending.String())
 		}
-		recalled = false
+		mu.Lock()
+		recalled, joined, lastTyped = false, false, nil
+		cont = ""
+		if !sqlIsBlank(pending.String()) {
+			cont = pending.String()
+		}
+		mu.Unlock()
 		line, err := rl.Readline()
+		mu.Lock()
+		wasJoined, wasRecalled := joined, recalled
+		mu.Unlock()
 		switch {
 		case errors.Is(err, readline.ErrInterrupt):
 			// Ctrl-C at the prompt drops the line and any unfinished statement.
@@ -97,7 +137,10 @@ func (s *shell) interactive(stdin *os.File, where string) (int, error) {
 			return 1, fmt.Errorf("reading input: %w", err)
 		}
 
-		if recalled {
+		if wasJoined {
+			pending.Reset() // the line holds the earlier lines too
+		}
+		if wasRecalled {
 			line = decodeHistory(line)
 		}
 		if pending.Len() == 0 && isDotCommand(line) {

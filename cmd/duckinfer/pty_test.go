@@ -344,3 +344,21 @@ func TestInteractiveHistoryEditsEarlierLine(t *testing.T) {
 		}
 	}
 }
+
+// TestInteractiveUpEditsEnteredLines: at the continuation prompt Up brings the
+// lines already entered back into the buffer, where the first one is edited
+// before the statement is finished and run.
+func TestInteractiveUpEditsEnteredLines(t *testing.T) {
+	tm := startTerm(t, t.TempDir())
+	tm.typeLine("SELECT 'a' AS first,")
+	tm.expect("· ", 10*time.Second)
+	tm.typeLine("  2 AS second")
+	tm.expect("· ", 10*time.Second)
+	tm.send("\x1b[A")
+	// The whole statement, under the main prompt, its line breaks marked.
+	tm.expectRe(regexp.MustCompile(`D `+regexp.QuoteMeta(styleKeyword+"SELECT")+`.*`+
+		regexp.QuoteMeta(lineBreakMark)+`.*second.*`+regexp.QuoteMeta(styleMark+lineBreakMark)), 10*time.Second)
+	tm.send("\x01" + strings.Repeat("\x06", len("SELECT '")) + "z\x05;\r")
+	tm.expectRe(regexp.MustCompile(`│ za +│ +2 │`), 30*time.Second)
+	tm.exit()
+}
