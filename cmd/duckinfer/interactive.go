@@ -50,6 +50,11 @@ func (s *shell) interactive(stdin *os.File, where string) (int, error) {
 		joined    bool
 		cont      string // the unfinished statement's earlier lines, at a continuation prompt
 		lastTyped []rune // the buffer before the key being handled
+		// Joining happens after readline's Up has stepped into history; depth
+		// counts the steps taken since, so Down back to where Up began brings
+		// the whole statement back instead of readline's copy of the last line.
+		joinedWhole []rune
+		depth       int
 	)
 	cfg := &readline.Config{
 		Prompt:       s.prompts[0],
@@ -80,7 +85,20 @@ func (s *shell) interactive(stdin *os.File, where string) (int, error) {
 				}
 				rl.SetPrompt(s.prompts[0])
 				lastTyped = whole
+				joinedWhole, depth = whole, 0
+				if string(line) != string(before) { // Up found an entry (else it rang the bell)
+					depth = 1
+				}
 				return whole, len(whole), true
+			}
+			if joined && (key == readline.CharPrev || key == readline.CharNext) && string(line) != string(before) {
+				if key == readline.CharPrev {
+					depth++
+				} else if depth--; depth <= 0 {
+					depth = 0
+					lastTyped = joinedWhole
+					return joinedWhole, len(joinedWhole), true
+				}
 			}
 			switch key {
 			case readline.CharPrev, readline.CharNext, readline.CharBckSearch, readline.CharFwdSearch:
@@ -117,6 +135,7 @@ func (s *shell) interactive(stdin *os.File, where string) (int, error) {
 		}
 		mu.Lock()
 		recalled, joined, lastTyped = false, false, nil
+		joinedWhole, depth = nil, 0
 		cont = ""
 		if !sqlIsBlank(pending.String()) {
 			cont = pending.String()

@@ -235,7 +235,9 @@ func TestInteractiveProgressBar(t *testing.T) {
 	tm := startTerm(t, t.TempDir())
 	tm.typeLine("CREATE TABLE big AS SELECT range AS a FROM range(10000000);")
 	tm.expect("D ", 120*time.Second)
-	tm.typeLine("SELECT count(*) AS hits FROM big WHERE md5(a::VARCHAR) LIKE '%abc%';")
+	// Three md5 per row keep the query past the bar's one-second delay on an
+	// idle machine too (one md5 took 0.97 s here, and the bar never showed).
+	tm.typeLine("SELECT count(*) AS hits FROM big WHERE md5(md5(md5(a::VARCHAR))) LIKE '%abc%';")
 	// A percentage, a bar and a time estimate, drawn in place.
 	tm.expectRe(regexp.MustCompile(`\d+% ▕[█ ]+▏ \S+ elapsed, (~\S+ left|estimating)`), 120*time.Second)
 	got := tm.expect("└", 120*time.Second)
@@ -360,5 +362,32 @@ func TestInteractiveUpEditsEnteredLines(t *testing.T) {
 		regexp.QuoteMeta(lineBreakMark)+`.*second.*`+regexp.QuoteMeta(styleMark+lineBreakMark)), 10*time.Second)
 	tm.send("\x01" + strings.Repeat("\x06", len("SELECT '")) + "z\x05;\r")
 	tm.expectRe(regexp.MustCompile(`│ za +│ +2 │`), 30*time.Second)
+	tm.exit()
+}
+
+// TestInteractiveUpThenDownKeepsEnteredLines: after Up has brought the entered
+// lines back, Down, or Up into older history and Down again, returns to the
+// whole statement, so browsing history loses nothing typed.
+func TestInteractiveUpThenDownKeepsEnteredLines(t *testing.T) {
+	tm := startTerm(t, t.TempDir())
+	tm.typeLine("SELECT 'older' AS o;")
+	tm.expect("│ older   │", 30*time.Second)
+	tm.typeLine("SELECT 'old' AS o;")
+	tm.expect("│ old     │", 30*time.Second)
+	tm.typeLine("SELECT 'a' AS first,")
+	tm.expect("· ", 10*time.Second)
+	tm.typeLine("  2 AS second")
+	tm.expect("· ", 10*time.Second)
+	joinedRe := regexp.MustCompile(`D .*'a'.*second.*` + regexp.QuoteMeta(styleMark+lineBreakMark))
+	tm.send("\x1b[A")
+	tm.expectRe(joinedRe, 10*time.Second)
+	tm.send("\x1b[B")
+	tm.expectRe(joinedRe, 10*time.Second)
+	tm.send("\x1b[A\x1b[A")
+	tm.expect("'older'", 10*time.Second)
+	tm.send("\x1b[B")
+	tm.expectRe(joinedRe, 10*time.Second)
+	tm.send(";\r")
+	tm.expectRe(regexp.MustCompile(`│ a +│ +2 │`), 30*time.Second)
 	tm.exit()
 }
