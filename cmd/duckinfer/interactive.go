@@ -107,7 +107,7 @@ func (s *shell) interactive(stdin *os.File, where string) (int, error) {
 			return nil, 0, false
 		}),
 	}
-	if colour() {
+	if colour(promptOut) {
 		hl = &highlighter{keywords: s.loadKeywords()}
 		cfg.Painter = hl
 	}
@@ -194,9 +194,13 @@ func (s *shell) interactive(stdin *os.File, where string) (int, error) {
 	}
 }
 
-// colour reports whether the prompt may colour the input: not when NO_COLOR is
-// set (no-color.org) or the terminal says it cannot.
-func colour() bool {
+// colour reports whether the prompt may colour the input: only when the line
+// is drawn on a terminal, and not when NO_COLOR is set (no-color.org) or the
+// terminal says it cannot.
+func colour(w io.Writer) bool {
+	if f, ok := w.(*os.File); !ok || !readline.IsTerminal(int(f.Fd())) {
+		return false
+	}
 	if _, ok := os.LookupEnv("NO_COLOR"); ok {
 		return false
 	}
