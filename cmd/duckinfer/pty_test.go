@@ -345,6 +345,14 @@ func TestInteractiveHistoryEditsEarlierLine(t *testing.T) {
 			t.Errorf("history lacks %q:\n%s", want, hist)
 		}
 	}
+
+	// Ctrl-R finds the newest entry, and it too runs with its line breaks.
+	tm = startTerm(t, home)
+	tm.send("\x12AS code")
+	tm.expect("'zx'", 10*time.Second)
+	tm.send("\r")
+	tm.expectRe(regexp.MustCompile(`│ zx +│ +10 │`), 30*time.Second)
+	tm.exit()
 }
 
 // TestInteractiveUpEditsEnteredLines: at the continuation prompt Up brings the
