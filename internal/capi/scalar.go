@@ -10,7 +10,6 @@ import (
 	"errors"
 	"runtime/cgo"
 	"strconv"
-	"strings"
 	"unsafe"
 
 	"github.com/duckinfer/duckinfer/internal/core"
@@ -19,21 +18,9 @@ import (
 	"github.com/duckinfer/duckinfer/internal/sqlgen"
 )
 
-// Positions of ml_infer's fixed arguments (as in internal/udf); the task's input
-// columns follow.
-const (
-	argTask = iota
-	argColumns
-	argBatchSize
-	argDevice
-	argModelsPerGPU
-	argGPUMemLimitMB
-	argOnError
-	argConn
-	argText // max_length, pooling, normalize (sqlgen.PackText)
-	argOrder
-	numFixedArgs
-)
+// numFixedArgs is the count of ml_infer's fixed arguments (sqlgen's contract); the
+// task's input columns follow.
+const numFixedArgs = sqlgen.NumFixedArgs
 
 // bound is what a scalar function's bind leaves for its executions.
 type bound struct {
@@ -146,27 +133,14 @@ func (d *dbEnv) bind(info C.duckdb_bind_info, kind C.int) (*bound, error) {
 		return nil, err
 	}
 	opt := func(i int) string { s, _ := v[i].(string); return s }
-	req := core.Request{
-		Task: opt(argTask), BatchSize: opt(argBatchSize), Device: opt(argDevice),
-		ModelsPerGPU: opt(argModelsPerGPU), GPUMemLimitMB: opt(argGPUMemLimitMB), OnError: opt(argOnError),
+	fnKind := models.OutputClassify
+	switch kind {
+	case C.DI_INFER_REGRESS, C.DI_INFER_REGRESS_LIST:
+		fnKind = models.OutputRegress
+	case C.DI_INFER_EMBED:
+		fnKind = models.OutputEmbed
 	}
-	sqlgen.UnpackText(&req, opt(argText))
-	if s := opt(argColumns); s != "" {
-		req.Columns = strings.Split(s, sqlgen.Sep)
-	}
-	cc, err := env.Bind(req)
-	if err != nil {
-		return nil, err
-	}
-	if got, want := argc-numFixedArgs, len(cc.Columns); got != want {
-		return nil, core.ArgErrorf("task %q reads %d column(s) (%s), but ml_infer got %d; call ml_predict instead", cc.Task.Name, want, strings.Join(cc.Columns, ", "), got)
-	}
-	regressFn := kind == C.DI_INFER_REGRESS || kind == C.DI_INFER_REGRESS_LIST
-	if regress := cc.Task.Config.Kind == models.OutputRegress; regress != regressFn ||
-		(cc.Task.Config.Kind == models.OutputEmbed) != (kind == C.DI_INFER_EMBED) {
-		return nil, core.ArgErrorf("task %q is a %s task, which this function does not write; call ml_predict instead", cc.Task.Name, cc.Task.Config.Kind)
-	}
-	pos, err := sqlgen.ArgPositions(opt(argOrder), cc.Columns)
+	cc, pos, err := sqlgen.BindInfer(env, opt, argc, fnKind)
 	if err != nil {
 		return nil, err
 	}

@@ -5,14 +5,11 @@ import (
 
 	"github.com/duckinfer/duckinfer/internal/core"
 	"github.com/duckinfer/duckinfer/internal/models"
-	"github.com/duckinfer/duckinfer/internal/sqlgen"
 )
 
 // ml_embed(task, input, ...) is ml_predict's query for a text embedder (written by
-// sqlgen): every input column plus embedding FLOAT[d]. ml_infer_embed returns each
+// internal/sqlgen): every input column plus embedding FLOAT[d]. ml_infer_embed returns each
 // row's vector as a FLOAT list, which the query casts to the array type.
-
-func unpackText(req *core.Request, v string) { sqlgen.UnpackText(req, v) }
 
 // writeEmbeddings sets each row's embedding, or NULL.
 func writeEmbeddings(st *duckdb.ChunkIteratorState, ch *core.Chunk, rows rowMap) error {

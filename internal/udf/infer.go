@@ -12,6 +12,7 @@ import (
 
 	"github.com/duckinfer/duckinfer/internal/core"
 	"github.com/duckinfer/duckinfer/internal/models"
+	"github.com/duckinfer/duckinfer/internal/sqlgen"
 )
 
 // ml_infer(task, columns, batch_size, device, models_per_gpu, gpu_mem_limit_mb,
@@ -19,19 +20,12 @@ import (
 // packed result (see macro.go). It only turns DuckDB vectors into the core's columns
 // and the core's results into the result vector; the core does the rest.
 
-// Positions of ml_infer's fixed arguments; the task's input columns follow.
+// Positions of ml_infer's fixed arguments (sqlgen's contract); the task's input
+// columns follow.
 const (
-	argTask = iota
-	argColumns
-	argBatchSize
-	argDevice
-	argModelsPerGPU
-	argGPUMemLimitMB
-	argOnError
-	argConn  // the calling connection's DuckDB id, for the executing statement's context
-	argText  // text options, packText's form (embed.go)
-	argOrder // the input columns' order as passed, typeof(struct_pack(columns...)); see argPositions
-	numFixedArgs
+	argTask      = sqlgen.ArgTask
+	argConn      = sqlgen.ArgConn
+	numFixedArgs = sqlgen.NumFixedArgs
 )
 
 // call is one bound ml_infer call site. It must not hold a context: DuckDB binds a
@@ -61,6 +55,17 @@ const (
 	modeRegressList
 	modeEmbed // FLOAT[] per row (embed.go)
 )
+
+// kind is the task kind the function writes.
+func (m inferMode) kind() string {
+	switch m {
+	case modeRegress, modeRegressList:
+		return models.OutputRegress
+	case modeEmbed:
+		return models.OutputEmbed
+	}
+	return models.OutputClassify
+}
 
 func (f *inferFunc) Config() duckdb.ScalarFuncConfig {
 	varchar, _ := duckdb.NewTypeInfo(duckdb.TYPE_VARCHAR)
@@ -104,30 +109,11 @@ func (f *inferFunc) bind(_ context.Context, args []duckdb.ScalarUDFArg) (context
 		}
 	}
 	opt := func(i int) string { s, _ := args[i].Value.(string); return s }
-	req := core.Request{
-		Task: opt(argTask), BatchSize: opt(argBatchSize), Device: opt(argDevice),
-		ModelsPerGPU: opt(argModelsPerGPU), GPUMemLimitMB: opt(argGPUMemLimitMB), OnError: opt(argOnError),
-	}
-	unpackText(&req, opt(argText))
-	if v := opt(argColumns); v != "" {
-		// The macro joins the list with Sep: duckdb-go cannot fold LIST arguments.
-		req.Columns = strings.Split(v, Sep)
-	}
-	cc, err := f.fns.Bind(req)
+	cc, pos, err := sqlgen.BindInfer(f.fns.Env, opt, len(args), f.mode.kind())
 	if err != nil {
 		return nil, err
 	}
-	if got, want := len(args)-numFixedArgs, len(cc.Columns); got != want {
-		return nil, core.ArgErrorf("task %q reads %d column(s) (%s), but ml_infer got %d; call ml_predict instead", cc.Task.Name, want, strings.Join(cc.Columns, ", "), got)
-	}
-	if regress := cc.Task.Config.Kind == models.OutputRegress; regress != (f.mode == modeRegress || f.mode == modeRegressList) ||
-		(cc.Task.Config.Kind == models.OutputEmbed) != (f.mode == modeEmbed) {
-		return nil, core.ArgErrorf("task %q is a %s task, which this function does not write; call ml_predict instead", cc.Task.Name, cc.Task.Config.Kind)
-	}
-	c := &call{Call: cc}
-	if c.pos, err = argPositions(opt(argOrder), cc.Columns); err != nil {
-		return nil, err
-	}
+	c := &call{Call: cc, pos: pos}
 	if v := opt(argConn); v != "" {
 		c.connID, err = strconv.ParseUint(v, 10, 64)
 		c.connKnown = err == nil
@@ -246,99 +232,6 @@ func writeDoubles(mv mapping.Vector, ch *core.Chunk, out *models.RegressData, n 
 		}
 		mapping.ValiditySetRowInvalid(mask, mapping.IdxT(r))
 	}
-}
-
-// argPositions maps each input column to its argument position. The macro unpacks the
-// columns with *COLUMNS([...]), which DuckDB expands in the input's column order, not
-// the list's; so it also passes typeof(struct_pack(<the same columns>)), a constant
-// STRUCT type that names them in the order they arrive. An empty order (a direct call)
-// means the task's order.
-func argPositions(order string, cols []string) ([]int, error) {
-	pos := make([]int, len(cols))
-	if order == "" {
-		for i := range pos {
-			pos[i] = i
-		}
-		return pos, nil
-	}
-	names, ok := structFieldNames(order)
-	if !ok || len(names) != len(cols) {
-		return nil, core.ArgErrorf("ml_infer: cannot read the input columns' order from %q; call ml_predict instead", order)
-	}
-	for i, c := range cols {
-		pos[i] = -1
-		for j, n := range names {
-			if strings.EqualFold(n, c) {
-				pos[i] = j
-				break
-			}
-		}
-		if pos[i] < 0 {
-			return nil, core.ArgErrorf("ml_infer: input column %q is not among the columns passed (%s); call ml_predict instead", c, strings.Join(names, ", "))
-		}
-	}
-	return pos, nil
-}
-
-// structFieldNames reads the field names of a DuckDB STRUCT type as typeof() writes
-// it: STRUCT(name TYPE, "quoted ""name""" TYPE(...), ...).
-func structFieldNames(t string) ([]string, bool) {
-	rest, ok := strings.CutPrefix(t, "STRUCT(")
-	if !ok || !strings.HasSuffix(rest, ")") {
-		return nil, false
-	}
-	rest = rest[:len(rest)-1]
-	var names []string
-	for len(rest) > 0 {
-		var name string
-		if rest[0] == '"' {
-			var b strings.Builder
-			i := 1
-			for ; i < len(rest); i++ {
-				if rest[i] == '"' {
-					if i+1 < len(rest) && rest[i+1] == '"' {
-						b.WriteByte('"')
-						i++
-						continue
-					}
-					break
-				}
-				b.WriteByte(rest[i])
-			}
-			if i >= len(rest) {
-				return nil, false
-			}
-			name, rest = b.String(), rest[i+1:]
-		} else {
-			sp := strings.IndexByte(rest, ' ')
-			if sp < 0 {
-				return nil, false
-			}
-			name, rest = rest[:sp], rest[sp:]
-		}
-		names = append(names, name)
-		// Skip the type, up to the next comma outside parentheses and quotes.
-		depth, quoted, i := 0, false, 0
-	scan:
-		for ; i < len(rest); i++ {
-			switch ch := rest[i]; {
-			case ch == '"':
-				quoted = !quoted
-			case quoted:
-			case ch == '(' || ch == '[':
-				depth++
-			case ch == ')' || ch == ']':
-				depth--
-			case ch == ',' && depth == 0:
-				break scan
-			}
-		}
-		if i >= len(rest) {
-			break
-		}
-		rest = strings.TrimLeft(rest[i+1:], " ")
-	}
-	return names, true
 }
 
 // writeClasses fills the result vector with each row's packed label and confidence,

@@ -1,7 +1,6 @@
 package udf
 
 import (
-	"strings"
 	"testing"
 )
 
@@ -37,27 +36,4 @@ func FuzzInputSQL(f *testing.F) {
 			t.Fatalf("InputSQL(%q) = %q", in, got)
 		}
 	})
-}
-
-func TestStructFieldNames(t *testing.T) {
-	cases := map[string][]string{
-		`STRUCT(a INTEGER)`: {"a"},
-		`STRUCT(a INTEGER, "c d" DECIMAL(6,3), b FLOAT[3], "x""y" STRUCT(p INTEGER, q VARCHAR), z DOUBLE)`: {"a", "c d", "b", `x"y`, "z"},
-		`STRUCT("a,b" MAP(VARCHAR, INTEGER), "(" VARCHAR)`:                                                 {"a,b", "("},
-	}
-	for in, want := range cases {
-		got, ok := structFieldNames(in)
-		if !ok || strings.Join(got, "|") != strings.Join(want, "|") {
-			t.Errorf("structFieldNames(%s) = %q, %v; want %q", in, got, ok, want)
-		}
-	}
-	for _, bad := range []string{"", "INTEGER", "STRUCT(", `STRUCT("a INTEGER)`} {
-		if got, ok := structFieldNames(bad); ok && len(got) > 0 {
-			t.Errorf("structFieldNames(%q) = %q, want failure", bad, got)
-		}
-	}
-	pos, err := argPositions(`STRUCT(b INTEGER, A DOUBLE)`, []string{"a", "B"})
-	if err != nil || pos[0] != 1 || pos[1] != 0 {
-		t.Errorf("argPositions = %v, %v; want [1 0]", pos, err)
-	}
 }
