@@ -9,6 +9,8 @@ import (
 	"fmt"
 	"math"
 	"unsafe"
+
+	"github.com/duckinfer/duckinfer/internal/duckvec"
 )
 
 // vecColumn is one input column of a chunk, read in place for the inference core. The
@@ -92,29 +94,6 @@ func (v *vecColumn) Strings(dst []string, valid []bool) error {
 	return nil
 }
 
-func widen[D int64 | float64, S int8 | int16 | int32 | int64 | uint8 | uint16 | uint32 | uint64 | float32 | float64](dst []D, src []S) {
-	for i, x := range src {
-		dst[i] = D(x)
-	}
-}
-
-// hugeint is duckdb_hugeint: a two's-complement 128-bit integer.
-type hugeint struct {
-	lower uint64
-	upper int64
-}
-
-func (h hugeint) float64() float64 {
-	if h.upper < 0 {
-		lo, hi := ^h.lower+1, ^uint64(h.upper)
-		if lo == 0 {
-			hi++
-		}
-		return -(float64(hi)*0x1p64 + float64(lo))
-	}
-	return float64(uint64(h.upper))*0x1p64 + float64(h.lower)
-}
-
 // Float64s reads any numeric column, widened to float64.
 func (v *vecColumn) Float64s(dst []float64, valid []bool) error {
 	n := len(dst)
@@ -130,23 +109,23 @@ func numericInto(dst []float64, vec C.duckdb_vector, t *C.di_type_info, n int) b
 	case C.DUCKDB_TYPE_DOUBLE:
 		copy(dst, data[float64](vec, n))
 	case C.DUCKDB_TYPE_FLOAT:
-		widen(dst, data[float32](vec, n))
+		duckvec.Widen(dst, data[float32](vec, n))
 	case C.DUCKDB_TYPE_BIGINT:
-		widen(dst, data[int64](vec, n))
+		duckvec.Widen(dst, data[int64](vec, n))
 	case C.DUCKDB_TYPE_INTEGER:
-		widen(dst, data[int32](vec, n))
+		duckvec.Widen(dst, data[int32](vec, n))
 	case C.DUCKDB_TYPE_SMALLINT:
-		widen(dst, data[int16](vec, n))
+		duckvec.Widen(dst, data[int16](vec, n))
 	case C.DUCKDB_TYPE_TINYINT:
-		widen(dst, data[int8](vec, n))
+		duckvec.Widen(dst, data[int8](vec, n))
 	case C.DUCKDB_TYPE_UBIGINT:
-		widen(dst, data[uint64](vec, n))
+		duckvec.Widen(dst, data[uint64](vec, n))
 	case C.DUCKDB_TYPE_UINTEGER:
-		widen(dst, data[uint32](vec, n))
+		duckvec.Widen(dst, data[uint32](vec, n))
 	case C.DUCKDB_TYPE_USMALLINT:
-		widen(dst, data[uint16](vec, n))
+		duckvec.Widen(dst, data[uint16](vec, n))
 	case C.DUCKDB_TYPE_UTINYINT:
-		widen(dst, data[uint8](vec, n))
+		duckvec.Widen(dst, data[uint8](vec, n))
 	case C.DUCKDB_TYPE_BOOLEAN:
 		for r, b := range data[bool](vec, n) {
 			dst[r] = 0
@@ -155,22 +134,22 @@ func numericInto(dst []float64, vec C.duckdb_vector, t *C.di_type_info, n int) b
 			}
 		}
 	case C.DUCKDB_TYPE_HUGEINT:
-		for r, x := range data[hugeint](vec, n) {
-			dst[r] = x.float64()
+		for r, x := range data[duckvec.Hugeint](vec, n) {
+			dst[r] = x.Float64()
 		}
 	case C.DUCKDB_TYPE_DECIMAL:
 		// Divided by 10^scale, as DuckDB's own cast to DOUBLE does.
 		div := math.Pow10(int(t.scale))
 		switch t.internal {
 		case C.DUCKDB_TYPE_SMALLINT:
-			widen(dst, data[int16](vec, n))
+			duckvec.Widen(dst, data[int16](vec, n))
 		case C.DUCKDB_TYPE_INTEGER:
-			widen(dst, data[int32](vec, n))
+			duckvec.Widen(dst, data[int32](vec, n))
 		case C.DUCKDB_TYPE_BIGINT:
-			widen(dst, data[int64](vec, n))
+			duckvec.Widen(dst, data[int64](vec, n))
 		case C.DUCKDB_TYPE_HUGEINT:
-			for r, x := range data[hugeint](vec, n) {
-				dst[r] = x.float64()
+			for r, x := range data[duckvec.Hugeint](vec, n) {
+				dst[r] = x.Float64()
 			}
 		default:
 			return false
@@ -201,17 +180,17 @@ func (v *vecColumn) Int64s(dst []int64, valid []bool) (bool, error) {
 	case C.DUCKDB_TYPE_BIGINT:
 		copy(dst, data[int64](v.vec, n))
 	case C.DUCKDB_TYPE_INTEGER:
-		widen(dst, data[int32](v.vec, n))
+		duckvec.Widen(dst, data[int32](v.vec, n))
 	case C.DUCKDB_TYPE_SMALLINT:
-		widen(dst, data[int16](v.vec, n))
+		duckvec.Widen(dst, data[int16](v.vec, n))
 	case C.DUCKDB_TYPE_TINYINT:
-		widen(dst, data[int8](v.vec, n))
+		duckvec.Widen(dst, data[int8](v.vec, n))
 	case C.DUCKDB_TYPE_UINTEGER:
-		widen(dst, data[uint32](v.vec, n))
+		duckvec.Widen(dst, data[uint32](v.vec, n))
 	case C.DUCKDB_TYPE_USMALLINT:
-		widen(dst, data[uint16](v.vec, n))
+		duckvec.Widen(dst, data[uint16](v.vec, n))
 	case C.DUCKDB_TYPE_UTINYINT:
-		widen(dst, data[uint8](v.vec, n))
+		duckvec.Widen(dst, data[uint8](v.vec, n))
 	case C.DUCKDB_TYPE_UBIGINT:
 		for r, x := range data[uint64](v.vec, n) {
 			if x > math.MaxInt64 && !isNull(v.vec, r) {

@@ -2,12 +2,14 @@ package udf
 
 import (
 	"fmt"
-	"github.com/duckdb/duckdb-go/v2/mapping"
 	"math"
 	"math/big"
 	"unsafe"
 
 	"github.com/duckdb/duckdb-go/v2"
+	"github.com/duckdb/duckdb-go/v2/mapping"
+
+	"github.com/duckinfer/duckinfer/internal/duckvec"
 )
 
 // vectorColumn is one input column of a DuckDB chunk, read for the inference core.
@@ -67,23 +69,23 @@ func (v *vectorColumn) Float64s(dst []float64, valid []bool) error {
 	case duckdb.TYPE_DOUBLE:
 		copy(dst, values[float64](rv, n))
 	case duckdb.TYPE_FLOAT:
-		widen(dst, values[float32](rv, n))
+		duckvec.Widen(dst, values[float32](rv, n))
 	case duckdb.TYPE_BIGINT:
-		widen(dst, values[int64](rv, n))
+		duckvec.Widen(dst, values[int64](rv, n))
 	case duckdb.TYPE_INTEGER:
-		widen(dst, values[int32](rv, n))
+		duckvec.Widen(dst, values[int32](rv, n))
 	case duckdb.TYPE_SMALLINT:
-		widen(dst, values[int16](rv, n))
+		duckvec.Widen(dst, values[int16](rv, n))
 	case duckdb.TYPE_TINYINT:
-		widen(dst, values[int8](rv, n))
+		duckvec.Widen(dst, values[int8](rv, n))
 	case duckdb.TYPE_UBIGINT:
-		widen(dst, values[uint64](rv, n))
+		duckvec.Widen(dst, values[uint64](rv, n))
 	case duckdb.TYPE_UINTEGER:
-		widen(dst, values[uint32](rv, n))
+		duckvec.Widen(dst, values[uint32](rv, n))
 	case duckdb.TYPE_USMALLINT:
-		widen(dst, values[uint16](rv, n))
+		duckvec.Widen(dst, values[uint16](rv, n))
 	case duckdb.TYPE_UTINYINT:
-		widen(dst, values[uint8](rv, n))
+		duckvec.Widen(dst, values[uint8](rv, n))
 	case duckdb.TYPE_BOOLEAN:
 		for r, b := range values[bool](rv, n) {
 			dst[r] = 0
@@ -135,32 +137,13 @@ func (v *vectorColumn) decimals(dst []float64) bool {
 			dst[r] = float64(x) / div
 		}
 	case duckdb.TYPE_HUGEINT:
-		for r, x := range values[hugeint](rv, n) {
-			dst[r] = x.float64() / div
+		for r, x := range values[duckvec.Hugeint](rv, n) {
+			dst[r] = x.Float64() / div
 		}
 	default:
 		return false
 	}
 	return true
-}
-
-// hugeint is DuckDB's duckdb_hugeint: a two's-complement 128-bit integer.
-type hugeint struct {
-	lower uint64
-	upper int64
-}
-
-// float64 converts h exactly when |h| < 2^53 (rounded once otherwise); the sign is
-// taken out first, since a negative value's lower half is close to 2^64.
-func (h hugeint) float64() float64 {
-	if h.upper < 0 {
-		lo, hi := ^h.lower+1, ^uint64(h.upper)
-		if lo == 0 {
-			hi++
-		}
-		return -(float64(hi)*0x1p64 + float64(lo))
-	}
-	return float64(uint64(h.upper))*0x1p64 + float64(h.lower)
 }
 
 // Float32s reads a FLOAT column as it is (see models.Float32Column).
@@ -187,17 +170,17 @@ func (v *vectorColumn) Int64s(dst []int64, valid []bool) (bool, error) {
 	case duckdb.TYPE_BIGINT:
 		copy(dst, values[int64](rv, n))
 	case duckdb.TYPE_INTEGER:
-		widen(dst, values[int32](rv, n))
+		duckvec.Widen(dst, values[int32](rv, n))
 	case duckdb.TYPE_SMALLINT:
-		widen(dst, values[int16](rv, n))
+		duckvec.Widen(dst, values[int16](rv, n))
 	case duckdb.TYPE_TINYINT:
-		widen(dst, values[int8](rv, n))
+		duckvec.Widen(dst, values[int8](rv, n))
 	case duckdb.TYPE_UINTEGER:
-		widen(dst, values[uint32](rv, n))
+		duckvec.Widen(dst, values[uint32](rv, n))
 	case duckdb.TYPE_USMALLINT:
-		widen(dst, values[uint16](rv, n))
+		duckvec.Widen(dst, values[uint16](rv, n))
 	case duckdb.TYPE_UTINYINT:
-		widen(dst, values[uint8](rv, n))
+		duckvec.Widen(dst, values[uint8](rv, n))
 	case duckdb.TYPE_UBIGINT:
 		for r, x := range values[uint64](rv, n) {
 			if x > math.MaxInt64 && !rv.isNull(r) {
@@ -376,12 +359,6 @@ func sqlTypeName(t duckdb.Type) string {
 		return "UUID"
 	}
 	return fmt.Sprintf("of DuckDB type id %d", t)
-}
-
-func widen[D int64 | float64, S int8 | int16 | int32 | int64 | uint8 | uint16 | uint32 | uint64 | float32](dst []D, src []S) {
-	for i, x := range src {
-		dst[i] = D(x)
-	}
 }
 
 // float64sPerValue is the value-by-value read: the fallback, and the baseline of

@@ -1,0 +1,32 @@
+// Package duckvec holds what both DuckDB bindings (internal/udf over duckdb-go,
+// internal/capi over the C extension API) need to read a vector's raw data: DuckDB's
+// in-memory value layouts and the widening loops over them. It knows nothing of how a
+// binding reaches the data.
+package duckvec
+
+// Hugeint is DuckDB's duckdb_hugeint: a two's-complement 128-bit integer (HUGEINT, and
+// the storage of DECIMAL(38, s)).
+type Hugeint struct {
+	Lower uint64
+	Upper int64
+}
+
+// Float64 converts h exactly when |h| < 2^53 (rounded once otherwise); the sign is
+// taken out first, since a negative value's lower half is close to 2^64.
+func (h Hugeint) Float64() float64 {
+	if h.Upper < 0 {
+		lo, hi := ^h.Lower+1, ^uint64(h.Upper)
+		if lo == 0 {
+			hi++
+		}
+		return -(float64(hi)*0x1p64 + float64(lo))
+	}
+	return float64(uint64(h.Upper))*0x1p64 + float64(h.Lower)
+}
+
+// Widen converts src element by element into dst (len(dst) >= len(src)).
+func Widen[D int64 | float64, S int8 | int16 | int32 | int64 | uint8 | uint16 | uint32 | uint64 | float32 | float64](dst []D, src []S) {
+	for i, x := range src {
+		dst[i] = D(x)
+	}
+}

@@ -1,0 +1,42 @@
+package duckvec
+
+import (
+	"math"
+	"testing"
+)
+
+// Two's-complement halves, including the borrow from a zero lower half and values
+// beyond 2^64, convert to the value they stand for.
+func TestHugeintFloat64(t *testing.T) {
+	cases := []struct {
+		h    Hugeint
+		want float64
+	}{
+		{Hugeint{0, 0}, 0},
+		{Hugeint{12345, 0}, 12345},
+		{Hugeint{math.MaxUint64, -1}, -1},
+		{Hugeint{math.MaxUint64 - 9, -1}, -10},
+		{Hugeint{0, -1}, -0x1p64},   // lower half 0: the borrow moves into the upper half
+		{Hugeint{0, 3}, 3 * 0x1p64}, // beyond uint64
+		{Hugeint{1 << 63, 0}, 0x1p63},
+		{Hugeint{0, math.MinInt64}, -0x1p127},
+	}
+	for _, c := range cases {
+		if got := c.h.Float64(); got != c.want {
+			t.Errorf("%+v.Float64() = %g, want %g", c.h, got, c.want)
+		}
+	}
+}
+
+func TestWiden(t *testing.T) {
+	dst := make([]float64, 3)
+	Widen(dst, []int8{-128, 0, 127})
+	if dst[0] != -128 || dst[1] != 0 || dst[2] != 127 {
+		t.Errorf("Widen(int8) = %v", dst)
+	}
+	ints := make([]int64, 2)
+	Widen(ints, []uint32{math.MaxUint32, 7})
+	if ints[0] != math.MaxUint32 || ints[1] != 7 {
+		t.Errorf("Widen(uint32) = %v", ints)
+	}
+}
