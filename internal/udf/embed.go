@@ -21,7 +21,7 @@ func writeEmbeddings(st *duckdb.ChunkIteratorState, ch *core.Chunk, rows rowMap)
 		}
 		var v any
 		if i := rows.result(ch, r); i >= 0 {
-			v = append([]float32(nil), out.Row(i)...)
+			v = out.Row(i) // SetResult copies it into the vector now
 		}
 		if err := row.SetResult(v); err != nil {
 			return core.Wrap(err)

@@ -202,7 +202,7 @@ func writeRegress(st *duckdb.ChunkIteratorState, ch *core.Chunk, list bool, rows
 		var v any
 		if i := rows.result(ch, r); i >= 0 {
 			if list {
-				v = append([]float64(nil), out.Row(i)...)
+				v = out.Row(i) // SetResult copies it into the vector now
 			} else {
 				v = out.Row(i)[0]
 			}
