@@ -82,6 +82,13 @@ type OutputData interface {
 	RowError(i int) error
 }
 
+// outputBinder is an OutputData that can hand ORT a tensor over its own memory for
+// rows [lo, hi) to write the output into (Session.Predict falls back to ORT's own
+// output when the run refuses it, so that Decode can say what the model gave).
+type outputBinder interface {
+	outputTensor(lo, hi int) (ort.Value, error)
+}
+
 var inputKinds = map[InputType]InputKind{
 	InputString:  stringInput{},
 	InputFloat32: numericInput[float32]{},

@@ -247,3 +247,59 @@ func TestPredictCancelDuringRuns(t *testing.T) {
 		<-done
 	}
 }
+
+// Predict hands ORT a tensor over the ClassData's own buffer; when the model's output
+// does not fit it (here: a 3-class model decoded as 2 labels, which Check refuses for
+// a declared width but a model with a dynamic class dimension could still give), the
+// run is repeated with ORT's own output and Decode names the shape. With a fitting
+// buffer, ORT writes in place and the results equal a copy.
+func TestPredictOutputTensor(t *testing.T) {
+	reg, err := NewRegistry()
+	if err != nil {
+		t.Fatal(err)
+	}
+	task, err := reg.Lookup("iris")
+	if err != nil {
+		t.Fatal(err)
+	}
+	pool := NewPool(FlavorCPU)
+	defer pool.Close()
+	s, err := pool.Session(task, Placement{Device: "cpu", Threads: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cols := []Column{
+		&Values{ColName: "sepal_length", Nums: []float64{5.1, 6.3, 7.7}},
+		&Values{ColName: "sepal_width", Nums: []float64{3.5, 2.5, 3.0}},
+		&Values{ColName: "petal_length", Nums: []float64{1.4, 4.9, 6.1}},
+		&Values{ColName: "petal_width", Nums: []float64{0.2, 1.5, 2.3}},
+	}
+	in := task.NewInputs()
+	if err := in[0].Load(cols, 3, []bool{true, true, true}, func(r int, err error) { t.Fatalf("row %d: %v", r, err) }); err != nil {
+		t.Fatal(err)
+	}
+	out := task.NewOutput()
+	out.Reset(3)
+	if err := s.Predict(context.Background(), in, 0, 3, out); err != nil {
+		t.Fatal(err)
+	}
+	cd := out.(*ClassData)
+	if got := []int32{cd.Class[0], cd.Class[1], cd.Class[2]}; got[0] != 0 || got[2] != 2 {
+		t.Fatalf("iris classes %v, want [0 _ 2]; scores %v", got, cd.raw)
+	}
+	for r := range 3 {
+		sum := float32(0)
+		for _, p := range cd.raw[r*3 : r*3+3] {
+			sum += p
+		}
+		if math.Abs(float64(sum-1)) > 1e-4 || cd.Confidence[r] != cd.raw[r*3+int(cd.Class[r])] {
+			t.Fatalf("row %d: scores %v, confidence %v", r, cd.raw[r*3:r*3+3], cd.Confidence[r])
+		}
+	}
+	two := &ClassData{labels: []string{"a", "b"}, scores: cd.scores}
+	two.Reset(3)
+	err = s.Predict(context.Background(), in, 0, 3, two)
+	if !errors.Is(err, ErrModel) || !strings.Contains(err.Error(), "the output has shape [3 3], want [3 2]") {
+		t.Fatalf("got %v, want ErrModel naming the output's shape", err)
+	}
+}

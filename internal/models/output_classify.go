@@ -76,6 +76,18 @@ func (d *ClassData) Reset(n int) {
 	d.raw = grow(d.raw, n*len(d.labels))
 }
 
+// outputTensor is a [rows × labels] tensor over rows [lo, hi) of d's own score buffer,
+// for ORT to write the model's output into: the run then allocates no output of its
+// own and Decode copies nothing (onnxruntime_go would otherwise build a Go tensor from
+// ORT's output, several cgo calls and a copy per batch).
+func (d *ClassData) outputTensor(lo, hi int) (ort.Value, error) {
+	nl := len(d.labels)
+	if hi <= lo || nl == 0 {
+		return nil, fmt.Errorf("no rows")
+	}
+	return ort.NewTensor(ort.NewShape(int64(hi-lo), int64(nl)), d.raw[lo*nl:hi*nl])
+}
+
 func (d *ClassData) Decode(v ort.Value, lo, hi int) error {
 	out, ok := v.(*ort.Tensor[float32])
 	if !ok {
@@ -86,9 +98,13 @@ func (d *ClassData) Decode(v ort.Value, lo, hi int) error {
 		return fmt.Errorf("%w: the output has shape %v, want [%d %d] (rows × labels); make the model's classes match task.json's labels", ErrModel, s, hi-lo, nl)
 	}
 	probs := out.GetData()
+	// A tensor from outputTensor already wrote d.raw: no copy.
+	inPlace := len(probs) > 0 && &probs[0] == &d.raw[lo*nl]
 	for r := lo; r < hi; r++ {
 		row := probs[(r-lo)*nl : (r-lo+1)*nl]
-		copy(d.raw[r*nl:(r+1)*nl], row)
+		if !inPlace {
+			copy(d.raw[r*nl:(r+1)*nl], row)
+		}
 		best := 0
 		for j := 1; j < nl; j++ {
 			if row[j] > row[best] {
