@@ -38,6 +38,8 @@ char *di_table_bind_option(duckdb_bind_info info, const char *name);
 
 // Writing results (entry.c).
 void di_assign_strings(duckdb_vector v, idx_t n, const char *buf, const uint32_t *off, const uint8_t *null);
+void di_assign_string_pairs(duckdb_vector v, idx_t n, const char *buf, const uint32_t *off, const uint8_t *null);
+duckdb_logical_type di_pair_type(const char *a, const char *b);
 void di_set_table_string(duckdb_vector v, idx_t row, const char *s, idx_t len);
 int di_write_lists(duckdb_vector v, idx_t n, const void *vals, size_t elem, const uint64_t *off, const uint8_t *null);
 int di_write_string_list(duckdb_vector v, idx_t row, idx_t offset, const char **items, const uint32_t *lens, idx_t k);

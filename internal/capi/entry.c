@@ -147,6 +147,35 @@ void di_assign_strings(duckdb_vector v, idx_t n, const char *buf, const uint32_t
 	}
 }
 
+// di_assign_string_pairs writes n rows of a STRUCT of two VARCHAR fields (ml_infer's
+// result): row i's fields are buf[off[2i]:off[2i+1]] and buf[off[2i+1]:off[2i+2]], or
+// NULL (the struct and both fields, which DuckDB expects of a NULL struct).
+void di_assign_string_pairs(duckdb_vector v, idx_t n, const char *buf, const uint32_t *off, const uint8_t *null) {
+	duckdb_vector f[2] = {duckdb_struct_vector_get_child(v, 0), duckdb_struct_vector_get_child(v, 1)};
+	for (idx_t i = 0; i < n; i++) {
+		if (null && null[i]) {
+			duckdb_vector all[3] = {v, f[0], f[1]};
+			for (int j = 0; j < 3; j++) {
+				duckdb_vector_ensure_validity_writable(all[j]);
+				duckdb_validity_set_row_invalid(duckdb_vector_get_validity(all[j]), i);
+			}
+			continue;
+		}
+		duckdb_vector_assign_string_element_len(f[0], i, buf + off[2 * i], off[2 * i + 1] - off[2 * i]);
+		duckdb_vector_assign_string_element_len(f[1], i, buf + off[2 * i + 1], off[2 * i + 2] - off[2 * i + 1]);
+	}
+}
+
+// di_pair_type is STRUCT(a VARCHAR, b VARCHAR).
+duckdb_logical_type di_pair_type(const char *a, const char *b) {
+	duckdb_logical_type v = duckdb_create_logical_type(DUCKDB_TYPE_VARCHAR);
+	duckdb_logical_type types[2] = {v, v};
+	const char *names[2] = {a, b};
+	duckdb_logical_type t = duckdb_create_struct_type(types, names, 2);
+	duckdb_destroy_logical_type(&v);
+	return t;
+}
+
 void di_set_table_string(duckdb_vector v, idx_t row, const char *s, idx_t len) {
 	duckdb_vector_assign_string_element_len(v, row, s, len);
 }

@@ -117,8 +117,13 @@ func initDatabase(conn C.duckdb_connection) error {
 	doubles := C.di_list_type(C.DUCKDB_TYPE_DOUBLE)
 	floats := C.di_list_type(C.DUCKDB_TYPE_FLOAT)
 	boolean := C.di_type(C.DUCKDB_TYPE_BOOLEAN)
+	// ml_infer's result: STRUCT(predicted_class VARCHAR, confidence VARCHAR) (sqlgen.StructSQL).
+	label, conf := cString(sqlgen.PredictOutputs[0]), cString(sqlgen.PredictOutputs[1])
+	pair := C.di_pair_type(label, conf)
+	C.free(unsafe.Pointer(label))
+	C.free(unsafe.Pointer(conf))
 	defer func() {
-		for _, t := range []C.duckdb_logical_type{varchar, double, doubles, floats, boolean} {
+		for _, t := range []C.duckdb_logical_type{varchar, double, doubles, floats, boolean, pair} {
 			C.di_destroy_type(t)
 		}
 	}()
@@ -132,7 +137,7 @@ func initDatabase(conn C.duckdb_connection) error {
 		result   C.duckdb_logical_type
 		volatile bool
 	}{
-		{"ml_infer", C.DI_INFER, numFixedArgs, C.DUCKDB_TYPE_VARCHAR, true, C.DUCKDB_TYPE_ANY, varchar, true},
+		{"ml_infer", C.DI_INFER, numFixedArgs, C.DUCKDB_TYPE_VARCHAR, true, C.DUCKDB_TYPE_ANY, pair, true},
 		{"ml_infer_probs", C.DI_INFER_PROBS, numFixedArgs, C.DUCKDB_TYPE_VARCHAR, true, C.DUCKDB_TYPE_ANY, varchar, true},
 		{"ml_infer_regress", C.DI_INFER_REGRESS, numFixedArgs, C.DUCKDB_TYPE_VARCHAR, true, C.DUCKDB_TYPE_ANY, double, true},
 		{"ml_infer_regress_list", C.DI_INFER_REGRESS_LIST, numFixedArgs, C.DUCKDB_TYPE_VARCHAR, true, C.DUCKDB_TYPE_ANY, doubles, true},

@@ -220,6 +220,17 @@ func scalar(info C.duckdb_function_info, input C.duckdb_data_chunk, output C.duc
 	}
 	out := ch.Output().(*models.ClassData)
 	probs := kind == C.DI_INFER_PROBS
+	if !probs {
+		return writeStringPairs(output, n, func(r int, b []byte) ([]byte, int, bool) {
+			i := ch.Result(r)
+			if i < 0 {
+				return b, 0, false
+			}
+			b = append(b, out.Label(i)...)
+			mid := len(b)
+			return models.AppendConfidence(b, out.Confidence[i]), mid, true
+		})
+	}
 	var ps []float64
 	return writeStrings(output, n, func(r int, b []byte) ([]byte, bool) {
 		i := ch.Result(r)
@@ -267,6 +278,38 @@ func writeStrings(v C.duckdb_vector, n int, appendRow func(r int, b []byte) ([]b
 		bufp = (*C.char)(unsafe.Pointer(&buf[0]))
 	}
 	C.di_assign_strings(v, C.idx_t(n), bufp, (*C.uint32_t)(unsafe.Pointer(&off[0])), nullp)
+	return nil
+}
+
+// writeStringPairs fills ml_infer's STRUCT(VARCHAR, VARCHAR) result in one C call:
+// appendRow appends row r's two strings, the first ending at mid, or says NULL.
+func writeStringPairs(v C.duckdb_vector, n int, appendRow func(r int, b []byte) (b2 []byte, mid int, ok bool)) error {
+	buf := make([]byte, 0, 24*n)
+	off := make([]uint32, 2*n+1)
+	var null []uint8
+	for r := range n {
+		var ok bool
+		var mid int
+		buf, mid, ok = appendRow(r, buf)
+		if !ok {
+			if null == nil {
+				null = make([]uint8, n)
+			}
+			null[r] = 1
+			mid = len(buf)
+		}
+		off[2*r+1] = uint32(mid)
+		off[2*r+2] = uint32(len(buf))
+	}
+	var nullp *C.uint8_t
+	if null != nil {
+		nullp = (*C.uint8_t)(unsafe.Pointer(&null[0]))
+	}
+	var bufp *C.char
+	if len(buf) > 0 {
+		bufp = (*C.char)(unsafe.Pointer(&buf[0]))
+	}
+	C.di_assign_string_pairs(v, C.idx_t(n), bufp, (*C.uint32_t)(unsafe.Pointer(&off[0])), nullp)
 	return nil
 }
 

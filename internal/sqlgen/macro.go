@@ -10,11 +10,12 @@ import (
 // Sep joins the columns list that the macro hands to ml_infer.
 const Sep = "\x1f"
 
-// ConfidenceWidth is the packed result's fixed-width confidence prefix: ml_infer returns
-// one VARCHAR, the confidence in ConfidenceWidth characters followed by the label, and
-// the macro slices it by position. One VARCHAR is ~4× cheaper than a STRUCT result
-// through duckdb-go, and slicing by position beat split_part. PackResult (Go) and
-// UnpackSQL (SQL) are the only two places that know it.
+// ConfidenceWidth is the packed result's fixed-width confidence prefix: ml_infer_probs
+// returns one VARCHAR, the confidence in ConfidenceWidth characters followed by the
+// label (and the probabilities), and the macro slices it by position. PackResult (Go)
+// and UnpackSQL (SQL) are the only two places that know it. Plain ml_infer returns a
+// STRUCT instead (StructSQL): both bindings write its fields straight into DuckDB's
+// vectors, and struct_extract costs nothing where slicing cost more than a light model.
 const ConfidenceWidth = models.ConfidenceWidth
 
 // Output column names of ml_predict: PredictOutputs for classify tasks,
@@ -105,7 +106,14 @@ func UnpackSQL(packed string) (label, confidence string) {
 	return fmt.Sprintf("%s[%d:]", packed, ConfidenceWidth+1), fmt.Sprintf("%s[1:%d]", packed, ConfidenceWidth)
 }
 
-// PackResult appends one row's packed ml_infer result to b.
+// StructSQL returns the SQL expressions that take ml_infer's STRUCT result v apart.
+func StructSQL(v string) (label, confidence string) {
+	return fmt.Sprintf("struct_extract(%s, %s)", v, Quote(PredictOutputs[0])),
+		fmt.Sprintf("struct_extract(%s, %s)", v, Quote(PredictOutputs[1]))
+}
+
+// PackResult appends one row's packed ml_infer_probs result to b (without the
+// probabilities).
 func PackResult(b []byte, label string, p float32) []byte {
 	return append(models.AppendConfidence(b, p), label...)
 }

@@ -93,12 +93,14 @@ func PredictSQL(env *core.Env, v []any) (string, error) {
 	case models.OutputClassify:
 		// The packed result is computed once, in the inner projection, and cut in the
 		// outer one (see MacroBody).
-		fn, packed := "ml_infer", PackedColumn
+		// ml_infer returns STRUCT(predicted_class, confidence); ml_infer_probs the packed
+		// "confidence label \x1f p1,p2,..." (the label part ends at the separator).
+		fn := "ml_infer"
+		label, confidence := StructSQL(PackedColumn)
 		if probs {
-			// "confidence label \x1f p1,p2,...": the label part ends at the separator.
-			fn, packed = "ml_infer_probs", fmt.Sprintf("split_part(%s, chr(31), 1)", PackedColumn)
+			fn = "ml_infer_probs"
+			label, confidence = UnpackSQL(fmt.Sprintf("split_part(%s, chr(31), 1)", PackedColumn))
 		}
-		label, confidence := UnpackSQL(packed)
 		outputs := fmt.Sprintf("%s AS %s, %s AS %s", label, PredictOutputs[0], confidence, PredictOutputs[1])
 		if probs {
 			outputs += fmt.Sprintf(", MAP(%s, string_split(split_part(%s, chr(31), 2), ',')::DOUBLE[]) AS %s",

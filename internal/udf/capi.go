@@ -14,6 +14,8 @@ int32_t duckdb_get_type_id(duckdb_logical_type type); // duckdb_type is a C enum
 void duckdb_destroy_logical_type(duckdb_logical_type *type);
 void *duckdb_vector_get_data(duckdb_vector vector);
 uint64_t *duckdb_vector_get_validity(duckdb_vector vector);
+duckdb_vector duckdb_struct_vector_get_child(duckdb_vector vector, uint64_t index);
+void duckdb_vector_ensure_validity_writable(duckdb_vector vector);
 
 // duckinfer_vector_info is a vector's type id, data and validity mask in one call,
 // returned by value (out-pointers to Go memory would escape to the heap).
@@ -36,6 +38,34 @@ static void duckinfer_assign_strings(void *vec, const char *buf, const uint32_t 
 	for (uint64_t i = 0; i < n; i++) {
 		duckdb_unsafe_vector_assign_string_element_len((duckdb_vector)vec, i, buf + start, ends[i] - start);
 		start = ends[i];
+	}
+}
+
+// duckinfer_assign_string_pairs sets rows [0, n) of a STRUCT vector's first two
+// VARCHAR fields: row i's first field is buf[ends[2i-1]:ends[2i]], its second
+// buf[ends[2i]:ends[2i+1]] (ends[-1] = 0). Rows listed in nulls (nnull of them) are
+// NULL: the struct and both fields, since DuckDB expects a NULL struct's fields to be
+// NULL too.
+static void duckinfer_assign_string_pairs(void *vec, const char *buf, const uint32_t *ends, uint64_t n,
+                                          const int32_t *nulls, uint64_t nnull) {
+	duckdb_vector f0 = duckdb_struct_vector_get_child((duckdb_vector)vec, 0);
+	duckdb_vector f1 = duckdb_struct_vector_get_child((duckdb_vector)vec, 1);
+	uint32_t start = 0;
+	for (uint64_t i = 0; i < n; i++) {
+		duckdb_unsafe_vector_assign_string_element_len(f0, i, buf + start, ends[2 * i] - start);
+		duckdb_unsafe_vector_assign_string_element_len(f1, i, buf + ends[2 * i], ends[2 * i + 1] - ends[2 * i]);
+		start = ends[2 * i + 1];
+	}
+	if (nnull == 0) {
+		return;
+	}
+	duckdb_vector all[3] = {(duckdb_vector)vec, f0, f1};
+	for (int v = 0; v < 3; v++) {
+		duckdb_vector_ensure_validity_writable(all[v]);
+		uint64_t *mask = duckdb_vector_get_validity(all[v]);
+		for (uint64_t j = 0; j < nnull; j++) {
+			mask[nulls[j] / 64] &= ~((uint64_t)1 << (nulls[j] % 64));
+		}
 	}
 }
 */
@@ -82,9 +112,10 @@ func stringsOf(data unsafe.Pointer, dst []string) {
 
 // stringWriter packs one chunk's result strings and writes them in one call.
 type stringWriter struct {
-	buf   []byte
-	ends  []uint32
-	nulls []int
+	buf      []byte
+	ends     []uint32
+	nulls    []int
+	nullRows []int32 // flushPairs' NULL rows
 }
 
 var stringWriters = sync.Pool{New: func() any { return new(stringWriter) }}
@@ -93,8 +124,9 @@ func (w *stringWriter) reset(n int) {
 	w.buf = w.buf[:0]
 	w.ends = w.ends[:0]
 	w.nulls = w.nulls[:0]
-	if cap(w.ends) < n {
-		w.ends = make([]uint32, 0, n)
+	w.nullRows = w.nullRows[:0]
+	if cap(w.ends) < 2*n {
+		w.ends = make([]uint32, 0, 2*n)
 	}
 }
 
@@ -105,6 +137,25 @@ func (w *stringWriter) end() { w.ends = append(w.ends, uint32(len(w.buf))) }
 func (w *stringWriter) null(r int) {
 	w.nulls = append(w.nulls, r)
 	w.end()
+}
+
+// flushPairs writes the rows to the STRUCT vector mv's first two VARCHAR fields: each
+// row is two strings (two ends per row; null rows have two empty ones).
+func (w *stringWriter) flushPairs(mv mapping.Vector) {
+	n := len(w.ends) / 2
+	if n == 0 {
+		return
+	}
+	var buf *C.char
+	if len(w.buf) > 0 {
+		buf = (*C.char)(unsafe.Pointer(unsafe.SliceData(w.buf)))
+	}
+	var nulls *C.int32_t
+	if len(w.nullRows) > 0 {
+		nulls = (*C.int32_t)(unsafe.Pointer(unsafe.SliceData(w.nullRows)))
+	}
+	C.duckinfer_assign_string_pairs(mv.Ptr, buf, (*C.uint32_t)(unsafe.Pointer(unsafe.SliceData(w.ends))), C.uint64_t(n),
+		nulls, C.uint64_t(len(w.nullRows)))
 }
 
 // flush writes the rows to the VARCHAR vector mv. Every string must be valid UTF-8.

@@ -39,8 +39,10 @@ type call struct {
 
 type callKey struct{}
 
-// inferFunc is ml_infer (classify: the packed VARCHAR), ml_infer_regress (DOUBLE) or
-// ml_infer_regress_list (DOUBLE[]): one function per result type.
+// inferFunc is ml_infer (classify: STRUCT(predicted_class, confidence) of VARCHARs),
+// ml_infer_probs (the packed VARCHAR, see sqlgen.PackResult), ml_infer_regress (DOUBLE),
+// ml_infer_regress_list (DOUBLE[]) or ml_infer_embed (FLOAT[]): one function per
+// result type.
 type inferFunc struct {
 	fns  *Env
 	mode inferMode
@@ -71,6 +73,8 @@ func (f *inferFunc) Config() duckdb.ScalarFuncConfig {
 	varchar, _ := duckdb.NewTypeInfo(duckdb.TYPE_VARCHAR)
 	result := varchar
 	switch f.mode {
+	case modeClassify:
+		result = classifyResultType()
 	case modeRegress:
 		result, _ = duckdb.NewTypeInfo(duckdb.TYPE_DOUBLE)
 	case modeRegressList:
@@ -234,19 +238,54 @@ func writeDoubles(mv mapping.Vector, ch *core.Chunk, out *models.RegressData, n 
 	}
 }
 
-// writeClasses fills the result vector with each row's packed label and confidence,
-// or NULL: packed into one buffer and written in one cgo call (vectorstrings.go), or
-// through duckdb-go's writer when the raw-vector adapter is unavailable.
+// classifyResultType is ml_infer's result: the two output columns as a STRUCT, which
+// the macro takes apart with struct_extract (a reference to each field's vector, no
+// copy; slicing one packed VARCHAR cost more than the model on light tasks).
+func classifyResultType() duckdb.TypeInfo {
+	varchar, _ := duckdb.NewTypeInfo(duckdb.TYPE_VARCHAR)
+	label, _ := duckdb.NewStructEntry(varchar, predictOutputs[0])
+	conf, _ := duckdb.NewStructEntry(varchar, predictOutputs[1])
+	t, err := duckdb.NewStructInfo(label, conf)
+	if err != nil {
+		panic(err) // fixed, valid names: cannot fail
+	}
+	return t
+}
+
+// writeClasses fills the result vector with each row's label and confidence, or NULL:
+// packed into one buffer and written in one cgo call (capi.go), or through duckdb-go's
+// writer when the raw-vector adapter is unavailable. probs (ml_infer_probs) writes the
+// packed VARCHAR; otherwise the result is classifyResultType's STRUCT.
 func writeClasses(st *duckdb.ChunkIteratorState, n int, ch *core.Chunk, probs bool, rows rowMap) error {
 	res := st.GetResultVector()
 	mv, ok := mappingVector(&res)
 	if !ok {
+		if !probs {
+			return writeClassStructsPerValue(st, ch, rows)
+		}
 		return writeClassesPerValue(res, n, ch, probs, rows)
 	}
 	w := stringWriters.Get().(*stringWriter)
 	defer stringWriters.Put(w)
 	w.reset(n)
 	out := ch.Output().(*models.ClassData)
+	if !probs {
+		for r := range n {
+			i := rows.result(ch, r)
+			if i < 0 {
+				w.nullRows = append(w.nullRows, int32(r))
+				w.end()
+				w.end()
+				continue
+			}
+			w.buf = append(w.buf, validLabel(out.Label(i))...)
+			w.end()
+			w.buf = models.AppendConfidence(w.buf, out.Confidence[i])
+			w.end()
+		}
+		w.flushPairs(mv)
+		return nil
+	}
 	var ps []float64
 	for r := range n {
 		i := rows.result(ch, r)
@@ -254,19 +293,46 @@ func writeClasses(st *duckdb.ChunkIteratorState, n int, ch *core.Chunk, probs bo
 			w.null(r)
 			continue
 		}
-		label := out.Label(i)
-		if !utf8.ValidString(label) {
-			// Labels come from JSON, so this does not happen; but the write below
-			// skips DuckDB's UTF-8 check, so make sure.
-			label = strings.ToValidUTF8(label, "\uFFFD")
-		}
-		w.buf = packResult(w.buf, label, out.Confidence[i])
+		w.buf = packResult(w.buf, validLabel(out.Label(i)), out.Confidence[i])
 		if probs {
 			w.buf, ps = appendProbs(w.buf, out, i, ps)
 		}
 		w.end()
 	}
 	w.flush(mv)
+	return nil
+}
+
+// validLabel is label as valid UTF-8. Labels come from JSON, so they are; but the
+// writes skip DuckDB's UTF-8 check, so make sure.
+func validLabel(label string) string {
+	if !utf8.ValidString(label) {
+		return strings.ToValidUTF8(label, "\uFFFD")
+	}
+	return label
+}
+
+// writeClassStructsPerValue is ml_infer's STRUCT result through duckdb-go's boxed rows:
+// the fallback when the raw-vector adapter is unavailable.
+func writeClassStructsPerValue(st *duckdb.ChunkIteratorState, ch *core.Chunk, rows rowMap) error {
+	out := ch.Output().(*models.ClassData)
+	r := 0
+	for row, err := range st.Rows() {
+		if err != nil {
+			return core.Wrap(err)
+		}
+		var v any
+		if i := rows.result(ch, r); i >= 0 {
+			v = map[string]any{
+				predictOutputs[0]: out.Label(i),
+				predictOutputs[1]: string(models.AppendConfidence(nil, out.Confidence[i])),
+			}
+		}
+		if err := row.SetResult(v); err != nil {
+			return core.Wrap(err)
+		}
+		r++
+	}
 	return nil
 }
 
