@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"math"
 	"os"
 	osexec "os/exec"
 	"path/filepath"
@@ -300,5 +301,61 @@ func TestConcurrentConnectionsShareModels(t *testing.T) {
 	case <-done:
 	case <-time.After(30 * time.Second):
 		t.Fatal("closing the database under running queries hung")
+	}
+}
+
+// pickyTask writes a string task whose model gives NaN scores (a failed row) for any
+// text but "good" and "fine": ai.onnx.ml's LabelEncoder maps those two to a
+// probability and everything else to its default, NaN.
+func pickyTask(t *testing.T) string {
+	t.Helper()
+	dir := t.TempDir()
+	nan := float32(math.NaN())
+	g := &onnxbuild.Graph{
+		Name:         "picky",
+		Inputs:       []*onnxbuild.ValueInfo{onnxbuild.TensorValue("text", onnxbuild.String, onnxbuild.N)},
+		Outputs:      []*onnxbuild.ValueInfo{onnxbuild.TensorValue("p", onnxbuild.Float, onnxbuild.N, onnxbuild.D(2))},
+		Initializers: []*onnxbuild.Tensor{onnxbuild.FloatTensor("one", []int64{1}, []float32{1}), onnxbuild.Int64Tensor("col", []int64{2}, []int64{-1, 1})},
+		Nodes: []*onnxbuild.Node{
+			{OpType: "LabelEncoder", Domain: "ai.onnx.ml", Inputs: []string{"text"}, Outputs: []string{"v"}, Attrs: []*onnxbuild.Attribute{
+				onnxbuild.AttrStrings("keys_strings", []string{"good", "fine"}),
+				onnxbuild.AttrFloats("values_floats", []float32{0.9, 0.6}),
+				onnxbuild.AttrFloat("default_float", nan),
+			}},
+			onnxbuild.NewNode("Reshape", []string{"v", "col"}, []string{"v1"}),
+			onnxbuild.NewNode("Sub", []string{"one", "v1"}, []string{"w1"}),
+			onnxbuild.NewNode("Concat", []string{"v1", "w1"}, []string{"p"}, onnxbuild.AttrInt("axis", 1)),
+		},
+	}
+	m := onnxbuild.NewModel(g)
+	m.Opsets = append(m.Opsets, onnxbuild.OpsetID{Domain: "ai.onnx.ml", Version: 2})
+	b, err := m.Marshal()
+	if err != nil {
+		t.Fatal(err)
+	}
+	os.MkdirAll(filepath.Join(dir, "picky"), 0o755)
+	os.WriteFile(filepath.Join(dir, "picky", "model.onnx"), b, 0o644)
+	os.WriteFile(filepath.Join(dir, "picky", "task.json"), []byte(`{"inputs":[{"name":"text","columns":["text"],"type":"string"}],"output":"p","labels":["yes","no"]}`), 0o644)
+	return dir
+}
+
+// A text column with repeated values runs each distinct value once; a failing row is
+// still named by its own position in the chunk, not by its place among the distinct
+// values (here row 1500 is the 3rd distinct value).
+func TestOnErrorFailNamesTheRowOfRepeatedValues(t *testing.T) {
+	db, _ := open(t, WithTaskDirs(pickyTask(t)))
+	exec(t, db, `CREATE TABLE ts AS SELECT i AS id, CASE WHEN i = 1500 THEN 'broken' WHEN i % 2 = 0 THEN 'good' ELSE 'fine' END AS text FROM range(2000) r(i)`)
+	_, err := db.Exec(`SELECT * FROM ml_predict('picky', 'ts')`)
+	if err == nil {
+		t.Fatal("query succeeded despite a failing row")
+	}
+	for _, want := range []string{`task "picky"`, `"broken"`, "row 1500 of its chunk"} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("error lacks %q:\n%v", want, err)
+		}
+	}
+	// Under on_error := 'null' the other 1999 rows keep their own predictions.
+	if got := one[string](t, db, `SELECT count(*) FILTER (WHERE predicted_class IS NULL)::VARCHAR || '/' || count(*) FILTER (WHERE predicted_class = 'yes' AND confidence = '0.900000')::VARCHAR FROM ml_predict('picky', 'ts', on_error := 'null')`); got != "1/999" {
+		t.Fatalf("NULL/yes rows = %s, want 1/999", got)
 	}
 }

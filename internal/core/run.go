@@ -26,6 +26,7 @@ type Chunk struct {
 	result []int32 // per chunk row: its model row, or -1 for NULL predictions
 	failed []error // per model row; nil when no row failed
 	bad    []error // per chunk row: an unusable input (NaN, ±Inf); nil when none
+	origin []int32 // RunDistinct: per input row, the DuckDB chunk row it came from
 }
 
 // Output holds the results, by model row; Result maps chunk rows to them.
@@ -52,7 +53,15 @@ func (c *Call) Release(ch *Chunk) { c.pool.Put(ch) }
 // slot. Under on_error := 'fail' the first failing row fails the call, naming it.
 // Strings the binding lends through cols must stay valid until Release.
 func (c *Call) Run(ctx context.Context, partition int, cols []models.Column, n int) (*Chunk, error) {
+	return c.RunDistinct(ctx, partition, cols, n, nil)
+}
+
+// RunDistinct is Run over a chunk's distinct values: input row i came from DuckDB chunk
+// row origin[i] (its first occurrence), which is the row an error names. nil origin:
+// input rows are chunk rows.
+func (c *Call) RunDistinct(ctx context.Context, partition int, cols []models.Column, n int, origin []int32) (*Chunk, error) {
 	ch := c.chunk()
+	ch.origin = origin
 	if err := c.run(ctx, partition, cols, n, ch); err != nil {
 		c.Release(ch)
 		return nil, err
@@ -201,8 +210,12 @@ func (c *Call) inputFailures(ch *Chunk) error {
 func (c *Call) rowError(ch *Chunk) error {
 	for b, err := range ch.failed {
 		if err != nil {
+			row := ch.rows[b]
+			if ch.origin != nil {
+				row = int(ch.origin[row])
+			}
 			return fmt.Errorf("task %q failed on the row whose input is %s (row %d of its chunk); use on_error := 'null' to keep going with NULL predictions: %w",
-				c.Task.Name, ch.inputs[0].Preview(b), ch.rows[b], err)
+				c.Task.Name, ch.inputs[0].Preview(b), row, err)
 		}
 	}
 	return fmt.Errorf("task %q: a row failed", c.Task.Name)

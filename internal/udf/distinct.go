@@ -19,6 +19,7 @@ type distinct struct {
 	vals  []string // the chunk's strings, borrowed from DuckDB
 	valid []bool
 	uniq  []string             // distinct non-NULL values, first-seen order
+	first []int32              // per uniq value: the chunk row it was first seen in
 	of    []int32              // per chunk row: index in uniq, or -1 for NULL
 	rows  int                  // non-NULL rows
 	table []int32              // open addressing: index in uniq + 1; 0 = empty
@@ -62,6 +63,7 @@ func (d *distinct) load(chunk *duckdb.DataChunk, idx, n int) bool {
 	mask := uint64(size - 1)
 	d.of = grow(d.of, n)
 	d.uniq = d.uniq[:0]
+	d.first = d.first[:0]
 	d.rows = 0
 	for r, s := range d.vals {
 		if rv.isNull(r) {
@@ -74,6 +76,7 @@ func (d *distinct) load(chunk *duckdb.DataChunk, idx, n int) bool {
 			e := d.table[h]
 			if e == 0 {
 				d.uniq = append(d.uniq, s)
+				d.first = append(d.first, int32(r))
 				d.table[h] = int32(len(d.uniq))
 				d.of[r] = int32(len(d.uniq) - 1)
 				break

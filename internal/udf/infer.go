@@ -143,6 +143,7 @@ func (f *inferFunc) execute(bindCtx context.Context, st *duckdb.ChunkIteratorSta
 		in[i] = &cols[i]
 	}
 	var rows rowMap
+	var origin []int32
 	runN, repeats := n, 0
 	if inferDistinct && len(c.Columns) == 1 && (c.Task.Config.Inputs[0].Type == models.InputString || c.Task.Config.Inputs[0].Type == models.InputText) {
 		d := distincts.Get().(*distinct)
@@ -150,10 +151,10 @@ func (f *inferFunc) execute(bindCtx context.Context, st *duckdb.ChunkIteratorSta
 		if d.load(chunk, numFixedArgs+c.pos[0], n) {
 			// Each distinct value once (distinct.go).
 			in[0] = &distinctColumn{vectorColumn: cols[0], d: d}
-			rows, runN, repeats = d.of, len(d.uniq), d.rows-len(d.uniq)
+			rows, runN, repeats, origin = d.of, len(d.uniq), d.rows-len(d.uniq), d.first
 		}
 	}
-	ch, err := c.Run(ctx, f.fns.Threads.Current(), in, runN)
+	ch, err := c.RunDistinct(ctx, f.fns.Threads.Current(), in, runN, origin)
 	if err != nil {
 		return err
 	}
