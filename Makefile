@@ -26,11 +26,18 @@ build:
 	$(GO) build -o bin/duckinfer ./cmd/duckinfer
 
 ## extension: bin/duckinfer.duckdb_extension, the loadable extension (C API v1.5.6:
-## DuckDB 1.5.6 and 2.0; see README "LOAD 'duckinfer'"), with DuckDB's metadata footer
+## DuckDB 1.5.6 and 2.0; see README "LOAD 'duckinfer'"), with DuckDB's metadata footer, and
+## beside it bin/duckinfer_v2.duckdb_extension, its DuckDB 2.0.0 companion (C API v2,
+## ABI C_STRUCT_UNSTABLE) that registers ml_predict/ml_embed unqualified
+CC ?= cc
 extension:
 	$(GO) build -tags duckinfer_dlnvml -buildmode=c-shared -o bin/duckinfer.duckdb_extension ./cmd/duckinfer-extension
 	rm -f bin/duckinfer.h
 	$(GO) run ./cmd/duckinfer-footer bin/duckinfer.duckdb_extension
+	$(GO) run ./cmd/duckinfer-v2macros bin/duckinfer_v2_macros.h
+	$(CC) -O2 -Wall -Wextra -Werror -shared -fPIC -fvisibility=hidden -Ibin -o bin/duckinfer_v2.duckdb_extension internal/capi/v2ext/duckinfer_v2.c
+	rm -f bin/duckinfer_v2_macros.h
+	$(GO) run ./cmd/duckinfer-footer -capi v2.0.0 -abi C_STRUCT_UNSTABLE bin/duckinfer_v2.duckdb_extension
 
 ## demo: set up, build, and predict the sentiment of a shipped sample of real reviews
 demo: setup build

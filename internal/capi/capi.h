@@ -44,8 +44,9 @@ void di_set_table_string(duckdb_vector v, idx_t row, const char *s, idx_t len);
 int di_write_lists(duckdb_vector v, idx_t n, const void *vals, size_t elem, const uint64_t *off, const uint8_t *null);
 int di_write_string_list(duckdb_vector v, idx_t row, idx_t offset, const char **items, const uint32_t *lens, idx_t k);
 
-// The extension's own file, for finding ONNX Runtime beside it.
+// The extension's own file, for finding ONNX Runtime and the v2 companion beside it.
 const char *di_self_path(void);
+static inline const char *di_library_version(void) { return duckdb_library_version(); }
 
 static inline duckdb_vector di_chunk_vector(duckdb_data_chunk c, idx_t i) { return duckdb_data_chunk_get_vector(c, i); }
 static inline idx_t di_chunk_size(duckdb_data_chunk c) { return duckdb_data_chunk_get_size(c); }

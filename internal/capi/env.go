@@ -28,6 +28,11 @@ const (
 	ModelsEnv = "DUCKINFER_MODELS"
 	// Catalog is the attached in-memory database that holds the ml_predict macro.
 	Catalog = "duckinfer"
+	// CompanionFile is the DuckDB 2.0 companion extension (internal/capi/v2ext), which
+	// registers ml_predict and friends unqualified through the C API v2; it sits beside
+	// this extension's file and is built for exactly CompanionDuckDB.
+	CompanionFile   = "duckinfer_v2.duckdb_extension"
+	CompanionDuckDB = "v2.0.0"
 )
 
 // dbEnv is one database's state: DuckDB runs the entry point once per database, and
@@ -178,6 +183,31 @@ func initDatabase(conn C.duckdb_connection) error {
 		if err := exec(conn, m.sql("CREATE OR REPLACE MACRO", Catalog+".main."+m.name, "")); err != nil {
 			return fmt.Errorf("creating the macro %s.%s: %w", Catalog, m.name, err)
 		}
+	}
+	return loadCompanion(conn)
+}
+
+// loadCompanion LOADs the C API v2 companion on the DuckDB version it was built for, so
+// that ml_predict(...) works unqualified there: the v2 API can register a macro as a
+// C++ extension does (system catalog, nothing saved, the caller's transaction visible),
+// which v1 cannot. Elsewhere (DuckDB 1.x, or a 2.x it was not built for: its v2 API is
+// unstable, pinned to one version) only the catalog form exists. A companion that is
+// missing is not an error: the catalog form still works; a companion that fails to load
+// on its own version is, since the build is then broken.
+func loadCompanion(conn C.duckdb_connection) error {
+	if v := C.GoString(C.di_library_version()); v != CompanionDuckDB {
+		return nil
+	}
+	self := C.GoString(C.di_self_path())
+	if self == "" {
+		return nil
+	}
+	path := filepath.Join(filepath.Dir(self), CompanionFile)
+	if _, err := os.Stat(path); err != nil {
+		return nil
+	}
+	if err := exec(conn, "LOAD "+sqlgen.Quote(path)); err != nil {
+		return fmt.Errorf("loading the DuckDB %s companion %s (rebuild both files with make extension): %w", CompanionDuckDB, path, err)
 	}
 	return nil
 }

@@ -40,3 +40,20 @@ func TestFooterLayout(t *testing.T) {
 		t.Error("a 33-byte field was accepted")
 	}
 }
+
+// The DuckDB 2.0.0 companion's footer: ABI C_STRUCT_UNSTABLE with the DuckDB version
+// (not a C API version) in the version field, where DuckDB reads it; it reads back.
+func TestFooterUnstableABI(t *testing.T) {
+	m := Metadata{Platform: "linux_amd64", Version: "v2.0.0", ExtensionVersion: "v0.1.0", ABI: "C_STRUCT_UNSTABLE"}
+	b, err := m.Encode()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if string(b[5*32:5*32+6]) != "v2.0.0" || string(b[3*32:3*32+17]) != "C_STRUCT_UNSTABLE" || b[3*32+17] != 0 {
+		t.Errorf("fields are not where DuckDB reads them: % x", b[:256])
+	}
+	got, err := Decode(b)
+	if err != nil || got != m {
+		t.Errorf("Decode = %+v, %v; want %+v", got, err, m)
+	}
+}

@@ -100,6 +100,28 @@ func EmbedMacroSQL(create, name, connID string) string {
 	return fmt.Sprintf("%s %s(%s) AS TABLE\n%s", create, name, EmbedMacroParams, EmbedMacroBody(connID))
 }
 
+// MacroParam is one parameter of a macro's parameter list: its name, and the SQL text
+// of its default ("" for a positional parameter without one).
+type MacroParam struct {
+	Name, Default string
+}
+
+// SplitParams reads a parameter list such as MacroParams into its parameters, for
+// registering the same macro through an API that takes them one by one (the DuckDB
+// 2.0 companion extension, cmd/duckinfer-v2macros).
+func SplitParams(list string) ([]MacroParam, error) {
+	var out []MacroParam
+	for _, p := range strings.Split(list, ",") {
+		name, def, named := strings.Cut(p, ":=")
+		name, def = strings.TrimSpace(name), strings.TrimSpace(def)
+		if name == "" || strings.ContainsAny(name, " \t\n\"'()") || (named && def == "") {
+			return nil, fmt.Errorf("sqlgen: cannot read the macro parameter %q in %q", strings.TrimSpace(p), list)
+		}
+		out = append(out, MacroParam{Name: name, Default: def})
+	}
+	return out, nil
+}
+
 // UnpackSQL returns the SQL expressions that cut packed, a PackResult value, into
 // label and confidence: by position, since the confidence has a fixed width.
 func UnpackSQL(packed string) (label, confidence string) {

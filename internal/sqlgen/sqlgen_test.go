@@ -50,3 +50,30 @@ func TestMacroSQL(t *testing.T) {
 		t.Errorf("ListSQL = %s", got)
 	}
 }
+
+// SplitParams reads ml_predict's and ml_embed's parameter lists: task and input
+// positional, every option with its NULL default, in order; malformed lists fail.
+func TestSplitParams(t *testing.T) {
+	for _, list := range []string{MacroParams, EmbedMacroParams} {
+		ps, err := SplitParams(list)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(ps) < 10 || ps[0] != (MacroParam{Name: "task"}) || ps[1] != (MacroParam{Name: "input"}) {
+			t.Fatalf("SplitParams(%q) = %v", list, ps)
+		}
+		for _, p := range ps[2:] {
+			if p.Default != "NULL" {
+				t.Errorf("option %s has default %q, want NULL", p.Name, p.Default)
+			}
+		}
+		if ps[2].Name != "columns" || ps[3].Name != "batch_size" {
+			t.Errorf("options out of order: %v", ps[2:4])
+		}
+	}
+	for _, bad := range []string{"", "a, , b", "a := ", "x y", "a, b :="} {
+		if ps, err := SplitParams(bad); err == nil {
+			t.Errorf("SplitParams(%q) = %v, want an error", bad, ps)
+		}
+	}
+}

@@ -17,11 +17,15 @@ import (
 var predictionQueries = []string{
 	`SELECT id, predicted_class, confidence FROM ml_predict('sentiment', 'SELECT * FROM read_csv(''%s/testdata/reviews.csv'') UNION ALL SELECT 999, ''x'', NULL, ''positive''') ORDER BY id`,
 	`SELECT i, predicted_class, confidence, probabilities FROM ml_predict('iris', 'SELECT i, 4 + i / 50 AS sepal_length, 3.0 AS sepal_width, 1 + i / 20 AS petal_length, i / 60 AS petal_width FROM range(150) t(i)', probabilities := true) ORDER BY i`,
+	`SELECT id, embedding FROM ml_embed('bert_embed', 'SELECT i AS id, ''review number '' || i || CASE WHEN i % 2 = 0 THEN '' was great'' ELSE '' was dull'' END AS text FROM range(40) t(i)', batch_size := 8) ORDER BY id`,
 }
 
 // The extension inside Node's official libduckdb (1.5.6) and inside a C program on
-// DuckDB 2.0 predicts exactly what the Go binding (duckdb-go, in this process)
-// predicts for the same queries.
+// DuckDB 2.0 predicts and embeds exactly what the Go binding (duckdb-go, in this
+// process) does for the same queries. On DuckDB 2.0 these calls are unqualified and
+// reach the C API v2 macros (the C host sets no search path; TestUnqualifiedForm
+// checks where ml_predict resolves); on Node the host puts the duckinfer catalog on
+// the search path.
 func TestPredictionsMatchGoBinding(t *testing.T) {
 	forEachHost(t, testPredictionsMatchGoBinding)
 }

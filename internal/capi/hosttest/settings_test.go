@@ -54,7 +54,8 @@ func TestModelsSetting(t *testing.T) {
 }
 
 // ONNX Runtime beside the extension file comes first: a copy of the extension with
-// lib/ort/cpu/ next to it loads the library from there (ml_devices says which).
+// lib/ort/cpu/ next to it loads the library from there (ml_devices says which). The
+// copy has no companion beside it, which leaves the catalog form only.
 func TestRuntimeBesideExtension(t *testing.T) {
 	dir := t.TempDir()
 	b, err := os.ReadFile(extPath)
@@ -85,6 +86,14 @@ func TestRuntimeBesideExtension(t *testing.T) {
 		got := mustQuery(t, h, "a", "SELECT runtime FROM ml_devices()").Value(0, 0)
 		if !strings.Contains(got, lib) {
 			t.Errorf("ml_devices() runtime %q; want the library in %s", got, lib)
+		}
+		// This copy has no companion beside it: on DuckDB 2.0.0 the LOAD still works,
+		// with the catalog form only.
+		if n := count(t, h, "a", "SELECT count(*) FROM duckdb_functions() WHERE database_name = 'system' AND function_name = 'ml_predict'"); n != 0 {
+			t.Errorf("%d system ml_predict macros without the companion file", n)
+		}
+		if n := count(t, h, "a", "SELECT count(*) FROM duckinfer.ml_predict('sentiment', 'SELECT ''fine'' AS text')"); n != 1 {
+			t.Errorf("the catalog form gave %d rows", n)
 		}
 	})
 }

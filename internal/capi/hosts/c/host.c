@@ -137,8 +137,9 @@ static int run(conn *c, const char *sql, duckdb_result *r) {
 	return 1;
 }
 
-// open_conn connects, LOADs the extension and puts its catalog on the search path,
-// as the Node host does.
+// open_conn connects and LOADs the extension, and nothing else: on DuckDB 2.0.0 the
+// extension registers ml_predict unqualified itself (its C API v2 companion), so unlike
+// the Node host (DuckDB 1.5.6) this one puts no catalog on the search path.
 static const char *open_conn(conn *c) {
 	static __thread char err[4096];
 	if (duckdb_connect(dbs[c->db], &c->con) == DuckDBError) return "cannot connect";
@@ -150,32 +151,15 @@ static const char *open_conn(conn *c) {
 		*p++ = *s;
 	}
 	strcpy(p, "'");
-	const char *steps[2] = {load, "SELECT current_database()"};
 	duckdb_result r;
-	for (int k = 0; k < 2; k++) {
-		if (!run(c, steps[k], &r)) {
-			snprintf(err, sizeof err, "%s: %s", steps[k], duckdb_result_error(&r));
-			duckdb_destroy_result(&r);
-			free(load);
-			return err;
-		}
-		if (k == 1) {
-			char *db = duckdb_value_varchar(&r, 0, 0);
-			char set[512];
-			snprintf(set, sizeof set, "SET search_path = '%s.main,duckinfer.main'", db);
-			duckdb_free(db);
-			duckdb_destroy_result(&r);
-			if (!run(c, set, &r)) {
-				snprintf(err, sizeof err, "%s", duckdb_result_error(&r));
-				duckdb_destroy_result(&r);
-				free(load);
-				return err;
-			}
-		}
-		duckdb_destroy_result(&r);
+	const char *ret = NULL;
+	if (!run(c, load, &r)) {
+		snprintf(err, sizeof err, "%s: %s", load, duckdb_result_error(&r));
+		ret = err;
 	}
+	duckdb_destroy_result(&r);
 	free(load);
-	return NULL;
+	return ret;
 }
 
 static void *worker(void *arg) {
