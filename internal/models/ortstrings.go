@@ -15,6 +15,7 @@ enum {
 	slotGetErrorMessage = 2,
 	slotFillStringTensor = 52,
 	slotReleaseStatus = 93,
+	slotGetResizedStringTensorElementBuffer = 252,
 };
 
 typedef struct {
@@ -22,7 +23,7 @@ typedef struct {
 	const char* (*GetVersionString)(void);
 } duckinferOrtApiBase;
 
-typedef void* (*duckinferFillFn)(void* value, const char* const* s, size_t n);
+typedef void* (*duckinferResizeFn)(void* value, size_t index, size_t len, char** buffer);
 typedef const char* (*duckinferErrMsgFn)(const void* status);
 typedef void (*duckinferReleaseFn)(void* status);
 
@@ -39,16 +40,23 @@ static const void* const* duckinfer_ort_api(const char* path, uint32_t version) 
 	return (const void* const*)base->GetApi(version);
 }
 
-// duckinfer_fill_strings fills string tensor value with n strings held in buf, string
-// i starting at offs[i] and ending in a NUL; ptrs is scratch for n pointers. It
-// returns NULL, or the error message (malloc'ed; the caller frees it).
-static char* duckinfer_fill_strings(const void* const* api, void* value, const char* buf, const uint32_t* offs, uintptr_t* ptrs, size_t n) {
-	for (size_t i = 0; i < n; i++) ptrs[i] = (uintptr_t)(buf + offs[i]);
-	void* st = ((duckinferFillFn)api[slotFillStringTensor])(value, (const char* const*)ptrs, n);
-	if (!st) return NULL;
-	char* msg = strdup(((duckinferErrMsgFn)api[slotGetErrorMessage])(st));
-	((duckinferReleaseFn)api[slotReleaseStatus])(st);
-	return msg;
+// duckinfer_fill_strings sets the n elements of string tensor value: element i is the
+// lens[i] bytes at ptrs[i], copied straight into the std::string ORT sizes for it (no
+// NUL terminator needed, none cut at). It returns NULL, or the error message
+// (malloc'ed; the caller frees it).
+static char* duckinfer_fill_strings(const void* const* api, void* value, const uintptr_t* ptrs, const uint32_t* lens, size_t n) {
+	duckinferResizeFn resize = (duckinferResizeFn)api[slotGetResizedStringTensorElementBuffer];
+	for (size_t i = 0; i < n; i++) {
+		char* dst = NULL;
+		void* st = resize(value, i, lens[i], &dst);
+		if (st) {
+			char* msg = strdup(((duckinferErrMsgFn)api[slotGetErrorMessage])(st));
+			((duckinferReleaseFn)api[slotReleaseStatus])(st);
+			return msg;
+		}
+		if (lens[i] > 0) memcpy(dst, (const char*)ptrs[i], lens[i]);
+	}
+	return NULL;
 }
 */
 import "C"
@@ -57,6 +65,7 @@ import (
 	"errors"
 	"fmt"
 	"reflect"
+	"runtime"
 	"sync"
 	"sync/atomic"
 	"unsafe"
@@ -66,8 +75,12 @@ import (
 
 // Why this file exists: onnxruntime_go's StringTensor.SetContents copies every string
 // into its own C allocation (C.CString) before ORT copies it again, a malloc and free
-// per row. Here a batch's strings are packed into one Go buffer, NUL-terminated, and
-// handed to ORT's FillStringTensor in one cgo call. The tensor itself is still created
+// per row (and cuts each at its first NUL byte). Here, in one cgo call per batch, ORT
+// sizes each element's std::string (GetResizedStringTensorElementBuffer) and the bytes
+// are copied into it straight from where the binding lent them (DuckDB's vector for a
+// VARCHAR column): no Go-side packing, no strlen, no truncation at a NUL. (Packing into
+// one NUL-terminated buffer for FillStringTensor cost one more copy of every byte; see
+// BenchmarkStringTensor.) The tensor itself is still created
 // by onnxruntime_go (ort.NewStringTensor, which calls CreateTensorAsOrtValue), so it is
 // an ort.Value that sessions accept; its OrtValue pointer is read from
 // ValueInternalData by reflection, pinned to onnxruntime_go v1.27.0
@@ -121,18 +134,18 @@ func ortValueOf(v ort.Value) (unsafe.Pointer, bool) {
 	return f.UnsafePointer(), true
 }
 
-// stringPacker holds one batch of strings in the form duckinfer_fill_strings takes;
-// its buffers are reused from batch to batch.
+// stringPacker holds one batch of strings in the form duckinfer_fill_strings takes:
+// each string's address and length (the bytes stay where the binding lent them, often
+// DuckDB's own vector memory); its buffers are reused from batch to batch.
 type stringPacker struct {
-	buf  []byte
-	offs []uint32
 	ptrs []uintptr
+	lens []uint32
 }
 
 var errFillUnavailable = errors.New("ORT string fill adapter unavailable")
 
-// fill packs vals and fills the string tensor at value (an OrtValue of len(vals)
-// strings). A string holding a NUL byte ends there, as with ort's SetContents.
+// fill sets the string tensor at value (an OrtValue of len(vals) strings) to vals,
+// every byte of each (a NUL byte included), in one cgo call.
 func (p *stringPacker) fill(value unsafe.Pointer, vals []string) error {
 	api := stringAPI()
 	if api == nil {
@@ -142,26 +155,23 @@ func (p *stringPacker) fill(value unsafe.Pointer, vals []string) error {
 	if n == 0 {
 		return nil
 	}
-	size := n
-	for _, s := range vals {
-		size += len(s)
-	}
-	if size > 1<<32-1 {
-		return fmt.Errorf("a batch of %d strings holds %d bytes, more than 4 GiB; use a smaller batch_size", n, size)
-	}
-	p.buf = grow(p.buf, size)[:0]
-	p.offs = grow(p.offs, n)
 	p.ptrs = grow(p.ptrs, n)
+	p.lens = grow(p.lens, n)
 	for i, s := range vals {
-		p.offs[i] = uint32(len(p.buf))
-		p.buf = append(p.buf, s...)
-		p.buf = append(p.buf, 0)
+		if len(s) > 1<<32-1 {
+			return fmt.Errorf("a string of %d bytes is more than 4 GiB", len(s))
+		}
+		p.ptrs[i] = uintptr(unsafe.Pointer(unsafe.StringData(s)))
+		p.lens[i] = uint32(len(s))
 	}
-	msg := C.duckinfer_fill_strings((*unsafe.Pointer)(unsafe.Pointer(api)), value, (*C.char)(unsafe.Pointer(unsafe.SliceData(p.buf))),
-		(*C.uint32_t)(unsafe.Pointer(unsafe.SliceData(p.offs))), (*C.uintptr_t)(unsafe.Pointer(unsafe.SliceData(p.ptrs))), C.size_t(n))
+	msg := C.duckinfer_fill_strings((*unsafe.Pointer)(unsafe.Pointer(api)), value,
+		(*C.uintptr_t)(unsafe.Pointer(unsafe.SliceData(p.ptrs))), (*C.uint32_t)(unsafe.Pointer(unsafe.SliceData(p.lens))), C.size_t(n))
+	// The addresses were passed as integers: keep the strings' memory alive (and, for
+	// Go memory, where it is: Go's heap does not move) until C is done with it.
+	runtime.KeepAlive(vals)
 	if msg != nil {
 		defer C.free(unsafe.Pointer(msg))
-		return fmt.Errorf("FillStringTensor: %s", C.GoString(msg))
+		return fmt.Errorf("GetResizedStringTensorElementBuffer: %s", C.GoString(msg))
 	}
 	return nil
 }

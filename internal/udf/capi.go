@@ -2,6 +2,7 @@ package udf
 
 /*
 #include <stdint.h>
+#include <string.h>
 
 // Declared here rather than included: duckdb.h lives in the duckdb-go-bindings module,
 // outside any include path of ours. The symbol is in the libduckdb that duckdb-go
@@ -41,6 +42,25 @@ static void duckinfer_assign_strings(void *vec, const char *buf, const uint32_t 
 	}
 }
 
+// duckinfer_inline_str is duckdb_string_t's inlined form (duckdb.h): a string of at
+// most 12 bytes lives in the vector's data itself, zero-padded (DuckDB compares the
+// 16 bytes whole).
+typedef struct { uint32_t length; char inlined[12]; } duckinfer_inline_str;
+
+// duckinfer_put_string sets row i of a VARCHAR vector (data: its duckdb_string_t
+// array): short strings are written in place, longer ones copied into the vector's
+// heap by DuckDB.
+static inline void duckinfer_put_string(duckdb_vector v, duckinfer_inline_str *data, uint64_t i, const char *s, uint32_t len) {
+	if (len <= 12) {
+		duckinfer_inline_str *d = data + i;
+		d->length = len;
+		memset(d->inlined, 0, 12);
+		memcpy(d->inlined, s, len);
+		return;
+	}
+	duckdb_unsafe_vector_assign_string_element_len(v, i, s, len);
+}
+
 // duckinfer_assign_string_pairs sets rows [0, n) of a STRUCT vector's first two
 // VARCHAR fields: row i's first field is buf[ends[2i-1]:ends[2i]], its second
 // buf[ends[2i]:ends[2i+1]] (ends[-1] = 0). Rows listed in nulls (nnull of them) are
@@ -50,10 +70,12 @@ static void duckinfer_assign_string_pairs(void *vec, const char *buf, const uint
                                           const int32_t *nulls, uint64_t nnull) {
 	duckdb_vector f0 = duckdb_struct_vector_get_child((duckdb_vector)vec, 0);
 	duckdb_vector f1 = duckdb_struct_vector_get_child((duckdb_vector)vec, 1);
+	duckinfer_inline_str *d0 = (duckinfer_inline_str *)duckdb_vector_get_data(f0);
+	duckinfer_inline_str *d1 = (duckinfer_inline_str *)duckdb_vector_get_data(f1);
 	uint32_t start = 0;
 	for (uint64_t i = 0; i < n; i++) {
-		duckdb_unsafe_vector_assign_string_element_len(f0, i, buf + start, ends[2 * i] - start);
-		duckdb_unsafe_vector_assign_string_element_len(f1, i, buf + ends[2 * i], ends[2 * i + 1] - ends[2 * i]);
+		duckinfer_put_string(f0, d0, i, buf + start, ends[2 * i] - start);
+		duckinfer_put_string(f1, d1, i, buf + ends[2 * i], ends[2 * i + 1] - ends[2 * i]);
 		start = ends[2 * i + 1];
 	}
 	if (nnull == 0) {
