@@ -10,6 +10,8 @@ import (
 
 	"github.com/duckdb/duckdb-go/v2"
 	"github.com/duckdb/duckdb-go/v2/mapping"
+
+	"github.com/duckinfer/duckinfer/internal/models"
 )
 
 // echoFunc(x VARCHAR) reads x through vectorColumn.Strings and writes x || '!' (NULL
@@ -127,21 +129,38 @@ func benchStrings() []string {
 
 // BenchmarkWriteStrings writes 2048 result strings into a DuckDB VARCHAR vector:
 // "packed" is stringWriter (pack, one cgo call), "per_value" what duckdb-go's
-// VectorWriter.Set does per row (a validity and a string cgo call).
+// VectorWriter.Set does per row (a validity and a string cgo call). "pairs" is
+// ml_infer's own writer: 2048 rows of a label and a confidence into the two VARCHAR
+// fields of a STRUCT (flushPairs, one cgo call; both strings inlined).
 func BenchmarkWriteStrings(b *testing.B) {
 	vals := benchStrings()
 	lt := mapping.CreateLogicalType(duckdb.TYPE_VARCHAR)
 	defer mapping.DestroyLogicalType(&lt)
-	chunk := mapping.CreateDataChunk([]mapping.LogicalType{lt})
+	pt := mapping.CreateStructType([]mapping.LogicalType{lt, lt}, []string{"predicted_class", "confidence"})
+	defer mapping.DestroyLogicalType(&pt)
+	chunk := mapping.CreateDataChunk([]mapping.LogicalType{lt, pt})
 	defer mapping.DestroyDataChunk(&chunk)
 	mapping.DataChunkSetSize(chunk, mapping.IdxT(len(vals)))
-	for _, mode := range []string{"packed", "per_value"} {
+	for _, mode := range []string{"packed", "per_value", "pairs"} {
 		b.Run(mode, func(b *testing.B) {
 			b.ReportAllocs()
 			for b.Loop() {
 				mapping.DataChunkReset(chunk) // frees the strings of the last round
 				mapping.DataChunkSetSize(chunk, mapping.IdxT(len(vals)))
 				mv := mapping.DataChunkGetVector(chunk, 0)
+				if mode == "pairs" {
+					w := stringWriters.Get().(*stringWriter)
+					w.reset(len(vals))
+					for r := range vals {
+						w.buf = append(w.buf, []string{"negative", "positive"}[r%2]...)
+						w.end()
+						w.buf = models.AppendConfidence(w.buf, float32(r)/2048)
+						w.end()
+					}
+					w.flushPairs(mapping.DataChunkGetVector(chunk, 1))
+					stringWriters.Put(w)
+					continue
+				}
 				if mode == "packed" {
 					w := stringWriters.Get().(*stringWriter)
 					w.reset(len(vals))
