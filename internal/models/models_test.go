@@ -6,6 +6,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -151,6 +152,26 @@ func TestAppendConfidence(t *testing.T) {
 		got := string(AppendConfidence(nil, p))
 		if got != want || len(got) != ConfidenceWidth {
 			t.Errorf("AppendConfidence(%v) = %q, want %q", p, got, want)
+		}
+	}
+	// Every value of the six-decimal grid, against strconv.
+	for v := range 1000001 {
+		p := float32(float64(v) / 1e6)
+		want := strconv.FormatFloat(float64(uint32(float64(p)*1e6+0.5))/1e6, 'f', 6, 64)
+		if got := string(AppendConfidence(nil, p)); got != want {
+			t.Fatalf("AppendConfidence(%v) = %q, want %q", p, got, want)
+		}
+	}
+}
+
+func BenchmarkAppendConfidence(b *testing.B) {
+	buf := make([]byte, 0, 8)
+	p := float32(0)
+	for b.Loop() {
+		buf = AppendConfidence(buf[:0], p)
+		p += 1e-6
+		if p > 1 {
+			p = 0
 		}
 	}
 }

@@ -200,7 +200,15 @@ func AppendConfidence(b []byte, p float32) []byte {
 		p = 1
 	}
 	v := uint32(float64(p)*1e6 + 0.5)
-	return append(b, byte('0'+v/1000000), '.',
-		byte('0'+v/100000%10), byte('0'+v/10000%10), byte('0'+v/1000%10),
-		byte('0'+v/100%10), byte('0'+v/10%10), byte('0'+v%10))
+	// Two digits per table lookup: three divisions instead of seven.
+	hi, mid, lo := v/10000, v/100%100, v%100
+	return append(b, byte('0'+hi/100), '.',
+		digitPairs[2*(hi%100)], digitPairs[2*(hi%100)+1],
+		digitPairs[2*mid], digitPairs[2*mid+1],
+		digitPairs[2*lo], digitPairs[2*lo+1])
 }
+
+// digitPairs is "00" to "99", back to back.
+const digitPairs = "00010203040506070809101112131415161718192021222324252627282930313233343536373839" +
+	"40414243444546474849505152535455565758596061626364656667686970717273747576777879" +
+	"8081828384858687888990919293949596979899"
