@@ -134,11 +134,10 @@ func BenchmarkDistinct(b *testing.B) {
 	}
 }
 
-// BenchmarkMacroSlicing measures what the macro's slicing of ml_infer's packed VARCHAR
-// costs per row, on one thread, into a temp table: "slice" is the macro's own
-// expressions (unpackSQL) over a table of packed values, "copy" copies the packed
-// column as it is, "struct" extracts two fields of a STRUCT column (what a STRUCT
-// result would cost the macro instead).
+// BenchmarkMacroSlicing measures what taking ml_infer's result apart costs per row, on
+// one thread, into a temp table: "struct" extracts the two fields of a STRUCT column
+// (what the macro does now), "slice" cuts a packed VARCHAR (unpackSQL: what it did
+// before, and still does for ml_infer_probs), "copy" copies the packed column as it is.
 func BenchmarkMacroSlicing(b *testing.B) {
 	const rows = 1 << 20
 	_, conn := benchDB(b, 1)
