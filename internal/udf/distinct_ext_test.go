@@ -38,3 +38,33 @@ func TestDistinctPredictions(t *testing.T) {
 		t.Fatalf("%d rows differ between the two paths; %d NULL predictions, want 353", diff, nulls)
 	}
 }
+
+// Without the raw-vector adapter (a duckdb-go upgrade that changed its layout), ml_infer
+// reads through duckdb-go's views and writes its STRUCT result through duckdb-go's
+// boxed rows: every row gets the same prediction as on the fast path, NULLs included.
+func TestFallbackPathsMatch(t *testing.T) {
+	_, conn := benchDB(t, 3000)
+	ctx := context.Background()
+	exec := func(q string) {
+		t.Helper()
+		if _, err := conn.ExecContext(ctx, q); err != nil {
+			t.Fatal(err)
+		}
+	}
+	exec(`CREATE TABLE rep AS SELECT id, CASE WHEN id % 17 = 0 THEN NULL ELSE text END AS text FROM t`)
+	q := `CREATE TABLE %s AS SELECT id, text, predicted_class, confidence FROM ml_predict('sentiment', 'rep')`
+	exec(fmt.Sprintf(q, "fast"))
+	if !udf.SetRawVectors(false) {
+		t.Fatal("the raw-vector adapter was off before the test: duckdb-go's layout changed (see vectordata.go)")
+	}
+	defer udf.SetRawVectors(true)
+	exec(fmt.Sprintf(q, "fallback"))
+	var diff, nulls, rows int
+	if err := conn.QueryRowContext(ctx, `SELECT (SELECT count(*) FROM (FROM fast EXCEPT ALL FROM fallback)) + (SELECT count(*) FROM (FROM fallback EXCEPT ALL FROM fast)),
+		(SELECT count(*) FROM fallback WHERE predicted_class IS NULL AND confidence IS NULL), (SELECT count(*) FROM fallback)`).Scan(&diff, &nulls, &rows); err != nil {
+		t.Fatal(err)
+	}
+	if diff != 0 || nulls != 177 || rows != 3000 {
+		t.Fatalf("%d rows differ between the fast and fallback paths; %d NULL predictions (want 177), %d rows", diff, nulls, rows)
+	}
+}
