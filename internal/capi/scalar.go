@@ -10,6 +10,7 @@ import (
 	"errors"
 	"runtime/cgo"
 	"strconv"
+	"sync"
 	"unsafe"
 
 	"github.com/duckinfer/duckinfer/internal/core"
@@ -281,11 +282,25 @@ func writeStrings(v C.duckdb_vector, n int, appendRow func(r int, b []byte) ([]b
 	return nil
 }
 
+// pairBuffer is writeStringPairs' scratch, reused from chunk to chunk.
+type pairBuffer struct {
+	buf []byte
+	off []uint32
+}
+
+var pairBuffers = sync.Pool{New: func() any { return new(pairBuffer) }}
+
 // writeStringPairs fills ml_infer's STRUCT(VARCHAR, VARCHAR) result in one C call:
 // appendRow appends row r's two strings, the first ending at mid, or says NULL.
 func writeStringPairs(v C.duckdb_vector, n int, appendRow func(r int, b []byte) (b2 []byte, mid int, ok bool)) error {
-	buf := make([]byte, 0, 24*n)
-	off := make([]uint32, 2*n+1)
+	w := pairBuffers.Get().(*pairBuffer)
+	defer pairBuffers.Put(w)
+	buf := w.buf[:0]
+	if cap(w.off) < 2*n+1 {
+		w.off = make([]uint32, 2*n+1)
+	}
+	off := w.off[:2*n+1]
+	off[0] = 0
 	var null []uint8
 	for r := range n {
 		var ok bool
@@ -301,6 +316,7 @@ func writeStringPairs(v C.duckdb_vector, n int, appendRow func(r int, b []byte) 
 		off[2*r+1] = uint32(mid)
 		off[2*r+2] = uint32(len(buf))
 	}
+	w.buf = buf
 	var nullp *C.uint8_t
 	if null != nil {
 		nullp = (*C.uint8_t)(unsafe.Pointer(&null[0]))
