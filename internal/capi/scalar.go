@@ -270,14 +270,7 @@ func writeStrings(v C.duckdb_vector, n int, appendRow func(r int, b []byte) ([]b
 		}
 		off[r+1] = uint32(len(buf))
 	}
-	var nullp *C.uint8_t
-	if null != nil {
-		nullp = (*C.uint8_t)(unsafe.Pointer(&null[0]))
-	}
-	var bufp *C.char
-	if len(buf) > 0 {
-		bufp = (*C.char)(unsafe.Pointer(&buf[0]))
-	}
+	bufp, nullp := cBytes(buf, null)
 	C.di_assign_strings(v, C.idx_t(n), bufp, (*C.uint32_t)(unsafe.Pointer(&off[0])), nullp)
 	return nil
 }
@@ -317,16 +310,22 @@ func writeStringPairs(v C.duckdb_vector, n int, appendRow func(r int, b []byte) 
 		off[2*r+2] = uint32(len(buf))
 	}
 	w.buf = buf
-	var nullp *C.uint8_t
-	if null != nil {
-		nullp = (*C.uint8_t)(unsafe.Pointer(&null[0]))
-	}
+	bufp, nullp := cBytes(buf, null)
+	C.di_assign_string_pairs(v, C.idx_t(n), bufp, (*C.uint32_t)(unsafe.Pointer(&off[0])), nullp)
+	return nil
+}
+
+// cBytes is the C view of a string buffer and a NULL flag per row (nil for none).
+func cBytes(buf []byte, null []uint8) (*C.char, *C.uint8_t) {
 	var bufp *C.char
 	if len(buf) > 0 {
 		bufp = (*C.char)(unsafe.Pointer(&buf[0]))
 	}
-	C.di_assign_string_pairs(v, C.idx_t(n), bufp, (*C.uint32_t)(unsafe.Pointer(&off[0])), nullp)
-	return nil
+	var nullp *C.uint8_t
+	if null != nil {
+		nullp = (*C.uint8_t)(unsafe.Pointer(&null[0]))
+	}
+	return bufp, nullp
 }
 
 func writeDoubleLists(v C.duckdb_vector, n int, ch *core.Chunk) error {

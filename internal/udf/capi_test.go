@@ -75,26 +75,33 @@ func (f *echoFunc) Executor() duckdb.ScalarFuncExecutor {
 	}}
 }
 
-// Strings read from DuckDB's duckdb_string_t array match duckdb-go's own view (inline
-// and heap strings, empty, multi-byte, NULL), and strings written in one call per chunk
-// read back exactly, NULLs included. It fails loudly if a duckdb-go upgrade changes the
-// vector layout.
-func TestVectorStrings(t *testing.T) {
+// udfConn is a connection to a fresh in-memory DuckDB with scalar function f as name.
+func udfConn(t *testing.T, name string, f duckdb.ScalarFunc) *sql.Conn {
+	t.Helper()
 	c, err := duckdb.NewConnector("", nil)
 	if err != nil {
 		t.Fatal(err)
 	}
 	db := sql.OpenDB(c)
-	defer db.Close()
+	t.Cleanup(func() { db.Close() })
 	conn, err := db.Conn(context.Background())
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer conn.Close()
-	f := &echoFunc{}
-	if err := duckdb.RegisterScalarUDF(conn, "echo", f); err != nil {
+	t.Cleanup(func() { conn.Close() })
+	if err := duckdb.RegisterScalarUDF(conn, name, f); err != nil {
 		t.Fatal(err)
 	}
+	return conn
+}
+
+// Strings read from DuckDB's duckdb_string_t array match duckdb-go's own view (inline
+// and heap strings, empty, multi-byte, NULL), and strings written in one call per chunk
+// read back exactly, NULLs included. It fails loudly if a duckdb-go upgrade changes the
+// vector layout.
+func TestVectorStrings(t *testing.T) {
+	f := &echoFunc{}
+	conn := udfConn(t, "echo", f)
 	// Lengths 0–40 cover the 12-byte inline limit on both sides of it (the written
 	// value is one byte longer).
 	q := `SELECT count(*), count(e), count(*) FILTER (WHERE e IS DISTINCT FROM x || '!')
@@ -274,20 +281,7 @@ func (pairFunc) Executor() duckdb.ScalarFuncExecutor {
 // heap strings on both sides of the 12-byte limit, multi-byte, empty, and NULL rows
 // (the struct and its fields NULL).
 func TestStringPairs(t *testing.T) {
-	c, err := duckdb.NewConnector("", nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	db := sql.OpenDB(c)
-	defer db.Close()
-	conn, err := db.Conn(context.Background())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close()
-	if err := duckdb.RegisterScalarUDF(conn, "pair", pairFunc{}); err != nil {
-		t.Fatal(err)
-	}
+	conn := udfConn(t, "pair", pairFunc{})
 	q := `SELECT count(*), count(p), count(struct_extract(p, 'a')), count(struct_extract(p, 'b')),
 			count(*) FILTER (WHERE struct_extract(p, 'a') IS DISTINCT FROM x OR struct_extract(p, 'b') IS DISTINCT FROM x || '!')
 		FROM (SELECT x, pair(x) AS p FROM (

@@ -14,19 +14,7 @@ import (
 // writeEmbeddings sets each row's embedding, or NULL.
 func writeEmbeddings(st *duckdb.ChunkIteratorState, ch *core.Chunk, rows rowMap) error {
 	out := ch.Output().(*models.EmbedData)
-	r := 0
-	for row, err := range st.Rows() {
-		if err != nil {
-			return core.Wrap(err)
-		}
-		var v any
-		if i := rows.result(ch, r); i >= 0 {
-			v = out.Row(i) // SetResult copies it into the vector now
-		}
-		if err := row.SetResult(v); err != nil {
-			return core.Wrap(err)
-		}
-		r++
-	}
-	return nil
+	return setRows(st, ch, rows, func(i int) any {
+		return out.Row(i) // SetResult copies it into the vector now
+	})
 }

@@ -199,25 +199,12 @@ func writeRegress(st *duckdb.ChunkIteratorState, ch *core.Chunk, list bool, rows
 		}
 	}
 	// Rows() reads every argument of every row (boxed), so it is only the fallback.
-	r := 0
-	for row, err := range st.Rows() {
-		if err != nil {
-			return core.Wrap(err)
+	return setRows(st, ch, rows, func(i int) any {
+		if list {
+			return out.Row(i) // SetResult copies it into the vector now
 		}
-		var v any
-		if i := rows.result(ch, r); i >= 0 {
-			if list {
-				v = out.Row(i) // SetResult copies it into the vector now
-			} else {
-				v = out.Row(i)[0]
-			}
-		}
-		if err := row.SetResult(v); err != nil {
-			return core.Wrap(err)
-		}
-		r++
-	}
-	return nil
+		return out.Row(i)[0]
+	})
 }
 
 // writeDoubles writes one prediction per row straight into a DOUBLE result vector's
@@ -317,6 +304,17 @@ func validLabel(label string) string {
 // the fallback when the raw-vector adapter is unavailable.
 func writeClassStructsPerValue(st *duckdb.ChunkIteratorState, ch *core.Chunk, rows rowMap) error {
 	out := ch.Output().(*models.ClassData)
+	return setRows(st, ch, rows, func(i int) any {
+		return map[string]any{
+			predictOutputs[0]: out.Label(i),
+			predictOutputs[1]: string(models.AppendConfidence(nil, out.Confidence[i])),
+		}
+	})
+}
+
+// setRows sets each chunk row's result through duckdb-go's boxed rows (the slow path):
+// value(i) for a row whose model row is i, NULL for the others.
+func setRows(st *duckdb.ChunkIteratorState, ch *core.Chunk, rows rowMap, value func(i int) any) error {
 	r := 0
 	for row, err := range st.Rows() {
 		if err != nil {
@@ -324,10 +322,7 @@ func writeClassStructsPerValue(st *duckdb.ChunkIteratorState, ch *core.Chunk, ro
 		}
 		var v any
 		if i := rows.result(ch, r); i >= 0 {
-			v = map[string]any{
-				predictOutputs[0]: out.Label(i),
-				predictOutputs[1]: string(models.AppendConfidence(nil, out.Confidence[i])),
-			}
+			v = value(i)
 		}
 		if err := row.SetResult(v); err != nil {
 			return core.Wrap(err)
