@@ -81,3 +81,16 @@ func FuzzParseConfig(f *testing.F) {
 		}
 	})
 }
+
+// Labels must be valid UTF-8: both bindings write them into DuckDB unchecked. JSON
+// decoding cannot produce anything else, so the check is called directly.
+func TestClassifyLabelsUTF8(t *testing.T) {
+	c := &Config{Output: "p", Labels: []string{"ok", "bad\xff"}}
+	if err := (classifyOutput{}).Validate(c); err == nil || !strings.Contains(err.Error(), `labels[1] "bad\xff" is not valid UTF-8`) {
+		t.Fatalf("got %v, want the invalid label named", err)
+	}
+	c.Labels[1] = "négatif 😀"
+	if err := (classifyOutput{}).Validate(c); err != nil {
+		t.Fatal(err)
+	}
+}

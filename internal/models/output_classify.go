@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"unicode"
+	"unicode/utf8"
 
 	ort "github.com/yalue/onnxruntime_go"
 )
@@ -37,6 +38,11 @@ func (classifyOutput) Validate(c *Config) error {
 		}
 		if l == "" {
 			return fmt.Errorf(`labels[%d] is empty`, i)
+		}
+		// Both bindings write labels into DuckDB without its UTF-8 check (they are
+		// checked here, once). JSON decoding already yields valid UTF-8.
+		if !utf8.ValidString(l) {
+			return fmt.Errorf(`labels[%d] %q is not valid UTF-8`, i, l)
 		}
 	}
 	return nil
@@ -82,9 +88,6 @@ func (d *ClassData) Reset(n int) {
 // ORT's output, several cgo calls and a copy per batch).
 func (d *ClassData) outputTensor(lo, hi int) (ort.Value, error) {
 	nl := len(d.labels)
-	if hi <= lo || nl == 0 {
-		return nil, fmt.Errorf("no rows")
-	}
 	return ort.NewTensor(ort.NewShape(int64(hi-lo), int64(nl)), d.raw[lo*nl:hi*nl])
 }
 

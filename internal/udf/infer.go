@@ -3,8 +3,6 @@ package udf
 import (
 	"context"
 	"strconv"
-	"strings"
-	"unicode/utf8"
 	"unsafe"
 
 	"github.com/duckdb/duckdb-go/v2"
@@ -266,7 +264,7 @@ func writeClasses(st *duckdb.ChunkIteratorState, n int, ch *core.Chunk, probs bo
 				w.end()
 				continue
 			}
-			w.buf = append(w.buf, validLabel(out.Label(i))...)
+			w.buf = append(w.buf, out.Label(i)...)
 			w.end()
 			w.buf = models.AppendConfidence(w.buf, out.Confidence[i])
 			w.end()
@@ -281,7 +279,7 @@ func writeClasses(st *duckdb.ChunkIteratorState, n int, ch *core.Chunk, probs bo
 			w.null(r)
 			continue
 		}
-		w.buf = packResult(w.buf, validLabel(out.Label(i)), out.Confidence[i])
+		w.buf = packResult(w.buf, out.Label(i), out.Confidence[i])
 		if probs {
 			w.buf, ps = appendProbs(w.buf, out, i, ps)
 		}
@@ -289,15 +287,6 @@ func writeClasses(st *duckdb.ChunkIteratorState, n int, ch *core.Chunk, probs bo
 	}
 	w.flush(mv)
 	return nil
-}
-
-// validLabel is label as valid UTF-8. Labels come from JSON, so they are; but the
-// writes skip DuckDB's UTF-8 check, so make sure.
-func validLabel(label string) string {
-	if !utf8.ValidString(label) {
-		return strings.ToValidUTF8(label, "\uFFFD")
-	}
-	return label
 }
 
 // writeClassStructsPerValue is ml_infer's STRUCT result through duckdb-go's boxed rows:
