@@ -5,6 +5,7 @@
 #include "_cgo_export.h"
 #include <dlfcn.h>
 #include <string.h>
+#include "../duckvec/duckvec.h"
 
 // duckinfer_init_c_api: DuckDB calls it on LOAD, once per database. It copies the
 // function table, opens a connection for the Go side to register through, and
@@ -150,24 +151,18 @@ void di_assign_strings(duckdb_vector v, idx_t n, const char *buf, const uint32_t
 // di_assign_string_pairs writes n rows of a STRUCT of two VARCHAR fields (ml_infer's
 // result): row i's fields are buf[off[2i]:off[2i+1]] and buf[off[2i+1]:off[2i+2]], or
 // NULL (the struct and both fields, which DuckDB expects of a NULL struct).
-// di_put_string sets row i of VARCHAR vector v (data: its duckdb_string_t array): a
-// string of at most 12 bytes is written in place in DuckDB's inlined form, zero-padded
-// (DuckDB compares the 16 bytes whole), a longer one copied by DuckDB. The caller
-// guarantees valid UTF-8 (labels come from JSON, confidences are ASCII).
-static inline void di_put_string(duckdb_vector v, duckdb_string_t *data, idx_t i, const char *s, uint32_t len) {
-	if (len <= 12) {
-		duckdb_string_t *d = data + i;
-		d->value.inlined.length = len;
-		memset(d->value.inlined.inlined, 0, 12);
-		memcpy(d->value.inlined.inlined, s, len);
-		return;
+// di_put_string sets row i of VARCHAR vector v (data: its duckdb_string_t array):
+// short strings in place (duckvec.h), longer ones copied by DuckDB. The caller
+// guarantees valid UTF-8 (labels are checked when the task loads; confidences are ASCII).
+static inline void di_put_string(duckdb_vector v, void *data, idx_t i, const char *s, uint32_t len) {
+	if (!duckvec_put_inline(data, i, s, len)) {
+		duckdb_vector_assign_string_element_len(v, i, s, len);
 	}
-	duckdb_vector_assign_string_element_len(v, i, s, len);
 }
 
 void di_assign_string_pairs(duckdb_vector v, idx_t n, const char *buf, const uint32_t *off, const uint8_t *null) {
 	duckdb_vector f[2] = {duckdb_struct_vector_get_child(v, 0), duckdb_struct_vector_get_child(v, 1)};
-	duckdb_string_t *d[2] = {(duckdb_string_t *)duckdb_vector_get_data(f[0]), (duckdb_string_t *)duckdb_vector_get_data(f[1])};
+	void *d[2] = {duckdb_vector_get_data(f[0]), duckdb_vector_get_data(f[1])};
 	for (idx_t i = 0; i < n; i++) {
 		if (null && null[i]) {
 			duckdb_vector all[3] = {v, f[0], f[1]};

@@ -1,7 +1,8 @@
 // Package duckvec holds what both DuckDB bindings (internal/udf over duckdb-go,
 // internal/capi over the C extension API) need to read a vector's raw data: DuckDB's
-// in-memory value layouts and the widening loops over them. It knows nothing of how a
-// binding reaches the data.
+// in-memory value layouts and the widening loops over them, and (duckvec.h, for their C
+// code) the in-place write of a short VARCHAR. It knows nothing of how a binding
+// reaches the data.
 package duckvec
 
 // Hugeint is DuckDB's duckdb_hugeint: a two's-complement 128-bit integer (HUGEINT, and

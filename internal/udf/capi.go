@@ -2,7 +2,7 @@ package udf
 
 /*
 #include <stdint.h>
-#include <string.h>
+#include "../duckvec/duckvec.h"
 
 // Declared here rather than included: duckdb.h lives in the duckdb-go-bindings module,
 // outside any include path of ours. The symbol is in the libduckdb that duckdb-go
@@ -42,23 +42,12 @@ static void duckinfer_assign_strings(void *vec, const char *buf, const uint32_t 
 	}
 }
 
-// duckinfer_inline_str is duckdb_string_t's inlined form (duckdb.h): a string of at
-// most 12 bytes lives in the vector's data itself, zero-padded (DuckDB compares the
-// 16 bytes whole).
-typedef struct { uint32_t length; char inlined[12]; } duckinfer_inline_str;
-
 // duckinfer_put_string sets row i of a VARCHAR vector (data: its duckdb_string_t
-// array): short strings are written in place, longer ones copied into the vector's
-// heap by DuckDB.
-static inline void duckinfer_put_string(duckdb_vector v, duckinfer_inline_str *data, uint64_t i, const char *s, uint32_t len) {
-	if (len <= 12) {
-		duckinfer_inline_str *d = data + i;
-		d->length = len;
-		memset(d->inlined, 0, 12);
-		memcpy(d->inlined, s, len);
-		return;
+// array): short strings in place, longer ones copied into the vector's heap by DuckDB.
+static inline void duckinfer_put_string(duckdb_vector v, void *data, uint64_t i, const char *s, uint32_t len) {
+	if (!duckvec_put_inline(data, i, s, len)) {
+		duckdb_unsafe_vector_assign_string_element_len(v, i, s, len);
 	}
-	duckdb_unsafe_vector_assign_string_element_len(v, i, s, len);
 }
 
 // duckinfer_assign_string_pairs sets rows [0, n) of a STRUCT vector's first two
@@ -70,8 +59,8 @@ static void duckinfer_assign_string_pairs(void *vec, const char *buf, const uint
                                           const int32_t *nulls, uint64_t nnull) {
 	duckdb_vector f0 = duckdb_struct_vector_get_child((duckdb_vector)vec, 0);
 	duckdb_vector f1 = duckdb_struct_vector_get_child((duckdb_vector)vec, 1);
-	duckinfer_inline_str *d0 = (duckinfer_inline_str *)duckdb_vector_get_data(f0);
-	duckinfer_inline_str *d1 = (duckinfer_inline_str *)duckdb_vector_get_data(f1);
+	void *d0 = duckdb_vector_get_data(f0);
+	void *d1 = duckdb_vector_get_data(f1);
 	uint32_t start = 0;
 	for (uint64_t i = 0; i < n; i++) {
 		duckinfer_put_string(f0, d0, i, buf + start, ends[2 * i] - start);
@@ -134,10 +123,9 @@ func stringsOf(data unsafe.Pointer, dst []string) {
 
 // stringWriter packs one chunk's result strings and writes them in one call.
 type stringWriter struct {
-	buf      []byte
-	ends     []uint32
-	nulls    []int
-	nullRows []int32 // flushPairs' NULL rows
+	buf   []byte
+	ends  []uint32
+	nulls []int32 // NULL rows
 }
 
 var stringWriters = sync.Pool{New: func() any { return new(stringWriter) }}
@@ -146,7 +134,6 @@ func (w *stringWriter) reset(n int) {
 	w.buf = w.buf[:0]
 	w.ends = w.ends[:0]
 	w.nulls = w.nulls[:0]
-	w.nullRows = w.nullRows[:0]
 	if cap(w.ends) < 2*n {
 		w.ends = make([]uint32, 0, 2*n)
 	}
@@ -157,7 +144,13 @@ func (w *stringWriter) end() { w.ends = append(w.ends, uint32(len(w.buf))) }
 
 // null makes the current row NULL.
 func (w *stringWriter) null(r int) {
-	w.nulls = append(w.nulls, r)
+	w.nulls = append(w.nulls, int32(r))
+	w.end()
+}
+
+// nullPair makes the current row of a pair of strings NULL (flushPairs).
+func (w *stringWriter) nullPair(r int) {
+	w.null(r)
 	w.end()
 }
 
@@ -173,11 +166,11 @@ func (w *stringWriter) flushPairs(mv mapping.Vector) {
 		buf = (*C.char)(unsafe.Pointer(unsafe.SliceData(w.buf)))
 	}
 	var nulls *C.int32_t
-	if len(w.nullRows) > 0 {
-		nulls = (*C.int32_t)(unsafe.Pointer(unsafe.SliceData(w.nullRows)))
+	if len(w.nulls) > 0 {
+		nulls = (*C.int32_t)(unsafe.Pointer(unsafe.SliceData(w.nulls)))
 	}
 	C.duckinfer_assign_string_pairs(mv.Ptr, buf, (*C.uint32_t)(unsafe.Pointer(unsafe.SliceData(w.ends))), C.uint64_t(n),
-		nulls, C.uint64_t(len(w.nullRows)))
+		nulls, C.uint64_t(len(w.nulls)))
 }
 
 // flush writes the rows to the VARCHAR vector mv. Every string must be valid UTF-8.

@@ -262,9 +262,7 @@ func (pairFunc) Executor() duckdb.ScalarFuncExecutor {
 		w.reset(n)
 		for r := range n {
 			if !valid[r] {
-				w.nullRows = append(w.nullRows, int32(r))
-				w.end()
-				w.end()
+				w.nullPair(r)
 				continue
 			}
 			w.buf = append(w.buf, xs[r]...)

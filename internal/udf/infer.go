@@ -259,9 +259,7 @@ func writeClasses(st *duckdb.ChunkIteratorState, n int, ch *core.Chunk, probs bo
 		for r := range n {
 			i := rows.result(ch, r)
 			if i < 0 {
-				w.nullRows = append(w.nullRows, int32(r))
-				w.end()
-				w.end()
+				w.nullPair(r)
 				continue
 			}
 			w.buf = append(w.buf, out.Label(i)...)
