@@ -256,73 +256,80 @@ func scalar(info C.duckdb_function_info, input C.duckdb_data_chunk, output C.duc
 // writeStrings fills a VARCHAR vector in one C call: row r is what appendRow appends,
 // or NULL when it says so.
 func writeStrings(v C.duckdb_vector, n int, appendRow func(r int, b []byte) ([]byte, bool)) error {
-	buf := make([]byte, 0, 32*n)
-	off := make([]uint32, n+1)
-	var null []uint8
-	for r := range n {
-		var ok bool
-		buf, ok = appendRow(r, buf)
-		if !ok {
-			if null == nil {
-				null = make([]uint8, n)
-			}
-			null[r] = 1
-		}
-		off[r+1] = uint32(len(buf))
-	}
-	bufp, nullp := cBytes(buf, null)
-	C.di_assign_strings(v, C.idx_t(n), bufp, (*C.uint32_t)(unsafe.Pointer(&off[0])), nullp)
+	p := packRows(n, 1, func(r int, b []byte) ([]byte, int, bool) {
+		b, ok := appendRow(r, b)
+		return b, 0, ok
+	})
+	defer stringRowsPool.Put(p)
+	bufp, nullp := cBytes(p.buf, p.null)
+	C.di_assign_strings(v, C.idx_t(n), bufp, (*C.uint32_t)(unsafe.Pointer(&p.off[0])), nullp)
 	return nil
 }
-
-// pairBuffer is writeStringPairs' scratch, reused from chunk to chunk.
-type pairBuffer struct {
-	buf []byte
-	off []uint32
-}
-
-var pairBuffers = sync.Pool{New: func() any { return new(pairBuffer) }}
 
 // writeStringPairs fills ml_infer's STRUCT(VARCHAR, VARCHAR) result in one C call:
 // appendRow appends row r's two strings, the first ending at mid, or says NULL.
 func writeStringPairs(v C.duckdb_vector, n int, appendRow func(r int, b []byte) (b2 []byte, mid int, ok bool)) error {
-	w := pairBuffers.Get().(*pairBuffer)
-	defer pairBuffers.Put(w)
-	buf := w.buf[:0]
-	if cap(w.off) < 2*n+1 {
-		w.off = make([]uint32, 2*n+1)
-	}
-	off := w.off[:2*n+1]
-	off[0] = 0
-	var null []uint8
-	for r := range n {
-		var ok bool
-		var mid int
-		buf, mid, ok = appendRow(r, buf)
-		if !ok {
-			if null == nil {
-				null = make([]uint8, n)
-			}
-			null[r] = 1
-			mid = len(buf)
-		}
-		off[2*r+1] = uint32(mid)
-		off[2*r+2] = uint32(len(buf))
-	}
-	w.buf = buf
-	bufp, nullp := cBytes(buf, null)
-	C.di_assign_string_pairs(v, C.idx_t(n), bufp, (*C.uint32_t)(unsafe.Pointer(&off[0])), nullp)
+	p := packRows(n, 2, appendRow)
+	defer stringRowsPool.Put(p)
+	bufp, nullp := cBytes(p.buf, p.null)
+	C.di_assign_string_pairs(v, C.idx_t(n), bufp, (*C.uint32_t)(unsafe.Pointer(&p.off[0])), nullp)
 	return nil
 }
 
-// cBytes is the C view of a string buffer and a NULL flag per row (nil for none).
+// stringRows is one chunk's result strings, k (1 or 2) per row, packed for one C call:
+// string j of row r is buf[off[k*r+j]:off[k*r+j+1]]; null[r] is 1 for a NULL row (nil
+// when there is none). Pooled: its buffers are reused from chunk to chunk.
+type stringRows struct {
+	buf  []byte
+	off  []uint32
+	null []uint8
+}
+
+var stringRowsPool = sync.Pool{New: func() any { return new(stringRows) }}
+
+// packRows packs n rows of k strings: appendRow appends row r's strings to b (the
+// first ending at mid when k is 2) or says the row is NULL. Put the result back into
+// stringRowsPool when done.
+func packRows(n, k int, appendRow func(r int, b []byte) (b2 []byte, mid int, ok bool)) *stringRows {
+	p := stringRowsPool.Get().(*stringRows)
+	p.buf = p.buf[:0]
+	if cap(p.off) < k*n+1 {
+		p.off = make([]uint32, k*n+1)
+	}
+	p.off = p.off[:k*n+1]
+	p.off[0] = 0
+	p.null = p.null[:0]
+	for r := range n {
+		var ok bool
+		var mid int
+		p.buf, mid, ok = appendRow(r, p.buf)
+		if !ok {
+			if len(p.null) == 0 {
+				if cap(p.null) < n {
+					p.null = make([]uint8, n)
+				}
+				p.null = p.null[:n]
+				clear(p.null)
+			}
+			p.null[r] = 1
+			mid = len(p.buf)
+		}
+		if k == 2 {
+			p.off[2*r+1] = uint32(mid)
+		}
+		p.off[k*(r+1)] = uint32(len(p.buf))
+	}
+	return p
+}
+
+// cBytes is the C view of a string buffer and a NULL flag per row (empty for none).
 func cBytes(buf []byte, null []uint8) (*C.char, *C.uint8_t) {
 	var bufp *C.char
 	if len(buf) > 0 {
 		bufp = (*C.char)(unsafe.Pointer(&buf[0]))
 	}
 	var nullp *C.uint8_t
-	if null != nil {
+	if len(null) > 0 {
 		nullp = (*C.uint8_t)(unsafe.Pointer(&null[0]))
 	}
 	return bufp, nullp
