@@ -34,10 +34,7 @@ extension:
 	$(GO) build -tags duckinfer_dlnvml -buildmode=c-shared -o bin/duckinfer.duckdb_extension ./cmd/duckinfer-extension
 	rm -f bin/duckinfer.h
 	$(GO) run ./cmd/duckinfer-footer bin/duckinfer.duckdb_extension
-	$(GO) run ./cmd/duckinfer-v2macros bin/duckinfer_v2_macros.h
-	$(CC) -O2 -Wall -Wextra -Werror -shared -fPIC -fvisibility=hidden -Ibin -o bin/duckinfer_v2.duckdb_extension internal/capi/v2ext/duckinfer_v2.c
-	rm -f bin/duckinfer_v2_macros.h
-	$(GO) run ./cmd/duckinfer-footer -capi v2.0.0 -abi C_STRUCT_UNSTABLE bin/duckinfer_v2.duckdb_extension
+	$(GO) run ./cmd/duckinfer-v2macros -cc $(CC) bin/duckinfer_v2.duckdb_extension
 
 ## demo: set up, build, and predict the sentiment of a shipped sample of real reviews
 demo: setup build

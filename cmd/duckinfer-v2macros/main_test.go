@@ -36,3 +36,14 @@ func TestHeader(t *testing.T) {
 		}
 	}
 }
+
+// The header pins the companion's DuckDB version, the one its footer names.
+func TestHeaderVersion(t *testing.T) {
+	h, err := header()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := `#define DI_V2_DUCKDB_VERSION "` + DuckDBVersion + `"`; !strings.Contains(h, want) {
+		t.Errorf("the header lacks %s", want)
+	}
+}

@@ -32,7 +32,7 @@ const (
 	// registers ml_predict and friends unqualified through the C API v2; it sits beside
 	// this extension's file and is built for exactly CompanionDuckDB.
 	CompanionFile   = "duckinfer_v2.duckdb_extension"
-	CompanionDuckDB = "v2.0.0"
+	CompanionDuckDB = "v2.0.0" // = cmd/duckinfer-v2macros' DuckDBVersion, which builds it
 )
 
 // dbEnv is one database's state: DuckDB runs the entry point once per database, and

@@ -55,28 +55,18 @@ func BuildExtension(dir string) (string, error) {
 }
 
 // BuildCompanion builds the DuckDB 2.0.0 companion duckinfer_v2.duckdb_extension into
-// dir as `make extension` does (macros from cmd/duckinfer-v2macros, the C file, a
-// C_STRUCT_UNSTABLE v2.0.0 footer) and returns its path.
+// dir with the same command `make extension` runs (cmd/duckinfer-v2macros) and returns
+// its path.
 func BuildCompanion(dir string) (string, error) {
 	root, err := RepoRoot()
 	if err != nil {
 		return "", err
 	}
-	gen := filepath.Join(dir, "duckinfer_v2_macros.h")
-	cmd := exec.Command("go", "run", "./cmd/duckinfer-v2macros", gen)
+	out := filepath.Join(dir, "duckinfer_v2.duckdb_extension")
+	cmd := exec.Command("go", "run", "./cmd/duckinfer-v2macros", out)
 	cmd.Dir = root
 	if b, err := cmd.CombinedOutput(); err != nil {
-		return "", fmt.Errorf("hosttest: generating the companion's macros: %w\n%s", err, b)
-	}
-	out := filepath.Join(dir, "duckinfer_v2.duckdb_extension")
-	src := filepath.Join(root, "internal", "capi", "v2ext", "duckinfer_v2.c")
-	b, err := exec.Command("cc", "-O2", "-Wall", "-Wextra", "-Werror", "-shared", "-fPIC", "-fvisibility=hidden", "-I"+dir, "-o", out, src).CombinedOutput()
-	if err != nil {
-		return "", fmt.Errorf("hosttest: compiling the companion: %w\n%s", err, b)
-	}
-	m := extfooter.Metadata{Platform: runtime.GOOS + "_" + runtime.GOARCH, Version: "v2.0.0", ExtensionVersion: "v0.1.0", ABI: "C_STRUCT_UNSTABLE"}
-	if err := extfooter.Append(out, m); err != nil {
-		return "", err
+		return "", fmt.Errorf("hosttest: building the companion: %w\n%s", err, b)
 	}
 	return out, nil
 }

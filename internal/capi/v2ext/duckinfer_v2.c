@@ -70,7 +70,7 @@ static DUCKDB_V2_ERROR di_register_macro(const duckdb_ext_api_v2 *api, struct du
 DI_EXPORT void duckinfer_v2_init_c_api_v2(struct duckdb_v2_extension_input *in) {
 	// The API must be fetched before anything else (the loader refuses an extension that
 	// never asks). For C_STRUCT_UNSTABLE the loader ignores the version's minor and patch.
-	const duckdb_ext_api_v2 *api = (const duckdb_ext_api_v2 *)in->get_api(in->extension, "v2.0.0");
+	const duckdb_ext_api_v2 *api = (const duckdb_ext_api_v2 *)in->get_api(in->extension, DI_V2_DUCKDB_VERSION);
 	if (!api) {
 		return; // the loader recorded why
 	}
