@@ -310,32 +310,22 @@ func TestConcurrentConnectionsShareModels(t *testing.T) {
 func pickyTask(t *testing.T) string {
 	t.Helper()
 	dir := t.TempDir()
-	nan := float32(math.NaN())
 	g := &onnxbuild.Graph{
 		Name:         "picky",
 		Inputs:       []*onnxbuild.ValueInfo{onnxbuild.TensorValue("text", onnxbuild.String, onnxbuild.N)},
 		Outputs:      []*onnxbuild.ValueInfo{onnxbuild.TensorValue("p", onnxbuild.Float, onnxbuild.N, onnxbuild.D(2))},
 		Initializers: []*onnxbuild.Tensor{onnxbuild.FloatTensor("one", []int64{1}, []float32{1}), onnxbuild.Int64Tensor("col", []int64{2}, []int64{-1, 1})},
-		Nodes: []*onnxbuild.Node{
+		Nodes: append([]*onnxbuild.Node{
 			{OpType: "LabelEncoder", Domain: "ai.onnx.ml", Inputs: []string{"text"}, Outputs: []string{"v"}, Attrs: []*onnxbuild.Attribute{
 				onnxbuild.AttrStrings("keys_strings", []string{"good", "fine"}),
 				onnxbuild.AttrFloats("values_floats", []float32{0.9, 0.6}),
-				onnxbuild.AttrFloat("default_float", nan),
+				onnxbuild.AttrFloat("default_float", float32(math.NaN())),
 			}},
-			onnxbuild.NewNode("Reshape", []string{"v", "col"}, []string{"v1"}),
-			onnxbuild.NewNode("Sub", []string{"one", "v1"}, []string{"w1"}),
-			onnxbuild.NewNode("Concat", []string{"v1", "w1"}, []string{"p"}, onnxbuild.AttrInt("axis", 1)),
-		},
+			onnxbuild.NewNode("Reshape", []string{"v", "col"}, []string{"s"}),
+		}, twoClass("s")...),
 	}
-	m := onnxbuild.NewModel(g)
-	m.Opsets = append(m.Opsets, onnxbuild.OpsetID{Domain: "ai.onnx.ml", Version: 2})
-	b, err := m.Marshal()
-	if err != nil {
-		t.Fatal(err)
-	}
-	os.MkdirAll(filepath.Join(dir, "picky"), 0o755)
-	os.WriteFile(filepath.Join(dir, "picky", "model.onnx"), b, 0o644)
-	os.WriteFile(filepath.Join(dir, "picky", "task.json"), []byte(`{"inputs":[{"name":"text","columns":["text"],"type":"string"}],"output":"p","labels":["yes","no"]}`), 0o644)
+	writeTask(t, dir, "picky", g, `{"inputs":[{"name":"text","columns":["text"],"type":"string"}],"output":"p","labels":["yes","no"]}`,
+		onnxbuild.OpsetID{Domain: "ai.onnx.ml", Version: 2})
 	return dir
 }
 

@@ -9,10 +9,13 @@ import (
 	"github.com/duckinfer/duckinfer/internal/onnxbuild"
 )
 
-// writeTask writes one task folder (model.onnx from g, task.json) under dir.
-func writeTask(t *testing.T, dir, name string, g *onnxbuild.Graph, taskJSON string) {
+// writeTask writes one task folder (model.onnx from g, with any extra opsets such as
+// ai.onnx.ml's; task.json) under dir.
+func writeTask(t *testing.T, dir, name string, g *onnxbuild.Graph, taskJSON string, opsets ...onnxbuild.OpsetID) {
 	t.Helper()
-	b, err := onnxbuild.NewModel(g).Marshal()
+	m := onnxbuild.NewModel(g)
+	m.Opsets = append(m.Opsets, opsets...)
+	b, err := m.Marshal()
 	if err != nil {
 		t.Fatal(err)
 	}
