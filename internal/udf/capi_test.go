@@ -54,14 +54,11 @@ func (f *echoFunc) Executor() duckdb.ScalarFuncExecutor {
 			}
 		}
 		f.mu.Unlock()
-		res := st.GetResultVector()
-		mv, ok := mappingVector(&res)
-		if !ok {
-			return fmt.Errorf("mappingVector: the raw-vector adapter no longer reaches duckdb-go's result vector (see vectordata.go)")
+		mv, w, err := resultWriter(st, n)
+		if err != nil {
+			return err
 		}
-		w := stringWriters.Get().(*stringWriter)
 		defer stringWriters.Put(w)
-		w.reset(n)
 		for r := range n {
 			if !fv[r] {
 				w.null(r)
@@ -73,6 +70,19 @@ func (f *echoFunc) Executor() duckdb.ScalarFuncExecutor {
 		w.flush(mv)
 		return nil
 	}}
+}
+
+// resultWriter is the chunk's raw result vector and a stringWriter reset for n rows
+// (put it back into stringWriters when done).
+func resultWriter(st *duckdb.ChunkIteratorState, n int) (mapping.Vector, *stringWriter, error) {
+	res := st.GetResultVector()
+	mv, ok := mappingVector(&res)
+	if !ok {
+		return mv, nil, fmt.Errorf("mappingVector: the raw-vector adapter no longer reaches duckdb-go's result vector (see vectordata.go)")
+	}
+	w := stringWriters.Get().(*stringWriter)
+	w.reset(n)
+	return mv, w, nil
 }
 
 // udfConn is a connection to a fresh in-memory DuckDB with scalar function f as name.
@@ -252,14 +262,11 @@ func (pairFunc) Executor() duckdb.ScalarFuncExecutor {
 		if err := col.Strings(xs, valid); err != nil {
 			return err
 		}
-		res := st.GetResultVector()
-		mv, ok := mappingVector(&res)
-		if !ok {
-			return fmt.Errorf("mappingVector: the raw-vector adapter no longer reaches duckdb-go's result vector (see vectordata.go)")
+		mv, w, err := resultWriter(st, n)
+		if err != nil {
+			return err
 		}
-		w := stringWriters.Get().(*stringWriter)
 		defer stringWriters.Put(w)
-		w.reset(n)
 		for r := range n {
 			if !valid[r] {
 				w.nullPair(r)
