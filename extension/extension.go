@@ -36,6 +36,7 @@ type config struct {
 	defaults  partitions.Options
 	inventory *gpu.Inventory
 	funcs     []Func
+	keepProcs bool
 }
 
 // WithTaskDirs adds folders whose sub-folders are user tasks (task.json + model.onnx).
@@ -69,6 +70,15 @@ func WithGPUMemLimit(bytes int64) Option {
 // with gpu.Simulated).
 func WithInventory(inv gpu.Inventory) Option {
 	return func(c *config) { c.inventory = &inv }
+}
+
+// WithKeepGOMAXPROCS leaves GOMAXPROCS as the program set it. By default NewConnector
+// raises it to DuckDB's thread count + 1 when it is not above that already and the
+// GOMAXPROCS environment variable is unset: DuckDB's worker threads each hold a Go P
+// while they call ml_infer, and with no P left idle Go's scheduler keeps taking them
+// back (on 2 cores, ~15 % slower; README, "Performance and tuning").
+func WithKeepGOMAXPROCS() Option {
+	return func(c *config) { c.keepProcs = true }
 }
 
 // Stats are cumulative counters of one Connector, safe to read while queries run.
@@ -128,7 +138,7 @@ func NewConnector(dsn string, opts ...Option) (*Connector, error) {
 		return nil, fmt.Errorf("extension: opening %q: %w", dsn, err)
 	}
 	c := &Connector{Connector: dc, env: env, fns: fns}
-	if err := c.register(cfg.funcs); err != nil {
+	if err := c.register(cfg.funcs, !cfg.keepProcs); err != nil {
 		_ = c.Close()
 		return nil, err
 	}
@@ -153,8 +163,10 @@ func flavorFor(device string, inv func() gpu.Inventory) models.Flavor {
 
 // register adds duckinfer's functions, then the user's (WithFuncs), to the database
 // through a private *sql.DB that must not close the shared connector. DuckDB keeps
-// scalar functions in the database's catalog, so every connection sees them.
-func (c *Connector) register(funcs []Func) error {
+// scalar functions in the database's catalog, so every connection sees them. With
+// headroom, GOMAXPROCS is raised above the database's thread count
+// (core.GoProcsHeadroom).
+func (c *Connector) register(funcs []Func, headroom bool) error {
 	db := sql.OpenDB(noClose{c.Connector})
 	defer db.Close()
 	conn, err := db.Conn(context.Background())
@@ -164,6 +176,13 @@ func (c *Connector) register(funcs []Func) error {
 	defer conn.Close()
 	if err := udf.Register(conn, c.fns); err != nil {
 		return err
+	}
+	if headroom {
+		var threads int
+		if err := conn.QueryRowContext(context.Background(), `SELECT current_setting('threads')::BIGINT`).Scan(&threads); err != nil {
+			return fmt.Errorf("extension: reading DuckDB's thread count: %w", err)
+		}
+		core.GoProcsHeadroom(threads)
 	}
 	return registerFuncs(conn, funcs)
 }

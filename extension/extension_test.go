@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/duckinfer/duckinfer/internal/core"
 	"github.com/duckinfer/duckinfer/internal/gpu"
 )
 
@@ -312,5 +313,33 @@ func TestCountRowsPerQuery(t *testing.T) {
 	exec(t, db, `CREATE TEMP TABLE o2 AS SELECT * FROM ml_predict('sentiment', 'SELECT * FROM t LIMIT 10')`)
 	if n.Load() != 1000000 {
 		t.Fatalf("counter moved to %d", n.Load())
+	}
+}
+
+// NewConnector leaves one Go P spare over DuckDB's threads, unless told not to or
+// GOMAXPROCS is in the environment (core.GoProcsHeadroom).
+func TestGoProcsHeadroom(t *testing.T) {
+	orig := runtime.GOMAXPROCS(0)
+	t.Cleanup(func() { runtime.GOMAXPROCS(orig) })
+	t.Setenv(core.GoProcsEnv, "")
+	for _, c := range []struct {
+		name string
+		opts []Option
+		want int
+	}{
+		{"default", nil, 4},
+		{"WithKeepGOMAXPROCS", []Option{WithKeepGOMAXPROCS()}, 2},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			runtime.GOMAXPROCS(2)
+			conn, err := NewConnector("?threads=3", c.opts...)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer conn.Close()
+			if got := runtime.GOMAXPROCS(0); got != c.want {
+				t.Fatalf("GOMAXPROCS after NewConnector with threads=3 = %d, want %d", got, c.want)
+			}
+		})
 	}
 }

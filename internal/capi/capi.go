@@ -65,6 +65,19 @@ func exec(conn C.duckdb_connection, sql string) error {
 	return nil
 }
 
+// queryInt64 runs sql and returns the first column of its first row.
+func queryInt64(conn C.duckdb_connection, sql string) (int64, error) {
+	cs := cString(sql)
+	defer C.free(unsafe.Pointer(cs))
+	var e *C.char
+	var v C.int64_t
+	if C.di_query_int64(conn, cs, &v, &e) == 0 {
+		defer C.free(unsafe.Pointer(e))
+		return 0, fmt.Errorf("%s: %s", sql, C.GoString(e))
+	}
+	return int64(v), nil
+}
+
 // goString copies a C string DuckDB allocated and frees it.
 func goString(p *C.char) string {
 	if p == nil {

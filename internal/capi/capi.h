@@ -32,6 +32,7 @@ int di_register_scalar(duckdb_connection con, const char *name, int kind, uintpt
 int di_register_table(duckdb_connection con, const char *name, uintptr_t env, int which);
 int di_register_option(duckdb_connection con, const char *name, const char *description);
 int di_exec(duckdb_connection con, const char *sql, char **err);
+int di_query_int64(duckdb_connection con, const char *sql, int64_t *out, char **err);
 char *di_option(duckdb_client_context ctx, const char *name);
 char *di_bind_option(duckdb_bind_info info, const char *name);
 char *di_table_bind_option(duckdb_bind_info info, const char *name);

@@ -324,6 +324,19 @@ int di_exec(duckdb_connection con, const char *sql, char **err) {
 	return st == DuckDBSuccess;
 }
 
+int di_query_int64(duckdb_connection con, const char *sql, int64_t *out, char **err) {
+	duckdb_result r;
+	duckdb_state st = duckdb_query(con, sql, &r);
+	if (st != DuckDBSuccess) {
+		const char *e = duckdb_result_error(&r);
+		*err = strdup(e ? e : "unknown error");
+	} else {
+		*out = duckdb_value_int64(&r, 0, 0);
+	}
+	duckdb_destroy_result(&r);
+	return st == DuckDBSuccess;
+}
+
 const char *di_self_path(void) {
 	Dl_info dl;
 	if (dladdr((void *)di_self_path, &dl) && dl.dli_fname) {

@@ -98,6 +98,13 @@ func initDatabase(conn C.duckdb_connection) error {
 			models.AddLibraryDirs(filepath.Dir(self))
 		}
 	})
+	// This Go runtime serves only DuckDB's threads: leave a P spare over them
+	// (core.GoProcsHeadroom), unless GOMAXPROCS is set in the environment.
+	threads, err := queryInt64(conn, `SELECT current_setting('threads')::BIGINT`)
+	if err != nil {
+		return fmt.Errorf("reading DuckDB's thread count: %w", err)
+	}
+	core.GoProcsHeadroom(int(threads))
 	d := &dbEnv{threads: &partitions.Threads{}, inventory: gpu.Discover, envs: map[string]*core.Env{}}
 	d.flavor = models.FlavorCPU
 	if len(d.inventory().GPUs) > 0 && models.HasLibrary(models.FlavorGPU) {
