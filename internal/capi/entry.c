@@ -148,32 +148,29 @@ void di_assign_strings(duckdb_vector v, idx_t n, const char *buf, const uint32_t
 	}
 }
 
-// di_assign_string_pairs writes n rows of a STRUCT of two VARCHAR fields (ml_infer's
-// result): row i's fields are buf[off[2i]:off[2i+1]] and buf[off[2i+1]:off[2i+2]], or
-// NULL (the struct and both fields, which DuckDB expects of a NULL struct).
-// di_put_string sets row i of VARCHAR vector v (data: its duckdb_string_t array):
-// short strings in place (duckvec.h), longer ones copied by DuckDB. The caller
-// guarantees valid UTF-8 (labels are checked when the task loads; confidences are ASCII).
-static inline void di_put_string(duckdb_vector v, void *data, idx_t i, const char *s, uint32_t len) {
-	if (!duckvec_put_inline(data, i, s, len)) {
-		duckdb_vector_assign_string_element_len(v, i, s, len);
-	}
+static void di_assign(void *vec, uint64_t i, const char *s, uint64_t len) {
+	duckdb_vector_assign_string_element_len((duckdb_vector)vec, i, s, len);
 }
 
-void di_assign_string_pairs(duckdb_vector v, idx_t n, const char *buf, const uint32_t *off, const uint8_t *null) {
+// di_write_classes fills rows [0, n) of ml_infer's STRUCT(predicted_class, confidence)
+// result v in one pass (duckvec_write_classes: row r shows model row rows[r], or is NULL
+// when that is negative). A NULL row's struct and both fields are NULL, which DuckDB
+// expects of a NULL struct. seen, forms and nulls are scratch (duckvec.h).
+void di_write_classes(duckdb_vector v, idx_t n, const int32_t *rows, const int32_t *cls, const float *conf,
+                      const char *labels, const uint32_t *ends, uint8_t *seen, duckvec_str *forms, int32_t *nulls) {
 	duckdb_vector f[2] = {duckdb_struct_vector_get_child(v, 0), duckdb_struct_vector_get_child(v, 1)};
-	void *d[2] = {duckdb_vector_get_data(f[0]), duckdb_vector_get_data(f[1])};
-	for (idx_t i = 0; i < n; i++) {
-		if (null && null[i]) {
-			duckdb_vector all[3] = {v, f[0], f[1]};
-			for (int j = 0; j < 3; j++) {
-				duckdb_vector_ensure_validity_writable(all[j]);
-				duckdb_validity_set_row_invalid(duckdb_vector_get_validity(all[j]), i);
-			}
-			continue;
+	uint64_t nnull = duckvec_write_classes(f[0], duckdb_vector_get_data(f[0]), duckdb_vector_get_data(f[1]), n, rows,
+	                                       cls, conf, labels, ends, seen, forms, di_assign, nulls);
+	if (nnull == 0) {
+		return;
+	}
+	duckdb_vector all[3] = {v, f[0], f[1]};
+	for (int j = 0; j < 3; j++) {
+		duckdb_vector_ensure_validity_writable(all[j]);
+		uint64_t *mask = duckdb_vector_get_validity(all[j]);
+		for (uint64_t k = 0; k < nnull; k++) {
+			duckdb_validity_set_row_invalid(mask, (idx_t)nulls[k]);
 		}
-		di_put_string(f[0], d[0], i, buf + off[2 * i], off[2 * i + 1] - off[2 * i]);
-		di_put_string(f[1], d[1], i, buf + off[2 * i + 1], off[2 * i + 2] - off[2 * i + 1]);
 	}
 }
 

@@ -14,6 +14,7 @@ import (
 	"unsafe"
 
 	"github.com/duckinfer/duckinfer/internal/core"
+	"github.com/duckinfer/duckinfer/internal/duckvec"
 	"github.com/duckinfer/duckinfer/internal/models"
 	"github.com/duckinfer/duckinfer/internal/partitions"
 	"github.com/duckinfer/duckinfer/internal/sqlgen"
@@ -222,15 +223,8 @@ func scalar(info C.duckdb_function_info, input C.duckdb_data_chunk, output C.duc
 	out := ch.Output().(*models.ClassData)
 	probs := kind == C.DI_INFER_PROBS
 	if !probs {
-		return writeStringPairs(output, n, func(r int, b []byte) ([]byte, int, bool) {
-			i := ch.Result(r)
-			if i < 0 {
-				return b, 0, false
-			}
-			b = append(b, out.Label(i)...)
-			mid := len(b)
-			return models.AppendConfidence(b, out.Confidence[i]), mid, true
-		})
+		writeClasses(output, n, ch, out)
+		return nil
 	}
 	var ps []float64
 	return writeStrings(output, n, func(r int, b []byte) ([]byte, bool) {
@@ -256,29 +250,39 @@ func scalar(info C.duckdb_function_info, input C.duckdb_data_chunk, output C.duc
 // writeStrings fills a VARCHAR vector in one C call: row r is what appendRow appends,
 // or NULL when it says so.
 func writeStrings(v C.duckdb_vector, n int, appendRow func(r int, b []byte) ([]byte, bool)) error {
-	p := packRows(n, 1, func(r int, b []byte) ([]byte, int, bool) {
-		b, ok := appendRow(r, b)
-		return b, 0, ok
-	})
+	p := packRows(n, appendRow)
 	defer stringRowsPool.Put(p)
 	bufp, nullp := cBytes(p.buf, p.null)
 	C.di_assign_strings(v, C.idx_t(n), bufp, (*C.uint32_t)(unsafe.Pointer(&p.off[0])), nullp)
 	return nil
 }
 
-// writeStringPairs fills ml_infer's STRUCT(VARCHAR, VARCHAR) result in one C call:
-// appendRow appends row r's two strings, the first ending at mid, or says NULL.
-func writeStringPairs(v C.duckdb_vector, n int, appendRow func(r int, b []byte) (b2 []byte, mid int, ok bool)) error {
-	p := packRows(n, 2, appendRow)
-	defer stringRowsPool.Put(p)
-	bufp, nullp := cBytes(p.buf, p.null)
-	C.di_assign_string_pairs(v, C.idx_t(n), bufp, (*C.uint32_t)(unsafe.Pointer(&p.off[0])), nullp)
-	return nil
+// writeClasses fills ml_infer's STRUCT(predicted_class, confidence) result for n chunk
+// rows in one C call: each row's label and its confidence, formatted in C (duckvec.h,
+// the same format as models.AppendConfidence), or NULL.
+func writeClasses(v C.duckdb_vector, n int, ch *core.Chunk, out *models.ClassData) {
+	if n == 0 {
+		return
+	}
+	labels, ends := out.PackedLabels()
+	w := duckvec.NewClasses(n, len(ends), ch.Result)
+	defer w.Release()
+	C.di_write_classes(v, C.idx_t(n), (*C.int32_t)(unsafe.Pointer(&w.Rows[0])),
+		(*C.int32_t)(unsafe.Pointer(unsafe.SliceData(out.Class))), (*C.float)(unsafe.Pointer(unsafe.SliceData(out.Confidence))),
+		(*C.char)(unsafe.Pointer(&labels[0])), (*C.uint32_t)(unsafe.Pointer(&ends[0])),
+		(*C.uint8_t)(unsafe.Pointer(&w.Seen[0])), (*C.duckvec_str)(unsafe.Pointer(&w.Forms[0])), (*C.int32_t)(unsafe.Pointer(&w.Nulls[0])))
 }
 
-// stringRows is one chunk's result strings, k (1 or 2) per row, packed for one C call:
-// string j of row r is buf[off[k*r+j]:off[k*r+j+1]]; null[r] is 1 for a NULL row (nil
-// when there is none). Pooled: its buffers are reused from chunk to chunk.
+func grow[T any](s []T, n int) []T {
+	if cap(s) < n {
+		return make([]T, n)
+	}
+	return s[:n]
+}
+
+// stringRows is one chunk's result strings packed for one C call: row r is
+// buf[off[r]:off[r+1]]; null[r] is 1 for a NULL row (nil when there is none). Pooled:
+// its buffers are reused from chunk to chunk.
 type stringRows struct {
 	buf  []byte
 	off  []uint32
@@ -287,37 +291,25 @@ type stringRows struct {
 
 var stringRowsPool = sync.Pool{New: func() any { return new(stringRows) }}
 
-// packRows packs n rows of k strings: appendRow appends row r's strings to b (the
-// first ending at mid when k is 2) or says the row is NULL. Put the result back into
-// stringRowsPool when done.
-func packRows(n, k int, appendRow func(r int, b []byte) (b2 []byte, mid int, ok bool)) *stringRows {
+// packRows packs n rows: appendRow appends row r's string to b or says the row is
+// NULL. Put the result back into stringRowsPool when done.
+func packRows(n int, appendRow func(r int, b []byte) ([]byte, bool)) *stringRows {
 	p := stringRowsPool.Get().(*stringRows)
 	p.buf = p.buf[:0]
-	if cap(p.off) < k*n+1 {
-		p.off = make([]uint32, k*n+1)
-	}
-	p.off = p.off[:k*n+1]
+	p.off = grow(p.off, n+1)
 	p.off[0] = 0
 	p.null = p.null[:0]
 	for r := range n {
 		var ok bool
-		var mid int
-		p.buf, mid, ok = appendRow(r, p.buf)
+		p.buf, ok = appendRow(r, p.buf)
 		if !ok {
 			if len(p.null) == 0 {
-				if cap(p.null) < n {
-					p.null = make([]uint8, n)
-				}
-				p.null = p.null[:n]
+				p.null = grow(p.null, n)
 				clear(p.null)
 			}
 			p.null[r] = 1
-			mid = len(p.buf)
 		}
-		if k == 2 {
-			p.off[2*r+1] = uint32(mid)
-		}
-		p.off[k*(r+1)] = uint32(len(p.buf))
+		p.off[r+1] = uint32(len(p.buf))
 	}
 	return p
 }

@@ -63,7 +63,12 @@ func (classifyOutput) CheckModel(c *Config, o ort.InputOutputInfo) error {
 }
 
 func (classifyOutput) NewData(c *Config) OutputData {
-	return &ClassData{labels: c.Labels, scores: c.Scores}
+	d := &ClassData{labels: c.Labels, scores: c.Scores}
+	for _, l := range c.Labels {
+		d.labelBytes = append(d.labelBytes, l...)
+		d.labelEnds = append(d.labelEnds, uint32(len(d.labelBytes)))
+	}
+	return d
 }
 
 // ClassData holds, per row, the index of the predicted label and its probability;
@@ -74,6 +79,9 @@ type ClassData struct {
 	raw        []float32 // each row's scores as the model gave them, len(labels) per row
 	Class      []int32
 	Confidence []float32
+
+	labelBytes []byte   // the labels back to back, for writers in C (PackedLabels)
+	labelEnds  []uint32 // where each label ends in labelBytes
 }
 
 func (d *ClassData) Reset(n int) {
@@ -130,6 +138,10 @@ func (d *ClassData) Decode(v ort.Value, lo, hi int) error {
 
 // Labels are the task's class labels, in the model's order.
 func (d *ClassData) Labels() []string { return d.labels }
+
+// PackedLabels are the labels back to back, label k ending at ends[k]: a form C code
+// can take (no Go pointers inside).
+func (d *ClassData) PackedLabels() (buf []byte, ends []uint32) { return d.labelBytes, d.labelEnds }
 
 // Probabilities appends row i's probability of every label (by the task's "scores"
 // rule) to dst.

@@ -50,23 +50,22 @@ static inline void duckinfer_put_string(duckdb_vector v, void *data, uint64_t i,
 	}
 }
 
-// duckinfer_assign_string_pairs sets rows [0, n) of a STRUCT vector's first two
-// VARCHAR fields: row i's first field is buf[ends[2i-1]:ends[2i]], its second
-// buf[ends[2i]:ends[2i+1]] (ends[-1] = 0). Rows listed in nulls (nnull of them) are
-// NULL: the struct and both fields, since DuckDB expects a NULL struct's fields to be
-// NULL too.
-static void duckinfer_assign_string_pairs(void *vec, const char *buf, const uint32_t *ends, uint64_t n,
-                                          const int32_t *nulls, uint64_t nnull) {
+static void duckinfer_assign(void *vec, uint64_t i, const char *s, uint64_t len) {
+	duckdb_unsafe_vector_assign_string_element_len((duckdb_vector)vec, i, s, len);
+}
+
+// duckinfer_write_classes fills rows [0, n) of ml_infer's STRUCT(predicted_class,
+// confidence) result vector vec in one pass (duckvec_write_classes: row r shows model
+// row rows[r], or is NULL when that is negative). A NULL row's struct and both fields
+// are NULL, since DuckDB expects a NULL struct's fields to be NULL too. nulls is scratch
+// for n rows.
+static void duckinfer_write_classes(void *vec, uint64_t n, const int32_t *rows, const int32_t *cls, const float *conf,
+                                    const char *labels, const uint32_t *ends, uint8_t *seen, duckvec_str *forms,
+                                    int32_t *nulls) {
 	duckdb_vector f0 = duckdb_struct_vector_get_child((duckdb_vector)vec, 0);
 	duckdb_vector f1 = duckdb_struct_vector_get_child((duckdb_vector)vec, 1);
-	void *d0 = duckdb_vector_get_data(f0);
-	void *d1 = duckdb_vector_get_data(f1);
-	uint32_t start = 0;
-	for (uint64_t i = 0; i < n; i++) {
-		duckinfer_put_string(f0, d0, i, buf + start, ends[2 * i] - start);
-		duckinfer_put_string(f1, d1, i, buf + ends[2 * i], ends[2 * i + 1] - ends[2 * i]);
-		start = ends[2 * i + 1];
-	}
+	uint64_t nnull = duckvec_write_classes(f0, duckdb_vector_get_data(f0), duckdb_vector_get_data(f1), n, rows, cls,
+	                                       conf, labels, ends, seen, forms, duckinfer_assign, nulls);
 	if (nnull == 0) {
 		return;
 	}
@@ -88,6 +87,9 @@ import (
 
 	"github.com/duckdb/duckdb-go/v2"
 	"github.com/duckdb/duckdb-go/v2/mapping"
+
+	"github.com/duckinfer/duckinfer/internal/duckvec"
+	"github.com/duckinfer/duckinfer/internal/models"
 )
 
 // Why this file exists: our own cgo over the few DuckDB C API functions the hot loops
@@ -148,29 +150,21 @@ func (w *stringWriter) null(r int) {
 	w.end()
 }
 
-// nullPair makes the current row of a pair of strings NULL (flushPairs).
-func (w *stringWriter) nullPair(r int) {
-	w.null(r)
-	w.end()
-}
-
-// flushPairs writes the rows to the STRUCT vector mv's first two VARCHAR fields: each
-// row is two strings (two ends per row; null rows have two empty ones).
-func (w *stringWriter) flushPairs(mv mapping.Vector) {
-	n := len(w.ends) / 2
+// writeClassStructs fills ml_infer's STRUCT(predicted_class, confidence) result vector
+// mv for n chunk rows in one cgo call: each row's label, its confidence formatted in C
+// (duckvec.h, the same format as models.AppendConfidence), or NULL. rows maps a chunk
+// row to its model row in out (-1: NULL).
+func writeClassStructs(mv mapping.Vector, n int, out *models.ClassData, rows func(r int) int) {
 	if n == 0 {
 		return
 	}
-	var buf *C.char
-	if len(w.buf) > 0 {
-		buf = (*C.char)(unsafe.Pointer(unsafe.SliceData(w.buf)))
-	}
-	var nulls *C.int32_t
-	if len(w.nulls) > 0 {
-		nulls = (*C.int32_t)(unsafe.Pointer(unsafe.SliceData(w.nulls)))
-	}
-	C.duckinfer_assign_string_pairs(mv.Ptr, buf, (*C.uint32_t)(unsafe.Pointer(unsafe.SliceData(w.ends))), C.uint64_t(n),
-		nulls, C.uint64_t(len(w.nulls)))
+	labels, ends := out.PackedLabels()
+	w := duckvec.NewClasses(n, len(ends), rows)
+	defer w.Release()
+	C.duckinfer_write_classes(mv.Ptr, C.uint64_t(n), (*C.int32_t)(unsafe.Pointer(&w.Rows[0])),
+		(*C.int32_t)(unsafe.Pointer(unsafe.SliceData(out.Class))), (*C.float)(unsafe.Pointer(unsafe.SliceData(out.Confidence))),
+		(*C.char)(unsafe.Pointer(&labels[0])), (*C.uint32_t)(unsafe.Pointer(&ends[0])),
+		(*C.uint8_t)(unsafe.Pointer(&w.Seen[0])), (*C.duckvec_str)(unsafe.Pointer(&w.Forms[0])), (*C.int32_t)(unsafe.Pointer(&w.Nulls[0])))
 }
 
 // flush writes the rows to the VARCHAR vector mv. Every string must be valid UTF-8.

@@ -146,9 +146,9 @@ func benchStrings() []string {
 
 // BenchmarkWriteStrings writes 2048 result strings into a DuckDB VARCHAR vector:
 // "packed" is stringWriter (pack, one cgo call), "per_value" what duckdb-go's
-// VectorWriter.Set does per row (a validity and a string cgo call). "pairs" is
-// ml_infer's own writer: 2048 rows of a label and a confidence into the two VARCHAR
-// fields of a STRUCT (flushPairs, one cgo call; both strings inlined).
+// VectorWriter.Set does per row (a validity and a string cgo call). "classes" is
+// ml_infer's own writer: 2048 rows of a label and a formatted confidence into the two
+// VARCHAR fields of a STRUCT (writeClassStructs, one cgo call).
 func BenchmarkWriteStrings(b *testing.B) {
 	vals := benchStrings()
 	lt := mapping.CreateLogicalType(duckdb.TYPE_VARCHAR)
@@ -158,24 +158,16 @@ func BenchmarkWriteStrings(b *testing.B) {
 	chunk := mapping.CreateDataChunk([]mapping.LogicalType{lt, pt})
 	defer mapping.DestroyDataChunk(&chunk)
 	mapping.DataChunkSetSize(chunk, mapping.IdxT(len(vals)))
-	for _, mode := range []string{"packed", "per_value", "pairs"} {
+	out := sentimentOutput(b, len(vals))
+	for _, mode := range []string{"packed", "per_value", "classes"} {
 		b.Run(mode, func(b *testing.B) {
 			b.ReportAllocs()
 			for b.Loop() {
 				mapping.DataChunkReset(chunk) // frees the strings of the last round
 				mapping.DataChunkSetSize(chunk, mapping.IdxT(len(vals)))
 				mv := mapping.DataChunkGetVector(chunk, 0)
-				if mode == "pairs" {
-					w := stringWriters.Get().(*stringWriter)
-					w.reset(len(vals))
-					for r := range vals {
-						w.buf = append(w.buf, []string{"negative", "positive"}[r%2]...)
-						w.end()
-						w.buf = models.AppendConfidence(w.buf, float32(r)/2048)
-						w.end()
-					}
-					w.flushPairs(mapping.DataChunkGetVector(chunk, 1))
-					stringWriters.Put(w)
+				if mode == "classes" {
+					writeClassStructs(mapping.DataChunkGetVector(chunk, 1), len(vals), out, func(r int) int { return r })
 					continue
 				}
 				if mode == "packed" {
@@ -241,64 +233,25 @@ func BenchmarkReadStrings(b *testing.B) {
 	}
 }
 
-// pairFunc(x VARCHAR) writes STRUCT(a := x, b := x || '!') (NULL for NULL) through
-// stringWriter.flushPairs, the writer of ml_infer's result.
-type pairFunc struct{}
-
-func (pairFunc) Config() duckdb.ScalarFuncConfig {
-	varchar, _ := duckdb.NewTypeInfo(duckdb.TYPE_VARCHAR)
-	a, _ := duckdb.NewStructEntry(varchar, "a")
-	b, _ := duckdb.NewStructEntry(varchar, "b")
-	pair, _ := duckdb.NewStructInfo(a, b)
-	return duckdb.ScalarFuncConfig{InputTypeInfos: []duckdb.TypeInfo{varchar}, ResultTypeInfo: pair, SpecialNullHandling: true, Volatile: true}
-}
-
-func (pairFunc) Executor() duckdb.ScalarFuncExecutor {
-	return duckdb.ScalarFuncExecutor{ChunkContextExecutor: func(_ context.Context, st *duckdb.ChunkIteratorState) error {
-		chunk := st.GetInputChunk()
-		n := chunk.GetSize()
-		col := vectorColumn{name: "x", chunk: chunk}
-		xs, valid := make([]string, n), trues(n)
-		if err := col.Strings(xs, valid); err != nil {
-			return err
-		}
-		mv, w, err := resultWriter(st, n)
-		if err != nil {
-			return err
-		}
-		defer stringWriters.Put(w)
-		for r := range n {
-			if !valid[r] {
-				w.nullPair(r)
-				continue
-			}
-			w.buf = append(w.buf, xs[r]...)
-			w.end()
-			w.buf = append(append(w.buf, xs[r]...), '!')
-			w.end()
-		}
-		w.flushPairs(mv)
-		return nil
-	}}
-}
-
-// A STRUCT of two VARCHARs written in one call per chunk reads back exactly: inline and
-// heap strings on both sides of the 12-byte limit, multi-byte, empty, and NULL rows
-// (the struct and its fields NULL).
-func TestStringPairs(t *testing.T) {
-	conn := udfConn(t, "pair", pairFunc{})
-	q := `SELECT count(*), count(p), count(struct_extract(p, 'a')), count(struct_extract(p, 'b')),
-			count(*) FILTER (WHERE struct_extract(p, 'a') IS DISTINCT FROM x OR struct_extract(p, 'b') IS DISTINCT FROM x || '!')
-		FROM (SELECT x, pair(x) AS p FROM (
-			SELECT CASE WHEN i % 11 = 0 THEN NULL
-			            WHEN i % 7 = 0 THEN repeat('é', i % 9)
-			            ELSE left(repeat('abcdefghij', 5) || i::VARCHAR, (i % 41)::INTEGER) END AS x
-			FROM range(10000) r(i)))`
-	var total, structs, as, bs, wrong int
-	if err := conn.QueryRowContext(context.Background(), q).Scan(&total, &structs, &as, &bs, &wrong); err != nil {
-		t.Fatal(err)
+// sentimentOutput is the shipped sentiment task's result storage for n rows, each with a
+// class and a confidence.
+func sentimentOutput(b testing.TB, n int) *models.ClassData {
+	b.Helper()
+	if _, err := models.InitRuntime(models.FlavorCPU); err != nil {
+		b.Skip("ONNX Runtime not installed:", err)
 	}
-	if want := 10000 - 910; total != 10000 || structs != want || as != want || bs != want || wrong != 0 {
-		t.Fatalf("pair over 10000 rows: %d rows, %d/%d/%d non-NULL structs/a/b (want %d), %d wrong", total, structs, as, bs, want, wrong)
+	reg, err := models.NewRegistry()
+	if err != nil {
+		b.Fatal(err)
 	}
+	task, err := reg.Lookup("sentiment")
+	if err != nil {
+		b.Fatal(err)
+	}
+	out := task.NewOutput().(*models.ClassData)
+	out.Reset(n)
+	for r := range n {
+		out.Class[r], out.Confidence[r] = int32(r%2), float32(r)/float32(n)
+	}
+	return out
 }

@@ -2,19 +2,23 @@ package udf_test
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
+	"os"
+	"path/filepath"
 	"testing"
 
 	"github.com/duckinfer/duckinfer/internal/udf"
 )
 
-// comparePaths runs ml_predict('sentiment') over rows review texts, every 17th NULL,
-// twice: into per_row with setPath(false), then into fast with setPath(true) (the
-// previous setting is restored at the end). It returns how many rows differ between the
-// two tables, fast's NULL predictions, and the rows the fast run inferred.
-func comparePaths(t *testing.T, rows int, setPath func(bool) bool) (diff, nulls int, inferred uint64) {
+// comparePaths runs ml_predict(task) (default 'sentiment'; taskDirs hold other tasks)
+// over rows review texts, every 17th NULL, twice: into per_row with setPath(false),
+// then into fast with setPath(true) (the previous setting is restored at the end). It
+// returns how many rows differ between the two tables, fast's NULL predictions, and the
+// rows the fast run inferred; the tables stay for more checks on conn.
+func comparePaths(t *testing.T, rows int, setPath func(bool) bool, task string, taskDirs ...string) (diff, nulls int, inferred uint64, conn *sql.Conn) {
 	t.Helper()
-	c, conn := benchDB(t, rows)
+	c, conn := benchDB(t, rows, taskDirs...)
 	ctx := context.Background()
 	exec := func(q string) {
 		t.Helper()
@@ -23,7 +27,7 @@ func comparePaths(t *testing.T, rows int, setPath func(bool) bool) (diff, nulls 
 		}
 	}
 	exec(`CREATE TABLE rep AS SELECT id, CASE WHEN id % 17 = 0 THEN NULL ELSE text END AS text FROM t`)
-	q := `CREATE TABLE %s AS SELECT id, text, predicted_class, confidence FROM ml_predict('sentiment', 'rep')`
+	q := `CREATE TABLE %s AS SELECT id, text, predicted_class, confidence FROM ml_predict('` + task + `', 'rep')`
 	defer setPath(setPath(false))
 	exec(fmt.Sprintf(q, "per_row"))
 	setPath(true)
@@ -34,13 +38,13 @@ func comparePaths(t *testing.T, rows int, setPath func(bool) bool) (diff, nulls 
 		(SELECT count(*) FROM fast WHERE predicted_class IS NULL AND confidence IS NULL)`).Scan(&diff, &nulls); err != nil {
 		t.Fatal(err)
 	}
-	return diff, nulls, inferred
+	return diff, nulls, inferred, conn
 }
 
 // The distinct-values path gives every row exactly the prediction the row-by-row path
 // gives (NULLs stay NULL), and RowsInferred still counts every answered row.
 func TestDistinctPredictions(t *testing.T) {
-	diff, nulls, inferred := comparePaths(t, 6000, udf.SetInferDistinct)
+	diff, nulls, inferred, _ := comparePaths(t, 6000, udf.SetInferDistinct, "sentiment")
 	if inferred != 6000-353 {
 		t.Fatalf("RowsInferred grew by %d, want %d (every non-NULL row)", inferred, 6000-353)
 	}
@@ -56,8 +60,46 @@ func TestFallbackPathsMatch(t *testing.T) {
 	if !udf.SetRawVectors(true) {
 		t.Fatal("the raw-vector adapter is off: duckdb-go's layout changed (see vectordata.go)")
 	}
-	diff, nulls, _ := comparePaths(t, 3000, udf.SetRawVectors)
+	diff, nulls, _, _ := comparePaths(t, 3000, udf.SetRawVectors, "sentiment")
 	if diff != 0 || nulls != 177 {
 		t.Fatalf("%d rows differ between the fallback and fast paths; %d NULL predictions, want 177", diff, nulls)
+	}
+}
+
+// Labels longer than DuckDB's 12-byte inline limit (written once per chunk into the
+// result's heap and shared by later rows) and multi-byte labels come out of the fast
+// writer exactly as out of duckdb-go's boxed one, NULL rows included, and both labels
+// occur.
+func TestClassStructLabels(t *testing.T) {
+	long, short := "négatif — a label well past twelve bytes", "pös"
+	dir := t.TempDir()
+	model, err := os.ReadFile("../models/tasks/sentiment/model.onnx")
+	if err != nil {
+		t.Fatal(err)
+	}
+	task := fmt.Sprintf(`{"model": "model.onnx", "inputs": [{"name": "text", "columns": ["text"], "type": "string"}],
+		"output": "probabilities", "labels": [%q, %q], "batch_size": 256}`, long, short)
+	if err := os.MkdirAll(filepath.Join(dir, "labels"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	for name, data := range map[string][]byte{"model.onnx": model, "task.json": []byte(task)} {
+		if err := os.WriteFile(filepath.Join(dir, "labels", name), data, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if !udf.SetRawVectors(true) {
+		t.Fatal("the raw-vector adapter is off: duckdb-go's layout changed (see vectordata.go)")
+	}
+	diff, nulls, _, conn := comparePaths(t, 5000, udf.SetRawVectors, "labels", dir)
+	if diff != 0 || nulls != 295 {
+		t.Fatalf("%d rows differ between the fallback and fast writers; %d NULL predictions, want 295", diff, nulls)
+	}
+	var nLong, nShort int
+	if err := conn.QueryRowContext(context.Background(), `SELECT count(*) FILTER (WHERE predicted_class = $1),
+		count(*) FILTER (WHERE predicted_class = $2) FROM fast`, long, short).Scan(&nLong, &nShort); err != nil {
+		t.Fatal(err)
+	}
+	if nLong == 0 || nShort == 0 || nLong+nShort != 5000-295 {
+		t.Fatalf("%d rows %q and %d rows %q, want both and %d in all", nLong, long, nShort, short, 5000-295)
 	}
 }

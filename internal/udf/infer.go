@@ -251,25 +251,14 @@ func writeClasses(st *duckdb.ChunkIteratorState, n int, ch *core.Chunk, probs bo
 		}
 		return writeClassesPerValue(res, n, ch, probs, rows)
 	}
+	out := ch.Output().(*models.ClassData)
+	if !probs {
+		writeClassStructs(mv, n, out, func(r int) int { return rows.result(ch, r) })
+		return nil
+	}
 	w := stringWriters.Get().(*stringWriter)
 	defer stringWriters.Put(w)
 	w.reset(n)
-	out := ch.Output().(*models.ClassData)
-	if !probs {
-		for r := range n {
-			i := rows.result(ch, r)
-			if i < 0 {
-				w.nullPair(r)
-				continue
-			}
-			w.buf = append(w.buf, out.Label(i)...)
-			w.end()
-			w.buf = models.AppendConfidence(w.buf, out.Confidence[i])
-			w.end()
-		}
-		w.flushPairs(mv)
-		return nil
-	}
 	var ps []float64
 	for r := range n {
 		i := rows.result(ch, r)

@@ -18,12 +18,12 @@ import (
 // benchDB opens an in-memory database with the noop task and a table t of rows
 // realistic review texts plus id/ts/amount/category columns, on one connection
 // with SET threads=1 so ns/row is single-thread cost.
-func benchDB(b testing.TB, rows int) (*extension.Connector, *sql.Conn) {
+func benchDB(b testing.TB, rows int, taskDirs ...string) (*extension.Connector, *sql.Conn) {
 	b.Helper()
 	if _, err := models.InitRuntime(models.FlavorCPU); err != nil {
 		b.Skip("ONNX Runtime not installed:", err)
 	}
-	c, err := extension.NewConnector("", extension.WithTaskDirs("../../testdata/tasks"))
+	c, err := extension.NewConnector("", extension.WithTaskDirs(append([]string{"../../testdata/tasks"}, taskDirs...)...))
 	if err != nil {
 		b.Fatal(err)
 	}

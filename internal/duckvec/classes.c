@@ -1,0 +1,63 @@
+// The C half of duckvec's result writing, compiled once with package duckvec and
+// linked into both bindings (declared in duckvec.h).
+#include "duckvec.h"
+
+// confidence is p (a probability) with six decimals, "0.123456", as DuckDB's
+// inlined string: the one confidence format, the same as models.AppendConfidence's
+// (TestConfidenceFormats holds them together). NaN and p <= 0 give 0, p > 1 gives 1.
+static inline duckvec_str confidence(float p) {
+	static const char pairs[] = "00010203040506070809101112131415161718192021222324252627282930313233343536373839"
+	                            "40414243444546474849505152535455565758596061626364656667686970717273747576777879"
+	                            "8081828384858687888990919293949596979899";
+	if (!(p > 0)) {
+		p = 0;
+	} else if (p > 1) {
+		p = 1;
+	}
+	uint32_t v = (uint32_t)((double)p * 1e6 + 0.5);
+	uint32_t hi = v / 10000, mid = v / 100 % 100, lo = v % 100;
+	duckvec_str s = {{0, 0}};
+	char *c = (char *)&s;
+	uint32_t len = 8;
+	memcpy(c, &len, 4);
+	c[4] = (char)('0' + hi / 100);
+	c[5] = '.';
+	memcpy(c + 6, pairs + 2 * (hi % 100), 2);
+	memcpy(c + 8, pairs + 2 * mid, 2);
+	memcpy(c + 10, pairs + 2 * lo, 2);
+	return s;
+}
+
+// duckvec_write_classes: see duckvec.h.
+uint64_t duckvec_write_classes(void *f0, void *d0, void *d1, uint64_t n, const int32_t *rows,
+                               const int32_t *cls, const float *conf, const char *labels, const uint32_t *ends,
+                               uint8_t *seen, duckvec_str *forms, duckvec_assign_fn assign, int32_t *nulls) {
+	duckvec_str *out0 = (duckvec_str *)d0, *out1 = (duckvec_str *)d1;
+	uint64_t nnull = 0;
+	for (uint64_t r = 0; r < n; r++) {
+		int32_t m = rows[r];
+		if (m < 0) {
+			nulls[nnull++] = (int32_t)r;
+			continue;
+		}
+		int32_t k = cls[m];
+		if (!seen[k]) {
+			uint32_t start = k ? ends[k - 1] : 0, len = ends[k] - start;
+			if (!duckvec_put_inline(d0, r, labels + start, len)) {
+				assign(f0, r, labels + start, len);
+			}
+			forms[k] = out0[r];
+			seen[k] = 1;
+		} else {
+			out0[r] = forms[k];
+		}
+		out1[r] = confidence(conf[m]);
+	}
+	return nnull;
+}
+
+void duckvec_confidences(const float *ps, uint64_t n, duckvec_str *out) {
+	for (uint64_t i = 0; i < n; i++) {
+		out[i] = confidence(ps[i]);
+	}
+}
