@@ -41,9 +41,11 @@ var (
 	ptThreads  = flag.Int("passthrough-threads", 0, "SET threads for the passthrough comparison (default: DuckDB's default, one per core)")
 	cpuProfile = flag.String("cpuprofile", "", "write a CPU profile of the parent process to this file")
 
-	childFlag = flag.String("child", "", "internal: run one measurement in this process (mem-scan, mem-predict, cold; ctas and direct for profilers)")
-	childDB   = flag.String("db", "", "internal: table file for -child")
-	childReps = flag.Int("child-reps", 3, "internal: repetitions of -child ctas and -child direct")
+	childFlag    = flag.String("child", "", "internal: run one measurement in this process (mem-scan, mem-predict, cold; ctas, ctas-noop, ctas-base, sql and direct for profilers)")
+	childDB      = flag.String("db", "", "internal: table file for -child")
+	childSQL     = flag.String("sql", "", "internal: the statement -child sql times (a CREATE TEMP TABLE sink AS … is dropped after each run)")
+	childThreads = flag.Int("child-threads", 1, "internal: SET threads for -child ctas, ctas-noop, ctas-base and sql")
+	childReps    = flag.Int("child-reps", 3, "internal: repetitions of -child ctas and -child direct")
 )
 
 func main() {

@@ -360,19 +360,30 @@ func runChild(mode, path string) error {
 			out.Row = strings.Join(row, ",")
 		}
 		out.Q1S, out.Q2S, out.Q3S = ts[0], ts[1], ts[2]
-	case "ctas":
+	case "ctas", "ctas-noop", "ctas-base", "sql":
 		// For profilers (perf record -g, valgrind --tool=callgrind): the
-		// model_efficiency query alone, -child-reps times on one thread.
-		if err := b.threads(1); err != nil {
+		// model_efficiency query (ctas), the passthrough query (ctas-noop) or its
+		// DuckDB-only baseline (ctas-base) alone, -child-reps times on
+		// -child-threads threads.
+		if err := b.threads(*childThreads); err != nil {
 			return err
 		}
+		q := map[string]string{
+			"ctas":      `CREATE TEMP TABLE sink AS SELECT * FROM ml_predict('sentiment', 'd.t')`,
+			"ctas-noop": `CREATE TEMP TABLE sink AS SELECT * FROM ml_predict('noop', 'd.t')`,
+			"ctas-base": `CREATE TEMP TABLE sink AS SELECT * FROM d.t`,
+		}[mode]
+		if mode == "sql" {
+			q = *childSQL
+		}
 		for range *childReps {
-			t, _, err := b.timeQuery(`CREATE TEMP TABLE sink AS SELECT * FROM ml_predict('sentiment', 'd.t')`)
+			t, _, err := b.timeQuery(q)
 			if err != nil {
 				return err
 			}
+			fmt.Fprintf(os.Stderr, "%s %.3f s\n", mode, t.Seconds())
 			out.Secs += t.Seconds()
-			if err := b.exec(`DROP TABLE sink`); err != nil {
+			if err := b.exec(`DROP TABLE IF EXISTS sink`); err != nil {
 				return err
 			}
 		}
