@@ -108,29 +108,32 @@ func (d *ClassData) Decode(v ort.Value, lo, hi int) error {
 	if s := out.GetShape(); len(s) != 2 || s[0] != int64(hi-lo) || s[1] != int64(nl) {
 		return fmt.Errorf("%w: the output has shape %v, want [%d %d] (rows × labels); make the model's classes match task.json's labels", ErrModel, s, hi-lo, nl)
 	}
-	probs := out.GetData()
+	raw := d.raw[lo*nl : hi*nl]
 	// A tensor from outputTensor already wrote d.raw: no copy.
-	inPlace := len(probs) > 0 && &probs[0] == &d.raw[lo*nl]
-	for r := lo; r < hi; r++ {
-		row := probs[(r-lo)*nl : (r-lo+1)*nl]
-		if !inPlace {
-			copy(d.raw[r*nl:(r+1)*nl], row)
-		}
-		best := 0
-		for j := 1; j < nl; j++ {
-			if row[j] > row[best] {
-				best = j
+	if probs := out.GetData(); len(probs) > 0 && &probs[0] != &raw[0] {
+		copy(raw, probs)
+	}
+	plain := d.scores == ScoresProbabilities
+	cls, conf := d.Class[lo:hi], d.Confidence[lo:hi]
+	for i := range cls {
+		row := raw[i*nl : i*nl+nl]
+		best, top := 0, row[0]
+		nan := top != top
+		for j := 1; j < len(row); j++ {
+			x := row[j]
+			if x > top {
+				best, top = j, x
 			}
+			nan = nan || x != x
 		}
-		d.Class[r], d.Confidence[r] = int32(best), d.confidence(row, best)
-		for _, p := range row {
-			if p != p { // NaN: no answer, rather than a confident guess
-				d.Class[r] = -1
-				break
-			}
+		c := top
+		if !plain {
+			c = d.confidence(row, best)
 		}
-		if c := d.Confidence[r]; c != c { // say, softmax over two +Inf logits
-			d.Class[r] = -1
+		// A NaN score: no answer, rather than a confident guess; a NaN confidence:
+		// say, softmax over two +Inf logits.
+		if cls[i], conf[i] = int32(best), c; nan || c != c {
+			cls[i] = -1
 		}
 	}
 	return nil
