@@ -273,13 +273,6 @@ func writeClasses(v C.duckdb_vector, n int, ch *core.Chunk, out *models.ClassDat
 		(*C.uint8_t)(unsafe.Pointer(&w.Seen[0])), (*C.duckvec_str)(unsafe.Pointer(&w.Forms[0])), (*C.int32_t)(unsafe.Pointer(&w.Nulls[0])))
 }
 
-func grow[T any](s []T, n int) []T {
-	if cap(s) < n {
-		return make([]T, n)
-	}
-	return s[:n]
-}
-
 // stringRows is one chunk's result strings packed for one C call: row r is
 // buf[off[r]:off[r+1]]; null[r] is 1 for a NULL row (nil when there is none). Pooled:
 // its buffers are reused from chunk to chunk.
@@ -296,7 +289,7 @@ var stringRowsPool = sync.Pool{New: func() any { return new(stringRows) }}
 func packRows(n int, appendRow func(r int, b []byte) ([]byte, bool)) *stringRows {
 	p := stringRowsPool.Get().(*stringRows)
 	p.buf = p.buf[:0]
-	p.off = grow(p.off, n+1)
+	p.off = duckvec.Grow(p.off, n+1)
 	p.off[0] = 0
 	p.null = p.null[:0]
 	for r := range n {
@@ -304,7 +297,7 @@ func packRows(n int, appendRow func(r int, b []byte) ([]byte, bool)) *stringRows
 		p.buf, ok = appendRow(r, p.buf)
 		if !ok {
 			if len(p.null) == 0 {
-				p.null = grow(p.null, n)
+				p.null = duckvec.Grow(p.null, n)
 				clear(p.null)
 			}
 			p.null[r] = 1

@@ -2,6 +2,31 @@
 // linked into both bindings (declared in duckvec.h).
 #include "duckvec.h"
 
+#include <string.h>
+
+// duckvec_inline_str is duckdb_string_t's inlined form (duckdb.h): a string of at most
+// 12 bytes lives in the vector's data itself, zero-padded (DuckDB compares the 16 bytes
+// whole).
+typedef struct {
+	uint32_t length;
+	char inlined[12];
+} duckvec_inline_str;
+
+// put_inline writes s as row i of a VARCHAR vector whose duckdb_string_t array is
+// data, when it fits inline (len <= 12), and says whether it did; a longer string must
+// go through DuckDB's assign function, which copies it into the vector's heap. The
+// caller guarantees valid UTF-8: DuckDB does not check it here.
+static inline int put_inline(void *data, uint64_t i, const char *s, uint32_t len) {
+	if (len > 12) {
+		return 0;
+	}
+	duckvec_inline_str *d = (duckvec_inline_str *)data + i;
+	d->length = len;
+	memset(d->inlined, 0, 12);
+	memcpy(d->inlined, s, len);
+	return 1;
+}
+
 // confidence is p (a probability) with six decimals, "0.123456", as DuckDB's
 // inlined string: the one confidence format, the same as models.AppendConfidence's
 // (TestConfidenceFormats holds them together). NaN and p <= 0 give 0, p > 1 gives 1.
@@ -43,7 +68,7 @@ uint64_t duckvec_write_classes(void *f0, void *d0, void *d1, uint64_t n, const i
 		int32_t k = cls[m];
 		if (!seen[k]) {
 			uint32_t start = k ? ends[k - 1] : 0, len = ends[k] - start;
-			if (!duckvec_put_inline(d0, r, labels + start, len)) {
+			if (!put_inline(d0, r, labels + start, len)) {
 				assign(f0, r, labels + start, len);
 			}
 			forms[k] = out0[r];

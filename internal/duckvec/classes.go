@@ -19,11 +19,11 @@ var classesPool = sync.Pool{New: func() any { return new(Classes) }}
 // row(r). Release it when the C call is done.
 func NewClasses(n, labels int, row func(r int) int) *Classes {
 	c := classesPool.Get().(*Classes)
-	c.Rows, c.Nulls = grow(c.Rows, n), grow(c.Nulls, n)
+	c.Rows, c.Nulls = Grow(c.Rows, n), Grow(c.Nulls, n)
 	for r := range c.Rows {
 		c.Rows[r] = int32(row(r))
 	}
-	c.Seen, c.Forms = grow(c.Seen, labels), grow(c.Forms, labels)
+	c.Seen, c.Forms = Grow(c.Seen, labels), Grow(c.Forms, labels)
 	clear(c.Seen)
 	return c
 }
@@ -31,7 +31,9 @@ func NewClasses(n, labels int, row func(r int) int) *Classes {
 // Release returns c to the pool.
 func (c *Classes) Release() { classesPool.Put(c) }
 
-func grow[T any](s []T, n int) []T {
+// Grow returns s resliced to length n, reusing its array when it is large enough (the
+// contents are not kept otherwise): the bindings' per-chunk scratch.
+func Grow[T any](s []T, n int) []T {
 	if cap(s) < n {
 		return make([]T, n)
 	}

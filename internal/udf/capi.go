@@ -42,14 +42,6 @@ static void duckinfer_assign_strings(void *vec, const char *buf, const uint32_t 
 	}
 }
 
-// duckinfer_put_string sets row i of a VARCHAR vector (data: its duckdb_string_t
-// array): short strings in place, longer ones copied into the vector's heap by DuckDB.
-static inline void duckinfer_put_string(duckdb_vector v, void *data, uint64_t i, const char *s, uint32_t len) {
-	if (!duckvec_put_inline(data, i, s, len)) {
-		duckdb_unsafe_vector_assign_string_element_len(v, i, s, len);
-	}
-}
-
 static void duckinfer_assign(void *vec, uint64_t i, const char *s, uint64_t len) {
 	duckdb_unsafe_vector_assign_string_element_len((duckdb_vector)vec, i, s, len);
 }

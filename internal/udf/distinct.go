@@ -5,6 +5,8 @@ import (
 	"sync"
 
 	"github.com/duckdb/duckdb-go/v2"
+
+	"github.com/duckinfer/duckinfer/internal/duckvec"
 )
 
 // A text model often sees the same value many times in one chunk (event data: a
@@ -49,7 +51,7 @@ func (d *distinct) load(chunk *duckdb.DataChunk, idx, n int) bool {
 	if !ok || rv.typ != duckdb.TYPE_VARCHAR {
 		return false
 	}
-	d.vals = grow(d.vals, n)
+	d.vals = duckvec.Grow(d.vals, n)
 	stringsOf(rv.data, d.vals)
 	if !d.repeats(rv, n) {
 		return false
@@ -58,10 +60,10 @@ func (d *distinct) load(chunk *duckdb.DataChunk, idx, n int) bool {
 	for size < 2*n {
 		size <<= 1
 	}
-	d.table = grow(d.table, size)
+	d.table = duckvec.Grow(d.table, size)
 	clear(d.table)
 	mask := uint64(size - 1)
-	d.of = grow(d.of, n)
+	d.of = duckvec.Grow(d.of, n)
 	d.uniq = d.uniq[:0]
 	d.first = d.first[:0]
 	d.rows = 0
@@ -134,11 +136,4 @@ type distinctColumn struct {
 func (c *distinctColumn) Strings(dst []string, valid []bool) error {
 	copy(dst, c.d.uniq)
 	return nil
-}
-
-func grow[T any](s []T, n int) []T {
-	if cap(s) < n {
-		return make([]T, n)
-	}
-	return s[:n]
 }
