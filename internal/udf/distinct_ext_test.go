@@ -4,10 +4,9 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
-	"os"
-	"path/filepath"
 	"testing"
 
+	"github.com/duckinfer/duckinfer/internal/train"
 	"github.com/duckinfer/duckinfer/internal/udf"
 )
 
@@ -71,21 +70,10 @@ func TestFallbackPathsMatch(t *testing.T) {
 // writer exactly as out of duckdb-go's boxed one, NULL rows included, and both labels
 // occur.
 func TestClassStructLabels(t *testing.T) {
-	long, short := "négatif — a label well past twelve bytes", "pös"
+	long, short := train.LongLabel, train.ShortLabel
 	dir := t.TempDir()
-	model, err := os.ReadFile("../models/tasks/sentiment/model.onnx")
-	if err != nil {
+	if err := train.LabelsTask(dir, "labels", "../models/tasks/sentiment/model.onnx"); err != nil {
 		t.Fatal(err)
-	}
-	task := fmt.Sprintf(`{"model": "model.onnx", "inputs": [{"name": "text", "columns": ["text"], "type": "string"}],
-		"output": "probabilities", "labels": [%q, %q], "batch_size": 256}`, long, short)
-	if err := os.MkdirAll(filepath.Join(dir, "labels"), 0o755); err != nil {
-		t.Fatal(err)
-	}
-	for name, data := range map[string][]byte{"model.onnx": model, "task.json": []byte(task)} {
-		if err := os.WriteFile(filepath.Join(dir, "labels", name), data, 0o644); err != nil {
-			t.Fatal(err)
-		}
 	}
 	if !udf.SetRawVectors(true) {
 		t.Fatal("the raw-vector adapter is off: duckdb-go's layout changed (see vectordata.go)")

@@ -3,11 +3,11 @@ package hosttest
 import (
 	"context"
 	"fmt"
-	"os"
 	"path/filepath"
 	"testing"
 
 	"github.com/duckinfer/duckinfer/extension"
+	"github.com/duckinfer/duckinfer/internal/train"
 )
 
 // ml_predict's class result through the loaded extension equals the Go binding's, row
@@ -15,21 +15,10 @@ import (
 // heap once per chunk, then shared) and multi-byte ones, with NULL rows between: both
 // bindings write it with duckvec_write_classes, called differently.
 func TestClassLabelsMatchGoBinding(t *testing.T) {
-	long, short := "négatif — a label well past twelve bytes", "pös"
+	long, short := train.LongLabel, train.ShortLabel
 	dir := t.TempDir()
-	model, err := os.ReadFile(filepath.Join(root(t), "internal", "models", "tasks", "sentiment", "model.onnx"))
-	if err != nil {
+	if err := train.LabelsTask(dir, "labels", filepath.Join(root(t), "internal", "models", "tasks", "sentiment", "model.onnx")); err != nil {
 		t.Fatal(err)
-	}
-	task := fmt.Sprintf(`{"model": "model.onnx", "inputs": [{"name": "text", "columns": ["text"], "type": "string"}],
-		"output": "probabilities", "labels": [%q, %q], "batch_size": 256}`, long, short)
-	if err := os.MkdirAll(filepath.Join(dir, "labels"), 0o755); err != nil {
-		t.Fatal(err)
-	}
-	for name, data := range map[string][]byte{"model.onnx": model, "task.json": []byte(task)} {
-		if err := os.WriteFile(filepath.Join(dir, "labels", name), data, 0o644); err != nil {
-			t.Fatal(err)
-		}
 	}
 	// 5000 rows over three chunks; every 17th NULL; texts of both sentiments.
 	q := `SELECT count(*) FILTER (WHERE predicted_class = '` + long + `'), count(*) FILTER (WHERE predicted_class = '` + short + `'),
