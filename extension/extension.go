@@ -101,7 +101,8 @@ type Connector struct {
 
 // NewConnector opens the DuckDB database at dsn ("" for in-memory; duckdb-go DSN
 // options such as "?access_mode=read_only" apply) with duckinfer's functions on every
-// connection.
+// connection. It raises GOMAXPROCS to DuckDB's thread count + 1 when it is lower and the
+// GOMAXPROCS environment variable is unset (WithKeepGOMAXPROCS says why and opts out).
 func NewConnector(dsn string, opts ...Option) (*Connector, error) {
 	var cfg config
 	for _, o := range opts {
