@@ -157,10 +157,11 @@ static void di_assign(void *vec, uint64_t i, const char *s, uint64_t len) {
 // when that is negative). A NULL row's struct and both fields are NULL, which DuckDB
 // expects of a NULL struct. seen, forms and nulls are scratch (duckvec.h).
 void di_write_classes(duckdb_vector v, idx_t n, const int32_t *rows, const int32_t *cls, const float *conf,
-                      const char *labels, const uint32_t *ends, uint8_t *seen, duckvec_str *forms, int32_t *nulls) {
+                      const char *labels, const uint32_t *ends, uint32_t nlabels, uint8_t *seen, duckvec_str *forms,
+                      int32_t *nulls) {
 	duckdb_vector f[2] = {duckdb_struct_vector_get_child(v, 0), duckdb_struct_vector_get_child(v, 1)};
 	uint64_t nnull = duckvec_write_classes(f[0], duckdb_vector_get_data(f[0]), duckdb_vector_get_data(f[1]), n, rows,
-	                                       cls, conf, labels, ends, seen, forms, di_assign, nulls);
+	                                       cls, conf, labels, ends, nlabels, seen, forms, di_assign, nulls);
 	if (nnull == 0) {
 		return;
 	}

@@ -269,7 +269,7 @@ func writeClasses(v C.duckdb_vector, n int, ch *core.Chunk, out *models.ClassDat
 	defer w.Release()
 	C.di_write_classes(v, C.idx_t(n), (*C.int32_t)(unsafe.Pointer(&w.Rows[0])),
 		(*C.int32_t)(unsafe.Pointer(unsafe.SliceData(out.Class))), (*C.float)(unsafe.Pointer(unsafe.SliceData(out.Confidence))),
-		(*C.char)(unsafe.Pointer(&labels[0])), (*C.uint32_t)(unsafe.Pointer(&ends[0])),
+		(*C.char)(unsafe.Pointer(&labels[0])), (*C.uint32_t)(unsafe.Pointer(&ends[0])), C.uint32_t(len(ends)),
 		(*C.uint8_t)(unsafe.Pointer(&w.Seen[0])), (*C.duckvec_str)(unsafe.Pointer(&w.Forms[0])), (*C.int32_t)(unsafe.Pointer(&w.Nulls[0])))
 }
 

@@ -56,16 +56,17 @@ static inline duckvec_str confidence(float p) {
 // duckvec_write_classes: see duckvec.h.
 uint64_t duckvec_write_classes(void *f0, void *d0, void *d1, uint64_t n, const int32_t *rows,
                                const int32_t *cls, const float *conf, const char *labels, const uint32_t *ends,
-                               uint8_t *seen, duckvec_str *forms, duckvec_assign_fn assign, int32_t *nulls) {
+                               uint32_t nlabels, uint8_t *seen, duckvec_str *forms, duckvec_assign_fn assign,
+                               int32_t *nulls) {
 	duckvec_str *out0 = (duckvec_str *)d0, *out1 = (duckvec_str *)d1;
 	uint64_t nnull = 0;
 	for (uint64_t r = 0; r < n; r++) {
 		int32_t m = rows[r];
-		if (m < 0) {
+		int32_t k = m < 0 ? -1 : cls[m];
+		if (k < 0 || (uint32_t)k >= nlabels) { // a row without a result (callers map those to m < 0)
 			nulls[nnull++] = (int32_t)r;
 			continue;
 		}
-		int32_t k = cls[m];
 		if (!seen[k]) {
 			uint32_t start = k ? ends[k - 1] : 0, len = ends[k] - start;
 			if (!put_inline(d0, r, labels + start, len)) {

@@ -52,12 +52,12 @@ static void duckinfer_assign(void *vec, uint64_t i, const char *s, uint64_t len)
 // are NULL, since DuckDB expects a NULL struct's fields to be NULL too. nulls is scratch
 // for n rows.
 static void duckinfer_write_classes(void *vec, uint64_t n, const int32_t *rows, const int32_t *cls, const float *conf,
-                                    const char *labels, const uint32_t *ends, uint8_t *seen, duckvec_str *forms,
-                                    int32_t *nulls) {
+                                    const char *labels, const uint32_t *ends, uint32_t nlabels, uint8_t *seen,
+                                    duckvec_str *forms, int32_t *nulls) {
 	duckdb_vector f0 = duckdb_struct_vector_get_child((duckdb_vector)vec, 0);
 	duckdb_vector f1 = duckdb_struct_vector_get_child((duckdb_vector)vec, 1);
 	uint64_t nnull = duckvec_write_classes(f0, duckdb_vector_get_data(f0), duckdb_vector_get_data(f1), n, rows, cls,
-	                                       conf, labels, ends, seen, forms, duckinfer_assign, nulls);
+	                                       conf, labels, ends, nlabels, seen, forms, duckinfer_assign, nulls);
 	if (nnull == 0) {
 		return;
 	}
@@ -155,7 +155,7 @@ func writeClassStructs(mv mapping.Vector, n int, out *models.ClassData, rows fun
 	defer w.Release()
 	C.duckinfer_write_classes(mv.Ptr, C.uint64_t(n), (*C.int32_t)(unsafe.Pointer(&w.Rows[0])),
 		(*C.int32_t)(unsafe.Pointer(unsafe.SliceData(out.Class))), (*C.float)(unsafe.Pointer(unsafe.SliceData(out.Confidence))),
-		(*C.char)(unsafe.Pointer(&labels[0])), (*C.uint32_t)(unsafe.Pointer(&ends[0])),
+		(*C.char)(unsafe.Pointer(&labels[0])), (*C.uint32_t)(unsafe.Pointer(&ends[0])), C.uint32_t(len(ends)),
 		(*C.uint8_t)(unsafe.Pointer(&w.Seen[0])), (*C.duckvec_str)(unsafe.Pointer(&w.Forms[0])), (*C.int32_t)(unsafe.Pointer(&w.Nulls[0])))
 }
 

@@ -3,6 +3,7 @@ package duckvec_test
 import (
 	"math"
 	"math/rand/v2"
+	"slices"
 	"testing"
 
 	"github.com/duckinfer/duckinfer/internal/duckvec"
@@ -34,5 +35,30 @@ func TestConfidenceFormats(t *testing.T) {
 	}
 	if bad > 0 {
 		t.Fatalf("%d of %d values differ", bad, len(ps))
+	}
+}
+
+// duckvec_write_classes on its own: each row's label (inlined, or copied into the heap
+// once per call and shared by later rows) and confidence; NULL rows, and rows whose
+// label index is out of range, are left out and listed.
+func TestWriteClasses(t *testing.T) {
+	long, short := "négatif — a label well past twelve bytes", "pös"
+	labels := []string{long, short, "another label longer than 12"}
+	rows := []int32{0, 1, -1, 2, 3, 4, 5, -1}
+	cls := []int32{0, 1, 0, 1, 7, -1} // model rows 4 and 5: out of range
+	conf := []float32{0.25, 1, 0.5, 0.123456, 0.9, 0.1}
+	label, confidence, nulls, assigns := duckvec.WriteClasses(rows, cls, conf, labels)
+	wantLabel := []string{long, short, "", long, short, "", "", ""}
+	wantConf := []string{"0.250000", "1.000000", "", "0.500000", "0.123456", "", "", ""}
+	for r := range rows {
+		if label[r] != wantLabel[r] || confidence[r] != wantConf[r] {
+			t.Errorf("row %d: %q %q, want %q %q", r, label[r], confidence[r], wantLabel[r], wantConf[r])
+		}
+	}
+	if want := []int32{2, 5, 6, 7}; !slices.Equal(nulls, want) {
+		t.Errorf("NULL rows %v, want %v", nulls, want)
+	}
+	if assigns != 1 {
+		t.Errorf("the long label was copied %d times, want once (later rows share it)", assigns)
 	}
 }
