@@ -40,9 +40,7 @@ char *di_table_bind_option(duckdb_bind_info info, const char *name);
 
 // Writing results (entry.c).
 void di_assign_strings(duckdb_vector v, idx_t n, const char *buf, const uint32_t *off, const uint8_t *null);
-void di_write_classes(duckdb_vector v, idx_t n, const int32_t *rows, const int32_t *cls, const float *conf,
-                      const char *labels, const uint32_t *ends, uint32_t nlabels, uint8_t *seen, duckvec_str *forms,
-                      int32_t *nulls);
+const duckvec_api *di_vec_api(void);
 duckdb_logical_type di_pair_type(const char *a, const char *b);
 void di_set_table_string(duckdb_vector v, idx_t row, const char *s, idx_t len);
 int di_write_lists(duckdb_vector v, idx_t n, const void *vals, size_t elem, const uint64_t *off, const uint8_t *null);

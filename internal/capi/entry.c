@@ -148,32 +148,18 @@ void di_assign_strings(duckdb_vector v, idx_t n, const char *buf, const uint32_t
 	}
 }
 
+// di_vec_api is duckvec's access to DuckDB (duckvec.h) through the extension API.
+static void *di_child(void *vec, uint64_t i) { return duckdb_struct_vector_get_child((duckdb_vector)vec, i); }
+static void *di_data(void *vec) { return duckdb_vector_get_data((duckdb_vector)vec); }
+static uint64_t *di_writable_validity(void *vec) {
+	duckdb_vector_ensure_validity_writable((duckdb_vector)vec);
+	return duckdb_vector_get_validity((duckdb_vector)vec);
+}
 static void di_assign(void *vec, uint64_t i, const char *s, uint64_t len) {
 	duckdb_vector_assign_string_element_len((duckdb_vector)vec, i, s, len);
 }
-
-// di_write_classes fills rows [0, n) of ml_infer's STRUCT(predicted_class, confidence)
-// result v in one pass (duckvec_write_classes: row r shows model row rows[r], or is NULL
-// when that is negative). A NULL row's struct and both fields are NULL, which DuckDB
-// expects of a NULL struct. seen, forms and nulls are scratch (duckvec.h).
-void di_write_classes(duckdb_vector v, idx_t n, const int32_t *rows, const int32_t *cls, const float *conf,
-                      const char *labels, const uint32_t *ends, uint32_t nlabels, uint8_t *seen, duckvec_str *forms,
-                      int32_t *nulls) {
-	duckdb_vector f[2] = {duckdb_struct_vector_get_child(v, 0), duckdb_struct_vector_get_child(v, 1)};
-	uint64_t nnull = duckvec_write_classes(f[0], duckdb_vector_get_data(f[0]), duckdb_vector_get_data(f[1]), n, rows,
-	                                       cls, conf, labels, ends, nlabels, seen, forms, di_assign, nulls);
-	if (nnull == 0) {
-		return;
-	}
-	duckdb_vector all[3] = {v, f[0], f[1]};
-	for (int j = 0; j < 3; j++) {
-		duckdb_vector_ensure_validity_writable(all[j]);
-		uint64_t *mask = duckdb_vector_get_validity(all[j]);
-		for (uint64_t k = 0; k < nnull; k++) {
-			duckdb_validity_set_row_invalid(mask, (idx_t)nulls[k]);
-		}
-	}
-}
+static const duckvec_api di_vec_api_table = {di_child, di_data, di_writable_validity, di_assign};
+const duckvec_api *di_vec_api(void) { return &di_vec_api_table; }
 
 // di_pair_type is STRUCT(a VARCHAR, b VARCHAR).
 duckdb_logical_type di_pair_type(const char *a, const char *b) {

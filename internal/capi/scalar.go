@@ -258,19 +258,11 @@ func writeStrings(v C.duckdb_vector, n int, appendRow func(r int, b []byte) ([]b
 }
 
 // writeClasses fills ml_infer's STRUCT(predicted_class, confidence) result for n chunk
-// rows in one C call: each row's label and its confidence, formatted in C (duckvec.h,
-// the same format as models.AppendConfidence), or NULL.
+// rows in one C call (duckvec.WriteClassStruct): each row's label and its confidence,
+// or NULL.
 func writeClasses(v C.duckdb_vector, n int, ch *core.Chunk, out *models.ClassData) {
-	if n == 0 {
-		return
-	}
 	labels, ends := out.PackedLabels()
-	w := duckvec.NewClasses(n, len(ends), ch.Result)
-	defer w.Release()
-	C.di_write_classes(v, C.idx_t(n), (*C.int32_t)(unsafe.Pointer(&w.Rows[0])),
-		(*C.int32_t)(unsafe.Pointer(unsafe.SliceData(out.Class))), (*C.float)(unsafe.Pointer(unsafe.SliceData(out.Confidence))),
-		(*C.char)(unsafe.Pointer(&labels[0])), (*C.uint32_t)(unsafe.Pointer(&ends[0])), C.uint32_t(len(ends)),
-		(*C.uint8_t)(unsafe.Pointer(&w.Seen[0])), (*C.duckvec_str)(unsafe.Pointer(&w.Forms[0])), (*C.int32_t)(unsafe.Pointer(&w.Nulls[0])))
+	duckvec.WriteClassStruct(unsafe.Pointer(C.di_vec_api()), unsafe.Pointer(v), n, ch.Result, out.Class, out.Confidence, labels, ends)
 }
 
 // stringRows is one chunk's result strings packed for one C call: row r is

@@ -53,11 +53,12 @@ static inline duckvec_str confidence(float p) {
 	return s;
 }
 
-// duckvec_write_classes: see duckvec.h.
-uint64_t duckvec_write_classes(void *f0, void *d0, void *d1, uint64_t n, const int32_t *rows,
-                               const int32_t *cls, const float *conf, const char *labels, const uint32_t *ends,
-                               uint32_t nlabels, uint8_t *seen, duckvec_str *forms, duckvec_assign_fn assign,
-                               int32_t *nulls) {
+// write_classes writes the two fields' rows (data d0 and d1; f0 for assign) and lists
+// the NULL rows in nulls, returning their count.
+static uint64_t write_classes(void *f0, void *d0, void *d1, uint64_t n, const int32_t *rows,
+                              const int32_t *cls, const float *conf, const char *labels, const uint32_t *ends,
+                              uint32_t nlabels, uint8_t *seen, duckvec_str *forms,
+                              void (*assign)(void *, uint64_t, const char *, uint64_t), int32_t *nulls) {
 	duckvec_str *out0 = (duckvec_str *)d0, *out1 = (duckvec_str *)d1;
 	uint64_t nnull = 0;
 	for (uint64_t r = 0; r < n; r++) {
@@ -80,6 +81,25 @@ uint64_t duckvec_write_classes(void *f0, void *d0, void *d1, uint64_t n, const i
 		out1[r] = confidence(conf[m]);
 	}
 	return nnull;
+}
+
+// duckvec_write_class_struct: see duckvec.h.
+void duckvec_write_class_struct(const duckvec_api *api, void *vec, uint64_t n, const int32_t *rows,
+                                const int32_t *cls, const float *conf, const char *labels, const uint32_t *ends,
+                                uint32_t nlabels, uint8_t *seen, duckvec_str *forms, int32_t *nulls) {
+	void *f[2] = {api->struct_child(vec, 0), api->struct_child(vec, 1)};
+	uint64_t nnull = write_classes(f[0], api->data(f[0]), api->data(f[1]), n, rows, cls, conf, labels, ends, nlabels,
+	                               seen, forms, api->assign, nulls);
+	if (nnull == 0) {
+		return;
+	}
+	void *all[3] = {vec, f[0], f[1]};
+	for (int v = 0; v < 3; v++) {
+		uint64_t *mask = api->writable_validity(all[v]);
+		for (uint64_t j = 0; j < nnull; j++) {
+			mask[nulls[j] / 64] &= ~((uint64_t)1 << (nulls[j] % 64));
+		}
+	}
 }
 
 void duckvec_confidences(const float *ps, uint64_t n, duckvec_str *out) {

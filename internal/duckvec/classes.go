@@ -1,35 +1,49 @@
 package duckvec
 
-import "sync"
+/*
+#include "duckvec.h"
+*/
+import "C"
 
-// Classes is the Go-side scratch of one chunk's ml_infer result write, which both
-// bindings hand to duckvec_write_classes (classes.c) in one C call. Pooled: nothing is
-// allocated per chunk in steady state. Nothing in it holds a Go pointer, so C may be
-// given any of it.
-type Classes struct {
-	Rows  []int32    // chunk row → model row, -1 for NULL
-	Nulls []int32    // filled by C: the NULL rows
-	Seen  []byte     // one per label, zeroed
-	Forms [][16]byte // one duckvec_str per label
+import (
+	"sync"
+	"unsafe"
+)
+
+// classScratch is WriteClassStruct's per-chunk scratch, pooled: nothing is allocated
+// per chunk in steady state. Nothing in it holds a Go pointer, so C may be given any of
+// it.
+type classScratch struct {
+	rows  []int32    // chunk row → model row, -1 for NULL
+	nulls []int32    // filled by C: the NULL rows
+	seen  []byte     // one per label, zeroed
+	forms [][16]byte // one duckvec_str per label
 }
 
-var classesPool = sync.Pool{New: func() any { return new(Classes) }}
+var classScratchPool = sync.Pool{New: func() any { return new(classScratch) }}
 
-// NewClasses returns scratch for n rows (n > 0) and labels labels, Rows filled by
-// row(r). Release it when the C call is done.
-func NewClasses(n, labels int, row func(r int) int) *Classes {
-	c := classesPool.Get().(*Classes)
-	c.Rows, c.Nulls = Grow(c.Rows, n), Grow(c.Nulls, n)
-	for r := range c.Rows {
-		c.Rows[r] = int32(row(r))
+// WriteClassStruct fills ml_infer's STRUCT(predicted_class, confidence) result vector
+// vec (a duckdb_vector) for n chunk rows in one C call (duckvec_write_class_struct in
+// classes.c), reaching DuckDB through api, the binding's *duckvec_api: row r shows model
+// row row(r) (-1: NULL) of cls and conf. labels and ends are the labels back to back,
+// label k ending at ends[k] (models.ClassData.PackedLabels).
+func WriteClassStruct(api, vec unsafe.Pointer, n int, row func(r int) int, cls []int32, conf []float32, labels []byte, ends []uint32) {
+	if n == 0 {
+		return
 	}
-	c.Seen, c.Forms = Grow(c.Seen, labels), Grow(c.Forms, labels)
-	clear(c.Seen)
-	return c
+	s := classScratchPool.Get().(*classScratch)
+	defer classScratchPool.Put(s)
+	s.rows, s.nulls = Grow(s.rows, n), Grow(s.nulls, n)
+	for r := range s.rows {
+		s.rows[r] = int32(row(r))
+	}
+	s.seen, s.forms = Grow(s.seen, len(ends)), Grow(s.forms, len(ends))
+	clear(s.seen)
+	C.duckvec_write_class_struct((*C.duckvec_api)(api), vec, C.uint64_t(n), (*C.int32_t)(unsafe.Pointer(&s.rows[0])),
+		(*C.int32_t)(unsafe.Pointer(unsafe.SliceData(cls))), (*C.float)(unsafe.Pointer(unsafe.SliceData(conf))),
+		(*C.char)(unsafe.Pointer(&labels[0])), (*C.uint32_t)(unsafe.Pointer(&ends[0])), C.uint32_t(len(ends)),
+		(*C.uint8_t)(unsafe.Pointer(&s.seen[0])), (*C.duckvec_str)(unsafe.Pointer(&s.forms[0])), (*C.int32_t)(unsafe.Pointer(&s.nulls[0])))
 }
-
-// Release returns c to the pool.
-func (c *Classes) Release() { classesPool.Put(c) }
 
 // Grow returns s resliced to length n, reusing its array when it is large enough (the
 // contents are not kept otherwise): the bindings' per-chunk scratch.

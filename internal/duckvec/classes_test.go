@@ -3,7 +3,6 @@ package duckvec_test
 import (
 	"math"
 	"math/rand/v2"
-	"slices"
 	"testing"
 
 	"github.com/duckinfer/duckinfer/internal/duckvec"
@@ -38,25 +37,26 @@ func TestConfidenceFormats(t *testing.T) {
 	}
 }
 
-// duckvec_write_classes on its own: each row's label (inlined, or copied into the heap
-// once per call and shared by later rows) and confidence; NULL rows, and rows whose
-// label index is out of range, are left out and listed.
+// The class writer on its own, behind a stand-in for DuckDB: each row's label (inlined,
+// or copied into the heap once per call and shared by later rows) and confidence; NULL
+// rows, and rows whose label index is out of range, are NULL in the struct and both
+// fields.
 func TestWriteClasses(t *testing.T) {
 	long, short := "négatif — a label well past twelve bytes", "pös"
 	labels := []string{long, short, "another label longer than 12"}
 	rows := []int32{0, 1, -1, 2, 3, 4, 5, -1}
 	cls := []int32{0, 1, 0, 1, 7, -1} // model rows 4 and 5: out of range
 	conf := []float32{0.25, 1, 0.5, 0.123456, 0.9, 0.1}
-	label, confidence, nulls, assigns := duckvec.WriteClasses(rows, cls, conf, labels)
-	wantLabel := []string{long, short, "", long, short, "", "", ""}
-	wantConf := []string{"0.250000", "1.000000", "", "0.500000", "0.123456", "", "", ""}
-	for r := range rows {
-		if label[r] != wantLabel[r] || confidence[r] != wantConf[r] {
-			t.Errorf("row %d: %q %q, want %q %q", r, label[r], confidence[r], wantLabel[r], wantConf[r])
-		}
+	got, assigns := duckvec.WriteClasses(rows, cls, conf, labels)
+	nul := duckvec.ClassRow{StructNull: true, LabelNull: true, ConfNull: true}
+	want := []duckvec.ClassRow{
+		{Label: long, Confidence: "0.250000"}, {Label: short, Confidence: "1.000000"}, nul,
+		{Label: long, Confidence: "0.500000"}, {Label: short, Confidence: "0.123456"}, nul, nul, nul,
 	}
-	if want := []int32{2, 5, 6, 7}; !slices.Equal(nulls, want) {
-		t.Errorf("NULL rows %v, want %v", nulls, want)
+	for r := range rows {
+		if got[r] != want[r] {
+			t.Errorf("row %d: %+v, want %+v", r, got[r], want[r])
+		}
 	}
 	if assigns != 1 {
 		t.Errorf("the long label was copied %d times, want once (later rows share it)", assigns)

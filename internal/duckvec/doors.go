@@ -5,32 +5,48 @@ package duckvec
 #include <string.h>
 #include "duckvec.h"
 
-// door_assign stands in for DuckDB's assign function: it copies the string into a
-// malloc'ed buffer and writes row i as a non-inlined duckdb_string_t pointing to it,
-// as DuckDB would point into the vector's heap. door_free frees those copies.
-static char *door_heap[1 << 16];
+// A stand-in for DuckDB behind duckvec_api, over plain memory: a vector is a door_vec
+// (its strings, its validity mask, and for a STRUCT its two fields); assign copies a
+// string into a malloc'ed buffer and points the row at it, as DuckDB points into a
+// vector's heap (door_free frees them).
+typedef struct door_vec {
+	duckvec_str data[64];
+	uint64_t mask;
+	struct door_vec *child[2];
+} door_vec;
+
+static char *door_heap[4096];
 static int door_nheap;
+
+static void *door_child(void *vec, uint64_t i) { return ((door_vec *)vec)->child[i]; }
+static void *door_data(void *vec) { return ((door_vec *)vec)->data; }
+static uint64_t *door_validity(void *vec) { return &((door_vec *)vec)->mask; }
 static void door_assign(void *vec, uint64_t i, const char *s, uint64_t len) {
 	char *p = malloc(len ? len : 1);
 	memcpy(p, s, len);
-	door_heap[door_nheap++ % (1 << 16)] = p;
-	char *d = (char *)vec + 16 * i; // vec is the data array itself here
+	door_heap[door_nheap++ % 4096] = p;
+	char *d = (char *)((door_vec *)vec)->data + 16 * i;
 	uint32_t l = (uint32_t)len;
 	memcpy(d, &l, 4);
 	memcpy(d + 4, s, 4);
 	memcpy(d + 8, &p, 8);
 }
-static uint64_t door_write_classes(void *d0, void *d1, uint64_t n, const int32_t *rows, const int32_t *cls,
-                                   const float *conf, const char *labels, const uint32_t *ends, uint32_t nlabels,
-                                   uint8_t *seen, duckvec_str *forms, int32_t *nulls, int *assigns) {
-	int before = door_nheap;
-	uint64_t nn = duckvec_write_classes(d0, d0, d1, n, rows, cls, conf, labels, ends, nlabels, seen, forms, door_assign, nulls);
-	*assigns = door_nheap - before;
-	return nn;
+static const duckvec_api door_api_table = {door_child, door_data, door_validity, door_assign};
+static const duckvec_api *door_api(void) { return &door_api_table; }
+
+// door_struct_vec is a STRUCT of two VARCHAR fields, every row valid, in C memory.
+static door_vec *door_struct_vec(void) {
+	door_vec *v = calloc(3, sizeof(door_vec));
+	v[0].child[0] = &v[1];
+	v[0].child[1] = &v[2];
+	for (int i = 0; i < 3; i++) v[i].mask = ~(uint64_t)0;
+	return v;
 }
-static void door_free(void) {
-	for (int i = 0; i < door_nheap && i < (1 << 16); i++) free(door_heap[i]);
+static int door_assigns(void) { return door_nheap; }
+static void door_free(door_vec *v) {
+	for (int i = 0; i < door_nheap && i < 4096; i++) free(door_heap[i]);
 	door_nheap = 0;
+	free(v);
 }
 */
 import "C"
@@ -38,7 +54,7 @@ import "C"
 import "unsafe"
 
 // The doors through which this package's tests reach classes.c directly, over plain
-// arrays instead of DuckDB vectors.
+// memory instead of DuckDB vectors.
 
 // Confidences formats each p with classes.c's confidence format, the C half of the
 // confidence format both bindings write results with: the door through which
@@ -56,39 +72,39 @@ func Confidences(ps []float32) []string {
 	return out
 }
 
-// WriteClasses runs duckvec_write_classes over plain arrays for rows (model row per
-// chunk row, -1 for NULL), cls, conf and labels; the stand-in assign function copies
-// each label longer than 12 bytes into C memory. It returns each row's label and
-// confidence ("" for NULL rows), the NULL rows, and how many times assign ran.
-func WriteClasses(rows, cls []int32, conf []float32, labels []string) (label, confidence []string, nulls []int32, assigns int) {
-	n := len(rows)
+// ClassRow is one row as WriteClasses reads it back.
+type ClassRow struct {
+	Label, Confidence               string
+	StructNull, LabelNull, ConfNull bool
+}
+
+// WriteClasses runs WriteClassStruct over a stand-in STRUCT vector of at most 64 rows:
+// rows (model row per chunk row, -1 for NULL), cls, conf and labels as a binding gives
+// them. It returns each row read back and how many times a label was copied into the
+// heap.
+func WriteClasses(rows, cls []int32, conf []float32, labels []string) (out []ClassRow, assigns int) {
 	var buf []byte
 	var ends []uint32
 	for _, l := range labels {
 		buf = append(buf, l...)
 		ends = append(ends, uint32(len(buf)))
 	}
-	d0, d1 := make([][16]byte, n), make([][16]byte, n)
-	w := NewClasses(n, len(labels), func(r int) int { return int(rows[r]) })
-	defer w.Release()
-	var na C.int
-	nn := C.door_write_classes(unsafe.Pointer(&d0[0]), unsafe.Pointer(&d1[0]), C.uint64_t(n), (*C.int32_t)(unsafe.Pointer(&w.Rows[0])),
-		(*C.int32_t)(unsafe.Pointer(unsafe.SliceData(cls))), (*C.float)(unsafe.Pointer(unsafe.SliceData(conf))),
-		(*C.char)(unsafe.Pointer(&buf[0])), (*C.uint32_t)(unsafe.Pointer(&ends[0])), C.uint32_t(len(ends)),
-		(*C.uint8_t)(unsafe.Pointer(&w.Seen[0])), (*C.duckvec_str)(unsafe.Pointer(&w.Forms[0])), (*C.int32_t)(unsafe.Pointer(&w.Nulls[0])), &na)
-	defer C.door_free()
-	nulls = append(nulls, w.Nulls[:nn]...)
-	label, confidence = make([]string, n), make([]string, n)
-	isNull := map[int32]bool{}
-	for _, r := range nulls {
-		isNull[r] = true
-	}
-	for r := range n {
-		if !isNull[int32(r)] {
-			label[r], confidence[r] = readStr(d0[r]), readStr(d1[r])
+	v := C.door_struct_vec()
+	defer C.door_free(v)
+	WriteClassStruct(unsafe.Pointer(C.door_api()), unsafe.Pointer(v), len(rows), func(r int) int { return int(rows[r]) }, cls, conf, buf, ends)
+	vs := unsafe.Slice(v, 3)
+	for r := range rows {
+		null := func(i int) bool { return vs[i].mask&(1<<r) == 0 }
+		row := ClassRow{StructNull: null(0), LabelNull: null(1), ConfNull: null(2)}
+		if !row.LabelNull {
+			row.Label = readStr(*(*[16]byte)(unsafe.Pointer(&vs[1].data[r])))
 		}
+		if !row.ConfNull {
+			row.Confidence = readStr(*(*[16]byte)(unsafe.Pointer(&vs[2].data[r])))
+		}
+		out = append(out, row)
 	}
-	return label, confidence, nulls, int(na)
+	return out, int(C.door_assigns())
 }
 
 // readStr reads a duckdb_string_t: inlined up to 12 bytes, else a pointer.

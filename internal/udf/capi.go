@@ -42,34 +42,19 @@ static void duckinfer_assign_strings(void *vec, const char *buf, const uint32_t 
 	}
 }
 
+// duckinfer_vec_api is duckvec's access to DuckDB (duckvec.h) through the symbols
+// declared above.
+static void *duckinfer_child(void *vec, uint64_t i) { return duckdb_struct_vector_get_child((duckdb_vector)vec, i); }
+static void *duckinfer_data(void *vec) { return duckdb_vector_get_data((duckdb_vector)vec); }
+static uint64_t *duckinfer_writable_validity(void *vec) {
+	duckdb_vector_ensure_validity_writable((duckdb_vector)vec);
+	return duckdb_vector_get_validity((duckdb_vector)vec);
+}
 static void duckinfer_assign(void *vec, uint64_t i, const char *s, uint64_t len) {
 	duckdb_unsafe_vector_assign_string_element_len((duckdb_vector)vec, i, s, len);
 }
-
-// duckinfer_write_classes fills rows [0, n) of ml_infer's STRUCT(predicted_class,
-// confidence) result vector vec in one pass (duckvec_write_classes: row r shows model
-// row rows[r], or is NULL when that is negative). A NULL row's struct and both fields
-// are NULL, since DuckDB expects a NULL struct's fields to be NULL too. nulls is scratch
-// for n rows.
-static void duckinfer_write_classes(void *vec, uint64_t n, const int32_t *rows, const int32_t *cls, const float *conf,
-                                    const char *labels, const uint32_t *ends, uint32_t nlabels, uint8_t *seen,
-                                    duckvec_str *forms, int32_t *nulls) {
-	duckdb_vector f0 = duckdb_struct_vector_get_child((duckdb_vector)vec, 0);
-	duckdb_vector f1 = duckdb_struct_vector_get_child((duckdb_vector)vec, 1);
-	uint64_t nnull = duckvec_write_classes(f0, duckdb_vector_get_data(f0), duckdb_vector_get_data(f1), n, rows, cls,
-	                                       conf, labels, ends, nlabels, seen, forms, duckinfer_assign, nulls);
-	if (nnull == 0) {
-		return;
-	}
-	duckdb_vector all[3] = {(duckdb_vector)vec, f0, f1};
-	for (int v = 0; v < 3; v++) {
-		duckdb_vector_ensure_validity_writable(all[v]);
-		uint64_t *mask = duckdb_vector_get_validity(all[v]);
-		for (uint64_t j = 0; j < nnull; j++) {
-			mask[nulls[j] / 64] &= ~((uint64_t)1 << (nulls[j] % 64));
-		}
-	}
-}
+static const duckvec_api duckinfer_vec_api_table = {duckinfer_child, duckinfer_data, duckinfer_writable_validity, duckinfer_assign};
+static const duckvec_api *duckinfer_vec_api(void) { return &duckinfer_vec_api_table; }
 */
 import "C"
 
@@ -143,20 +128,11 @@ func (w *stringWriter) null(r int) {
 }
 
 // writeClassStructs fills ml_infer's STRUCT(predicted_class, confidence) result vector
-// mv for n chunk rows in one cgo call: each row's label, its confidence formatted in C
-// (duckvec.h, the same format as models.AppendConfidence), or NULL. rows maps a chunk
-// row to its model row in out (-1: NULL).
+// mv for n chunk rows in one cgo call (duckvec.WriteClassStruct): each row's label and
+// its confidence, or NULL. rows maps a chunk row to its model row in out (-1: NULL).
 func writeClassStructs(mv mapping.Vector, n int, out *models.ClassData, rows func(r int) int) {
-	if n == 0 {
-		return
-	}
 	labels, ends := out.PackedLabels()
-	w := duckvec.NewClasses(n, len(ends), rows)
-	defer w.Release()
-	C.duckinfer_write_classes(mv.Ptr, C.uint64_t(n), (*C.int32_t)(unsafe.Pointer(&w.Rows[0])),
-		(*C.int32_t)(unsafe.Pointer(unsafe.SliceData(out.Class))), (*C.float)(unsafe.Pointer(unsafe.SliceData(out.Confidence))),
-		(*C.char)(unsafe.Pointer(&labels[0])), (*C.uint32_t)(unsafe.Pointer(&ends[0])), C.uint32_t(len(ends)),
-		(*C.uint8_t)(unsafe.Pointer(&w.Seen[0])), (*C.duckvec_str)(unsafe.Pointer(&w.Forms[0])), (*C.int32_t)(unsafe.Pointer(&w.Nulls[0])))
+	duckvec.WriteClassStruct(unsafe.Pointer(C.duckinfer_vec_api()), mv.Ptr, n, rows, out.Class, out.Confidence, labels, ends)
 }
 
 // flush writes the rows to the VARCHAR vector mv. Every string must be valid UTF-8.
