@@ -9,7 +9,6 @@ import (
 	"context"
 	"errors"
 	"runtime/cgo"
-	"strconv"
 	"sync"
 	"unsafe"
 
@@ -221,8 +220,7 @@ func scalar(info C.duckdb_function_info, input C.duckdb_data_chunk, output C.duc
 		return writeFloatLists(output, n, ch)
 	}
 	out := ch.Output().(*models.ClassData)
-	probs := kind == C.DI_INFER_PROBS
-	if !probs {
+	if kind != C.DI_INFER_PROBS {
 		writeClasses(output, n, ch, out)
 		return nil
 	}
@@ -232,54 +230,16 @@ func scalar(info C.duckdb_function_info, input C.duckdb_data_chunk, output C.duc
 		if i < 0 {
 			return b, false
 		}
-		b = sqlgen.PackResult(b, out.Label(i), out.Confidence[i])
-		if probs {
-			b = append(b, sqlgen.ProbsSep)
-			ps = out.Probabilities(ps[:0], i)
-			for j, p := range ps {
-				if j > 0 {
-					b = append(b, ',')
-				}
-				b = strconv.AppendFloat(b, p, 'g', 9, 64)
-			}
-		}
-		return b, true
+		ps = out.Probabilities(ps[:0], i)
+		return sqlgen.AppendProbsResult(b, out.Label(i), out.Confidence[i], ps), true
 	})
 }
 
 // writeStrings fills a VARCHAR vector in one C call: row r is what appendRow appends,
-// or NULL when it says so.
+// or NULL when it says so. The rows are packed into pooled buffers (stringRows).
 func writeStrings(v C.duckdb_vector, n int, appendRow func(r int, b []byte) ([]byte, bool)) error {
-	p := packRows(n, appendRow)
-	defer stringRowsPool.Put(p)
-	bufp, nullp := cBytes(p.buf, p.null)
-	C.di_assign_strings(v, C.idx_t(n), bufp, (*C.uint32_t)(unsafe.Pointer(&p.off[0])), nullp)
-	return nil
-}
-
-// writeClasses fills ml_infer's STRUCT(predicted_class, confidence) result for n chunk
-// rows in one C call (duckvec.WriteClassStruct): each row's label and its confidence,
-// or NULL.
-func writeClasses(v C.duckdb_vector, n int, ch *core.Chunk, out *models.ClassData) {
-	labels, ends := out.PackedLabels()
-	duckvec.WriteClassStruct(unsafe.Pointer(C.di_vec_api()), unsafe.Pointer(v), n, ch.Result, out.Class, out.Confidence, labels, ends)
-}
-
-// stringRows is one chunk's result strings packed for one C call: row r is
-// buf[off[r]:off[r+1]]; null[r] is 1 for a NULL row (nil when there is none). Pooled:
-// its buffers are reused from chunk to chunk.
-type stringRows struct {
-	buf  []byte
-	off  []uint32
-	null []uint8
-}
-
-var stringRowsPool = sync.Pool{New: func() any { return new(stringRows) }}
-
-// packRows packs n rows: appendRow appends row r's string to b or says the row is
-// NULL. Put the result back into stringRowsPool when done.
-func packRows(n int, appendRow func(r int, b []byte) ([]byte, bool)) *stringRows {
 	p := stringRowsPool.Get().(*stringRows)
+	defer stringRowsPool.Put(p)
 	p.buf = p.buf[:0]
 	p.off = duckvec.Grow(p.off, n+1)
 	p.off[0] = 0
@@ -296,21 +256,32 @@ func packRows(n int, appendRow func(r int, b []byte) ([]byte, bool)) *stringRows
 		}
 		p.off[r+1] = uint32(len(p.buf))
 	}
-	return p
+	var nullp *C.uint8_t // nil: no NULL row
+	if len(p.null) > 0 {
+		nullp = (*C.uint8_t)(unsafe.Pointer(&p.null[0]))
+	}
+	C.di_assign_strings(v, C.idx_t(n), (*C.char)(unsafe.Pointer(unsafe.SliceData(p.buf))), (*C.uint32_t)(unsafe.Pointer(&p.off[0])), nullp)
+	return nil
 }
 
-// cBytes is the C view of a string buffer and a NULL flag per row (empty for none).
-func cBytes(buf []byte, null []uint8) (*C.char, *C.uint8_t) {
-	var bufp *C.char
-	if len(buf) > 0 {
-		bufp = (*C.char)(unsafe.Pointer(&buf[0]))
-	}
-	var nullp *C.uint8_t
-	if len(null) > 0 {
-		nullp = (*C.uint8_t)(unsafe.Pointer(&null[0]))
-	}
-	return bufp, nullp
+// writeClasses fills ml_infer's STRUCT(predicted_class, confidence) result for n chunk
+// rows in one C call (duckvec.WriteClassStruct): each row's label and its confidence,
+// or NULL.
+func writeClasses(v C.duckdb_vector, n int, ch *core.Chunk, out *models.ClassData) {
+	labels, ends := out.PackedLabels()
+	duckvec.WriteClassStruct(unsafe.Pointer(C.di_vec_api()), unsafe.Pointer(v), n, ch.Result, out.Class, out.Confidence, labels, ends)
 }
+
+// stringRows is one chunk's result strings packed for writeStrings' C call: row r is
+// buf[off[r]:off[r+1]]; null[r] is 1 for a NULL row (nil when there is none). Pooled:
+// its buffers are reused from chunk to chunk.
+type stringRows struct {
+	buf  []byte
+	off  []uint32
+	null []uint8
+}
+
+var stringRowsPool = sync.Pool{New: func() any { return new(stringRows) }}
 
 func writeDoubleLists(v C.duckdb_vector, n int, ch *core.Chunk) error {
 	out := ch.Output().(*models.RegressData)

@@ -2,6 +2,7 @@ package sqlgen
 
 import (
 	"fmt"
+	"strconv"
 	"strings"
 
 	"github.com/duckinfer/duckinfer/internal/models"
@@ -138,6 +139,20 @@ func StructSQL(v string) (label, confidence string) {
 // probabilities).
 func PackResult(b []byte, label string, p float32) []byte {
 	return append(models.AppendConfidence(b, p), label...)
+}
+
+// AppendProbsResult appends one row's whole ml_infer_probs result to b: PackResult, then
+// ProbsSep and every label's probability (comma-separated, in label order), which
+// PredictSQL cuts. Both bindings write it.
+func AppendProbsResult(b []byte, label string, p float32, probs []float64) []byte {
+	b = append(PackResult(b, label, p), ProbsSep)
+	for j, q := range probs {
+		if j > 0 {
+			b = append(b, ',')
+		}
+		b = strconv.AppendFloat(b, q, 'g', 9, 64)
+	}
+	return b
 }
 
 // Quote writes s as a SQL string literal.

@@ -113,8 +113,8 @@ func (w *stringWriter) reset(n int) {
 	w.buf = w.buf[:0]
 	w.ends = w.ends[:0]
 	w.nulls = w.nulls[:0]
-	if cap(w.ends) < 2*n {
-		w.ends = make([]uint32, 0, 2*n)
+	if cap(w.ends) < n {
+		w.ends = make([]uint32, 0, n)
 	}
 }
 

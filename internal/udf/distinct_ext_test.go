@@ -10,12 +10,13 @@ import (
 	"github.com/duckinfer/duckinfer/internal/udf"
 )
 
-// comparePaths runs ml_predict(task) (default 'sentiment'; taskDirs hold other tasks)
-// over rows review texts, every 17th NULL, twice: into per_row with setPath(false),
+// comparePaths runs ml_predict(task, …extra) (taskDirs hold tasks beyond the shipped
+// ones; extra is more arguments, such as ", probabilities := true") over rows review
+// texts, every 17th NULL, twice, keeping every output column: into per_row with setPath(false),
 // then into fast with setPath(true) (the previous setting is restored at the end). It
 // returns how many rows differ between the two tables, fast's NULL predictions, and the
 // rows the fast run inferred; the tables stay for more checks on conn.
-func comparePaths(t *testing.T, rows int, setPath func(bool) bool, task string, taskDirs ...string) (diff, nulls int, inferred uint64, conn *sql.Conn) {
+func comparePaths(t *testing.T, rows int, setPath func(bool) bool, task, extra string, taskDirs ...string) (diff, nulls int, inferred uint64, conn *sql.Conn) {
 	t.Helper()
 	c, conn := benchDB(t, rows, taskDirs...)
 	ctx := context.Background()
@@ -26,7 +27,7 @@ func comparePaths(t *testing.T, rows int, setPath func(bool) bool, task string, 
 		}
 	}
 	exec(`CREATE TABLE rep AS SELECT id, CASE WHEN id % 17 = 0 THEN NULL ELSE text END AS text FROM t`)
-	q := `CREATE TABLE %s AS SELECT id, text, predicted_class, confidence FROM ml_predict('` + task + `', 'rep')`
+	q := `CREATE TABLE %s AS SELECT * FROM ml_predict('` + task + `', 'rep'` + extra + `)`
 	defer setPath(setPath(false))
 	exec(fmt.Sprintf(q, "per_row"))
 	setPath(true)
@@ -43,7 +44,7 @@ func comparePaths(t *testing.T, rows int, setPath func(bool) bool, task string, 
 // The distinct-values path gives every row exactly the prediction the row-by-row path
 // gives (NULLs stay NULL), and RowsInferred still counts every answered row.
 func TestDistinctPredictions(t *testing.T) {
-	diff, nulls, inferred, _ := comparePaths(t, 6000, udf.SetInferDistinct, "sentiment")
+	diff, nulls, inferred, _ := comparePaths(t, 6000, udf.SetInferDistinct, "sentiment", "")
 	if inferred != 6000-353 {
 		t.Fatalf("RowsInferred grew by %d, want %d (every non-NULL row)", inferred, 6000-353)
 	}
@@ -59,9 +60,18 @@ func TestFallbackPathsMatch(t *testing.T) {
 	if !udf.SetRawVectors(true) {
 		t.Fatal("the raw-vector adapter is off: duckdb-go's layout changed (see vectordata.go)")
 	}
-	diff, nulls, _, _ := comparePaths(t, 3000, udf.SetRawVectors, "sentiment")
+	diff, nulls, _, _ := comparePaths(t, 3000, udf.SetRawVectors, "sentiment", "")
 	if diff != 0 || nulls != 177 {
 		t.Fatalf("%d rows differ between the fallback and fast paths; %d NULL predictions, want 177", diff, nulls)
+	}
+	// ml_infer_probs' packed VARCHAR has its own fallback writer.
+	diff, nulls, _, conn := comparePaths(t, 3000, udf.SetRawVectors, "sentiment", ", probabilities := true")
+	var probs int
+	if err := conn.QueryRowContext(context.Background(), `SELECT count(*) FROM fast WHERE probabilities IS NOT NULL`).Scan(&probs); err != nil {
+		t.Fatal(err)
+	}
+	if diff != 0 || nulls != 177 || probs != 3000-177 {
+		t.Fatalf("probabilities := true: %d rows differ between the fallback and fast paths; %d NULL predictions (want 177), %d rows with probabilities (want %d)", diff, nulls, probs, 3000-177)
 	}
 }
 
@@ -78,7 +88,7 @@ func TestClassStructLabels(t *testing.T) {
 	if !udf.SetRawVectors(true) {
 		t.Fatal("the raw-vector adapter is off: duckdb-go's layout changed (see vectordata.go)")
 	}
-	diff, nulls, _, conn := comparePaths(t, 5000, udf.SetRawVectors, "labels", dir)
+	diff, nulls, _, conn := comparePaths(t, 5000, udf.SetRawVectors, "labels", "", dir)
 	if diff != 0 || nulls != 295 {
 		t.Fatalf("%d rows differ between the fallback and fast writers; %d NULL predictions, want 295", diff, nulls)
 	}

@@ -50,7 +50,7 @@ type inferMode int
 
 const (
 	modeClassify      inferMode = iota
-	modeClassifyProbs           // also every label's probability, after a separator (probsSep)
+	modeClassifyProbs           // also every label's probability, after a separator (sqlgen.ProbsSep)
 	modeRegress
 	modeRegressList
 	modeEmbed // FLOAT[] per row (embed.go)
@@ -165,7 +165,10 @@ func (f *inferFunc) execute(bindCtx context.Context, st *duckdb.ChunkIteratorSta
 	case modeEmbed:
 		return writeEmbeddings(st, ch, rows)
 	}
-	return writeClasses(st, n, ch, f.mode == modeClassifyProbs, rows)
+	if f.mode == modeClassifyProbs {
+		return writeProbs(st, n, ch, rows)
+	}
+	return writeClasses(st, n, ch, rows)
 }
 
 // inferDistinct turns the distinct-values path on (BenchmarkDistinct turns it off for
@@ -238,24 +241,29 @@ func classifyResultType() duckdb.TypeInfo {
 	return t
 }
 
-// writeClasses fills the result vector with each row's label and confidence, or NULL:
-// packed into one buffer and written in one cgo call (capi.go), or through duckdb-go's
-// writer when the raw-vector adapter is unavailable. probs (ml_infer_probs) writes the
-// packed VARCHAR; otherwise the result is classifyResultType's STRUCT.
-func writeClasses(st *duckdb.ChunkIteratorState, n int, ch *core.Chunk, probs bool, rows rowMap) error {
+// writeClasses fills ml_infer's STRUCT result (classifyResultType) with each row's
+// label and confidence for n rows, or NULL: in one cgo call (writeClassStructs), or through
+// duckdb-go's boxed rows when the raw-vector adapter is unavailable.
+func writeClasses(st *duckdb.ChunkIteratorState, n int, ch *core.Chunk, rows rowMap) error {
 	res := st.GetResultVector()
 	mv, ok := mappingVector(&res)
 	if !ok {
-		if !probs {
-			return writeClassStructsPerValue(st, ch, rows)
-		}
-		return writeClassesPerValue(res, n, ch, probs, rows)
+		return writeClassStructsPerValue(st, ch, rows)
+	}
+	writeClassStructs(mv, n, ch.Output().(*models.ClassData), func(r int) int { return rows.result(ch, r) })
+	return nil
+}
+
+// writeProbs fills ml_infer_probs' packed VARCHAR result (sqlgen.AppendProbsResult) for
+// n rows, or NULL: packed into one buffer and written in one cgo call (capi.go), or
+// through duckdb-go's writer when the raw-vector adapter is unavailable.
+func writeProbs(st *duckdb.ChunkIteratorState, n int, ch *core.Chunk, rows rowMap) error {
+	res := st.GetResultVector()
+	mv, ok := mappingVector(&res)
+	if !ok {
+		return writeProbsPerValue(res, n, ch, rows)
 	}
 	out := ch.Output().(*models.ClassData)
-	if !probs {
-		writeClassStructs(mv, n, out, func(r int) int { return rows.result(ch, r) })
-		return nil
-	}
 	w := stringWriters.Get().(*stringWriter)
 	defer stringWriters.Put(w)
 	w.reset(n)
@@ -266,10 +274,8 @@ func writeClasses(st *duckdb.ChunkIteratorState, n int, ch *core.Chunk, probs bo
 			w.null(r)
 			continue
 		}
-		w.buf = packResult(w.buf, out.Label(i), out.Confidence[i])
-		if probs {
-			w.buf, ps = appendProbs(w.buf, out, i, ps)
-		}
+		ps = out.Probabilities(ps[:0], i)
+		w.buf = sqlgen.AppendProbsResult(w.buf, out.Label(i), out.Confidence[i], ps)
 		w.end()
 	}
 	w.flush(mv)
@@ -308,28 +314,15 @@ func setRows(st *duckdb.ChunkIteratorState, ch *core.Chunk, rows rowMap, value f
 	return nil
 }
 
-// appendProbs appends probsSep and row i's probability of every label.
-func appendProbs(b []byte, out *models.ClassData, i int, ps []float64) ([]byte, []float64) {
-	b = append(b, probsSep)
-	ps = out.Probabilities(ps[:0], i)
-	for j, p := range ps {
-		if j > 0 {
-			b = append(b, ',')
-		}
-		b = strconv.AppendFloat(b, p, 'g', 9, 64)
-	}
-	return b, ps
-}
-
-// writeClassesPerValue is writeClasses through duckdb-go's VectorWriter, two cgo
-// calls per row: the fallback, and BenchmarkWriteClasses' baseline.
-func writeClassesPerValue(res duckdb.Vector, n int, ch *core.Chunk, probs bool, rows rowMap) error {
+// writeProbsPerValue is writeProbs through duckdb-go's VectorWriter, two cgo calls per
+// row: the fallback.
+func writeProbsPerValue(res duckdb.Vector, n int, ch *core.Chunk, rows rowMap) error {
 	w, err := duckdb.GetVectorWriter[string](res)
 	if err != nil {
 		return core.Wrap(err)
 	}
 	out := ch.Output().(*models.ClassData)
-	var buf [64]byte
+	var buf []byte
 	var ps []float64
 	for r := range n {
 		i := rows.result(ch, r)
@@ -339,12 +332,10 @@ func writeClassesPerValue(res duckdb.Vector, n int, ch *core.Chunk, probs bool, 
 			}
 			continue
 		}
-		b := packResult(buf[:0], out.Label(i), out.Confidence[i])
-		if probs {
-			b, ps = appendProbs(b, out, i, ps)
-		}
-		// Set copies the bytes into DuckDB, so a view of the stack buffer is safe.
-		if err := w.Set(r, unsafe.String(unsafe.SliceData(b), len(b))); err != nil {
+		ps = out.Probabilities(ps[:0], i)
+		buf = sqlgen.AppendProbsResult(buf[:0], out.Label(i), out.Confidence[i], ps)
+		// Set copies the bytes into DuckDB, so a view of the reused buffer is safe.
+		if err := w.Set(r, unsafe.String(unsafe.SliceData(buf), len(buf))); err != nil {
 			return core.Wrap(err)
 		}
 	}

@@ -14,7 +14,6 @@ import (
 const (
 	Sep          = sqlgen.Sep
 	packedColumn = sqlgen.PackedColumn
-	probsSep     = sqlgen.ProbsSep
 )
 
 var (
