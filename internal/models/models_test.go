@@ -14,11 +14,19 @@ import (
 
 func sentiment(t *testing.T) (*Pool, *Session) {
 	t.Helper()
+	_, pool, s := shippedSession(t, "sentiment")
+	return pool, s
+}
+
+// shippedSession is a CPU session of the shipped task name, in a pool closed when the
+// test ends.
+func shippedSession(t *testing.T, name string) (*Task, *Pool, *Session) {
+	t.Helper()
 	reg, err := NewRegistry()
 	if err != nil {
 		t.Fatal(err)
 	}
-	task, err := reg.Lookup("sentiment")
+	task, err := reg.Lookup(name)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -28,7 +36,7 @@ func sentiment(t *testing.T) (*Pool, *Session) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return pool, s
+	return task, pool, s
 }
 
 func TestRegistryUnknownTask(t *testing.T) {
@@ -275,20 +283,7 @@ func TestPredictCancelDuringRuns(t *testing.T) {
 // run is repeated with ORT's own output and Decode names the shape. With a fitting
 // buffer, ORT writes in place and the results equal a copy.
 func TestPredictOutputTensor(t *testing.T) {
-	reg, err := NewRegistry()
-	if err != nil {
-		t.Fatal(err)
-	}
-	task, err := reg.Lookup("iris")
-	if err != nil {
-		t.Fatal(err)
-	}
-	pool := NewPool(FlavorCPU)
-	defer pool.Close()
-	s, err := pool.Session(task, Placement{Device: "cpu", Threads: 1})
-	if err != nil {
-		t.Fatal(err)
-	}
+	task, _, s := shippedSession(t, "iris")
 	cols := []Column{
 		&Values{ColName: "sepal_length", Nums: []float64{5.1, 6.3, 7.7}},
 		&Values{ColName: "sepal_width", Nums: []float64{3.5, 2.5, 3.0}},
@@ -319,7 +314,7 @@ func TestPredictOutputTensor(t *testing.T) {
 	}
 	two := &ClassData{labels: []string{"a", "b"}, scores: cd.scores}
 	two.Reset(3)
-	err = s.Predict(context.Background(), in, 0, 3, two)
+	err := s.Predict(context.Background(), in, 0, 3, two)
 	if !errors.Is(err, ErrModel) || !strings.Contains(err.Error(), "the output has shape [3 3], want [3 2]") {
 		t.Fatalf("got %v, want ErrModel naming the output's shape", err)
 	}
