@@ -83,10 +83,12 @@ type OutputData interface {
 }
 
 // outputBinder is an OutputData that can hand ORT a tensor over its own memory for
-// rows [lo, hi) to write the output into (Session.Predict falls back to ORT's own
-// output when the run refuses it, so that Decode can say what the model gave).
+// rows [lo, hi) to write the output into. declared is the values per row the model
+// declares (Task.OutputWidth, 0 when open); the binder returns nil unless that is
+// exactly its own width, so a run never fails for the tensor it was handed: otherwise
+// ORT allocates the output and Decode says what the model gave.
 type outputBinder interface {
-	outputTensor(lo, hi int) (ort.Value, error)
+	outputTensor(lo, hi, declared int) (ort.Value, error)
 }
 
 var inputKinds = map[InputType]InputKind{

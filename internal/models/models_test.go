@@ -277,10 +277,10 @@ func TestPredictCancelDuringRuns(t *testing.T) {
 	}
 }
 
-// Predict hands ORT a tensor over the ClassData's own buffer; when the model's output
-// does not fit it (here: a 3-class model decoded as 2 labels, which Check refuses for
-// a declared width but a model with a dynamic class dimension could still give), the
-// run is repeated with ORT's own output and Decode names the shape. With a fitting
+// Predict hands ORT a tensor over the ClassData's own buffer only when the model
+// declares exactly its width; otherwise (here: a 3-class model decoded as 2 labels,
+// which Check refuses for a declared width but a model with a dynamic class dimension
+// could still give) ORT allocates the output and Decode names the shape. With a fitting
 // buffer, ORT writes in place and the results equal a copy.
 func TestPredictOutputTensor(t *testing.T) {
 	task, _, s := shippedSession(t, "iris")

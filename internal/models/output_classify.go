@@ -93,9 +93,13 @@ func (d *ClassData) Reset(n int) {
 // outputTensor is a [rows × labels] tensor over rows [lo, hi) of d's own score buffer,
 // for ORT to write the model's output into: the run then allocates no output of its
 // own and Decode copies nothing (onnxruntime_go would otherwise build a Go tensor from
-// ORT's output, several cgo calls and a copy per batch).
-func (d *ClassData) outputTensor(lo, hi int) (ort.Value, error) {
+// ORT's output, several cgo calls and a copy per batch). nil unless the model declares
+// exactly len(labels) scores per row (outputBinder).
+func (d *ClassData) outputTensor(lo, hi, declared int) (ort.Value, error) {
 	nl := len(d.labels)
+	if declared != nl {
+		return nil, nil
+	}
 	return ort.NewTensor(ort.NewShape(int64(hi-lo), int64(nl)), d.raw[lo*nl:hi*nl])
 }
 

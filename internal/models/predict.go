@@ -72,19 +72,11 @@ func (s *Session) Predict(ctx context.Context, in []InputData, lo, hi int, out O
 	}
 	outs := []ort.Value{nil}
 	if b, ok := out.(outputBinder); ok {
-		if v, err := b.outputTensor(lo, hi); err == nil {
+		if v, err := b.outputTensor(lo, hi, t.OutputWidth()); err == nil && v != nil {
 			outs[0] = v
 		}
 	}
-	err := s.s.RunWithOptions(inputs, outs, runOpts)
-	if err != nil && outs[0] != nil && ctx.Err() == nil {
-		// The model's output is not the shape or type the task expects: run again with
-		// ORT's own output, so that Decode says what it is.
-		outs[0].Destroy()
-		outs[0] = nil
-		err = s.s.RunWithOptions(inputs, outs, runOpts)
-	}
-	if err != nil {
+	if err := s.s.RunWithOptions(inputs, outs, runOpts); err != nil {
 		if cerr := ctx.Err(); cerr != nil {
 			return cerr
 		}

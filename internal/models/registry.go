@@ -53,8 +53,9 @@ type Task struct {
 	// inputDims is each model input's declared shape, in Config.Inputs order, set by
 	// the model check (checkModelIO): the input kinds shape their tensors by it.
 	inputDims atomic.Pointer[[][]int64]
-	// outWidth is a regress task's values per row as the model declares them (see
-	// RegressWidth), plus one; 0 until the model check.
+	// outWidth is the output's values per row as the model declares them (see
+	// RegressWidth: a regress task's width, a classify task's class count), plus one;
+	// 0 until the model check.
 	outWidth atomic.Int64
 
 	// Text tasks: the parsed tokenizer and padding id (set when the snapshot is made),
@@ -98,7 +99,8 @@ func (t *Task) modelInputs() []string {
 // Tokenizer is a text task's tokenizer (nil for other tasks).
 func (t *Task) Tokenizer() *tokenizer.Tokenizer { return t.tok }
 
-// OutputWidth is the values per row a checked regress task's model declares (0: open).
+// OutputWidth is the values per row a checked task's model output declares: a regress
+// task's width, a classify task's class count, an embed task's dimension (0: open).
 func (t *Task) OutputWidth() int { return int(t.outWidth.Load()) - 1 }
 
 func (t *Task) modelPath() string { return filepath.Join(t.path, t.Config.Model) }
