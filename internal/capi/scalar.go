@@ -19,9 +19,9 @@ import (
 	"github.com/duckinfer/duckinfer/internal/sqlgen"
 )
 
-// numFixedArgs is the count of ml_infer's fixed arguments (sqlgen's contract); the
-// task's input columns follow.
-const numFixedArgs = sqlgen.NumFixedArgs
+// numFixedArgs is the count of ml_infer's arguments before the task's input columns:
+// its packed options (sqlgen's contract).
+const numFixedArgs = sqlgen.NumInferArgs
 
 // bound is what a scalar function's bind leaves for its executions.
 type bound struct {
@@ -127,13 +127,17 @@ func (d *dbEnv) bind(info C.duckdb_bind_info, kind C.int) (*bound, error) {
 		return &bound{env: env, task: v[0], cols: v[1], count: argc}, nil
 	}
 	if argc < numFixedArgs {
-		return nil, core.ArgErrorf("ml_infer takes %d option arguments and the input columns; call ml_predict instead", numFixedArgs)
+		return nil, core.ArgErrorf("ml_infer takes its options and the input columns; call ml_predict instead")
 	}
 	v, err := bindArgs(info, numFixedArgs)
 	if err != nil {
 		return nil, err
 	}
-	opt := func(i int) string { s, _ := v[i].(string); return s }
+	packed, _ := v[0].(string)
+	opts, err := sqlgen.UnpackOptions(packed)
+	if err != nil {
+		return nil, err
+	}
 	fnKind := models.OutputClassify
 	switch kind {
 	case C.DI_INFER_REGRESS, C.DI_INFER_REGRESS_LIST:
@@ -141,7 +145,7 @@ func (d *dbEnv) bind(info C.duckdb_bind_info, kind C.int) (*bound, error) {
 	case C.DI_INFER_EMBED:
 		fnKind = models.OutputEmbed
 	}
-	cc, pos, err := sqlgen.BindInfer(env, opt, argc, fnKind)
+	cc, pos, err := sqlgen.BindInfer(env, opts, argc, fnKind)
 	if err != nil {
 		return nil, err
 	}

@@ -1,13 +1,14 @@
 package sqlgen
 
 import (
+	"strconv"
 	"strings"
 
 	"github.com/duckinfer/duckinfer/internal/core"
 )
 
-// Positions of ml_infer's fixed arguments, as PredictSQL writes them; the task's input
-// columns follow. Both bindings read them through BindInfer.
+// Positions of ml_infer's options in its packed options argument (OptionsSQL), as
+// PredictSQL writes them. Both bindings read them through UnpackOptions and BindInfer.
 const (
 	ArgTask = iota
 	ArgColumns
@@ -22,11 +23,47 @@ const (
 	NumFixedArgs
 )
 
-// BindInfer binds one ml_infer* call site: opt(i) is fixed argument i as a string ("" for
+// NumInferArgs is the count of ml_infer*'s SQL arguments before the task's input
+// columns: the one packed options argument. DuckDB's C API flattens every argument of a
+// scalar function for every chunk, so ten constant VARCHARs cost ten 2048-row copies per
+// chunk where one costs one.
+const NumInferArgs = 1
+
+// OptionsSQL writes ml_infer's packed options argument: opts are the options before
+// ArgOrder as literals (each as its length, ':' and its bytes, so no value needs
+// escaping), and order the SQL expression for ArgOrder, appended last with || (DuckDB
+// folds it to a constant at bind).
+func OptionsSQL(opts []string, order string) string {
+	var b strings.Builder
+	for _, o := range opts {
+		b.WriteString(strconv.Itoa(len(o)))
+		b.WriteByte(':')
+		b.WriteString(o)
+	}
+	return Quote(b.String()) + " || " + order
+}
+
+// UnpackOptions reads OptionsSQL's value back into NumFixedArgs strings.
+func UnpackOptions(v string) ([]string, error) {
+	opts := make([]string, NumFixedArgs)
+	for i := range ArgOrder {
+		n, rest, ok := strings.Cut(v, ":")
+		l, err := strconv.Atoi(n)
+		if !ok || err != nil || l < 0 || l > len(rest) {
+			return nil, core.ArgErrorf("ml_infer: cannot read option %d from its options argument; call ml_predict instead", i+1)
+		}
+		opts[i], v = rest[:l], rest[l:]
+	}
+	opts[ArgOrder] = v
+	return opts, nil
+}
+
+// BindInfer binds one ml_infer* call site: opts are its options (UnpackOptions; "" for
 // not given), argc the number of arguments, and kind the task kind the function writes.
-// It returns the core's call and each input column's argument position after the fixed
-// ones.
-func BindInfer(env *core.Env, opt func(int) string, argc int, kind string) (*core.Call, []int, error) {
+// It returns the core's call and each input column's position among the arguments after
+// the options.
+func BindInfer(env *core.Env, opts []string, argc int, kind string) (*core.Call, []int, error) {
+	opt := func(i int) string { return opts[i] }
 	req := core.Request{
 		Task: opt(ArgTask), BatchSize: opt(ArgBatchSize), Device: opt(ArgDevice),
 		ModelsPerGPU: opt(ArgModelsPerGPU), GPUMemLimitMB: opt(ArgGPUMemLimitMB), OnError: opt(ArgOnError),
@@ -40,7 +77,7 @@ func BindInfer(env *core.Env, opt func(int) string, argc int, kind string) (*cor
 	if err != nil {
 		return nil, nil, err
 	}
-	if got, want := argc-NumFixedArgs, len(cc.Columns); got != want {
+	if got, want := argc-NumInferArgs, len(cc.Columns); got != want {
 		return nil, nil, core.ArgErrorf("task %q reads %d column(s) (%s), but ml_infer got %d; call ml_predict instead", cc.Task.Name, want, strings.Join(cc.Columns, ", "), got)
 	}
 	if cc.Task.Config.Kind != kind {

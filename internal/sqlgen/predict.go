@@ -53,11 +53,11 @@ func PredictSQL(env *core.Env, v []any) (string, error) {
 		colsLit = ListSQL(cols)
 	}
 	unpack := "COLUMNS(" + ListSQL(cols) + ")"
-	args := strings.Join([]string{Quote(task.Name), Quote(strings.Join(cols, Sep)),
-		Quote(str(PSBatchSize)), Quote(str(PSDevice)), Quote(str(PSModelsPerGPU)),
-		Quote(str(PSGPUMemLimitMB)), Quote(str(PSOnError)), Quote(str(PSConn)),
-		Quote(PackText(str(PSMaxLength), str(PSPooling), str(PSNormalize))),
-		"typeof(struct_pack(*" + unpack + "))", "*" + unpack}, ", ")
+	args := OptionsSQL([]string{task.Name, strings.Join(cols, Sep),
+		str(PSBatchSize), str(PSDevice), str(PSModelsPerGPU),
+		str(PSGPUMemLimitMB), str(PSOnError), str(PSConn),
+		PackText(str(PSMaxLength), str(PSPooling), str(PSNormalize))},
+		"typeof(struct_pack(*"+unpack+"))") + ", *" + unpack
 	var probs bool
 	switch p := strings.ToLower(str(PSProbabilities)); p {
 	case "", "false":

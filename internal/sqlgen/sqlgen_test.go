@@ -77,3 +77,29 @@ func TestSplitParams(t *testing.T) {
 		}
 	}
 }
+
+// ml_infer's options travel as one VARCHAR: any bytes in any option (the separators,
+// quotes, colons, digits, multi-byte text) come back as they went in, the order part
+// is the rest, and a cut or garbled value fails instead of shifting options.
+func TestOptionsRoundTrip(t *testing.T) {
+	opts := []string{"sent:iment", "a\x1fb" + Sep + "c", "", "12", "cuda:0", "'", "null", "7", "64" + Sep + "mean" + Sep}
+	q := OptionsSQL(opts, "typeof(x)")
+	lit, order, ok := strings.Cut(q, " || ")
+	if !ok || order != "typeof(x)" || !strings.HasPrefix(lit, "'") || !strings.HasSuffix(lit, "'") {
+		t.Fatalf("OptionsSQL = %s", q)
+	}
+	packed := strings.ReplaceAll(lit[1:len(lit)-1], "''", "'") + `STRUCT("a:1" VARCHAR)`
+	got, err := UnpackOptions(packed)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := append(append([]string(nil), opts...), `STRUCT("a:1" VARCHAR)`)
+	if strings.Join(got, "|") != strings.Join(want, "|") || len(got) != NumFixedArgs {
+		t.Errorf("UnpackOptions = %q, want %q", got, want)
+	}
+	for _, bad := range []string{"", "4:noo", "x:noop", "-1:", "4:noop0:0:", packed[:5]} {
+		if got, err := UnpackOptions(bad); err == nil {
+			t.Errorf("UnpackOptions(%q) = %q, want an error", bad, got)
+		}
+	}
+}

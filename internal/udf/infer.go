@@ -23,7 +23,7 @@ import (
 const (
 	argTask      = sqlgen.ArgTask
 	argConn      = sqlgen.ArgConn
-	numFixedArgs = sqlgen.NumFixedArgs
+	numFixedArgs = sqlgen.NumInferArgs
 )
 
 // call is one bound ml_infer call site. It must not hold a context: DuckDB binds a
@@ -103,20 +103,22 @@ func (f *inferFunc) Executor() duckdb.ScalarFuncExecutor {
 // bind resolves the constant arguments once per statement.
 func (f *inferFunc) bind(_ context.Context, args []duckdb.ScalarUDFArg) (context.Context, error) {
 	if len(args) < numFixedArgs {
-		return nil, core.ArgErrorf("ml_infer takes %d option arguments and the input columns; call ml_predict instead", numFixedArgs)
+		return nil, core.ArgErrorf("ml_infer takes its options and the input columns; call ml_predict instead")
 	}
-	for i := range numFixedArgs {
-		if !args[i].Foldable {
-			return nil, core.ArgErrorf("argument %d must be a constant (not a column or subquery)", i+1)
-		}
+	if !args[0].Foldable {
+		return nil, core.ArgErrorf("ml_infer's options must be a constant (not a column or subquery); call ml_predict instead")
 	}
-	opt := func(i int) string { s, _ := args[i].Value.(string); return s }
-	cc, pos, err := sqlgen.BindInfer(f.fns.Env, opt, len(args), f.mode.kind())
+	packed, _ := args[0].Value.(string)
+	opts, err := sqlgen.UnpackOptions(packed)
+	if err != nil {
+		return nil, err
+	}
+	cc, pos, err := sqlgen.BindInfer(f.fns.Env, opts, len(args), f.mode.kind())
 	if err != nil {
 		return nil, err
 	}
 	c := &call{Call: cc, pos: pos}
-	if v := opt(argConn); v != "" {
+	if v := opts[argConn]; v != "" {
 		c.connID, err = strconv.ParseUint(v, 10, 64)
 		c.connKnown = err == nil
 	}

@@ -12,6 +12,7 @@ import (
 
 	"github.com/duckinfer/duckinfer/extension"
 	"github.com/duckinfer/duckinfer/internal/models"
+	"github.com/duckinfer/duckinfer/internal/sqlgen"
 	"github.com/duckinfer/duckinfer/internal/udf"
 )
 
@@ -77,14 +78,14 @@ func runQuery(b testing.TB, conn *sql.Conn, q string) {
 // (2048 rows) and over 100 chunks, on one thread, next to the same query without the
 // model: the difference is ml_infer's gather (featurisation/batch assembly), the noop
 // model call, the result writing and the macro's split_part. ns/row is per input row.
-// ml_infer_only calls ml_infer directly with its eight option arguments given as the
-// macro gives them (empty strings mean the defaults).
+// ml_infer_only calls ml_infer directly with its packed options as the macro gives
+// them (empty strings mean the defaults).
 func BenchmarkMLInfer(b *testing.B) {
 	for _, rows := range []int{2048, 204800} {
 		_, conn := benchDB(b, rows)
 		for _, c := range []struct{ name, q string }{
 			{"scan", `SELECT count(*), max(length(text)) FROM t`},
-			{"ml_infer_only", `SELECT count(*), max(length(ml_infer('noop', '', '', '', '', '', '', '', '', text))) FROM t`},
+			{"ml_infer_only", `SELECT count(*), max(ml_infer(` + sqlgen.OptionsSQL([]string{"noop", "", "", "", "", "", "", "", ""}, "''") + `, text).confidence) FROM t`},
 			{"ml_predict_noop", `SELECT count(*), max(length(text)), max(predicted_class), max(confidence) FROM ml_predict('noop', 't')`},
 			{"ml_predict_noop_batch2048", `SELECT count(*), max(length(text)), max(predicted_class), max(confidence) FROM ml_predict('noop', 't', batch_size := 2048::BIGINT)`},
 			{"ml_predict_sentiment", `SELECT count(*), max(length(text)), max(predicted_class), max(confidence) FROM ml_predict('sentiment', 't')`},
