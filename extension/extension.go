@@ -84,6 +84,7 @@ func WithKeepGOMAXPROCS() Option {
 // Stats are cumulative counters of one Connector, safe to read while queries run.
 type Stats struct {
 	RowsInferred uint64 // rows that reached a model (NULL inputs excluded)
+	RowsReused   uint64 // of those, rows that took the prediction of an equal value in the same DuckDB chunk, inferred once
 	Chunks       uint64 // DuckDB chunks inferred
 	ModelLoads   int64  // model sessions created (once per task and device slot)
 	Partitions   int    // worker threads seen so far
@@ -212,6 +213,7 @@ func CountRows(ctx context.Context, n *atomic.Int64) context.Context {
 func (c *Connector) Stats() Stats {
 	return Stats{
 		RowsInferred: c.env.RowsInferred.Load(),
+		RowsReused:   c.env.RowsReused.Load(),
 		Chunks:       c.env.Chunks.Load(),
 		ModelLoads:   c.env.Pool.Loads(),
 		Partitions:   c.env.Threads.Count(),

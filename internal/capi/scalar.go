@@ -199,9 +199,7 @@ func scalar(info C.duckdb_function_info, input C.duckdb_data_chunk, output C.duc
 		cols[i] = vecColumn{name: name, vec: C.di_chunk_vector(input, C.idx_t(numFixedArgs+b.pos[i])), n: n}
 		in[i] = &cols[i]
 	}
-	// The C API tells a scalar function nothing about cancellation: an interrupted
-	// query stops calling it between chunks.
-	ch, err := c.Run(context.Background(), b.threads.Current(), in, n)
+	ch, err := run(b, cols, in, n)
 	if err != nil {
 		return err
 	}
@@ -237,6 +235,24 @@ func scalar(info C.duckdb_function_info, input C.duckdb_data_chunk, output C.duc
 		ps = out.Probabilities(ps[:0], i)
 		return sqlgen.AppendProbsResult(b, out.Label(i), out.Confidence[i], ps), true
 	})
+}
+
+// run infers the chunk: each distinct value once when its one string column repeats
+// values enough to pay (duckvec.Distinct, core.Call.RunDistinct), else row by row. The
+// C API tells a scalar function nothing about cancellation: an interrupted query stops
+// calling it between chunks.
+func run(b *bound, cols []vecColumn, in []models.Column, n int) (*core.Chunk, error) {
+	c, ctx, part := b.call, context.Background(), b.threads.Current()
+	if c.WantDistinct() && cols[0].info().id == C.DUCKDB_TYPE_VARCHAR {
+		d := duckvec.GetDistinct()
+		defer duckvec.PutDistinct(d)
+		found := d.Load(unsafe.Pointer(C.di_vector_data(cols[0].vec)), cols[0].mask(n), n)
+		c.ProbeResult(found)
+		if found {
+			return c.RunDistinct(ctx, part, in[0], n, core.Distinct{Uniq: d.Uniq, First: d.First, Of: d.Of})
+		}
+	}
+	return c.Run(ctx, part, in, n)
 }
 
 // writeStrings fills a VARCHAR vector in one C call: row r is what appendRow appends,

@@ -67,14 +67,15 @@ func (d *dbEnv) table(info C.duckdb_bind_info, which int) (*core.Table, error) {
 	case 2:
 		return core.ErrorsTable(d.all()...), nil
 	}
-	var rows, chunks int64
+	var rows, reused, chunks int64
 	for _, e := range d.all() {
 		rows += int64(e.RowsInferred.Load())
+		reused += int64(e.RowsReused.Load())
 		chunks += int64(e.Chunks.Load())
 	}
 	return &core.Table{Columns: []core.TableColumn{{Name: "rows_inferred", Kind: core.KindBigint}, {Name: "chunks", Kind: core.KindBigint},
-		{Name: "model_loads", Kind: core.KindBigint}, {Name: "partitions", Kind: core.KindBigint}},
-		Rows: [][]any{{rows, chunks, d.pool.Loads(), int64(d.threads.Count())}}}, nil
+		{Name: "model_loads", Kind: core.KindBigint}, {Name: "partitions", Kind: core.KindBigint}, {Name: "rows_reused", Kind: core.KindBigint}},
+		Rows: [][]any{{rows, chunks, d.pool.Loads(), int64(d.threads.Count()), reused}}}, nil
 }
 
 // goTableFill writes rows from pos on into out, up to a vector's worth, and returns

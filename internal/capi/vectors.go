@@ -35,6 +35,11 @@ func (v *vecColumn) info() *C.di_type_info {
 	return &v.typ
 }
 
+// mask is the column's validity mask for n rows (nil: every row valid).
+func (v *vecColumn) mask(n int) []uint64 {
+	return duckvec.Mask(unsafe.Pointer(C.di_vector_validity(v.vec)), n)
+}
+
 // nulls clears valid[r] for each NULL row of vec.
 func nulls(vec C.duckdb_vector, valid []bool) {
 	m := C.di_vector_validity(vec)
@@ -62,35 +67,12 @@ func data[T any](vec C.duckdb_vector, n int) []T {
 	return unsafe.Slice((*T)(C.di_vector_data(vec)), n)
 }
 
-// stringT is DuckDB's duckdb_string_t: a length, then up to 12 bytes inline, or a
-// 4-byte prefix and a pointer.
-type stringT struct {
-	length uint32
-	prefix [4]byte
-	ptr    *byte
-}
-
-func (s *stringT) str() string {
-	if s.length <= 12 {
-		return unsafe.String((*byte)(unsafe.Pointer(&s.prefix[0])), int(s.length))
-	}
-	return unsafe.String(s.ptr, int(s.length))
-}
-
 // Strings borrows the column's strings from DuckDB: valid only during the call.
 func (v *vecColumn) Strings(dst []string, valid []bool) error {
 	if t := v.info().id; t != C.DUCKDB_TYPE_VARCHAR {
 		return fmt.Errorf("column %q must be VARCHAR, not %s; cast it (col::VARCHAR)", v.name, typeName(t))
 	}
-	ss := data[stringT](v.vec, len(dst))
-	nulls(v.vec, valid)
-	for r := range dst {
-		if valid[r] {
-			dst[r] = ss[r].str()
-		} else {
-			dst[r] = ""
-		}
-	}
+	duckvec.ReadStrings(C.di_vector_data(v.vec), v.mask(len(dst)), dst, valid)
 	return nil
 }
 

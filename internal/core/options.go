@@ -46,6 +46,7 @@ type Call struct {
 	env   *Env
 	slots *partitions.Assigner
 	pool  sync.Pool // *Chunk
+	probe probeBackoff
 }
 
 // Bind checks a request and resolves it: unknown tasks, bad options and broken models

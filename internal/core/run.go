@@ -27,6 +27,12 @@ type Chunk struct {
 	failed []error // per model row; nil when no row failed
 	bad    []error // per chunk row: an unusable input (NaN, ±Inf); nil when none
 	origin []int32 // RunDistinct: per input row, the DuckDB chunk row it came from
+
+	// RunDistinct's: the input column serving the distinct values, and the per-value
+	// results while they are spread over the chunk's rows.
+	uniqCol uniqColumn
+	uniqIn  [1]models.Column
+	byValue []int32
 }
 
 // Output holds the results, by model row; Result maps chunk rows to them.
@@ -53,15 +59,7 @@ func (c *Call) Release(ch *Chunk) { c.pool.Put(ch) }
 // slot. Under on_error := 'fail' the first failing row fails the call, naming it.
 // Strings the binding lends through cols must stay valid until Release.
 func (c *Call) Run(ctx context.Context, partition int, cols []models.Column, n int) (*Chunk, error) {
-	return c.RunDistinct(ctx, partition, cols, n, nil)
-}
-
-// RunDistinct is Run over a chunk's distinct values: input row i came from DuckDB chunk
-// row origin[i] (its first occurrence), which is the row an error names. nil origin:
-// input rows are chunk rows.
-func (c *Call) RunDistinct(ctx context.Context, partition int, cols []models.Column, n int, origin []int32) (*Chunk, error) {
 	ch := c.chunk()
-	ch.origin = origin
 	if err := c.run(ctx, partition, cols, n, ch); err != nil {
 		c.Release(ch)
 		return nil, err

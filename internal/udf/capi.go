@@ -85,21 +85,6 @@ func vectorInfo(mv mapping.Vector) (duckdb.Type, unsafe.Pointer, *uint64) {
 	return duckdb.Type(r.id), r.data, (*uint64)(unsafe.Pointer(r.validity))
 }
 
-// stringsOf reads n duckdb_string_t values at data, borrowing DuckDB's memory: valid
-// while the vector is. duckdb_string_t is 16 bytes: a uint32 length, then either the
-// string itself when it is at most 12 bytes, or a 4-byte prefix and a pointer.
-func stringsOf(data unsafe.Pointer, dst []string) {
-	for r := range dst {
-		p := unsafe.Add(data, 16*r)
-		n := *(*uint32)(p)
-		if n <= 12 {
-			dst[r] = unsafe.String((*byte)(unsafe.Add(p, 4)), int(n))
-		} else {
-			dst[r] = unsafe.String(*(**byte)(unsafe.Add(p, 8)), int(n))
-		}
-	}
-}
-
 // stringWriter packs one chunk's result strings and writes them in one call.
 type stringWriter struct {
 	buf   []byte

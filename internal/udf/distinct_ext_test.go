@@ -15,8 +15,8 @@ import (
 // texts, every 17th NULL, twice, keeping every output column: into per_row with setPath(false),
 // then into fast with setPath(true) (the previous setting is restored at the end). It
 // returns how many rows differ between the two tables, fast's NULL predictions, and the
-// rows the fast run inferred; the tables stay for more checks on conn.
-func comparePaths(t *testing.T, rows int, setPath func(bool) bool, task, extra string, taskDirs ...string) (diff, nulls int, inferred uint64, conn *sql.Conn) {
+// rows the fast run inferred and reused; the tables stay for more checks on conn.
+func comparePaths(t *testing.T, rows int, setPath func(bool) bool, task, extra string, taskDirs ...string) (diff, nulls int, inferred, reused uint64, conn *sql.Conn) {
 	t.Helper()
 	c, conn := benchDB(t, rows, taskDirs...)
 	ctx := context.Background()
@@ -31,22 +31,23 @@ func comparePaths(t *testing.T, rows int, setPath func(bool) bool, task, extra s
 	defer setPath(setPath(false))
 	exec(fmt.Sprintf(q, "per_row"))
 	setPath(true)
-	before := c.Stats().RowsInferred
+	before := c.Stats()
 	exec(fmt.Sprintf(q, "fast"))
-	inferred = c.Stats().RowsInferred - before
+	inferred, reused = c.Stats().RowsInferred-before.RowsInferred, c.Stats().RowsReused-before.RowsReused
 	if err := conn.QueryRowContext(ctx, `SELECT (SELECT count(*) FROM (FROM per_row EXCEPT ALL FROM fast)) + (SELECT count(*) FROM (FROM fast EXCEPT ALL FROM per_row)),
 		(SELECT count(*) FROM fast WHERE predicted_class IS NULL AND confidence IS NULL)`).Scan(&diff, &nulls); err != nil {
 		t.Fatal(err)
 	}
-	return diff, nulls, inferred, conn
+	return diff, nulls, inferred, reused, conn
 }
 
 // The distinct-values path gives every row exactly the prediction the row-by-row path
-// gives (NULLs stay NULL), and RowsInferred still counts every answered row.
+// gives (NULLs stay NULL), RowsInferred still counts every answered row, and
+// RowsReused those answered by an equal value's run.
 func TestDistinctPredictions(t *testing.T) {
-	diff, nulls, inferred, _ := comparePaths(t, 6000, udf.SetInferDistinct, "sentiment", "")
-	if inferred != 6000-353 {
-		t.Fatalf("RowsInferred grew by %d, want %d (every non-NULL row)", inferred, 6000-353)
+	diff, nulls, inferred, reused, _ := comparePaths(t, 6000, udf.SetInferDistinct, "sentiment", "")
+	if inferred != 6000-353 || reused == 0 || reused >= inferred {
+		t.Fatalf("RowsInferred grew by %d, want %d (every non-NULL row); RowsReused by %d, want some of them", inferred, 6000-353, reused)
 	}
 	if diff != 0 || nulls != 353 {
 		t.Fatalf("%d rows differ between the two paths; %d NULL predictions, want 353", diff, nulls)
@@ -60,12 +61,12 @@ func TestFallbackPathsMatch(t *testing.T) {
 	if !udf.SetRawVectors(true) {
 		t.Fatal("the raw-vector adapter is off: duckdb-go's layout changed (see vectordata.go)")
 	}
-	diff, nulls, _, _ := comparePaths(t, 3000, udf.SetRawVectors, "sentiment", "")
+	diff, nulls, _, _, _ := comparePaths(t, 3000, udf.SetRawVectors, "sentiment", "")
 	if diff != 0 || nulls != 177 {
 		t.Fatalf("%d rows differ between the fallback and fast paths; %d NULL predictions, want 177", diff, nulls)
 	}
 	// ml_infer_probs' packed VARCHAR has its own fallback writer.
-	diff, nulls, _, conn := comparePaths(t, 3000, udf.SetRawVectors, "sentiment", ", probabilities := true")
+	diff, nulls, _, _, conn := comparePaths(t, 3000, udf.SetRawVectors, "sentiment", ", probabilities := true")
 	var probs int
 	if err := conn.QueryRowContext(context.Background(), `SELECT count(*) FROM fast WHERE probabilities IS NOT NULL`).Scan(&probs); err != nil {
 		t.Fatal(err)
@@ -88,7 +89,7 @@ func TestClassStructLabels(t *testing.T) {
 	if !udf.SetRawVectors(true) {
 		t.Fatal("the raw-vector adapter is off: duckdb-go's layout changed (see vectordata.go)")
 	}
-	diff, nulls, _, conn := comparePaths(t, 5000, udf.SetRawVectors, "labels", "", dir)
+	diff, nulls, _, _, conn := comparePaths(t, 5000, udf.SetRawVectors, "labels", "", dir)
 	if diff != 0 || nulls != 295 {
 		t.Fatalf("%d rows differ between the fallback and fast writers; %d NULL predictions, want 295", diff, nulls)
 	}

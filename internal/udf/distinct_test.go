@@ -8,10 +8,23 @@ import (
 	"testing"
 
 	"github.com/duckdb/duckdb-go/v2"
+
+	"github.com/duckinfer/duckinfer/internal/duckvec"
 )
 
-// distinct.load keeps each non-NULL value once, in first-seen order, and maps every
-// row to its value (NULL rows to -1).
+// loadDistinct runs d over the chunk's first column, as ml_infer does.
+func loadDistinct(t testing.TB, d *duckvec.Distinct, chunk *duckdb.DataChunk, n int) bool {
+	col := vectorColumn{name: "x", chunk: chunk}
+	rv, ok := col.raw(n)
+	if !ok || rv.typ != duckdb.TYPE_VARCHAR {
+		t.Errorf("column 0 cannot be read raw as VARCHAR") // on a DuckDB thread: no Fatal
+		return false
+	}
+	return d.Load(rv.data, rv.mask, n)
+}
+
+// duckvec.Distinct over real DuckDB chunks keeps each non-NULL value once, in
+// first-seen order, and maps every row to its value (NULL rows to -1).
 func TestDistinctValues(t *testing.T) {
 	var mu sync.Mutex
 	var problems []string
@@ -19,8 +32,8 @@ func TestDistinctValues(t *testing.T) {
 	conn := probeDB(t, func(chunk *duckdb.DataChunk, n int) error {
 		mu.Lock()
 		defer mu.Unlock()
-		d := &distinct{}
-		if !d.load(chunk, 0, n) {
+		d := &duckvec.Distinct{}
+		if !loadDistinct(t, d, chunk, n) {
 			declined++
 			return nil
 		}
@@ -36,8 +49,8 @@ func TestDistinctValues(t *testing.T) {
 		for r := range n {
 			total++
 			if !valid[r] {
-				if d.of[r] != -1 {
-					problems = append(problems, fmt.Sprintf("NULL row %d maps to %d", r, d.of[r]))
+				if d.Of[r] != -1 {
+					problems = append(problems, fmt.Sprintf("NULL row %d maps to %d", r, d.Of[r]))
 				}
 				continue
 			}
@@ -46,12 +59,12 @@ func TestDistinctValues(t *testing.T) {
 				seen[want[r]] = len(order)
 				order = append(order, want[r])
 			}
-			if d.of[r] != int32(seen[want[r]]) {
-				problems = append(problems, fmt.Sprintf("row %d (%q) maps to %d, want %d", r, want[r], d.of[r], seen[want[r]]))
+			if d.Of[r] != int32(seen[want[r]]) {
+				problems = append(problems, fmt.Sprintf("row %d (%q) maps to %d, want %d", r, want[r], d.Of[r], seen[want[r]]))
 			}
 		}
-		if strings.Join(d.uniq, "\x00") != strings.Join(order, "\x00") || d.rows != nonNull {
-			problems = append(problems, fmt.Sprintf("%d distinct values (%d rows), want %d (%d rows)", len(d.uniq), d.rows, len(order), nonNull))
+		if strings.Join(d.Uniq, "\x00") != strings.Join(order, "\x00") || d.Rows != nonNull {
+			problems = append(problems, fmt.Sprintf("%d distinct values (%d rows), want %d (%d rows)", len(d.Uniq), d.Rows, len(order), nonNull))
 		}
 		return nil
 	})
@@ -72,19 +85,19 @@ func TestDistinctValues(t *testing.T) {
 	}
 
 	// A chunk of all-distinct values is declined after the probe.
-	d := &distinct{}
+	d := &duckvec.Distinct{}
 	var loaded []bool
 	conn = probeDB(t, func(chunk *duckdb.DataChunk, n int) error {
 		mu.Lock()
 		defer mu.Unlock()
-		loaded = append(loaded, d.load(chunk, 0, n))
+		loaded = append(loaded, loadDistinct(t, d, chunk, n))
 		return nil
 	})
 	if _, err := conn.ExecContext(t.Context(), `SELECT count(probe('value ' || i)) FROM range(2048) r(i)`); err != nil {
 		t.Fatal(err)
 	}
 	if fmt.Sprint(loaded) != "[false]" {
-		t.Fatalf("distinct.load on one chunk of distinct values: %v, want [false]", loaded)
+		t.Fatalf("Distinct.Load on one chunk of distinct values: %v, want [false]", loaded)
 	}
 }
 
@@ -117,12 +130,12 @@ func BenchmarkDistinctLoad(b *testing.B) {
 			b.Run(fmt.Sprintf("distinct_pct=%d/distinct", pct), func(b *testing.B) {
 				// What ml_infer does: the distinct path, or the plain read when the
 				// probe finds too few repeats.
-				d := &distinct{}
+				d := &duckvec.Distinct{}
 				col := vectorColumn{name: "x", chunk: chunk}
 				dst, valid := make([]string, n), trues(n)
 				b.ReportAllocs()
 				for b.Loop() {
-					if !d.load(chunk, 0, n) {
+					if !loadDistinct(b, d, chunk, n) {
 						if err := col.Strings(dst, valid); err != nil {
 							b.Fatal(err)
 						}

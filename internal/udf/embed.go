@@ -12,9 +12,9 @@ import (
 // row's vector as a FLOAT list, which the query casts to the array type.
 
 // writeEmbeddings sets each row's embedding, or NULL.
-func writeEmbeddings(st *duckdb.ChunkIteratorState, ch *core.Chunk, rows rowMap) error {
+func writeEmbeddings(st *duckdb.ChunkIteratorState, ch *core.Chunk) error {
 	out := ch.Output().(*models.EmbedData)
-	return setRows(st, ch, rows, func(i int) any {
+	return setRows(st, ch, func(i int) any {
 		return out.Row(i) // SetResult copies it into the vector now
 	})
 }

@@ -9,6 +9,7 @@ import (
 	"github.com/duckdb/duckdb-go/v2/mapping"
 
 	"github.com/duckinfer/duckinfer/internal/core"
+	"github.com/duckinfer/duckinfer/internal/duckvec"
 	"github.com/duckinfer/duckinfer/internal/models"
 	"github.com/duckinfer/duckinfer/internal/sqlgen"
 )
@@ -142,67 +143,57 @@ func (f *inferFunc) execute(bindCtx context.Context, st *duckdb.ChunkIteratorSta
 		cols[i] = vectorColumn{name: name, chunk: chunk, idx: numFixedArgs + c.pos[i]}
 		in[i] = &cols[i]
 	}
-	var rows rowMap
-	var origin []int32
-	runN, repeats := n, 0
-	if inferDistinct && len(c.Columns) == 1 && (c.Task.Config.Inputs[0].Type == models.InputString || c.Task.Config.Inputs[0].Type == models.InputText) {
-		d := distincts.Get().(*distinct)
-		defer distincts.Put(d)
-		if d.load(chunk, numFixedArgs+c.pos[0], n) {
-			// Each distinct value once (distinct.go).
-			in[0] = &distinctColumn{vectorColumn: cols[0], d: d}
-			rows, runN, repeats, origin = d.of, len(d.uniq), d.rows-len(d.uniq), d.first
-		}
-	}
-	ch, err := c.RunDistinct(ctx, f.fns.Threads.Current(), in, runN, origin)
+	ch, err := f.run(ctx, c, cols, in, n)
 	if err != nil {
 		return err
 	}
 	defer c.Release(ch)
-	// RowsInferred counts the rows the model answered, repeats included.
-	f.fns.RowsInferred.Add(uint64(repeats))
 	switch f.mode {
 	case modeRegress, modeRegressList:
-		return writeRegress(st, ch, f.mode == modeRegressList, rows)
+		return writeRegress(st, ch, f.mode == modeRegressList)
 	case modeEmbed:
-		return writeEmbeddings(st, ch, rows)
+		return writeEmbeddings(st, ch)
 	}
 	if f.mode == modeClassifyProbs {
-		return writeProbs(st, n, ch, rows)
+		return writeProbs(st, n, ch)
 	}
-	return writeClasses(st, n, ch, rows)
+	return writeClasses(st, n, ch)
 }
 
 // inferDistinct turns the distinct-values path on (BenchmarkDistinct turns it off for
 // its baseline).
 var inferDistinct = true
 
-// rowMap maps a chunk row to the row the core ran it as (nil: the same row; -1: NULL).
-type rowMap []int32
-
-// result is chunk row r's model row in ch's output, or -1 for NULL.
-func (m rowMap) result(ch *core.Chunk, r int) int {
-	if m == nil {
-		return ch.Result(r)
+// run infers the chunk: each distinct value once when its one string column repeats
+// values enough to pay (duckvec.Distinct, core.Call.RunDistinct), else row by row.
+func (f *inferFunc) run(ctx context.Context, c *call, cols []vectorColumn, in []models.Column, n int) (*core.Chunk, error) {
+	part := f.fns.Threads.Current()
+	if inferDistinct && c.WantDistinct() {
+		if rv, ok := cols[0].raw(n); ok && rv.typ == duckdb.TYPE_VARCHAR {
+			d := duckvec.GetDistinct()
+			defer duckvec.PutDistinct(d)
+			found := d.Load(rv.data, rv.mask, n)
+			c.ProbeResult(found)
+			if found {
+				return c.RunDistinct(ctx, part, in[0], n, core.Distinct{Uniq: d.Uniq, First: d.First, Of: d.Of})
+			}
+		}
 	}
-	if i := m[r]; i >= 0 {
-		return ch.Result(int(i))
-	}
-	return -1
+	return c.Run(ctx, part, in, n)
 }
 
 // writeRegress sets each row's predicted value (or list of values), or NULL.
-func writeRegress(st *duckdb.ChunkIteratorState, ch *core.Chunk, list bool, rows rowMap) error {
+func writeRegress(st *duckdb.ChunkIteratorState, ch *core.Chunk, list bool) error {
 	out := ch.Output().(*models.RegressData)
 	if !list {
 		res := st.GetResultVector()
 		if mv, ok := mappingVector(&res); ok {
-			writeDoubles(mv, ch, out, st.GetInputChunk().GetSize(), rows)
+			writeDoubles(mv, ch, out, st.GetInputChunk().GetSize())
 			return nil
 		}
 	}
 	// Rows() reads every argument of every row (boxed), so it is only the fallback.
-	return setRows(st, ch, rows, func(i int) any {
+	return setRows(st, ch, func(i int) any {
 		if list {
 			return out.Row(i) // SetResult copies it into the vector now
 		}
@@ -212,11 +203,11 @@ func writeRegress(st *duckdb.ChunkIteratorState, ch *core.Chunk, list bool, rows
 
 // writeDoubles writes one prediction per row straight into a DOUBLE result vector's
 // data, and NULL where a row has none.
-func writeDoubles(mv mapping.Vector, ch *core.Chunk, out *models.RegressData, n int, rows rowMap) {
+func writeDoubles(mv mapping.Vector, ch *core.Chunk, out *models.RegressData, n int) {
 	data := unsafe.Slice((*float64)(mapping.VectorGetData(mv)), n)
 	var mask unsafe.Pointer
 	for r := range n {
-		i := rows.result(ch, r)
+		i := ch.Result(r)
 		if i >= 0 {
 			data[r] = out.Row(i)[0]
 			continue
@@ -246,24 +237,24 @@ func classifyResultType() duckdb.TypeInfo {
 // writeClasses fills ml_infer's STRUCT result (classifyResultType) with each row's
 // label and confidence for n rows, or NULL: in one cgo call (writeClassStructs), or through
 // duckdb-go's boxed rows when the raw-vector adapter is unavailable.
-func writeClasses(st *duckdb.ChunkIteratorState, n int, ch *core.Chunk, rows rowMap) error {
+func writeClasses(st *duckdb.ChunkIteratorState, n int, ch *core.Chunk) error {
 	res := st.GetResultVector()
 	mv, ok := mappingVector(&res)
 	if !ok {
-		return writeClassStructsPerValue(st, ch, rows)
+		return writeClassStructsPerValue(st, ch)
 	}
-	writeClassStructs(mv, n, ch.Output().(*models.ClassData), func(r int) int { return rows.result(ch, r) })
+	writeClassStructs(mv, n, ch.Output().(*models.ClassData), ch.Result)
 	return nil
 }
 
 // writeProbs fills ml_infer_probs' packed VARCHAR result (sqlgen.AppendProbsResult) for
 // n rows, or NULL: packed into one buffer and written in one cgo call (capi.go), or
 // through duckdb-go's writer when the raw-vector adapter is unavailable.
-func writeProbs(st *duckdb.ChunkIteratorState, n int, ch *core.Chunk, rows rowMap) error {
+func writeProbs(st *duckdb.ChunkIteratorState, n int, ch *core.Chunk) error {
 	res := st.GetResultVector()
 	mv, ok := mappingVector(&res)
 	if !ok {
-		return writeProbsPerValue(res, n, ch, rows)
+		return writeProbsPerValue(res, n, ch)
 	}
 	out := ch.Output().(*models.ClassData)
 	w := stringWriters.Get().(*stringWriter)
@@ -271,7 +262,7 @@ func writeProbs(st *duckdb.ChunkIteratorState, n int, ch *core.Chunk, rows rowMa
 	w.reset(n)
 	var ps []float64
 	for r := range n {
-		i := rows.result(ch, r)
+		i := ch.Result(r)
 		if i < 0 {
 			w.null(r)
 			continue
@@ -286,9 +277,9 @@ func writeProbs(st *duckdb.ChunkIteratorState, n int, ch *core.Chunk, rows rowMa
 
 // writeClassStructsPerValue is ml_infer's STRUCT result through duckdb-go's boxed rows:
 // the fallback when the raw-vector adapter is unavailable.
-func writeClassStructsPerValue(st *duckdb.ChunkIteratorState, ch *core.Chunk, rows rowMap) error {
+func writeClassStructsPerValue(st *duckdb.ChunkIteratorState, ch *core.Chunk) error {
 	out := ch.Output().(*models.ClassData)
-	return setRows(st, ch, rows, func(i int) any {
+	return setRows(st, ch, func(i int) any {
 		return map[string]any{
 			predictOutputs[0]: out.Label(i),
 			predictOutputs[1]: string(models.AppendConfidence(nil, out.Confidence[i])),
@@ -298,14 +289,14 @@ func writeClassStructsPerValue(st *duckdb.ChunkIteratorState, ch *core.Chunk, ro
 
 // setRows sets each chunk row's result through duckdb-go's boxed rows (the slow path):
 // value(i) for a row whose model row is i, NULL for the others.
-func setRows(st *duckdb.ChunkIteratorState, ch *core.Chunk, rows rowMap, value func(i int) any) error {
+func setRows(st *duckdb.ChunkIteratorState, ch *core.Chunk, value func(i int) any) error {
 	r := 0
 	for row, err := range st.Rows() {
 		if err != nil {
 			return core.Wrap(err)
 		}
 		var v any
-		if i := rows.result(ch, r); i >= 0 {
+		if i := ch.Result(r); i >= 0 {
 			v = value(i)
 		}
 		if err := row.SetResult(v); err != nil {
@@ -318,7 +309,7 @@ func setRows(st *duckdb.ChunkIteratorState, ch *core.Chunk, rows rowMap, value f
 
 // writeProbsPerValue is writeProbs through duckdb-go's VectorWriter, two cgo calls per
 // row: the fallback.
-func writeProbsPerValue(res duckdb.Vector, n int, ch *core.Chunk, rows rowMap) error {
+func writeProbsPerValue(res duckdb.Vector, n int, ch *core.Chunk) error {
 	w, err := duckdb.GetVectorWriter[string](res)
 	if err != nil {
 		return core.Wrap(err)
@@ -327,7 +318,7 @@ func writeProbsPerValue(res duckdb.Vector, n int, ch *core.Chunk, rows rowMap) e
 	var buf []byte
 	var ps []float64
 	for r := range n {
-		i := rows.result(ch, r)
+		i := ch.Result(r)
 		if i < 0 {
 			if err := w.SetNull(r); err != nil {
 				return core.Wrap(err)

@@ -28,15 +28,7 @@ func (v *vectorColumn) Name() string { return v.name }
 // other types (and slowReads) go through duckdb-go's view, which names the type.
 func (v *vectorColumn) Strings(dst []string, valid []bool) error {
 	if rv, ok := v.raw(len(dst)); ok && rv.typ == duckdb.TYPE_VARCHAR {
-		stringsOf(rv.data, dst)
-		if rv.mask != nil {
-			for r := range dst {
-				if rv.isNull(r) {
-					dst[r] = "" // a NULL row's duckdb_string_t is not initialised
-					valid[r] = false
-				}
-			}
-		}
+		duckvec.ReadStrings(rv.data, rv.mask, dst, valid)
 		return nil
 	}
 	vec, err := v.chunk.GetVector(v.idx)

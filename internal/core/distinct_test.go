@@ -1,0 +1,50 @@
+package core
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/duckinfer/duckinfer/internal/models"
+)
+
+// Probes that find no repeats space out the next ones (1, 2, 4, 8, then every 16
+// chunks), one that finds some resets the spacing, and a task whose input is not one
+// string column is never probed.
+func TestProbeBackoff(t *testing.T) {
+	c, _ := testCall(t, []string{"a"}, 8, OnErrorFail)
+	// pattern runs chunks: a probe's outcome comes from found; '.' is a chunk without
+	// a probe, 'p' one with.
+	pattern := func(chunks int, found func(i int) bool) string {
+		s := ""
+		for i := range chunks {
+			if c.WantDistinct() {
+				s += "p"
+				c.ProbeResult(found(i))
+			} else {
+				s += "."
+			}
+		}
+		return s
+	}
+	none := func(int) bool { return false }
+	if got, want := pattern(50, none), "p.p..p....p........p................p"+strings.Repeat(".", 13); got != want {
+		t.Errorf("all-distinct chunks:\n got %s\nwant %s", got, want)
+	}
+	// Repeats appear: noticed at the next probe (the gap of 16 has 3 chunks left), and
+	// every chunk is probed again.
+	if got, want := pattern(20, func(int) bool { return true }), "...p"+strings.Repeat("p", 16); got != want {
+		t.Errorf("after repeats appear:\n got %s\nwant %s", got, want)
+	}
+	if got, want := pattern(4, none), "p.p."; got != want {
+		t.Errorf("after a reset:\n got %s\nwant %s", got, want)
+	}
+
+	cfg, err := models.ParseConfig([]byte(`{"inputs":[{"name":"x","columns":["a","b"],"type":"float32"}],"output":"p","labels":["a","b"]}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	num := &Call{Task: &models.Task{Name: "n", Config: cfg}, Columns: []string{"a", "b"}, env: &Env{}}
+	if num.WantDistinct() {
+		t.Error("a two-column float task was probed for repeated strings")
+	}
+}

@@ -1,0 +1,53 @@
+package duckvec
+
+import "unsafe"
+
+// String is DuckDB's duckdb_string_t: a length, then up to 12 bytes inline, or a
+// 4-byte prefix and a pointer to the bytes.
+type String struct {
+	length uint32
+	prefix [4]byte
+	ptr    *byte
+}
+
+// Get borrows the string's bytes from DuckDB: valid while DuckDB holds the vector.
+func (s *String) Get() string {
+	if s.length <= 12 {
+		return unsafe.String(&s.prefix[0], int(s.length))
+	}
+	return unsafe.String(s.ptr, int(s.length))
+}
+
+// Valid says whether row r is valid under DuckDB's validity mask (bit r%64 of word
+// r/64; a nil mask: every row is).
+func Valid(mask []uint64, r int) bool {
+	return mask == nil || mask[r/64]&(1<<(r%64)) != 0
+}
+
+// Mask views a validity mask for n rows (nil stays nil: every row valid).
+func Mask(p unsafe.Pointer, n int) []uint64 {
+	if p == nil {
+		return nil
+	}
+	return unsafe.Slice((*uint64)(p), (n+63)/64)
+}
+
+// ReadStrings borrows the strings of a VARCHAR vector's data into dst (one per row), ""
+// for a NULL row (DuckDB leaves its entry uninitialised), and clears valid[r] for it.
+func ReadStrings(data unsafe.Pointer, mask []uint64, dst []string, valid []bool) {
+	ss := unsafe.Slice((*String)(data), len(dst))
+	if mask == nil {
+		for r := range dst {
+			dst[r] = ss[r].Get()
+		}
+		return
+	}
+	for r := range dst {
+		if Valid(mask, r) {
+			dst[r] = ss[r].Get()
+		} else {
+			dst[r] = ""
+			valid[r] = false
+		}
+	}
+}
