@@ -52,8 +52,9 @@ func TestPreparedStatementUsesExecutingContext(t *testing.T) {
 		t.Fatalf("EXECUTE p: %d, %v", got, err)
 	}
 
-	// Cancelling the executing context stops it.
-	exec(t, db, `CREATE TABLE big AS SELECT i AS id, repeat('some words here ', 20) AS text FROM range(3000000) r(i)`)
+	// Cancelling the executing context stops it. Distinct texts: a repeated one would be
+	// inferred once per chunk (the distinct path) and finish before the cancel.
+	exec(t, db, `CREATE TABLE big AS SELECT i AS id, repeat('some words here ', 20) || i AS text FROM range(3000000) r(i)`)
 	big, err := conn.PrepareContext(context.Background(), `SELECT count(predicted_class) FROM ml_predict('sentiment', 'big')`)
 	if err != nil {
 		t.Fatal(err)

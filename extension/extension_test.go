@@ -258,7 +258,7 @@ func TestModelsLoadedOncePerSlot(t *testing.T) {
 
 func TestCancelStopsQuery(t *testing.T) {
 	db, _ := open(t)
-	exec(t, db, `CREATE TABLE big AS SELECT i AS id, repeat('some words here ', 20) AS text FROM range(3000000) r(i)`)
+	exec(t, db, `CREATE TABLE big AS SELECT i AS id, repeat('some words here ', 20) || i AS text FROM range(3000000) r(i)`) // distinct: see TestPreparedStatementUsesExecutingContext
 	ctx, cancel := context.WithTimeout(context.Background(), 300*time.Millisecond)
 	defer cancel()
 	start := time.Now()

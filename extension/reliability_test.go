@@ -207,7 +207,7 @@ func TestRuntimeLibraryMissing(t *testing.T) {
 // query works.
 func TestCancelLeaksNothing(t *testing.T) {
 	db, c := open(t, WithCPUSlots(2))
-	exec(t, db, `CREATE TABLE big AS SELECT i AS id, repeat('words of a review ', 10) AS text FROM range(2000000) r(i)`)
+	exec(t, db, `CREATE TABLE big AS SELECT i AS id, repeat('words of a review ', 10) || i AS text FROM range(2000000) r(i)`) // distinct: see TestPreparedStatementUsesExecutingContext
 	exec(t, db, `CREATE TEMP TABLE warm AS SELECT * FROM ml_predict('sentiment', 'big') WHERE id % 1000 = 0`)
 	runtime.GC()
 	baseline := runtime.NumGoroutine()
