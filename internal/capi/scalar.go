@@ -289,7 +289,7 @@ func writeStrings(v C.duckdb_vector, n int, appendRow func(r int, b []byte) ([]b
 // or NULL.
 func writeClasses(v C.duckdb_vector, n int, ch *core.Chunk, out *models.ClassData) {
 	labels, ends := out.PackedLabels()
-	duckvec.WriteClassStruct(unsafe.Pointer(C.di_vec_api()), unsafe.Pointer(v), n, ch.Result, out.Class, out.Confidence, labels, ends)
+	duckvec.WriteClassStruct(unsafe.Pointer(C.di_vec_api()), unsafe.Pointer(v), ch.Results()[:n], out.Class, out.Confidence, labels, ends)
 }
 
 // stringRows is one chunk's result strings packed for writeStrings' C call: row r is

@@ -42,6 +42,9 @@ func (ch *Chunk) Output() models.OutputData { return ch.output }
 // (a NULL input, or a row that failed under on_error := 'null').
 func (ch *Chunk) Result(r int) int { return int(ch.result[r]) }
 
+// Results is Result for every chunk row at once (read-only; valid until Release).
+func (ch *Chunk) Results() []int32 { return ch.result }
+
 func (c *Call) chunk() *Chunk {
 	if ch, ok := c.pool.Get().(*Chunk); ok {
 		return ch

@@ -91,7 +91,7 @@ func WriteClasses(rows, cls []int32, conf []float32, labels []string) (out []Cla
 	}
 	v := C.door_struct_vec()
 	defer C.door_free(v)
-	WriteClassStruct(unsafe.Pointer(C.door_api()), unsafe.Pointer(v), len(rows), func(r int) int { return int(rows[r]) }, cls, conf, buf, ends)
+	WriteClassStruct(unsafe.Pointer(C.door_api()), unsafe.Pointer(v), rows, cls, conf, buf, ends)
 	vs := unsafe.Slice(v, 3)
 	for r := range rows {
 		null := func(i int) bool { return vs[i].mask&(1<<r) == 0 }

@@ -113,11 +113,12 @@ func (w *stringWriter) null(r int) {
 }
 
 // writeClassStructs fills ml_infer's STRUCT(predicted_class, confidence) result vector
-// mv for n chunk rows in one cgo call (duckvec.WriteClassStruct): each row's label and
-// its confidence, or NULL. rows maps a chunk row to its model row in out (-1: NULL).
-func writeClassStructs(mv mapping.Vector, n int, out *models.ClassData, rows func(r int) int) {
+// mv for len(rows) chunk rows in one cgo call (duckvec.WriteClassStruct): each row's
+// label and its confidence, or NULL. rows maps a chunk row to its model row in out (-1:
+// NULL).
+func writeClassStructs(mv mapping.Vector, out *models.ClassData, rows []int32) {
 	labels, ends := out.PackedLabels()
-	duckvec.WriteClassStruct(unsafe.Pointer(C.duckinfer_vec_api()), mv.Ptr, n, rows, out.Class, out.Confidence, labels, ends)
+	duckvec.WriteClassStruct(unsafe.Pointer(C.duckinfer_vec_api()), mv.Ptr, rows, out.Class, out.Confidence, labels, ends)
 }
 
 // flush writes the rows to the VARCHAR vector mv. Every string must be valid UTF-8.

@@ -159,6 +159,10 @@ func BenchmarkWriteStrings(b *testing.B) {
 	defer mapping.DestroyDataChunk(&chunk)
 	mapping.DataChunkSetSize(chunk, mapping.IdxT(len(vals)))
 	out := sentimentOutput(b, len(vals))
+	ident := make([]int32, len(vals)) // chunk row r is model row r
+	for r := range ident {
+		ident[r] = int32(r)
+	}
 	for _, mode := range []string{"packed", "per_value", "classes"} {
 		b.Run(mode, func(b *testing.B) {
 			b.ReportAllocs()
@@ -167,7 +171,7 @@ func BenchmarkWriteStrings(b *testing.B) {
 				mapping.DataChunkSetSize(chunk, mapping.IdxT(len(vals)))
 				mv := mapping.DataChunkGetVector(chunk, 0)
 				if mode == "classes" {
-					writeClassStructs(mapping.DataChunkGetVector(chunk, 1), len(vals), out, func(r int) int { return r })
+					writeClassStructs(mapping.DataChunkGetVector(chunk, 1), out, ident)
 					continue
 				}
 				if mode == "packed" {

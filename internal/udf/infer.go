@@ -243,7 +243,7 @@ func writeClasses(st *duckdb.ChunkIteratorState, n int, ch *core.Chunk) error {
 	if !ok {
 		return writeClassStructsPerValue(st, ch)
 	}
-	writeClassStructs(mv, n, ch.Output().(*models.ClassData), ch.Result)
+	writeClassStructs(mv, ch.Output().(*models.ClassData), ch.Results()[:n])
 	return nil
 }
 
