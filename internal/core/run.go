@@ -100,8 +100,10 @@ func (c *Call) run(ctx context.Context, partition int, cols []models.Column, n i
 			ch.rows = append(ch.rows, r)
 		}
 	}
-	for _, in := range ch.inputs {
-		in.Compact(ch.rows)
+	if len(ch.rows) < n { // all n rows kept: Compact would keep them as they are
+		for _, in := range ch.inputs {
+			in.Compact(ch.rows)
+		}
 	}
 	ch.bucket()
 	m := len(ch.rows)
@@ -179,6 +181,9 @@ func (c *Call) infer(ctx context.Context, sess predictor, ch *Chunk, m int) erro
 		if c.OnError != OnErrorNull {
 			return nil
 		}
+	}
+	if !ch.output.AnyRowError() {
+		return nil
 	}
 	for b := range m {
 		if err := ch.output.RowError(b); err != nil && (ch.failed == nil || ch.failed[b] == nil) {

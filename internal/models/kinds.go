@@ -80,6 +80,9 @@ type OutputData interface {
 	Decode(v ort.Value, lo, hi int) error
 	// RowError is the reason row i has no result (say, a NaN output), or nil.
 	RowError(i int) error
+	// AnyRowError is false when RowError is nil for every row decoded since Reset, so
+	// the caller can skip asking row by row.
+	AnyRowError() bool
 }
 
 // outputBinder is an OutputData that can hand ORT a tensor over its own memory for

@@ -82,9 +82,11 @@ type ClassData struct {
 
 	labelBytes []byte   // the labels back to back, for writers in C (PackedLabels)
 	labelEnds  []uint32 // where each label ends in labelBytes
+	anyNaN     bool     // a row decoded since Reset has no class (AnyRowError)
 }
 
 func (d *ClassData) Reset(n int) {
+	d.anyNaN = false
 	d.Class = grow(d.Class, n)
 	d.Confidence = grow(d.Confidence, n)
 	d.raw = grow(d.raw, n*len(d.labels))
@@ -138,6 +140,7 @@ func (d *ClassData) Decode(v ort.Value, lo, hi int) error {
 		// say, softmax over two +Inf logits.
 		if cls[i], conf[i] = int32(best), c; nan || c != c {
 			cls[i] = -1
+			d.anyNaN = true
 		}
 	}
 	return nil
@@ -197,6 +200,8 @@ func (d *ClassData) confidence(row []float32, best int) float32 {
 	}
 	return row[best]
 }
+
+func (d *ClassData) AnyRowError() bool { return d.anyNaN }
 
 func (d *ClassData) RowError(i int) error {
 	if d.Class[i] < 0 {

@@ -140,6 +140,9 @@ func (d *EmbedData) Decode(v ort.Value, lo, hi int) error {
 	return nil
 }
 
+// AnyRowError is true: the rows' flags are checked one by one (not a hot path).
+func (d *EmbedData) AnyRowError() bool { return true }
+
 func (d *EmbedData) RowError(i int) error {
 	if !d.ok[i] {
 		return fmt.Errorf("%w: the model's output for this row is NaN or infinite", ErrModel)

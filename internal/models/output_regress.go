@@ -104,6 +104,9 @@ func (d *RegressData) Decode(v ort.Value, lo, hi int) error {
 	return nil
 }
 
+// AnyRowError is true: the rows' flags are checked one by one (not a hot path).
+func (d *RegressData) AnyRowError() bool { return true }
+
 func (d *RegressData) RowError(i int) error {
 	if !d.ok[i] {
 		return fmt.Errorf("%w: the model's output for this row is NaN or infinite", ErrModel)
