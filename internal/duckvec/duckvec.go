@@ -1,8 +1,8 @@
 // Package duckvec holds what both DuckDB bindings (internal/udf over duckdb-go,
 // internal/capi over the C extension API) need to read a vector's raw data and write
-// ml_infer's result: DuckDB's in-memory value layouts and the widening loops over them,
-// and (classes.c, declared in duckvec.h for their C code) the one loop that writes a
-// chunk's class labels and confidences. It knows nothing of how a binding reaches the
+// ml_infer's result: DuckDB's in-memory value layouts and the loops over them (widening,
+// strings, a VARCHAR chunk's distinct values), and (classes.c, declared in duckvec.h for
+// their C code) the one loop that writes a chunk's class labels and confidences. It knows nothing of how a binding reaches the
 // data.
 package duckvec
 

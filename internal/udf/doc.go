@@ -10,6 +10,6 @@
 // errors or models, so another binding (a loadable extension) reuses the core as is.
 // Its hot loops read and write DuckDB vectors in place: vectordata.go reaches a
 // vector's handle (pinned to the duckdb-go version), capi.go is the package's only cgo,
-// over the few DuckDB C API functions it needs; distinct.go hands the core each
-// distinct text of a chunk once.
+// over the few DuckDB C API functions it needs; infer.go's run hands the core each
+// distinct text of a chunk once (duckvec.Distinct, core.Call.RunDistinct).
 package udf
