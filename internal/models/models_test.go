@@ -6,6 +6,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -311,6 +312,26 @@ func TestPredictOutputTensor(t *testing.T) {
 		if math.Abs(float64(sum-1)) > 1e-4 || cd.Confidence[r] != cd.raw[r*3+int(cd.Class[r])] {
 			t.Fatalf("row %d: scores %v, confidence %v", r, cd.raw[r*3:r*3+3], cd.Confidence[r])
 		}
+	}
+	// The next chunk's batch on the same rows reuses the tensor (ORT writes the new
+	// scores into it); after raw has moved to a bigger array, a new one points there.
+	first := slices.Clone(cd.raw[:9])
+	for range 2 {
+		clear(cd.raw)
+		if err := s.Predict(context.Background(), in, 0, 3, out); err != nil {
+			t.Fatal(err)
+		}
+		if !slices.Equal(cd.raw[:9], first) || len(cd.held.t) != 1 {
+			t.Fatalf("scores %v, want %v again; %d tensors held, want 1", cd.raw[:9], first, len(cd.held.t))
+		}
+	}
+	out.Reset(4096)
+	clear(cd.raw)
+	if err := s.Predict(context.Background(), in, 0, 3, out); err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(cd.raw[:9], first) || cd.held.base != &cd.raw[0] || len(cd.held.t) != 1 {
+		t.Fatalf("after raw moved: scores %v, want %v; held tensors point at the old array or were not freed", cd.raw[:9], first)
 	}
 	two := &ClassData{labels: []string{"a", "b"}, scores: cd.scores}
 	two.Reset(3)

@@ -3,6 +3,7 @@ package models
 import (
 	"fmt"
 	"math"
+	"runtime"
 	"unicode"
 	"unicode/utf8"
 
@@ -63,7 +64,8 @@ func (classifyOutput) CheckModel(c *Config, o ort.InputOutputInfo) error {
 }
 
 func (classifyOutput) NewData(c *Config) OutputData {
-	d := &ClassData{labels: c.Labels, scores: c.Scores}
+	d := &ClassData{labels: c.Labels, scores: c.Scores, held: &heldOutputs{}}
+	runtime.AddCleanup(d, func(h *heldOutputs) { h.destroy() }, d.held)
 	for _, l := range c.Labels {
 		d.labelBytes = append(d.labelBytes, l...)
 		d.labelEnds = append(d.labelEnds, uint32(len(d.labelBytes)))
@@ -83,7 +85,34 @@ type ClassData struct {
 	labelBytes []byte   // the labels back to back, for writers in C (PackedLabels)
 	labelEnds  []uint32 // where each label ends in labelBytes
 	anyNaN     bool     // a row decoded since Reset has no class (AnyRowError)
+	held       *heldOutputs
 }
+
+// heldOutputs are outputTensor's tensors, kept from chunk to chunk by their rows: a
+// chunk's batches fall on the same bounds as the last one's, and a new tensor per batch
+// cost two cgo calls and five allocations. They point into raw's array at base; when
+// raw moves they are freed.
+type heldOutputs struct {
+	base *float32
+	t    map[[2]int]*ort.Tensor[float32]
+}
+
+// maxHeldOutputs bounds the kept tensors (text tasks may batch by token counts, on
+// bounds that vary from chunk to chunk); past it, a batch gets a tensor of its own.
+const maxHeldOutputs = 32
+
+func (h *heldOutputs) destroy() {
+	for _, t := range h.t {
+		t.Destroy()
+	}
+	clear(h.t)
+}
+
+// keptOutput is a held tensor as Predict sees it: Predict destroys the output after
+// decoding it, which must leave a held one alone.
+type keptOutput struct{ *ort.Tensor[float32] }
+
+func (keptOutput) Destroy() error { return nil }
 
 func (d *ClassData) Reset(n int) {
 	d.anyNaN = false
@@ -99,13 +128,35 @@ func (d *ClassData) Reset(n int) {
 // exactly len(labels) scores per row (outputBinder).
 func (d *ClassData) outputTensor(lo, hi, declared int) (ort.Value, error) {
 	nl := len(d.labels)
-	if declared != nl {
+	if declared != nl || hi <= lo {
 		return nil, nil
 	}
-	return ort.NewTensor(ort.NewShape(int64(hi-lo), int64(nl)), d.raw[lo*nl:hi*nl])
+	h, key := d.held, [2]int{lo, hi}
+	if h == nil { // a ClassData not made by NewData
+		return ort.NewTensor(ort.NewShape(int64(hi-lo), int64(nl)), d.raw[lo*nl:hi*nl])
+	}
+	if h.base != &d.raw[0] {
+		h.destroy()
+		h.base = &d.raw[0]
+	}
+	if t := h.t[key]; t != nil {
+		return keptOutput{t}, nil
+	}
+	t, err := ort.NewTensor(ort.NewShape(int64(hi-lo), int64(nl)), d.raw[lo*nl:hi*nl])
+	if err != nil || len(h.t) >= maxHeldOutputs {
+		return t, err
+	}
+	if h.t == nil {
+		h.t = map[[2]int]*ort.Tensor[float32]{}
+	}
+	h.t[key] = t
+	return keptOutput{t}, nil
 }
 
 func (d *ClassData) Decode(v ort.Value, lo, hi int) error {
+	if k, ok := v.(keptOutput); ok {
+		v = k.Tensor
+	}
 	out, ok := v.(*ort.Tensor[float32])
 	if !ok {
 		return fmt.Errorf("%w: the output is not a float tensor", ErrModel)

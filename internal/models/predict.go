@@ -76,13 +76,19 @@ func (s *Session) Predict(ctx context.Context, in []InputData, lo, hi int, out O
 			outs[0] = v
 		}
 	}
+	// The bound tensor, or the one ORT made; a failed run too (a bound tensor leaked
+	// there before). A held tensor's Destroy does nothing.
+	defer func() {
+		if outs[0] != nil {
+			outs[0].Destroy()
+		}
+	}()
 	if err := s.s.RunWithOptions(inputs, outs, runOpts); err != nil {
 		if cerr := ctx.Err(); cerr != nil {
 			return cerr
 		}
 		return fmt.Errorf("%w: task %q on %s:%d: %v", ErrModel, t.Name, s.placement.Device, s.placement.DeviceID, err)
 	}
-	defer outs[0].Destroy()
 	if err := out.Decode(outs[0], lo, hi); err != nil {
 		return fmt.Errorf("task %q, output %q: %w", t.Name, t.OutputName(), err)
 	}
