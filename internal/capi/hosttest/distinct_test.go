@@ -33,5 +33,18 @@ func TestDistinctInExtension(t *testing.T) {
 		if rows != 20000-1177 || reused < 20000-1177-40*40 || reused >= rows {
 			t.Errorf("rows_inferred grew by %d (want %d), rows_reused by %d (want most of them)", rows, 20000-1177, reused)
 		}
+		// The other writers read the same per-row map: probabilities, and an embedder's
+		// vectors (a text input, tokenized once per distinct value; batches of other
+		// shapes may round differently, hence the tolerance).
+		if n := count(t, h, "a", `SELECT count(*) FROM ml_predict('sentiment', 'ev', probabilities := true) s
+			JOIN (SELECT * FROM ml_predict('sentiment', 'SELECT DISTINCT text FROM ev WHERE text IS NOT NULL', probabilities := true)) a USING (text)
+			WHERE s.probabilities = a.probabilities AND s.predicted_class = a.predicted_class`); n != 20000-1177 {
+			t.Errorf("probabilities: %d of %d rows got their text's own", n, 20000-1177)
+		}
+		if n := count(t, h, "a", `SELECT count(*) FROM ml_embed('bert_embed', 'SELECT * FROM ev WHERE id < 3000') s
+			JOIN (SELECT * FROM ml_embed('bert_embed', 'SELECT DISTINCT text FROM ev WHERE text IS NOT NULL')) a USING (text)
+			WHERE array_distance(s.embedding, a.embedding) < 1e-5`); n != 3000-177 {
+			t.Errorf("embeddings: %d of %d rows got their text's own", n, 3000-177)
+		}
 	})
 }
