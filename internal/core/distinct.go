@@ -26,7 +26,7 @@ const maxProbeGap = 16
 // the call's workers; a lost update only moves a probe by a chunk.
 type probeBackoff struct {
 	skip atomic.Int32 // chunks left to run without a probe
-	gap  atomic.Int32 // the skip after the next probe that finds no repeats, halved
+	gap  atomic.Int32 // the last skip set; the next probe that finds no repeats doubles it
 }
 
 // WantDistinct says whether the binding should look for repeated values in the next
