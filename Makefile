@@ -70,6 +70,7 @@ fuzzbudget = $(if $(FUZZTIME),$(FUZZTIME),$(1))
 fuzz:
 	$(GO) test -run '^$$' -fuzz '^FuzzParseConfig$$' -fuzztime $(call fuzzbudget,150000x) ./internal/models/
 	$(GO) test -run '^$$' -fuzz '^FuzzInputSQL$$' -fuzztime $(call fuzzbudget,150000x) ./internal/udf/
+	$(GO) test -run '^$$' -fuzz '^FuzzOptions$$' -fuzztime $(call fuzzbudget,150000x) ./internal/sqlgen/
 	$(GO) test -run '^$$' -fuzz '^FuzzArguments$$' -fuzztime $(call fuzzbudget,15000x) ./extension/
 	$(GO) test -run '^$$' -fuzz '^FuzzSentimentGoMatchesORT$$' -fuzztime $(call fuzzbudget,500x) ./internal/train/
 	$(GO) test -run '^$$' -fuzz '^FuzzSplitMatchesDuckDB$$' -fuzztime $(call fuzzbudget,50000x) ./cmd/duckinfer/

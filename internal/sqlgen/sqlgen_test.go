@@ -103,3 +103,22 @@ func TestOptionsRoundTrip(t *testing.T) {
 		}
 	}
 }
+
+// ml_infer can be called by hand with any string as its options: UnpackOptions never
+// panics on one, and whatever OptionsSQL packs comes back unchanged.
+func FuzzOptions(f *testing.F) {
+	f.Add("sentiment", "text", "256", "", "7", "64\x1fmean\x1f", `STRUCT("text" VARCHAR)`, "4:noop0:")
+	f.Add("", "", "", "", "", "", "", "-1:")
+	f.Fuzz(func(t *testing.T, task, cols, batch, device, conn, text, order, raw string) {
+		_, _ = UnpackOptions(raw)
+		opts := []string{task, cols, batch, device, "", "", "", conn, text}
+		lit, _, _ := strings.Cut(OptionsSQL(opts, "x"), " || ")
+		got, err := UnpackOptions(strings.ReplaceAll(lit[1:len(lit)-1], "''", "'") + order)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if want := append(opts, order); strings.Join(got, "\x00|") != strings.Join(want, "\x00|") || len(got) != len(want) {
+			t.Fatalf("UnpackOptions = %q, want %q", got, want)
+		}
+	})
+}
