@@ -56,6 +56,12 @@ func (s *shell) interactive(stdin *os.File, where string) (int, error) {
 		joinedWhole []rune
 		depth       int
 	)
+	// readline's Close waits for its input loop, which may sit in a read of the
+	// terminal until the next key arrives (it reads ahead after every key but Enter
+	// and Ctrl-C): after Ctrl-D the shell then hung for good when that read started
+	// before Close, which a busy machine made likely (3 exits in 12). A cancelable
+	// stdin, closed first, ends that read.
+	in := readline.NewCancelableStdin(stdin)
 	cfg := &readline.Config{
 		Prompt:       s.prompts[0],
 		HistoryFile:  histFile,
@@ -66,7 +72,7 @@ func (s *shell) interactive(stdin *os.File, where string) (int, error) {
 		AutoComplete:           comp,
 		InterruptPrompt:        "^C",
 		EOFPrompt:              "",
-		Stdin:                  stdin,
+		Stdin:                  in,
 		Stdout:                 promptOut,
 		Stderr:                 s.stderr,
 		FuncIsTerminal:         func() bool { return true },
@@ -116,7 +122,10 @@ func (s *shell) interactive(stdin *os.File, where string) (int, error) {
 	if err != nil {
 		return 1, fmt.Errorf("starting line editor: %w", err)
 	}
-	defer rl.Close()
+	defer func() {
+		in.Close()
+		rl.Close()
+	}()
 
 	fmt.Fprintf(s.stdout, "duckinfer %s (DuckDB %s)\nEnter \".help\" for usage hints.\nConnected to %s.\n",
 		programVersion(), duckdbVersion(context.Background(), s.conn), where)
