@@ -25,6 +25,9 @@ type term struct {
 	out  bytes.Buffer // everything the program wrote, "\r" removed
 	mark int          // expect searches from here
 	done chan struct{}
+	// onOutput, when set, runs on the reader as soon as output arrives (with mu
+	// held), for keys that must follow output at once.
+	onOutput func(out []byte)
 }
 
 func startTerm(t *testing.T, home string, args ...string) *term {
@@ -45,6 +48,9 @@ func startTerm(t *testing.T, home string, args ...string) *term {
 			if n > 0 {
 				tm.mu.Lock()
 				tm.out.Write(bytes.ReplaceAll(buf[:n], []byte("\r"), nil))
+				if tm.onOutput != nil {
+					tm.onOutput(tm.out.Bytes())
+				}
 				tm.mu.Unlock()
 			}
 			if err != nil {
@@ -398,4 +404,50 @@ func TestInteractiveUpThenDownKeepsEnteredLines(t *testing.T) {
 	tm.send(";\r")
 	tm.expectRe(regexp.MustCompile(`│ a +│ +2 │`), 30*time.Second)
 	tm.exit()
+}
+
+// Ctrl-D pressed the moment a query's table ends ends the shell, also on a busy
+// machine. readline's Close used to wait for an input read that no key would end, and
+// the shell hung for good: 3 to 5 exits in 20 beside two busy loops, in a harness
+// pressing Ctrl-D this way; against that code this test failed 3 runs of 3, within
+// its 24 shells. Ctrl-D is pressed again every second, as a person would; every shell
+// must end within 5 s.
+func TestInteractiveCtrlDExitsOnBusyMachine(t *testing.T) {
+	for range 2 {
+		hog := exec.Command("sh", "-c", "while :; do :; done")
+		if err := hog.Start(); err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { _ = hog.Process.Kill(); _ = hog.Wait() })
+	}
+	for i := range 24 {
+		tm := startTerm(t, t.TempDir())
+		tm.mu.Lock()
+		sent := false
+		tm.onOutput = func(out []byte) {
+			if !sent && bytes.Contains(out, []byte("└")) {
+				sent = true
+				_, _ = tm.pty.Write([]byte("\x04"))
+			}
+		}
+		tm.mu.Unlock()
+		tm.typeLine("SELECT repeat('x', 300) AS long_value, 1 AS n;")
+		ch := make(chan error, 1)
+		go func() { ch <- tm.cmd.Wait() }()
+		deadline := time.After(5 * time.Second)
+	wait:
+		for {
+			select {
+			case err := <-ch:
+				if err != nil {
+					t.Fatalf("shell %d exited with %v after Ctrl-D", i, err)
+				}
+				break wait
+			case <-time.After(time.Second):
+				_, _ = tm.pty.Write([]byte("\x04"))
+			case <-deadline:
+				t.Fatalf("shell %d did not exit within 5 s of Ctrl-D", i)
+			}
+		}
+	}
 }
