@@ -110,7 +110,7 @@ func (c *Connector) predict(ctx context.Context, task string, rec arrow.RecordBa
 		idx := rec.Schema().FieldIndices(name)
 		cols[i] = &arrowColumn{name: name, arr: rec.Column(idx[0])}
 	}
-	ch, err := call.Run(ctx, c.env.Threads.Current(), cols, int(rec.NumRows()))
+	ch, err := call.Run(ctx, c.env.Threads.Current(), cols, int(rec.NumRows()), nil)
 	if err != nil {
 		return nil, nil, err
 	}

@@ -237,22 +237,20 @@ func scalar(info C.duckdb_function_info, input C.duckdb_data_chunk, output C.duc
 	})
 }
 
-// run infers the chunk: each distinct value once when its one string column repeats
-// values enough to pay (duckvec.Distinct, core.Call.RunDistinct), else row by row. The
-// C API tells a scalar function nothing about cancellation: an interrupted query stops
-// calling it between chunks.
+// run infers the chunk; the core asks find for its distinct values when they may
+// pay (core.Call.Run), which reads the first column's VARCHAR data. The C API tells a
+// scalar function nothing about cancellation: an interrupted query stops calling it
+// between chunks.
 func run(b *bound, cols []vecColumn, in []models.Column, n int) (*core.Chunk, error) {
-	c, ctx, part := b.call, context.Background(), b.threads.Current()
-	if c.WantDistinct() && cols[0].info().id == C.DUCKDB_TYPE_VARCHAR {
-		d := duckvec.GetDistinct()
-		defer duckvec.PutDistinct(d)
-		found := d.Load(unsafe.Pointer(C.di_vector_data(cols[0].vec)), cols[0].mask(n), n)
-		c.ProbeResult(found)
-		if found {
-			return c.RunDistinct(ctx, part, in[0], n, core.Distinct{Uniq: d.Uniq, First: d.First, Of: d.Of})
+	d := duckvec.GetDistinct()
+	defer duckvec.PutDistinct(d)
+	find := func() (core.Distinct, bool) {
+		if cols[0].info().id != C.DUCKDB_TYPE_VARCHAR || !d.Load(unsafe.Pointer(C.di_vector_data(cols[0].vec)), cols[0].mask(n), n) {
+			return core.Distinct{}, false
 		}
+		return core.Distinct{Uniq: d.Uniq, First: d.First, Of: d.Of}, true
 	}
-	return c.Run(ctx, part, in, n)
+	return b.call.Run(context.Background(), b.threads.Current(), in, n, find)
 }
 
 // writeStrings fills a VARCHAR vector in one C call: row r is what appendRow appends,

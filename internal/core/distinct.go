@@ -29,10 +29,10 @@ type probeBackoff struct {
 	gap  atomic.Int32 // the last skip set; the next probe that finds no repeats doubles it
 }
 
-// WantDistinct says whether the binding should look for repeated values in the next
-// chunk (and then report what it found with ProbeResult): when the call's input is one
-// string column and recent probes have not all come back empty.
-func (c *Call) WantDistinct() bool {
+// wantDistinct says whether to look for repeated values in the next chunk (and then
+// record what was found with probeResult): when the call's input is one string column
+// and recent probes have not all come back empty.
+func (c *Call) wantDistinct() bool {
 	if len(c.Columns) != 1 || len(c.Task.Config.Inputs) != 1 {
 		return false
 	}
@@ -46,10 +46,10 @@ func (c *Call) WantDistinct() bool {
 	return true
 }
 
-// ProbeResult records whether a chunk's probe found repeats worth the distinct path.
+// probeResult records whether a chunk's probe found repeats worth the distinct path.
 // Each probe in a row that finds none doubles the number of chunks skipped before the
 // next (up to maxProbeGap); one that finds some resets it.
-func (c *Call) ProbeResult(found bool) {
+func (c *Call) probeResult(found bool) {
 	if found {
 		if c.probe.gap.Load() != 0 {
 			c.probe.gap.Store(0)
@@ -61,10 +61,10 @@ func (c *Call) ProbeResult(found bool) {
 	c.probe.skip.Store(g)
 }
 
-// RunDistinct is Run for a chunk of n rows whose one input column col holds repeated
+// runDistinct is Run for a chunk of n rows whose one input column col holds repeated
 // values: the model runs once per value of d.Uniq, and Result(r) is then chunk row r's
 // answer, its value's. Rows counted as inferred include the repeats.
-func (c *Call) RunDistinct(ctx context.Context, partition int, col models.Column, n int, d Distinct) (*Chunk, error) {
+func (c *Call) runDistinct(ctx context.Context, partition int, col models.Column, n int, d Distinct) (*Chunk, error) {
 	ch := c.chunk()
 	ch.origin = d.First
 	ch.uniqCol = uniqColumn{Column: col, uniq: d.Uniq}

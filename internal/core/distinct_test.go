@@ -17,9 +17,9 @@ func TestProbeBackoff(t *testing.T) {
 	pattern := func(chunks int, found func(i int) bool) string {
 		s := ""
 		for i := range chunks {
-			if c.WantDistinct() {
+			if c.wantDistinct() {
 				s += "p"
-				c.ProbeResult(found(i))
+				c.probeResult(found(i))
 			} else {
 				s += "."
 			}
@@ -44,7 +44,7 @@ func TestProbeBackoff(t *testing.T) {
 		t.Fatal(err)
 	}
 	num := &Call{Task: &models.Task{Name: "n", Config: cfg}, Columns: []string{"a", "b"}, env: &Env{}}
-	if num.WantDistinct() {
+	if num.wantDistinct() {
 		t.Error("a two-column float task was probed for repeated strings")
 	}
 }

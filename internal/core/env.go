@@ -19,7 +19,7 @@ type Env struct {
 	Flavor    models.Flavor      // the ONNX Runtime files the pool's sessions use
 
 	RowsInferred atomic.Uint64 // rows that reached a model
-	RowsReused   atomic.Uint64 // of those, rows answered by an equal value's run in the same chunk (RunDistinct)
+	RowsReused   atomic.Uint64 // of those, rows answered by an equal value's run in the same chunk (runDistinct)
 	Chunks       atomic.Uint64 // chunks run
 
 	Failures Failures

@@ -26,9 +26,9 @@ type Chunk struct {
 	result []int32 // per chunk row: its model row, or -1 for NULL predictions
 	failed []error // per model row; nil when no row failed
 	bad    []error // per chunk row: an unusable input (NaN, ±Inf); nil when none
-	origin []int32 // RunDistinct: per input row, the DuckDB chunk row it came from
+	origin []int32 // runDistinct: per input row, the DuckDB chunk row it came from
 
-	// RunDistinct's: the input column serving the distinct values, and the per-value
+	// runDistinct's: the input column serving the distinct values, and the per-value
 	// results while they are spread over the chunk's rows.
 	uniqCol uniqColumn
 	uniqIn  [1]models.Column
@@ -61,7 +61,20 @@ func (c *Call) Release(ch *Chunk) { c.pool.Put(ch) }
 // binding reads them; partition is the calling worker's index, which picks its device
 // slot. Under on_error := 'fail' the first failing row fails the call, naming it.
 // Strings the binding lends through cols must stay valid until Release.
-func (c *Call) Run(ctx context.Context, partition int, cols []models.Column, n int) (*Chunk, error) {
+//
+// find, when not nil, is the binding's way to find the chunk's distinct values of a
+// task's one string column (duckvec.Distinct over the raw vector). Run asks it only
+// for such a task, and not after probes that found nothing (probeBackoff); when it
+// reports repeats worth it, each distinct value runs once (runDistinct). What find
+// returns must stay valid until Run returns.
+func (c *Call) Run(ctx context.Context, partition int, cols []models.Column, n int, find func() (Distinct, bool)) (*Chunk, error) {
+	if find != nil && c.wantDistinct() {
+		d, ok := find()
+		c.probeResult(ok)
+		if ok {
+			return c.runDistinct(ctx, partition, cols[0], n, d)
+		}
+	}
 	ch := c.chunk()
 	if err := c.run(ctx, partition, cols, n, ch); err != nil {
 		c.Release(ch)

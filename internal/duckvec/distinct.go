@@ -9,7 +9,7 @@ import (
 // A text model often sees the same value many times in one chunk (event data: a
 // handful of messages, product names, statuses). For a task whose one input is one
 // VARCHAR column, a binding finds the chunk's distinct values with a Distinct, the core
-// runs the model once per value (core.Call.RunDistinct), and every row gets the result
+// runs the model once per value (core.Call.Run), and every row gets the result
 // of its value. DuckDB hands scalar functions flat vectors (its C API flattens even a
 // dictionary vector), so without this a repeated value is inferred again on every row.
 

@@ -11,5 +11,5 @@
 // Its hot loops read and write DuckDB vectors in place: vectordata.go reaches a
 // vector's handle (pinned to the duckdb-go version), capi.go is the package's only cgo,
 // over the few DuckDB C API functions it needs; infer.go's run hands the core each
-// distinct text of a chunk once (duckvec.Distinct, core.Call.RunDistinct).
+// distinct text of a chunk once (duckvec.Distinct, core.Call.Run).
 package udf

@@ -164,22 +164,22 @@ func (f *inferFunc) execute(bindCtx context.Context, st *duckdb.ChunkIteratorSta
 // its baseline).
 var inferDistinct = true
 
-// run infers the chunk: each distinct value once when its one string column repeats
-// values enough to pay (duckvec.Distinct, core.Call.RunDistinct), else row by row.
+// run infers the chunk; the core asks find for its distinct values when they may
+// pay (core.Call.Run), which reads the first column's raw VARCHAR data.
 func (f *inferFunc) run(ctx context.Context, c *call, cols []vectorColumn, in []models.Column, n int) (*core.Chunk, error) {
-	part := f.fns.Threads.Current()
-	if inferDistinct && c.WantDistinct() {
-		if rv, ok := cols[0].raw(n); ok && rv.typ == duckdb.TYPE_VARCHAR {
-			d := duckvec.GetDistinct()
-			defer duckvec.PutDistinct(d)
-			found := d.Load(rv.data, rv.mask, n)
-			c.ProbeResult(found)
-			if found {
-				return c.RunDistinct(ctx, part, in[0], n, core.Distinct{Uniq: d.Uniq, First: d.First, Of: d.Of})
+	var find func() (core.Distinct, bool)
+	if inferDistinct {
+		d := duckvec.GetDistinct()
+		defer duckvec.PutDistinct(d)
+		find = func() (core.Distinct, bool) {
+			rv, ok := cols[0].raw(n)
+			if !ok || rv.typ != duckdb.TYPE_VARCHAR || !d.Load(rv.data, rv.mask, n) {
+				return core.Distinct{}, false
 			}
+			return core.Distinct{Uniq: d.Uniq, First: d.First, Of: d.Of}, true
 		}
 	}
-	return c.Run(ctx, part, in, n)
+	return c.Run(ctx, f.fns.Threads.Current(), in, n, find)
 }
 
 // writeRegress sets each row's predicted value (or list of values), or NULL.

@@ -5,7 +5,7 @@ import (
 )
 
 // The loaded extension, like the Go binding, runs a chunk's repeated texts through the
-// model once (duckvec.Distinct, core.Call.RunDistinct): every row gets exactly what its
+// model once (duckvec.Distinct, core.Call.Run): every row gets exactly what its
 // text gets when inferred alone, NULL rows stay NULL, rows_inferred still counts every
 // answered row and rows_reused the rows that took another row's answer.
 func TestDistinctInExtension(t *testing.T) {
