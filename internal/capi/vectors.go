@@ -42,25 +42,12 @@ func (v *vecColumn) mask(n int) []uint64 {
 
 // nulls clears valid[r] for each NULL row of vec.
 func nulls(vec C.duckdb_vector, valid []bool) {
-	m := C.di_vector_validity(vec)
-	if m == nil {
-		return
-	}
-	mask := unsafe.Slice((*uint64)(unsafe.Pointer(m)), (len(valid)+63)/64)
-	for r := range valid {
-		if mask[r/64]&(1<<(r%64)) == 0 {
-			valid[r] = false
-		}
-	}
+	duckvec.ClearNulls(duckvec.Mask(unsafe.Pointer(C.di_vector_validity(vec)), len(valid)), valid)
 }
 
+// isNull says whether row r of vec is NULL.
 func isNull(vec C.duckdb_vector, r int) bool {
-	m := C.di_vector_validity(vec)
-	if m == nil {
-		return false
-	}
-	w := *(*uint64)(unsafe.Add(unsafe.Pointer(m), 8*(r/64)))
-	return w&(1<<(r%64)) == 0
+	return !duckvec.Valid(duckvec.Mask(unsafe.Pointer(C.di_vector_validity(vec)), r+1), r)
 }
 
 func data[T any](vec C.duckdb_vector, n int) []T {

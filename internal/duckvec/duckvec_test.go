@@ -40,3 +40,23 @@ func TestWiden(t *testing.T) {
 		t.Errorf("Widen(uint32) = %v", ints)
 	}
 }
+
+// ClearNulls and Valid read DuckDB's validity mask the same way: bit r%64 of word
+// r/64 set means valid; rows past len(valid) and a nil mask change nothing.
+func TestValidityMask(t *testing.T) {
+	mask := []uint64{^uint64(0) &^ (1 << 3), ^uint64(0), ^uint64(0) &^ (1<<0 | 1<<63)}
+	valid := make([]bool, 150) // the last word reaches past the rows
+	for r := range valid {
+		valid[r] = true
+	}
+	ClearNulls(mask, valid)
+	for r, ok := range valid {
+		if want := r != 3 && r != 128; ok != want || Valid(mask, r) != want {
+			t.Errorf("row %d: ClearNulls kept %v, Valid %v; want %v", r, ok, Valid(mask, r), want)
+		}
+	}
+	ClearNulls(nil, valid[:1])
+	if !valid[0] || !Valid(nil, 7) {
+		t.Error("a nil mask marked a row NULL")
+	}
+}

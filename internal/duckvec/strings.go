@@ -24,6 +24,20 @@ func Valid(mask []uint64, r int) bool {
 	return mask == nil || mask[r/64]&(1<<(r%64)) != 0
 }
 
+// ClearNulls clears valid[r] for every row r the mask marks NULL (a nil mask: none).
+func ClearNulls(mask []uint64, valid []bool) {
+	for w, bits := range mask {
+		if bits == ^uint64(0) {
+			continue
+		}
+		for b := range 64 {
+			if r := w*64 + b; r < len(valid) && bits&(1<<b) == 0 {
+				valid[r] = false
+			}
+		}
+	}
+}
+
 // Mask views a validity mask for n rows (nil stays nil: every row valid).
 func Mask(p unsafe.Pointer, n int) []uint64 {
 	if p == nil {

@@ -6,6 +6,8 @@ import (
 
 	"github.com/duckdb/duckdb-go/v2"
 	"github.com/duckdb/duckdb-go/v2/mapping"
+
+	"github.com/duckinfer/duckinfer/internal/duckvec"
 )
 
 // Why this file exists: duckdb-go (v2.10506.0) reads a vector value by value, boxing
@@ -75,26 +77,10 @@ func mappingVector(vec *duckdb.Vector) (mapping.Vector, bool) {
 }
 
 // nulls clears valid[r] for every NULL row.
-func (rv rawVector) nulls(valid []bool) {
-	if rv.mask == nil {
-		return
-	}
-	for w, bits := range rv.mask {
-		if bits == ^uint64(0) {
-			continue
-		}
-		for b := range 64 {
-			if r := w*64 + b; r < len(valid) && bits&(1<<b) == 0 {
-				valid[r] = false
-			}
-		}
-	}
-}
+func (rv rawVector) nulls(valid []bool) { duckvec.ClearNulls(rv.mask, valid) }
 
 // isNull says whether row r is NULL.
-func (rv rawVector) isNull(r int) bool {
-	return rv.mask != nil && rv.mask[r/64]&(1<<(r%64)) == 0
-}
+func (rv rawVector) isNull(r int) bool { return !duckvec.Valid(rv.mask, r) }
 
 // values views the data as n values of T; T must match the vector's type.
 func values[T any](rv rawVector, n int) []T { return unsafe.Slice((*T)(rv.data), n) }
