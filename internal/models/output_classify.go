@@ -64,8 +64,7 @@ func (classifyOutput) CheckModel(c *Config, o ort.InputOutputInfo) error {
 }
 
 func (classifyOutput) NewData(c *Config) OutputData {
-	d := &ClassData{labels: c.Labels, scores: c.Scores, held: &heldOutputs{}}
-	runtime.AddCleanup(d, func(h *heldOutputs) { h.destroy() }, d.held)
+	d := &ClassData{labels: c.Labels, scores: c.Scores}
 	for _, l := range c.Labels {
 		d.labelBytes = append(d.labelBytes, l...)
 		d.labelEnds = append(d.labelEnds, uint32(len(d.labelBytes)))
@@ -82,10 +81,10 @@ type ClassData struct {
 	Class      []int32
 	Confidence []float32
 
-	labelBytes []byte   // the labels back to back, for writers in C (PackedLabels)
-	labelEnds  []uint32 // where each label ends in labelBytes
-	anyNaN     bool     // a row decoded since Reset has no class (AnyRowError)
-	held       *heldOutputs
+	labelBytes []byte       // the labels back to back, for writers in C (PackedLabels)
+	labelEnds  []uint32     // where each label ends in labelBytes
+	anyNaN     bool         // a row decoded since Reset has no class (AnyRowError)
+	held       *heldOutputs // outputTensor's, made at its first call
 }
 
 // heldOutputs are outputTensor's tensors, kept from chunk to chunk by their rows: a
@@ -131,10 +130,11 @@ func (d *ClassData) outputTensor(lo, hi, declared int) (ort.Value, error) {
 	if declared != nl || hi <= lo {
 		return nil, nil
 	}
-	h, key := d.held, [2]int{lo, hi}
-	if h == nil { // a ClassData not made by NewData
-		return ort.NewTensor(ort.NewShape(int64(hi-lo), int64(nl)), d.raw[lo*nl:hi*nl])
+	if d.held == nil {
+		d.held = &heldOutputs{}
+		runtime.AddCleanup(d, func(h *heldOutputs) { h.destroy() }, d.held)
 	}
+	h, key := d.held, [2]int{lo, hi}
 	if h.base != &d.raw[0] {
 		h.destroy()
 		h.base = &d.raw[0]
