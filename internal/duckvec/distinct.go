@@ -19,7 +19,6 @@ type Distinct struct {
 	Uniq  []string // distinct non-NULL values, first-seen order
 	First []int32  // per Uniq value: the chunk row it was first seen in
 	Of    []int32  // per chunk row: index in Uniq, or -1 for NULL
-	Rows  int      // non-NULL rows
 
 	table []int32              // open addressing: index in Uniq + 1; 0 = empty
 	probe [4 * ProbeRows]int32 // the probe's table: chunk row + 1; 0 = empty
@@ -65,13 +64,11 @@ func (d *Distinct) Load(data unsafe.Pointer, mask []uint64, n int) bool {
 	d.Of = Grow(d.Of, n)
 	d.Uniq = d.Uniq[:0]
 	d.First = d.First[:0]
-	d.Rows = 0
 	for r := range ss {
 		if !Valid(mask, r) {
 			d.Of[r] = -1
 			continue
 		}
-		d.Rows++
 		s := ss[r].Get()
 		h := maphash.String(distinctSeed, s) & hmask
 		for {

@@ -19,13 +19,9 @@ import (
 // packed result (see macro.go). It only turns DuckDB vectors into the core's columns
 // and the core's results into the result vector; the core does the rest.
 
-// Positions of ml_infer's fixed arguments (sqlgen's contract); the task's input
-// columns follow.
-const (
-	argTask      = sqlgen.ArgTask
-	argConn      = sqlgen.ArgConn
-	numFixedArgs = sqlgen.NumInferArgs
-)
+// numFixedArgs is the count of ml_infer's arguments before the task's input columns:
+// its packed options (sqlgen's contract).
+const numFixedArgs = sqlgen.NumInferArgs
 
 // call is one bound ml_infer call site. It must not hold a context: DuckDB binds a
 // statement without parameters once, at prepare, and every execution reuses it.
@@ -119,7 +115,7 @@ func (f *inferFunc) bind(_ context.Context, args []duckdb.ScalarUDFArg) (context
 		return nil, err
 	}
 	c := &call{Call: cc, pos: pos}
-	if v := opts[argConn]; v != "" {
+	if v := opts[sqlgen.ArgConn]; v != "" {
 		c.connID, err = strconv.ParseUint(v, 10, 64)
 		c.connKnown = err == nil
 	}
