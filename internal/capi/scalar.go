@@ -134,10 +134,6 @@ func (d *dbEnv) bind(info C.duckdb_bind_info, kind C.int) (*bound, error) {
 		return nil, err
 	}
 	packed, _ := v[0].(string)
-	opts, err := sqlgen.UnpackOptions(packed)
-	if err != nil {
-		return nil, err
-	}
 	fnKind := models.OutputClassify
 	switch kind {
 	case C.DI_INFER_REGRESS, C.DI_INFER_REGRESS_LIST:
@@ -145,7 +141,7 @@ func (d *dbEnv) bind(info C.duckdb_bind_info, kind C.int) (*bound, error) {
 	case C.DI_INFER_EMBED:
 		fnKind = models.OutputEmbed
 	}
-	cc, pos, err := sqlgen.BindInfer(env, opts, argc, fnKind)
+	cc, pos, _, err := sqlgen.BindInfer(env, packed, argc, fnKind)
 	if err != nil {
 		return nil, err
 	}

@@ -58,34 +58,38 @@ func UnpackOptions(v string) ([]string, error) {
 	return opts, nil
 }
 
-// BindInfer binds one ml_infer* call site: opts are its options (UnpackOptions; "" for
-// not given), argc the number of arguments, and kind the task kind the function writes.
-// It returns the core's call and each input column's position among the arguments after
-// the options.
-func BindInfer(env *core.Env, opts []string, argc int, kind string) (*core.Call, []int, error) {
-	opt := func(i int) string { return opts[i] }
-	req := core.Request{
-		Task: opt(ArgTask), BatchSize: opt(ArgBatchSize), Device: opt(ArgDevice),
-		ModelsPerGPU: opt(ArgModelsPerGPU), GPUMemLimitMB: opt(ArgGPUMemLimitMB), OnError: opt(ArgOnError),
+// BindInfer binds one ml_infer* call site: packed is its options argument as folded at
+// bind (OptionsSQL's value), argc the number of arguments, and kind the task kind the
+// function writes. It returns the core's call, each input column's position among the
+// arguments after the options, and the options themselves (UnpackOptions; "" for not
+// given).
+func BindInfer(env *core.Env, packed string, argc int, kind string) (*core.Call, []int, []string, error) {
+	opts, err := UnpackOptions(packed)
+	if err != nil {
+		return nil, nil, nil, err
 	}
-	UnpackText(&req, opt(ArgText))
-	if v := opt(ArgColumns); v != "" {
+	req := core.Request{
+		Task: opts[ArgTask], BatchSize: opts[ArgBatchSize], Device: opts[ArgDevice],
+		ModelsPerGPU: opts[ArgModelsPerGPU], GPUMemLimitMB: opts[ArgGPUMemLimitMB], OnError: opts[ArgOnError],
+	}
+	UnpackText(&req, opts[ArgText])
+	if v := opts[ArgColumns]; v != "" {
 		// The macro joins the list with Sep: a binding may not fold LIST arguments.
 		req.Columns = strings.Split(v, Sep)
 	}
 	cc, err := env.Bind(req)
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
 	if got, want := argc-NumInferArgs, len(cc.Columns); got != want {
-		return nil, nil, core.ArgErrorf("task %q reads %d column(s) (%s), but ml_infer got %d; call ml_predict instead", cc.Task.Name, want, strings.Join(cc.Columns, ", "), got)
+		return nil, nil, nil, core.ArgErrorf("task %q reads %d column(s) (%s), but ml_infer got %d; call ml_predict instead", cc.Task.Name, want, strings.Join(cc.Columns, ", "), got)
 	}
 	if cc.Task.Config.Kind != kind {
-		return nil, nil, core.ArgErrorf("task %q is a %s task, which this function does not write; call ml_predict instead", cc.Task.Name, cc.Task.Config.Kind)
+		return nil, nil, nil, core.ArgErrorf("task %q is a %s task, which this function does not write; call ml_predict instead", cc.Task.Name, cc.Task.Config.Kind)
 	}
-	pos, err := ArgPositions(opt(ArgOrder), cc.Columns)
+	pos, err := ArgPositions(opts[ArgOrder], cc.Columns)
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
-	return cc, pos, nil
+	return cc, pos, opts, nil
 }

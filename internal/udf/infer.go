@@ -106,11 +106,7 @@ func (f *inferFunc) bind(_ context.Context, args []duckdb.ScalarUDFArg) (context
 		return nil, core.ArgErrorf("ml_infer's options must be a constant (not a column or subquery); call ml_predict instead")
 	}
 	packed, _ := args[0].Value.(string)
-	opts, err := sqlgen.UnpackOptions(packed)
-	if err != nil {
-		return nil, err
-	}
-	cc, pos, err := sqlgen.BindInfer(f.fns.Env, opts, len(args), f.mode.kind())
+	cc, pos, opts, err := sqlgen.BindInfer(f.fns.Env, packed, len(args), f.mode.kind())
 	if err != nil {
 		return nil, err
 	}
