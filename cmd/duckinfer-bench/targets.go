@@ -412,8 +412,8 @@ func runChild(mode, path string) error {
 			}
 		}
 	case "direct":
-		// Its baseline for profilers: the same texts through direct ORT, one goroutine,
-		// -child-reps times.
+		// Its baseline for profilers: the same texts through direct ORT, -child-threads
+		// goroutines (each its own single-threaded session), -child-reps times.
 		texts, err := b.loadTexts("d.t")
 		if err != nil {
 			return err
@@ -424,10 +424,11 @@ func runChild(mode, path string) error {
 		}
 		defer d.Close()
 		for range *childReps {
-			t, err := d.run(texts, d.task.Config.BatchSize, 1, 1)
+			t, err := d.run(texts, d.task.Config.BatchSize, max(*childThreads, 1), 1)
 			if err != nil {
 				return err
 			}
+			fmt.Fprintf(os.Stderr, "%s %.3f s\n", mode, t.Seconds())
 			out.Secs += t.Seconds()
 		}
 	default:
