@@ -99,7 +99,7 @@ func (d *stringData) Tensor(lo, hi int) (ort.Value, error) {
 		err = d.pack.fill(value, d.vals[lo:hi])
 	}
 	if !ok || errors.Is(err, errFillUnavailable) {
-		err = st.SetContents(d.vals[lo:hi])
+		err = setContents(st, d.vals[lo:hi])
 	}
 	if err != nil {
 		st.Destroy()
@@ -111,6 +111,18 @@ func (d *stringData) Tensor(lo, hi int) (ort.Value, error) {
 		return keptTensor{st}, nil
 	}
 	return st, nil
+}
+
+// setContents is the fallback fill, onnxruntime_go's own: it passes each value as a C
+// string, so a value with a NUL byte would reach the model cut short. It refuses one
+// instead.
+func setContents(st *ort.StringTensor, vals []string) error {
+	for _, s := range vals {
+		if j := strings.IndexByte(s, 0); j >= 0 {
+			return fmt.Errorf("a value holds a NUL byte at byte %d, where the fallback string fill (onnxruntime_go's C strings, used because the direct fill in ortstrings.go does not fit this ONNX Runtime) would cut it; strip it with replace(col, chr(0), '')", j)
+		}
+	}
+	return st.SetContents(vals)
 }
 
 func (d *stringData) Preview(i int) string { return previewText(d.vals[i]) }

@@ -85,7 +85,8 @@ import (
 // an ort.Value that sessions accept; its OrtValue pointer is read from
 // ValueInternalData by reflection, pinned to onnxruntime_go v1.27.0
 // (TestORTStringFill fails loudly if that changes). Without the adapter (ok false)
-// tensors are filled through SetContents, correctly.
+// tensors are filled through SetContents, which refuses a value with a NUL byte
+// (setContents) rather than cut it there.
 
 // ortAPIVersion is the OrtApi version asked for: the one onnxruntime_go v1.27.0 asks
 // for, which the loaded library is known to serve.

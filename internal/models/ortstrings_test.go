@@ -1,13 +1,17 @@
 package models
 
 import (
+	"context"
 	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"runtime"
 	"strings"
+	"sync/atomic"
 	"testing"
+	"time"
 
 	ort "github.com/yalue/onnxruntime_go"
 )
@@ -165,4 +169,82 @@ func BenchmarkStringTensor(b *testing.B) {
 		}
 		b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*len(vals)), "ns/row")
 	})
+}
+
+// A string input's held tensor is freed by a cleanup once its InputData is
+// unreachable. A caller may drop in once it is passed to Predict (Predict reads it
+// only before the model call), so Predict itself must keep it alive until ORT is done
+// with the tensor: here a collection just before the call must not free it.
+func TestPredictKeepsHeldInputAlive(t *testing.T) {
+	_, s := sentiment(t)
+	var collected, freedBeforeRun atomic.Bool
+	testHookBeforeRun = func() {
+		for range 30 {
+			runtime.GC()
+			time.Sleep(time.Millisecond)
+			if collected.Load() {
+				break
+			}
+		}
+		freedBeforeRun.Store(collected.Load())
+	}
+	defer func() { testHookBeforeRun = nil }()
+	out, err := predictDroppingInputs(t, s, &collected)
+	if freedBeforeRun.Load() {
+		t.Fatalf("the string input (and with it its held tensor) was collected before the model call (Predict then got: %v)", err)
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := out.(*ClassData).Class; len(got) != 2 {
+		t.Fatalf("classes %v", got)
+	}
+}
+
+// predictDroppingInputs runs Predict over inputs that nothing but the call refers to.
+func predictDroppingInputs(t *testing.T, s *Session, collected *atomic.Bool) (OutputData, error) {
+	in, out := loadTexts(t, s.task, "I love it, works great", "awful, broke in a day")
+	runtime.AddCleanup(in[0].(*stringData), func(c *atomic.Bool) { c.Store(true) }, collected)
+	return out, s.Predict(context.Background(), in, 0, 2, out)
+}
+
+// Without the direct fill (ortstrings.go), the fallback refuses a value with a NUL
+// byte instead of letting onnxruntime_go's C strings cut it there; other values it
+// fills whole.
+func TestStringFallbackRefusesNUL(t *testing.T) {
+	if _, err := InitRuntime(FlavorCPU); err != nil {
+		t.Fatal(err)
+	}
+	stringAPI()
+	ortAPI.Lock()
+	saved := ortAPI.api
+	ortAPI.api = nil
+	ready := ortAPI.ready.Swap(nil)
+	ortAPI.Unlock()
+	defer func() {
+		ortAPI.Lock()
+		ortAPI.api = saved
+		ortAPI.ready.Store(ready)
+		ortAPI.Unlock()
+	}()
+	d := stringInput{}.NewData(InputSpec{}, nil).(*stringData)
+	d.vals = []string{"fine", "good\x00awful awful awful"}
+	if _, err := d.Tensor(0, 2); err == nil || !strings.Contains(err.Error(), "NUL byte at byte 4") {
+		t.Fatalf("got %v, want a refusal naming the NUL byte", err)
+	}
+	v, err := d.Tensor(0, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer v.Destroy()
+	var got []string
+	switch x := v.(type) {
+	case keptTensor:
+		got, err = x.GetContents()
+	case *ort.StringTensor:
+		got, err = x.GetContents()
+	}
+	if err != nil || len(got) != 1 || got[0] != "fine" {
+		t.Fatalf("fallback filled %q (%v), want [fine]", got, err)
+	}
 }

@@ -3,9 +3,13 @@ package models
 import (
 	"context"
 	"fmt"
+	"runtime"
 
 	ort "github.com/yalue/onnxruntime_go"
 )
+
+// testHookBeforeRun, when set by a test, runs just before the model call.
+var testHookBeforeRun func()
 
 // Predict runs rows [lo, hi) of in (one InputData per task input, from the task's
 // NewInputs) through the model and decodes the results into the same rows of out. A
@@ -83,7 +87,16 @@ func (s *Session) Predict(ctx context.Context, in []InputData, lo, hi int, out O
 			outs[0].Destroy()
 		}
 	}()
-	if err := s.s.RunWithOptions(inputs, outs, runOpts); err != nil {
+	if testHookBeforeRun != nil {
+		testHookBeforeRun()
+	}
+	err := s.s.RunWithOptions(inputs, outs, runOpts)
+	// A held input tensor (a string input's, kept from batch to batch) is freed by a
+	// cleanup once its InputData is unreachable, and nothing here reads in after the
+	// loop above: without this a collection during the run could free the tensor ORT
+	// is reading.
+	runtime.KeepAlive(in)
+	if err != nil {
 		if cerr := ctx.Err(); cerr != nil {
 			return cerr
 		}
