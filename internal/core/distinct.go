@@ -23,7 +23,9 @@ type Distinct struct {
 const maxProbeGap = 16
 
 // probeBackoff spaces out the probes of a call whose chunks hold no repeats. Shared by
-// the call's workers; a lost update only moves a probe by a chunk.
+// the call's workers (and by the executions of a prepared statement, which share the
+// call); a probe that finds repeats clears it, and a lost update costs at most
+// maxProbeGap chunks without a probe.
 type probeBackoff struct {
 	skip atomic.Int32 // chunks left to run without a probe
 	gap  atomic.Int32 // the last skip set; the next probe that finds no repeats doubles it
@@ -51,8 +53,12 @@ func (c *Call) wantDistinct() bool {
 // next (up to maxProbeGap); one that finds some resets it.
 func (c *Call) probeResult(found bool) {
 	if found {
+		// Another worker's empty probe may have set a skip meanwhile: repeats win.
 		if c.probe.gap.Load() != 0 {
 			c.probe.gap.Store(0)
+		}
+		if c.probe.skip.Load() > 0 {
+			c.probe.skip.Store(0)
 		}
 		return
 	}

@@ -38,6 +38,19 @@ func TestProbeBackoff(t *testing.T) {
 	if got, want := pattern(4, none), "p.p."; got != want {
 		t.Errorf("after a reset:\n got %s\nwant %s", got, want)
 	}
+	// Two workers probe at once; the empty probe is recorded first, then the one that
+	// found repeats: repeats win, and the next chunk is probed.
+	for c.probe.skip.Load() > 0 {
+		c.wantDistinct()
+	}
+	if !c.wantDistinct() || !c.wantDistinct() {
+		t.Fatal("two workers were not both told to probe")
+	}
+	c.probeResult(false)
+	c.probeResult(true)
+	if !c.wantDistinct() {
+		t.Error("after a probe found repeats, the next chunk skipped its probe (another worker's empty probe set the skip)")
+	}
 
 	cfg, err := models.ParseConfig([]byte(`{"inputs":[{"name":"x","columns":["a","b"],"type":"float32"}],"output":"p","labels":["a","b"]}`))
 	if err != nil {
