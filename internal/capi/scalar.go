@@ -270,6 +270,9 @@ func writeStrings(v C.duckdb_vector, n int, appendRow func(r int, b []byte) ([]b
 		}
 		p.off[r+1] = uint32(len(p.buf))
 	}
+	if err := duckvec.CheckPacked(len(p.buf)); err != nil {
+		return err
+	}
 	var nullp *C.uint8_t // nil: no NULL row
 	if len(p.null) > 0 {
 		nullp = (*C.uint8_t)(unsafe.Pointer(&p.null[0]))

@@ -2,6 +2,7 @@ package duckvec
 
 import (
 	"math"
+	"strings"
 	"testing"
 )
 
@@ -58,5 +59,19 @@ func TestValidityMask(t *testing.T) {
 	ClearNulls(nil, valid[:1])
 	if !valid[0] || !Valid(nil, 7) {
 		t.Error("a nil mask marked a row NULL")
+	}
+}
+
+// CheckPacked lets through what 32-bit end offsets can address and refuses one byte
+// more, with the way out.
+func TestCheckPacked(t *testing.T) {
+	for _, ok := range []int{0, 1, math.MaxUint32} {
+		if err := CheckPacked(ok); err != nil {
+			t.Errorf("CheckPacked(%d) = %v", ok, err)
+		}
+	}
+	err := CheckPacked(math.MaxUint32 + 1)
+	if err == nil || !strings.Contains(err.Error(), "probabilities := true") {
+		t.Fatalf("CheckPacked(2^32) = %v, want a refusal that names probabilities := true", err)
 	}
 }

@@ -1,6 +1,10 @@
 package duckvec
 
-import "unsafe"
+import (
+	"fmt"
+	"math"
+	"unsafe"
+)
 
 // String is DuckDB's duckdb_string_t: a length, then up to 12 bytes inline, or a
 // 4-byte prefix and a pointer to the bytes.
@@ -64,4 +68,15 @@ func ReadStrings(data unsafe.Pointer, mask []uint64, dst []string, valid []bool)
 			valid[r] = false
 		}
 	}
+}
+
+// CheckPacked refuses a chunk's result strings packed into one buffer of size bytes
+// when their 32-bit end offsets (what the C writers take) would wrap: the rows would
+// silently get other rows' bytes. Only ml_infer_probs' strings can come near (about
+// 2 MiB per row: some 140 000 labels).
+func CheckPacked(size int) error {
+	if uint64(size) > math.MaxUint32 {
+		return fmt.Errorf("one chunk's results take %d bytes, more than the 4 GiB one chunk's strings can hold; for so many labels drop probabilities := true (predicted_class and confidence still work)", size)
+	}
+	return nil
 }

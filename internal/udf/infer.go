@@ -263,6 +263,9 @@ func writeProbs(st *duckdb.ChunkIteratorState, n int, ch *core.Chunk) error {
 		w.buf = sqlgen.AppendProbsResult(w.buf, out.Label(i), out.Confidence[i], ps)
 		w.end()
 	}
+	if err := duckvec.CheckPacked(len(w.buf)); err != nil {
+		return err
+	}
 	w.flush(mv)
 	return nil
 }
