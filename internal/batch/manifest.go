@@ -177,6 +177,38 @@ func writeAtomic(tmpDir, final string, data []byte, stage string) error {
 	return syncDir(filepath.Dir(final))
 }
 
+// createAtomic is writeAtomic for a file that must not be replaced: the synced
+// temporary file is hard-linked to final, which fails with fs.ErrExist when another
+// process created final first. (Where the file system has no hard links, it falls
+// back to a rename, which a concurrent first writer could overwrite.)
+func createAtomic(tmpDir, final string, data []byte) error {
+	f, err := os.CreateTemp(tmpDir, filepath.Base(final)+".*.tmp")
+	if err != nil {
+		return err
+	}
+	tmp := f.Name()
+	defer os.Remove(tmp)
+	_, err = f.Write(data)
+	if err == nil {
+		err = f.Sync()
+	}
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return err
+	}
+	if err := os.Link(tmp, final); err != nil {
+		if errors.Is(err, fs.ErrExist) {
+			return err
+		}
+		if err := os.Rename(tmp, final); err != nil {
+			return err
+		}
+	}
+	return syncDir(filepath.Dir(final))
+}
+
 func syncFile(path string) error {
 	f, err := os.Open(path)
 	if err != nil {

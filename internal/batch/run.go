@@ -148,11 +148,14 @@ func RunShard(ctx context.Context, s *Session, plan []Unit, o Options) (Report, 
 	if err != nil {
 		return rep, err
 	}
+	if strings.Contains(o.Output, "://") {
+		return rep, fmt.Errorf("batch: -output %s is a URL; the output folder must be a shared POSIX file system (atomic rename, flock). Write to one and copy it to object storage after verify passes", o.Output)
+	}
 	l := layout{o.Output}
 	if err := l.create(); err != nil {
 		return rep, err
 	}
-	if err := claimJob(l, Job{Task: o.Task, Patterns: o.Input.Patterns, Table: o.Input.Table, UnitRows: o.UnitRows}); err != nil {
+	if err := claimJob(l, Job{Task: o.Task, Patterns: o.Input.Patterns, Table: o.Input.Table, UnitRows: o.UnitRows, Units: len(plan), Plan: PlanHash(plan)}); err != nil {
 		return rep, err
 	}
 	if err := checkFingerprints(l, fp, o.Recompute); err != nil {
@@ -310,7 +313,7 @@ func (s *Session) unit(ctx context.Context, conn *sql.Conn, l layout, u Unit, fp
 	if err != nil {
 		return err
 	}
-	if m != nil && m.Fingerprint.Diff(fp) == "" {
+	if m != nil && m.Fingerprint.Diff(fp) == "" && (u.Rows < 0 || m.InputRows == u.Rows) {
 		if n, err := parquetRows(ctx, conn, out); err == nil && n == m.OutputRows {
 			mu.Lock()
 			rep.Skipped++
@@ -319,6 +322,8 @@ func (s *Session) unit(ctx context.Context, conn *sql.Conn, l layout, u Unit, fp
 			return nil
 		}
 		fmt.Fprintf(o.Log, "unit %s: manifest without a matching output file; redoing it\n", u.ID)
+	} else if m != nil && u.Rows >= 0 && m.InputRows != u.Rows {
+		fmt.Fprintf(o.Log, "unit %s: finished on %d input rows, the input has %d now; redoing it\n", u.ID, m.InputRows, u.Rows)
 	}
 	if m != nil && !o.Recompute {
 		if d := m.Fingerprint.Diff(fp); d != "" {
@@ -458,7 +463,7 @@ func watch(tmp string, inferred *atomic.Int64) func() {
 // cleanTemp removes the unit's temp files left by a crashed run; the caller holds
 // the unit's lock, so no live process is writing them.
 func cleanTemp(l layout, id string) error {
-	matches, err := filepath.Glob(filepath.Join(l.tmp(), globEscape(id)+".*"))
+	matches, err := filepath.Glob(globEscape(filepath.Join(l.tmp(), id)) + ".*")
 	if err != nil {
 		return err
 	}
@@ -482,6 +487,6 @@ func parquetRows(ctx context.Context, conn *sql.Conn, path string) (int64, error
 		return 0, err
 	}
 	var n int64
-	err := conn.QueryRowContext(ctx, "SELECT num_rows FROM parquet_file_metadata("+sqlString(path)+")").Scan(&n)
+	err := conn.QueryRowContext(ctx, "SELECT num_rows FROM parquet_file_metadata("+sqlPath(path)+")").Scan(&n)
 	return n, err
 }

@@ -84,7 +84,7 @@ func Plan(ctx context.Context, conn *sql.Conn, in Input, unitRows int64) ([]Unit
 	for _, f := range files {
 		if kindOf(f) == KindCSV {
 			var size int64
-			if err := conn.QueryRowContext(ctx, "SELECT size FROM read_blob("+sqlString(f)+")").Scan(&size); err != nil {
+			if err := conn.QueryRowContext(ctx, "SELECT size FROM read_blob("+sqlPath(f)+")").Scan(&size); err != nil {
 				return nil, fmt.Errorf("batch: size of %s: %w", f, err)
 			}
 			units = append(units, Unit{Kind: KindCSV, Path: f, Hi: -1, Rows: -1, Weight: size})
@@ -92,7 +92,7 @@ func Plan(ctx context.Context, conn *sql.Conn, in Input, unitRows int64) ([]Unit
 		}
 		units = append(units, splitParquet(f, groups[f], unitRows)...)
 	}
-	return named(units), nil
+	return named(units)
 }
 
 func kindOf(path string) string {
@@ -107,7 +107,7 @@ func kindOf(path string) string {
 }
 
 // globAll expands each pattern with DuckDB's glob (so s3:// works with httpfs) and
-// returns the sorted, de-duplicated paths.
+// returns the sorted paths, each file once however often the patterns reach it.
 func globAll(ctx context.Context, conn *sql.Conn, patterns []string) ([]string, error) {
 	seen := map[string]bool{}
 	var files []string
@@ -124,8 +124,8 @@ func globAll(ctx context.Context, conn *sql.Conn, patterns []string) ([]string, 
 				return nil, fmt.Errorf("batch: listing %s: %w", p, err)
 			}
 			n++
-			if !seen[f] {
-				seen[f] = true
+			if k := fileKey(f); !seen[k] {
+				seen[k] = true
 				files = append(files, f)
 			}
 		}
@@ -143,6 +143,23 @@ func globAll(ctx context.Context, conn *sql.Conn, patterns []string) ([]string, 
 	return files, nil
 }
 
+// fileKey is what tells two listed files apart: a local file by its absolute path
+// with symlinks resolved (d/x.parquet, d/./x.parquet and a link to d are one file,
+// which must make one unit), a URL as written.
+func fileKey(f string) string {
+	if strings.Contains(f, "://") {
+		return f
+	}
+	abs, err := filepath.Abs(f)
+	if err != nil {
+		return f
+	}
+	if real, err := filepath.EvalSymlinks(abs); err == nil {
+		return real
+	}
+	return abs
+}
+
 // rowGroups returns each Parquet file's row group sizes, in row group order.
 func rowGroups(ctx context.Context, conn *sql.Conn, files []string) (map[string][]int64, error) {
 	out := map[string][]int64{}
@@ -151,7 +168,7 @@ func rowGroups(ctx context.Context, conn *sql.Conn, files []string) (map[string]
 	}
 	list := make([]string, len(files))
 	for i, f := range files {
-		list[i] = sqlString(f)
+		list[i] = sqlPath(f)
 	}
 	rows, err := conn.QueryContext(ctx, "SELECT file_name, row_group_id, any_value(row_group_num_rows) FROM parquet_metadata(["+
 		strings.Join(list, ", ")+"]) GROUP BY ALL ORDER BY file_name, row_group_id")
@@ -216,7 +233,7 @@ func planTable(ctx context.Context, conn *sql.Conn, file, table string, unitRows
 	if err := rows.Err(); err != nil {
 		return nil, err
 	}
-	return named(units), nil
+	return named(units)
 }
 
 // attachSource attaches a DuckDB file read-only as batch_src, once per connection.
@@ -236,9 +253,18 @@ func attachSource(ctx context.Context, conn *sql.Conn, file string) error {
 
 var unsafeName = regexp.MustCompile(`[^A-Za-z0-9_.-]+`)
 
+// idHexDigits is how much of the hash a unit ID carries: 80 bits. Files that share a
+// base name (DuckDB's PARTITION_BY writes data_0.parquet in every folder) differ only
+// there; at a million such units two collide with a chance of about 4e-13 (at the 40
+// bits before, 37 %), and named refuses a plan where two do.
+const idHexDigits = 20
+
 // named gives each unit its ID: the file's base name and row range for people, and a
-// hash of the unit's full identity so that two files with one base name differ.
-func named(units []Unit) []Unit {
+// hash of the unit's full identity so that two files with one base name differ. Two
+// units with one ID would share an output file and a manifest, so one of them would
+// never run: that is an error.
+func named(units []Unit) ([]Unit, error) {
+	seen := make(map[string]int, len(units))
 	for i := range units {
 		u := &units[i]
 		key := fmt.Sprintf("%s\x00%s\x00%s\x00%d\x00%d", u.Kind, u.Path, u.Table, u.Lo, u.Hi)
@@ -255,9 +281,13 @@ func named(units []Unit) []Unit {
 		if u.Hi >= 0 {
 			stem += fmt.Sprintf("_r%d", u.Lo)
 		}
-		u.ID = stem + "-" + hex.EncodeToString(sum[:])[:10]
+		u.ID = stem + "-" + hex.EncodeToString(sum[:])[:idHexDigits]
+		if j, dup := seen[u.ID]; dup {
+			return nil, fmt.Errorf("batch: units %+v and %+v got the same name %s; report this, with the input's file names", units[j], *u, u.ID)
+		}
+		seen[u.ID] = i
 	}
-	return units
+	return units, nil
 }
 
 // Assign maps every unit to a shard: a pure function of the unit list and n. Largest
@@ -288,19 +318,54 @@ func Assign(units []Unit, n int) []int {
 func (u Unit) Query() string {
 	switch u.Kind {
 	case KindCSV:
-		return "SELECT * FROM read_csv(" + sqlString(u.Path) + ")"
+		return "SELECT * FROM read_csv(" + sqlPath(u.Path) + ")"
 	case KindTable:
 		return fmt.Sprintf("SELECT * FROM batch_src.%s WHERE rowid >= %d AND rowid < %d", sqlIdent(u.Table), u.Lo, u.Hi)
 	}
 	if u.Hi < 0 {
-		return "SELECT * FROM read_parquet(" + sqlString(u.Path) + ")"
+		return "SELECT * FROM read_parquet(" + sqlPath(u.Path) + ")"
 	}
 	// DuckDB prunes row groups outside the file_row_number range, so a unit reads
 	// only its own row groups.
 	return fmt.Sprintf("SELECT * EXCLUDE (file_row_number) FROM read_parquet(%s, file_row_number = true) WHERE file_row_number >= %d AND file_row_number < %d",
-		sqlString(u.Path), u.Lo, u.Hi)
+		sqlPath(u.Path), u.Lo, u.Hi)
 }
 
 func sqlString(s string) string { return "'" + strings.ReplaceAll(s, "'", "''") + "'" }
 
+// sqlPath is one file's path as a string literal for a DuckDB table function, which
+// reads every path it is given as a glob (globLiteral).
+func sqlPath(path string) string { return sqlString(globLiteral(path)) }
+
+// globLiteral is a DuckDB glob that matches path alone: its glob characters become
+// one-character classes ([*], [?], [[]), so a file named x[1].csv is read, not x1.csv.
+func globLiteral(path string) string {
+	if !strings.ContainsAny(path, "*?[") {
+		return path
+	}
+	var b strings.Builder
+	for _, r := range path {
+		if r == '*' || r == '?' || r == '[' {
+			b.WriteByte('[')
+			b.WriteRune(r)
+			b.WriteByte(']')
+			continue
+		}
+		b.WriteRune(r)
+	}
+	return b.String()
+}
+
 func sqlIdent(s string) string { return `"` + strings.ReplaceAll(s, `"`, `""`) + `"` }
+
+// PlanHash identifies a unit list: each unit's ID, rows and weight (bytes for CSV), in
+// order. The first shard records it in the job; a later shard that plans another list
+// (files added, removed or grown since) is refused rather than cut the rows
+// differently, and verify reports it.
+func PlanHash(units []Unit) string {
+	h := sha256.New()
+	for _, u := range units {
+		fmt.Fprintf(h, "%s\x00%d\x00%d\n", u.ID, u.Rows, u.Weight)
+	}
+	return hex.EncodeToString(h.Sum(nil))[:32]
+}

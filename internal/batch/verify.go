@@ -55,6 +55,9 @@ func Verify(ctx context.Context, conn *sql.Conn, plan []Unit, shards int, dir st
 	for _, b := range bad {
 		v.Problems = append(v.Problems, "unreadable manifest "+b)
 	}
+	if j, err := ReadJob(dir); err == nil && j != nil && j.Plan != "" && j.Plan != PlanHash(plan) {
+		v.Problems = append(v.Problems, fmt.Sprintf("the input gives another unit list than when the job started (%d units then, %d now, or other files or row counts): files were added, removed or changed since", j.Units, len(plan)))
+	}
 	files, err := outputFiles(ctx, conn, dir)
 	if err != nil {
 		return nil, err
@@ -138,13 +141,18 @@ type outFile struct {
 // outputFiles reads the footers of every Parquet file at the top of dir.
 func outputFiles(ctx context.Context, conn *sql.Conn, dir string) (map[string]*outFile, error) {
 	out := map[string]*outFile{}
-	names, err := filepath.Glob(filepath.Join(dir, "*.parquet"))
-	if err != nil || len(names) == 0 {
-		return out, err
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return nil, fmt.Errorf("batch: listing the output folder: %w", err)
 	}
-	list := make([]string, len(names))
-	for i, n := range names {
-		list[i] = sqlString(n)
+	var list []string
+	for _, e := range entries {
+		if !e.IsDir() && strings.HasSuffix(e.Name(), ".parquet") {
+			list = append(list, sqlPath(filepath.Join(dir, e.Name())))
+		}
+	}
+	if len(list) == 0 {
+		return out, nil
 	}
 	files := "[" + strings.Join(list, ", ") + "]"
 	rows, err := conn.QueryContext(ctx, "SELECT file_name, num_rows FROM parquet_file_metadata("+files+")")
