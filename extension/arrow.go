@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"strconv"
-	"strings"
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
@@ -205,7 +204,7 @@ func outputArrays(call *core.Call, ch *core.Chunk, n int, mem memory.Allocator) 
 
 func isOutputField(name string, outputs []arrow.Field) bool {
 	for _, o := range outputs {
-		if strings.EqualFold(name, o.Name) {
+		if core.SameName(name, o.Name) {
 			return true
 		}
 	}

@@ -141,6 +141,14 @@ func (e *Env) InputColumns(taskArg, colsArg any) (*models.Task, []string, error)
 		if !ok || strings.TrimSpace(s) == "" {
 			return nil, nil, ArgErrorf("columns[%d] is %s; columns := [...] takes column names as strings, e.g. columns := ['%s']", i+1, describe(v), strings.Join(task.Config.Columns(), "', '"))
 		}
+		if strings.ContainsRune(s, '\x1f') {
+			return nil, nil, ArgErrorf("columns[%d] %q holds the control character U+001F, which ml_predict cannot pass on; rename the column in the input query (SELECT ... AS other_name)", i+1, s)
+		}
+		for j := range i {
+			if SameName(cols[j], s) {
+				return nil, nil, ArgErrorf("columns := [...] names %q twice (columns[%d] and columns[%d]); to feed one column to two task inputs, copy it in the input query (SELECT *, %s AS %s_2 ...)", s, j+1, i+1, s, s)
+			}
+		}
 		cols[i] = s
 	}
 	cols, err = checkColumns(task, cols)
@@ -155,13 +163,35 @@ func checkColumns(task *models.Task, cols []string) ([]string, error) {
 	return cols, nil
 }
 
+// SameName reports whether DuckDB takes a and b for one column name: it ignores the
+// case of ASCII letters only ("é" and "É" are two columns, as are "s" and "ſ"), where
+// strings.EqualFold folds all of Unicode and would read one column for the other.
+func SameName(a, b string) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range len(a) {
+		x, y := a[i], b[i]
+		if 'A' <= x && x <= 'Z' {
+			x += 'a' - 'A'
+		}
+		if 'A' <= y && y <= 'Z' {
+			y += 'a' - 'A'
+		}
+		if x != y {
+			return false
+		}
+	}
+	return true
+}
+
 // CheckColumnsPresent fails when an input column of the call is not among have (the
-// input's column names), matching names as DuckDB does, without regard to case.
+// input's column names), matching names as DuckDB does (SameName).
 func CheckColumnsPresent(task *models.Task, cols, have []string) error {
 	for _, c := range cols {
 		found := false
 		for _, h := range have {
-			if strings.EqualFold(c, h) {
+			if SameName(c, h) {
 				found = true
 				break
 			}

@@ -32,6 +32,7 @@ func TestParseConfig(t *testing.T) {
 		{"batch null", `{"inputs":[{"name":"x","columns":["a"],"type":"string"}],"output":"p","labels":["a","b"],"batch_size":null}`, "batch_size"},
 		{"batch too big", `{"inputs":[{"name":"x","columns":["a"],"type":"string"}],"output":"p","labels":["a","b"],"batch_size":65537}`, "out of range"},
 		{"batch fraction", `{"inputs":[{"name":"x","columns":["a"],"type":"string"}],"output":"p","labels":["a","b"],"batch_size":1.5}`, "batch_size"},
+		{"label twice", `{"inputs":[{"name":"x","columns":["a"],"type":"string"}],"output":"p","labels":["a","b","a"]}`, `labels[0] and labels[2] are both "a"`},
 		{"label sep", `{"inputs":[{"name":"x","columns":["a"],"type":"string"}],"output":"p","labels":["a\u001fb","c"]}`, "control character"},
 		{"trailing", `{"inputs":[{"name":"x","columns":["a"],"type":"string"}],"output":"p","labels":["a","b"]} {}`, "trailing"},
 		{"trailing brackets", `{"inputs":[{"name":"x","columns":["a"],"type":"string"}],"output":"p","labels":["a","b"]}]]]}garbage`, "trailing"},

@@ -29,7 +29,14 @@ func (classifyOutput) Validate(c *Config) error {
 	if len(c.Labels) < 2 {
 		return fmt.Errorf(`"labels" needs at least two class labels, got %d`, len(c.Labels))
 	}
+	seen := make(map[string]int, len(c.Labels))
 	for i, l := range c.Labels {
+		// One label twice would give two classes one name, and probabilities := true a
+		// MAP with a repeated key.
+		if j, dup := seen[l]; dup {
+			return fmt.Errorf(`labels[%d] and labels[%d] are both %q; give each class its own label`, j, i, l)
+		}
+		seen[l] = i
 		// Bindings may carry a label next to other values; control characters and
 		// empty labels would be ambiguous there and invisible in a shell.
 		for _, r := range l {

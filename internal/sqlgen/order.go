@@ -26,7 +26,7 @@ func ArgPositions(order string, cols []string) ([]int, error) {
 	for i, c := range cols {
 		pos[i] = -1
 		for j, n := range names {
-			if strings.EqualFold(n, c) {
+			if core.SameName(n, c) {
 				pos[i] = j
 				break
 			}
@@ -75,14 +75,19 @@ func StructFieldNames(t string) ([]string, bool) {
 			name, rest = rest[:sp], rest[sp:]
 		}
 		names = append(names, name)
-		// Skip the type, up to the next comma outside parentheses and quotes.
-		depth, quoted, i := 0, false, 0
+		// Skip the type, up to the next comma outside parentheses and quotes: double
+		// quotes around a nested field's name, single quotes around an ENUM's values
+		// (ENUM('a)', 'b')). A doubled quote closes and reopens.
+		depth, quote, i := 0, byte(0), 0
 	scan:
 		for ; i < len(rest); i++ {
 			switch ch := rest[i]; {
-			case ch == '"':
-				quoted = !quoted
-			case quoted:
+			case quote != 0:
+				if ch == quote {
+					quote = 0
+				}
+			case ch == '"' || ch == '\'':
+				quote = ch
 			case ch == '(' || ch == '[':
 				depth++
 			case ch == ')' || ch == ']':

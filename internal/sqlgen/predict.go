@@ -2,6 +2,7 @@ package sqlgen
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/duckinfer/duckinfer/internal/core"
@@ -48,6 +49,16 @@ func PredictSQL(env *core.Env, v []any) (string, error) {
 		return "", err
 	}
 	str := func(i int) string { s, _ := v[i].(string); return s }
+	// PackText joins these with Sep; a value holding it would shift the others and
+	// fail as an option the user never gave.
+	for _, o := range []struct {
+		name string
+		i    int
+	}{{"max_length", PSMaxLength}, {"pooling", PSPooling}, {"normalize", PSNormalize}} {
+		if strings.Contains(str(o.i), Sep) {
+			return "", core.ArgErrorf("%s := %q holds the control character U+001F, which no value of %s has", o.name, str(o.i), o.name)
+		}
+	}
 	colsLit := "NULL"
 	if v[PSColumns] != nil {
 		colsLit = ListSQL(cols)
@@ -103,6 +114,10 @@ func PredictSQL(env *core.Env, v []any) (string, error) {
 		}
 		outputs := fmt.Sprintf("%s AS %s, %s AS %s", label, PredictOutputs[0], confidence, PredictOutputs[1])
 		if probs {
+			// The new probabilities replace an input column of that name, as the
+			// other outputs do (re-scoring a scored table); ml_keep_column does not
+			// know the option, so the lambda says it.
+			keep = fmt.Sprintf("COLUMNS(lambda c: ml_keep_column(%s, %s, c) AND lower(c) <> %s)", Quote(task.Name), colsLit, Quote(ProbsOutput))
 			outputs += fmt.Sprintf(", MAP(%s, string_split(split_part(%s, chr(31), 2), ',')::DOUBLE[]) AS %s",
 				ListSQL(task.Config.Labels), PackedColumn, ProbsOutput)
 		}
@@ -148,10 +163,16 @@ func KeepColumns(env *core.Env, taskArg, colsArg any, names []string, complete b
 	}
 	keep := make([]bool, len(names))
 	for i, name := range names {
-		if strings.EqualFold(name, PackedColumn) {
+		if core.SameName(name, PackedColumn) {
 			return nil, core.ArgErrorf("the input has a column named %q, which ml_predict uses for its own result; rename it in the input query (SELECT ... AS other_name)", name)
 		}
 		keep[i] = !IsOutputName(task, name)
+	}
+	if complete && len(names) > 0 && !slices.Contains(keep, true) {
+		// DuckDB would fail on an empty COLUMNS(...) with the generated SQL in its
+		// message.
+		return nil, core.ArgErrorf("every column of the input (%s) is named like an output of ml_predict, which replaces it, so none would be left to pass through; rename the task's input column in the input query (SELECT %s AS input_text ...) and name it with columns := [...]",
+			strings.Join(names, ", "), names[0])
 	}
 	return keep, nil
 }
@@ -167,7 +188,7 @@ func IsOutputName(task *models.Task, name string) bool {
 		outs = EmbedOutputs
 	}
 	for _, o := range outs {
-		if strings.EqualFold(name, o) {
+		if core.SameName(name, o) {
 			return true
 		}
 	}

@@ -1,0 +1,103 @@
+package extension
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// DuckDB ignores the case of ASCII letters only: "é" and "É" are two columns. The
+// columns' order was read with Unicode case folding, so both task inputs read the
+// first of them and the prediction was silently wrong.
+func TestNonASCIINamesDifferingInCase(t *testing.T) {
+	db, _ := open(t, WithTaskDirs(regressTasks(t))) // lin: y = 2a + b
+	want := one[float64](t, db, `SELECT prediction FROM ml_predict('lin', 'SELECT 1.0 AS x, 10.0 AS y', columns := ['x', 'y'])`)
+	for _, q := range []string{
+		`SELECT prediction FROM ml_predict('lin', 'SELECT 1.0 AS "é", 10.0 AS "É"', columns := ['é', 'É'])`,
+		`SELECT prediction FROM ml_predict('lin', 'SELECT 10.0 AS "É", 1.0 AS "é"', columns := ['é', 'É'])`,
+	} {
+		if got := one[float64](t, db, q); got != want {
+			t.Errorf("%s = %v, want %v", q, got, want)
+		}
+	}
+	// An input column whose name only Unicode folding equates with an output's
+	// (long s) passes through.
+	if got := one[string](t, db, `SELECT "predicted_claſs" FROM ml_predict('sentiment', 'SELECT ''great'' AS text, ''kept'' AS "predicted_claſs"')`); got != "kept" {
+		t.Errorf("predicted_claſs = %q, want kept", got)
+	}
+}
+
+// Re-scoring a table scored with probabilities := true replaces its probabilities,
+// as it does predicted_class and confidence; before, the old map stayed beside a new
+// probabilities_1.
+func TestRescoreReplacesProbabilities(t *testing.T) {
+	db, _ := open(t)
+	exec(t, db, `CREATE TABLE r AS SELECT 'awful bad terrible' AS text`)
+	exec(t, db, `CREATE TABLE scored AS SELECT * FROM ml_predict('sentiment', 'r', probabilities := true)`)
+	exec(t, db, `UPDATE scored SET text = 'great good wonderful'`)
+	var cls string
+	var pos float64
+	var names string
+	if err := db.QueryRow(`SELECT predicted_class, probabilities['positive'] FROM ml_predict('sentiment', 'scored', probabilities := true)`).Scan(&cls, &pos); err != nil {
+		t.Fatal(err)
+	}
+	if cls != "positive" || pos < 0.5 {
+		t.Errorf("re-scored: predicted_class %q, probabilities['positive'] %v", cls, pos)
+	}
+	if err := db.QueryRow(`SELECT string_agg(column_name, ',') FROM (DESCRIBE SELECT * FROM ml_predict('sentiment', 'scored', probabilities := true))`).Scan(&names); err != nil {
+		t.Fatal(err)
+	}
+	if names != "text,predicted_class,confidence,probabilities" {
+		t.Errorf("columns %s", names)
+	}
+}
+
+// Inputs ml_predict cannot take get errors that name the user's mistake, not the
+// generated SQL or a function they did not call.
+func TestBadNamesAndOptionsAreNamed(t *testing.T) {
+	db, _ := open(t, WithTaskDirs(regressTasks(t)))
+	for _, c := range []struct{ q, want string }{
+		{`SELECT prediction FROM ml_predict('lin', 'SELECT 1.0 AS a', columns := ['a', 'A'])`, `names "A" twice (columns[1] and columns[2])`},
+		{`SELECT predicted_class FROM ml_predict('sentiment', 'SELECT ''great'' AS "a` + "\x1f" + `b"', columns := ['a` + "\x1f" + `b'])`, "U+001F"},
+		{`SELECT predicted_class FROM ml_predict('sentiment', 'SELECT ''great'' AS confidence', columns := ['confidence'])`, "every column of the input (confidence) is named like an output"},
+		{`SELECT predicted_class FROM ml_predict('sentiment', 'SELECT ''great'' AS text', max_length := '64' || chr(31) || 'true')`, "max_length := "},
+		{`SELECT predicted_class FROM ml_predict('iris', 'SELECT ''a)''::ENUM(''a)'', ''b'') AS sepal_length, 3.5 AS sepal_width, 1.4 AS petal_length, 0.2 AS petal_width')`, `column "sepal_length" must be numeric, not an ENUM`},
+	} {
+		var s any
+		err := db.QueryRow(c.q).Scan(&s)
+		if err == nil || !strings.Contains(err.Error(), c.want) || strings.Contains(err.Error(), "list_filter") || strings.Contains(err.Error(), "call ml_predict instead") {
+			t.Errorf("%s:\n got %v\nwant an error containing %q", c.q, err, c.want)
+		}
+	}
+}
+
+// A task whose labels repeat one is refused when it loads, naming the task and the
+// labels; before, probabilities := true failed later with DuckDB's "Map keys must be
+// unique".
+func TestRepeatedLabelsRefused(t *testing.T) {
+	dir := t.TempDir()
+	if err := os.MkdirAll(filepath.Join(dir, "dup"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	m, err := os.ReadFile("../testdata/tasks/noop/model.onnx")
+	if err != nil {
+		t.Fatal(err)
+	}
+	j, err := os.ReadFile("../testdata/tasks/noop/task.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "dup", "model.onnx"), m, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "dup", "task.json"), []byte(strings.Replace(string(j), `"b"`, `"a"`, 1)), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	db, _ := open(t, WithTaskDirs(dir))
+	var s string
+	err = db.QueryRow(`SELECT predicted_class FROM ml_predict('dup', 'SELECT ''x'' AS text', probabilities := true)`).Scan(&s)
+	if err == nil || !strings.Contains(err.Error(), "dup") || !strings.Contains(err.Error(), `labels[0] and labels[1] are both "a"`) {
+		t.Fatalf("task with labels [a, a]: %v", err)
+	}
+}
