@@ -100,18 +100,7 @@ func TestORTStringFill(t *testing.T) {
 			t.Fatal(err)
 		}
 		defer v.Destroy()
-		var got []string
-		switch x := v.(type) {
-		case keptTensor:
-			got, err = x.GetContents()
-		case *ort.StringTensor:
-			got, err = x.GetContents()
-		default:
-			t.Fatalf("Tensor returned %T", v)
-		}
-		if err != nil {
-			t.Fatal(err)
-		}
+		got := tensorStrings(t, v)
 		if _, kept := v.(keptTensor); kept != wantKept {
 			t.Errorf("rows [%d,%d): kept tensor %v, want %v", lo, hi, kept, wantKept)
 		}
@@ -237,14 +226,26 @@ func TestStringFallbackRefusesNUL(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer v.Destroy()
+	if got := tensorStrings(t, v); len(got) != 1 || got[0] != "fine" {
+		t.Fatalf("fallback filled %q, want [fine]", got)
+	}
+}
+
+// tensorStrings reads back a string tensor that stringData.Tensor returned.
+func tensorStrings(t *testing.T, v ort.Value) []string {
+	t.Helper()
 	var got []string
+	var err error
 	switch x := v.(type) {
 	case keptTensor:
 		got, err = x.GetContents()
 	case *ort.StringTensor:
 		got, err = x.GetContents()
+	default:
+		t.Fatalf("Tensor returned %T", v)
 	}
-	if err != nil || len(got) != 1 || got[0] != "fine" {
-		t.Fatalf("fallback filled %q (%v), want [fine]", got, err)
+	if err != nil {
+		t.Fatal(err)
 	}
+	return got
 }
