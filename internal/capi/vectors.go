@@ -106,6 +106,10 @@ func numericInto(dst []float64, vec C.duckdb_vector, t *C.di_type_info, n int) b
 		for r, x := range data[duckvec.Hugeint](vec, n) {
 			dst[r] = x.Float64()
 		}
+	case C.DUCKDB_TYPE_UHUGEINT:
+		for r, x := range data[duckvec.Uhugeint](vec, n) {
+			dst[r] = x.Float64()
+		}
 	case C.DUCKDB_TYPE_DECIMAL:
 		// Divided by 10^scale, as DuckDB's own cast to DOUBLE does.
 		div := math.Pow10(int(t.scale))
@@ -174,7 +178,23 @@ func (v *vecColumn) Int64s(dst []int64, valid []bool) (bool, error) {
 				dst[r] = 1
 			}
 		}
-	case C.DUCKDB_TYPE_DOUBLE, C.DUCKDB_TYPE_FLOAT, C.DUCKDB_TYPE_DECIMAL, C.DUCKDB_TYPE_HUGEINT:
+	case C.DUCKDB_TYPE_HUGEINT:
+		for r, x := range data[duckvec.Hugeint](v.vec, n) {
+			i, ok := x.Int64()
+			if !ok && !isNull(v.vec, r) {
+				return false, nil
+			}
+			dst[r] = i
+		}
+	case C.DUCKDB_TYPE_UHUGEINT:
+		for r, x := range data[duckvec.Uhugeint](v.vec, n) {
+			i, ok := x.Int64()
+			if !ok && !isNull(v.vec, r) {
+				return false, nil
+			}
+			dst[r] = i
+		}
+	case C.DUCKDB_TYPE_DOUBLE, C.DUCKDB_TYPE_FLOAT, C.DUCKDB_TYPE_DECIMAL:
 		return false, nil
 	default:
 		return false, v.notNumeric()

@@ -26,6 +26,26 @@ func (h Hugeint) Float64() float64 {
 	return float64(uint64(h.Upper))*0x1p64 + float64(h.Lower)
 }
 
+// Int64 is h when it fits an int64.
+func (h Hugeint) Int64() (int64, bool) {
+	v := int64(h.Lower)
+	// It fits when the upper half is the sign extension of the lower.
+	return v, h.Upper == v>>63
+}
+
+// Uhugeint is DuckDB's duckdb_uhugeint: an unsigned 128-bit integer (UHUGEINT).
+type Uhugeint struct {
+	Lower, Upper uint64
+}
+
+// Float64 converts u, exactly below 2^53.
+func (u Uhugeint) Float64() float64 { return float64(u.Upper)*0x1p64 + float64(u.Lower) }
+
+// Int64 is u when it fits an int64.
+func (u Uhugeint) Int64() (int64, bool) {
+	return int64(u.Lower), u.Upper == 0 && u.Lower <= 1<<63-1
+}
+
 // Widen converts src element by element into dst (len(dst) >= len(src)).
 func Widen[D int64 | float64, S int8 | int16 | int32 | int64 | uint8 | uint16 | uint32 | uint64 | float32 | float64](dst []D, src []S) {
 	for i, x := range src {

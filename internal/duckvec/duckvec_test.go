@@ -75,3 +75,32 @@ func TestCheckPacked(t *testing.T) {
 		t.Fatalf("CheckPacked(2^32) = %v, want a refusal that names probabilities := true", err)
 	}
 }
+
+// Int64 gives a 128-bit value when, and only when, int64 holds it.
+func TestWideInt64(t *testing.T) {
+	for _, c := range []struct {
+		h    Hugeint
+		want int64
+		ok   bool
+	}{
+		{Hugeint{5, 0}, 5, true}, {Hugeint{^uint64(0), -1}, -1, true},
+		{Hugeint{1 << 63, -1}, math.MinInt64, true}, {Hugeint{1<<63 - 1, 0}, math.MaxInt64, true},
+		{Hugeint{1 << 63, 0}, 0, false}, {Hugeint{1<<63 - 1, -1}, 0, false}, {Hugeint{0, 1}, 0, false},
+	} {
+		if got, ok := c.h.Int64(); ok != c.ok || (ok && got != c.want) {
+			t.Errorf("%+v.Int64() = %d, %v", c.h, got, ok)
+		}
+	}
+	for _, c := range []struct {
+		u    Uhugeint
+		want int64
+		ok   bool
+	}{{Uhugeint{7, 0}, 7, true}, {Uhugeint{1<<63 - 1, 0}, math.MaxInt64, true}, {Uhugeint{1 << 63, 0}, 0, false}, {Uhugeint{0, 1}, 0, false}} {
+		if got, ok := c.u.Int64(); ok != c.ok || (ok && got != c.want) {
+			t.Errorf("%+v.Int64() = %d, %v", c.u, got, ok)
+		}
+	}
+	if got := (Uhugeint{3, 1}).Float64(); got != 0x1p64+3 {
+		t.Errorf("Uhugeint Float64 = %v", got)
+	}
+}

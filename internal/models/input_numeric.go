@@ -201,8 +201,8 @@ func (d *numericData[T]) load(j int, c Column, n int, valid []bool, bad func(int
 			return err
 		}
 		if !exact {
-			// A float, DECIMAL, HUGEINT or UBIGINT column: through float64, whole
-			// numbers only (exact up to 2^53).
+			// A float or DECIMAL column, or a HUGEINT or UBIGINT one holding a value
+			// beyond int64: through float64, whole numbers within ±2^53 only.
 			d.f64 = grow(d.f64, n)
 			if err := c.Float64s(d.f64, valid); err != nil {
 				return err
@@ -211,7 +211,7 @@ func (d *numericData[T]) load(j int, c Column, n int, valid []bool, bad func(int
 				if !valid[r] {
 					continue
 				}
-				if x != math.Trunc(x) || x < -(1<<63) || x >= 1<<63 { // also NaN, ±Inf
+				if x != math.Trunc(x) || !(math.Abs(x) < exactInts) { // also NaN, ±Inf
 					d.badInt(c, r, x, valid, bad)
 					continue
 				}
@@ -270,6 +270,12 @@ func (d *numericData[T]) load(j int, c Column, n int, valid []bool, bad func(int
 	return nil
 }
 
+// exactInts bounds the whole numbers that reach an integer input through float64
+// (a float, DECIMAL or array column, or a 128-bit one beyond int64): from 2^53 up,
+// float64 skips integers, so a value there may already be another one. Such a value
+// fails its row instead.
+const exactInts = 1 << 53
+
 // loadArray reads k values per row from one ARRAY or LIST column, with the checks of
 // load.
 func (d *numericData[T]) loadArray(c Column, n int, valid []bool, bad func(int, error)) error {
@@ -291,7 +297,7 @@ func (d *numericData[T]) loadArray(c Column, n int, valid []bool, bad func(int, 
 			case isInt32:
 				ok = x == math.Trunc(x) && x >= math.MinInt32 && x <= math.MaxInt32
 			case isInt:
-				ok = x == math.Trunc(x) && x >= -(1<<63) && x < 1<<63
+				ok = x == math.Trunc(x) && math.Abs(x) < exactInts
 			default:
 				_, is32 := any(v).(float32)
 				ok = math.Abs(x) <= math.MaxFloat64 && (!is32 || math.Abs(x) <= math.MaxFloat32)
@@ -323,6 +329,10 @@ func (d *numericData[T]) badInt(c Column, r int, x any, valid []bool, bad func(i
 		lo, hi = math.MinInt32, math.MaxInt32
 	}
 	valid[r] = false
+	if f, ok := x.(float64); ok && f == math.Trunc(f) && math.Abs(f) >= exactInts && typ == InputInt64 {
+		bad(r, fmt.Errorf("column %q holds %.0f at row %d of its chunk, beyond ±2^53, where its type reaches an int64 input through float64 and the value may already be rounded; cast the column to BIGINT (an integer ARRAY or LIST must keep its values within ±2^53)", c.Name(), f, r))
+		return
+	}
 	bad(r, fmt.Errorf("column %q holds %v at row %d of its chunk, which is not an %s (a whole number in %d..%d); round it first (round(col))", c.Name(), x, r, typ, lo, hi))
 }
 
