@@ -19,13 +19,31 @@ import "C"
 import (
 	"fmt"
 	"runtime/cgo"
+	"strings"
 	"unsafe"
 )
 
 // cString copies s into C memory (free with C.free).
 func cString(s string) *C.char { return C.CString(s) }
 
-func setErr(err **C.char, e error) { *err = C.CString(e.Error()) }
+// errString copies an error's message into C memory for DuckDB, which reads it as a C
+// string: a NUL byte (say, in a quoted column name) would end the message there, so it
+// is written as \x00.
+func errString(e error) *C.char { return C.CString(strings.ReplaceAll(e.Error(), "\x00", `\x00`)) }
+
+func setErr(err **C.char, e error) { *err = errString(e) }
+
+// getenv reads the process's environment as the host has it now. Go's os.Getenv reads
+// a copy taken when the Go runtime started, at the first LOAD, so a variable the host
+// sets later (Python's os.environ, Node's process.env) would never be seen.
+func getenv(name string) string {
+	cs := C.CString(name)
+	defer C.free(unsafe.Pointer(cs))
+	if v := C.getenv(cs); v != nil {
+		return C.GoString(v)
+	}
+	return ""
+}
 
 //export goInit
 func goInit(conn C.duckdb_connection, errOut **C.char) C.int {

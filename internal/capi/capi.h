@@ -92,6 +92,7 @@ static inline idx_t di_value_list_size(duckdb_value v) { return duckdb_get_list_
 static inline duckdb_value di_value_list_child(duckdb_value v, idx_t i) { return duckdb_get_list_child(v, i); }
 duckdb_type di_value_type(duckdb_value v);
 char *di_value_text(duckdb_value v);
+void di_table_init_error(duckdb_init_info info, const char *msg);
 
 // Table functions (ml_tasks, ml_devices, ml_errors): bind info accessors.
 static inline void di_table_add_column(duckdb_bind_info info, const char *name, duckdb_logical_type t) {

@@ -37,6 +37,14 @@ static void di_scalar_bind_cb(duckdb_bind_info info) {
 }
 
 static void di_handle_delete(void *p) { goHandleDelete((uintptr_t)p); }
+
+// Each registered function holds a reference to its database's Go state; DuckDB frees
+// the extra info when the database closes, and the last one frees the state (and the
+// models it loaded).
+static void di_extra_free(void *p) {
+	goEnvRelease(((di_extra *)p)->env);
+	free(p);
+}
 static void *di_handle_copy(void *p) { return (void *)goHandleCopy((uintptr_t)p); }
 
 int di_register_scalar(duckdb_connection con, const char *name, int kind, uintptr_t env, int nfixed,
@@ -64,7 +72,8 @@ int di_register_scalar(duckdb_connection con, const char *name, int kind, uintpt
 	di_extra *x = (di_extra *)malloc(sizeof(di_extra));
 	x->kind = kind;
 	x->env = env;
-	duckdb_scalar_function_set_extra_info(f, x, free);
+	goEnvRetain(env);
+	duckdb_scalar_function_set_extra_info(f, x, di_extra_free);
 	duckdb_scalar_function_set_bind(f, di_scalar_bind_cb);
 	duckdb_scalar_function_set_function(f, di_scalar_cb);
 	duckdb_state st = duckdb_register_scalar_function(con, f);
@@ -213,11 +222,18 @@ int di_write_string_list(duckdb_vector v, idx_t row, idx_t offset, const char **
 	return duckdb_list_vector_set_size(v, offset + k) == DuckDBSuccess;
 }
 
-// Table functions: a static table computed at bind (ml_tasks, ml_devices, ml_errors).
+// Table functions (ml_tasks, ml_devices, ml_errors, ml_stats): the columns fixed at
+// bind, the rows computed at init, so that each run of a prepared statement (which
+// DuckDB 1.5 binds once) shows them as they are then.
 typedef struct {
 	int which;
 	uintptr_t env;
 } di_table_extra;
+
+static void di_table_extra_free(void *p) {
+	goEnvRelease(((di_table_extra *)p)->env);
+	free(p);
+}
 
 static void di_table_bind_cb(duckdb_bind_info info) {
 	di_table_extra *x = (di_table_extra *)duckdb_bind_get_extra_info(info);
@@ -226,14 +242,17 @@ static void di_table_bind_cb(duckdb_bind_info info) {
 
 static void di_table_init_cb(duckdb_init_info info) {
 	duckdb_init_set_max_threads(info, 1);
-	duckdb_init_set_init_data(info, calloc(1, sizeof(idx_t)), free);
+	uintptr_t scan = goTableInit(info, (uintptr_t)duckdb_init_get_bind_data(info));
+	if (scan) {
+		duckdb_init_set_init_data(info, (void *)scan, di_handle_delete);
+	}
 }
 
 static void di_table_cb(duckdb_function_info info, duckdb_data_chunk output) {
-	idx_t *pos = (idx_t *)duckdb_function_get_init_data(info);
-	uintptr_t h = (uintptr_t)duckdb_function_get_bind_data(info);
-	*pos = goTableFill(info, h, output, *pos);
+	goTableFill(info, (uintptr_t)duckdb_function_get_init_data(info), output);
 }
+
+void di_table_init_error(duckdb_init_info info, const char *msg) { duckdb_init_set_error(info, msg); }
 
 void di_table_set_bind_data(duckdb_bind_info info, uintptr_t handle) {
 	duckdb_bind_set_bind_data(info, (void *)handle, di_handle_delete);
@@ -245,7 +264,8 @@ int di_register_table(duckdb_connection con, const char *name, uintptr_t env, in
 	di_table_extra *x = (di_table_extra *)malloc(sizeof(di_table_extra));
 	x->which = which;
 	x->env = env;
-	duckdb_table_function_set_extra_info(f, x, free);
+	goEnvRetain(env);
+	duckdb_table_function_set_extra_info(f, x, di_table_extra_free);
 	duckdb_table_function_set_bind(f, di_table_bind_cb);
 	duckdb_table_function_set_init(f, di_table_init_cb);
 	duckdb_table_function_set_function(f, di_table_cb);

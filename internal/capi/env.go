@@ -12,6 +12,7 @@ import (
 	"runtime/cgo"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"unsafe"
 
 	"github.com/duckinfer/duckinfer/internal/core"
@@ -46,6 +47,26 @@ type dbEnv struct {
 
 	mu   sync.Mutex
 	envs map[string]*core.Env // by the task folders in effect (setting + environment)
+
+	refs atomic.Int32 // registered functions holding the state (goEnvRetain)
+}
+
+// goEnvRetain counts one more registered function holding the database state h.
+//
+//export goEnvRetain
+func goEnvRetain(h C.uintptr_t) { cgo.Handle(h).Value().(*dbEnv).refs.Add(1) }
+
+// goEnvRelease drops one; the last, when DuckDB closes the database, closes the
+// models it loaded and frees the state. (Before, a database's sessions stayed for
+// the life of the process: a host opening a database per request grew without end.)
+//
+//export goEnvRelease
+func goEnvRelease(h C.uintptr_t) {
+	d := cgo.Handle(h).Value().(*dbEnv)
+	if d.refs.Add(-1) == 0 {
+		_ = d.pool.Close()
+		cgo.Handle(h).Delete()
+	}
 }
 
 // env returns the core Env for the task folders named by the setting's value (plus
@@ -53,7 +74,7 @@ type dbEnv struct {
 // snapshot.
 func (d *dbEnv) env(setting string) (*core.Env, error) {
 	var dirs []string
-	if v := os.Getenv(ModelsEnv); v != "" {
+	if v := getenv(ModelsEnv); v != "" {
 		dirs = append(dirs, filepath.SplitList(v)...)
 	}
 	for _, p := range filepath.SplitList(setting) {
@@ -105,14 +126,22 @@ func initDatabase(conn C.duckdb_connection) error {
 		return fmt.Errorf("reading DuckDB's thread count: %w", err)
 	}
 	core.GoProcsHeadroom(int(threads))
+	// The macro: DuckDB 1.x's C API cannot register one, and a macro created in the
+	// user's database would be saved into their file; so it lives in an attached
+	// in-memory catalog, callable as duckinfer.ml_predict(...) (or duckinfer.predict)
+	// from every connection, with the caller's own transaction and temp tables visible.
+	// Attached before anything is registered: a LOAD that fails here leaves nothing
+	// behind, so the next LOAD (once the cause is gone) starts clean.
+	if err := attachCatalog(conn); err != nil {
+		return err
+	}
 	d := &dbEnv{threads: &partitions.Threads{}, inventory: gpu.Discover, envs: map[string]*core.Env{}}
 	d.flavor = models.FlavorCPU
 	if len(d.inventory().GPUs) > 0 && models.HasLibrary(models.FlavorGPU) {
 		d.flavor = models.FlavorGPU
 	}
 	d.pool = models.NewPool(d.flavor)
-	// The handle lives as long as the database: DuckDB keeps the functions, and the
-	// library is never unloaded.
+	// The handle lives as long as the functions registered with it (goEnvRelease).
 	h := C.uintptr_t(cgo.NewHandle(d))
 
 	name := cString(ModelsSetting)
@@ -173,15 +202,6 @@ func initDatabase(conn C.duckdb_connection) error {
 			return fmt.Errorf("registering %s failed", name)
 		}
 	}
-	// The macro: DuckDB 1.x's C API cannot register one, and a macro created in the
-	// user's database would be saved into their file; so it lives in an attached
-	// in-memory catalog, callable as duckinfer.ml_predict(...) (or duckinfer.predict)
-	// from every connection, with the caller's own transaction and temp tables visible.
-	// READ_WRITE: in a read-only database instance every attach defaults to read-only,
-	// which an in-memory database refuses.
-	if err := exec(conn, "ATTACH IF NOT EXISTS ':memory:' AS "+Catalog+" (READ_WRITE)"); err != nil {
-		return fmt.Errorf("attaching the in-memory catalog %s (is a database of that name attached already?): %w", Catalog, err)
-	}
 	macros := []struct {
 		name string
 		sql  func(create, name, connID string) string
@@ -192,6 +212,25 @@ func initDatabase(conn C.duckdb_connection) error {
 		}
 	}
 	return loadCompanion(conn)
+}
+
+// attachCatalog attaches the in-memory catalog that holds the macros. A database of
+// that name that is not in memory (a file duckinfer.duckdb opened or attached under
+// its default name) is refused: ATTACH IF NOT EXISTS would keep it, and the macros
+// would be saved into the user's file. READ_WRITE: in a read-only database instance
+// every attach defaults to read-only, which an in-memory database refuses.
+func attachCatalog(conn C.duckdb_connection) error {
+	n, err := queryInt64(conn, "SELECT count(*) FROM duckdb_databases() WHERE database_name = "+sqlgen.Quote(Catalog)+" AND (path IS NOT NULL OR readonly)")
+	if err != nil {
+		return fmt.Errorf("looking for a database named %s: %w", Catalog, err)
+	}
+	if n > 0 {
+		return fmt.Errorf("a database named %s is attached already (a file %s.duckdb takes that name by default), and duckinfer keeps its macros in an in-memory catalog of that name, which would write them into your file; attach or open that file under another name (ATTACH '%s.duckdb' AS other_name), then LOAD again", Catalog, Catalog, Catalog)
+	}
+	if err := exec(conn, "ATTACH IF NOT EXISTS ':memory:' AS "+Catalog+" (READ_WRITE)"); err != nil {
+		return fmt.Errorf("attaching the in-memory catalog %s: %w", Catalog, err)
+	}
+	return nil
 }
 
 // loadCompanion LOADs the C API v2 companion on the DuckDB version it was built for, so

@@ -94,7 +94,7 @@ func goScalarBind(info C.duckdb_bind_info, kind C.int, envh C.uintptr_t) {
 	d := cgo.Handle(envh).Value().(*dbEnv)
 	b, err := d.bind(info, kind)
 	if err != nil {
-		msg := cString(err.Error())
+		msg := errString(err)
 		C.di_bind_error(info, msg)
 		C.free(unsafe.Pointer(msg))
 		return
@@ -151,7 +151,7 @@ func (d *dbEnv) bind(info C.duckdb_bind_info, kind C.int) (*bound, error) {
 //export goScalar
 func goScalar(info C.duckdb_function_info, input C.duckdb_data_chunk, output C.duckdb_vector, kind C.int) {
 	if err := scalar(info, input, output, kind); err != nil {
-		msg := cString(err.Error())
+		msg := errString(err)
 		C.di_scalar_error(info, msg)
 		C.free(unsafe.Pointer(msg))
 	}

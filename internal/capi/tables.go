@@ -19,12 +19,25 @@ import (
 // tests read to see parallelism and per-database state.
 var tableNames = []string{"ml_tasks", "ml_devices", "ml_errors", "ml_stats"}
 
+// tableSource is a table function's bind data: how to compute its rows (at init).
+type tableSource struct{ build func() (*core.Table, error) }
+
+// tableScan is one scan's rows and how far it has written them.
+type tableScan struct {
+	t   *core.Table
+	pos int
+}
+
 //export goTableBind
 func goTableBind(info C.duckdb_bind_info, which C.int, envh C.uintptr_t) {
 	d := cgo.Handle(envh).Value().(*dbEnv)
-	t, err := d.table(info, int(which))
+	build, err := d.table(info, int(which))
+	var t *core.Table
+	if err == nil {
+		t, err = build()
+	}
 	if err != nil {
-		msg := cString(err.Error())
+		msg := errString(err)
 		C.di_table_bind_error(info, msg)
 		C.free(unsafe.Pointer(msg))
 		return
@@ -48,10 +61,27 @@ func goTableBind(info C.duckdb_bind_info, which C.int, envh C.uintptr_t) {
 		C.free(unsafe.Pointer(name))
 		C.di_destroy_type(lt)
 	}
-	C.di_table_set_bind_data(info, C.uintptr_t(cgo.NewHandle(t)))
+	C.di_table_set_bind_data(info, C.uintptr_t(cgo.NewHandle(&tableSource{build: build})))
 }
 
-func (d *dbEnv) table(info C.duckdb_bind_info, which int) (*core.Table, error) {
+// goTableInit computes a scan's rows; it returns the scan's handle, or 0 after
+// reporting an error.
+//
+//export goTableInit
+func goTableInit(info C.duckdb_init_info, h C.uintptr_t) C.uintptr_t {
+	t, err := cgo.Handle(h).Value().(*tableSource).build()
+	if err != nil {
+		msg := errString(err)
+		C.di_table_init_error(info, msg)
+		C.free(unsafe.Pointer(msg))
+		return 0
+	}
+	return C.uintptr_t(cgo.NewHandle(&tableScan{t: t}))
+}
+
+// table returns how to compute the rows of table function which, for the task
+// folders in effect at bind.
+func (d *dbEnv) table(info C.duckdb_bind_info, which int) (func() (*core.Table, error), error) {
 	name := cString(ModelsSetting)
 	setting := goString(C.di_table_bind_option(info, name))
 	C.free(unsafe.Pointer(name))
@@ -61,12 +91,17 @@ func (d *dbEnv) table(info C.duckdb_bind_info, which int) (*core.Table, error) {
 	}
 	switch which {
 	case 0:
-		return env.TasksTable(), nil
+		return func() (*core.Table, error) { return env.TasksTable(), nil }, nil
 	case 1:
-		return env.DevicesTable()
+		return env.DevicesTable, nil
 	case 2:
-		return core.ErrorsTable(d.all()...), nil
+		return func() (*core.Table, error) { return core.ErrorsTable(d.all()...), nil }, nil
 	}
+	return d.statsTable, nil
+}
+
+// statsTable is ml_stats(): this database's counters.
+func (d *dbEnv) statsTable() (*core.Table, error) {
 	var rows, reused, chunks int64
 	for _, e := range d.all() {
 		rows += int64(e.RowsInferred.Load())
@@ -78,17 +113,17 @@ func (d *dbEnv) table(info C.duckdb_bind_info, which int) (*core.Table, error) {
 		Rows: [][]any{{rows, chunks, d.pool.Loads(), int64(d.threads.Count()), reused}}}, nil
 }
 
-// goTableFill writes rows from pos on into out, up to a vector's worth, and returns
-// the next position.
+// goTableFill writes the scan's next rows into out, up to a vector's worth (none:
+// the scan is done).
 //
 //export goTableFill
-func goTableFill(info C.duckdb_function_info, h C.uintptr_t, out C.duckdb_data_chunk, pos C.idx_t) C.idx_t {
-	t := cgo.Handle(h).Value().(*core.Table)
-	start := int(pos)
+func goTableFill(info C.duckdb_function_info, h C.uintptr_t, out C.duckdb_data_chunk) {
+	scan := cgo.Handle(h).Value().(*tableScan)
+	t, start := scan.t, scan.pos
 	n := min(len(t.Rows)-start, int(C.di_vector_size()))
 	if n <= 0 {
 		C.di_chunk_set_size(out, 0)
-		return pos
+		return
 	}
 	for j, c := range t.Columns {
 		vec := C.di_chunk_vector(out, C.idx_t(j))
@@ -128,5 +163,5 @@ func goTableFill(info C.duckdb_function_info, h C.uintptr_t, out C.duckdb_data_c
 		}
 	}
 	C.di_chunk_set_size(out, C.idx_t(n))
-	return C.idx_t(start + n)
+	scan.pos = start + n
 }

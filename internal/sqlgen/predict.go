@@ -12,7 +12,7 @@ import (
 
 // Positions of ml_predict_sql's arguments: (task, input, columns, batch_size, device,
 // models_per_gpu, gpu_mem_limit_mb, on_error, conn, probabilities, max_length, pooling,
-// normalize, embed).
+// normalize, embed, nul args).
 const (
 	PSTask = iota
 	PSInput
@@ -27,7 +27,8 @@ const (
 	PSMaxLength
 	PSPooling
 	PSNormalize
-	PSEmbed // 'true' from ml_embed
+	PSEmbed   // 'true' from ml_embed
+	PSNULArgs // the parameters whose value holds a NUL byte (nulArgs)
 	PSNumArgs
 )
 
@@ -39,6 +40,9 @@ const (
 func PredictSQL(env *core.Env, v []any) (string, error) {
 	if len(v) != PSNumArgs {
 		return "", core.ArgErrorf("ml_predict_sql takes %d arguments, got %d; call ml_predict instead", PSNumArgs, len(v))
+	}
+	if s, _ := v[PSNULArgs].(string); s != "" {
+		return "", core.ArgErrorf("%s holds a NUL byte (chr(0)), which ml_predict cannot pass on (it would cut the value there); remove it", strings.ReplaceAll(s, ",", ", "))
 	}
 	task, cols, err := env.InputColumns(v[PSTask], v[PSColumns])
 	if err != nil {

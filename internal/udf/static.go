@@ -2,6 +2,8 @@ package udf
 
 import (
 	"github.com/duckdb/duckdb-go/v2"
+
+	"github.com/duckinfer/duckinfer/internal/core"
 )
 
 // staticTable serves a small, precomputed result as a table function.
@@ -9,14 +11,31 @@ type staticTable struct {
 	cols []duckdb.ColumnInfo
 	rows [][]any
 	next int
+	// build computes the rows again when a scan starts: a prepared statement is bound
+	// once and executed many times (DuckDB 1.5 does not bind it again), and each run
+	// must show the counters and errors as they are then, from its first row.
+	build func() (*core.Table, error)
+	err   error
 }
 
 func (s *staticTable) ColumnInfos() []duckdb.ColumnInfo { return s.cols }
 func (s *staticTable) Cardinality() *duckdb.CardinalityInfo {
-	return &duckdb.CardinalityInfo{Cardinality: uint(len(s.rows)), Exact: true}
+	return &duckdb.CardinalityInfo{Cardinality: uint(len(s.rows))} // an estimate: Init computes the rows again
 }
-func (s *staticTable) Init() {}
+func (s *staticTable) Init() {
+	s.next = 0
+	if s.build == nil {
+		return
+	}
+	var t *core.Table
+	if t, s.err = s.build(); s.err == nil {
+		s.rows = t.Rows
+	}
+}
 func (s *staticTable) FillRow(row duckdb.Row) (bool, error) {
+	if s.err != nil {
+		return false, s.err
+	}
 	if s.next >= len(s.rows) {
 		return false, nil
 	}

@@ -13,7 +13,8 @@ func tasksFunc(env *Env) duckdb.RowTableFunction {
 	return coreTableFunc(func() (*core.Table, error) { return env.TasksTable(), nil })
 }
 
-// coreTableFunc serves a core.Table, computed at bind, as a table function.
+// coreTableFunc serves a core.Table as a table function: its columns fixed at bind,
+// its rows computed again at the start of each scan (staticTable.Init).
 func coreTableFunc(build func() (*core.Table, error)) duckdb.RowTableFunction {
 	return duckdb.RowTableFunction{
 		BindArgumentsContext: func(ctx context.Context, named map[string]any, args ...any) (duckdb.RowTableSource, error) {
@@ -21,7 +22,7 @@ func coreTableFunc(build func() (*core.Table, error)) duckdb.RowTableFunction {
 			if err != nil {
 				return nil, err
 			}
-			s := &staticTable{rows: t.Rows}
+			s := &staticTable{rows: t.Rows, build: build}
 			for _, c := range t.Columns {
 				switch c.Kind {
 				case core.KindText:

@@ -80,8 +80,18 @@ const (
 
 // BuildCHost compiles hosts/c/host.c against DuckDB 2.0's static library into dir.
 func BuildCHost(dir string) (string, error) {
+	root, err := RepoRoot()
+	if err != nil {
+		return "", err
+	}
+	return buildCProgram(dir, "duckdb2-host", filepath.Join(root, "internal", "capi", "hosts", "c", "host.c"))
+}
+
+// buildCProgram compiles the C source src into dir/name, linked against DuckDB 2.0's
+// static library as the C host is.
+func buildCProgram(dir, name, src string) (string, error) {
 	if runtime.GOOS != "linux" || runtime.GOARCH != "amd64" {
-		return "", fmt.Errorf("hosttest: the C host is built for linux/amd64 only")
+		return "", fmt.Errorf("hosttest: C programs on DuckDB 2.0 are built for linux/amd64 only")
 	}
 	root, err := RepoRoot()
 	if err != nil {
@@ -95,8 +105,8 @@ func BuildCHost(dir string) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	out := filepath.Join(dir, "duckdb2-host")
-	args := []string{"-O2", "-Wall", "-o", out, filepath.Join(root, "internal", "capi", "hosts", "c", "host.c"),
+	out := filepath.Join(dir, name)
+	args := []string{"-O2", "-Wall", "-o", out, src,
 		filepath.Join(lib, "static_extension_loader.c"), "-I" + filepath.Join(hdr, "include"), "-I" + lib, "-L" + lib}
 	for _, l := range []string{"duckdb_httplib", "duckdb_loadable_extensions", "autocomplete_extension", "core_functions_extension",
 		"icu_extension", "json_extension", "parquet_extension", "tpcds_extension", "tpch_extension", "duckdb_static"} {
@@ -104,7 +114,7 @@ func BuildCHost(dir string) (string, error) {
 	}
 	args = append(args, "-lstdc++", "-lm", "-ldl", "-lpthread")
 	if b, err := exec.Command("gcc", args...).CombinedOutput(); err != nil {
-		return "", fmt.Errorf("hosttest: compiling the C host: %w\n%s", err, b)
+		return "", fmt.Errorf("hosttest: compiling %s: %w\n%s", src, err, b)
 	}
 	return out, nil
 }
