@@ -84,7 +84,7 @@ func renderBox(w io.Writer, cols []column, next nextRow, opts renderOptions) err
 	}
 	bcs := make([]boxCol, len(cols))
 	for i, c := range cols {
-		wd := max(textWidth(c.name), textWidth(displayType(c.dbType)), 1)
+		wd := max(textWidth(boxEscape(c.name)), textWidth(boxEscape(displayType(c.dbType))), 1)
 		for _, r := range shown {
 			wd = max(wd, textWidth(r[i].text))
 		}
@@ -171,7 +171,10 @@ func renderBox(w io.Writer, cols []column, next nextRow, opts renderOptions) err
 	names := make([]string, len(bcs))
 	types := make([]string, len(bcs))
 	for i, c := range bcs {
-		names[i], types[i] = c.name, displayType(c.dbType)
+		// Names come from the data too (a CSV header, a Parquet schema): escaped as
+		// values are, so a newline or an escape sequence cannot break the box or
+		// reach the terminal.
+		names[i], types[i] = boxEscape(c.name), boxEscape(displayType(c.dbType))
 	}
 	cellLine(names, center)
 	cellLine(types, center)

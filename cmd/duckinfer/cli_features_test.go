@@ -235,3 +235,30 @@ func TestCompletionFromDuckDB(t *testing.T) {
 	c.pending = "SELECT *\n"
 	has("FROM meas", "urements") // second line of a statement
 }
+
+// Text DuckDB rejects is reported, even when its parentheses would pair with the
+// shell's own wrapper (SELECT ... FROM (<query>)) into a query that runs.
+func TestUnbalancedQueryIsAnError(t *testing.T) {
+	r := runCLI(t, "", "-c", "SELECT 1 AS x) t, (SELECT 2 AS y")
+	if r.code == 0 || !strings.Contains(r.stderr, "Parser Error") {
+		t.Errorf("exit %d, stdout %q, stderr %q; want DuckDB's parser error", r.code, r.stdout, r.stderr)
+	}
+}
+
+// Column names and types come from data too (a CSV header): escaped like values, so
+// a newline cannot break the box and an escape sequence cannot reach the terminal.
+func TestBoxEscapesColumnNames(t *testing.T) {
+	r := runCLI(t, "", "-c", "SELECT 1 AS \"a\nb\", 2 AS \"x\x1b[2Jy\"")
+	if r.code != 0 {
+		t.Fatalf("exit %d: %s", r.code, r.stderr)
+	}
+	lines := strings.Split(strings.TrimSuffix(r.stdout, "\n"), "\n")
+	for i, l := range lines {
+		if textWidth(l) != textWidth(lines[0]) {
+			t.Errorf("line %d is %d cells wide, the box %d: %q", i+1, textWidth(l), textWidth(lines[0]), l)
+		}
+		if strings.ContainsRune(l, '\x1b') {
+			t.Errorf("line %d writes an escape character to the terminal: %q", i+1, l)
+		}
+	}
+}

@@ -281,7 +281,7 @@ func (s *shell) jsonMode() bool { return s.mode == modeJSON || s.mode == modeJSO
 // so that every value is DuckDB's own text; any other statement is run as is.
 func (s *shell) query(ctx context.Context, stmt string) error {
 	began := time.Now()
-	if sqltext.IsQuery(stmt) {
+	if sqltext.IsQuery(stmt) && sqltext.Balanced(stmt) {
 		body := trimStatement(stmt)
 		if cols, ok := s.describe(ctx, body); ok {
 			return s.queryText(ctx, body, cols, began)

@@ -63,7 +63,9 @@ type Record struct {
 	Values []string // loop values, in order
 	Body   []Record // loop body
 
-	// SkipReason is set when skipif/onlyif excludes the record.
+	// SkipReason is set when skipif/onlyif excludes the record: a statement or query,
+	// or a command (halt, mode, require, a loop and its body), as DuckDB's runner
+	// skips whatever command follows the condition.
 	SkipReason string
 }
 
@@ -204,10 +206,10 @@ func (p *parser) parse() error {
 				return p.fail(lineNo, "%s needs an argument", tok[0])
 			}
 			k := map[string]Kind{"require": KindRequire, "require-env": KindRequireEnv, "mode": KindMode}[tok[0]]
-			emit(Record{Kind: k, Line: lineNo, Args: tok[1:]})
+			emit(Record{Kind: k, Line: lineNo, Args: tok[1:], SkipReason: skip})
 			p.i++
 		case "halt":
-			emit(Record{Kind: KindHalt, Line: lineNo})
+			emit(Record{Kind: KindHalt, Line: lineNo, SkipReason: skip})
 			p.i++
 		case "hash-threshold", "tags":
 			// Hashing only happens when the expected result is a hash; tags are metadata.
@@ -221,7 +223,7 @@ func (p *parser) parse() error {
 			if err1 != nil || err2 != nil {
 				return p.fail(lineNo, "loop start and end must be integers")
 			}
-			r := Record{Kind: KindLoop, Line: lineNo, Var: tok[1]}
+			r := Record{Kind: KindLoop, Line: lineNo, Var: tok[1], SkipReason: skip}
 			for v := start; v < end; v++ {
 				r.Values = append(r.Values, strconv.Itoa(v))
 			}
@@ -231,7 +233,7 @@ func (p *parser) parse() error {
 			if len(tok) < 3 {
 				return p.fail(lineNo, "expected %s <var> <value>...", tok[0])
 			}
-			stack = append(stack, &frame{rec: Record{Kind: KindLoop, Line: lineNo, Var: tok[1], Values: tok[2:]}})
+			stack = append(stack, &frame{rec: Record{Kind: KindLoop, Line: lineNo, Var: tok[1], Values: tok[2:], SkipReason: skip}})
 			p.i++
 		case "endloop":
 			if len(stack) == 0 {

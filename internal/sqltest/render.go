@@ -56,7 +56,7 @@ func trimSQL(q string) string {
 }
 
 // wrappable reports whether q is a statement DuckDB accepts inside FROM (...).
-func wrappable(q string) bool { return sqltext.IsQuery(q) }
+func wrappable(q string) bool { return sqltext.IsQuery(q) && sqltext.Balanced(q) }
 
 // runWrapped renders through DuckDB: typeof gives each column's type (needed for
 // BOOLEAN's 1/0 and numeric comparison) and ::VARCHAR is DuckDB's own text, the

@@ -135,6 +135,10 @@ func (r *runner) exec(recs []Record, vars []binding) {
 			r.res.Skipped += countRecords(recs[i : i+1])
 			continue
 		}
+		if rec.SkipReason != "" && rec.Kind != KindStatement && rec.Kind != KindQuery {
+			r.res.Skipped += countRecords(recs[i : i+1])
+			continue
+		}
 		switch rec.Kind {
 		case KindMode:
 			switch rec.Args[0] {

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"math"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
@@ -514,5 +515,55 @@ func TestWrapperKeepsOrder(t *testing.T) {
 			t.Fatalf("row %d: %q after %d: order lost", i, r[0], prev)
 		}
 		prev = h
+	}
+}
+
+// skipif/onlyif guard whatever command follows, as in DuckDB's runner: a guarded halt
+// or mode skip must not stop or hide the records after it.
+func TestGuardedCommandsAreSkipped(t *testing.T) {
+	for _, text := range []string{
+		"onlyif postgresql\nhalt\n\nquery I\nSELECT 1\n----\n2\n",
+		"skipif duckdb\nmode skip\n\nquery I\nSELECT 1\n----\n2\n",
+		"onlyif postgresql\nrequire nosuchextension\n\nquery I\nSELECT 1\n----\n2\n",
+	} {
+		if res := runScript(t, text); !res.Failed() || res.Halted {
+			t.Errorf("a wrong result after a guarded command was not reported (run %d, skipped %d, halted %v):\n%s", res.Run, res.Skipped, res.Halted, text)
+		}
+	}
+	res := runScript(t, "onlyif postgresql\nloop i 0 3\n\nquery I\nSELECT 1\n----\n2\n\nendloop\n\nquery I\nSELECT 1\n----\n1\n")
+	if res.Failed() || res.Run != 1 || res.Skipped != 3 {
+		t.Errorf("a guarded loop: run %d, skipped %d, failed %v; want 1 run, its 3 records skipped", res.Run, res.Skipped, res.Failed())
+	}
+}
+
+// No record of the repository's own files sits after a halt, where it would never run.
+func TestNoRecordsAfterHalt(t *testing.T) {
+	files, err := filepath.Glob("../../sql/*.test")
+	if err != nil || len(files) == 0 {
+		t.Fatalf("no sql/*.test files (%v)", err)
+	}
+	for _, f := range files {
+		s, err := ParseFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		halted := false
+		for _, r := range s.Records {
+			switch {
+			case r.Kind == KindHalt && r.SkipReason == "":
+				halted = true
+			case halted && (r.Kind == KindQuery || r.Kind == KindStatement) && r.SQL != "SELECT 'after halt'":
+				t.Errorf("%s:%d is after a halt and never runs: %s", f, r.Line, r.SQL)
+			}
+		}
+	}
+}
+
+// Text DuckDB rejects fails even when its parentheses would pair with the runner's
+// wrapper (SELECT ... FROM (<body>)) into a query that runs.
+func TestUnbalancedQueryFails(t *testing.T) {
+	const q = "SELECT 1 AS x) t, (SELECT 2 AS y"
+	if res := runScript(t, "query II\n"+q+"\n----\n1\t2\n"); !res.Failed() {
+		t.Errorf("a query DuckDB rejects passed: %s", res.Report())
 	}
 }

@@ -42,6 +42,51 @@ func IsQuery(q string) bool {
 	return queryKeywords[strings.ToUpper(rest[:end])]
 }
 
+// Balanced reports whether q's parentheses pair up outside string literals, quoted
+// names and comments. The shell and the test runner wrap a query in
+// SELECT ... FROM (q): an unbalanced ')' ... '(' in q would pair with the wrapper's
+// own and turn text DuckDB rejects into another query that runs, so they run such
+// text as written instead (and DuckDB reports it).
+func Balanced(q string) bool {
+	depth := 0
+	for i := 0; i < len(q); i++ {
+		switch c := q[i]; {
+		case c == '\'' || c == '"':
+			// A doubled quote inside is two quoted runs back to back.
+			j := strings.IndexByte(q[i+1:], c)
+			if j < 0 {
+				return false
+			}
+			i += j + 1
+		case c == '-' && strings.HasPrefix(q[i:], "--"):
+			j := strings.IndexByte(q[i:], '\n')
+			if j < 0 {
+				return depth == 0
+			}
+			i += j
+		case c == '/' && strings.HasPrefix(q[i:], "/*"):
+			j := strings.Index(q[i+2:], "*/")
+			if j < 0 {
+				return false
+			}
+			i += j + 3
+		case c == '$' && strings.HasPrefix(q[i:], "$$"):
+			j := strings.Index(q[i+2:], "$$")
+			if j < 0 {
+				return false
+			}
+			i += j + 3
+		case c == '(':
+			depth++
+		case c == ')':
+			if depth--; depth < 0 {
+				return false
+			}
+		}
+	}
+	return depth == 0
+}
+
 // skipLead drops leading white space, comments and opening parentheses; paren says
 // whether there was a parenthesis.
 func skipLead(q string) (rest string, paren bool) {

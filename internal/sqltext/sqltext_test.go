@@ -45,3 +45,24 @@ func TestFormatFloat(t *testing.T) {
 		}
 	}
 }
+
+func TestBalanced(t *testing.T) {
+	for q, want := range map[string]bool{
+		"SELECT (1 + 2) * 3":                   true,
+		"SELECT ')' AS p, \"(x\" FROM t":       true,
+		"SELECT 1 -- )\n":                      true,
+		"SELECT /* ( */ 1":                     true,
+		"SELECT $$)$$":                         true,
+		"SELECT 'it''s (' || ')'":              true,
+		"SELECT 1 AS x) t, (SELECT 2 AS y":     false,
+		"SELECT (1":                            false,
+		"SELECT 1)":                            false,
+		"SELECT 'open":                         false,
+		"SELECT 1 /* open":                     false,
+		"SELECT 1 AS x -- ) t, (SELECT 2 AS y": true,
+	} {
+		if got := Balanced(q); got != want {
+			t.Errorf("Balanced(%q) = %v, want %v", q, got, want)
+		}
+	}
+}
