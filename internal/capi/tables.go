@@ -11,6 +11,7 @@ import (
 	"unsafe"
 
 	"github.com/duckinfer/duckinfer/internal/core"
+	"github.com/duckinfer/duckinfer/internal/models"
 )
 
 // ml_tasks(), ml_devices() and ml_errors(): the core's small tables (core.Table), the
@@ -109,8 +110,9 @@ func (d *dbEnv) statsTable() (*core.Table, error) {
 		chunks += int64(e.Chunks.Load())
 	}
 	return &core.Table{Columns: []core.TableColumn{{Name: "rows_inferred", Kind: core.KindBigint}, {Name: "chunks", Kind: core.KindBigint},
-		{Name: "model_loads", Kind: core.KindBigint}, {Name: "partitions", Kind: core.KindBigint}, {Name: "rows_reused", Kind: core.KindBigint}},
-		Rows: [][]any{{rows, chunks, d.pool.Loads(), int64(d.threads.Count()), reused}}}, nil
+		{Name: "model_loads", Kind: core.KindBigint}, {Name: "partitions", Kind: core.KindBigint}, {Name: "rows_reused", Kind: core.KindBigint},
+		{Name: "process_sessions", Kind: core.KindBigint}},
+		Rows: [][]any{{rows, chunks, d.pool.Loads(), int64(d.threads.Count()), reused, models.OpenSessions()}}}, nil
 }
 
 // goTableFill writes the scan's next rows into out, up to a vector's worth (none:

@@ -59,6 +59,13 @@ func NewPool(flavor Flavor) *Pool {
 // Loads counts sessions created (models loaded) over the pool's life.
 func (p *Pool) Loads() int64 { return p.loads.Load() }
 
+// openSessions counts the ONNX Runtime sessions alive in the process, in every pool.
+var openSessions atomic.Int64
+
+// OpenSessions is how many model sessions are loaded in the process now, in every
+// pool: what a host that opens and closes databases can watch for leaks.
+func OpenSessions() int64 { return openSessions.Load() }
+
 // Check verifies, once per task, that the runtime loads and the model's inputs and
 // output agree with the task config, so that a broken task fails at bind time with a
 // clear message instead of inside a worker thread.
@@ -256,6 +263,7 @@ func (p *Pool) load(t *Task, pl Placement) (*Session, error) {
 		return nil, taskErrorf(ErrModel, t.Name, "loading %s/%s on %s:%d: %v", t.Source, t.Config.Model, pl.Device, pl.DeviceID, err)
 	}
 	p.loads.Add(1)
+	openSessions.Add(1)
 	return &Session{task: t, placement: pl, s: s}, nil
 }
 
@@ -321,6 +329,7 @@ func (s *Session) destroy() error {
 		return nil
 	}
 	s.dead = true
+	openSessions.Add(-1)
 	return s.s.Destroy()
 }
 

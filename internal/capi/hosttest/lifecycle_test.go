@@ -38,28 +38,26 @@ func runLifecycle(t *testing.T, env []string, args ...string) string {
 
 // A closed database frees the models it loaded: DuckDB frees each function's extra
 // info, and the last frees the database's state. Before, every database that ran a
-// prediction left its sessions behind (~240 KiB per database here, with a small BERT
-// and the sentiment model), so a host opening
-// one per request (Python's duckdb.connect()) grew without end.
+// prediction left its sessions behind (a small BERT and the sentiment model: 80
+// sessions after 40 databases, resident memory 170 → 430 MB from the 10th to the
+// 40th; since: 0 sessions, 88 → 93 MB), so a host opening one per request (Python's
+// duckdb.connect()) grew without end. Asserted on the sessions still loaded
+// (ml_stats().process_sessions from a fresh database), which is exact; the resident
+// memory is only logged, since the allocator moves it.
 func TestExtensionFreesClosedDatabases(t *testing.T) {
-	perCycle := func(mode string) float64 {
-		out := runLifecycle(t, []string{"GOGC=5", "DUCKINFER_MODELS=" + taskDirs(t)}, "leak", extPath, "80", mode)
-		re := regexp.MustCompile(`iter (\d+) rss_kb (\d+)`)
-		at := map[int]float64{}
-		for _, m := range re.FindAllStringSubmatch(out, -1) {
-			i, _ := strconv.Atoi(m[1])
-			kb, _ := strconv.ParseFloat(m[2], 64)
-			at[i] = kb
-		}
-		if _, ok := at[80]; !ok {
-			t.Fatalf("lifecycle leak %s printed no end:\n%s", mode, out)
-		}
-		return (at[80] - at[20]) / 60
+	out := runLifecycle(t, []string{"DUCKINFER_MODELS=" + taskDirs(t)}, "leak", extPath, "40", "predict")
+	m := regexp.MustCompile(`sessions (\d+)`).FindStringSubmatch(out)
+	if m == nil {
+		t.Fatalf("lifecycle leak printed no session count:\n%s", out)
 	}
-	none, predict := perCycle("none"), perCycle("predict")
-	t.Logf("RSS growth per database opened and closed: DuckDB alone %.0f KiB, LOAD and two models run %.0f KiB", none, predict)
-	if predict-none > 64 {
-		t.Errorf("each closed database that ran a prediction keeps ~%.0f KiB more than DuckDB alone", predict-none)
+	if m[1] != "0" {
+		t.Errorf("after 40 databases each ran two models and closed, %s sessions are still loaded", m[1])
+	}
+	rss := regexp.MustCompile(`iter (\d+) rss_kb (\d+)`).FindAllStringSubmatch(out, -1)
+	if len(rss) >= 2 {
+		first, _ := strconv.Atoi(rss[1][2])
+		last, _ := strconv.Atoi(rss[len(rss)-1][2])
+		t.Logf("resident memory from database %s to %s: %d → %d KiB", rss[1][1], rss[len(rss)-1][1], first, last)
 	}
 }
 

@@ -2,7 +2,8 @@
 // 2.0's static library (hosttest's lifecycle tests build and run it).
 //
 //   lifecycle leak EXT N none|load|predict   open a database, [LOAD, [predict, embed]], close:
-//                                            N times; prints "iter I rss_kb R"
+//                                            N times; prints "iter I rss_kb R", then
+//                                            "sessions S", the models still loaded
 //   lifecycle env EXT DIRS                   LOAD in one database, then set
 //                                            DUCKINFER_MODELS=DIRS and use a second
 //   lifecycle fork EXT                       predict, fork, predict in the child
@@ -70,8 +71,9 @@ static int load(duckdb_connection con, const char *ext) {
 	return run(con, sql, 0);
 }
 
-static const char *predict = "SELECT count(*) FROM ml_predict('sentiment', 'SELECT ''text '' || i AS text FROM range(4096) t(i)')";
-static const char *embed = "SELECT count(*) FROM ml_embed('bert_embed', 'SELECT ''text '' || i AS text FROM range(256) t(i)')";
+// count(x) of an output column, so the model runs (count(*) would not need it).
+static const char *predict = "SELECT count(predicted_class) FROM ml_predict('sentiment', 'SELECT ''text '' || i AS text FROM range(4096) t(i)')";
+static const char *embed = "SELECT count(embedding) FROM ml_embed('bert_embed', 'SELECT ''text '' || i AS text FROM range(256) t(i)')";
 
 int main(int argc, char **argv) {
 	if (argc < 3 || duckdb_register_static_extensions() != 0) {
@@ -104,6 +106,16 @@ int main(int argc, char **argv) {
 				fflush(stdout);
 			}
 		}
+		// The models still loaded in the process, seen from a fresh database.
+		duckdb_database db;
+		duckdb_connection con;
+		if (!open_db(&db, &con) || !load(con, ext)) {
+			return 1;
+		}
+		printf("sessions ");
+		run(con, "SELECT process_sessions FROM ml_stats()", 1);
+		duckdb_disconnect(&con);
+		duckdb_close(&db);
 		return 0;
 	}
 	if (!strcmp(mode, "env") && argc == 4) {
