@@ -173,9 +173,11 @@ func isBertControl(r rune) bool {
 // Go's unicode.IsSpace also implements.
 func isWhitespace(r rune) bool { return unicode.IsSpace(r) }
 
+// isChinese is the reference's is_chinese_char: its ranges as they are, including
+// the one that starts at U+2B920 rather than at Extension E's U+2B820.
 func isChinese(r rune) bool {
 	return (r >= 0x4E00 && r <= 0x9FFF) || (r >= 0x3400 && r <= 0x4DBF) || (r >= 0x20000 && r <= 0x2A6DF) ||
-		(r >= 0x2A700 && r <= 0x2B73F) || (r >= 0x2B740 && r <= 0x2B81F) || (r >= 0x2B820 && r <= 0x2CEAF) ||
+		(r >= 0x2A700 && r <= 0x2B73F) || (r >= 0x2B740 && r <= 0x2B81F) || (r >= 0x2B920 && r <= 0x2CEAF) ||
 		(r >= 0xF900 && r <= 0xFAFF) || (r >= 0x2F800 && r <= 0x2FA1F)
 }
 

@@ -5,6 +5,7 @@ import (
 	"strings"
 	"unicode"
 	"unicode/utf8"
+	"unsafe"
 )
 
 // preTokenizer splits a normalized text into words; the model tokenizes each word on
@@ -58,16 +59,39 @@ func parsePreSequence(raw json.RawMessage) (preTokenizer, error) {
 	return seq, nil
 }
 
+// split runs each pre-tokenizer over the words of the one before. A word starts the
+// input (first, for Metaspace) when it begins at its offset 0, as the reference
+// tracks by offsets: after WhitespaceSplit, " hello" gives "hello" at offset 1, which
+// must not get the prefix.
 func (q preSequence) split(dst []string, s string, first bool) []string {
-	words := []string{s}
+	words, starts := []string{s}, []bool{first}
 	for _, p := range q {
 		var next []string
+		var nextStarts []bool
 		for i, w := range words {
-			next = p.split(next, w, first && i == 0)
+			n := len(next)
+			next = p.split(next, w, starts[i])
+			for j, piece := range next[n:] {
+				nextStarts = append(nextStarts, starts[i] && startsAt(w, piece, j))
+			}
 		}
-		words = next
+		words, starts = next, nextStarts
 	}
 	return append(dst, words...)
+}
+
+// startsAt tells whether piece, the j-th piece a pre-tokenizer cut from w, begins at
+// w's first byte: by its address when it is a part of w, else (a pre-tokenizer that
+// rewrites its pieces) when it is the first piece.
+func startsAt(w, piece string, j int) bool {
+	if len(w) == 0 || len(piece) == 0 {
+		return j == 0
+	}
+	base, p := uintptr(unsafe.Pointer(unsafe.StringData(w))), uintptr(unsafe.Pointer(unsafe.StringData(piece)))
+	if p >= base && p < base+uintptr(len(w)) {
+		return p == base
+	}
+	return j == 0
 }
 
 // bertPre splits on whitespace (dropped) and around every punctuation character
