@@ -39,8 +39,13 @@ func newAddedVocab(tokens []addedToken, n normalizer) addedVocab {
 		if t.Content == "" {
 			continue
 		}
-		if t.Normalized && n != nil {
-			t.Content = n.normalize(t.Content)
+		// A normalized token is matched in the second pass even without a normalizer:
+		// the reference always matches raw tokens first, so where a raw and a
+		// normalized token overlap, the raw one wins.
+		if t.Normalized {
+			if n != nil {
+				t.Content = n.normalize(t.Content)
+			}
 			if t.Content == "" {
 				continue
 			}

@@ -70,3 +70,14 @@ func TestMetaspaceFirstInSequence(t *testing.T) {
 		{"\thello world", []int32{0, 21, 110, 37, 171, 95, 230, 2}},
 	})
 }
+
+// Without a normalizer too, raw added tokens are matched before normalized ones: with
+// "xab" (normalized) and "abc" (raw), "xabc" keeps "abc" whole, as the reference does.
+func TestAddedTokensRawBeforeNormalizedWithoutNormalizer(t *testing.T) {
+	tok := variantOf(t, "bpe", func(m map[string]any) {
+		m["added_tokens"] = append(m["added_tokens"].([]any),
+			map[string]any{"id": 1461, "content": "xab", "single_word": false, "lstrip": false, "rstrip": false, "normalized": true, "special": false},
+			map[string]any{"id": 1462, "content": "abc", "single_word": false, "lstrip": false, "rstrip": false, "normalized": false, "special": false})
+	})
+	checkReference(t, tok, []referenceCase{{"xabc", []int32{0, 124, 1462, 2}}})
+}
