@@ -339,6 +339,15 @@ func (r *Registry) resolveLocked(name string) (*Task, string, error) {
 			delete(r.snaps, name)
 			return nil, folder, taskErrorf(ErrTaskConfig, name, "cannot read task folder %s: %v; fix its permissions or move it out of %s", folder, err, r.userDirs[i])
 		}
+		if err != nil {
+			if li, lerr := os.Lstat(folder); lerr == nil && li.Mode()&fs.ModeSymlink != 0 {
+				// A link that leads nowhere (an unmounted volume, a loop) is a broken
+				// task, not an absent one: never fall back to an earlier folder or
+				// the shipped task.
+				delete(r.snaps, name)
+				return nil, folder, taskErrorf(ErrTaskConfig, name, "task folder %s is a symbolic link that cannot be followed (%v); fix or remove the link in %s", folder, err, r.userDirs[i])
+			}
+		}
 		if err != nil || !fi.IsDir() {
 			continue
 		}

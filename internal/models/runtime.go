@@ -109,6 +109,17 @@ func InitRuntime(flavor Flavor) (RuntimeInfo, error) {
 		return ortState.info, nil
 	}
 	cands := LibraryCandidates(flavor)
+	if p := os.Getenv(LibraryEnv); p != "" && strings.Contains(p, "/") {
+		// Named by the user: that file or an error, never another library found by
+		// the loader's own search (which an empty path would start).
+		if st, err := os.Stat(p); err != nil || st.IsDir() {
+			why := "is a folder"
+			if err != nil {
+				why = err.Error()
+			}
+			return RuntimeInfo{}, fmt.Errorf("%w: %s=%s, but that is not a library file (%s); point it at libonnxruntime.so.1 itself, or unset it to use the usual places", ErrRuntime, LibraryEnv, p, why)
+		}
+	}
 	path := ""
 	for _, c := range cands {
 		if !strings.Contains(c, "/") {

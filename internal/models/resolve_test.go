@@ -1,0 +1,64 @@
+package models
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// A task folder that is a symbolic link leading nowhere (an unmounted volume, a loop)
+// is a broken task: before, Lookup went on to an earlier folder or the shipped task
+// of that name and ran its model without a word.
+func TestBrokenSymlinkTaskIsAnError(t *testing.T) {
+	for _, target := range []string{"/nonexistent-volume/iris", "iris"} { // missing; a loop
+		dir := t.TempDir()
+		if err := os.Symlink(target, filepath.Join(dir, "iris")); err != nil {
+			t.Fatal(err)
+		}
+		reg, err := NewRegistry(dir)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if task, err := reg.Lookup("iris"); err == nil || !errors.Is(err, ErrTaskConfig) || !strings.Contains(err.Error(), "symbolic link") {
+			t.Errorf("iris -> %s: got task %v, err %v; want the broken link reported", target, task, err)
+		}
+	}
+	first, later := t.TempDir(), t.TempDir()
+	copyTask(t, "tasks/iris", filepath.Join(first, "flowers"))
+	if err := os.Symlink("/nonexistent-volume/flowers", filepath.Join(later, "flowers")); err != nil {
+		t.Fatal(err)
+	}
+	reg, err := NewRegistry(first, later)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if task, err := reg.Lookup("flowers"); err == nil {
+		t.Errorf("the later folder's flowers is a broken link, yet Lookup used %s", task.Source)
+	}
+}
+
+// $DUCKINFER_ORT_LIB naming a file that is not there (or a folder) is an error that
+// names it: before, the loader's own search ran and could load another library.
+// InitRuntime loads once per process, so each case runs in a child.
+func TestORTLibEnvNamesAMissingFile(t *testing.T) {
+	if os.Getenv("DUCKINFER_TEST_ORTLIB_CHILD") == "1" {
+		_, err := InitRuntime(FlavorCPU)
+		fmt.Printf("ERR %v\n", err)
+		os.Exit(0)
+	}
+	for _, p := range []string{"/opt/missing/libonnxruntime.so.1", t.TempDir()} {
+		cmd := exec.Command(os.Args[0], "-test.run=^TestORTLibEnvNamesAMissingFile$")
+		cmd.Env = append(os.Environ(), "DUCKINFER_TEST_ORTLIB_CHILD=1", LibraryEnv+"="+p)
+		out, err := cmd.CombinedOutput()
+		if err != nil {
+			t.Fatalf("child: %v\n%s", err, out)
+		}
+		if !strings.Contains(string(out), "ERR ") || strings.Contains(string(out), "ERR <nil>") || !strings.Contains(string(out), LibraryEnv+"="+p+", but that is not a library file") {
+			t.Errorf("%s=%s: %s", LibraryEnv, p, out)
+		}
+	}
+}
