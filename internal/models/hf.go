@@ -2,6 +2,7 @@ package models
 
 import (
 	"bytes"
+	"crypto/sha256"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -192,7 +193,8 @@ func (t *Task) loadTokenizer() error {
 	if t.fsys != nil {
 		data, err = fs.ReadFile(t.fsys, name)
 	} else {
-		data, _, err = readRegular(filepath.Join(t.path, name), "tokenizer file", maxTokenizerBytes)
+		data, t.tokStamp, err = readRegular(filepath.Join(t.path, name), "tokenizer file", maxTokenizerBytes)
+		t.tokSum = sha256.Sum256(data)
 	}
 	if err != nil {
 		if errors.Is(err, fs.ErrNotExist) {

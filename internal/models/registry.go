@@ -37,6 +37,8 @@ type Task struct {
 	// cheaply whether the folder still holds this version.
 	cfgBytes   []byte
 	cfgStamp   fileStamp
+	tokStamp   fileStamp // the tokenizer file's, for a task that has one in its folder
+	tokSum     [32]byte  // and its content's sha256
 	modelStamp fileStamp // zero when the model file was missing or unreadable
 	racy       bool      // guarded by Registry.mu; see Registry.freshLocked
 
@@ -430,7 +432,7 @@ func (r *Registry) userTaskLocked(name, folder string) (*Task, error) {
 		}
 	}
 	t.modelStamp = statStamp(t.modelPath())
-	t.racy = isRacy(time.Now(), t.cfgStamp, t.modelStamp)
+	t.racy = isRacy(time.Now(), t.cfgStamp, t.modelStamp, t.tokStamp)
 	r.snaps[name] = t
 	return t, nil
 }
@@ -459,8 +461,8 @@ func statStamp(path string) fileStamp {
 	return stampOf(fi)
 }
 
-// freshLocked reports whether t still describes its folder: task.json and the model
-// file have the stamps t saw (a replaced, rewritten or touched file has a new inode,
+// freshLocked reports whether t still describes its folder: task.json, the model file
+// and the tokenizer file have the stamps t saw (a replaced, rewritten or touched file has a new inode,
 // size or times), and no load found the model changed (stale). While the stamps are
 // too recent to trust (racy), task.json's bytes are compared too, as git does for its
 // index, and a model already read is hashed again.
@@ -469,6 +471,21 @@ func (r *Registry) freshLocked(t *Task) bool {
 	ms := statStamp(t.modelPath())
 	if cs != t.cfgStamp || ms != t.modelStamp || t.stale.Load() {
 		return false
+	}
+	// The tokenizer is read with the snapshot: a new one (an edited vocabulary, or
+	// the file a task.json's "tokenizer" names) makes a new snapshot.
+	var ts fileStamp
+	if t.Config.Tokenizer != "" && t.fsys == nil {
+		if ts = statStamp(filepath.Join(t.path, t.Config.Tokenizer)); ts != t.tokStamp {
+			return false
+		}
+		if t.racy {
+			// Too recent to trust its stamp: compare the content.
+			data, _, err := readRegular(filepath.Join(t.path, t.Config.Tokenizer), "tokenizer file", maxTokenizerBytes)
+			if err != nil || sha256.Sum256(data) != t.tokSum {
+				return false
+			}
+		}
 	}
 	for i, st := range t.hfStamps {
 		if statStamp(filepath.Join(t.path, hfFiles[i])) != st {
@@ -492,6 +509,6 @@ func (r *Registry) freshLocked(t *Task) bool {
 			return false
 		}
 	}
-	t.racy = isRacy(now, cs, ms)
+	t.racy = isRacy(now, cs, ms, ts)
 	return true
 }

@@ -62,3 +62,63 @@ func TestORTLibEnvNamesAMissingFile(t *testing.T) {
 		}
 	}
 }
+
+// A task's tokenizer file is part of its snapshot: replacing it (a task.json text
+// task's tokenizer.json, or the file a Hugging Face folder's task.json names) gives a
+// new snapshot with the new vocabulary. Before, queries kept the old one.
+func TestTokenizerEditMakesNewSnapshot(t *testing.T) {
+	src := filepath.Join(hfModels, "bert_sentiment")
+	other, err := os.ReadFile(filepath.Join(hfModels, "xlmr_embed", "tokenizer.json")) // has <pad>, no [PAD]
+	if err != nil {
+		t.Fatal(err)
+	}
+	check := func(t *testing.T, dir, tokPath string) {
+		reg, err := NewRegistry(dir)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t1, err := reg.Lookup("reviews")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, ok := t1.Tokenizer().TokenID("[PAD]"); !ok {
+			t.Fatal("the BERT tokenizer has no [PAD]")
+		}
+		writeAtomically(t, tokPath, other)
+		t2, err := reg.Lookup("reviews")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, ok := t2.Tokenizer().TokenID("[PAD]"); ok || t2 == t1 {
+			t.Errorf("%s replaced, but Lookup kept the old tokenizer (same snapshot: %v)", tokPath, t2 == t1)
+		}
+	}
+	t.Run("task.json", func(t *testing.T) {
+		dir := t.TempDir()
+		folder := filepath.Join(dir, "reviews")
+		if err := os.MkdirAll(folder, 0o755); err != nil {
+			t.Fatal(err)
+		}
+		for _, f := range []string{"model.onnx", "tokenizer.json"} {
+			b, err := os.ReadFile(filepath.Join(src, f))
+			if err != nil {
+				t.Fatal(err)
+			}
+			writeAtomically(t, filepath.Join(folder, f), b)
+		}
+		writeAtomically(t, filepath.Join(folder, "task.json"), []byte(`{"inputs":[{"name":"input_ids","type":"text","columns":["text"]}],
+			"output":"logits","scores":"logits","labels":["negative","positive"]}`))
+		check(t, dir, filepath.Join(folder, "tokenizer.json"))
+	})
+	t.Run("hf-override", func(t *testing.T) {
+		dir := t.TempDir()
+		folder := copyHF(t, "bert_sentiment", dir, "reviews")
+		b, err := os.ReadFile(filepath.Join(folder, "tokenizer.json"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		writeAtomically(t, filepath.Join(folder, "tok2.json"), b)
+		writeAtomically(t, filepath.Join(folder, "task.json"), []byte(`{"tokenizer":"tok2.json"}`))
+		check(t, dir, filepath.Join(folder, "tok2.json"))
+	})
+}
