@@ -106,8 +106,7 @@ func (c *Connector) predict(ctx context.Context, task string, rec arrow.RecordBa
 		return nil, nil, err
 	}
 	for i, name := range call.Columns {
-		idx := rec.Schema().FieldIndices(name)
-		cols[i] = &arrowColumn{name: name, arr: rec.Column(idx[0])}
+		cols[i] = &arrowColumn{name: name, arr: rec.Column(fieldIndex(rec.Schema(), name))}
 	}
 	ch, err := call.Run(ctx, c.env.Threads.Current(), cols, int(rec.NumRows()), nil)
 	if err != nil {
@@ -319,4 +318,19 @@ func fill[T any](arr arrow.Array, dst []T, valid []bool, get func(int) T) {
 		}
 		dst[r] = get(r)
 	}
+}
+
+// fieldIndex is the column that name means, as SQL would match it: the field of
+// exactly that name, else the first whose name DuckDB takes for it (core.SameName:
+// "Text" for "text"). CheckColumnsPresent has made sure there is one.
+func fieldIndex(schema *arrow.Schema, name string) int {
+	if idx := schema.FieldIndices(name); len(idx) > 0 {
+		return idx[0]
+	}
+	for i, f := range schema.Fields() {
+		if core.SameName(f.Name, name) {
+			return i
+		}
+	}
+	return -1
 }

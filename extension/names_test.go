@@ -1,10 +1,15 @@
 package extension
 
 import (
+	"context"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/array"
+	"github.com/apache/arrow-go/v18/arrow/memory"
 )
 
 // DuckDB ignores the case of ASCII letters only: "é" and "É" are two columns. The
@@ -99,5 +104,31 @@ func TestRepeatedLabelsRefused(t *testing.T) {
 	err = db.QueryRow(`SELECT predicted_class FROM ml_predict('dup', 'SELECT ''x'' AS text', probabilities := true)`).Scan(&s)
 	if err == nil || !strings.Contains(err.Error(), "dup") || !strings.Contains(err.Error(), `labels[0] and labels[1] are both "a"`) {
 		t.Fatalf("task with labels [a, a]: %v", err)
+	}
+}
+
+// The Arrow path matches a task's column names as SQL does: a record column "Text"
+// feeds the task's "text" (it panicked with an index out of range), and so does
+// RecordOptions.Columns naming "TEXT".
+func TestPredictRecordColumnCase(t *testing.T) {
+	db, c := open(t)
+	want := one[string](t, db, `SELECT predicted_class FROM ml_predict('sentiment', 'SELECT ''great product, love it'' AS text')`)
+	for _, o := range []RecordOptions{{}, {Columns: []string{"TEXT"}}} {
+		sb := array.NewStringBuilder(memory.DefaultAllocator)
+		sb.Append("great product, love it")
+		a := sb.NewArray()
+		sb.Release()
+		rec := array.NewRecordBatch(arrow.NewSchema([]arrow.Field{{Name: "Text", Type: arrow.BinaryTypes.String}}, nil), []arrow.Array{a}, 1)
+		a.Release()
+		labels, conf, err := c.PredictRecord(context.Background(), "sentiment", rec, o, memory.DefaultAllocator)
+		rec.Release()
+		if err != nil {
+			t.Fatalf("%+v: %v", o, err)
+		}
+		if got := labels.(*array.String).Value(0); got != want {
+			t.Errorf("%+v: %q, SQL says %q", o, got, want)
+		}
+		labels.Release()
+		conf.Release()
 	}
 }
