@@ -109,6 +109,10 @@ func InitRuntime(flavor Flavor) (RuntimeInfo, error) {
 		return ortState.info, nil
 	}
 	cands := LibraryCandidates(flavor)
+	hint := "run `make setup` in a duckinfer checkout (installs lib/ort/cpu/" + libName + " and a per-user copy in " + UserLibraryDir(flavor) + "), or set " + LibraryEnv + " to the library's path"
+	if flavor == FlavorGPU {
+		hint = "run `make setup-gpu` in a duckinfer checkout (installs lib/ort/gpu/ and a per-user copy in " + UserLibraryDir(flavor) + "), or set " + LibraryEnv
+	}
 	if p := os.Getenv(LibraryEnv); p != "" && strings.Contains(p, "/") {
 		// Named by the user: that file or an error, never another library found by
 		// the loader's own search (which an empty path would start).
@@ -117,7 +121,7 @@ func InitRuntime(flavor Flavor) (RuntimeInfo, error) {
 			if err != nil {
 				why = err.Error()
 			}
-			return RuntimeInfo{}, fmt.Errorf("%w: %s=%s, but that is not a library file (%s); point it at libonnxruntime.so.1 itself, or unset it to use the usual places", ErrRuntime, LibraryEnv, p, why)
+			return RuntimeInfo{}, fmt.Errorf("%w: %s=%s, but that is not a library file (%s); point it at libonnxruntime.so.1 itself, or unset it to use the usual places. Fix: %s", ErrRuntime, LibraryEnv, p, why, hint)
 		}
 	}
 	path := ""
@@ -133,10 +137,6 @@ func InitRuntime(flavor Flavor) (RuntimeInfo, error) {
 	}
 	ort.SetSharedLibraryPath(path)
 	if err := ort.InitializeEnvironment(ort.WithLogLevelFatal()); err != nil {
-		hint := "run `make setup` in a duckinfer checkout (installs lib/ort/cpu/" + libName + " and a per-user copy in " + UserLibraryDir(flavor) + "), or set " + LibraryEnv + " to the library's path"
-		if flavor == FlavorGPU {
-			hint = "run `make setup-gpu` in a duckinfer checkout (installs lib/ort/gpu/ and a per-user copy in " + UserLibraryDir(flavor) + "), or set " + LibraryEnv
-		}
 		return RuntimeInfo{}, fmt.Errorf("%w: loading %q failed (looked in: %s): %v. Fix: %s",
 			ErrRuntime, path, strings.Join(cands, ", "), err, hint)
 	}
