@@ -353,7 +353,16 @@ func (r *Registry) resolveLocked(name string) (*Task, string, error) {
 		if err != nil || !fi.IsDir() {
 			continue
 		}
-		t, err := r.userTaskLocked(name, folder)
+		// Read everything through the folder's resolved path: a folder swapped by a
+		// symlink flip (Kubernetes volumes, blue/green deploys) between the read of
+		// task.json and that of the model would otherwise give a snapshot no version
+		// ever had, one version's labels with the other's model; a flip since the
+		// last snapshot resolves elsewhere and makes a new one.
+		real, err := filepath.EvalSymlinks(folder)
+		if err != nil {
+			real = folder
+		}
+		t, err := r.userTaskLocked(name, folder, real)
 		if err != nil {
 			delete(r.snaps, name)
 			if r.isShipped(name) {
@@ -395,16 +404,17 @@ func (r *Registry) isShipped(name string) bool {
 
 // userTaskLocked returns the snapshot of the task folder: the previous one when its
 // files are unchanged, else a new one read now.
-func (r *Registry) userTaskLocked(name, folder string) (*Task, error) {
+func (r *Registry) userTaskLocked(name, folder, real string) (*Task, error) {
 	if !taskNamePattern.MatchString(name) {
 		return nil, taskErrorf(ErrTaskConfig, name, "folder name is not a valid task name (letters, digits, _ . -, starting with a letter or _); rename %s", folder)
 	}
-	if old := r.snaps[name]; old != nil && old.path == folder && r.freshLocked(old) {
+	if old := r.snaps[name]; old != nil && old.path == real && r.freshLocked(old) {
 		return old, nil
 	}
-	cfgPath := filepath.Join(folder, "task.json")
+	// Files are read through real; messages name the folder as the user gave it.
+	cfgPath := filepath.Join(real, "task.json")
 	data, stamp, err := readRegular(cfgPath, "task.json", maxConfigBytes)
-	hf := isHFFolder(folder)
+	hf := isHFFolder(real)
 	if errors.Is(err, fs.ErrNotExist) && !hf {
 		return nil, taskErrorf(ErrTaskConfig, name, "%s has no task.json; add one (see the README's Tasks section), make it a Hugging Face folder (config.json, tokenizer.json, onnx/model.onnx), or move the folder out of %s", folder, filepath.Dir(folder))
 	}
@@ -414,18 +424,18 @@ func (r *Registry) userTaskLocked(name, folder string) (*Task, error) {
 	var hfStamps []fileStamp
 	if hf {
 		for _, f := range hfFiles {
-			hfStamps = append(hfStamps, statStamp(filepath.Join(folder, f)))
+			hfStamps = append(hfStamps, statStamp(filepath.Join(real, f)))
 		}
-		if data, err = hfConfig(folder, data); err != nil {
+		if data, err = hfConfig(real, data); err != nil {
 			return nil, taskErrorf(ErrTaskConfig, name, "%v", err)
 		}
-		cfgPath = filepath.Join(folder, "config.json")
+		cfgPath = filepath.Join(real, "config.json")
 	}
 	cfg, err := ParseConfig(data)
 	if err != nil {
 		return nil, taskErrorf(ErrTaskConfig, name, "%s: %s", cfgPath, strings.TrimPrefix(err.Error(), "task.json: "))
 	}
-	t := &Task{Name: name, Source: folder, Config: cfg, path: folder, cfgBytes: data, cfgStamp: stamp, hfStamps: hfStamps}
+	t := &Task{Name: name, Source: folder, Config: cfg, path: real, cfgBytes: data, cfgStamp: stamp, hfStamps: hfStamps}
 	if cfg.Tokenizer != "" {
 		if err := t.loadTokenizer(); err != nil {
 			return nil, err

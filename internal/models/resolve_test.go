@@ -1,6 +1,7 @@
 package models
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"os"
@@ -8,6 +9,9 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/duckinfer/duckinfer/internal/onnxbuild"
 )
 
 // A task folder that is a symbolic link leading nowhere (an unmounted volume, a loop)
@@ -121,4 +125,87 @@ func TestTokenizerEditMakesNewSnapshot(t *testing.T) {
 		writeAtomically(t, filepath.Join(folder, "task.json"), []byte(`{"tokenizer":"tok2.json"}`))
 		check(t, dir, filepath.Join(folder, "tok2.json"))
 	})
+}
+
+// A task folder swapped by a symlink flip (every instant on disk is one complete
+// version) never gives a session one version's labels with the other's model: the
+// snapshot reads every file through the folder's resolved path. Before, the review
+// saw a mixed session within a few lookups.
+func TestSymlinkSwapNeverMixesVersions(t *testing.T) {
+	dir, store := t.TempDir(), t.TempDir()
+	v1, v2 := filepath.Join(store, "v1"), filepath.Join(store, "v2")
+	copyTask(t, "tasks/iris", v1)
+	copyTask(t, "tasks/iris", v2)
+	irisModel, err := os.ReadFile(filepath.Join(v1, "model.onnx"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	wide, err := onnxbuild.WideMLP(onnxbuild.WideMLPConfig{Inputs: 4, Width: 8, Layers: 1, Classes: 3, Seed: 3, InputName: "features"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	writeAtomically(t, filepath.Join(v2, "model.onnx"), wide)
+	cfg, err := os.ReadFile(filepath.Join(v1, "task.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	writeAtomically(t, filepath.Join(v2, "task.json"), bytes.Replace(cfg, []byte(`"setosa"`), []byte(`"WIDE_A"`), 1))
+	link := filepath.Join(dir, "flowers")
+	if err := os.Symlink(v1, link); err != nil {
+		t.Fatal(err)
+	}
+	reg, err := NewRegistry(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	stop := make(chan struct{})
+	done := make(chan struct{})
+	go func() { // flowers is v1 or v2, whole, at every instant
+		defer close(done)
+		for i := 0; ; i++ {
+			select {
+			case <-stop:
+				return
+			default:
+			}
+			target, tmp := v1, link+".tmp"
+			if i%2 == 1 {
+				target = v2
+			}
+			os.Remove(tmp)
+			if os.Symlink(target, tmp) == nil {
+				os.Rename(tmp, link)
+			}
+		}
+	}()
+	defer func() { close(stop); <-done }()
+	pool := NewPool(FlavorCPU)
+	defer pool.Close()
+	irisSum := sha(irisModel)
+	checked := 0
+	for deadline := time.Now().Add(3 * time.Second); time.Now().Before(deadline); {
+		task, err := reg.Lookup("flowers")
+		if err != nil {
+			continue
+		}
+		err = pool.Check(task) // a query's bind: pins the model
+		var s *Session
+		if err == nil {
+			s, err = pool.Session(task, Placement{Device: "cpu", Threads: 1})
+		}
+		if errors.Is(err, ErrTaskChanged) {
+			continue // the query is told to rerun
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		fp, _ := s.Task().Fingerprint()
+		if (fp == irisSum) != (s.Task().Config.Labels[0] == "setosa") {
+			t.Fatalf("a session runs model %s with labels %v (after %d consistent ones)", fp[:12], s.Task().Config.Labels, checked)
+		}
+		checked++
+	}
+	if checked < 5 {
+		t.Fatalf("only %d sessions checked", checked)
+	}
 }
