@@ -79,7 +79,7 @@ func MacroBody(connID string) string {
 	return fmt.Sprintf(`FROM query(ml_predict_sql(task, input, columns, coalesce(batch_size::VARCHAR, ''), coalesce(device::VARCHAR, ''),
     coalesce(models_per_gpu::VARCHAR, ''), coalesce(gpu_mem_limit_mb::VARCHAR, ''),
     coalesce(on_error::VARCHAR, ''), %s, coalesce(probabilities::VARCHAR, ''),
-    coalesce(max_length::VARCHAR, ''), '', '', 'false', %s))`, Quote(connID), nulArgs(predictStringArgs...))
+    coalesce(max_length::VARCHAR, ''), '', '', 'false', %s))`, Quote(connID), nulArgs(MacroParams))
 }
 
 // EmbedMacroBody is ml_embed's table-macro body (see MacroBody).
@@ -87,24 +87,22 @@ func EmbedMacroBody(connID string) string {
 	return fmt.Sprintf(`FROM query(ml_predict_sql(task, input, columns, coalesce(batch_size::VARCHAR, ''), coalesce(device::VARCHAR, ''),
     coalesce(models_per_gpu::VARCHAR, ''), coalesce(gpu_mem_limit_mb::VARCHAR, ''),
     coalesce(on_error::VARCHAR, ''), %s, '', coalesce(max_length::VARCHAR, ''),
-    coalesce(pooling::VARCHAR, ''), coalesce(normalize::VARCHAR, ''), 'true', %s))`, Quote(connID), nulArgs(embedStringArgs...))
+    coalesce(pooling::VARCHAR, ''), coalesce(normalize::VARCHAR, ''), 'true', %s))`, Quote(connID), nulArgs(EmbedMacroParams))
 }
 
-// The macros' parameters that nulArgs checks.
-var (
-	predictStringArgs = []string{"task", "input", "columns", "batch_size", "device", "models_per_gpu", "gpu_mem_limit_mb", "on_error", "probabilities", "max_length"}
-	embedStringArgs   = []string{"task", "input", "columns", "batch_size", "device", "models_per_gpu", "gpu_mem_limit_mb", "on_error", "max_length", "pooling", "normalize"}
-)
-
-// nulArgs is ml_predict_sql's last argument: the names of the macro's parameters
-// whose value holds a NUL byte, comma-separated (” for none). The loadable extension
+// nulArgs is ml_predict_sql's last argument: the names of the parameters in paramList
+// whose value holds a NUL byte, comma-separated (the empty string for none). The loadable extension
 // reads constant arguments through DuckDB's C API as C strings, which end at a NUL
 // byte, and a task name, query or option cut there is another one; PredictSQL refuses
 // them instead. (An error() in the macro would make the arguments unfoldable.)
-func nulArgs(params ...string) string {
+func nulArgs(paramList string) string {
+	params, err := SplitParams(paramList)
+	if err != nil {
+		panic(err) // the lists are this package's constants (TestSplitParams)
+	}
 	parts := make([]string, len(params))
 	for i, p := range params {
-		parts[i] = fmt.Sprintf("CASE WHEN contains(%s::VARCHAR, chr(0)) THEN '%s' END", p, p)
+		parts[i] = fmt.Sprintf("CASE WHEN contains(%s::VARCHAR, chr(0)) THEN '%s' END", p.Name, p.Name)
 	}
 	return "concat_ws(',', " + strings.Join(parts, ", ") + ")"
 }
