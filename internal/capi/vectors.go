@@ -179,20 +179,12 @@ func (v *vecColumn) Int64s(dst []int64, valid []bool) (bool, error) {
 			}
 		}
 	case C.DUCKDB_TYPE_HUGEINT:
-		for r, x := range data[duckvec.Hugeint](v.vec, n) {
-			i, ok := x.Int64()
-			if !ok && !isNull(v.vec, r) {
-				return false, nil
-			}
-			dst[r] = i
+		if !narrow(dst, data[duckvec.Hugeint](v.vec, n), v.vec) {
+			return false, nil
 		}
 	case C.DUCKDB_TYPE_UHUGEINT:
-		for r, x := range data[duckvec.Uhugeint](v.vec, n) {
-			i, ok := x.Int64()
-			if !ok && !isNull(v.vec, r) {
-				return false, nil
-			}
-			dst[r] = i
+		if !narrow(dst, data[duckvec.Uhugeint](v.vec, n), v.vec) {
+			return false, nil
 		}
 	case C.DUCKDB_TYPE_DOUBLE, C.DUCKDB_TYPE_FLOAT, C.DUCKDB_TYPE_DECIMAL:
 		return false, nil
@@ -201,6 +193,19 @@ func (v *vecColumn) Int64s(dst []int64, valid []bool) (bool, error) {
 	}
 	nulls(v.vec, valid)
 	return true, nil
+}
+
+// narrow reads 128-bit integers into dst exactly; false when a non-NULL one does
+// not fit int64 (the caller then reads the column through float64).
+func narrow[T interface{ Int64() (int64, bool) }](dst []int64, src []T, vec C.duckdb_vector) bool {
+	for r, x := range src {
+		i, ok := x.Int64()
+		if !ok && !isNull(vec, r) {
+			return false
+		}
+		dst[r] = i
+	}
+	return true
 }
 
 // listEntry is duckdb_list_entry.
