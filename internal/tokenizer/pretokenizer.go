@@ -59,39 +59,38 @@ func parsePreSequence(raw json.RawMessage) (preTokenizer, error) {
 	return seq, nil
 }
 
-// split runs each pre-tokenizer over the words of the one before. A word starts the
-// input (first, for Metaspace) when it begins at its offset 0, as the reference
-// tracks by offsets: after WhitespaceSplit, " hello" gives "hello" at offset 1, which
-// must not get the prefix.
+// split runs each pre-tokenizer over the words of the one before. Only the first word
+// can start the input (first, for Metaspace), and only when it begins at offset 0, as
+// the reference tracks by offsets: after WhitespaceSplit, " hello" gives "hello" at
+// offset 1, which must not get the prefix.
 func (q preSequence) split(dst []string, s string, first bool) []string {
-	words, starts := []string{s}, []bool{first}
+	words, lead := []string{s}, first
 	for _, p := range q {
 		var next []string
-		var nextStarts []bool
 		for i, w := range words {
 			n := len(next)
-			next = p.split(next, w, starts[i])
-			for j, piece := range next[n:] {
-				nextStarts = append(nextStarts, starts[i] && startsAt(w, piece, j))
+			next = p.split(next, w, lead && i == 0)
+			if i == 0 {
+				lead = lead && len(next) > n && startsAt(w, next[n])
 			}
 		}
-		words, starts = next, nextStarts
+		words = next
 	}
 	return append(dst, words...)
 }
 
-// startsAt tells whether piece, the j-th piece a pre-tokenizer cut from w, begins at
-// w's first byte: by its address when it is a part of w, else (a pre-tokenizer that
-// rewrites its pieces) when it is the first piece.
-func startsAt(w, piece string, j int) bool {
+// startsAt tells whether piece, the first piece a pre-tokenizer cut from w, begins at
+// w's first byte: by its address when it is a part of w; a pre-tokenizer that rewrites
+// its pieces keeps the first one first.
+func startsAt(w, piece string) bool {
 	if len(w) == 0 || len(piece) == 0 {
-		return j == 0
+		return true
 	}
 	base, p := uintptr(unsafe.Pointer(unsafe.StringData(w))), uintptr(unsafe.Pointer(unsafe.StringData(piece)))
 	if p >= base && p < base+uintptr(len(w)) {
 		return p == base
 	}
-	return j == 0
+	return true
 }
 
 // bertPre splits on whitespace (dropped) and around every punctuation character
