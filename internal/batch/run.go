@@ -386,6 +386,12 @@ func (s *Session) unit(ctx context.Context, conn *sql.Conn, l layout, u Unit, fp
 	if err := syncFile(tmp); err != nil {
 		return fmt.Errorf("batch: unit %s: syncing %s: %w", u.ID, tmp, err)
 	}
+	if err := ctx.Err(); err != nil {
+		// Cancelled (SIGTERM: scancel, a pod's deletion) while the query finished:
+		// nothing new is committed, as for a query the cancel stopped; the temp
+		// file is left for the next run to remove.
+		return fmt.Errorf("batch: unit %s: %w", u.ID, err)
+	}
 	hooks.at(stageRename)
 	if err := os.Rename(tmp, out); err != nil {
 		return fmt.Errorf("batch: unit %s: renaming its output into place: %w", u.ID, err)
