@@ -140,7 +140,7 @@ func NewConnector(dsn string, opts ...Option) (*Connector, error) {
 		return nil, fmt.Errorf("extension: opening %q: %w", dsn, err)
 	}
 	c := &Connector{Connector: dc, env: env, fns: fns}
-	if err := c.register(cfg.funcs, !cfg.keepProcs); err != nil {
+	if err := c.register(dsn, cfg.funcs, !cfg.keepProcs); err != nil {
 		_ = c.Close()
 		return nil, err
 	}
@@ -168,7 +168,13 @@ func flavorFor(device string, inv func() gpu.Inventory) models.Flavor {
 // scalar functions in the database's catalog, so every connection sees them. With
 // headroom, GOMAXPROCS is raised above the database's thread count
 // (core.GoProcsHeadroom).
-func (c *Connector) register(funcs []Func, headroom bool) error {
+//
+// duckdb-go hands every connector opened on one file the same DuckDB instance, so a
+// second Connector there would replace the first's functions with closures over its own
+// task folders, counters and pool (and fail the first's queries once it closed). A
+// database that already has ml_infer is therefore refused, before anything is
+// registered; registerMu keeps two concurrent opens from both finding it empty.
+func (c *Connector) register(dsn string, funcs []Func, headroom bool) error {
 	db := sql.OpenDB(noClose{c.Connector})
 	defer db.Close()
 	conn, err := db.Conn(context.Background())
@@ -176,6 +182,17 @@ func (c *Connector) register(funcs []Func, headroom bool) error {
 		return fmt.Errorf("extension: %w", err)
 	}
 	defer conn.Close()
+	registerMu.Lock()
+	defer registerMu.Unlock()
+	var ours int
+	if err := conn.QueryRowContext(context.Background(),
+		`SELECT count(*) FROM duckdb_functions() WHERE function_name = 'ml_infer' AND function_type = 'scalar'`).Scan(&ours); err != nil {
+		return fmt.Errorf("extension: %w", err)
+	}
+	if ours > 0 {
+		return fmt.Errorf("extension: database %q is already open through another duckinfer Connector in this process, "+
+			"and both would share one DuckDB instance and its functions; use that Connector's *sql.DB, or Close it first", dsn)
+	}
 	if err := udf.Register(conn, c.fns); err != nil {
 		return err
 	}
@@ -188,6 +205,8 @@ func (c *Connector) register(funcs []Func, headroom bool) error {
 	}
 	return registerFuncs(conn, funcs)
 }
+
+var registerMu sync.Mutex
 
 type noClose struct{ driver.Connector }
 
