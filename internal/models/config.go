@@ -86,6 +86,9 @@ func ParseConfig(data []byte) (Config, error) {
 	if rest := bytes.TrimLeft(data[dec.InputOffset():], " \t\r\n"); len(rest) > 0 {
 		return Config{}, fmt.Errorf("task.json: trailing data after the JSON object at byte %d (%.20q); remove everything after the closing brace", dec.InputOffset(), rest)
 	}
+	if err := repeatedKey(data); err != nil {
+		return Config{}, fmt.Errorf("task.json: %w", err)
+	}
 	if c.Model == "" {
 		c.Model = "model.onnx"
 	}

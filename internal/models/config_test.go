@@ -43,6 +43,11 @@ func TestParseConfig(t *testing.T) {
 		{"bad scores", `{"scores":"softmax","inputs":[{"name":"x","columns":["a"],"type":"string"}],"output":"p","labels":["a","b"]}`, `"scores" "softmax" is not supported; use "probabilities"`},
 		{"model outside", `{"model":"../other/model.onnx","inputs":[{"name":"x","columns":["a"],"type":"string"}],"output":"p","labels":["a","b"]}`, "inside the task folder"},
 		{"model absolute", `{"model":"/dev/zero","inputs":[{"name":"x","columns":["a"],"type":"string"}],"output":"p","labels":["a","b"]}`, "inside the task folder"},
+		// encoding/json keeps the last of two equal keys, and matches field names in any
+		// case: the first value would be dropped without a word.
+		{"key twice", `{"inputs":[{"name":"x","columns":["a"],"type":"string"}],"output":"p","labels":["a","b"],"labels":["b","a"]}`, `"labels" is given twice`},
+		{"key twice case", `{"inputs":[{"name":"x","columns":["a"],"type":"string"}],"output":"p","labels":["a","b"],"Labels":["b","a"]}`, `"Labels" is given twice`},
+		{"nested key twice", `{"inputs":[{"name":"x","columns":["a"],"columns":["b"],"type":"string"}],"output":"p","labels":["a","b"]}`, `inputs[0]: "columns" is given twice`},
 	}
 	for _, tc := range bad {
 		t.Run(tc.name, func(t *testing.T) {

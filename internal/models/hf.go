@@ -108,20 +108,43 @@ func hfConfig(folder string, override []byte) ([]byte, error) {
 		if err := dec.Decode(&over); err != nil {
 			return nil, fmt.Errorf("task.json: %w", err)
 		}
+		if rest := bytes.TrimLeft(override[dec.InputOffset():], " \t\r\n"); len(rest) > 0 {
+			return nil, fmt.Errorf("task.json: trailing data after the JSON object at byte %d (%.20q); remove everything after the closing brace", dec.InputOffset(), rest)
+		}
+		if err := repeatedKey(override); err != nil {
+			return nil, fmt.Errorf("task.json: %w", err)
+		}
 		for k, v := range over {
+			// ParseConfig matches keys in any case; a generated "max_length" left beside
+			// the user's "Max_Length" could win over it.
+			for dk := range doc {
+				if strings.EqualFold(dk, k) {
+					delete(doc, dk)
+				}
+			}
 			doc[k] = v
 		}
 		// A task.json whose inputs take no text is a task of its own beside the
 		// Hugging Face files: the tokenizer fields do not apply to it.
-		if in, ok := over["inputs"]; ok && !bytes.Contains(in, []byte(`"`+string(InputText)+`"`)) {
+		if in, ok := foldGet(over, "inputs"); ok && !bytes.Contains(in, []byte(`"`+string(InputText)+`"`)) {
 			for _, k := range []string{"tokenizer", "max_length", "pad_id"} {
-				if _, set := over[k]; !set {
+				if _, set := foldGet(over, k); !set {
 					delete(doc, k)
 				}
 			}
 		}
 	}
 	return json.Marshal(doc)
+}
+
+// foldGet finds key in m in any case, as ParseConfig will match it.
+func foldGet(m map[string]json.RawMessage, key string) (json.RawMessage, bool) {
+	for k, v := range m {
+		if strings.EqualFold(k, key) {
+			return v, true
+		}
+	}
+	return nil, false
 }
 
 func isHFClassifier(arch []string, id2label map[string]string) bool {

@@ -87,6 +87,37 @@ func TestHFTaskJSONOverrides(t *testing.T) {
 	}
 }
 
+// An override is read as strictly as a task.json: a key given twice, or text after
+// the object, is an error, and a key in another case replaces the generated one instead
+// of losing to it.
+func TestHFTaskJSONOverrideStrict(t *testing.T) {
+	dir := t.TempDir()
+	for name, js := range map[string]string{
+		"twice":    `{"max_length": 16, "max_length": 32}`,
+		"trailing": `{"max_length": 16} garbage`,
+		"case":     `{"Max_Length": 16, "Batch_Size": 8}`,
+	} {
+		folder := copyHF(t, "bert_sentiment", dir, name)
+		os.WriteFile(filepath.Join(folder, "task.json"), []byte(js), 0o644)
+	}
+	reg, err := NewRegistry(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, want := range map[string]string{"twice": `"max_length" is given twice`, "trailing": "trailing data"} {
+		if _, err := reg.Lookup(name); err == nil || !errors.Is(err, ErrTaskConfig) || !strings.Contains(err.Error(), want) {
+			t.Errorf("%s: got %v, want an error containing %q", name, err, want)
+		}
+	}
+	task, err := reg.Lookup("case")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c := task.Config; c.MaxLength != 16 || c.BatchSize != 8 {
+		t.Errorf("case-variant override: max_length %d batch_size %d, want 16 and 8", c.MaxLength, c.BatchSize)
+	}
+}
+
 // Without tokenizer_config.json, a RoBERTa-style model's maximum is
 // max_position_embeddings less the two positions its padding offset takes.
 func TestHFMaxLengthFallback(t *testing.T) {
