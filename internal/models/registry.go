@@ -158,6 +158,12 @@ func (t *Task) Fingerprint() (string, error) {
 
 func (t *Task) modelError(err error) error {
 	if errors.Is(err, fs.ErrNotExist) {
+		if _, read := t.pinned(); read || t.modelStamp != (fileStamp{}) {
+			// The snapshot saw the file (or a query has read it): it was removed since,
+			// with its folder or alone, which is the task changing under the query.
+			t.stale.Store(true)
+			return fmt.Errorf("task %q: %s was removed: %w; rerun the query", t.Name, t.modelPath(), ErrTaskChanged)
+		}
 		return taskErrorf(ErrTaskConfig, t.Name, "%v; put the ONNX model there or fix \"model\" in task.json", err)
 	}
 	return taskErrorf(ErrTaskConfig, t.Name, "%v", err)
@@ -411,6 +417,36 @@ func (r *Registry) userTaskLocked(name, folder, real string) (*Task, error) {
 	if old := r.snaps[name]; old != nil && old.path == real && r.freshLocked(old) {
 		return old, nil
 	}
+	// A folder replaced by directory renames (mv flowers old; mv new flowers) keeps its
+	// path, so reading through real does not hold it still: a snapshot read across the
+	// swap would pair one version's task.json with the other's model. The folder must
+	// be the same directory, holding the same task.json, after the read as before it;
+	// else the read is done again.
+	for try := 0; ; try++ {
+		before := dirID(real)
+		t, err := r.readUserTask(name, folder, real)
+		if dirID(real) == before && (t == nil || t.hfStamps != nil || statStamp(filepath.Join(real, "task.json")) == t.cfgStamp) {
+			if err != nil {
+				return nil, err
+			}
+			r.snaps[name] = t
+			return t, nil
+		}
+		if try == 2 {
+			return nil, fmt.Errorf("task %q: folder %s was replaced while it was read: %w; rerun the query", name, folder, ErrTaskChanged)
+		}
+	}
+}
+
+// dirID is the identity (device and inode) of the folder at path; zero when it cannot
+// be read, and on systems whose stamps carry no inode.
+func dirID(path string) fileStamp {
+	s := statStamp(path)
+	return fileStamp{dev: s.dev, ino: s.ino}
+}
+
+// readUserTask reads one snapshot of the task folder at real.
+func (r *Registry) readUserTask(name, folder, real string) (*Task, error) {
 	// Files are read through real; messages name the folder as the user gave it.
 	cfgPath := filepath.Join(real, "task.json")
 	data, stamp, err := readRegular(cfgPath, "task.json", maxConfigBytes)
@@ -443,7 +479,6 @@ func (r *Registry) userTaskLocked(name, folder, real string) (*Task, error) {
 	}
 	t.modelStamp = statStamp(t.modelPath())
 	t.racy = isRacy(time.Now(), t.cfgStamp, t.modelStamp, t.tokStamp)
-	r.snaps[name] = t
 	return t, nil
 }
 

@@ -127,13 +127,12 @@ func TestTokenizerEditMakesNewSnapshot(t *testing.T) {
 	})
 }
 
-// A task folder swapped by a symlink flip (every instant on disk is one complete
-// version) never gives a session one version's labels with the other's model: the
-// snapshot reads every file through the folder's resolved path. Before, the review
-// saw a mixed session within a few lookups.
-func TestSymlinkSwapNeverMixesVersions(t *testing.T) {
-	dir, store := t.TempDir(), t.TempDir()
-	v1, v2 := filepath.Join(store, "v1"), filepath.Join(store, "v2")
+// twoIrisVersions makes two whole versions of a task in store: v1 the iris task, v2
+// another model whose first label is "WIDE_A". It returns their folders and iris's
+// model sum.
+func twoIrisVersions(t *testing.T, store string) (v1, v2, irisSum string) {
+	t.Helper()
+	v1, v2 = filepath.Join(store, "v1"), filepath.Join(store, "v2")
 	copyTask(t, "tasks/iris", v1)
 	copyTask(t, "tasks/iris", v2)
 	irisModel, err := os.ReadFile(filepath.Join(v1, "model.onnx"))
@@ -150,17 +149,17 @@ func TestSymlinkSwapNeverMixesVersions(t *testing.T) {
 		t.Fatal(err)
 	}
 	writeAtomically(t, filepath.Join(v2, "task.json"), bytes.Replace(cfg, []byte(`"setosa"`), []byte(`"WIDE_A"`), 1))
-	link := filepath.Join(dir, "flowers")
-	if err := os.Symlink(v1, link); err != nil {
-		t.Fatal(err)
-	}
-	reg, err := NewRegistry(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
+	return v1, v2, sha(irisModel)
+}
+
+// neverMixed runs swap(i) for i = 0, 1, … in the background for 3 s while it binds the
+// task named flowers and loads a session the way a query does: every session must run
+// one version's model with that version's labels.
+func neverMixed(t *testing.T, reg *Registry, irisSum string, swap func(i int)) {
+	t.Helper()
 	stop := make(chan struct{})
 	done := make(chan struct{})
-	go func() { // flowers is v1 or v2, whole, at every instant
+	go func() {
 		defer close(done)
 		for i := 0; ; i++ {
 			select {
@@ -168,20 +167,12 @@ func TestSymlinkSwapNeverMixesVersions(t *testing.T) {
 				return
 			default:
 			}
-			target, tmp := v1, link+".tmp"
-			if i%2 == 1 {
-				target = v2
-			}
-			os.Remove(tmp)
-			if os.Symlink(target, tmp) == nil {
-				os.Rename(tmp, link)
-			}
+			swap(i)
 		}
 	}()
 	defer func() { close(stop); <-done }()
 	pool := NewPool(FlavorCPU)
 	defer pool.Close()
-	irisSum := sha(irisModel)
 	checked := 0
 	for deadline := time.Now().Add(3 * time.Second); time.Now().Before(deadline); {
 		task, err := reg.Lookup("flowers")
@@ -193,8 +184,8 @@ func TestSymlinkSwapNeverMixesVersions(t *testing.T) {
 		if err == nil {
 			s, err = pool.Session(task, Placement{Device: "cpu", Threads: 1})
 		}
-		if errors.Is(err, ErrTaskChanged) {
-			continue // the query is told to rerun
+		if errors.Is(err, ErrTaskChanged) || errors.Is(err, ErrTaskConfig) {
+			continue // the query is told to rerun, or sees the folder mid-swap
 		}
 		if err != nil {
 			t.Fatal(err)
@@ -207,5 +198,93 @@ func TestSymlinkSwapNeverMixesVersions(t *testing.T) {
 	}
 	if checked < 5 {
 		t.Fatalf("only %d sessions checked", checked)
+	}
+}
+
+// A task folder swapped by a symlink flip (Kubernetes volumes, blue/green deploys) is
+// one version or the other at every instant; so is every session.
+func TestSymlinkSwapNeverMixesVersions(t *testing.T) {
+	dir := t.TempDir()
+	v1, v2, irisSum := twoIrisVersions(t, t.TempDir())
+	link := filepath.Join(dir, "flowers")
+	if err := os.Symlink(v1, link); err != nil {
+		t.Fatal(err)
+	}
+	reg, err := NewRegistry(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	neverMixed(t, reg, irisSum, func(i int) {
+		target, tmp := v1, link+".tmp"
+		if i%2 == 1 {
+			target = v2
+		}
+		os.Remove(tmp)
+		if os.Symlink(target, tmp) == nil {
+			os.Rename(tmp, link)
+		}
+	})
+}
+
+// A task folder replaced by directory renames (mv flowers old; mv new flowers) keeps its
+// path, unlike a symlink flip: a snapshot read across the swap took one version's
+// task.json and the other's model, and the model pin then vouched for it.
+func TestDirectoryRenameSwapNeverMixesVersions(t *testing.T) {
+	dir, store := t.TempDir(), t.TempDir()
+	v1, v2, irisSum := twoIrisVersions(t, store)
+	folder := filepath.Join(dir, "flowers")
+	if err := os.Rename(v1, folder); err != nil {
+		t.Fatal(err)
+	}
+	reg, err := NewRegistry(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// store holds the version not in use; flowers is missing only between two renames.
+	spare := map[int]string{0: v2, 1: v1}
+	neverMixed(t, reg, irisSum, func(i int) {
+		old := filepath.Join(store, "old")
+		if os.Rename(folder, old) != nil {
+			return
+		}
+		os.Rename(spare[i%2], folder)
+		os.Rename(old, spare[(i+1)%2])
+	})
+}
+
+// A task folder removed (or its model deleted) while a query runs is the task changing
+// under the query, as a replaced model is: the query's next model load says to rerun,
+// not that the folder is misconfigured.
+func TestModelRemovedMidQueryIsChange(t *testing.T) {
+	for _, remove := range []string{"folder", "model"} {
+		t.Run(remove, func(t *testing.T) {
+			dir := t.TempDir()
+			folder := filepath.Join(dir, "flowers")
+			copyTask(t, "tasks/iris", folder)
+			reg, err := NewRegistry(dir)
+			if err != nil {
+				t.Fatal(err)
+			}
+			task, err := reg.Lookup("flowers")
+			if err != nil {
+				t.Fatal(err)
+			}
+			pool := NewPool(FlavorCPU)
+			defer pool.Close()
+			if err := pool.Check(task); err != nil { // the query's bind
+				t.Fatal(err)
+			}
+			target := folder
+			if remove == "model" {
+				target = filepath.Join(folder, "model.onnx")
+			}
+			if err := os.RemoveAll(target); err != nil {
+				t.Fatal(err)
+			}
+			_, err = pool.Session(task, Placement{Device: "cpu", Instance: 1, Threads: 1}) // a second slot loads
+			if !errors.Is(err, ErrTaskChanged) || !strings.Contains(err.Error(), "rerun") {
+				t.Fatalf("got %v, want ErrTaskChanged", err)
+			}
+		})
 	}
 }
