@@ -31,8 +31,10 @@ import (
 // else config.json's max_position_embeddings (less the two positions RoBERTa-style
 // models reserve).
 
-// hfFiles are the files whose change makes a new snapshot of a Hugging Face task.
-var hfFiles = []string{"config.json", "tokenizer.json", "tokenizer_config.json", "task.json"}
+// hfFiles are the files whose change makes a new snapshot of a Hugging Face task. The
+// two model places are among them because which one exists decides the model
+// (hfModelPath): one added or removed later is a new version.
+var hfFiles = []string{"config.json", "tokenizer.json", "tokenizer_config.json", "task.json", "onnx/model.onnx", "model.onnx"}
 
 // isHFFolder reports whether folder holds config.json, tokenizer.json and a model.
 func isHFFolder(folder string) bool {

@@ -254,3 +254,33 @@ func TestHFTaskJSONWithoutText(t *testing.T) {
 		t.Fatalf("got %+v", task.Config)
 	}
 }
+
+// A Hugging Face folder's model is onnx/model.onnx when there is one, else model.onnx;
+// adding onnx/model.onnx later is a new version of the task, seen by the next lookup.
+func TestHFModelAddedLaterIsSeen(t *testing.T) {
+	dir := t.TempDir()
+	folder := copyHF(t, "bert_sentiment", dir, "reviews")
+	reg, err := NewRegistry(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	task, err := reg.Lookup("reviews")
+	if err != nil || task.Config.Model != "model.onnx" {
+		t.Fatalf("before: %v %v", task, err)
+	}
+	b, err := os.ReadFile(filepath.Join(folder, "model.onnx"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	os.Mkdir(filepath.Join(folder, "onnx"), 0o755)
+	if err := os.WriteFile(filepath.Join(folder, "onnx", "model.onnx"), b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	again, err := reg.Lookup("reviews")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if again.Config.Model != "onnx/model.onnx" {
+		t.Errorf("after adding onnx/model.onnx the task still reads %s", again.Config.Model)
+	}
+}
