@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"database/sql"
 	"encoding/hex"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -137,5 +138,35 @@ func TestMLTasksListsBrokenFolders(t *testing.T) {
 	sentSum := sha256.Sum256(sent)
 	if r := mlTasks(t, db)["good"]; r.err.Valid || r.fingerprint.String != hex.EncodeToString(sentSum[:8]) {
 		t.Errorf("good with another model: error %v, fingerprint %v, want %x", r.err, r.fingerprint, sentSum[:8])
+	}
+}
+
+// Of several folders holding one task name, the last wins, DUCKINFER_MODELS's folders
+// counting after WithTaskDirs's (README, "Tasks").
+func TestTaskFolderOrder(t *testing.T) {
+	a, b, env := t.TempDir(), t.TempDir(), t.TempDir()
+	for i, dir := range []string{a, b, env} {
+		folder := filepath.Join(dir, "flowers")
+		copyShippedTask(t, "iris", folder)
+		cfg, _ := os.ReadFile(filepath.Join(folder, "task.json"))
+		os.WriteFile(filepath.Join(folder, "task.json"),
+			bytes.Replace(cfg, []byte(`"description": "`), []byte(fmt.Sprintf(`"description": "from %d: `, i)), 1), 0o644)
+	}
+	describe := func(t *testing.T) string {
+		c, err := NewConnector("", WithTaskDirs(a, b))
+		if err != nil {
+			t.Fatal(err)
+		}
+		db := sql.OpenDB(c)
+		defer db.Close()
+		return one[string](t, db, `SELECT description FROM ml_tasks() WHERE name = 'flowers'`)
+	}
+	t.Setenv(ModelsEnv, "")
+	if got := describe(t); !strings.HasPrefix(got, "from 1: ") {
+		t.Errorf("WithTaskDirs(a, b): %q, want b's", got)
+	}
+	t.Setenv(ModelsEnv, env)
+	if got := describe(t); !strings.HasPrefix(got, "from 2: ") {
+		t.Errorf("with DUCKINFER_MODELS: %q, want its folder's", got)
 	}
 }
