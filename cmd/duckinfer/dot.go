@@ -99,6 +99,10 @@ func (s *shell) dot(line string) error {
 	if err != nil {
 		return err
 	}
+	if c.name != "once" && c.name != "excel" {
+		// .once is for the next command only, a dot command too.
+		defer s.endOnce()
+	}
 	return c.run(s, fields[1:])
 }
 

@@ -42,12 +42,17 @@ func (h *highlighter) setPending(p string) {
 }
 
 // loadKeywords asks DuckDB for its keywords rather than keeping a list here
-// that would drift from the engine's.
-func (s *shell) loadKeywords() map[string]bool {
+// that would drift from the engine's; with onlyQuoted, only those that cannot be
+// a bare name (every category but unreserved).
+func (s *shell) loadKeywords(onlyQuoted bool) map[string]bool {
 	kw := map[string]bool{}
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
 	defer cancel()
-	rows, err := s.conn.QueryContext(ctx, "SELECT keyword_name FROM duckdb_keywords()")
+	q := "SELECT keyword_name FROM duckdb_keywords()"
+	if onlyQuoted {
+		q += " WHERE keyword_category <> 'unreserved'"
+	}
+	rows, err := s.conn.QueryContext(ctx, q)
 	if err != nil {
 		return kw // no keyword colouring; strings, numbers and brackets still work
 	}

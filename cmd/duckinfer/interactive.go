@@ -114,7 +114,7 @@ func (s *shell) interactive(stdin *os.File, where string) (int, error) {
 		}),
 	}
 	if colour(promptOut) {
-		hl = &highlighter{keywords: s.loadKeywords()}
+		hl = &highlighter{keywords: s.loadKeywords(false)}
 		cfg.Painter = hl
 	}
 	var err error
@@ -132,7 +132,7 @@ func (s *shell) interactive(stdin *os.File, where string) (int, error) {
 
 	var pending strings.Builder
 	for {
-		if sqlIsBlank(pending.String()) {
+		if sqlIsIdle(pending.String()) {
 			pending.Reset()
 			rl.SetPrompt(s.prompts[0])
 		} else {

@@ -287,16 +287,34 @@ func run(args []string, stdin *os.File, stdout, stderr *os.File) int {
 	if o.dbFile != "" && o.dbFile != ":memory:" {
 		where = o.dbFile
 	}
-	s.reopen = func(path string) error {
-		ndb, nconnector, nconn, err := openDB(ctx, path, false, o.models)
-		if err != nil {
-			return err
-		}
-		closeDB()
+	curPath, curReadonly := o.dbFile, o.readonly
+	use := func(ndb *sql.DB, nconnector *extension.Connector, nconn *sql.Conn) {
 		db, conn = ndb, nconn
 		s.conn = nconn
 		s.progress = newProgress(nconn, nconnector)
-		return nil
+	}
+	s.reopen = func(path string) error {
+		// The open database is closed first: DuckDB has one instance per file in a
+		// process, so the file open now could not be opened again beside itself (.open
+		// of the same file, or of it read-write after -readonly).
+		closeDB()
+		ndb, nconnector, nconn, err := openDB(ctx, path, false, o.models)
+		if err == nil {
+			use(ndb, nconnector, nconn)
+			curPath, curReadonly = path, false
+			return nil
+		}
+		// Back to the database that was open, so that the session goes on.
+		odb, oconnector, oconn, oerr := openDB(ctx, curPath, curReadonly, o.models)
+		if oerr != nil {
+			if odb, oconnector, oconn, oerr = openDB(ctx, "", false, o.models); oerr != nil {
+				return fmt.Errorf("%w; no database is open now (%v): .open one", err, oerr)
+			}
+			err = fmt.Errorf("%w; the database that was open could not be opened again, so this is a transient in-memory database", err)
+			curPath, curReadonly = "", false
+		}
+		use(odb, oconnector, oconn)
+		return err
 	}
 
 	interactive := !o.batch && stdinTerm
@@ -354,11 +372,12 @@ func run(args []string, stdin *os.File, stdout, stderr *os.File) int {
 	failures := 0
 	for _, st := range o.steps {
 		var err error
+		var failed int
 		switch st.flag {
 		case "c", "s", "cmd":
-			err = s.runText(st.arg)
+			failed, err = s.runText(st.arg)
+			failures += failed
 		case "f":
-			var failed int
 			failed, err = s.runFile(st.arg)
 			failures += failed
 		default:

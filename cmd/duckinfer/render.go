@@ -75,10 +75,11 @@ type renderOptions struct {
 	header       bool   // list, csv, column, html, quote, insert: print column names
 	colSep       string // list, tabs, csv, quote, ascii
 	rowSep       string
-	nullValue    string // text for NULL (.nullvalue), "NULL" by default
-	table        string // insert: the table name
-	columnwise   bool   // duckbox: one line per column (.columns)
-	largeNumbers bool   // duckbox: "(1.23 million)" under a single large number
+	nullValue    string          // text for NULL (.nullvalue), "NULL" by default
+	table        string          // insert: the table name
+	keywords     map[string]bool // insert: DuckDB's keywords that must be quoted as names
+	columnwise   bool            // duckbox: one line per column (.columns)
+	largeNumbers bool            // duckbox: "(1.23 million)" under a single large number
 }
 
 func defaultRenderOptions() renderOptions {
@@ -360,11 +361,11 @@ func insertLiteral(s string) string {
 }
 
 func renderInsert(w *bufio.Writer, cols []column, next nextRow, o renderOptions) error {
-	prefix := "INSERT INTO " + o.table
+	prefix := "INSERT INTO " + quoteIdentIfNeeded(o.table, o.keywords)
 	if o.header {
 		names := make([]string, len(cols))
 		for i, c := range cols {
-			names[i] = quoteIdentIfNeeded(c.name)
+			names[i] = quoteIdentIfNeeded(c.name, o.keywords)
 		}
 		prefix += "(" + strings.Join(names, ",") + ")"
 	}
@@ -390,9 +391,11 @@ func renderInsert(w *bufio.Writer, cols []column, next nextRow, o renderOptions)
 	})
 }
 
-// quoteIdentIfNeeded leaves plain lower-case names bare and double-quotes the rest.
-func quoteIdentIfNeeded(s string) string {
-	plain := s != ""
+// quoteIdentIfNeeded leaves plain lower-case names bare and double-quotes the rest,
+// keywords (order, select, the default table name "table") included, so that the
+// output runs back.
+func quoteIdentIfNeeded(s string, keywords map[string]bool) string {
+	plain := s != "" && !keywords[s]
 	for i, r := range s {
 		if !(r == '_' || r >= 'a' && r <= 'z' || i > 0 && r >= '0' && r <= '9') {
 			plain = false

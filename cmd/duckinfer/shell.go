@@ -55,6 +55,7 @@ const maxLastCells = 1 << 20
 type shell struct {
 	conn     *sql.Conn
 	reopen   func(path string) error // .open: replaces conn (and the database)
+	keywords map[string]bool         // DuckDB's keywords that must be quoted as names, once insert mode needs them
 	stdout   io.Writer
 	stderr   io.Writer
 	out      io.Writer // stdout or the .output/.once file
@@ -118,17 +119,23 @@ func (s *shell) renderOpts() renderOptions {
 		o.width = s.termSize()
 	}
 	o.largeNumbers = s.outFile == nil && s.outTerm
+	if s.mode == modeInsert {
+		if s.keywords == nil {
+			s.keywords = s.loadKeywords(true)
+		}
+		o.keywords = s.keywords
+	}
 	return o
 }
 
 // runText runs one -c/-cmd argument: a dot command, or SQL statements, stopping
-// at the first failure unless .bail off was given.
-func (s *shell) runText(text string) error {
+// at the first failure unless .bail off was given; then it returns how many
+// statements failed (the exit status counts them, as for -f).
+func (s *shell) runText(text string) (failed int, err error) {
 	if isDotCommand(text) {
-		return s.dot(text)
+		return 0, s.dot(text)
 	}
-	_, err := s.runScript(strings.NewReader(text), s.bail != bailOff)
-	return err
+	return s.runScript(strings.NewReader(text), s.bail != bailOff)
 }
 
 // runFile runs a script file (-f, .read, the init file).
@@ -173,7 +180,7 @@ func (s *shell) runScript(r io.Reader, stop bool) (failed int, err error) {
 	for sc.Scan() {
 		line := sc.Text()
 		lineNo++
-		if sqlIsBlank(pending.String()) && isDotCommand(line) {
+		if sqlIsIdle(pending.String()) && isDotCommand(line) {
 			pending.Reset()
 			pendingLine = lineNo + 1
 			if s.echo {
@@ -485,7 +492,8 @@ func isStatusResult(stmt string, cols []column) bool {
 	if len(cols) != 1 || (cols[0].name != "Count" && cols[0].name != "Success") {
 		return false
 	}
-	if sqltext.IsQuery(stmt) {
+	// A RETURNING clause's rows are data, whatever its column is called.
+	if sqltext.IsQuery(stmt) || hasKeyword(stmt, "RETURNING") {
 		return false
 	}
 	switch firstWord(stmt) {

@@ -40,6 +40,39 @@ func sqlIsBlank(text string) bool {
 	return true
 }
 
+// sqlIsIdle reports whether text is blank (sqlIsBlank) and not inside a block
+// comment left open: only then does a new line start a command of its own. Lines
+// inside an open /* … */ belong to the comment, dot commands included.
+func sqlIsIdle(text string) bool {
+	if !sqlIsBlank(text) {
+		return false
+	}
+	lx := newLexer(text)
+	for i := 0; i < len(text); {
+		end, _ := lx.token(i)
+		if end == len(text) && strings.HasPrefix(text[i:], "/*") {
+			_, closed := skipBlockComment(text, i+2)
+			return closed
+		}
+		i = end
+	}
+	return true
+}
+
+// hasKeyword reports whether text has the bare word kw (any case) outside strings,
+// quoted identifiers and comments.
+func hasKeyword(text, kw string) bool {
+	lx := newLexer(text)
+	for i := 0; i < len(text); {
+		end, kind := lx.token(i)
+		if kind == tokOther && strings.EqualFold(text[i:end], kw) {
+			return true
+		}
+		i = end
+	}
+	return false
+}
+
 // stripComments replaces each comment outside quotes by a space; it is only used
 // to inspect a statement, never to change what is executed.
 func stripComments(text string) string {
@@ -113,7 +146,8 @@ func (lx *lexer) token(i int) (int, tokenKind) {
 		}
 		return n, tokComment
 	case c == '/' && i+1 < n && t[i+1] == '*':
-		return skipBlockComment(t, i+2), tokComment
+		end, _ := skipBlockComment(t, i+2)
+		return end, tokComment
 	case c == '\'':
 		return skipQuoted(t, i+1, '\'', false), tokOther
 	case c == '"':
@@ -241,7 +275,8 @@ func skipQuoted(text string, i int, q byte, backslash bool) int {
 }
 
 // skipBlockComment handles nested /* */ comments, as DuckDB's Postgres-derived parser does.
-func skipBlockComment(text string, i int) int {
+// It returns the comment's end, and whether the comment is closed there.
+func skipBlockComment(text string, i int) (int, bool) {
 	depth := 1
 	for i < len(text) {
 		switch {
@@ -252,13 +287,13 @@ func skipBlockComment(text string, i int) int {
 			depth--
 			i += 2
 			if depth == 0 {
-				return i
+				return i, true
 			}
 		default:
 			i++
 		}
 	}
-	return len(text)
+	return len(text), false
 }
 
 // unicodeSpaces finds the Unicode spaces (U+00A0, U+2000 to U+200B, U+202F,
