@@ -404,6 +404,9 @@ func (s *shell) queryDirect(ctx context.Context, stmt string, began time.Time) e
 	for i, n := range names {
 		cols[i] = newColumn(n, types[i].DatabaseTypeName())
 	}
+	if err := s.prepareDirect(ctx, cols); err != nil {
+		return err
+	}
 	vals := make([]any, len(cols))
 	ptrs := make([]any, len(cols))
 	for i := range vals {
