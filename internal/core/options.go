@@ -104,8 +104,10 @@ func (e *Env) Bind(req Request) (*Call, error) {
 	return c, nil
 }
 
-// Lookup finds a task by the name ml_predict was given.
+// Lookup finds a task by the name ml_predict was given, or by a TaskRef: then it must
+// still be that version of the task.
 func (e *Env) Lookup(name string) (*models.Task, error) {
+	name, serial, isRef := strings.Cut(name, refSep)
 	name = strings.TrimSpace(name)
 	if name == "" {
 		return nil, ArgErrorf("task must be a non-empty string; known tasks: %s", strings.Join(e.TaskNames(), ", "))
@@ -114,7 +116,23 @@ func (e *Env) Lookup(name string) (*models.Task, error) {
 	if err != nil {
 		return nil, Wrap(err)
 	}
+	if isRef && strconv.FormatUint(t.Serial(), 10) != serial {
+		// The folder changed between two binds of one statement: going on would
+		// give one part the old version and another the new one.
+		return nil, Wrap(fmt.Errorf("task %q %w (between the binding of its parts); rerun the query", name, models.ErrTaskChanged))
+	}
 	return t, nil
+}
+
+// refSep joins a task's name and serial in a TaskRef; no task name holds it, nor does
+// the packing of ml_infer's options use it.
+const refSep = "@"
+
+// TaskRef names one version of a task, for the SQL ml_predict generates: the functions
+// that SQL calls look the task up again at their bind, and Lookup fails a ref whose
+// version is no longer the task's.
+func TaskRef(t *models.Task) string {
+	return t.Name + refSep + strconv.FormatUint(t.Serial(), 10)
 }
 
 // InputColumns checks ml_predict's task and columns arguments as SQL gave them (any

@@ -71,7 +71,17 @@ type Task struct {
 	// hfStamps are the stamps of a Hugging Face folder's files (hfFiles) when the
 	// snapshot was made; any change makes a new one.
 	hfStamps []fileStamp
+
+	serial uint64 // unique in the process; see Serial
 }
+
+// snapshots numbers the snapshots made in this process.
+var snapshots atomic.Uint64
+
+// Serial tells this snapshot from every other of the process, the same task's earlier
+// and later versions included: the parts of one statement that each look the task up
+// (the SQL it is made from, the functions it calls) check that they see one version.
+func (t *Task) Serial() uint64 { return t.serial }
 
 // OutputName is the model output the task reads.
 func (t *Task) OutputName() string {
@@ -162,7 +172,7 @@ func (t *Task) modelError(err error) error {
 			// The snapshot saw the file (or a query has read it): it was removed since,
 			// with its folder or alone, which is the task changing under the query.
 			t.stale.Store(true)
-			return fmt.Errorf("task %q: %s was removed: %w; rerun the query", t.Name, t.modelPath(), ErrTaskChanged)
+			return fmt.Errorf("task %q: %s was removed: %w; %s", t.Name, t.modelPath(), ErrTaskChanged, rerun)
 		}
 		return taskErrorf(ErrTaskConfig, t.Name, "%v; put the ONNX model there or fix \"model\" in task.json", err)
 	}
@@ -183,8 +193,13 @@ func (t *Task) pin(sum [sha256.Size]byte, stamp fileStamp) error {
 		return nil
 	}
 	t.stale.Store(true)
-	return fmt.Errorf("task %q: %s %w; rerun the query", t.Name, t.modelPath(), ErrTaskChanged)
+	return fmt.Errorf("task %q: %s %w; %s", t.Name, t.modelPath(), ErrTaskChanged, rerun)
 }
+
+// rerun is what to do about a task that changed under a statement. A prepared statement
+// is bound once and keeps the version it was bound with, so running it again fails
+// again; only preparing it again binds the new version.
+const rerun = "rerun the query (a prepared statement keeps the task version it was prepared with: prepare it again)"
 
 func (t *Task) pinned() ([sha256.Size]byte, bool) {
 	t.fp.mu.Lock()
@@ -394,7 +409,7 @@ func (r *Registry) resolveLocked(name string) (*Task, string, error) {
 	if err != nil {
 		return nil, source, taskErrorf(ErrTaskConfig, name, "%s: %v", source, err)
 	}
-	t := &Task{Name: name, Source: source, Config: cfg}
+	t := &Task{Name: name, Source: source, Config: cfg, serial: snapshots.Add(1)}
 	t.fsys, _ = fs.Sub(r.shipped, name)
 	r.snaps[name] = t
 	return t, source, nil
@@ -471,7 +486,7 @@ func (r *Registry) readUserTask(name, folder, real string) (*Task, error) {
 	if err != nil {
 		return nil, taskErrorf(ErrTaskConfig, name, "%s: %s", cfgPath, strings.TrimPrefix(err.Error(), "task.json: "))
 	}
-	t := &Task{Name: name, Source: folder, Config: cfg, path: real, cfgBytes: data, cfgStamp: stamp, hfStamps: hfStamps}
+	t := &Task{Name: name, Source: folder, Config: cfg, path: real, cfgBytes: data, cfgStamp: stamp, hfStamps: hfStamps, serial: snapshots.Add(1)}
 	if cfg.Tokenizer != "" {
 		if err := t.loadTokenizer(); err != nil {
 			return nil, err

@@ -68,7 +68,10 @@ func PredictSQL(env *core.Env, v []any) (string, error) {
 		colsLit = ListSQL(cols)
 	}
 	unpack := "COLUMNS(" + ListSQL(cols) + ")"
-	args := OptionsSQL([]string{task.Name, strings.Join(cols, Sep),
+	// The functions below look the task up again at their bind: TaskRef makes them
+	// see this version of it, or fail the statement.
+	ref := core.TaskRef(task)
+	args := OptionsSQL([]string{ref, strings.Join(cols, Sep),
 		str(PSBatchSize), str(PSDevice), str(PSModelsPerGPU),
 		str(PSGPUMemLimitMB), str(PSOnError), str(PSConn),
 		PackText(str(PSMaxLength), str(PSPooling), str(PSNormalize))},
@@ -81,7 +84,7 @@ func PredictSQL(env *core.Env, v []any) (string, error) {
 	default:
 		return "", core.ArgErrorf("probabilities must be true or false, got %q", p)
 	}
-	keep := fmt.Sprintf("COLUMNS(lambda c: ml_keep_column(%s, %s, c))", Quote(task.Name), colsLit)
+	keep := fmt.Sprintf("COLUMNS(lambda c: ml_keep_column(%s, %s, c))", Quote(ref), colsLit)
 	from := "query(" + Quote(input) + ")"
 	if embed := str(PSEmbed) == "true"; embed != (task.Config.Kind == models.OutputEmbed) {
 		if embed {
