@@ -3,13 +3,16 @@ package extension
 import (
 	"context"
 	"fmt"
+	"math"
 	"strconv"
+	"strings"
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
 	"github.com/apache/arrow-go/v18/arrow/memory"
 
 	"github.com/duckinfer/duckinfer/internal/core"
+	"github.com/duckinfer/duckinfer/internal/duckvec"
 	"github.com/duckinfer/duckinfer/internal/models"
 )
 
@@ -34,9 +37,10 @@ type RecordOptions struct {
 // task predicted_class and confidence, strings as in SQL, NULL where an input is NULL
 // (or, under OnError "null", where a row failed). A column of rec with an output's
 // name (in any case) is replaced, as in SQL. The output columns depend on the task's
-// output kind, so one Predict serves every kind. The caller releases the record.
+// output kind, so one Predict serves every kind. The record keeps rec's schema
+// metadata. The caller releases the record.
 func (c *Connector) Predict(ctx context.Context, task string, rec arrow.RecordBatch, opts RecordOptions, mem memory.Allocator) (arrow.RecordBatch, error) {
-	call, ch, err := c.predict(ctx, task, rec, opts)
+	call, ch, err := c.predict(ctx, task, rec, opts, "Predict", "")
 	if err != nil {
 		return nil, err
 	}
@@ -55,7 +59,8 @@ func (c *Connector) Predict(ctx context.Context, task string, rec arrow.RecordBa
 	}
 	fields = append(fields, outFields...)
 	cols = append(cols, outCols...)
-	out := array.NewRecordBatch(arrow.NewSchema(fields, nil), cols, rec.NumRows())
+	md := rec.Schema().Metadata() // pandas or Parquet key-values a writer round-trips
+	out := array.NewRecordBatch(arrow.NewSchema(fields, &md), cols, rec.NumRows())
 	for _, a := range outCols {
 		a.Release()
 	}
@@ -63,17 +68,14 @@ func (c *Connector) Predict(ctx context.Context, task string, rec arrow.RecordBa
 }
 
 // PredictRecord runs a classify task over an Arrow record, as Predict does, and returns
-// only its predicted_class and confidence arrays, aligned with rec's rows. The caller
-// releases both arrays.
+// only its predicted_class and confidence arrays, aligned with rec's rows; a task of
+// another kind is refused before any row runs. The caller releases both arrays.
 func (c *Connector) PredictRecord(ctx context.Context, task string, rec arrow.RecordBatch, opts RecordOptions, mem memory.Allocator) (classes, confidences arrow.Array, err error) {
-	call, ch, err := c.predict(ctx, task, rec, opts)
+	call, ch, err := c.predict(ctx, task, rec, opts, "PredictRecord", models.OutputClassify)
 	if err != nil {
 		return nil, nil, err
 	}
 	defer call.Release(ch)
-	if _, ok := ch.Output().(*models.ClassData); !ok {
-		return nil, nil, fmt.Errorf("extension: task %q is a %s task, and PredictRecord returns classes; use PredictValues, or Predict, whose columns follow the task's output", task, call.Task.Config.Kind)
-	}
 	_, cols, err := outputArrays(call, ch, int(rec.NumRows()), mem)
 	if err != nil {
 		return nil, nil, err
@@ -81,8 +83,10 @@ func (c *Connector) PredictRecord(ctx context.Context, task string, rec arrow.Re
 	return cols[0], cols[1], nil
 }
 
-// predict binds task and runs it over rec's rows; the caller releases the chunk.
-func (c *Connector) predict(ctx context.Context, task string, rec arrow.RecordBatch, opts RecordOptions) (*core.Call, *core.Chunk, error) {
+// predict binds task and runs it over rec's rows; the caller releases the chunk. When
+// kind is not "", a task of another kind is refused before any row runs, with the
+// method that takes it.
+func (c *Connector) predict(ctx context.Context, task string, rec arrow.RecordBatch, opts RecordOptions, method, kind string) (*core.Call, *core.Chunk, error) {
 	req := core.Request{Task: task, Columns: opts.Columns, Device: opts.Device, OnError: opts.OnError, Pooling: opts.Pooling}
 	if opts.MaxLength > 0 {
 		req.MaxLength = strconv.Itoa(opts.MaxLength)
@@ -97,6 +101,10 @@ func (c *Connector) predict(ctx context.Context, task string, rec arrow.RecordBa
 	if err != nil {
 		return nil, nil, err
 	}
+	if got := call.Task.Config.Kind; kind != "" && got != kind {
+		return nil, nil, wrongKind(method, task, got, kind)
+	}
+	call.ColumnHint = "convert the column, or pick another with RecordOptions.Columns"
 	cols := make([]models.Column, len(call.Columns))
 	var have []string
 	for _, f := range rec.Schema().Fields() {
@@ -117,24 +125,48 @@ func (c *Connector) predict(ctx context.Context, task string, rec arrow.RecordBa
 
 // PredictValues is PredictRecord for a regress task: it returns the prediction column,
 // a Float64 array when the model gives one value per row, else a FixedSizeList of
-// Float64; NULL where an input is NULL (or a row failed under OnError "null"). The
-// caller releases it.
+// Float64; NULL where an input is NULL (or a row failed under OnError "null"). A task
+// of another kind is refused before any row runs. The caller releases it.
 func (c *Connector) PredictValues(ctx context.Context, task string, rec arrow.RecordBatch, opts RecordOptions, mem memory.Allocator) (arrow.Array, error) {
-	call, ch, err := c.predict(ctx, task, rec, opts)
+	call, ch, err := c.predict(ctx, task, rec, opts, "PredictValues", models.OutputRegress)
 	if err != nil {
 		return nil, err
 	}
 	defer call.Release(ch)
 	out, ok := ch.Output().(*models.RegressData)
 	if !ok {
-		return nil, fmt.Errorf("extension: task %q is a %s task; use PredictRecord or Predict for it", task, call.Task.Config.Kind)
+		return nil, wrongKind("PredictValues", task, call.Task.Config.Kind, models.OutputRegress)
 	}
 	arr, _ := regressArray(out, call.Task.OutputWidth(), ch, int(rec.NumRows()), mem)
 	return arr, nil
 }
 
+// wrongKind is the error of a shortcut (PredictRecord, PredictValues) given a task of
+// another kind: it names the methods that take that kind.
+func wrongKind(method, task, got, want string) error {
+	use := "Predict"
+	switch got {
+	case models.OutputClassify:
+		use = "PredictRecord or Predict"
+	case models.OutputRegress:
+		use = "PredictValues or Predict"
+	}
+	return fmt.Errorf("extension: %s: task %q is %s task, but %s takes only %s tasks; use %s, whose columns follow the task's output", method, task, article(got), method, want, use)
+}
+
+// article is kind with "a" or "an" before it: "a classify", "an embed".
+func article(kind string) string {
+	if kind != "" && strings.ContainsRune("aeiou", rune(kind[0])) {
+		return "an " + kind
+	}
+	return "a " + kind
+}
+
 // regressArray is a regress task's prediction column: Float64 when the model declares
 // one value per row, else a FixedSizeList of Float64, as ml_predict's DOUBLE or DOUBLE[].
+// The list is as wide as the model declares; a model that leaves the width open gets
+// the width of this batch's results, and 1 when no row has a result (all NULL, no rows,
+// or every row failed under OnError "null"), so its type may differ between batches.
 func regressArray(out *models.RegressData, declared int, ch *core.Chunk, n int, mem memory.Allocator) (arrow.Array, arrow.DataType) {
 	if declared == 1 {
 		b := array.NewFloat64Builder(mem)
@@ -148,7 +180,10 @@ func regressArray(out *models.RegressData, declared int, ch *core.Chunk, n int, 
 		}
 		return b.NewArray(), arrow.PrimitiveTypes.Float64
 	}
-	w := max(out.Width, 1)
+	w := declared
+	if w <= 0 {
+		w = max(out.Width, 1)
+	}
 	lb := array.NewFixedSizeListBuilder(mem, int32(w), arrow.PrimitiveTypes.Float64)
 	defer lb.Release()
 	vb := lb.ValueBuilder().(*array.Float64Builder)
@@ -218,9 +253,16 @@ type arrowColumn struct {
 
 func (a *arrowColumn) Name() string { return a.name }
 
+// Strings reads a String, LargeString or StringView column, or one dictionary-encoded
+// over those (as Parquet readers often give a string column).
 func (a *arrowColumn) Strings(dst []string, valid []bool) error {
+	arr := a.arr
+	dict, _ := arr.(*array.Dictionary)
+	if dict != nil {
+		arr = dict.Dictionary()
+	}
 	var get func(int) string
-	switch c := a.arr.(type) {
+	switch c := arr.(type) {
 	case *array.String:
 		get = c.Value
 	case *array.LargeString:
@@ -228,10 +270,21 @@ func (a *arrowColumn) Strings(dst []string, valid []bool) error {
 	case *array.StringView:
 		get = c.Value
 	default:
-		return fmt.Errorf("column %q must be a string array, got %s", a.name, a.arr.DataType())
+		return fmt.Errorf("column %q must be an Arrow string column (utf8, large_utf8, string_view, or a dictionary of them), got %s", a.name, a.arr.DataType())
+	}
+	if dict != nil {
+		vals := get
+		get = func(i int) string { return vals(dict.GetValueIndex(i)) }
 	}
 	fill(a.arr, dst, valid, get)
 	return nil
+}
+
+// numericTypes lists the Arrow types a numeric input takes, for errors.
+const numericTypes = "int8 to int64, uint8 to uint64, float32, float64, decimal128 or bool"
+
+func (a *arrowColumn) notNumeric() error {
+	return fmt.Errorf("column %q must be numeric (%s), got %s", a.name, numericTypes, a.arr.DataType())
 }
 
 func (a *arrowColumn) Float64s(dst []float64, valid []bool) error {
@@ -249,8 +302,20 @@ func (a *arrowColumn) Float64s(dst []float64, valid []bool) error {
 		get = func(i int) float64 { return float64(c.Value(i)) }
 	case *array.Int8:
 		get = func(i int) float64 { return float64(c.Value(i)) }
+	case *array.Uint64:
+		get = func(i int) float64 { return float64(c.Value(i)) }
+	case *array.Uint32:
+		get = func(i int) float64 { return float64(c.Value(i)) }
+	case *array.Uint16:
+		get = func(i int) float64 { return float64(c.Value(i)) }
+	case *array.Uint8:
+		get = func(i int) float64 { return float64(c.Value(i)) }
+	case *array.Boolean:
+		get = func(i int) float64 { return boolNum[float64](c.Value(i)) }
+	case *array.Decimal128:
+		get = decimal128(c)
 	default:
-		return fmt.Errorf("column %q must be numeric, got %s", a.name, a.arr.DataType())
+		return a.notNumeric()
 	}
 	fill(a.arr, dst, valid, get)
 	return nil
@@ -267,10 +332,27 @@ func (a *arrowColumn) Int64s(dst []int64, valid []bool) (bool, error) {
 		get = func(i int) int64 { return int64(c.Value(i)) }
 	case *array.Int8:
 		get = func(i int) int64 { return int64(c.Value(i)) }
-	case *array.Float32, *array.Float64:
+	case *array.Uint64:
+		// As ml_predict reads a UBIGINT column: a value beyond int64 sends the
+		// column through Float64s, where the input kind rejects what float64 rounds.
+		for r := range dst {
+			if !c.IsNull(r) && c.Value(r) > math.MaxInt64 {
+				return false, nil
+			}
+		}
+		get = func(i int) int64 { return int64(c.Value(i)) }
+	case *array.Uint32:
+		get = func(i int) int64 { return int64(c.Value(i)) }
+	case *array.Uint16:
+		get = func(i int) int64 { return int64(c.Value(i)) }
+	case *array.Uint8:
+		get = func(i int) int64 { return int64(c.Value(i)) }
+	case *array.Boolean:
+		get = func(i int) int64 { return boolNum[int64](c.Value(i)) }
+	case *array.Float32, *array.Float64, *array.Decimal128:
 		return false, nil
 	default:
-		return false, fmt.Errorf("column %q must be numeric, got %s", a.name, a.arr.DataType())
+		return false, a.notNumeric()
 	}
 	fill(a.arr, dst, valid, get)
 	return true, nil
@@ -307,6 +389,24 @@ func (a *arrowColumn) ArrayFloat64s(dst []float64, k int, valid []bool) error {
 		}
 	}
 	return nil
+}
+
+// decimal128 reads a Decimal128 value as ml_predict reads a DECIMAL: its unscaled
+// integer as float64, divided by 10^scale.
+func decimal128(c *array.Decimal128) func(int) float64 {
+	div := math.Pow10(int(c.DataType().(*arrow.Decimal128Type).Scale))
+	return func(i int) float64 {
+		n := c.Value(i)
+		return duckvec.Hugeint{Lower: n.LowBits(), Upper: n.HighBits()}.Float64() / div
+	}
+}
+
+// boolNum is a BOOLEAN as a number, 1 or 0, as ml_predict reads one.
+func boolNum[T int64 | float64](b bool) T {
+	if b {
+		return 1
+	}
+	return 0
 }
 
 // fill reads every row of arr through get into dst, clearing valid where arr is NULL.

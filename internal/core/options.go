@@ -42,6 +42,9 @@ type Call struct {
 	OnError   string
 	Plan      partitions.Plan
 	Text      TextOptions
+	// ColumnHint ends the error for an input column that cannot be read: Bind sets
+	// ml_predict's advice; a caller without SQL (extension.Predict) sets its own.
+	ColumnHint string
 
 	env   *Env
 	slots *partitions.Assigner
@@ -56,7 +59,7 @@ func (e *Env) Bind(req Request) (*Call, error) {
 	if err != nil {
 		return nil, err
 	}
-	c := &Call{Task: task, Columns: task.Config.Columns(), BatchSize: task.Config.BatchSize, OnError: OnErrorFail, env: e}
+	c := &Call{Task: task, Columns: task.Config.Columns(), BatchSize: task.Config.BatchSize, OnError: OnErrorFail, ColumnHint: "cast the column or pick another with columns := [...]", env: e}
 	if req.Columns != nil {
 		if c.Columns, err = checkColumns(task, req.Columns); err != nil {
 			return nil, err

@@ -100,7 +100,7 @@ func (c *Call) run(ctx context.Context, partition int, cols []models.Column, n i
 	for i, spec := range c.Task.Config.Inputs {
 		k := len(spec.Columns)
 		if err := ch.inputs[i].Load(cols[off:off+k], n, ch.valid, bad); err != nil {
-			return ArgErrorf("task %q, model input %q: %v; cast the column or pick another with columns := [...]", c.Task.Name, spec.Name, err)
+			return ArgErrorf("task %q, model input %q: %v; %s", c.Task.Name, spec.Name, err, c.ColumnHint)
 		}
 		off += k
 	}
