@@ -132,3 +132,22 @@ func TestPredictRecordColumnCase(t *testing.T) {
 		conf.Release()
 	}
 }
+
+// A table or schema named values (DuckDB allows it unquoted) is an input like any other:
+// ml_predict took it for a VALUES query and failed with a bare parser error.
+func TestTableNamedValues(t *testing.T) {
+	db, _ := open(t)
+	db.SetMaxOpenConns(1)
+	exec(t, db, `CREATE TABLE values AS SELECT 'great' AS text`)
+	exec(t, db, `CREATE SCHEMA values; CREATE TABLE values.ev AS SELECT 'great' AS text`)
+	for _, in := range []string{"values", "values WHERE text = 'great'", "values.ev"} {
+		if n := one[int64](t, db, `SELECT count(*) FROM `+in); n != 1 {
+			t.Fatalf("SELECT count(*) FROM %s = %d", in, n)
+		}
+		q := `SELECT predicted_class FROM ml_predict('sentiment', '` + strings.ReplaceAll(in, "'", "''") + `')`
+		var cls string
+		if err := db.QueryRow(q).Scan(&cls); err != nil || cls != "positive" {
+			t.Errorf("%s: %q, %v; want positive (plain SELECT * FROM %s works)", q, cls, err, in)
+		}
+	}
+}

@@ -39,7 +39,14 @@ func IsQuery(q string) bool {
 	if end < 0 {
 		end = len(rest)
 	}
-	return queryKeywords[strings.ToUpper(rest[:end])]
+	kw := strings.ToUpper(rest[:end])
+	if kw == "VALUES" {
+		// The only query keyword DuckDB also takes as a table or schema name
+		// (CREATE TABLE values ...): a VALUES list is always followed by '('.
+		_, paren := skipLead(rest[end:])
+		return paren
+	}
+	return queryKeywords[kw]
 }
 
 // Balanced reports whether q's parentheses pair up outside string literals, quoted

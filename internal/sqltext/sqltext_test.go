@@ -66,3 +66,19 @@ func TestBalanced(t *testing.T) {
 		}
 	}
 }
+
+// VALUES starts a query only when a row list follows; DuckDB accepts values as an
+// unquoted table or schema name (CREATE TABLE values ...; FROM values.ev), which
+// ml_predict's input read as a query and failed with a bare parser error.
+func TestValuesAsName(t *testing.T) {
+	for _, q := range []string{"values", "values WHERE id = 1", "values.ev", "values AS v"} {
+		if IsQuery(q) {
+			t.Errorf("IsQuery(%q) = true; it names a table", q)
+		}
+	}
+	for _, q := range []string{"VALUES (1)", "values(1), (2)", "VALUES\n  ('a')", "values /* rows */ (1)"} {
+		if !IsQuery(q) {
+			t.Errorf("IsQuery(%q) = false", q)
+		}
+	}
+}
