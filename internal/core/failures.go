@@ -12,7 +12,7 @@ const MaxRowFailures = 1000
 type RowFailure struct {
 	Time  time.Time
 	Task  string
-	Input string // the row's first model input, shortened, so the user can find the row
+	Input string // the row's model inputs (or the value they could not hold), shortened, so the user can find the row
 	Error string
 }
 

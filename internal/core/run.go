@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"sync/atomic"
 	"time"
 
@@ -220,7 +221,11 @@ func (c *Call) inputFailures(ch *Chunk) error {
 		if c.OnError != OnErrorNull {
 			return Wrap(fmt.Errorf("task %q: %w; filter such rows out (e.g. WHERE isfinite(col)) or use on_error := 'null' to give them NULL predictions", c.Task.Name, err))
 		}
-		c.env.Failures.Add(RowFailure{Time: now, Task: c.Task.Name, Error: fmt.Sprintf("task %q: %v", c.Task.Name, err)})
+		var input string
+		if ve := (*models.ValueError)(nil); errors.As(err, &ve) {
+			input = ve.Input
+		}
+		c.env.Failures.Add(RowFailure{Time: now, Task: c.Task.Name, Input: input, Error: fmt.Sprintf("task %q: %v", c.Task.Name, err)})
 	}
 	return nil
 }
@@ -234,7 +239,7 @@ func (c *Call) rowError(ch *Chunk) error {
 				row = int(ch.origin[row])
 			}
 			return fmt.Errorf("task %q failed on the row whose input is %s (row %d of its chunk); use on_error := 'null' to keep going with NULL predictions: %w",
-				c.Task.Name, ch.inputs[0].Preview(b), row, err)
+				c.Task.Name, c.preview(ch, b), row, err)
 		}
 	}
 	return fmt.Errorf("task %q: a row failed", c.Task.Name)
@@ -245,9 +250,27 @@ func (c *Call) recordFailures(ch *Chunk) {
 	now := time.Now()
 	for b, err := range ch.failed {
 		if err != nil {
-			c.env.Failures.Add(RowFailure{Time: now, Task: c.Task.Name, Input: ch.inputs[0].Preview(b), Error: err.Error()})
+			c.env.Failures.Add(RowFailure{Time: now, Task: c.Task.Name, Input: c.preview(ch, b), Error: err.Error()})
 		}
 	}
+}
+
+// preview describes model row b by its every model input, each named when there are
+// several: a row is found by all of its values, not by its first input's.
+func (c *Call) preview(ch *Chunk, b int) string {
+	if len(ch.inputs) == 1 {
+		return ch.inputs[0].Preview(b)
+	}
+	var s strings.Builder
+	for i, in := range ch.inputs {
+		if i > 0 {
+			s.WriteString(", ")
+		}
+		s.WriteString(c.Task.Config.Inputs[i].Name)
+		s.WriteByte('=')
+		s.WriteString(in.Preview(b))
+	}
+	return s.String()
 }
 
 func grow[T any](s []T, n int) []T {

@@ -3,6 +3,7 @@ package models
 import (
 	"errors"
 	"fmt"
+	"strconv"
 	"strings"
 )
 
@@ -19,6 +20,22 @@ var (
 	// version; the text continues a sentence naming the file.
 	ErrTaskChanged = errors.New("changed while the query ran")
 )
+
+// ValueError is a row's value that its model input's type cannot hold, as Load
+// reports it through bad: Input shows the value as Preview shows a row, for
+// ml_errors() (the row never reaches the input's data, so Preview cannot).
+type ValueError struct {
+	Input string
+	Err   error
+}
+
+func (e *ValueError) Error() string { return e.Err.Error() }
+func (e *ValueError) Unwrap() error { return e.Err }
+
+// valueError is err about value x.
+func valueError(x any, err error) error {
+	return &ValueError{Input: strconv.Quote(fmt.Sprint(x)), Err: err}
+}
 
 func taskErrorf(sentinel error, task, format string, args ...any) error {
 	return fmt.Errorf("%w %q: %s", sentinel, task, fmt.Sprintf(format, args...))

@@ -319,7 +319,7 @@ func (d *numericData[T]) loadArray(c Column, n int, valid []bool, bad func(int, 
 func (d *numericData[T]) badFloat(c Column, r int, x float64, valid []bool, bad func(int, error)) {
 	typ, _ := numericType[T]()
 	valid[r] = false
-	bad(r, fmt.Errorf("column %q holds %v at row %d of its chunk, which is not a finite %s", c.Name(), x, r, typ))
+	bad(r, valueError(x, fmt.Errorf("column %q holds %v at row %d of its chunk, which is not a finite %s", c.Name(), x, r, typ)))
 }
 
 func (d *numericData[T]) badInt(c Column, r int, x any, valid []bool, bad func(int, error)) {
@@ -330,10 +330,10 @@ func (d *numericData[T]) badInt(c Column, r int, x any, valid []bool, bad func(i
 	}
 	valid[r] = false
 	if f, ok := x.(float64); ok && f == math.Trunc(f) && math.Abs(f) >= exactInts && typ == InputInt64 {
-		bad(r, fmt.Errorf("column %q holds %.0f at row %d of its chunk, beyond ±2^53, where its type reaches an int64 input through float64 and the value may already be rounded; cast the column to BIGINT (an integer ARRAY or LIST must keep its values within ±2^53)", c.Name(), f, r))
+		bad(r, valueError(fmt.Sprintf("%.0f", f), fmt.Errorf("column %q holds %.0f at row %d of its chunk, beyond ±2^53, where its type reaches an int64 input through float64 and the value may already be rounded; cast the column to BIGINT (an integer ARRAY or LIST must keep its values within ±2^53)", c.Name(), f, r)))
 		return
 	}
-	bad(r, fmt.Errorf("column %q holds %v at row %d of its chunk, which is not an %s (a whole number in %d..%d); round it first (round(col))", c.Name(), x, r, typ, lo, hi))
+	bad(r, valueError(x, fmt.Errorf("column %q holds %v at row %d of its chunk, which is not an %s (a whole number in %d..%d); round it first (round(col))", c.Name(), x, r, typ, lo, hi)))
 }
 
 func (d *numericData[T]) Compact(rows []int) {

@@ -12,7 +12,8 @@ import (
 
 // classifyOutput reads class scores, [N, len(labels)] floats: the result of a row is
 // the label of the largest and its confidence, by the task's "scores" rule (see
-// ScoresProbabilities). A row whose scores hold a NaN has no result.
+// ScoresProbabilities). A row whose scores hold a NaN or +Inf (or, for probabilities,
+// -Inf) has no result.
 type classifyOutput struct{}
 
 func (classifyOutput) Validate(c *Config) error {
@@ -178,25 +179,31 @@ func (d *ClassData) Decode(v ort.Value, lo, hi int) error {
 		copy(raw, probs)
 	}
 	plain := d.scores == ScoresProbabilities
+	// A score below floor or above MaxFloat32 (or a NaN, which passes no comparison)
+	// leaves its row without an answer, rather than a confident guess: +Inf is an
+	// overflow, not a certainty, and no probability is infinite; but a -Inf logit is a
+	// probability of 0 (a masked class, say).
+	floor := float32(math.Inf(-1))
+	if plain {
+		floor = -math.MaxFloat32
+	}
 	cls, conf := d.Class[lo:hi], d.Confidence[lo:hi]
 	for i := range cls {
 		row := raw[i*nl : i*nl+nl]
 		best, top := 0, row[0]
-		nan := top != top
-		for j := 1; j < len(row); j++ {
-			x := row[j]
+		ok := true
+		for j, x := range row {
 			if x > top {
 				best, top = j, x
 			}
-			nan = nan || x != x
+			ok = ok && x >= floor && x <= math.MaxFloat32
 		}
 		c := top
 		if !plain {
 			c = d.confidence(row, best)
 		}
-		// A NaN score: no answer, rather than a confident guess; a NaN confidence:
-		// say, softmax over two +Inf logits.
-		if cls[i], conf[i] = int32(best), c; nan || c != c {
+		// A NaN confidence: say, softmax over logits that are all -Inf.
+		if cls[i], conf[i] = int32(best), c; !ok || c != c {
 			cls[i] = -1
 			d.anyNaN = true
 		}
@@ -263,7 +270,10 @@ func (d *ClassData) AnyRowError() bool { return d.anyNaN }
 
 func (d *ClassData) RowError(i int) error {
 	if d.Class[i] < 0 {
-		return fmt.Errorf("%w: the model's output for this row is NaN", ErrModel)
+		if d.scores == ScoresProbabilities {
+			return fmt.Errorf("%w: the model's output for this row is NaN or infinite, which is no probability", ErrModel)
+		}
+		return fmt.Errorf("%w: the model's output for this row holds a NaN or +Inf logit, or only -Inf ones: such NaN or infinite scores give no probability", ErrModel)
 	}
 	return nil
 }

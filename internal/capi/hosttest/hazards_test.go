@@ -96,6 +96,10 @@ func TestTwoDatabasesShareNothing(t *testing.T) {
 		if got := count(t, h, "a", "SELECT count(*) FROM ml_errors()"); got != 1 {
 			t.Errorf("database A logged %d failures, want 1", got)
 		}
+		// The entry names the rejected value (it had an empty input).
+		if got := count(t, h, "a", `SELECT count(*) FROM ml_errors() WHERE input = '"NaN"'`); got != 1 {
+			t.Errorf("database A: %d failures with input \"NaN\", want 1", got)
+		}
 		if got := count(t, h, "B1", "SELECT count(*) FROM ml_errors()"); got != 0 {
 			t.Errorf("database B sees %d of A's failures", got)
 		}
