@@ -13,6 +13,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 	"sync/atomic"
 
@@ -45,23 +46,27 @@ func WithTaskDirs(dirs ...string) Option {
 }
 
 // WithDevice sets the default device for queries that name none: "auto" (GPUs when
-// there are any, else CPU), "cpu" or "cuda".
+// there are any and the GPU ONNX Runtime is installed, else CPU), "cpu" or "cuda", in
+// any case, as in SQL. NewConnector refuses a device every query would fail on: another
+// name, or "cuda" without a usable GPU.
 func WithDevice(device string) Option {
 	return func(c *config) { c.defaults.Device = device }
 }
 
-// WithModelsPerGPU sets the default number of model instances per GPU (default 2).
+// WithModelsPerGPU sets the default number of model instances per GPU, 1..64 (default,
+// and 0: 2).
 func WithModelsPerGPU(n int) Option {
 	return func(c *config) { c.defaults.ModelsPerGPU = n }
 }
 
 // WithCPUSlots sets how many CPU model instances to spread partitions over when there
-// is no GPU (default: one per core).
+// is no GPU (default, and 0: one per core).
 func WithCPUSlots(n int) Option {
 	return func(c *config) { c.defaults.CPUSlots = n }
 }
 
-// WithGPUMemLimit caps each CUDA session's memory arena, in bytes (default: no cap).
+// WithGPUMemLimit caps each CUDA session's memory arena, in bytes (default, and 0: no
+// cap).
 func WithGPUMemLimit(bytes int64) Option {
 	return func(c *config) { c.defaults.GPUMemLimit = bytes }
 }
@@ -102,8 +107,10 @@ type Connector struct {
 
 // NewConnector opens the DuckDB database at dsn ("" for in-memory; duckdb-go DSN
 // options such as "?access_mode=read_only" apply) with duckinfer's functions on every
-// connection. It raises GOMAXPROCS to DuckDB's thread count + 1 when it is lower and the
-// GOMAXPROCS environment variable is unset (WithKeepGOMAXPROCS says why and opts out).
+// connection. Defaults that every query would fail on (WithModelsPerGPU(-1), a device
+// other than auto, cpu, cuda) are its error, naming the option. It raises GOMAXPROCS to
+// DuckDB's thread count + 1 when it is lower and the GOMAXPROCS environment variable is
+// unset (WithKeepGOMAXPROCS says why and opts out).
 func NewConnector(dsn string, opts ...Option) (*Connector, error) {
 	var cfg config
 	for _, o := range opts {
@@ -116,6 +123,9 @@ func NewConnector(dsn string, opts ...Option) (*Connector, error) {
 	if err != nil {
 		return nil, fmt.Errorf("extension: %w", err)
 	}
+	// As SQL's device := 'CPU' is (core.Env.Bind).
+	device := cfg.defaults.Device
+	cfg.defaults.Device = strings.ToLower(strings.TrimSpace(device))
 	env := &core.Env{Registry: reg, Threads: &partitions.Threads{}, Defaults: cfg.defaults}
 	if cfg.inventory != nil {
 		inv := *cfg.inventory
@@ -124,6 +134,9 @@ func NewConnector(dsn string, opts ...Option) (*Connector, error) {
 		env.Inventory = gpu.Discover
 	}
 	env.Flavor = flavorFor(cfg.defaults.Device, env.Inventory)
+	if err := checkDefaults(env, device); err != nil {
+		return nil, err
+	}
 	env.Pool = models.NewPool(env.Flavor)
 
 	fns := udf.NewEnv(env)
@@ -146,6 +159,28 @@ func NewConnector(dsn string, opts ...Option) (*Connector, error) {
 	}
 	registered.Store(true)
 	return c, nil
+}
+
+// checkDefaults refuses connector defaults that would fail every query, naming the
+// With... option that set each: the plan's own messages name the SQL options
+// (models_per_gpu), which such a query never gave. device is WithDevice's value as given.
+func checkDefaults(env *core.Env, device string) error {
+	d := env.Defaults
+	cpu := func(o partitions.Options) partitions.Options { o.Device = partitions.DeviceCPU; return o }
+	for _, c := range []struct {
+		option string
+		o      partitions.Options
+	}{
+		{fmt.Sprintf("WithModelsPerGPU(%d)", d.ModelsPerGPU), cpu(partitions.Options{ModelsPerGPU: d.ModelsPerGPU})},
+		{fmt.Sprintf("WithGPUMemLimit(%d)", d.GPUMemLimit), cpu(partitions.Options{GPUMemLimit: d.GPUMemLimit})},
+		{fmt.Sprintf("WithCPUSlots(%d)", d.CPUSlots), cpu(partitions.Options{CPUSlots: d.CPUSlots})},
+		{fmt.Sprintf("WithDevice(%q)", device), d}, // the others are fine by now
+	} {
+		if _, err := env.Plan(c.o); err != nil {
+			return fmt.Errorf("extension: %s would fail every query: %w", c.option, err)
+		}
+	}
+	return nil
 }
 
 // flavorFor picks the ONNX Runtime files: the GPU set when GPUs may be used and it is

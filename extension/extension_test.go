@@ -13,6 +13,7 @@ import (
 
 	"github.com/duckinfer/duckinfer/internal/core"
 	"github.com/duckinfer/duckinfer/internal/gpu"
+	"github.com/duckinfer/duckinfer/internal/models"
 )
 
 func open(t testing.TB, opts ...Option) (*sql.DB, *Connector) {
@@ -226,7 +227,12 @@ func TestNamedParameters(t *testing.T) {
 
 // Placement follows the simulated GPUs: ml_devices lists them with their slots.
 func TestDevicesSimulated(t *testing.T) {
-	db, _ := open(t, WithInventory(gpu.Simulated(4)), WithModelsPerGPU(3))
+	db, c := open(t, WithInventory(gpu.Simulated(4)), WithModelsPerGPU(3))
+	// Plan as with the GPU ONNX Runtime installed (make setup-gpu), which this machine
+	// may lack: with the CPU one, auto plans CPU (TestAutoWithGPUButCPULibrary). The CPU
+	// runtime is loaded first, so that ml_devices does not look for the GPU one.
+	_, _ = models.InitRuntime(models.FlavorCPU)
+	c.env.Flavor = models.FlavorGPU
 	if n := one[int64](t, db, `SELECT sum(slots) FROM ml_devices() WHERE device = 'cuda'`); n != 12 {
 		t.Fatalf("slots = %d, want 12", n)
 	}
@@ -238,6 +244,69 @@ func TestDevicesSimulated(t *testing.T) {
 	}
 	if dev != "cpu" || slots != 2 || !strings.Contains(note, "auto chose CPU") {
 		t.Fatalf("cpu row: %s %d %q", dev, slots, note)
+	}
+}
+
+// Pins: with GPUs seen but only the CPU ONNX Runtime installed, device 'auto' (the
+// default) planned CUDA, ml_devices() listed CUDA slots and every query failed loading
+// libonnxruntime_providers_shared.so.
+func TestAutoWithGPUButCPULibrary(t *testing.T) {
+	db, c := open(t, WithInventory(gpu.Simulated(1)), WithCPUSlots(2))
+	if c.env.Flavor != models.FlavorCPU {
+		t.Skip("the GPU ONNX Runtime is installed here")
+	}
+	var dev, note string
+	var slots int
+	if err := db.QueryRow(`SELECT device, slots, note FROM ml_devices()`).Scan(&dev, &slots, &note); err != nil {
+		t.Fatal(err)
+	}
+	if dev != "cpu" || slots != 2 || !strings.Contains(note, "auto chose CPU: 1 GPU(s) seen, but the ONNX Runtime installed is the CPU build") || !strings.Contains(note, "make setup-gpu") {
+		t.Fatalf("ml_devices: %s %d %q, want the CPU row saying why the GPU is not used", dev, slots, note)
+	}
+	exec(t, db, `CREATE TABLE fl AS SELECT 5.1 AS sepal_length, 3.5 AS sepal_width, 1.4 AS petal_length, 0.2 AS petal_width`)
+	if got := one[string](t, db, `SELECT predicted_class FROM ml_predict('iris', 'fl')`); got != "setosa" {
+		t.Fatalf("device 'auto': %q", got)
+	}
+	// Asking for CUDA still fails, saying why, before any model is loaded.
+	_, err := db.Exec(`SELECT * FROM ml_predict('iris', 'fl', device := 'cuda')`)
+	if err == nil || !strings.Contains(err.Error(), "device 'cuda' was requested, 1 GPU(s) seen, but the ONNX Runtime installed is the CPU build") {
+		t.Fatalf("device := 'cuda': %v", err)
+	}
+	if _, err := NewConnector("", WithInventory(gpu.Simulated(1)), WithDevice("cuda")); err == nil || !strings.Contains(err.Error(), `WithDevice("cuda")`) || !strings.Contains(err.Error(), "make setup-gpu") {
+		t.Fatalf("WithDevice(\"cuda\"): %v", err)
+	}
+}
+
+// Pins: bad connector defaults were accepted, then every query failed naming SQL options
+// the query never gave; WithDevice("CPU") failed though device := 'CPU' works in SQL.
+func TestConnectorDefaultsChecked(t *testing.T) {
+	for _, tc := range []struct {
+		opt  Option
+		want string
+	}{
+		{WithDevice("gpu"), `WithDevice("gpu") would fail every query: no placement: device "gpu" is not one of`},
+		{WithDevice("cuda"), `WithDevice("cuda") would fail every query: no placement: device 'cuda' was requested but no GPU is usable`},
+		{WithModelsPerGPU(-1), `WithModelsPerGPU(-1) would fail every query: no placement: models_per_gpu -1 is out of range 1..64`},
+		{WithModelsPerGPU(65), `WithModelsPerGPU(65)`},
+		{WithGPUMemLimit(-1), `WithGPUMemLimit(-1) would fail every query: no placement: gpu_mem_limit -1 must be ≥ 0`},
+		{WithCPUSlots(-1), `WithCPUSlots(-1) would fail every query: no placement: CPU slots -1 must be ≥ 0`},
+	} {
+		c, err := NewConnector("", WithInventory(gpu.Simulated(0)), tc.opt)
+		if err == nil {
+			c.Close()
+		}
+		if err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("got %v, want an error with %q", err, tc.want)
+		}
+	}
+	// Any case and spacing, as in SQL.
+	db, _ := open(t, WithInventory(gpu.Simulated(2)), WithDevice(" CPU "), WithCPUSlots(1))
+	exec(t, db, `CREATE TABLE fl AS SELECT 5.1 AS sepal_length, 3.5 AS sepal_width, 1.4 AS petal_length, 0.2 AS petal_width`)
+	if got := one[string](t, db, `SELECT predicted_class FROM ml_predict('iris', 'fl')`); got != "setosa" {
+		t.Fatalf("WithDevice(\" CPU \"): %q", got)
+	}
+	if got := one[string](t, db, `SELECT device || ' ' || slots || ' ' || note FROM ml_devices()`); got != "cpu 1 device 'cpu' requested" {
+		t.Fatalf("WithDevice(\" CPU \"): ml_devices %q", got)
 	}
 }
 

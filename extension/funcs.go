@@ -4,9 +4,11 @@ import (
 	"context"
 	"database/sql"
 	"database/sql/driver"
+	"errors"
 	"fmt"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/duckdb/duckdb-go/v2"
 )
@@ -37,7 +39,9 @@ type SQLValue interface {
 // function that counts, logs or calls a service sees each row once. An error it
 // returns, or a panic, fails the query with a message that starts with the function's
 // name and the row's arguments; the error's text is kept, its type is not (the query's
-// error is a string from DuckDB).
+// error is a string from DuckDB). So does a string result that is not valid UTF-8 (a
+// byte-wise cut through 'é'): a VARCHAR cannot hold it, and DuckDB would store NULL,
+// which WHERE f(...) IS NOT NULL would drop without a word.
 type Func struct {
 	name     string
 	params   []duckdb.Type
@@ -55,7 +59,7 @@ func Func1[A, R SQLValue](name string, fn func(A) (R, error)) Func {
 		if err != nil {
 			return nil, err
 		}
-		return r(v), nil
+		return r(v)
 	})
 }
 
@@ -67,7 +71,7 @@ func Func2[A, B, R SQLValue](name string, fn func(A, B) (R, error)) Func {
 		if err != nil {
 			return nil, err
 		}
-		return r(v), nil
+		return r(v)
 	})
 }
 
@@ -79,7 +83,7 @@ func Func3[A, B, C, R SQLValue](name string, fn func(A, B, C) (R, error)) Func {
 		if err != nil {
 			return nil, err
 		}
-		return r(v), nil
+		return r(v)
 	})
 }
 
@@ -92,8 +96,10 @@ func Func3[A, B, C, R SQLValue](name string, fn func(A, B, C) (R, error)) Func {
 //	))
 //
 // Names are case-insensitive, as in SQL. A name DuckDB already has (a built-in
-// function, another Func) or one starting with ml_ is an error of NewConnector, as is a
-// Func not made by Func1, Func2 or Func3.
+// function, another Func), one its parser reads as syntax (a keyword other than an
+// unreserved one, such as coalesce, cast or columns, and if, ifnull, try, unlist, date),
+// or one starting with ml_ is an error of NewConnector, as is a Func not made by Func1,
+// Func2 or Func3.
 func WithFuncs(fns ...Func) Option {
 	return func(c *config) { c.funcs = append(c.funcs, fns...) }
 }
@@ -174,20 +180,27 @@ func ptr[T any](v driver.Value) *T {
 	return &x
 }
 
-// toSQL returns the conversion of a result into what duckdb-go writes; nil is NULL.
-func toSQL[T SQLValue]() func(T) any {
+// toSQL returns the conversion of a result into what duckdb-go writes; nil is NULL. A
+// string that is not valid UTF-8 is an error: DuckDB's C API stores NULL for it, which
+// under WHERE f(...) IS NOT NULL would drop the row without a word.
+func toSQL[T SQLValue]() func(T) (any, error) {
 	var f any
 	switch any(*new(T)).(type) {
 	case string:
-		f = func(v string) any { return v }
+		f = validUTF8
 	case int64:
-		f = func(v int64) any { return v }
+		f = func(v int64) (any, error) { return v, nil }
 	case float64:
-		f = func(v float64) any { return v }
+		f = func(v float64) (any, error) { return v, nil }
 	case bool:
-		f = func(v bool) any { return v }
+		f = func(v bool) (any, error) { return v, nil }
 	case *string:
-		f = deref[string]
+		f = func(p *string) (any, error) {
+			if p == nil {
+				return nil, nil
+			}
+			return validUTF8(*p)
+		}
 	case *int64:
 		f = deref[int64]
 	case *float64:
@@ -195,14 +208,33 @@ func toSQL[T SQLValue]() func(T) any {
 	case *bool:
 		f = deref[bool]
 	}
-	return f.(func(T) any)
+	return f.(func(T) (any, error))
 }
 
-func deref[T any](p *T) any {
+func deref[T any](p *T) (any, error) {
 	if p == nil {
-		return nil
+		return nil, nil
 	}
-	return *p
+	return *p, nil
+}
+
+// validUTF8 refuses a string result that is not valid UTF-8, which a VARCHAR cannot hold.
+func validUTF8(s string) (any, error) {
+	if !utf8.ValidString(s) {
+		return nil, fmt.Errorf("returned %s, which is not valid UTF-8 (a VARCHAR cannot hold it; DuckDB would make it NULL); "+
+			"cut strings at character boundaries (range over the string, or []rune), or clean them with strings.ToValidUTF8", quoteResult(s))
+	}
+	return s, nil
+}
+
+// quoteResult writes a result for an error message, Go-quoted so that its bad bytes
+// show, a long one cut short.
+func quoteResult(s string) string {
+	const max = 60
+	if len(s) > max {
+		return strconv.Quote(s[:max]) + "…"
+	}
+	return strconv.Quote(s)
 }
 
 // scalarFunc is a Func as a duckdb-go scalar UDF.
@@ -303,9 +335,41 @@ func registerFuncs(conn *sql.Conn, fns []Func) error {
 		if n > 0 {
 			return fmt.Errorf("extension: function %q: DuckDB already has a function of that name; pick another", f.name)
 		}
+		if err := checkSyntaxName(conn, f.name, key); err != nil {
+			return err
+		}
 		if err := duckdb.RegisterScalarUDF(conn, f.name, &scalarFunc{f: f}); err != nil {
 			return fmt.Errorf("extension: registering function %q: %w", f.name, err)
 		}
+	}
+	return nil
+}
+
+// specialForms are names that are not SQL keywords, or only unreserved ones, yet DuckDB's
+// parser turns name(...) into an expression of its own (IF and IFNULL into CASE and
+// COALESCE, TRY, UNLIST into UNNEST, DATE into a cast, OPERATOR(...) into an operator),
+// quoted or not: a function of that name registers, and never runs. Found by calling a
+// function of every keyword's name, and of other candidates, on DuckDB 1.5.
+var specialForms = map[string]bool{"if": true, "ifnull": true, "try": true, "unlist": true, "date": true, "operator": true}
+
+// checkSyntaxName refuses a name that DuckDB's parser reads as syntax rather than as a
+// function call: a keyword of any category but 'unreserved' (coalesce(...) runs DuckDB's
+// COALESCE, cast(...) and exists(...) do not parse, columns(...) is a star expression),
+// or one of the specialForms. Some type_function keywords (like, join) would work as
+// names, but the parser may claim any of them, so all are refused.
+func checkSyntaxName(conn *sql.Conn, name, key string) error {
+	if specialForms[key] {
+		return fmt.Errorf("extension: function %q: DuckDB's parser reads %s(...) as its own expression, so the Go function would never run; pick another name", name, key)
+	}
+	var category string
+	err := conn.QueryRowContext(context.Background(), `SELECT keyword_category FROM duckdb_keywords() WHERE keyword_name = ?`, key).Scan(&category)
+	switch {
+	case errors.Is(err, sql.ErrNoRows):
+		return nil
+	case err != nil:
+		return fmt.Errorf("extension: function %q: %w", name, err)
+	case category != "unreserved":
+		return fmt.Errorf("extension: function %q: %s is a SQL keyword (%s) to DuckDB's parser, so %s(...) would not call the Go function; pick another name", name, key, category, key)
 	}
 	return nil
 }

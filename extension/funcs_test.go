@@ -204,3 +204,59 @@ func TestFuncPreprocessesNumericInputs(t *testing.T) {
 		t.Fatalf("got %s", got)
 	}
 }
+
+// Pins: a string result that is not valid UTF-8 silently became NULL (DuckDB stores NULL
+// for it), so WHERE f(...) IS NOT NULL dropped the row without a word.
+func TestFuncInvalidUTF8ResultIsNotNull(t *testing.T) {
+	cut := func(s string) (*string, error) {
+		if len(s) < 4 {
+			return nil, nil // "drop this row"
+		}
+		r := s[:2] // byte-wise: cuts 'é' in two
+		return &r, nil
+	}
+	db, _ := open(t, WithFuncs(
+		Func1("first2", cut),
+		Func1("first2v", func(s string) (string, error) { p, err := cut(s); return *p, err }),
+	))
+	exec(t, db, `CREATE TABLE w AS SELECT * FROM (VALUES (1, 'apple'), (2, 'héllo'), (3, 'ok')) t(id, word)`)
+	for _, tc := range []struct{ query, want string }{
+		{`SELECT id FROM w WHERE first2(word) IS NOT NULL ORDER BY id`, `first2('héllo'): returned "h\xc3", which is not valid UTF-8`},
+		{`SELECT first2v(word) FROM w WHERE id = 2`, `first2v('héllo'): returned "h\xc3", which is not valid UTF-8`},
+	} {
+		_, err := db.Exec(tc.query)
+		if err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%s: got %v, want an error with %q", tc.query, err, tc.want)
+		}
+	}
+	// Valid results, and a nil one, are as before.
+	if got := one[string](t, db, `SELECT string_agg(first2(word), ',' ORDER BY id) FROM w WHERE id <> 2`); got != "ap" {
+		t.Fatalf("valid results: %q", got)
+	}
+}
+
+// Pins: WithFuncs accepted names DuckDB's parser treats as syntax, so name(...) ran
+// DuckDB's own expression (coalesce) or failed to parse, and the Go function never ran.
+func TestFuncShadowedName(t *testing.T) {
+	upper := func(s string) (string, error) { return "GO:" + s, nil }
+	for _, name := range []string{
+		"coalesce", "COALESCE", "exists", "cast", "try_cast", "columns", "grouping", "grouping_id", "unpack", // keywords
+		"select", "case", "interval", "varchar", "semi", "like", "operator",
+		"if", "ifnull", "try", "unlist", "date", // not keywords, parsed specially all the same
+	} {
+		c, err := NewConnector("", WithFuncs(Func1(name, upper)))
+		if err == nil {
+			c.Close()
+			t.Errorf("%s: accepted", name)
+			continue
+		}
+		if want := `function "` + name + `"`; !strings.Contains(err.Error(), want) || !strings.Contains(err.Error(), "pick another name") {
+			t.Errorf("%s: %v, want an error naming %s and saying to pick another name", name, err, want)
+		}
+	}
+	// Unreserved keywords are names like any other: name(...) calls the Go function.
+	db, _ := open(t, WithFuncs(Func1("text", upper), Func1("label", upper), Func1("value", upper), Func1("source", upper)))
+	if got := one[string](t, db, `SELECT text('a') || label('b') || value('c') || source('d')`); got != "GO:aGO:bGO:cGO:d" {
+		t.Fatalf("unreserved keywords as names: %q", got)
+	}
+}

@@ -37,3 +37,17 @@ func (e *Env) TaskNames() []string {
 	}
 	return names
 }
+
+// NoCUDAReason is partitions.Options.NoCUDA for an Env whose pool loads the CPU ONNX
+// Runtime: the binding picked it because the GPU files are not installed.
+const NoCUDAReason = "the ONNX Runtime installed is the CPU build, which cannot run on them; " +
+	"run `make setup-gpu` in a duckinfer checkout (or set " + models.LibraryEnv + " to the GPU build) and restart to use them"
+
+// Plan places a call's model instances under o on the GPUs seen, as far as the ONNX
+// Runtime this Env loads can run on them: with the CPU build, 'auto' means CPU.
+func (e *Env) Plan(o partitions.Options) (partitions.Plan, error) {
+	if e.Flavor == models.FlavorCPU {
+		o.NoCUDA = NoCUDAReason
+	}
+	return partitions.NewPlan(e.Inventory(), o)
+}

@@ -97,7 +97,7 @@ func (e *Env) Bind(req Request) (*Call, error) {
 	if c.Text, err = bindText(task, req); err != nil {
 		return nil, err
 	}
-	if c.Plan, err = partitions.NewPlan(e.Inventory(), opts); err != nil {
+	if c.Plan, err = e.Plan(opts); err != nil {
 		return nil, Wrap(err)
 	}
 	c.slots = partitions.NewAssigner(c.Plan)

@@ -71,7 +71,7 @@ func (e *Env) DevicesTable() (*Table, error) {
 	t := &Table{Columns: []TableColumn{{"device", KindText}, {"device_id", KindInt}, {"name", KindText},
 		{"memory_total_mb", KindBigint}, {"slots", KindInt}, {"runtime", KindText}, {"note", KindText}}}
 	inv := e.Inventory()
-	plan, err := partitions.NewPlan(inv, e.Defaults)
+	plan, err := e.Plan(e.Defaults)
 	if err != nil {
 		return nil, Wrap(err)
 	}

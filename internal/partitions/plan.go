@@ -30,6 +30,10 @@ type Options struct {
 	ModelsPerGPU int    // instances per GPU; 0 means DefaultModelsPerGPU
 	CPUSlots     int    // CPU instances without GPUs; 0 means one per core
 	GPUMemLimit  int64  // bytes per CUDA session; 0 means no cap
+	// NoCUDA, set by the binding rather than the user, says why this process cannot run
+	// CUDA sessions even with GPUs present ("" when it can): the ONNX Runtime it loads is
+	// the CPU build. auto then plans CPU with it in the note, and cuda is refused with it.
+	NoCUDA string
 }
 
 // Slot is one model instance position.
@@ -60,15 +64,24 @@ func NewPlan(inv gpu.Inventory, o Options) (Plan, error) {
 	if o.GPUMemLimit < 0 {
 		return Plan{}, fmt.Errorf("%w: gpu_mem_limit %d must be ≥ 0 (0 = no cap)", ErrPlan, o.GPUMemLimit)
 	}
+	if o.CPUSlots < 0 {
+		return Plan{}, fmt.Errorf("%w: CPU slots %d must be ≥ 0 (0 = one per core)", ErrPlan, o.CPUSlots)
+	}
 	g := len(inv.GPUs)
 	switch o.Device {
 	case DeviceCUDA:
 		if g == 0 {
 			return Plan{}, fmt.Errorf("%w: device 'cuda' was requested but no GPU is usable (%s); use device := 'auto' or 'cpu'", ErrPlan, inv.Reason)
 		}
+		if o.NoCUDA != "" {
+			return Plan{}, fmt.Errorf("%w: device 'cuda' was requested, %d GPU(s) seen, but %s; or use device := 'auto' or 'cpu'", ErrPlan, g, o.NoCUDA)
+		}
 	case DeviceAuto:
 		if g == 0 {
 			return cpuPlan(o, "auto chose CPU: "+inv.Reason), nil
+		}
+		if o.NoCUDA != "" {
+			return cpuPlan(o, fmt.Sprintf("auto chose CPU: %d GPU(s) seen, but %s", g, o.NoCUDA)), nil
 		}
 	case DeviceCPU:
 		return cpuPlan(o, ""), nil

@@ -151,3 +151,19 @@ func TestAssignerSpreadsConcurrentPartitions(t *testing.T) {
 func slotFor(p Plan, partition int) Slot {
 	return p.Slots[partition%len(p.Slots)]
 }
+
+// Pins: 'auto' planned CUDA where the process can only run the CPU ONNX Runtime, and a
+// negative CPUSlots passed as "one per core".
+func TestPlanNoCUDA(t *testing.T) {
+	const why = "the CPU build is installed"
+	p, err := NewPlan(gpu.Simulated(2), Options{CPUSlots: 1, NoCUDA: why})
+	if err != nil || p.Device != DeviceCPU || len(p.Slots) != 1 || p.Note != "auto chose CPU: 2 GPU(s) seen, but "+why {
+		t.Fatalf("auto: %+v %v", p, err)
+	}
+	if _, err := NewPlan(gpu.Simulated(2), Options{Device: DeviceCUDA, NoCUDA: why}); !errors.Is(err, ErrPlan) || !strings.Contains(err.Error(), why) {
+		t.Fatalf("cuda: %v", err)
+	}
+	if _, err := NewPlan(gpu.Simulated(0), Options{CPUSlots: -1}); !errors.Is(err, ErrPlan) {
+		t.Fatalf("CPUSlots -1: %v", err)
+	}
+}
