@@ -12,7 +12,6 @@ import (
 	"database/sql/driver"
 	"fmt"
 	"os"
-	"path/filepath"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -116,9 +115,11 @@ func NewConnector(dsn string, opts ...Option) (*Connector, error) {
 	for _, o := range opts {
 		o(&cfg)
 	}
-	if v := os.Getenv(ModelsEnv); v != "" {
-		cfg.taskDirs = append(cfg.taskDirs, filepath.SplitList(v)...)
+	fromEnv := models.SplitDirs(os.Getenv(ModelsEnv))
+	if _, err := models.NewRegistry(fromEnv...); err != nil {
+		return nil, fmt.Errorf("extension: %w; fix the folders in $%s (separated by ':')", err, ModelsEnv)
 	}
+	cfg.taskDirs = append(cfg.taskDirs, fromEnv...)
 	reg, err := models.NewRegistry(cfg.taskDirs...)
 	if err != nil {
 		return nil, fmt.Errorf("extension: %w", err)

@@ -170,3 +170,25 @@ func TestTaskFolderOrder(t *testing.T) {
 		t.Errorf("with DUCKINFER_MODELS: %q, want its folder's", got)
 	}
 }
+
+// $DUCKINFER_MODELS as the shell idiom DIR:$DUCKINFER_MODELS leaves it when the variable
+// was empty (a trailing ':') works; a folder there that cannot be read is an error that
+// names the variable.
+func TestModelsEnvList(t *testing.T) {
+	dir := t.TempDir()
+	copyShippedTask(t, "iris", filepath.Join(dir, "flowers"))
+	t.Setenv(ModelsEnv, " "+dir+" :")
+	c, err := NewConnector("")
+	if err != nil {
+		t.Fatalf("DUCKINFER_MODELS=%q: %v", dir+":", err)
+	}
+	db := sql.OpenDB(c)
+	defer db.Close()
+	if n := one[int64](t, db, `SELECT count(*) FROM ml_tasks() WHERE name = 'flowers'`); n != 1 {
+		t.Errorf("the task in $DUCKINFER_MODELS's folder is not listed")
+	}
+	t.Setenv(ModelsEnv, "/nonexistent/duckinfer-tasks")
+	if _, err := NewConnector(""); err == nil || !strings.Contains(err.Error(), "$DUCKINFER_MODELS") {
+		t.Errorf("a missing folder in DUCKINFER_MODELS: %v, want an error naming the variable", err)
+	}
+}

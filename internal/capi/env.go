@@ -73,15 +73,8 @@ func goEnvRelease(h C.uintptr_t) {
 // $DUCKINFER_MODELS); the sessions pool is shared, since it keys sessions by task
 // snapshot.
 func (d *dbEnv) env(setting string) (*core.Env, error) {
-	var dirs []string
-	if v := getenv(ModelsEnv); v != "" {
-		dirs = append(dirs, filepath.SplitList(v)...)
-	}
-	for _, p := range filepath.SplitList(setting) {
-		if p = strings.TrimSpace(p); p != "" {
-			dirs = append(dirs, p)
-		}
-	}
+	fromEnv := models.SplitDirs(getenv(ModelsEnv))
+	dirs := append(fromEnv, models.SplitDirs(setting)...)
 	key := strings.Join(dirs, "\x00")
 	d.mu.Lock()
 	defer d.mu.Unlock()
@@ -90,6 +83,10 @@ func (d *dbEnv) env(setting string) (*core.Env, error) {
 	}
 	reg, err := models.NewRegistry(dirs...)
 	if err != nil {
+		// Name where the bad folder came from: the user may never have used the setting.
+		if _, envErr := models.NewRegistry(fromEnv...); envErr != nil {
+			return nil, fmt.Errorf("%w; fix the folders in $%s (separated by ':')", envErr, ModelsEnv)
+		}
 		return nil, fmt.Errorf("%w; fix the folders in SET %s = '...' (separated by ':')", err, ModelsSetting)
 	}
 	e := &core.Env{Registry: reg, Pool: d.pool, Inventory: d.inventory, Threads: d.threads, Flavor: d.flavor}

@@ -220,6 +220,19 @@ type Registry struct {
 	snaps map[string]*Task // the current snapshot of each name resolved so far
 }
 
+// SplitDirs splits a list of task folders as $DUCKINFER_MODELS and the settings give
+// it (separated by ':'), trimming spaces and skipping empty entries, which the shell
+// idiom DIR:$DUCKINFER_MODELS leaves when the variable was empty.
+func SplitDirs(list string) []string {
+	var dirs []string
+	for _, p := range filepath.SplitList(list) {
+		if p = strings.TrimSpace(p); p != "" {
+			dirs = append(dirs, p)
+		}
+	}
+	return dirs
+}
+
 // NewRegistry checks that userDirs are readable directories; their tasks are read
 // when looked up.
 func NewRegistry(userDirs ...string) (*Registry, error) {
