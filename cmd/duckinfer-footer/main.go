@@ -1,6 +1,7 @@
 // Command duckinfer-footer appends DuckDB's extension metadata footer to a shared
 // library built with -buildmode=c-shared, making it a .duckdb_extension file (used by
-// `make extension`), or with -show prints the footer of one.
+// `make extension`; a file that already ends in a footer gets it replaced), or with
+// -show prints the footer of one.
 package main
 
 import (

@@ -59,21 +59,53 @@ func Decode(b []byte) (Metadata, error) {
 	return Metadata{Platform: field(1), Version: field(2), ExtensionVersion: field(3), ABI: field(4)}, nil
 }
 
-// Append adds the footer to the file at path.
+// Append adds the footer to the file at path, or replaces the one it ends with: `make
+// extension` run again finds the shared library up to date, so go build leaves it as it
+// is, footer and all, and a second footer after the first would be a third of DuckDB's
+// fields off. A file's tail counts as a footer only when it is exactly what Encode
+// writes for the metadata it holds (magic, NUL-padded fields, a zero signature).
 func Append(path string, m Metadata) error {
 	b, err := m.Encode()
 	if err != nil {
 		return err
 	}
-	f, err := os.OpenFile(path, os.O_WRONLY|os.O_APPEND, 0)
+	f, err := os.OpenFile(path, os.O_RDWR, 0)
 	if err != nil {
 		return fmt.Errorf("extfooter: %w", err)
 	}
-	if _, err := f.Write(b); err != nil {
+	at, err := footerAt(f)
+	if err != nil {
+		f.Close()
+		return fmt.Errorf("extfooter: reading %s: %w", path, err)
+	}
+	if _, err := f.WriteAt(b, at); err != nil {
 		f.Close()
 		return fmt.Errorf("extfooter: writing %s: %w", path, err)
 	}
 	return f.Close()
+}
+
+// footerAt returns where Append writes the footer in f: over the footer f ends with,
+// else at its end.
+func footerAt(f *os.File) (int64, error) {
+	fi, err := f.Stat()
+	if err != nil {
+		return 0, err
+	}
+	end := fi.Size()
+	if end < Size {
+		return end, nil
+	}
+	tail := make([]byte, Size)
+	if _, err := f.ReadAt(tail, end-Size); err != nil {
+		return 0, err
+	}
+	if old, err := Decode(tail); err == nil {
+		if enc, err := old.Encode(); err == nil && bytes.Equal(enc, tail) {
+			return end - Size, nil
+		}
+	}
+	return end, nil
 }
 
 // Read returns the footer of the file at path.
