@@ -151,3 +151,29 @@ func TestTableNamedValues(t *testing.T) {
 		}
 	}
 }
+
+// An input column whose name DuckDB tells apart from "probabilities" (it ignores the
+// case of ASCII letters only) passes through under probabilities := true, as
+// "predicted_claſs" does for predicted_class (TestNonASCIINamesDifferingInCase).
+// The macro's lambda compared lower(c), Unicode lower case, so "probabİlities"
+// (U+0130) was silently dropped from the output.
+func TestProbabilitiesKeepsNonASCIILookalike(t *testing.T) {
+	db, _ := open(t)
+	var kept string
+	err := db.QueryRow(`SELECT "probabİlities" FROM ml_predict('sentiment', 'SELECT ''great'' AS text, ''kept'' AS "probabİlities"', probabilities := true)`).Scan(&kept)
+	if err != nil || kept != "kept" {
+		t.Fatalf(`"probabİlities" = %q, %v; want the input column passed through ("kept")`, kept, err)
+	}
+}
+
+// With probabilities := true, an input whose only column is named probabilities (and
+// feeds the task) gets ml_predict's own message, as one named confidence does, not
+// DuckDB's error quoting the generated COLUMNS(list_filter(...)) expression.
+func TestProbabilitiesOnlyColumnNamed(t *testing.T) {
+	db, _ := open(t)
+	var s any
+	err := db.QueryRow(`SELECT predicted_class FROM ml_predict('sentiment', 'SELECT ''great'' AS probabilities', columns := ['probabilities'], probabilities := true)`).Scan(&s)
+	if err == nil || strings.Contains(err.Error(), "list_filter") || strings.Contains(err.Error(), "ml_keep_column") || !strings.Contains(err.Error(), "named like an output") {
+		t.Fatalf("got %v; want ml_predict's 'every column of the input ... is named like an output' message", err)
+	}
+}

@@ -46,7 +46,13 @@ func getenv(name string) string {
 }
 
 //export goInit
-func goInit(conn C.duckdb_connection, errOut **C.char) C.int {
+func goInit(conn C.duckdb_connection, errOut **C.char) (ok C.int) {
+	defer func() {
+		if p := recover(); p != nil {
+			setErr(errOut, internalError("LOAD", "duckinfer", p))
+			ok = 0
+		}
+	}()
 	if err := initDatabase(conn); err != nil {
 		setErr(errOut, fmt.Errorf("duckinfer: %w", err))
 		return 0
@@ -56,6 +62,8 @@ func goInit(conn C.duckdb_connection, errOut **C.char) C.int {
 
 //export goHandleDelete
 func goHandleDelete(h C.uintptr_t) {
+	// No error path: a bad handle (a bug) leaks rather than ending the host.
+	defer func() { _ = recover() }()
 	if h != 0 {
 		cgo.Handle(h).Delete()
 	}
@@ -65,7 +73,14 @@ func goHandleDelete(h C.uintptr_t) {
 // copy can be deleted on its own.
 //
 //export goHandleCopy
-func goHandleCopy(h C.uintptr_t) C.uintptr_t {
+func goHandleCopy(h C.uintptr_t) (c C.uintptr_t) {
+	// No error path: a bad handle (a bug) copies as none, which the function then
+	// reports as missing bind data, rather than ending the host.
+	defer func() {
+		if recover() != nil {
+			c = 0
+		}
+	}()
 	if h == 0 {
 		return 0
 	}

@@ -29,7 +29,7 @@ type bound struct {
 	pos   []int      // argument position of each of call.Columns, after the fixed ones
 	sql   string     // ml_predict_sql: the query
 	env   *core.Env  // ml_keep_column
-	task  any        // ml_keep_column's task and columns arguments
+	task  any        // ml_keep_column's task and [columns, *] arguments
 	cols  any
 	count int // argument count, for checks at execution
 
@@ -91,15 +91,27 @@ func (d *dbEnv) bindEnv(info C.duckdb_bind_info) (*core.Env, error) {
 
 //export goScalarBind
 func goScalarBind(info C.duckdb_bind_info, kind C.int, envh C.uintptr_t) {
+	defer func() {
+		if p := recover(); p != nil {
+			bindError(info, internalError("bind", scalarName(kind), p))
+		}
+	}()
+	if testHooks {
+		testHookPanic("bind", scalarName(kind))
+	}
 	d := cgo.Handle(envh).Value().(*dbEnv)
 	b, err := d.bind(info, kind)
 	if err != nil {
-		msg := errString(err)
-		C.di_bind_error(info, msg)
-		C.free(unsafe.Pointer(msg))
+		bindError(info, err)
 		return
 	}
 	C.di_set_bind_data(info, C.uintptr_t(cgo.NewHandle(b)))
+}
+
+func bindError(info C.duckdb_bind_info, err error) {
+	msg := errString(err)
+	C.di_bind_error(info, msg)
+	C.free(unsafe.Pointer(msg))
 }
 
 func (d *dbEnv) bind(info C.duckdb_bind_info, kind C.int) (*bound, error) {
@@ -150,11 +162,23 @@ func (d *dbEnv) bind(info C.duckdb_bind_info, kind C.int) (*bound, error) {
 
 //export goScalar
 func goScalar(info C.duckdb_function_info, input C.duckdb_data_chunk, output C.duckdb_vector, kind C.int) {
-	if err := scalar(info, input, output, kind); err != nil {
-		msg := errString(err)
-		C.di_scalar_error(info, msg)
-		C.free(unsafe.Pointer(msg))
+	defer func() {
+		if p := recover(); p != nil {
+			scalarError(info, internalError("execution", scalarName(kind), p))
+		}
+	}()
+	if testHooks {
+		testHookPanic("scalar", scalarName(kind))
 	}
+	if err := scalar(info, input, output, kind); err != nil {
+		scalarError(info, err)
+	}
+}
+
+func scalarError(info C.duckdb_function_info, err error) {
+	msg := errString(err)
+	C.di_scalar_error(info, msg)
+	C.free(unsafe.Pointer(msg))
 }
 
 func scalar(info C.duckdb_function_info, input C.duckdb_data_chunk, output C.duckdb_vector, kind C.int) error {
@@ -180,7 +204,17 @@ func scalar(info C.duckdb_function_info, input C.duckdb_data_chunk, output C.duc
 		if err := col.Strings(names, valid); err != nil {
 			return err
 		}
-		keep, err := sqlgen.KeepColumns(b.env, b.task, b.cols, names, n < int(C.di_vector_size()))
+		cols := b.cols
+		if pair, ok := cols.([]any); ok && len(pair) == 2 {
+			// The input's names as folded at bind are C strings, cut at a NUL byte; the
+			// argument's vector holds them whole.
+			all, err := listStrings(C.di_chunk_vector(input, 1), 1)
+			if err != nil {
+				return core.ArgErrorf("ml_keep_column's second argument: %v; call ml_predict instead", err)
+			}
+			cols = []any{pair[0], all}
+		}
+		keep, err := sqlgen.KeepColumns(b.env, b.task, cols, names)
 		if err != nil {
 			return err
 		}

@@ -20,17 +20,32 @@ import (
 // tests read to see parallelism and per-database state.
 var tableNames = []string{"ml_tasks", "ml_devices", "ml_errors", "ml_stats"}
 
-// tableSource is a table function's bind data: how to compute its rows (at init).
-type tableSource struct{ build func() (*core.Table, error) }
+// tableSource is a table function's bind data: how to compute its rows (at init), and
+// the function's name for internalError.
+type tableSource struct {
+	name  string
+	build func() (*core.Table, error)
+}
 
 // tableScan is one scan's rows and how far it has written them.
 type tableScan struct {
-	t   *core.Table
-	pos int
+	name string
+	t    *core.Table
+	pos  int
 }
 
 //export goTableBind
 func goTableBind(info C.duckdb_bind_info, which C.int, envh C.uintptr_t) {
+	name := "a table function"
+	defer func() {
+		if p := recover(); p != nil {
+			tableBindError(info, internalError("bind", name, p))
+		}
+	}()
+	name = tableNames[which]
+	if testHooks {
+		testHookPanic("bind", name)
+	}
 	d := cgo.Handle(envh).Value().(*dbEnv)
 	build, err := d.table(info, int(which))
 	var t *core.Table
@@ -38,9 +53,7 @@ func goTableBind(info C.duckdb_bind_info, which C.int, envh C.uintptr_t) {
 		t, err = build()
 	}
 	if err != nil {
-		msg := errString(err)
-		C.di_table_bind_error(info, msg)
-		C.free(unsafe.Pointer(msg))
+		tableBindError(info, err)
 		return
 	}
 	for _, c := range t.Columns {
@@ -57,27 +70,49 @@ func goTableBind(info C.duckdb_bind_info, which C.int, envh C.uintptr_t) {
 		case core.KindTimestamp:
 			lt = C.di_type(C.DUCKDB_TYPE_TIMESTAMP)
 		}
-		name := cString(c.Name)
-		C.di_table_add_column(info, name, lt)
-		C.free(unsafe.Pointer(name))
+		cname := cString(c.Name)
+		C.di_table_add_column(info, cname, lt)
+		C.free(unsafe.Pointer(cname))
 		C.di_destroy_type(lt)
 	}
-	C.di_table_set_bind_data(info, C.uintptr_t(cgo.NewHandle(&tableSource{build: build})))
+	C.di_table_set_bind_data(info, C.uintptr_t(cgo.NewHandle(&tableSource{name: name, build: build})))
+}
+
+func tableBindError(info C.duckdb_bind_info, err error) {
+	msg := errString(err)
+	C.di_table_bind_error(info, msg)
+	C.free(unsafe.Pointer(msg))
 }
 
 // goTableInit computes a scan's rows; it returns the scan's handle, or 0 after
 // reporting an error.
 //
 //export goTableInit
-func goTableInit(info C.duckdb_init_info, h C.uintptr_t) C.uintptr_t {
-	t, err := cgo.Handle(h).Value().(*tableSource).build()
+func goTableInit(info C.duckdb_init_info, h C.uintptr_t) (scan C.uintptr_t) {
+	name := "a table function"
+	defer func() {
+		if p := recover(); p != nil {
+			tableInitError(info, internalError("init", name, p))
+			scan = 0
+		}
+	}()
+	src := cgo.Handle(h).Value().(*tableSource)
+	name = src.name
+	if testHooks {
+		testHookPanic("init", name)
+	}
+	t, err := src.build()
 	if err != nil {
-		msg := errString(err)
-		C.di_table_init_error(info, msg)
-		C.free(unsafe.Pointer(msg))
+		tableInitError(info, err)
 		return 0
 	}
-	return C.uintptr_t(cgo.NewHandle(&tableScan{t: t}))
+	return C.uintptr_t(cgo.NewHandle(&tableScan{name: name, t: t}))
+}
+
+func tableInitError(info C.duckdb_init_info, err error) {
+	msg := errString(err)
+	C.di_table_init_error(info, msg)
+	C.free(unsafe.Pointer(msg))
 }
 
 // table returns how to compute the rows of table function which, for the task
@@ -120,7 +155,19 @@ func (d *dbEnv) statsTable() (*core.Table, error) {
 //
 //export goTableFill
 func goTableFill(info C.duckdb_function_info, h C.uintptr_t, out C.duckdb_data_chunk) {
+	name := "a table function"
+	defer func() {
+		if p := recover(); p != nil {
+			msg := errString(internalError("scan", name, p))
+			C.di_table_function_error(info, msg)
+			C.free(unsafe.Pointer(msg))
+		}
+	}()
 	scan := cgo.Handle(h).Value().(*tableScan)
+	name = scan.name
+	if testHooks {
+		testHookPanic("scan", name)
+	}
 	t, start := scan.t, scan.pos
 	n := min(len(t.Rows)-start, int(C.di_vector_size()))
 	if n <= 0 {

@@ -8,6 +8,7 @@ import "C"
 import (
 	"fmt"
 	"math"
+	"strings"
 	"unsafe"
 
 	"github.com/duckinfer/duckinfer/internal/duckvec"
@@ -270,6 +271,44 @@ func (v *vecColumn) ArrayFloat64s(dst []float64, k int, valid []bool) error {
 		copy(dst[r*k:(r+1)*k], elems[start:start+k])
 	}
 	return nil
+}
+
+// listStrings reads element i of row 0 of vec, a VARCHAR[][] vector: a list of
+// strings, each read with its length (a NUL byte in one stays) and copied; NULL is nil.
+func listStrings(vec C.duckdb_vector, i int) ([]any, error) {
+	var t C.di_type_info
+	C.di_vector_type(vec, &t)
+	if t.id != C.DUCKDB_TYPE_LIST || t.child != C.DUCKDB_TYPE_LIST {
+		return nil, fmt.Errorf("a list of lists of strings was expected, got %s", typeName(t.id))
+	}
+	if isNull(vec, 0) {
+		return nil, nil
+	}
+	outer := data[listEntry](vec, 1)[0]
+	if uint64(i) >= outer.length {
+		return nil, fmt.Errorf("a list of %d elements has no element %d", outer.length, i+1)
+	}
+	child := C.di_list_child(vec)
+	k := int(outer.offset) + i
+	if isNull(child, k) {
+		return nil, nil
+	}
+	inner := data[listEntry](child, k+1)[k]
+	strs := C.di_list_child(child)
+	var st C.di_type_info
+	C.di_vector_type(strs, &st)
+	if st.id != C.DUCKDB_TYPE_VARCHAR {
+		return nil, fmt.Errorf("a list of strings was expected, got a list of %s", typeName(st.id))
+	}
+	off := int(inner.offset)
+	ss := data[duckvec.String](strs, off+int(inner.length))[off:]
+	out := make([]any, len(ss))
+	for j := range ss {
+		if !isNull(strs, off+j) {
+			out[j] = strings.Clone(ss[j].Get())
+		}
+	}
+	return out, nil
 }
 
 func (v *vecColumn) notNumeric() error {

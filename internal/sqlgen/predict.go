@@ -84,7 +84,7 @@ func PredictSQL(env *core.Env, v []any) (string, error) {
 	default:
 		return "", core.ArgErrorf("probabilities must be true or false, got %q", p)
 	}
-	keep := fmt.Sprintf("COLUMNS(lambda c: ml_keep_column(%s, %s, c))", Quote(ref), colsLit)
+	keep := KeepColumnSQL(ref, colsLit, nil)
 	from := "query(" + Quote(input) + ")"
 	if embed := str(PSEmbed) == "true"; embed != (task.Config.Kind == models.OutputEmbed) {
 		if embed {
@@ -122,9 +122,10 @@ func PredictSQL(env *core.Env, v []any) (string, error) {
 		outputs := fmt.Sprintf("%s AS %s, %s AS %s", label, PredictOutputs[0], confidence, PredictOutputs[1])
 		if probs {
 			// The new probabilities replace an input column of that name, as the
-			// other outputs do (re-scoring a scored table); ml_keep_column does not
-			// know the option, so the lambda says it.
-			keep = fmt.Sprintf("COLUMNS(lambda c: ml_keep_column(%s, %s, c) AND lower(c) <> %s)", Quote(task.Name), colsLit, Quote(ProbsOutput))
+			// other outputs do (re-scoring a scored table): ml_keep_column is told
+			// so, to compare names as DuckDB does (lower() in SQL would also fold
+			// non-ASCII letters) and to count it among the replaced columns.
+			keep = KeepColumnSQL(ref, colsLit, []string{ProbsOutput})
 			outputs += fmt.Sprintf(", MAP(%s, string_split(split_part(%s, chr(31), 2), ',')::DOUBLE[]) AS %s",
 				ListSQL(task.Config.Labels), PackedColumn, ProbsOutput)
 		}
@@ -152,34 +153,66 @@ func InputSQL(v any) (string, error) {
 	return "FROM " + s, nil
 }
 
-// KeepColumns is ml_keep_column(task, columns, name) over names, all (or a vector's
-// worth of) the input's column names: whether each passes through to ml_predict's
-// output (every column except those an output replaces). It is the one place that
-// sees both the input's columns and the task, so it also checks that the task's input
-// columns exist (when complete says names are all of them) and that no input column
+// KeepColumnSQL is the COLUMNS lambda that passes the input's columns through:
+// ml_keep_column(task, [columns, *, extra], c). DuckDB evaluates the lambda at bind
+// over the list of every input column name, a vector's worth (2,048 names) per call, so
+// a call on a wide input sees only part of the list; inside COLUMNS, * is that whole
+// list as a constant, which the second argument carries beside the columns := list
+// (NULL when not given), so that every call can check the task's columns against all
+// of them. extra names outputs beyond the task kind's own (probabilities).
+func KeepColumnSQL(task, colsLit string, extra []string) string {
+	if len(extra) > 0 {
+		return fmt.Sprintf("COLUMNS(lambda c: ml_keep_column(%s, [%s, *, %s], c))", Quote(task), colsLit, ListSQL(extra))
+	}
+	return fmt.Sprintf("COLUMNS(lambda c: ml_keep_column(%s, [%s, *], c))", Quote(task), colsLit)
+}
+
+// KeepColumns is ml_keep_column(task, [columns, all], name) over names, some or all of
+// the input's column names (all of them in the second argument, see KeepColumnSQL):
+// whether each passes through to ml_predict's output (every column except those an
+// output replaces). It is the one place that sees both the input's columns and the
+// task, so it also checks that the task's input columns exist and that no input column
 // takes the packed result's name.
-func KeepColumns(env *core.Env, taskArg, colsArg any, names []string, complete bool) ([]bool, error) {
-	task, cols, err := env.InputColumns(taskArg, colsArg)
+func KeepColumns(env *core.Env, taskArg, colsArg any, names []string) ([]bool, error) {
+	pair, ok := colsArg.([]any)
+	if !ok || len(pair) != 2 && len(pair) != 3 {
+		return nil, core.ArgErrorf("ml_keep_column's second argument must be [columns, *] or [columns, *, outputs], got %v (%T); call ml_predict instead", colsArg, colsArg)
+	}
+	var extra []string
+	if len(pair) == 3 {
+		list, _ := pair[2].([]any)
+		for _, v := range list {
+			s, _ := v.(string)
+			extra = append(extra, s)
+		}
+	}
+	task, cols, err := env.InputColumns(taskArg, pair[0])
 	if err != nil {
 		return nil, err
 	}
-	if complete {
-		if err := core.CheckColumnsPresent(task, cols, names); err != nil {
-			return nil, err
-		}
+	replaced := func(name string) bool {
+		return IsOutputName(task, name) || slices.ContainsFunc(extra, func(o string) bool { return core.SameName(name, o) })
+	}
+	list, _ := pair[1].([]any)
+	all := make([]string, len(list))
+	for i, v := range list {
+		all[i], _ = v.(string)
+	}
+	if err := core.CheckColumnsPresent(task, cols, all); err != nil {
+		return nil, err
 	}
 	keep := make([]bool, len(names))
 	for i, name := range names {
 		if core.SameName(name, PackedColumn) {
 			return nil, core.ArgErrorf("the input has a column named %q, which ml_predict uses for its own result; rename it in the input query (SELECT ... AS other_name)", name)
 		}
-		keep[i] = !IsOutputName(task, name)
+		keep[i] = !replaced(name)
 	}
-	if complete && len(names) > 0 && !slices.Contains(keep, true) {
+	if len(all) > 0 && !slices.ContainsFunc(all, func(name string) bool { return !replaced(name) }) {
 		// DuckDB would fail on an empty COLUMNS(...) with the generated SQL in its
 		// message.
 		return nil, core.ArgErrorf("every column of the input (%s) is named like an output of ml_predict, which replaces it, so none would be left to pass through; rename the task's input column in the input query (SELECT %s AS input_text ...) and name it with columns := [...]",
-			strings.Join(names, ", "), names[0])
+			strings.Join(all, ", "), all[0])
 	}
 	return keep, nil
 }

@@ -9,11 +9,12 @@ import (
 	"github.com/duckinfer/duckinfer/internal/sqlgen"
 )
 
-// ml_keep_column(task, columns, name) says whether an input column passes through to
-// ml_predict's output (every column except those an output replaces). The macro calls
-// it in a COLUMNS lambda, which DuckDB evaluates at bind over the list of all input
-// column names in one vector; that is the one place that sees both the input's columns
-// and the task, so it checks there that the task's input columns exist.
+// ml_keep_column(task, [columns, *], name) says whether an input column passes through
+// to ml_predict's output (every column except those an output replaces). The macro
+// calls it in a COLUMNS lambda, which DuckDB evaluates at bind over the list of all
+// input column names, a vector's worth per call; its second argument holds every name
+// (sqlgen.KeepColumnSQL). That is the one place that sees both the input's columns and
+// the task, so it checks there that the task's input columns exist.
 type keepColumnFunc struct{ env *Env }
 
 func (f *keepColumnFunc) Config() duckdb.ScalarFuncConfig {
@@ -49,10 +50,7 @@ func (f *keepColumnFunc) execute(_ context.Context, st *duckdb.ChunkIteratorStat
 		}
 		names[r], _ = v.(string)
 	}
-	// DuckDB hands the lambda all names in one vector unless there are more than a
-	// vector's worth; then a part cannot tell a missing column, and DuckDB's own
-	// binder error still names it.
-	keep, err := sqlgen.KeepColumns(f.env.Env, taskArg, colsArg, names, n < duckdb.GetDataChunkCapacity())
+	keep, err := sqlgen.KeepColumns(f.env.Env, taskArg, colsArg, names)
 	if err != nil {
 		return err
 	}

@@ -32,12 +32,21 @@ func RepoRoot() (string, error) {
 // BuildExtension builds duckinfer.duckdb_extension into dir as `make extension` does
 // and returns its path.
 func BuildExtension(dir string) (string, error) {
+	return BuildExtensionTags(dir, "")
+}
+
+// BuildExtensionTags is BuildExtension with more build tags (comma-separated), such as
+// duckinfer_testhooks for an extension whose callbacks panic on request.
+func BuildExtensionTags(dir, tags string) (string, error) {
 	root, err := RepoRoot()
 	if err != nil {
 		return "", err
 	}
+	if tags != "" {
+		tags = "," + tags
+	}
 	out := filepath.Join(dir, "duckinfer.duckdb_extension")
-	cmd := exec.Command("go", "build", "-tags", "duckinfer_dlnvml", "-buildmode=c-shared", "-o", out, "./cmd/duckinfer-extension")
+	cmd := exec.Command("go", "build", "-tags", "duckinfer_dlnvml"+tags, "-buildmode=c-shared", "-o", out, "./cmd/duckinfer-extension")
 	cmd.Dir = root
 	cmd.Env = append(os.Environ(), "CGO_ENABLED=1")
 	if b, err := cmd.CombinedOutput(); err != nil {
