@@ -321,7 +321,9 @@ func (a *arrowColumn) Float64s(dst []float64, valid []bool) error {
 	return nil
 }
 
-func (a *arrowColumn) Int64s(dst []int64, valid []bool) (bool, error) {
+// Int64s reads the signed integer arrays, which int64 always holds (so nothing goes
+// to beyond).
+func (a *arrowColumn) Int64s(dst []int64, valid []bool, beyond func(int, string)) (bool, error) {
 	var get func(int) int64
 	switch c := a.arr.(type) {
 	case *array.Int64:
@@ -333,14 +335,15 @@ func (a *arrowColumn) Int64s(dst []int64, valid []bool) (bool, error) {
 	case *array.Int8:
 		get = func(i int) int64 { return int64(c.Value(i)) }
 	case *array.Uint64:
-		// As ml_predict reads a UBIGINT column: a value beyond int64 sends the
-		// column through Float64s, where the input kind rejects what float64 rounds.
+		// As ml_predict reads a UBIGINT column: a value beyond int64 fails its own
+		// row (beyond), and no other.
+		fill(a.arr, dst, valid, func(i int) int64 { return int64(min(c.Value(i), math.MaxInt64)) })
 		for r := range dst {
-			if !c.IsNull(r) && c.Value(r) > math.MaxInt64 {
-				return false, nil
+			if valid[r] && c.Value(r) > math.MaxInt64 {
+				beyond(r, strconv.FormatUint(c.Value(r), 10))
 			}
 		}
-		get = func(i int) int64 { return int64(c.Value(i)) }
+		return true, nil
 	case *array.Uint32:
 		get = func(i int) int64 { return int64(c.Value(i)) }
 	case *array.Uint16:

@@ -33,7 +33,8 @@ func offsetTasks(t *testing.T) string {
 
 // Integers beyond 2^53 reach an int64 input exactly, or fail their row; never rounded
 // on the way. Before, a UBIGINT or HUGEINT chunk with one value beyond int64 sent all
-// its rows through float64 (2^53+1 arrived as 2^53), and so did integer arrays.
+// its rows through float64 (2^53+1 arrived as 2^53), and so did integer arrays; then
+// such a row failed beside a value beyond int64 (its neighbour decided its result).
 func TestIntegersBeyond2p53AreExactOrFail(t *testing.T) {
 	db, c := open(t, WithTaskDirs(offsetTasks(t)))
 	for _, typ := range []string{"BIGINT", "UBIGINT", "HUGEINT", "UHUGEINT"} {
@@ -42,15 +43,15 @@ func TestIntegersBeyond2p53AreExactOrFail(t *testing.T) {
 		}
 	}
 	for _, typ := range []string{"UBIGINT", "HUGEINT", "UHUGEINT"} {
-		// The second row does not fit int64, so the chunk goes through float64: the
-		// first row fails instead of arriving as 2^53.
+		// The second row does not fit int64: it fails, naming its exact value, and
+		// its neighbours still arrive exactly.
 		got := one[string](t, db, `SELECT string_agg(coalesce(prediction::VARCHAR, 'NULL'), ',' ORDER BY id)
 			FROM ml_predict('i64off', 'SELECT * FROM (VALUES (1, 9007199254740993::`+typ+`), (2, 18446744073709551615::`+typ+`), (3, 5::`+typ+`)) t(id, v)', on_error := 'null')`)
-		if got != "NULL,NULL,-9007199254740987.0" {
-			t.Errorf("%s with a value beyond int64: got %s, want NULL,NULL,-9007199254740987.0", typ, got)
+		if got != "1.0,NULL,-9007199254740987.0" {
+			t.Errorf("%s with a value beyond int64: got %s, want 1.0,NULL,-9007199254740987.0", typ, got)
 		}
-		msg := one[string](t, db, `SELECT string_agg(error, ' | ') FROM ml_errors() WHERE error LIKE '%9007199254740992%'`)
-		if !strings.Contains(msg, "beyond ±2^53") {
+		msg := one[string](t, db, `SELECT string_agg(error, ' | ') FROM ml_errors() WHERE error LIKE '%18446744073709551615%'`)
+		if !strings.Contains(msg, "beyond int64's range") {
 			t.Errorf("%s: ml_errors says %q", typ, msg)
 		}
 	}
@@ -72,5 +73,22 @@ func TestIntegersBeyond2p53AreExactOrFail(t *testing.T) {
 	rec := array.NewRecordBatch(arrow.NewSchema([]arrow.Field{{Name: "v", Type: col.DataType()}}, nil), []arrow.Array{col}, 1)
 	if out, err := c.PredictValues(context.Background(), "i64arr", rec, RecordOptions{}, mem); err == nil || !strings.Contains(err.Error(), "beyond ±2^53") {
 		t.Errorf("Arrow FixedSizeList<Int64> beyond 2^53: got %v, %v; want the row refused", out, err)
+	}
+}
+
+// A value beyond int64 into an int64 input: the error names the value the row holds
+// (not its float64 rounding, 18446744073709551616) and does not advise a cast to
+// BIGINT, which cannot hold it; a DOUBLE as large gets the same words.
+func TestBeyondInt64ErrorNamesTheValue(t *testing.T) {
+	db, _ := open(t, WithTaskDirs(offsetTasks(t)))
+	for v, want := range map[string]string{
+		"18446744073709551615::UBIGINT":                       "holds 18446744073709551615 at row 0",
+		"(-170141183460469231731687303715884105728)::HUGEINT": "holds -170141183460469231731687303715884105728 at row 0",
+		"3.4e38::DOUBLE": "holds 3.4e+38 at row 0",
+	} {
+		_, err := db.Exec(`SELECT * FROM ml_predict('i64off', 'SELECT ` + v + ` AS v')`)
+		if err == nil || !strings.Contains(err.Error(), want) || !strings.Contains(err.Error(), "beyond int64's range") || strings.Contains(err.Error(), "BIGINT") {
+			t.Errorf("%s: got %v; want an error that says %q, beyond int64's range, and no BIGINT advice", v, err, want)
+		}
 	}
 }

@@ -151,7 +151,7 @@ func TestTypedIntegerRejects(t *testing.T) {
 		{"decimal fraction", `0.01::DECIMAL(4,2)`, `which is not an int32`},
 		{"int32 overflow", `3000000000::BIGINT`, `holds 3000000000 at row 3 of its chunk, which is not an int32 (a whole number in -2147483648..2147483647)`},
 		{"NaN", `'nan'::DOUBLE`, `which is not an int32`},
-		{"hugeint overflow", `(1::HUGEINT << 70)`, `holds 1.1805916207174113e+21 at row 3 of its chunk, which is not an int32`},
+		{"hugeint overflow", `(1::HUGEINT << 70)`, `holds 1180591620717411303424 at row 3 of its chunk, which is not an int32`},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

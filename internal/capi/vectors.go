@@ -8,6 +8,7 @@ import "C"
 import (
 	"fmt"
 	"math"
+	"strconv"
 	"strings"
 	"unsafe"
 
@@ -147,8 +148,9 @@ func (v *vecColumn) Float32s(dst []float32, valid []bool) (bool, error) {
 	return true, nil
 }
 
-// Int64s reads an integer column exactly (see models.Column).
-func (v *vecColumn) Int64s(dst []int64, valid []bool) (bool, error) {
+// Int64s reads an integer column exactly, handing each value beyond int64 to beyond
+// (see models.Column).
+func (v *vecColumn) Int64s(dst []int64, valid []bool, beyond func(r int, v string)) (bool, error) {
 	n := len(dst)
 	switch v.info().id {
 	case C.DUCKDB_TYPE_BIGINT:
@@ -168,7 +170,7 @@ func (v *vecColumn) Int64s(dst []int64, valid []bool) (bool, error) {
 	case C.DUCKDB_TYPE_UBIGINT:
 		for r, x := range data[uint64](v.vec, n) {
 			if x > math.MaxInt64 && !isNull(v.vec, r) {
-				return false, nil
+				beyond(r, strconv.FormatUint(x, 10))
 			}
 			dst[r] = int64(x)
 		}
@@ -180,13 +182,9 @@ func (v *vecColumn) Int64s(dst []int64, valid []bool) (bool, error) {
 			}
 		}
 	case C.DUCKDB_TYPE_HUGEINT:
-		if !narrow(dst, data[duckvec.Hugeint](v.vec, n), v.vec) {
-			return false, nil
-		}
+		narrow(dst, data[duckvec.Hugeint](v.vec, n), v.vec, beyond)
 	case C.DUCKDB_TYPE_UHUGEINT:
-		if !narrow(dst, data[duckvec.Uhugeint](v.vec, n), v.vec) {
-			return false, nil
-		}
+		narrow(dst, data[duckvec.Uhugeint](v.vec, n), v.vec, beyond)
 	case C.DUCKDB_TYPE_DOUBLE, C.DUCKDB_TYPE_FLOAT, C.DUCKDB_TYPE_DECIMAL:
 		return false, nil
 	default:
@@ -196,17 +194,19 @@ func (v *vecColumn) Int64s(dst []int64, valid []bool) (bool, error) {
 	return true, nil
 }
 
-// narrow reads 128-bit integers into dst exactly; false when a non-NULL one does
-// not fit int64 (the caller then reads the column through float64).
-func narrow[T interface{ Int64() (int64, bool) }](dst []int64, src []T, vec C.duckdb_vector) bool {
+// narrow reads 128-bit integers into dst exactly, handing each non-NULL one that
+// does not fit int64 to beyond.
+func narrow[T interface {
+	Int64() (int64, bool)
+	String() string
+}](dst []int64, src []T, vec C.duckdb_vector, beyond func(int, string)) {
 	for r, x := range src {
 		i, ok := x.Int64()
 		if !ok && !isNull(vec, r) {
-			return false
+			beyond(r, x.String())
 		}
 		dst[r] = i
 	}
-	return true
 }
 
 // listEntry is duckdb_list_entry.
@@ -229,7 +229,7 @@ func (v *vecColumn) ArrayFloat64s(dst []float64, k int, valid []bool) error {
 		child = C.di_list_child(v.vec)
 		ents = data[listEntry](v.vec, n)
 	default:
-		return fmt.Errorf("column %q must be a numeric ARRAY or LIST, not %s", v.name, typeName(t.id))
+		return fmt.Errorf("column %q must be a FLOAT[%d] or DOUBLE[%d] array (or a list), not %s; the model input takes %d values per row", v.name, k, k, typeName(t.id), k)
 	}
 	ct := C.di_type_info{id: t.child}
 	if t.child == C.DUCKDB_TYPE_DECIMAL {
@@ -315,25 +315,5 @@ func (v *vecColumn) notNumeric() error {
 	return fmt.Errorf("column %q must be numeric, not %s", v.name, typeName(v.info().id))
 }
 
-// typeName names the types a user is likely to pass by mistake.
-func typeName(t C.duckdb_type) string {
-	switch t {
-	case C.DUCKDB_TYPE_VARCHAR:
-		return "VARCHAR"
-	case C.DUCKDB_TYPE_BLOB:
-		return "BLOB"
-	case C.DUCKDB_TYPE_DATE:
-		return "DATE"
-	case C.DUCKDB_TYPE_TIMESTAMP:
-		return "TIMESTAMP"
-	case C.DUCKDB_TYPE_LIST:
-		return "a LIST"
-	case C.DUCKDB_TYPE_ARRAY:
-		return "an ARRAY"
-	case C.DUCKDB_TYPE_STRUCT:
-		return "a STRUCT"
-	case C.DUCKDB_TYPE_BOOLEAN:
-		return "BOOLEAN"
-	}
-	return fmt.Sprintf("DuckDB type %d", int(t))
-}
+// typeName names a DuckDB type for messages, as the Go binding does.
+func typeName(t C.duckdb_type) string { return duckvec.TypeName(int(t)) }

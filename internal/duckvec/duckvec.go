@@ -6,6 +6,11 @@
 // data.
 package duckvec
 
+import (
+	"math"
+	"math/big"
+)
+
 // Hugeint is DuckDB's duckdb_hugeint: a two's-complement 128-bit integer (HUGEINT, and
 // the storage of DECIMAL(38, s)).
 type Hugeint struct {
@@ -13,17 +18,21 @@ type Hugeint struct {
 	Upper int64
 }
 
-// Float64 converts h exactly when |h| < 2^53 (rounded once otherwise); the sign is
-// taken out first, since a negative value's lower half is close to 2^64.
+// Float64 converts h as DuckDB's own cast to DOUBLE does, so that both bindings give
+// what SQL's ::DOUBLE gives: each half is rounded to float64, then their sum, so beyond
+// 2^53 the result can be one step from the nearest float64 (exact up to 2^53).
 func (h Hugeint) Float64() float64 {
-	if h.Upper < 0 {
-		lo, hi := ^h.Lower+1, ^uint64(h.Upper)
-		if lo == 0 {
-			hi++
-		}
-		return -(float64(hi)*0x1p64 + float64(lo))
+	if h.Upper == -1 {
+		// DuckDB's case for small negatives: -(2^64-1 - lower) - 1.
+		return -float64(math.MaxUint64-h.Lower) - 1
 	}
-	return float64(uint64(h.Upper))*0x1p64 + float64(h.Lower)
+	return float64(h.Lower) + float64(h.Upper)*0x1p64
+}
+
+// String is h in decimal, for messages.
+func (h Hugeint) String() string {
+	v := new(big.Int).Lsh(big.NewInt(h.Upper), 64)
+	return v.Add(v, new(big.Int).SetUint64(h.Lower)).String()
 }
 
 // Int64 is h when it fits an int64.
@@ -38,8 +47,15 @@ type Uhugeint struct {
 	Lower, Upper uint64
 }
 
-// Float64 converts u, exactly below 2^53.
-func (u Uhugeint) Float64() float64 { return float64(u.Upper)*0x1p64 + float64(u.Lower) }
+// Float64 converts u as DuckDB's own cast to DOUBLE does: each half rounded, then
+// their sum (exact up to 2^53; see Hugeint.Float64).
+func (u Uhugeint) Float64() float64 { return float64(u.Lower) + float64(u.Upper)*0x1p64 }
+
+// String is u in decimal, for messages.
+func (u Uhugeint) String() string {
+	v := new(big.Int).Lsh(new(big.Int).SetUint64(u.Upper), 64)
+	return v.Add(v, new(big.Int).SetUint64(u.Lower)).String()
+}
 
 // Int64 is u when it fits an int64.
 func (u Uhugeint) Int64() (int64, bool) {

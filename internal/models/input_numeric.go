@@ -196,13 +196,17 @@ func (d *numericData[T]) load(j int, c Column, n int, valid []bool, bad func(int
 	switch vals := any(d.vals).(type) {
 	case []int64, []int32:
 		d.i64 = grow(d.i64, n)
-		exact, err := c.Int64s(d.i64, valid)
+		exact, err := c.Int64s(d.i64, valid, func(r int, v string) {
+			if valid[r] {
+				d.badInt(c, r, wideInt(v), valid, bad)
+			}
+		})
 		if err != nil {
 			return err
 		}
 		if !exact {
-			// A float or DECIMAL column, or a HUGEINT or UBIGINT one holding a value
-			// beyond int64: through float64, whole numbers within ±2^53 only.
+			// A float or DECIMAL column: through float64, whole numbers within ±2^53
+			// only.
 			d.f64 = grow(d.f64, n)
 			if err := c.Float64s(d.f64, valid); err != nil {
 				return err
@@ -271,9 +275,8 @@ func (d *numericData[T]) load(j int, c Column, n int, valid []bool, bad func(int
 }
 
 // exactInts bounds the whole numbers that reach an integer input through float64
-// (a float, DECIMAL or array column, or a 128-bit one beyond int64): from 2^53 up,
-// float64 skips integers, so a value there may already be another one. Such a value
-// fails its row instead.
+// (a float, DECIMAL or array column): from 2^53 up, float64 skips integers, so a
+// value there may already be another one. Such a value fails its row instead.
 const exactInts = 1 << 53
 
 // loadArray reads k values per row from one ARRAY or LIST column, with the checks of
@@ -322,6 +325,9 @@ func (d *numericData[T]) badFloat(c Column, r int, x float64, valid []bool, bad 
 	bad(r, valueError(x, fmt.Errorf("column %q holds %v at row %d of its chunk, which is not a finite %s", c.Name(), x, r, typ)))
 }
 
+// wideInt is an integer column's value beyond int64, exactly as its binding spells it.
+type wideInt string
+
 func (d *numericData[T]) badInt(c Column, r int, x any, valid []bool, bad func(int, error)) {
 	typ, _ := numericType[T]()
 	lo, hi := int64(math.MinInt64), int64(math.MaxInt64)
@@ -329,11 +335,18 @@ func (d *numericData[T]) badInt(c Column, r int, x any, valid []bool, bad func(i
 		lo, hi = math.MinInt32, math.MaxInt32
 	}
 	valid[r] = false
-	if f, ok := x.(float64); ok && f == math.Trunc(f) && math.Abs(f) >= exactInts && typ == InputInt64 {
+	f, isFloat := x.(float64)
+	whole := isFloat && f == math.Trunc(f) && !math.IsInf(f, 0)
+	_, wide := x.(wideInt)
+	switch {
+	case wide || whole && (f < -(1<<63) || f >= 1<<63):
+		// No integer cast can bring it in: say so rather than suggest one.
+		bad(r, valueError(x, fmt.Errorf("column %q holds %v at row %d of its chunk, which is not an %s (a whole number in %d..%d): it lies beyond int64's range, where no cast to an integer type can bring it; rescale the column", c.Name(), x, r, typ, lo, hi)))
+	case whole && math.Abs(f) >= exactInts && typ == InputInt64:
 		bad(r, valueError(fmt.Sprintf("%.0f", f), fmt.Errorf("column %q holds %.0f at row %d of its chunk, beyond ±2^53, where its type reaches an int64 input through float64 and the value may already be rounded; cast the column to BIGINT (an integer ARRAY or LIST must keep its values within ±2^53)", c.Name(), f, r)))
-		return
+	default:
+		bad(r, valueError(x, fmt.Errorf("column %q holds %v at row %d of its chunk, which is not an %s (a whole number in %d..%d); round it first (round(col))", c.Name(), x, r, typ, lo, hi)))
 	}
-	bad(r, valueError(x, fmt.Errorf("column %q holds %v at row %d of its chunk, which is not an %s (a whole number in %d..%d); round it first (round(col))", c.Name(), x, r, typ, lo, hi)))
 }
 
 func (d *numericData[T]) Compact(rows []int) {

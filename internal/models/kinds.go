@@ -21,9 +21,11 @@ type Column interface {
 	Strings(dst []string, valid []bool) error
 	Float64s(dst []float64, valid []bool) error
 	// Int64s reads an integer column exactly and returns true; for any other column
-	// (float, DECIMAL), or a UBIGINT/HUGEINT one holding a value beyond int64, it
-	// returns false, and the caller reads the column through Float64s.
-	Int64s(dst []int64, valid []bool) (bool, error)
+	// (float, DECIMAL) it returns false, and the caller reads the column through
+	// Float64s. Each non-NULL value beyond int64 (UBIGINT, HUGEINT, UHUGEINT) goes to
+	// beyond with its row and its exact decimal text, so that it fails its own row
+	// and no other: a row's result must not depend on the rest of its chunk.
+	Int64s(dst []int64, valid []bool, beyond func(r int, v string)) (bool, error)
 	// ArrayFloat64s reads a numeric ARRAY or LIST column, k values per row into
 	// dst[r*k : (r+1)*k]; a NULL array or element clears valid[r], and a row of another
 	// length is an error that names it.

@@ -39,7 +39,7 @@ func (v *Values) Float64s(dst []float64, valid []bool) error {
 	return nil
 }
 
-func (v *Values) Int64s(dst []int64, valid []bool) (bool, error) {
+func (v *Values) Int64s(dst []int64, valid []bool, _ func(int, string)) (bool, error) {
 	if v.Ints == nil {
 		if v.Nums == nil {
 			return false, fmt.Errorf("column %q must be numeric", v.ColName)

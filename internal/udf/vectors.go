@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"math/big"
+	"strconv"
 	"unsafe"
 
 	"github.com/duckdb/duckdb-go/v2"
@@ -49,11 +50,13 @@ func (v *vectorColumn) Strings(dst []string, valid []bool) error {
 	return nil
 }
 
-// Float64s reads numeric columns straight from DuckDB's vector data; DECIMAL,
-// HUGEINT and UHUGEINT, rare as model inputs, go value by value.
+// Float64s reads numeric columns straight from DuckDB's vector data.
 func (v *vectorColumn) Float64s(dst []float64, valid []bool) error {
 	rv, ok := v.raw(len(dst))
 	if !ok {
+		if typ, _, known := v.columnType(); known && !isNumeric(typ) {
+			return v.notNumeric(typ)
+		}
 		return v.float64sPerValue(dst, valid)
 	}
 	n := len(dst)
@@ -89,8 +92,15 @@ func (v *vectorColumn) Float64s(dst []float64, valid []bool) error {
 		if !v.decimals(dst) {
 			return v.float64sPerValue(dst, valid)
 		}
-	case duckdb.TYPE_HUGEINT, duckdb.TYPE_UHUGEINT:
-		return v.float64sPerValue(dst, valid)
+	case duckdb.TYPE_HUGEINT:
+		// Rounded as the extension and DuckDB's own ::DOUBLE round (duckvec).
+		for r, x := range values[duckvec.Hugeint](rv, n) {
+			dst[r] = x.Float64()
+		}
+	case duckdb.TYPE_UHUGEINT:
+		for r, x := range values[duckvec.Uhugeint](rv, n) {
+			dst[r] = x.Float64()
+		}
 	default:
 		return v.notNumeric(rv.typ)
 	}
@@ -149,13 +159,16 @@ func (v *vectorColumn) Float32s(dst []float32, valid []bool) (bool, error) {
 	return true, nil
 }
 
-// Int64s reads an integer column exactly; other columns, and a UBIGINT or HUGEINT
-// chunk holding a value beyond int64, return false (see models.Column), so that the
-// input kind reads them through Float64s and rejects what does not fit.
-func (v *vectorColumn) Int64s(dst []int64, valid []bool) (bool, error) {
+// Int64s reads an integer column exactly, handing each value beyond int64 to beyond;
+// other columns return false (see models.Column), so that the input kind reads them
+// through Float64s and rejects what does not fit.
+func (v *vectorColumn) Int64s(dst []int64, valid []bool, beyond func(r int, v string)) (bool, error) {
 	rv, ok := v.raw(len(dst))
 	if !ok {
-		return v.int64sPerValue(dst, valid)
+		if typ, _, known := v.columnType(); known && !isNumeric(typ) {
+			return false, v.notNumeric(typ)
+		}
+		return v.int64sPerValue(dst, valid, beyond)
 	}
 	n := len(dst)
 	switch rv.typ {
@@ -176,7 +189,7 @@ func (v *vectorColumn) Int64s(dst []int64, valid []bool) (bool, error) {
 	case duckdb.TYPE_UBIGINT:
 		for r, x := range values[uint64](rv, n) {
 			if x > math.MaxInt64 && !rv.isNull(r) {
-				return false, nil
+				beyond(r, strconv.FormatUint(x, 10))
 			}
 			dst[r] = int64(x)
 		}
@@ -187,8 +200,10 @@ func (v *vectorColumn) Int64s(dst []int64, valid []bool) (bool, error) {
 				dst[r] = 1
 			}
 		}
-	case duckdb.TYPE_HUGEINT, duckdb.TYPE_UHUGEINT:
-		return v.int64sPerValue(dst, valid)
+	case duckdb.TYPE_HUGEINT:
+		narrow(dst, values[duckvec.Hugeint](rv, n), rv, beyond)
+	case duckdb.TYPE_UHUGEINT:
+		narrow(dst, values[duckvec.Uhugeint](rv, n), rv, beyond)
 	case duckdb.TYPE_DOUBLE, duckdb.TYPE_FLOAT, duckdb.TYPE_DECIMAL:
 		return false, nil
 	default:
@@ -198,10 +213,34 @@ func (v *vectorColumn) Int64s(dst []int64, valid []bool) (bool, error) {
 	return true, nil
 }
 
+// narrow reads 128-bit integers into dst exactly, handing each non-NULL one that
+// does not fit int64 to beyond.
+func narrow[T interface {
+	Int64() (int64, bool)
+	String() string
+}](dst []int64, src []T, rv rawVector, beyond func(int, string)) {
+	for r, x := range src {
+		i, ok := x.Int64()
+		if !ok && !rv.isNull(r) {
+			beyond(r, x.String())
+		}
+		dst[r] = i
+	}
+}
+
 // ArrayFloat64s reads a numeric ARRAY or LIST column, k values per row (see
 // models.Column).
 func (v *vectorColumn) ArrayFloat64s(dst []float64, k int, valid []bool) error {
 	n := len(valid)
+	// The extension's words for a column of the wrong type (capi/vectors.go).
+	if typ, elem, known := v.columnType(); known {
+		if typ != duckdb.TYPE_ARRAY && typ != duckdb.TYPE_LIST {
+			return fmt.Errorf("column %q must be a FLOAT[%d] or DOUBLE[%d] array (or a list), not %s; the model input takes %d values per row", v.name, k, k, sqlTypeName(typ), k)
+		}
+		if !isNumeric(elem) {
+			return fmt.Errorf("column %q must hold numbers, not %s", v.name, sqlTypeName(elem))
+		}
+	}
 	vec, err := v.chunk.GetVector(v.idx)
 	if err != nil {
 		return err
@@ -318,40 +357,49 @@ func (v *vectorColumn) raw(n int) (rawVector, bool) {
 	return rawVectorOf(vec, n)
 }
 
+// columnType is the column's DuckDB type id and, for an ARRAY or LIST, its element's
+// (0 otherwise); known is false when the adapter cannot reach the vector.
+func (v *vectorColumn) columnType() (typ, elem duckdb.Type, known bool) {
+	vec, err := v.chunk.GetVector(v.idx)
+	if err != nil {
+		return 0, 0, false
+	}
+	mv, ok := mappingVector(&vec)
+	if !ok {
+		return 0, 0, false
+	}
+	lt := mapping.VectorGetColumnType(mv)
+	defer mapping.DestroyLogicalType(&lt)
+	var ct mapping.LogicalType
+	switch typ = mapping.GetTypeId(lt); typ {
+	case duckdb.TYPE_ARRAY:
+		ct = mapping.ArrayTypeChildType(lt)
+	case duckdb.TYPE_LIST:
+		ct = mapping.ListTypeChildType(lt)
+	default:
+		return typ, 0, true
+	}
+	defer mapping.DestroyLogicalType(&ct)
+	return typ, mapping.GetTypeId(ct), true
+}
+
+// isNumeric says whether a column of type t can feed a numeric input.
+func isNumeric(t duckdb.Type) bool {
+	switch t {
+	case duckdb.TYPE_BOOLEAN, duckdb.TYPE_TINYINT, duckdb.TYPE_SMALLINT, duckdb.TYPE_INTEGER, duckdb.TYPE_BIGINT,
+		duckdb.TYPE_UTINYINT, duckdb.TYPE_USMALLINT, duckdb.TYPE_UINTEGER, duckdb.TYPE_UBIGINT, duckdb.TYPE_HUGEINT,
+		duckdb.TYPE_UHUGEINT, duckdb.TYPE_FLOAT, duckdb.TYPE_DOUBLE, duckdb.TYPE_DECIMAL:
+		return true
+	}
+	return false
+}
+
 func (v *vectorColumn) notNumeric(t duckdb.Type) error {
 	return fmt.Errorf("column %q must be numeric, not %s", v.name, sqlTypeName(t))
 }
 
-// sqlTypeName names the non-numeric types a user is likely to pass by mistake.
-func sqlTypeName(t duckdb.Type) string {
-	switch t {
-	case duckdb.TYPE_VARCHAR:
-		return "VARCHAR"
-	case duckdb.TYPE_BLOB:
-		return "BLOB"
-	case duckdb.TYPE_DATE:
-		return "DATE"
-	case duckdb.TYPE_TIME:
-		return "TIME"
-	case duckdb.TYPE_TIMESTAMP, duckdb.TYPE_TIMESTAMP_TZ, duckdb.TYPE_TIMESTAMP_S, duckdb.TYPE_TIMESTAMP_MS, duckdb.TYPE_TIMESTAMP_NS:
-		return "a TIMESTAMP"
-	case duckdb.TYPE_INTERVAL:
-		return "INTERVAL"
-	case duckdb.TYPE_LIST:
-		return "a LIST"
-	case duckdb.TYPE_ARRAY:
-		return "an ARRAY"
-	case duckdb.TYPE_STRUCT:
-		return "a STRUCT"
-	case duckdb.TYPE_MAP:
-		return "a MAP"
-	case duckdb.TYPE_ENUM:
-		return "an ENUM"
-	case duckdb.TYPE_UUID:
-		return "UUID"
-	}
-	return fmt.Sprintf("of DuckDB type id %d", t)
-}
+// sqlTypeName names a DuckDB type for messages, as the loadable extension does.
+func sqlTypeName(t duckdb.Type) string { return duckvec.TypeName(int(t)) }
 
 // float64sPerValue is the value-by-value read: the fallback, and the baseline of
 // BenchmarkNumericGather.
@@ -374,7 +422,7 @@ func (v *vectorColumn) float64sPerValue(dst []float64, valid []bool) error {
 	return nil
 }
 
-func (v *vectorColumn) int64sPerValue(dst []int64, valid []bool) (bool, error) {
+func (v *vectorColumn) int64sPerValue(dst []int64, valid []bool, beyond func(int, string)) (bool, error) {
 	for r := range dst {
 		x, err := v.chunk.GetValue(v.idx, r)
 		if err != nil {
@@ -386,6 +434,14 @@ func (v *vectorColumn) int64sPerValue(dst []int64, valid []bool) (bool, error) {
 		}
 		i, ok := toInt64(x)
 		if !ok {
+			switch w := x.(type) {
+			case uint64: // UBIGINT beyond int64
+				beyond(r, strconv.FormatUint(w, 10))
+				continue
+			case *big.Int: // HUGEINT or UHUGEINT beyond int64
+				beyond(r, w.String())
+				continue
+			}
 			if _, num := toFloat64(x); !num {
 				return false, fmt.Errorf("column %q must be numeric, got %T; cast it (col::DOUBLE)", v.name, x)
 			}
@@ -426,6 +482,19 @@ func toInt64(v any) (int64, bool) {
 	return 0, false
 }
 
+// bigFloat64 converts a HUGEINT or UHUGEINT value as duckvec does (and so as the
+// extension and DuckDB's own ::DOUBLE do), not correctly rounded as big.Float would.
+func bigFloat64(x *big.Int) float64 {
+	if x.Sign() < 0 {
+		// Two's complement over 128 bits, as DuckDB stores a HUGEINT.
+		u := new(big.Int).Add(x, new(big.Int).Lsh(big.NewInt(1), 128))
+		lo := new(big.Int).And(u, new(big.Int).SetUint64(math.MaxUint64)).Uint64()
+		return duckvec.Hugeint{Lower: lo, Upper: int64(new(big.Int).Rsh(u, 64).Uint64())}.Float64()
+	}
+	lo := new(big.Int).And(x, new(big.Int).SetUint64(math.MaxUint64)).Uint64()
+	return duckvec.Uhugeint{Lower: lo, Upper: new(big.Int).Rsh(x, 64).Uint64()}.Float64()
+}
+
 // toFloat64 converts a numeric SQL value; the input kind checks it fits the model.
 func toFloat64(v any) (float64, bool) {
 	switch x := v.(type) {
@@ -450,8 +519,7 @@ func toFloat64(v any) (float64, bool) {
 	case uint64:
 		return float64(x), true
 	case *big.Int:
-		f, _ := new(big.Float).SetInt(x).Float64()
-		return f, true
+		return bigFloat64(x), true
 	case duckdb.Decimal:
 		return x.Float64(), true
 	case bool:
