@@ -1,7 +1,9 @@
 package models
 
 import (
+	"debug/elf"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -135,6 +137,9 @@ func InitRuntime(flavor Flavor) (RuntimeInfo, error) {
 			break
 		}
 	}
+	if err := checkELF(path); err != nil {
+		return RuntimeInfo{}, fmt.Errorf("%w: %s %v (an interrupted or disk-full setup?). Fix: %s", ErrRuntime, path, err, hint)
+	}
 	ort.SetSharedLibraryPath(path)
 	if err := ort.InitializeEnvironment(ort.WithLogLevelFatal()); err != nil {
 		return RuntimeInfo{}, fmt.Errorf("%w: loading %q failed (looked in: %s): %v. Fix: %s",
@@ -162,4 +167,37 @@ func HasLibrary(flavor Flavor) bool {
 		}
 	}
 	return false
+}
+
+// checkELF refuses an ELF library cut short before dlopen sees it: the loader maps
+// every loadable segment, and touching a page past the end of the file kills the
+// process with SIGBUS instead of returning an error. Files that are not ELF (another
+// platform's format, a bare name for the loader's search) are left to dlopen.
+func checkELF(path string) error {
+	if !strings.Contains(path, "/") {
+		return nil
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		return nil // dlopen reports it
+	}
+	defer f.Close()
+	magic := make([]byte, 4)
+	if _, err := io.ReadFull(f, magic); err != nil || string(magic) != elf.ELFMAG {
+		return nil
+	}
+	st, err := f.Stat()
+	if err != nil {
+		return nil
+	}
+	ef, err := elf.NewFile(f)
+	if err != nil {
+		return fmt.Errorf("is not a readable library (%v)", err)
+	}
+	for _, p := range ef.Progs {
+		if p.Type == elf.PT_LOAD && p.Off+p.Filesz > uint64(st.Size()) {
+			return fmt.Errorf("is truncated: %d bytes, where its segments need %d", st.Size(), p.Off+p.Filesz)
+		}
+	}
+	return nil
 }
