@@ -39,6 +39,9 @@ func binPath(t testing.TB) string {
 }
 
 func TestMain(m *testing.M) {
+	// The expected results are the shipped tasks': a caller's own folders (README:
+	// export DUCKINFER_MODELS=...) would replace them by name.
+	os.Unsetenv("DUCKINFER_MODELS")
 	dir, err := os.MkdirTemp("", "duckinfer-test-")
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "creating temp dir:", err)

@@ -21,6 +21,7 @@ import (
 const childEnv = "DUCKINFER_BATCH_TEST_CHILD"
 
 func TestMain(m *testing.M) {
+	os.Unsetenv("DUCKINFER_MODELS") // the shipped tasks, not a caller's of the same name
 	if spec := os.Getenv(childEnv); spec != "" {
 		os.Exit(childMain(spec))
 	}
