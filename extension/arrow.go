@@ -283,6 +283,19 @@ func (a *arrowColumn) Strings(dst []string, valid []bool) error {
 // numericTypes lists the Arrow types a numeric input takes, for errors.
 const numericTypes = "int8 to int64, uint8 to uint64, float32, float64, decimal128 or bool"
 
+// asFloat64 and asInt64 read one typed Arrow array's values as float64 or int64.
+func asFloat64[T number](c interface{ Value(int) T }) func(int) float64 {
+	return func(i int) float64 { return float64(c.Value(i)) }
+}
+
+func asInt64[T number](c interface{ Value(int) T }) func(int) int64 {
+	return func(i int) int64 { return int64(c.Value(i)) }
+}
+
+type number interface {
+	~int8 | ~int16 | ~int32 | ~int64 | ~uint8 | ~uint16 | ~uint32 | ~uint64 | ~float32 | ~float64
+}
+
 func (a *arrowColumn) notNumeric() error {
 	return fmt.Errorf("column %q must be numeric (%s), got %s", a.name, numericTypes, a.arr.DataType())
 }
@@ -291,25 +304,25 @@ func (a *arrowColumn) Float64s(dst []float64, valid []bool) error {
 	var get func(int) float64
 	switch c := a.arr.(type) {
 	case *array.Float32:
-		get = func(i int) float64 { return float64(c.Value(i)) }
+		get = asFloat64(c)
 	case *array.Float64:
 		get = c.Value
 	case *array.Int32:
-		get = func(i int) float64 { return float64(c.Value(i)) }
+		get = asFloat64(c)
 	case *array.Int64:
-		get = func(i int) float64 { return float64(c.Value(i)) }
+		get = asFloat64(c)
 	case *array.Int16:
-		get = func(i int) float64 { return float64(c.Value(i)) }
+		get = asFloat64(c)
 	case *array.Int8:
-		get = func(i int) float64 { return float64(c.Value(i)) }
+		get = asFloat64(c)
 	case *array.Uint64:
-		get = func(i int) float64 { return float64(c.Value(i)) }
+		get = asFloat64(c)
 	case *array.Uint32:
-		get = func(i int) float64 { return float64(c.Value(i)) }
+		get = asFloat64(c)
 	case *array.Uint16:
-		get = func(i int) float64 { return float64(c.Value(i)) }
+		get = asFloat64(c)
 	case *array.Uint8:
-		get = func(i int) float64 { return float64(c.Value(i)) }
+		get = asFloat64(c)
 	case *array.Boolean:
 		get = func(i int) float64 { return boolNum[float64](c.Value(i)) }
 	case *array.Decimal128:
@@ -329,11 +342,11 @@ func (a *arrowColumn) Int64s(dst []int64, valid []bool, beyond func(int, string)
 	case *array.Int64:
 		get = c.Value
 	case *array.Int32:
-		get = func(i int) int64 { return int64(c.Value(i)) }
+		get = asInt64(c)
 	case *array.Int16:
-		get = func(i int) int64 { return int64(c.Value(i)) }
+		get = asInt64(c)
 	case *array.Int8:
-		get = func(i int) int64 { return int64(c.Value(i)) }
+		get = asInt64(c)
 	case *array.Uint64:
 		// As ml_predict reads a UBIGINT column: a value beyond int64 fails its own
 		// row (beyond), and no other.
@@ -345,11 +358,11 @@ func (a *arrowColumn) Int64s(dst []int64, valid []bool, beyond func(int, string)
 		}
 		return true, nil
 	case *array.Uint32:
-		get = func(i int) int64 { return int64(c.Value(i)) }
+		get = asInt64(c)
 	case *array.Uint16:
-		get = func(i int) int64 { return int64(c.Value(i)) }
+		get = asInt64(c)
 	case *array.Uint8:
-		get = func(i int) int64 { return int64(c.Value(i)) }
+		get = asInt64(c)
 	case *array.Boolean:
 		get = func(i int) int64 { return boolNum[int64](c.Value(i)) }
 	case *array.Float32, *array.Float64, *array.Decimal128:
