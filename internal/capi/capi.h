@@ -91,6 +91,14 @@ static inline int64_t di_value_int64(duckdb_value v) { return duckdb_get_int64(v
 static inline idx_t di_value_list_size(duckdb_value v) { return duckdb_get_list_size(v); }
 static inline duckdb_value di_value_list_child(duckdb_value v, idx_t i) { return duckdb_get_list_child(v, i); }
 duckdb_type di_value_type(duckdb_value v);
+// di_value_vector copies v into a new one-row vector (destroy it with
+// di_destroy_vector): the value API reads no ARRAY's elements, a vector does.
+static inline duckdb_vector di_value_vector(duckdb_value v) {
+	duckdb_vector vec = duckdb_create_vector(duckdb_get_value_type(v), 1);
+	duckdb_vector_reference_value(vec, v);
+	return vec;
+}
+static inline void di_destroy_vector(duckdb_vector v) { duckdb_destroy_vector(&v); }
 char *di_value_text(duckdb_value v);
 void di_table_init_error(duckdb_init_info info, const char *msg);
 

@@ -28,7 +28,8 @@ type bound struct {
 	call  *core.Call // ml_infer*
 	pos   []int      // argument position of each of call.Columns, after the fixed ones
 	sql   string     // ml_predict_sql: the query
-	env   *core.Env  // ml_keep_column
+	later bool       // ml_predict_sql: an argument was unknown at bind, the query is written at execution
+	env   *core.Env  // ml_keep_column, and ml_predict_sql when later
 	task  any        // ml_keep_column's task and [columns, *] arguments
 	cols  any
 	count int // argument count, for checks at execution
@@ -39,33 +40,52 @@ type bound struct {
 // errNotConstant says an argument must be known at bind.
 var errNotConstant = errors.New("must be a constant (not a column or subquery)")
 
-// bindArgs folds the first n arguments to Go values (string, []any, int64, nil, or the
-// value's SQL text for other types).
+// bindArgs folds the first n arguments to Go values (see goValue).
 func bindArgs(info C.duckdb_bind_info, n int) ([]any, error) {
-	out := make([]any, n)
+	out, unknown, err := foldArgs(info, n)
+	if err == nil && unknown > 0 {
+		err = core.ArgErrorf("argument %d %v", unknown, errNotConstant)
+	}
+	return out, err
+}
+
+// foldArgs folds the first n arguments to Go values (see goValue); unknown is the
+// position (from 1) of the first that is not a constant at bind (a column, a subquery,
+// a prepared statement's parameter), 0 when all are.
+func foldArgs(info C.duckdb_bind_info, n int) (out []any, unknown int, err error) {
+	out = make([]any, n)
 	for i := range n {
 		var cerr *C.char
 		v := C.di_bind_arg(info, C.idx_t(i), &cerr)
 		if v == nil {
 			if cerr != nil {
 				defer C.free(unsafe.Pointer(cerr))
-				return nil, core.ArgErrorf("argument %d: %s", i+1, C.GoString(cerr))
+				return nil, 0, core.ArgErrorf("argument %d: %s", i+1, C.GoString(cerr))
 			}
-			return nil, core.ArgErrorf("argument %d %v", i+1, errNotConstant)
+			if unknown == 0 {
+				unknown = i + 1
+			}
+			continue
 		}
 		out[i] = goValue(v)
 		C.di_destroy_value(v)
 	}
-	return out, nil
+	return out, unknown, nil
 }
 
+// goValue turns a constant into the Go value the Go binding would see where the code
+// reads one: nil, a string, a []any (LIST or ARRAY), an int32 or int64, or else a
+// core.SQLValue, so that a DECIMAL, DATE, ... is refused where a string is due
+// rather than read as its SQL text.
 func goValue(v C.duckdb_value) any {
 	if C.di_value_is_null(v) != 0 {
 		return nil
 	}
-	switch C.di_value_type(v) {
+	switch t := C.di_value_type(v); t {
 	case C.DUCKDB_TYPE_VARCHAR:
 		return goString(C.di_value_varchar(v))
+	case C.DUCKDB_TYPE_ENUM, C.DUCKDB_TYPE_STRING_LITERAL:
+		return goString(C.di_value_text(v)) // an ENUM's label, as duckdb-go reads it
 	case C.DUCKDB_TYPE_LIST:
 		n := int(C.di_value_list_size(v))
 		l := make([]any, n)
@@ -75,12 +95,19 @@ func goValue(v C.duckdb_value) any {
 			C.di_destroy_value(c)
 		}
 		return l
+	case C.DUCKDB_TYPE_ARRAY:
+		// The value API reads no ARRAY's elements (its list size is 0): read them
+		// from a vector holding it, as at execution.
+		vec := C.di_value_vector(v)
+		defer C.di_destroy_vector(vec)
+		return argValue(vec, 0)
 	case C.DUCKDB_TYPE_TINYINT, C.DUCKDB_TYPE_SMALLINT, C.DUCKDB_TYPE_INTEGER:
 		return int32(C.di_value_int64(v))
 	case C.DUCKDB_TYPE_BIGINT:
 		return int64(C.di_value_int64(v))
+	default:
+		return core.SQLValue{Type: typeName(t), Text: goString(C.di_value_varchar(v))}
 	}
-	return goString(C.di_value_text(v))
 }
 
 func (d *dbEnv) bindEnv(info C.duckdb_bind_info) (*core.Env, error) {
@@ -122,9 +149,17 @@ func (d *dbEnv) bind(info C.duckdb_bind_info, kind C.int) (*bound, error) {
 	argc := int(C.di_bind_argc(info))
 	switch kind {
 	case C.DI_PREDICT_SQL:
-		v, err := bindArgs(info, argc)
+		v, unknown, err := foldArgs(info, argc)
 		if err != nil {
 			return nil, err
+		}
+		if unknown > 0 {
+			// A prepared statement's parameter ($1, ?) is unknown at PREPARE: query()
+			// then asks DuckDB to bind the statement again at EXECUTE, with the values
+			// as constants, and refuses a column or subquery itself. Refusing here would
+			// fail the PREPARE. Should the function run all the same (called directly),
+			// it writes each row's query from that row's values, as the Go binding's does.
+			return &bound{env: env, later: true, count: argc}, nil
 		}
 		q, err := sqlgen.PredictSQL(env, v)
 		if err != nil {
@@ -193,6 +228,9 @@ func scalar(info C.duckdb_function_info, input C.duckdb_data_chunk, output C.duc
 	}
 	switch kind {
 	case C.DI_PREDICT_SQL:
+		if b.later {
+			return predictSQLRows(b, input, output, n)
+		}
 		return writeStrings(output, n, func(_ int, buf []byte) ([]byte, bool) { return append(buf, b.sql...), true })
 	case C.DI_KEEP_COLUMN:
 		col := vecColumn{vec: C.di_chunk_vector(input, 2), n: n}
@@ -265,6 +303,24 @@ func scalar(info C.duckdb_function_info, input C.duckdb_data_chunk, output C.duc
 		ps = out.Probabilities(ps[:0], i)
 		return sqlgen.AppendProbsResult(b, out.Label(i), out.Confidence[i], ps), true
 	})
+}
+
+// predictSQLRows is ml_predict_sql's result for arguments unknown at bind: each row's
+// query, from that row's arguments.
+func predictSQLRows(b *bound, input C.duckdb_data_chunk, output C.duckdb_vector, n int) error {
+	qs := make([]string, n)
+	args := make([]any, b.count)
+	for r := range n {
+		for i := range args {
+			args[i] = argValue(C.di_chunk_vector(input, C.idx_t(i)), r)
+		}
+		q, err := sqlgen.PredictSQL(b.env, args)
+		if err != nil {
+			return err
+		}
+		qs[r] = q
+	}
+	return writeStrings(output, n, func(r int, buf []byte) ([]byte, bool) { return append(buf, qs[r]...), true })
 }
 
 // run infers the chunk; the core asks find for its distinct values when they may

@@ -12,6 +12,7 @@ import (
 	"strings"
 	"unsafe"
 
+	"github.com/duckinfer/duckinfer/internal/core"
 	"github.com/duckinfer/duckinfer/internal/duckvec"
 )
 
@@ -309,6 +310,45 @@ func listStrings(vec C.duckdb_vector, i int) ([]any, error) {
 		}
 	}
 	return out, nil
+}
+
+// argValue reads row r of an argument's vector as goValue reads a constant: nil, a
+// string, a []any (LIST or ARRAY), an int32 or int64, or else a core.SQLValue naming
+// the type (without its text, which the C API does not give for a vector's row).
+func argValue(vec C.duckdb_vector, r int) any {
+	var t C.di_type_info
+	C.di_vector_type(vec, &t)
+	if t.id == C.DUCKDB_TYPE_SQLNULL || isNull(vec, r) {
+		return nil
+	}
+	switch t.id {
+	case C.DUCKDB_TYPE_VARCHAR:
+		return strings.Clone(data[duckvec.String](vec, r+1)[r].Get())
+	case C.DUCKDB_TYPE_LIST:
+		e := data[listEntry](vec, r+1)[r]
+		return argValues(C.di_list_child(vec), int(e.offset), int(e.length))
+	case C.DUCKDB_TYPE_ARRAY:
+		k := int(t.array_size)
+		return argValues(C.di_array_child(vec), r*k, k)
+	case C.DUCKDB_TYPE_TINYINT:
+		return int32(data[int8](vec, r+1)[r])
+	case C.DUCKDB_TYPE_SMALLINT:
+		return int32(data[int16](vec, r+1)[r])
+	case C.DUCKDB_TYPE_INTEGER:
+		return data[int32](vec, r+1)[r]
+	case C.DUCKDB_TYPE_BIGINT:
+		return data[int64](vec, r+1)[r]
+	}
+	return core.SQLValue{Type: typeName(t.id)}
+}
+
+// argValues reads rows off..off+n of a LIST's or ARRAY's child vector (argValue).
+func argValues(child C.duckdb_vector, off, n int) []any {
+	out := make([]any, n)
+	for i := range out {
+		out[i] = argValue(child, off+i)
+	}
+	return out
 }
 
 func (v *vecColumn) notNumeric() error {

@@ -143,7 +143,7 @@ func TaskRef(t *models.Task) string {
 func (e *Env) InputColumns(taskArg, colsArg any) (*models.Task, []string, error) {
 	name, ok := taskArg.(string)
 	if taskArg != nil && !ok {
-		return nil, nil, ArgErrorf("task must be a string naming a task, got %v (%T); known tasks: %s", taskArg, taskArg, strings.Join(e.TaskNames(), ", "))
+		return nil, nil, ArgErrorf("task must be a string naming a task, got %s; known tasks: %s", describe(taskArg), strings.Join(e.TaskNames(), ", "))
 	}
 	task, err := e.Lookup(name)
 	if err != nil {
@@ -242,6 +242,19 @@ func describe(v any) string {
 		return "NULL"
 	case string:
 		return strconv.Quote(x)
+	case SQLValue:
+		if x.Text == "" {
+			return x.Type
+		}
+		return fmt.Sprintf("%s (%s)", x.Text, x.Type)
 	}
 	return fmt.Sprintf("%v (%T)", v, v)
 }
+
+// SQLValue is an argument of a type the loadable extension does not turn into a Go
+// value (DECIMAL, DATE, BOOLEAN, ...): its DuckDB type's name and, where known, its
+// text, so that it is refused where a string is due, and named in the message, rather
+// than taken for a string of that text.
+type SQLValue struct{ Type, Text string }
+
+func (v SQLValue) String() string { return v.Text }

@@ -144,7 +144,11 @@ func InputSQL(v any) (string, error) {
 	case v == nil:
 		return "", core.ArgErrorf("input is NULL; pass a table name, a view name or a query string, e.g. ml_predict('sentiment', 'reviews')")
 	case !ok:
-		return "", core.ArgErrorf("input must be a string naming a table, view or query, got %T %v", v, v)
+		got := fmt.Sprintf("%T %v", v, v)
+		if x, isSQL := v.(core.SQLValue); isSQL {
+			got = strings.TrimSpace(x.Type + " " + x.Text)
+		}
+		return "", core.ArgErrorf("input must be a string naming a table, view or query, got %s", got)
 	case strings.TrimSpace(s) == "":
 		return "", core.ArgErrorf("input is empty; pass a table name, a view name or a query string")
 	case sqltext.IsQuery(s):

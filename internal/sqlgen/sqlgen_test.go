@@ -3,6 +3,8 @@ package sqlgen
 import (
 	"strings"
 	"testing"
+
+	"github.com/duckinfer/duckinfer/internal/core"
 )
 
 // The input columns' order is read back from typeof(struct_pack(...)), whatever the
@@ -121,4 +123,22 @@ func FuzzOptions(f *testing.F) {
 			t.Fatalf("UnpackOptions = %q, want %q", got, want)
 		}
 	})
+}
+
+// Pins: the loadable extension passes a DECIMAL, DATE, ... input as a core.SQLValue,
+// which is refused with ml_predict's message (it used to be read as its SQL text and
+// run as 'FROM 1.5').
+func TestInputSQLRefusesSQLValue(t *testing.T) {
+	for _, c := range []struct {
+		v    any
+		want string
+	}{
+		{core.SQLValue{Type: "DECIMAL", Text: "1.5"}, "input must be a string naming a table, view or query, got DECIMAL 1.5"},
+		{core.SQLValue{Type: "DOUBLE"}, "input must be a string naming a table, view or query, got DOUBLE"},
+		{1.5, "input must be a string naming a table, view or query, got float64 1.5"},
+	} {
+		if _, err := InputSQL(c.v); err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("InputSQL(%#v) = %v, want %q", c.v, err, c.want)
+		}
+	}
 }
