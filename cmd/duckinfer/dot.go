@@ -479,10 +479,13 @@ func (s *shell) dotShell(args []string) error {
 
 // listTables prints table and view names in columns, like the duckdb CLI.
 func (s *shell) listTables(args []string) error {
-	q := `SELECT CASE WHEN schema_name = 'main' THEN name ELSE schema_name || '.' || name END FROM (
-		SELECT schema_name, table_name AS name FROM duckdb_tables() WHERE NOT internal
-		UNION ALL SELECT schema_name, view_name FROM duckdb_views() WHERE NOT internal
-	) WHERE ? = '' OR name LIKE ? ORDER BY 1`
+	// A table of another attached database is named with its database: bare, it
+	// would read as one of the current database's. LIKE escapes with '\' (under\_%).
+	q := `SELECT CASE WHEN database_name NOT IN (current_database(), 'temp') THEN database_name || '.' ELSE '' END
+			|| CASE WHEN schema_name = 'main' THEN name ELSE schema_name || '.' || name END FROM (
+		SELECT database_name, schema_name, table_name AS name FROM duckdb_tables() WHERE NOT internal
+		UNION ALL SELECT database_name, schema_name, view_name FROM duckdb_views() WHERE NOT internal
+	) WHERE ? = '' OR name LIKE ? ESCAPE '\' ORDER BY 1`
 	pattern := ""
 	if len(args) > 0 {
 		pattern = args[0]

@@ -82,3 +82,18 @@ func TestShellReturningCountColumnShown(t *testing.T) {
 		t.Errorf("INSERT ... RETURNING \"Count\": status %d, stdout %q, want %q", r.code, r.stdout, "Count\n5\n")
 	}
 }
+
+// .tables names another attached database's tables with that database (bare, "ot" read
+// as one of the current database's), and its LIKE pattern escapes with '\'.
+func TestShellTablesQualifiesAttached(t *testing.T) {
+	other := filepath.Join(t.TempDir(), "other.duckdb")
+	r := runCLI(t, "", "-c", "ATTACH '"+other+"' AS other", "-c", "CREATE TABLE other.ot(a INT)",
+		"-c", "CREATE TABLE mine(a INT)", "-c", "CREATE TABLE under_x(a INT)", "-c", "CREATE TABLE underyx(a INT)",
+		"-c", ".tables", "-c", `.tables under\_%`)
+	mustSucceed(t, r)
+	lines := strings.Fields(r.stdout)
+	want := []string{"mine", "other.ot", "under_x", "underyx", "under_x"}
+	if strings.Join(lines, " ") != strings.Join(want, " ") {
+		t.Errorf(".tables, then .tables under\\_%%: %q, want %q", lines, want)
+	}
+}
