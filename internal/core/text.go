@@ -28,6 +28,11 @@ func bindText(task *models.Task, req Request) (TextOptions, error) {
 		if err != nil {
 			return o, err
 		}
+		// Past the model's positions, the model itself would fail every long text
+		// with an index error from deep inside the runtime.
+		if p := task.MaxPositions(); p > 0 && n > p {
+			return o, ArgErrorf("max_length %d is more than task %q's model takes: its position embeddings (max_position_embeddings in config.json) hold %d tokens; use at most %d", n, task.Name, p, p)
+		}
 		o.MaxLength = n
 	}
 	if v := strings.TrimSpace(req.Pooling); v != "" {

@@ -19,6 +19,10 @@ func TestParseConfig(t *testing.T) {
 	if c, err := ParseConfig([]byte(`{"inputs":[{"name":"x","columns":["a"],"type":"string"}],"output":"p","labels":["a","b"],"batch_size":7}`)); err != nil || c.BatchSize != 7 {
 		t.Fatalf("batch_size 7: %v %d", err, c.BatchSize)
 	}
+	// One label is one score: its sigmoid is the label's probability.
+	if _, err := ParseConfig([]byte(`{"inputs":[{"name":"x","columns":["a"],"type":"string"}],"output":"p","labels":["a"],"scores":"sigmoid"}`)); err != nil {
+		t.Fatalf("one label under sigmoid: %v", err)
+	}
 	bad := []struct{ name, json, want string }{
 		{"unknown field", `{"inputs":[{"name":"x","columns":["a"],"type":"string"}],"output":"p","labels":["a","b"],"batchsize":3}`, "unknown field"},
 		{"no inputs", `{"output":"p","labels":["a","b"]}`, `"inputs" is empty`},
@@ -27,6 +31,7 @@ func TestParseConfig(t *testing.T) {
 		{"dup column", `{"inputs":[{"name":"x","columns":["a"],"type":"string"},{"name":"y","columns":["a"],"type":"string"}],"output":"p","labels":["a","b"]}`, "feeds more than one"},
 		{"no output", `{"inputs":[{"name":"x","columns":["a"],"type":"string"}],"labels":["a","b"]}`, `"output"`},
 		{"one label", `{"inputs":[{"name":"x","columns":["a"],"type":"string"}],"output":"p","labels":["a"]}`, "at least two"},
+		{"one label logits", `{"inputs":[{"name":"x","columns":["a"],"type":"string"}],"output":"p","labels":["a"],"scores":"logits"}`, `a model with a single score takes "scores": "sigmoid"`},
 		{"batch", `{"inputs":[{"name":"x","columns":["a"],"type":"string"}],"output":"p","labels":["a","b"],"batch_size":-1}`, "out of range"},
 		{"batch zero", `{"inputs":[{"name":"x","columns":["a"],"type":"string"}],"output":"p","labels":["a","b"],"batch_size":0}`, `"batch_size" 0 is out of range`},
 		{"batch null", `{"inputs":[{"name":"x","columns":["a"],"type":"string"}],"output":"p","labels":["a","b"],"batch_size":null}`, "batch_size"},

@@ -2,6 +2,7 @@ package models
 
 import (
 	"bytes"
+	"cmp"
 	"crypto/sha256"
 	"encoding/json"
 	"errors"
@@ -24,12 +25,14 @@ import (
 //   - a classifier when "architectures" ends in ForSequenceClassification, or, with no
 //     architectures, when id2label holds labels other than the defaults LABEL_0...;
 //     it reads the output "logits", softmax over the labels, or sigmoid under
-//     problem_type multi_label_classification;
+//     problem_type multi_label_classification or with a single label (as transformers'
+//     text-classification pipeline does). Without id2label the labels are transformers'
+//     defaults, LABEL_0 to LABEL_{k-1}, k from num_labels (else 2);
 //   - otherwise an embedder, reading last_hidden_state, token_embeddings or
 //     sentence_embedding, whichever the model has.
 // The text column is "text"; max_length is tokenizer_config.json's model_max_length,
-// else config.json's max_position_embeddings (less the two positions RoBERTa-style
-// models reserve).
+// else config.json's max_position_embeddings (less the positions RoBERTa-style models
+// reserve: theirs start after the padding id).
 
 // hfFiles are the files whose change makes a new snapshot of a Hugging Face task. The
 // two model places are among them because which one exists decides the model
@@ -58,22 +61,26 @@ func hfModelPath(folder string) string {
 var defaultLabel = regexp.MustCompile(`^LABEL_[0-9]+$`)
 
 // hfConfig returns the task.json a Hugging Face folder stands for, with override (the
-// folder's own task.json, or nil) laid over it field by field.
-func hfConfig(folder string, override []byte) ([]byte, error) {
+// folder's own task.json, or nil) laid over it field by field, and the most tokens the
+// model's position embeddings take (0: unknown, or not the folder's model).
+func hfConfig(folder string, override []byte) ([]byte, int, error) {
 	data, _, err := readRegular(filepath.Join(folder, "config.json"), "config.json", maxConfigBytes)
 	if err != nil {
-		return nil, err
+		return nil, 0, err
 	}
 	var hc struct {
 		Architectures []string          `json:"architectures"`
 		ModelType     string            `json:"model_type"`
 		ID2Label      map[string]string `json:"id2label"`
+		NumLabels     int               `json:"num_labels"`
+		OldNumLabels  int               `json:"_num_labels"` // what older transformers wrote
 		ProblemType   string            `json:"problem_type"`
 		MaxPositions  int               `json:"max_position_embeddings"`
+		PositionType  string            `json:"position_embedding_type"`
 		PadTokenID    *int64            `json:"pad_token_id"`
 	}
 	if err := json.Unmarshal(data, &hc); err != nil {
-		return nil, fmt.Errorf("%s/config.json: %v; is it a Hugging Face model config?", folder, err)
+		return nil, 0, fmt.Errorf("%s/config.json: %v; is it a Hugging Face model config?", folder, err)
 	}
 	doc := map[string]any{
 		"model":     hfModelPath(folder),
@@ -87,16 +94,23 @@ func hfConfig(folder string, override []byte) ([]byte, error) {
 	if hc.PadTokenID != nil {
 		doc["pad_id"] = *hc.PadTokenID
 	}
-	if n := hfMaxLength(folder, hc.ModelType, hc.MaxPositions); n > 0 {
+	limit := hfPositionLimit(hc.ModelType, hc.PositionType, hc.MaxPositions, hc.PadTokenID)
+	if n := hfMaxLength(folder, hc.ModelType, hc.MaxPositions, hc.PadTokenID); n > 0 {
 		doc["max_length"] = n
 	}
 	if isHFClassifier(hc.Architectures, hc.ID2Label) {
 		labels, err := labelsInOrder(hc.ID2Label)
+		if len(hc.ID2Label) == 0 {
+			labels, err = defaultLabels(cmp.Or(hc.NumLabels, hc.OldNumLabels, 2))
+		}
 		if err != nil {
-			return nil, fmt.Errorf("%s/config.json: %v", folder, err)
+			return nil, 0, fmt.Errorf("%s/config.json: %v", folder, err)
 		}
 		doc["kind"], doc["output"], doc["labels"], doc["scores"] = OutputClassify, "logits", labels, ScoresLogits
-		if hc.ProblemType == "multi_label_classification" {
+		// transformers' text-classification pipeline: a sigmoid per label for
+		// multi-label models and for a single label (a score or reranker head), where
+		// a softmax would always be 1; a softmax otherwise.
+		if hc.ProblemType == "multi_label_classification" || len(labels) == 1 {
 			doc["scores"] = ScoresSigmoid
 		}
 		doc["description"] = fmt.Sprintf("Hugging Face %s (text classifier: %s)", what, strings.Join(labels, ", "))
@@ -108,13 +122,17 @@ func hfConfig(folder string, override []byte) ([]byte, error) {
 		var over map[string]json.RawMessage
 		dec := json.NewDecoder(bytes.NewReader(override))
 		if err := dec.Decode(&over); err != nil {
-			return nil, fmt.Errorf("task.json: %w", err)
+			return nil, 0, fmt.Errorf("task.json: %w", err)
 		}
 		if rest := bytes.TrimLeft(override[dec.InputOffset():], " \t\r\n"); len(rest) > 0 {
-			return nil, fmt.Errorf("task.json: trailing data after the JSON object at byte %d (%.20q); remove everything after the closing brace", dec.InputOffset(), rest)
+			return nil, 0, fmt.Errorf("task.json: trailing data after the JSON object at byte %d (%.20q); remove everything after the closing brace", dec.InputOffset(), rest)
 		}
 		if err := repeatedKey(override); err != nil {
-			return nil, fmt.Errorf("task.json: %w", err)
+			return nil, 0, fmt.Errorf("task.json: %w", err)
+		}
+		// config.json's positions describe the folder's own model only.
+		if _, set := foldGet(over, "model"); set {
+			limit = 0
 		}
 		for k, v := range over {
 			// ParseConfig matches keys in any case; a generated "max_length" left beside
@@ -136,7 +154,8 @@ func hfConfig(folder string, override []byte) ([]byte, error) {
 			}
 		}
 	}
-	return json.Marshal(doc)
+	b, err := json.Marshal(doc)
+	return b, limit, err
 }
 
 // foldGet finds key in m in any case, as ParseConfig will match it.
@@ -191,8 +210,62 @@ func labelsInOrder(id2label map[string]string) ([]string, error) {
 	return out, nil
 }
 
+// defaultLabels are transformers' labels for a config without id2label: LABEL_0 to
+// LABEL_{k-1}.
+func defaultLabels(k int) ([]string, error) {
+	if k < 1 || k > maxDefaultLabels {
+		return nil, fmt.Errorf("num_labels %d is no class count; give id2label, or num_labels between 1 and %d", k, maxDefaultLabels)
+	}
+	out := make([]string, k)
+	for i := range out {
+		out[i] = "LABEL_" + strconv.Itoa(i)
+	}
+	return out, nil
+}
+
+// maxDefaultLabels bounds num_labels, so that a stray value does not make millions of
+// labels.
+const maxDefaultLabels = 1 << 16
+
+// positionOffset is how many position embeddings a model reserves before its first
+// token's: models whose position ids count from the padding id (transformers'
+// create_position_ids_from_input_ids: the first token is at padding_idx+1) never use
+// positions 0..padding_idx. 0 for the others.
+func positionOffset(modelType string, pad *int64) int {
+	switch modelType {
+	case "mpnet":
+		// MPNetEmbeddings fixes its padding_idx at 1, whatever pad_token_id says.
+		return 2
+	case "roberta", "xlm-roberta", "xlm-roberta-xl", "camembert", "longformer", "data2vec-text",
+		"ibert", "roberta-prelayernorm", "xmod", "luke", "markuplm", "esm":
+		// padding_idx is pad_token_id (1 in all their tokenizers).
+		if pad != nil && *pad >= 0 && *pad < 1<<20 {
+			return int(*pad) + 1
+		}
+		return 2
+	}
+	return 0
+}
+
+// hfPositionLimit is the most tokens the model's learned absolute position
+// embeddings take (0: unknown, or positions that do not bound the length, such as
+// rotary or relative ones).
+func hfPositionLimit(modelType, positionType string, maxPositions int, pad *int64) int {
+	if maxPositions <= 0 || (positionType != "" && positionType != "absolute") {
+		return 0
+	}
+	switch modelType {
+	case "bert", "distilbert", "electra", "albert":
+	default:
+		if positionOffset(modelType, pad) == 0 {
+			return 0
+		}
+	}
+	return max(maxPositions-positionOffset(modelType, pad), 0)
+}
+
 // hfMaxLength is the longest input the model takes, in tokens (0: unknown).
-func hfMaxLength(folder, modelType string, maxPositions int) int {
+func hfMaxLength(folder, modelType string, maxPositions int, pad *int64) int {
 	if data, _, err := readRegular(filepath.Join(folder, "tokenizer_config.json"), "tokenizer_config.json", maxConfigBytes); err == nil {
 		var tc struct {
 			ModelMaxLength float64 `json:"model_max_length"`
@@ -202,12 +275,7 @@ func hfMaxLength(folder, modelType string, maxPositions int) int {
 			return int(tc.ModelMaxLength)
 		}
 	}
-	switch modelType {
-	case "roberta", "xlm-roberta", "camembert", "longformer":
-		// Position ids start after the padding id: two positions are never a token's.
-		return max(maxPositions-2, 0)
-	}
-	return maxPositions
+	return max(maxPositions-positionOffset(modelType, pad), 0)
 }
 
 // loadTokenizer reads and parses the tokenizer file of a text task.

@@ -237,6 +237,86 @@ func TestTextBatchEnd(t *testing.T) {
 	if got := d.BatchEnd(0, 256); got != len(d.n) {
 		t.Errorf("chunk padding ends the batch at %d, want %d", got, len(d.n))
 	}
+	// Pins: a model without attention_mask got rows padded to their batch-mates'.
+	// Without an attention mask, a batch holds one token count only, in both modes.
+	for _, chunk := range []bool{false, true} {
+		m := &TextData{n: []int32{3, 3, 3, 5, 9, 9}, noMask: true, chunk: chunk}
+		cuts = cuts[:0]
+		for lo := 0; lo < len(m.n); lo = m.BatchEnd(lo, 2) {
+			cuts = append(cuts, lo)
+			if w := m.width(lo, m.BatchEnd(lo, 2)); w != int(m.n[lo]) {
+				t.Errorf("chunk %v: batch at %d is %d wide, its rows %d", chunk, lo, w, m.n[lo])
+			}
+		}
+		if want := []int{0, 2, 3, 4}; !slices.Equal(cuts, want) {
+			t.Errorf("chunk %v: no-mask cuts %v, want %v", chunk, cuts, want)
+		}
+	}
+}
+
+// Pins: config.json without id2label was refused. transformers' defaults apply:
+// LABEL_0..LABEL_{k-1}, k from num_labels (or the older _num_labels), else 2; one
+// label is scored by its sigmoid, as the text-classification pipeline does.
+func TestHFDefaultLabels(t *testing.T) {
+	for _, c := range []struct {
+		extra, scores string
+		labels        []string
+	}{
+		{``, ScoresLogits, []string{"LABEL_0", "LABEL_1"}},
+		{`, "num_labels": 3`, ScoresLogits, []string{"LABEL_0", "LABEL_1", "LABEL_2"}},
+		{`, "_num_labels": 3`, ScoresLogits, []string{"LABEL_0", "LABEL_1", "LABEL_2"}},
+		{`, "num_labels": 1`, ScoresSigmoid, []string{"LABEL_0"}},
+		{`, "id2label": {"0": "relevance"}`, ScoresSigmoid, []string{"relevance"}},
+		{`, "num_labels": 5, "id2label": {"0": "no", "1": "yes"}`, ScoresLogits, []string{"no", "yes"}}, // id2label wins, as in transformers
+	} {
+		dir := t.TempDir()
+		folder := copyHF(t, "bert_sentiment", dir, "x")
+		os.WriteFile(filepath.Join(folder, "config.json"), []byte(`{"model_type": "bert", "architectures": ["BertForSequenceClassification"]`+c.extra+`}`), 0o644)
+		reg, _ := NewRegistry(dir)
+		task, err := reg.Lookup("x")
+		if err != nil {
+			t.Fatalf("%s: %v", c.extra, err)
+		}
+		if !slices.Equal(task.Config.Labels, c.labels) || task.Config.Scores != c.scores {
+			t.Errorf("%s: labels %v scores %s, want %v %s", c.extra, task.Config.Labels, task.Config.Scores, c.labels, c.scores)
+		}
+	}
+	dir := t.TempDir()
+	folder := copyHF(t, "bert_sentiment", dir, "x")
+	os.WriteFile(filepath.Join(folder, "config.json"), []byte(`{"model_type": "bert", "architectures": ["BertForSequenceClassification"], "num_labels": -1}`), 0o644)
+	reg, _ := NewRegistry(dir)
+	if _, err := reg.Lookup("x"); err == nil || !strings.Contains(err.Error(), "num_labels -1 is no class count") {
+		t.Errorf("num_labels -1: %v", err)
+	}
+}
+
+// Pins: the max_length fallback ignored the padding offset of MPNet and other models
+// whose positions count from the padding id; config.json's pad_token_id sets it.
+func TestHFPositionOffset(t *testing.T) {
+	pad := func(p int64) *int64 { return &p }
+	for _, c := range []struct {
+		typ  string
+		pad  *int64
+		want int
+	}{
+		{"bert", nil, 0}, {"mpnet", nil, 2}, {"mpnet", pad(0), 2}, {"roberta", nil, 2}, {"roberta", pad(1), 2},
+		{"xlm-roberta-xl", pad(1), 2}, {"data2vec-text", nil, 2}, {"ibert", nil, 2}, {"roberta-prelayernorm", nil, 2},
+		{"xmod", nil, 2}, {"luke", nil, 2}, {"markuplm", nil, 2}, {"esm", pad(1), 2}, {"camembert", pad(0), 1},
+	} {
+		if got := positionOffset(c.typ, c.pad); got != c.want {
+			t.Errorf("%s: offset %d, want %d", c.typ, got, c.want)
+		}
+	}
+	// Rotary or relative positions do not bound the length; unknown models say nothing.
+	if got := hfPositionLimit("esm", "rotary", 1026, pad(1)); got != 0 {
+		t.Errorf("rotary esm: limit %d", got)
+	}
+	if got := hfPositionLimit("deberta-v2", "", 512, nil); got != 0 {
+		t.Errorf("deberta-v2: limit %d", got)
+	}
+	if got := hfPositionLimit("roberta", "absolute", 514, pad(1)); got != 512 {
+		t.Errorf("roberta: limit %d", got)
+	}
 }
 
 // A task.json whose inputs take no text keeps its own task beside Hugging Face files:

@@ -2,6 +2,7 @@ package models
 
 import (
 	"fmt"
+	"slices"
 	"sort"
 
 	ort "github.com/yalue/onnxruntime_go"
@@ -46,6 +47,9 @@ type TextData struct {
 	padID  int64
 	feeds  []string // model inputs, input_ids first
 	chunk  bool     // PaddingChunk: every batch padded to the chunk's longest
+	// noMask: the model takes no attention_mask, so it cannot tell padding from text:
+	// each batch holds rows of one token count only, and is never padded.
+	noMask bool
 
 	vals  []string // borrowed from the binding, for previews
 	enc   tokenizer.Encoding
@@ -54,7 +58,7 @@ type TextData struct {
 }
 
 func (t *Task) newTextData(feeds []string) *TextData {
-	return &TextData{tok: t.tok, maxLen: t.Config.MaxLength, padID: t.padID, feeds: feeds, chunk: t.Config.Padding == PaddingChunk}
+	return &TextData{tok: t.tok, maxLen: t.Config.MaxLength, padID: t.padID, feeds: feeds, chunk: t.Config.Padding == PaddingChunk, noMask: !slices.Contains(feeds, "attention_mask")}
 }
 
 // SetMaxLength overrides the task's max_length for this data (ml_predict's max_length).
@@ -88,10 +92,11 @@ func (d *TextData) Compact(rows []int) {
 }
 
 // SortByLength orders the rows by token count (stable) unless the task pads to the
-// chunk's longest, and returns the permutation: new row b was row perm[b]. The core
-// reorders its row map by it, so results still reach their rows.
+// chunk's longest (and its model takes an attention mask), and returns the
+// permutation: new row b was row perm[b]. The core reorders its row map by it, so
+// results still reach their rows.
 func (d *TextData) SortByLength() []int {
-	if d.chunk {
+	if d.chunk && !d.noMask {
 		return nil
 	}
 	perm := make([]int, len(d.n))
@@ -113,8 +118,18 @@ func (d *TextData) SortByLength() []int {
 // when rows are sorted by length, before the first row more than twice as long as the
 // batch's first (counted from 8 tokens), so no batch pads its short rows to a far
 // longer one's length. A chunk's longest rows thus go to smaller batches of their own.
+// For a model without an attention mask the batch ends where the token count changes:
+// padding would change its rows' results.
 func (d *TextData) BatchEnd(lo, rows int) int {
 	hi := min(lo+rows, len(d.n))
+	if d.noMask {
+		for end := lo + 1; end < hi; end++ {
+			if d.n[end] != d.n[lo] {
+				return end
+			}
+		}
+		return hi
+	}
 	if d.chunk {
 		return hi
 	}
@@ -132,7 +147,7 @@ func (d *TextData) Len(i int) int { return int(d.n[i]) }
 
 // width is the padded length of batch [lo, hi).
 func (d *TextData) width(lo, hi int) int {
-	if d.chunk {
+	if d.chunk && !d.noMask {
 		lo, hi = 0, len(d.n)
 	}
 	w := 1 // an empty sequence is still one padding position wide

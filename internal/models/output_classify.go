@@ -27,7 +27,13 @@ func (classifyOutput) Validate(c *Config) error {
 	default:
 		return fmt.Errorf(`"scores" %q is not supported; use "probabilities" (the default), "logits" (softmax is applied) or "sigmoid" (one logit per label)`, c.Scores)
 	}
-	if len(c.Labels) < 2 {
+	switch {
+	case len(c.Labels) == 1 && c.Scores == ScoresSigmoid:
+		// One logit, a score (say a reranker's): its sigmoid is the label's probability.
+	case len(c.Labels) == 1:
+		// A softmax over one class, or its one probability, is always 1.
+		return fmt.Errorf(`"labels" needs at least two class labels, got 1 (%q); a model with a single score takes "scores": "sigmoid"`, c.Labels[0])
+	case len(c.Labels) < 2:
 		return fmt.Errorf(`"labels" needs at least two class labels, got %d`, len(c.Labels))
 	}
 	seen := make(map[string]int, len(c.Labels))

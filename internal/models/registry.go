@@ -71,6 +71,9 @@ type Task struct {
 	// hfStamps are the stamps of a Hugging Face folder's files (hfFiles) when the
 	// snapshot was made; any change makes a new one.
 	hfStamps []fileStamp
+	// positions is the most tokens a Hugging Face model's position embeddings take,
+	// from its config.json (0: unknown): a longer max_length would index past them.
+	positions int
 
 	serial uint64 // unique in the process; see Serial
 }
@@ -110,6 +113,10 @@ func (t *Task) modelInputs() []string {
 
 // Tokenizer is a text task's tokenizer (nil for other tasks).
 func (t *Task) Tokenizer() *tokenizer.Tokenizer { return t.tok }
+
+// MaxPositions is the most tokens per text the model's position embeddings take, as
+// its config.json declares them (0: unknown).
+func (t *Task) MaxPositions() int { return t.positions }
 
 // OutputWidth is the values per row a checked task's model output declares: a regress
 // task's width, a classify task's class count, an embed task's dimension (0: open).
@@ -486,11 +493,12 @@ func (r *Registry) readUserTask(name, folder, real string) (*Task, error) {
 		return nil, taskErrorf(ErrTaskConfig, name, "%v", err)
 	}
 	var hfStamps []fileStamp
+	positions := 0
 	if hf {
 		for _, f := range hfFiles {
 			hfStamps = append(hfStamps, statStamp(filepath.Join(real, f)))
 		}
-		if data, err = hfConfig(real, data); err != nil {
+		if data, positions, err = hfConfig(real, data); err != nil {
 			return nil, taskErrorf(ErrTaskConfig, name, "%v", err)
 		}
 		cfgPath = filepath.Join(real, "config.json")
@@ -499,7 +507,7 @@ func (r *Registry) readUserTask(name, folder, real string) (*Task, error) {
 	if err != nil {
 		return nil, taskErrorf(ErrTaskConfig, name, "%s: %s", cfgPath, strings.TrimPrefix(err.Error(), "task.json: "))
 	}
-	t := &Task{Name: name, Source: folder, Config: cfg, path: real, cfgBytes: data, cfgStamp: stamp, hfStamps: hfStamps, serial: snapshots.Add(1)}
+	t := &Task{Name: name, Source: folder, Config: cfg, path: real, cfgBytes: data, cfgStamp: stamp, hfStamps: hfStamps, positions: positions, serial: snapshots.Add(1)}
 	if cfg.Tokenizer != "" {
 		if err := t.loadTokenizer(); err != nil {
 			return nil, err
