@@ -11,6 +11,7 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -454,9 +455,18 @@ func (r *Registry) userTaskLocked(name, folder, real string) (*Task, error) {
 	}
 	// A folder replaced by directory renames (mv flowers old; mv new flowers) keeps its
 	// path, so reading through real does not hold it still: a snapshot read across the
-	// swap would pair one version's task.json with the other's model. The folder must
-	// be the same directory, holding the same task.json, after the read as before it;
-	// else the read is done again.
+	// swap would pair one version's task.json with the other's model. Where the system
+	// can, every file is read through an open descriptor of the folder, which a rename
+	// does not move: the snapshot is whichever version was there at the open.
+	if t, err, ok := r.readPinned(name, folder, real); ok {
+		if err != nil {
+			return nil, err
+		}
+		r.snaps[name] = t
+		return t, nil
+	}
+	// Elsewhere the folder must be the same directory, holding the same task.json,
+	// after the read as before it; else the read is done again.
 	for try := 0; ; try++ {
 		before := dirID(real)
 		t, err := r.readUserTask(name, folder, real)
@@ -472,6 +482,46 @@ func (r *Registry) userTaskLocked(name, folder, real string) (*Task, error) {
 		}
 	}
 }
+
+// readPinned reads a snapshot of the folder at real through an open descriptor of it,
+// named by /proc/self/fd/N (Linux): every path under that name resolves inside the
+// directory that was opened, even once another has been renamed into its place. ok is
+// false where that cannot be done. The snapshot keeps real as its path, for the loads
+// that come later (a file found changed there then makes the load fail, as for any
+// change).
+func (r *Registry) readPinned(name, folder, real string) (t *Task, err error, ok bool) {
+	d, err := os.Open(real)
+	if err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return nil, taskErrorf(ErrTaskConfig, name, "cannot read task folder %s: %v; fix its permissions or move it out of %s", folder, err, filepath.Dir(folder)), true
+	}
+	if err != nil {
+		// It was there a moment ago (resolveLocked): it is being replaced. Reading
+		// by path instead could catch both versions.
+		return nil, fmt.Errorf("task %q: folder %s was replaced while it was read (%v): %w; rerun the query", name, folder, err, ErrTaskChanged), true
+	}
+	defer d.Close()
+	via := "/proc/self/fd/" + strconv.Itoa(int(d.Fd()))
+	st, err1 := d.Stat()
+	vst, err2 := os.Stat(via)
+	if err1 != nil || err2 != nil || !st.IsDir() || !os.SameFile(st, vst) {
+		return nil, nil, false // no /proc here
+	}
+	t, err = r.readUserTask(name, folder, via)
+	if err != nil {
+		return nil, viaError{err, via, real}, true
+	}
+	t.path = real
+	return t, nil, true
+}
+
+// viaError names the folder in an error from readPinned's read as the user knows it.
+type viaError struct {
+	err       error
+	via, real string
+}
+
+func (e viaError) Error() string { return strings.ReplaceAll(e.err.Error(), e.via, e.real) }
+func (e viaError) Unwrap() error { return e.err }
 
 // dirID is the identity (device and inode) of the folder at path; zero when it cannot
 // be read, and on systems whose stamps carry no inode.
