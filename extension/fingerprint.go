@@ -14,6 +14,11 @@ type TaskFingerprint struct {
 	Task         string `json:"task"`
 	ModelSHA256  string `json:"model_sha256"`  // the ONNX file's content
 	ConfigSHA256 string `json:"config_sha256"` // the task's parsed config (labels, inputs, output, batch size...)
+	// The tokenizer file a text task reads ("" for other tasks): an edited
+	// vocabulary or normalizer changes predictions with the model and config as
+	// they were. A Hugging Face folder's config.json and tokenizer_config.json are
+	// in the parsed config (labels, max_length, pad_id), so they need no field.
+	TokenizerSHA256 string `json:"tokenizer_sha256,omitempty"`
 }
 
 // TaskFingerprint looks the task up as a query would and returns its fingerprint.
@@ -34,5 +39,5 @@ func (c *Connector) TaskFingerprint(task string) (TaskFingerprint, error) {
 		return TaskFingerprint{}, fmt.Errorf("extension: encoding task %q's config: %w", task, err)
 	}
 	sum := sha256.Sum256(cfg)
-	return TaskFingerprint{Task: t.Name, ModelSHA256: model, ConfigSHA256: hex.EncodeToString(sum[:])}, nil
+	return TaskFingerprint{Task: t.Name, ModelSHA256: model, ConfigSHA256: hex.EncodeToString(sum[:]), TokenizerSHA256: t.TokenizerSHA256()}, nil
 }

@@ -72,7 +72,7 @@ func newBatchFlags(name string, stderr io.Writer, usage string) *batchFlags {
 	f := &batchFlags{fs: flag.NewFlagSet("duckinfer "+name, flag.ContinueOnError)}
 	f.fs.SetOutput(stderr)
 	f.fs.Var(&f.input, "input", "input `GLOB` of Parquet or CSV files (or a DuckDB file, with -table); repeatable; s3:// with httpfs")
-	f.fs.StringVar(&f.table, "table", "", "read `TABLE` from the DuckDB file named by -input (opened read-only)")
+	f.fs.StringVar(&f.table, "table", "", "read `TABLE` (or SCHEMA.TABLE; double-quote a name holding a dot: s.\"my.table\") from the DuckDB file named by -input (opened read-only)")
 	f.fs.StringVar(&f.output, "output", "", "output `DIR`: one Parquet file per unit, bookkeeping in DIR/_duckinfer")
 	f.fs.Var(&f.models, "models", "extra task `DIR`s; repeatable or comma-separated")
 	f.fs.Int64Var(&f.unitRows, "unit-rows", 0, fmt.Sprintf("split Parquet files of more than `N` rows at row groups (default: the output folder's job, else %d); every shard must use the same", batch.DefaultUnitRows))

@@ -5,13 +5,15 @@
 // once, and any of them can be rerun.
 //
 // The contract, in one place:
-//   - Plan lists the units: the sorted input files, a large Parquet file split at row
-//     group boundaries. The list depends only on the input, not on the shard count, so
-//     resharding keeps finished work.
+//   - Plan lists the units: the input files (each pattern's, sorted), a large Parquet
+//     file split at row group boundaries. The list depends only on the input, not on
+//     the shard count, so resharding keeps finished work; units are named by each
+//     file's path from its pattern's base folder, not by where this node mounts it.
 //   - Assign maps unit → shard, a pure function of the unit list and N.
 //   - A unit is committed by renaming its finished Parquet file into place, then its
 //     manifest (one small JSON file per unit) beside it; the manifest is the commit
-//     point. Both carry the fingerprint (model sha256, task config hash, version).
+//     point. Both carry the fingerprint (model sha256, task config hash, tokenizer
+//     sha256, version).
 //   - A unit is worked on only under its lock (flock on a per-unit file), so two
 //     processes on one shard never both write it.
 //

@@ -205,13 +205,13 @@ func TestURLOutputIsRefused(t *testing.T) {
 // Two units may not share an ID (they would share one output file and manifest, and
 // one would never run); files with one base name in many folders get distinct ones.
 func TestUnitIDsAreUnique(t *testing.T) {
-	u := Unit{Kind: KindParquet, Path: "/d/a/data_0.parquet", Hi: -1}
+	u := Unit{Kind: KindParquet, Path: "/d/a/data_0.parquet", Rel: "a/data_0.parquet", Hi: -1}
 	if _, err := named([]Unit{u, u}); err == nil || !strings.Contains(err.Error(), "same name") {
 		t.Fatalf("two equal units: got %v, want a refusal", err)
 	}
 	var units []Unit
 	for i := range 20000 {
-		units = append(units, Unit{Kind: KindParquet, Path: fmt.Sprintf("/d/p=%d/data_0.parquet", i), Hi: -1})
+		units = append(units, Unit{Kind: KindParquet, Path: fmt.Sprintf("/d/p=%d/data_0.parquet", i), Rel: fmt.Sprintf("p=%d/data_0.parquet", i), Hi: -1})
 	}
 	units, err := named(units)
 	if err != nil {

@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"strings"
 	"time"
 )
 
@@ -16,13 +17,84 @@ import (
 // run writes it to _duckinfer/job.json; every later run must agree, since a different
 // unit list would cut the input differently and rows could land in two units or in
 // none. verify reads it, so `verify -output DIR` needs nothing else.
+//
+// The input is compared by each pattern's part after its base folder (Relative), as
+// unit IDs are made, and by the base folders with every symbolic link resolved
+// (Bases): another node may reach the input through a link, or be given it as a
+// relative path, and still be the same job; another folder whose files have the same
+// names and row counts (another day's partition) is another input, whose units must
+// not be taken for done. Patterns, as the first shard gave them, name the base folder
+// in messages and are verify's default input.
 type Job struct {
 	Task     string   `json:"task"`
 	Patterns []string `json:"input"`
+	Relative []string `json:"input_relative"`
+	Bases    []string `json:"input_bases"`
 	Table    string   `json:"table,omitempty"`
 	UnitRows int64    `json:"unit_rows"`
 	Units    int      `json:"units"`
 	Plan     string   `json:"plan"`
+	// Format is how units are named; an older one named them otherwise, and its
+	// folder cannot be resumed or verified by this version.
+	Format int `json:"format"`
+}
+
+// jobFormat 2: unit IDs hash the file's path from its pattern's base folder (1, with
+// no "format" in job.json: the full path as spelled).
+const jobFormat = 2
+
+// relativePatterns is each pattern's part after its base folder (splitPattern).
+func relativePatterns(patterns []string) []string {
+	out := make([]string, len(patterns))
+	for i, p := range patterns {
+		_, out[i] = splitPattern(p)
+	}
+	return out
+}
+
+// resolvedBases is each pattern's base folder (splitPattern) as an absolute path with
+// every symbolic link resolved, so that spellings of one folder agree; a URL's as it is.
+func resolvedBases(patterns []string) []string {
+	out := make([]string, len(patterns))
+	for i, p := range patterns {
+		base, _ := splitPattern(p)
+		out[i] = resolveBase(base)
+	}
+	return out
+}
+
+func resolveBase(base string) string {
+	if strings.Contains(base, "://") {
+		return base
+	}
+	if base == "" {
+		base = "."
+	}
+	abs, err := filepath.Abs(base)
+	if err != nil {
+		return base
+	}
+	if r, err := filepath.EvalSymlinks(abs); err == nil {
+		return r
+	}
+	return abs
+}
+
+// unitBases is the resolved base folder of each pattern that listed a unit of plan,
+// by pattern position, as resolvedBases gives them for the patterns themselves.
+func unitBases(plan []Unit) map[int]string {
+	out := map[int]string{}
+	for _, u := range plan {
+		if _, done := out[u.Pattern]; done || u.Rel == "" || !strings.HasSuffix(u.Path, u.Rel) {
+			continue
+		}
+		base := strings.TrimSuffix(strings.TrimSuffix(u.Path, u.Rel), "/")
+		if base == "" && strings.HasPrefix(u.Path, "/") {
+			base = "/"
+		}
+		out[u.Pattern] = resolveBase(base)
+	}
+	return out
 }
 
 func (l layout) job() string { return filepath.Join(l.dir, metaDir, "job.json") }
@@ -48,6 +120,7 @@ func claimJob(l layout, j Job) error {
 	if j.UnitRows <= 0 {
 		j.UnitRows = DefaultUnitRows
 	}
+	j.Relative, j.Bases, j.Format = relativePatterns(j.Patterns), resolvedBases(j.Patterns), jobFormat
 	old, err := ReadJob(l.dir)
 	if err != nil {
 		return err
@@ -66,8 +139,11 @@ func claimJob(l layout, j Job) error {
 	if old.Plan == "" {
 		return fmt.Errorf("batch: output folder %s was started by an older duckinfer, which named units differently and recorded no unit list; finish it with that version, or use another -output folder", l.dir)
 	}
+	if old.Format != jobFormat {
+		return fmt.Errorf("batch: output folder %s was started by an older duckinfer, which named units by their input file's full path; finish it with that version, or use another -output folder", l.dir)
+	}
 	same := *old
-	same.Units, same.Plan = j.Units, j.Plan
+	same.Patterns, same.Units, same.Plan = j.Patterns, j.Units, j.Plan
 	if !reflect.DeepEqual(same, j) {
 		return fmt.Errorf("batch: output folder %s belongs to the job %s, not %s; give every shard the same -task, -input, -table and -unit-rows, or use another -output folder", l.dir, old.describe(), j.describe())
 	}
@@ -79,6 +155,9 @@ func claimJob(l layout, j Job) error {
 
 func (j Job) describe() string {
 	s := fmt.Sprintf("task %s, input %q", j.Task, j.Patterns)
+	if !reflect.DeepEqual(j.Relative, j.Patterns) {
+		s += fmt.Sprintf(" (%q from its base folder %q)", j.Relative, j.Bases)
+	}
 	if j.Table != "" {
 		s += ", table " + j.Table
 	}

@@ -1,9 +1,11 @@
 package batch
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"os"
+	"time"
 
 	"golang.org/x/sys/unix"
 )
@@ -22,31 +24,45 @@ import (
 // would let a third lock a new file of the same name, and two would hold "the" lock.
 type unitLock struct{ f *os.File }
 
+// lockPoll is how often a shard waiting for a unit another process holds tries the
+// lock again. A blocking flock(2) cannot be interrupted by a cancelled context, so a
+// waiting shard would ignore SIGTERM and Ctrl-C for as long as the holder lives;
+// polling lets it stop within this interval.
+const lockPoll = 200 * time.Millisecond
+
 // lockUnit takes the lock; with wait false it returns nil, nil when another process
-// holds it.
-func lockUnit(path string, wait bool) (*unitLock, error) {
+// holds it, with wait true it tries again every lockPoll until it gets the lock or
+// ctx is done.
+func lockUnit(ctx context.Context, path string, wait bool) (*unitLock, error) {
 	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o644)
 	if err != nil {
 		return nil, fmt.Errorf("batch: opening lock %s: %w", path, err)
 	}
-	how := unix.LOCK_EX
-	if !wait {
-		how |= unix.LOCK_NB
-	}
 	for {
-		err = unix.Flock(int(f.Fd()), how)
-		if !errors.Is(err, unix.EINTR) {
-			break
+		err = unix.Flock(int(f.Fd()), unix.LOCK_EX|unix.LOCK_NB)
+		if errors.Is(err, unix.EINTR) {
+			continue
+		}
+		if err == nil {
+			return &unitLock{f}, nil
+		}
+		if !errors.Is(err, unix.EWOULDBLOCK) {
+			f.Close()
+			return nil, fmt.Errorf("batch: locking %s: %w; the output folder must be on a file system with flock (local, NFSv4, or NFSv3 with lockd)", path, err)
+		}
+		if !wait {
+			f.Close()
+			return nil, nil
+		}
+		t := time.NewTimer(lockPoll)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			f.Close()
+			return nil, fmt.Errorf("batch: waiting for the lock %s, which another process holds: %w", path, ctx.Err())
+		case <-t.C:
 		}
 	}
-	if err == nil {
-		return &unitLock{f}, nil
-	}
-	f.Close()
-	if errors.Is(err, unix.EWOULDBLOCK) {
-		return nil, nil
-	}
-	return nil, fmt.Errorf("batch: locking %s: %w; the output folder must be on a file system with flock (local, NFSv4, or NFSv3 with lockd)", path, err)
 }
 
 func (l *unitLock) unlock() { l.f.Close() }

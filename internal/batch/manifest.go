@@ -35,6 +35,7 @@ func (f Fingerprint) Diff(g Fingerprint) string {
 	add("task", f.Task, g.Task)
 	add("model sha256", f.ModelSHA256, g.ModelSHA256)
 	add("task config sha256", f.ConfigSHA256, g.ConfigSHA256)
+	add("tokenizer sha256", f.TokenizerSHA256, g.TokenizerSHA256)
 	add("options", f.Options, g.Options)
 	add("duckinfer version", f.Version, g.Version)
 	return strings.Join(d, ", ")
@@ -54,6 +55,7 @@ func (f Fingerprint) kv(unit string) [][2]string {
 		{"duckinfer_task", f.Task},
 		{"duckinfer_model_sha256", f.ModelSHA256},
 		{"duckinfer_config_sha256", f.ConfigSHA256},
+		{"duckinfer_tokenizer_sha256", f.TokenizerSHA256},
 		{"duckinfer_options", f.Options},
 		{"duckinfer_version", f.Version},
 	}

@@ -9,6 +9,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"regexp"
 	"sort"
 	"strings"
 	"sync"
@@ -175,8 +176,7 @@ func RunShard(ctx context.Context, s *Session, plan []Unit, o Options) (Report, 
 		}
 	}
 	rep.Units = len(mine)
-	fmt.Fprintf(o.Log, "shard %s: %d of %d units; fingerprint task %s model %s config %s version %s\n",
-		o.Shard, len(mine), len(plan), fp.Task, short(fp.ModelSHA256), short(fp.ConfigSHA256), fp.Version)
+	fmt.Fprintf(o.Log, "shard %s: %d of %d units; fingerprint task %s\n", o.Shard, len(mine), len(plan), fpKey(fp))
 
 	workers := o.Parallel
 	if workers <= 0 {
@@ -190,7 +190,7 @@ func RunShard(ctx context.Context, s *Session, plan []Unit, o Options) (Report, 
 	var busy []Unit
 	// First pass: units no one else holds; then the others, waiting for their locks.
 	err = s.pool(ctx, workers, mine, func(conn *sql.Conn, u Unit) error {
-		lk, err := lockUnit(l.lock(u.ID), false)
+		lk, err := lockUnit(ctx, l.lock(u.ID), false)
 		if err != nil || lk == nil {
 			if err == nil {
 				fmt.Fprintf(o.Log, "unit %s: another process holds it; coming back to it at the end\n", u.ID)
@@ -205,7 +205,7 @@ func RunShard(ctx context.Context, s *Session, plan []Unit, o Options) (Report, 
 	})
 	if err == nil {
 		err = s.pool(ctx, workers, busy, func(conn *sql.Conn, u Unit) error {
-			lk, err := lockUnit(l.lock(u.ID), true)
+			lk, err := lockUnit(ctx, l.lock(u.ID), true)
 			if err != nil {
 				return err
 			}
@@ -355,7 +355,15 @@ func (s *Session) unit(ctx context.Context, conn *sql.Conn, l layout, u Unit, fp
 	for _, p := range fp.kv(u.ID) {
 		kv = append(kv, sqlIdent(p[0])+": "+sqlString(p[1]))
 	}
-	copySQL := "COPY (" + o.PredictSQL(u) + ") TO " + sqlString(tmp) + " (FORMAT parquet, KV_METADATA {" + strings.Join(kv, ", ") + "})"
+	scored := o.PredictSQL(u)
+	casts, err := hugeintCasts(ctx, conn, u)
+	if err != nil {
+		return err
+	}
+	if casts != "" {
+		scored = "SELECT * REPLACE (" + casts + ") FROM " + strings.TrimPrefix(scored, "SELECT * FROM ")
+	}
+	copySQL := "COPY (" + scored + ") TO " + sqlString(tmp) + " (FORMAT parquet, KV_METADATA {" + strings.Join(kv, ", ") + "})"
 
 	var inferred atomic.Int64
 	stop := watch(tmp, &inferred)
@@ -418,6 +426,37 @@ func (s *Session) unit(ctx context.Context, conn *sql.Conn, l layout, u Unit, fp
 	fmt.Fprintf(o.Log, "unit %s: %d rows in %v (%.0f rows/s)\n", u.ID, inRows, took.Round(time.Millisecond), float64(inRows)/took.Seconds())
 	return nil
 }
+
+// hugeintCasts is the REPLACE list that writes u's HUGEINT and UHUGEINT columns as
+// VARCHAR ("" when it has none). DuckDB's Parquet writer stores them as DOUBLE, which
+// keeps 53 bits: distinct keys would come out equal, and the predictions could not be
+// joined back. A nested type holding one is refused rather than written lossily.
+func hugeintCasts(ctx context.Context, conn *sql.Conn, u Unit) (string, error) {
+	rows, err := conn.QueryContext(ctx, "SELECT column_name, column_type FROM (DESCRIBE "+u.Query()+")")
+	if err != nil {
+		return "", fmt.Errorf("batch: reading the columns of unit %s (%s): %w", u.ID, u.Path, err)
+	}
+	defer rows.Close()
+	var casts []string
+	for rows.Next() {
+		var name, typ string
+		if err := rows.Scan(&name, &typ); err != nil {
+			return "", fmt.Errorf("batch: reading the columns of unit %s (%s): %w", u.ID, u.Path, err)
+		}
+		switch {
+		case typ == "HUGEINT" || typ == "UHUGEINT":
+			casts = append(casts, "CAST("+sqlIdent(name)+" AS VARCHAR) AS "+sqlIdent(name))
+		case hugeintIn.MatchString(typ):
+			return "", fmt.Errorf("batch: unit %s (%s): column %q is %s, which holds HUGEINT or UHUGEINT values; Parquet cannot store those, and DuckDB would write them as DOUBLE, losing digits. Score a copy of the input with that column cast (to VARCHAR, or to a type of at most 64 bits if its values fit)", u.ID, u.Path, name, typ)
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return "", fmt.Errorf("batch: reading the columns of unit %s (%s): %w", u.ID, u.Path, err)
+	}
+	return strings.Join(casts, ", "), nil
+}
+
+var hugeintIn = regexp.MustCompile(`\bU?HUGEINT\b`)
 
 // watch fires the inference and write hooks while the unit's query runs: at its first
 // inferred rows, at the temp file's first data. When the query ends before either is

@@ -36,9 +36,17 @@ const (
 // range [Lo, Hi): file row numbers of a Parquet file split at row groups, rowids of a
 // table; Hi < 0 means the whole file.
 type Unit struct {
-	ID     string `json:"id"`
-	Kind   string `json:"kind"`
-	Path   string `json:"path"`
+	ID   string `json:"id"`
+	Kind string `json:"kind"`
+	Path string `json:"path"`
+	// Pattern and Rel are what names the unit: the -input pattern that listed the
+	// file (its position) and the file's path from that pattern's base folder. Not
+	// Path, which depends on where this node mounts the input and how it is spelled.
+	Pattern int    `json:"pattern"`
+	Rel     string `json:"rel"`
+	// Like is, for an empty (0-byte) CSV file, the input file whose columns its
+	// empty output takes: read_csv would invent a column "column0" for it.
+	Like   string `json:"like,omitempty"`
 	Table  string `json:"table,omitempty"`
 	Lo     int64  `json:"lo"`
 	Hi     int64  `json:"hi"`
@@ -69,12 +77,12 @@ func Plan(ctx context.Context, conn *sql.Conn, in Input, unitRows int64) ([]Unit
 	var parquet []string
 	var units []Unit
 	for _, f := range files {
-		switch kindOf(f) {
+		switch kindOf(f.path) {
 		case KindParquet:
-			parquet = append(parquet, f)
+			parquet = append(parquet, f.path)
 		case KindCSV:
 		default:
-			return nil, fmt.Errorf("batch: input %s is neither Parquet (.parquet) nor CSV (.csv, .tsv, .csv.gz); narrow the -input glob", f)
+			return nil, fmt.Errorf("batch: input %s is neither Parquet (.parquet) nor CSV (.csv, .tsv, .csv.gz); narrow the -input glob", f.path)
 		}
 	}
 	groups, err := rowGroups(ctx, conn, parquet)
@@ -82,17 +90,48 @@ func Plan(ctx context.Context, conn *sql.Conn, in Input, unitRows int64) ([]Unit
 		return nil, err
 	}
 	for _, f := range files {
-		if kindOf(f) == KindCSV {
+		if kindOf(f.path) == KindCSV {
 			var size int64
-			if err := conn.QueryRowContext(ctx, "SELECT size FROM read_blob("+sqlPath(f)+")").Scan(&size); err != nil {
-				return nil, fmt.Errorf("batch: size of %s: %w", f, err)
+			if err := conn.QueryRowContext(ctx, "SELECT size FROM read_blob("+sqlPath(f.path)+")").Scan(&size); err != nil {
+				return nil, fmt.Errorf("batch: size of %s: %w", f.path, err)
 			}
-			units = append(units, Unit{Kind: KindCSV, Path: f, Hi: -1, Rows: -1, Weight: size})
+			units = append(units, Unit{Kind: KindCSV, Path: f.path, Pattern: f.pattern, Rel: f.rel, Hi: -1, Rows: -1, Weight: size})
 			continue
 		}
-		units = append(units, splitParquet(f, groups[f], unitRows)...)
+		for _, u := range splitParquet(f.path, groups[f.path], unitRows) {
+			u.Pattern, u.Rel = f.pattern, f.rel
+			units = append(units, u)
+		}
+	}
+	if err := fillEmpty(units); err != nil {
+		return nil, err
 	}
 	return named(units)
+}
+
+// fillEmpty gives each empty (0-byte) CSV file's unit the columns of another input
+// file, a non-empty CSV file's if there is one: it has no rows, and its output must
+// have the columns of the others, or read_parquet('out/*.parquet') would refuse the
+// folder.
+func fillEmpty(units []Unit) error {
+	like := ""
+	for _, kind := range []string{KindCSV, KindParquet} {
+		for _, u := range units {
+			if like == "" && u.Kind == kind && (kind != KindCSV || u.Weight > 0) {
+				like = u.Path
+			}
+		}
+	}
+	for i := range units {
+		if units[i].Kind != KindCSV || units[i].Weight > 0 {
+			continue
+		}
+		if like == "" {
+			return fmt.Errorf("batch: every input file is empty (0 bytes, e.g. %s): there are no rows to score and no columns to write; check the -input glob", units[i].Path)
+		}
+		units[i].Like = like
+	}
+	return nil
 }
 
 func kindOf(path string) string {
@@ -106,12 +145,24 @@ func kindOf(path string) string {
 	return ""
 }
 
+// listed is one input file: its path, and the pattern that listed it with the path
+// from that pattern's base folder (see Unit.Rel).
+type listed struct {
+	path    string
+	pattern int
+	rel     string
+}
+
 // globAll expands each pattern with DuckDB's glob (so s3:// works with httpfs) and
-// returns the sorted paths, each file once however often the patterns reach it.
-func globAll(ctx context.Context, conn *sql.Conn, patterns []string) ([]string, error) {
+// returns the files, each once however often the patterns reach it (with the first
+// pattern that does), in pattern order and sorted within each. Ordered by the path
+// from the base folder, not the full path, so every node lists them in one order
+// wherever it mounts the input.
+func globAll(ctx context.Context, conn *sql.Conn, patterns []string) ([]listed, error) {
 	seen := map[string]bool{}
-	var files []string
-	for _, p := range patterns {
+	var files []listed
+	for i, p := range patterns {
+		base, _ := splitPattern(p)
 		rows, err := conn.QueryContext(ctx, "SELECT file FROM glob("+sqlString(p)+")")
 		if err != nil {
 			return nil, fmt.Errorf("batch: listing %s: %w", p, err)
@@ -126,7 +177,7 @@ func globAll(ctx context.Context, conn *sql.Conn, patterns []string) ([]string, 
 			n++
 			if k := fileKey(f); !seen[k] {
 				seen[k] = true
-				files = append(files, f)
+				files = append(files, listed{path: f, pattern: i, rel: relPath(base, f)})
 			}
 		}
 		if err := rows.Close(); err != nil {
@@ -139,8 +190,58 @@ func globAll(ctx context.Context, conn *sql.Conn, patterns []string) ([]string, 
 			return nil, fmt.Errorf("batch: input %q matches no file; check the path and quote the glob so the shell does not expand it", p)
 		}
 	}
-	sort.Strings(files)
+	sort.SliceStable(files, func(a, b int) bool {
+		if files[a].pattern != files[b].pattern {
+			return files[a].pattern < files[b].pattern
+		}
+		return files[a].rel < files[b].rel
+	})
 	return files, nil
+}
+
+// splitPattern cuts an -input pattern into its base folder, the path elements before
+// the first one with a glob character (* ? [), and the rest: data/*.parquet gives
+// data and *.parquet. A pattern without a glob character names a file: its folder
+// and its name. The rest is what identifies the input across nodes that mount the
+// base folder at different places.
+func splitPattern(p string) (base, rel string) {
+	parts := strings.Split(p, "/")
+	cut := len(parts) - 1
+	for i, e := range parts {
+		if strings.ContainsAny(e, "*?[") {
+			cut = i
+			break
+		}
+	}
+	base, rel = strings.Join(parts[:cut], "/"), strings.Join(parts[cut:], "/")
+	if base == "" && strings.HasPrefix(p, "/") {
+		base = "/"
+	}
+	return base, rel
+}
+
+// relPath is file f's path from base, a pattern's base folder; f itself when it is
+// not under base (it always is: it was listed by the pattern).
+func relPath(base, f string) string {
+	if strings.Contains(f, "://") {
+		if r, ok := strings.CutPrefix(f, base); ok {
+			return strings.TrimPrefix(r, "/")
+		}
+		return f
+	}
+	if base == "" {
+		base = "."
+	}
+	ab, err1 := filepath.Abs(base)
+	af, err2 := filepath.Abs(f)
+	if err1 != nil || err2 != nil {
+		return f
+	}
+	r, err := filepath.Rel(ab, af)
+	if err != nil || r == ".." || strings.HasPrefix(r, "../") {
+		return f
+	}
+	return filepath.ToSlash(r)
 }
 
 // fileKey is what tells two listed files apart: a local file by its absolute path
@@ -211,13 +312,19 @@ func splitParquet(path string, groups []int64, unitRows int64) []Unit {
 	return units
 }
 
-func planTable(ctx context.Context, conn *sql.Conn, file, table string, unitRows int64) ([]Unit, error) {
+func planTable(ctx context.Context, conn *sql.Conn, f listed, table string, unitRows int64) ([]Unit, error) {
+	file := f.path
+	ref, err := tableRef(table)
+	if err != nil {
+		return nil, err
+	}
 	if err := attachSource(ctx, conn, file); err != nil {
 		return nil, err
 	}
 	// Units are rowid ranges: a table in a file that no one writes to keeps its
-	// rowids, so every shard computes the same ranges.
-	rows, err := conn.QueryContext(ctx, fmt.Sprintf("SELECT rowid // %d AS b, count(*) FROM batch_src.%s GROUP BY b ORDER BY b", unitRows, sqlIdent(table)))
+	// rowids, so every shard computes the same ranges. Grouped by position, not by
+	// an alias, which a column of the table with the alias's name would shadow.
+	rows, err := conn.QueryContext(ctx, fmt.Sprintf("SELECT rowid // %d, count(*) FROM %s GROUP BY 1 ORDER BY 1", unitRows, ref))
 	if err != nil {
 		return nil, fmt.Errorf("batch: reading table %s in %s: %w", table, file, err)
 	}
@@ -228,7 +335,7 @@ func planTable(ctx context.Context, conn *sql.Conn, file, table string, unitRows
 		if err := rows.Scan(&b, &n); err != nil {
 			return nil, fmt.Errorf("batch: reading table %s in %s: %w", table, file, err)
 		}
-		units = append(units, Unit{Kind: KindTable, Path: file, Table: table, Lo: b * unitRows, Hi: (b + 1) * unitRows, Rows: n, Weight: n})
+		units = append(units, Unit{Kind: KindTable, Path: file, Pattern: f.pattern, Rel: f.rel, Table: table, Lo: b * unitRows, Hi: (b + 1) * unitRows, Rows: n, Weight: n})
 	}
 	if err := rows.Err(); err != nil {
 		return nil, err
@@ -260,14 +367,17 @@ var unsafeName = regexp.MustCompile(`[^A-Za-z0-9_.-]+`)
 const idHexDigits = 20
 
 // named gives each unit its ID: the file's base name and row range for people, and a
-// hash of the unit's full identity so that two files with one base name differ. Two
+// hash of the unit's full identity so that two files with one base name differ. The
+// identity holds the file's path from its pattern's base folder (Rel), not the path
+// as this node spells it, so a node that mounts the input elsewhere, or is given it
+// relative instead of absolute, names the units alike and can resume or verify. Two
 // units with one ID would share an output file and a manifest, so one of them would
 // never run: that is an error.
 func named(units []Unit) ([]Unit, error) {
 	seen := make(map[string]int, len(units))
 	for i := range units {
 		u := &units[i]
-		key := fmt.Sprintf("%s\x00%s\x00%s\x00%d\x00%d", u.Kind, u.Path, u.Table, u.Lo, u.Hi)
+		key := fmt.Sprintf("%s\x00%d\x00%s\x00%s\x00%d\x00%d", u.Kind, u.Pattern, u.Rel, u.Table, u.Lo, u.Hi)
 		sum := sha256.Sum256([]byte(key))
 		stem := filepath.Base(u.Path)
 		if u.Table != "" {
@@ -318,9 +428,18 @@ func Assign(units []Unit, n int) []int {
 func (u Unit) Query() string {
 	switch u.Kind {
 	case KindCSV:
+		if u.Like != "" {
+			// An empty file: no rows, with the columns of the file it is like.
+			return "SELECT * FROM (" + Unit{Kind: kindOf(u.Like), Path: u.Like, Hi: -1}.Query() + ") LIMIT 0"
+		}
 		return "SELECT * FROM read_csv(" + sqlPath(u.Path) + ")"
 	case KindTable:
-		return fmt.Sprintf("SELECT * FROM batch_src.%s WHERE rowid >= %d AND rowid < %d", sqlIdent(u.Table), u.Lo, u.Hi)
+		ref, err := tableRef(u.Table)
+		if err != nil {
+			// Plan refused such a name; quoted whole, the query fails naming it.
+			ref = "batch_src." + sqlIdent(u.Table)
+		}
+		return fmt.Sprintf("SELECT * FROM %s WHERE rowid >= %d AND rowid < %d", ref, u.Lo, u.Hi)
 	}
 	if u.Hi < 0 {
 		return "SELECT * FROM read_parquet(" + sqlPath(u.Path) + ")"
@@ -357,6 +476,53 @@ func globLiteral(path string) string {
 }
 
 func sqlIdent(s string) string { return `"` + strings.ReplaceAll(s, `"`, `""`) + `"` }
+
+// tableRef is -table's value as a table of the attached source, batch_src. The value
+// is TABLE or SCHEMA.TABLE, split at dots outside double quotes, as SQL writes it; a
+// part in double quotes ("my.table", with "" for a quote) is taken as written, so a
+// name holding a dot can still be reached.
+func tableRef(name string) (string, error) {
+	var parts []string
+	var cur strings.Builder
+	quoted, inQuote := false, false
+	for i := 0; i < len(name); i++ {
+		c := name[i]
+		switch {
+		case inQuote && c == '"' && i+1 < len(name) && name[i+1] == '"':
+			cur.WriteByte('"')
+			i++
+		case inQuote && c == '"':
+			inQuote = false
+		case inQuote:
+			cur.WriteByte(c)
+		case c == '"' && cur.Len() == 0 && !quoted:
+			inQuote, quoted = true, true
+		case c == '.':
+			parts = append(parts, cur.String())
+			cur.Reset()
+			quoted = false
+		case quoted || c == '"':
+			return "", fmt.Errorf("batch: -table %q: a double-quoted part must be the whole of a name between dots, as in s.\"my.table\"", name)
+		default:
+			cur.WriteByte(c)
+		}
+	}
+	if inQuote {
+		return "", fmt.Errorf("batch: -table %q has an unclosed double quote", name)
+	}
+	parts = append(parts, cur.String())
+	if len(parts) > 2 {
+		return "", fmt.Errorf("batch: -table %q has %d dotted parts; give TABLE or SCHEMA.TABLE (the database is the -input file), and double-quote a name that holds a dot", name, len(parts))
+	}
+	ref := "batch_src"
+	for _, p := range parts {
+		if p == "" {
+			return "", fmt.Errorf("batch: -table %q has an empty name; give TABLE or SCHEMA.TABLE", name)
+		}
+		ref += "." + sqlIdent(p)
+	}
+	return ref, nil
+}
 
 // PlanHash identifies a unit list: each unit's ID, rows and weight (bytes for CSV), in
 // order. The first shard records it in the job; a later shard that plans another list

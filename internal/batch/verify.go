@@ -55,7 +55,12 @@ func Verify(ctx context.Context, conn *sql.Conn, plan []Unit, shards int, dir st
 	for _, b := range bad {
 		v.Problems = append(v.Problems, "unreadable manifest "+b)
 	}
-	if j, err := ReadJob(dir); err == nil && j != nil && j.Plan != "" && j.Plan != PlanHash(plan) {
+	j, err := ReadJob(dir)
+	if err == nil && j != nil && (j.Plan == "" || j.Format != jobFormat) {
+		v.Problems = append(v.Problems, "the folder was made by an older duckinfer, which named units otherwise; verify it with that version")
+	} else if err == nil && j != nil && !sameBases(j.Bases, unitBases(plan)) {
+		v.Problems = append(v.Problems, fmt.Sprintf("the input is read from other folders than the job's (%q): another input, though its files may have the same names", j.Bases))
+	} else if err == nil && j != nil && j.Plan != PlanHash(plan) {
 		v.Problems = append(v.Problems, fmt.Sprintf("the input gives another unit list than when the job started (%d units then, %d now, or other files or row counts): files were added, removed or changed since", j.Units, len(plan)))
 	}
 	files, err := outputFiles(ctx, conn, dir)
@@ -189,12 +194,17 @@ func outputFiles(ctx context.Context, conn *sql.Conn, dir string) (map[string]*o
 func kvFingerprint(kv map[string]string) Fingerprint {
 	var f Fingerprint
 	f.Task, f.ModelSHA256, f.ConfigSHA256 = kv["duckinfer_task"], kv["duckinfer_model_sha256"], kv["duckinfer_config_sha256"]
+	f.TokenizerSHA256 = kv["duckinfer_tokenizer_sha256"]
 	f.Options, f.Version = kv["duckinfer_options"], kv["duckinfer_version"]
 	return f
 }
 
 func fpKey(f Fingerprint) string {
-	return fmt.Sprintf("%s model %s config %s version %s", f.Task, short(f.ModelSHA256), short(f.ConfigSHA256), f.Version)
+	s := fmt.Sprintf("%s model %s config %s", f.Task, short(f.ModelSHA256), short(f.ConfigSHA256))
+	if f.TokenizerSHA256 != "" {
+		s += " tokenizer " + short(f.TokenizerSHA256)
+	}
+	return s + " version " + f.Version
 }
 
 // Print writes the verification as a table and a summary line.
@@ -256,4 +266,14 @@ func PrintPlan(w io.Writer, plan []Unit, shards int) {
 	for s := 0; s < shards; s++ {
 		fmt.Fprintf(w, "shard %d/%d: %d units, %d rows\n", s, shards, count[s], load[s])
 	}
+}
+
+// sameBases reports whether the plan's units come from the job's base folders.
+func sameBases(job []string, units map[int]string) bool {
+	for i, b := range units {
+		if i < 0 || i >= len(job) || job[i] != b {
+			return false
+		}
+	}
+	return true
 }

@@ -287,8 +287,8 @@ func (t *Task) loadTokenizer() error {
 		data, err = fs.ReadFile(t.fsys, name)
 	} else {
 		data, t.tokStamp, err = readRegular(filepath.Join(t.path, name), "tokenizer file", maxTokenizerBytes)
-		t.tokSum = sha256.Sum256(data)
 	}
+	t.tokSum = sha256.Sum256(data)
 	if err != nil {
 		if errors.Is(err, fs.ErrNotExist) {
 			return taskErrorf(ErrTaskConfig, t.Name, "%v; put the model's tokenizer.json in the task folder or fix \"tokenizer\" in task.json", err)

@@ -39,7 +39,7 @@ type Task struct {
 	cfgBytes   []byte
 	cfgStamp   fileStamp
 	tokStamp   fileStamp // the tokenizer file's, for a task that has one in its folder
-	tokSum     [32]byte  // and its content's sha256
+	tokSum     [32]byte  // and its content's sha256 (shipped tasks too: see TokenizerSHA256)
 	modelStamp fileStamp // zero when the model file was missing or unreadable
 	racy       bool      // guarded by Registry.mu; see Registry.freshLocked
 
@@ -118,6 +118,16 @@ func (t *Task) Tokenizer() *tokenizer.Tokenizer { return t.tok }
 // MaxPositions is the most tokens per text the model's position embeddings take, as
 // its config.json declares them (0: unknown).
 func (t *Task) MaxPositions() int { return t.positions }
+
+// TokenizerSHA256 is the hex sha256 of the tokenizer file this snapshot parsed ("" for
+// a task without one): predictions depend on it as much as on the model, so it is
+// part of a batch job's fingerprint.
+func (t *Task) TokenizerSHA256() string {
+	if t.tok == nil {
+		return ""
+	}
+	return hex.EncodeToString(t.tokSum[:])
+}
 
 // OutputWidth is the values per row a checked task's model output declares: a regress
 // task's width, a classify task's class count, an embed task's dimension (0: open).
