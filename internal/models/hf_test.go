@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/duckinfer/duckinfer/internal/onnxbuild"
+	"github.com/duckinfer/duckinfer/internal/tokenizer"
 )
 
 var hfModels = filepath.Join("..", "..", "testdata", "hf", "models")
@@ -362,5 +363,28 @@ func TestHFModelAddedLaterIsSeen(t *testing.T) {
 	}
 	if again.Config.Model != "onnx/model.onnx" {
 		t.Errorf("after adding onnx/model.onnx the task still reads %s", again.Config.Model)
+	}
+}
+
+// Defect pinned: a tokenizer.json whose WordPiece unk_token is missing loads (as the
+// reference's does); a text that needs it fails its own row through bad, as a
+// *ValueError naming the text, and the other rows keep their tokens.
+func TestTextRowMissingUnk(t *testing.T) {
+	tok, err := tokenizer.Parse([]byte(`{"pre_tokenizer":{"type":"WhitespaceSplit"},"model":{"type":"WordPiece","unk_token":"[UNK]","vocab":{"a":0,"##b":1,"ab":2}}}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	d := &TextData{tok: tok, feeds: []string{"input_ids"}}
+	valid := []bool{true, true, true}
+	failed := map[int]error{}
+	if err := d.Load([]Column{&Values{ColName: "text", Strs: []string{"ab", "zz", "a ab"}}}, 3, valid, func(r int, err error) { failed[r] = err }); err != nil {
+		t.Fatal(err)
+	}
+	var ve *ValueError
+	if len(failed) != 1 || !errors.As(failed[1], &ve) || ve.Input != `"zz"` || !errors.Is(failed[1], tokenizer.ErrMissingUnk) || !errors.Is(failed[1], ErrInput) {
+		t.Fatalf("failures %v, want row 1 only, a *ValueError for \"zz\" wrapping ErrMissingUnk and ErrInput", failed)
+	}
+	if !slices.Equal(valid, []bool{true, false, true}) || d.Len(0) != 1 || d.Len(1) != 0 || d.Len(2) != 2 {
+		t.Errorf("valid %v, lengths %d %d %d; want row 1 dropped, rows 0 and 2 tokenized", valid, d.Len(0), d.Len(1), d.Len(2))
 	}
 }

@@ -64,7 +64,7 @@ func (t *Task) newTextData(feeds []string) *TextData {
 // SetMaxLength overrides the task's max_length for this data (ml_predict's max_length).
 func (d *TextData) SetMaxLength(n int) { d.maxLen = n }
 
-func (d *TextData) Load(cols []Column, n int, valid []bool, _ func(int, error)) error {
+func (d *TextData) Load(cols []Column, n int, valid []bool, bad func(int, error)) error {
 	if d.tok == nil {
 		return fmt.Errorf("%w: this text input has no tokenizer", ErrInput)
 	}
@@ -76,8 +76,13 @@ func (d *TextData) Load(cols []Column, n int, valid []bool, _ func(int, error)) 
 	d.start, d.n = grow(d.start, n), grow(d.n, n)
 	for r := range n {
 		at := len(d.enc.IDs)
+		// A text the tokenizer cannot encode (as the reference cannot: its unk_token
+		// is missing) fails its row only.
 		if valid[r] {
-			d.tok.Encode(&d.enc, d.vals[r], d.maxLen)
+			if err := d.tok.Encode(&d.enc, d.vals[r], d.maxLen); err != nil {
+				valid[r] = false
+				bad(r, &ValueError{Input: previewText(d.vals[r]), Err: fmt.Errorf("%w: the text at row %d of its chunk cannot be tokenized: %w", ErrInput, r, err)})
+			}
 		}
 		d.start[r], d.n[r] = int32(at), int32(len(d.enc.IDs)-at)
 	}

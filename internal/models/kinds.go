@@ -54,7 +54,8 @@ type InputKind interface {
 // then for the rows that go to the model (Compact).
 type InputData interface {
 	// Load reads n rows from cols; a NULL clears valid[r]; a value no model can take
-	// (NaN, ±Inf) clears valid[r] and is reported through bad, as a *ValueError.
+	// (NaN, ±Inf, a text the tokenizer cannot encode) clears valid[r] and is reported
+	// through bad, as a *ValueError.
 	Load(cols []Column, n int, valid []bool, bad func(r int, err error)) error
 	// Compact keeps the rows listed in rows (increasing), in that order.
 	Compact(rows []int)

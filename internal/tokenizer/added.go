@@ -64,7 +64,10 @@ func newAddedVocab(tokens []addedToken, n normalizer) addedVocab {
 
 // split cuts s into segments at the added tokens (normalized ones when normalized is
 // set), leftmost first and longest at a position; lstrip/rstrip tokens take the
-// whitespace beside them, single_word ones match whole words only.
+// whitespace beside them, single_word ones match whole words only. As the reference
+// (a leftmost-longest Aho-Corasick scan), the search goes on after each match's own
+// end: a single_word match that is not a word is skipped whole, and what an rstrip
+// token took can still begin the next token.
 func (v *addedVocab) split(dst []segment, s string, normalized bool) []segment {
 	toks, first := v.raw, &v.rawFirst
 	if normalized {
@@ -83,8 +86,10 @@ func (v *addedVocab) split(dst []segment, s string, normalized bool) []segment {
 				continue
 			}
 			start, end := i, i+len(t.Content)
+			next := end - 1 // the loop's i++ resumes at the match's end
 			if t.SingleWord && !isWordBoundary(s, start, end) {
-				continue
+				i = next
+				break
 			}
 			if t.LStrip {
 				for start > last {
@@ -109,7 +114,7 @@ func (v *addedVocab) split(dst []segment, s string, normalized bool) []segment {
 			}
 			dst = append(dst, segment{id: t.ID})
 			last = end
-			i = end - 1
+			i = next
 			break
 		}
 	}

@@ -12,7 +12,9 @@ import (
 type bpe struct {
 	vocab        map[string]int32
 	merges       map[[2]int32]merge
-	unk          int32 // -1: none
+	unk          int32      // -1: none
+	unkMissing   string     // unk_token when the vocabulary lacks it: a word needing it fails
+	bytes        [256]int32 // byte_fallback's <0xXX> tokens by byte, -1 where missing
 	prefix       string
 	suffix       string
 	fuseUnk      bool
@@ -49,11 +51,18 @@ func parseBPE(raw json.RawMessage) (model, error) {
 		m.suffix = *c.Suffix
 	}
 	if c.UnkToken != nil {
-		id, ok := c.Vocab[*c.UnkToken]
-		if !ok {
-			return nil, missingToken("BPE unk_token", *c.UnkToken)
+		if id, ok := c.Vocab[*c.UnkToken]; ok {
+			m.unk = id
+		} else {
+			m.unkMissing = *c.UnkToken
 		}
-		m.unk = id
+	}
+	for b := range m.bytes {
+		id, ok := c.Vocab[fmt.Sprintf("<0x%02X>", b)]
+		if !ok {
+			id = -1
+		}
+		m.bytes[b] = id
 	}
 	for rank, r := range c.Merges {
 		// Merges are "a b" strings (older files) or ["a", "b"] pairs.
@@ -85,15 +94,18 @@ func parseBPE(raw json.RawMessage) (model, error) {
 
 func (m *bpe) vocabulary() map[string]int32 { return copyVocab(m.vocab) }
 
-func (m *bpe) tokenize(dst []int32, w string) []int32 {
+func (m *bpe) tokenize(dst []int32, w string) ([]int32, error) {
 	if m.ignoreMerges {
 		if id, ok := m.vocab[w]; ok {
-			return append(dst, id)
+			return append(dst, id), nil
 		}
 	}
 	var buf [64]int32
 	syms := buf[:0]
-	prevUnk := false
+	// An unknown character's unk is pending, as in the reference: it is emitted before
+	// the next vocabulary piece or at the end of the word, so the byte-fallback tokens
+	// of characters in between come first, and fuse_unk fuses across them.
+	pending := false
 	for i := 0; i < len(w); {
 		_, size := utf8.DecodeRuneInString(w[i:])
 		piece := w[i : i+size]
@@ -106,20 +118,27 @@ func (m *bpe) tokenize(dst []int32, w string) []int32 {
 		id, ok := m.vocab[piece]
 		switch {
 		case ok:
+			if pending {
+				syms = append(syms, m.unk)
+				pending = false
+			}
 			syms = append(syms, id)
-			prevUnk = false
 		case m.byteFallback && m.hasBytes(w[i:i+size]):
 			for _, b := range []byte(w[i : i+size]) {
-				syms = append(syms, m.vocab[fmt.Sprintf("<0x%02X>", b)])
+				syms = append(syms, m.bytes[b])
 			}
-			prevUnk = false
 		case m.unk >= 0:
-			if !(m.fuseUnk && prevUnk) {
+			if pending && !m.fuseUnk {
 				syms = append(syms, m.unk)
 			}
-			prevUnk = true
+			pending = true
+		case m.unkMissing != "":
+			return dst, missingUnk("BPE", m.unkMissing)
 		}
 		i += size
+	}
+	if pending {
+		syms = append(syms, m.unk)
 	}
 	for len(syms) > 1 {
 		best, at := merge{rank: -1}, -1
@@ -134,12 +153,12 @@ func (m *bpe) tokenize(dst []int32, w string) []int32 {
 		syms[at] = best.id
 		syms = append(syms[:at+1], syms[at+2:]...)
 	}
-	return append(dst, syms...)
+	return append(dst, syms...), nil
 }
 
 func (m *bpe) hasBytes(s string) bool {
-	for _, b := range []byte(s) {
-		if _, ok := m.vocab[fmt.Sprintf("<0x%02X>", b)]; !ok {
+	for i := 0; i < len(s); i++ {
+		if m.bytes[s[i]] < 0 {
 			return false
 		}
 	}

@@ -2,12 +2,14 @@ package tokenizer
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 )
 
-// model turns one word into ids.
+// model turns one word into ids. It fails only on a word that needs an unk_token the
+// vocabulary lacks, as the reference does.
 type model interface {
-	tokenize(dst []int32, word string) []int32
+	tokenize(dst []int32, word string) ([]int32, error)
 	vocabulary() map[string]int32 // a fresh copy
 }
 
@@ -51,6 +53,11 @@ func copyVocab(v map[string]int32) map[string]int32 {
 	return out
 }
 
-func missingToken(what, tok string) error {
-	return fmt.Errorf("%s %q is not in the vocabulary; the tokenizer.json is inconsistent", what, tok)
+// ErrMissingUnk is wrapped by Encode's error for a text that needs the model's
+// unk_token when the vocabulary lacks it: the reference loads such a tokenizer.json
+// and fails those texts only.
+var ErrMissingUnk = errors.New("unk_token missing from the vocabulary")
+
+func missingUnk(what, tok string) error {
+	return fmt.Errorf("%w: the text has a word or character the %s vocabulary cannot cover, and its unk_token %q is not in the vocabulary; add %q to the model's vocab in tokenizer.json, or remove such characters from the text", ErrMissingUnk, what, tok, tok)
 }

@@ -14,6 +14,21 @@ import (
 // normalizer rewrites a text before it is split into words.
 type normalizer interface {
 	normalize(s string) string
+	// normalizeLead is normalize that also carries lead: how many leading bytes of the
+	// text the reference aligns with offset 0 of the input (0: the start was removed).
+	// Metaspace's "first" scheme needs it; it is computed for the first segment only.
+	normalizeLead(s string, lead int) (string, int)
+}
+
+// localLead is normalizeLead for a normalizer that rewrites each character on its own:
+// the characters from the first lead bytes are those at offset 0.
+func localLead(n normalizer, s string, lead int) (string, int) {
+	out := n.normalize(s)
+	lead = min(len(n.normalize(s[:min(lead, len(s))])), len(out))
+	for lead > 0 && lead < len(out) && !utf8.RuneStart(out[lead]) {
+		lead++ // a composition (NFC) can join the next character to the lead
+	}
+	return out, lead
 }
 
 var normalizerTypes = map[string]func(json.RawMessage) (normalizer, error){
@@ -71,6 +86,13 @@ func (q normalizerSequence) normalize(s string) string {
 		s = n.normalize(s)
 	}
 	return s
+}
+
+func (q normalizerSequence) normalizeLead(s string, lead int) (string, int) {
+	for _, n := range q {
+		s, lead = n.normalizeLead(s, lead)
+	}
+	return s, lead
 }
 
 // bertNormalizer is BERT's: drop control characters and turn whitespace into spaces,
@@ -159,6 +181,10 @@ func (n bertNormalizer) normalize(s string) string {
 	return out
 }
 
+func (n bertNormalizer) normalizeLead(s string, lead int) (string, int) {
+	return localLead(n, s, lead)
+}
+
 // isBertControl is Hugging Face's is_control: tab, newline and carriage return are
 // whitespace; any other character of category Cc, Cf, Co or Cs is dropped.
 func isBertControl(r rune) bool {
@@ -214,9 +240,13 @@ func lowerString(s string) string {
 	return b.String()
 }
 
+func (l lowercase) normalizeLead(s string, lead int) (string, int) { return localLead(l, s, lead) }
+
 type unicodeForm struct{ f norm.Form }
 
 func (u unicodeForm) normalize(s string) string { return u.f.String(s) }
+
+func (u unicodeForm) normalizeLead(s string, lead int) (string, int) { return localLead(u, s, lead) }
 
 // stripAccents drops combining marks after NFD. BertNormalizer drops nonspacing marks
 // (Mn) only; the StripAccents normalizer drops every mark (Mn, Mc, Me) and, like
@@ -234,6 +264,8 @@ func (a stripAccents) normalize(s string) string {
 		return r
 	}, s)
 }
+
+func (a stripAccents) normalizeLead(s string, lead int) (string, int) { return localLead(a, s, lead) }
 
 type strip struct{ left, right bool }
 
@@ -265,8 +297,18 @@ func (st strip) normalize(s string) string {
 	return s
 }
 
+func (st strip) normalizeLead(s string, lead int) (string, int) {
+	out := st.normalize(s)
+	if st.left {
+		// The stripped spaces were the start: what is left starts after them.
+		lead = max(lead-(len(s)-len(strings.TrimLeftFunc(s, isWhitespace))), 0)
+	}
+	return out, min(lead, len(out))
+}
+
 // replace is the Replace normalizer: a literal string or a regular expression (in the
-// syntax both Oniguruma and Go's RE2 read; one RE2 rejects is an error at Parse).
+// syntax both Oniguruma and Go's RE2 read, rewritten by onigToRE2 to match as
+// Oniguruma does; one RE2 rejects or onigToRE2 refuses is an error at Parse).
 type replace struct {
 	lit     string
 	re      *regexp.Regexp
@@ -292,9 +334,18 @@ func newReplace(lit, re *string, content string) (replace, error) {
 	case lit != nil:
 		return replace{lit: *lit, content: content}, nil
 	case re != nil:
-		r, err := regexp.Compile(*re)
+		pat, err := onigToRE2(*re)
+		if err != nil {
+			return replace{}, err
+		}
+		r, err := regexp.Compile(pat)
 		if err != nil {
 			return replace{}, fmt.Errorf("%w: Replace pattern %q is not a regular expression Go can run: %v", ErrUnsupported, *re, err)
+		}
+		// The reference replaces an empty match inconsistently (twice at the start of
+		// a line for $, a crash for ^): no Go rewrite can follow it.
+		if r.MatchString("") {
+			return replace{}, fmt.Errorf("%w: Replace pattern %q can match an empty string, which the reference replaces inconsistently; use a pattern that matches at least one character", ErrUnsupported, *re)
 		}
 		return replace{re: r, content: content}, nil
 	}
@@ -309,6 +360,39 @@ func (r replace) normalize(s string) string {
 		return s
 	}
 	return strings.ReplaceAll(s, r.lit, r.content)
+}
+
+// normalizeLead follows the reference's alignments: text outside the matches keeps its
+// own, and a match's replacement takes that of the match's last character (of the
+// start of the input for an empty match at 0), so deleting the start moves it.
+func (r replace) normalizeLead(s string, lead int) (string, int) {
+	var locs [][]int
+	if r.re != nil {
+		locs = r.re.FindAllStringIndex(s, -1)
+	} else if r.lit != "" {
+		for off := 0; ; {
+			k := strings.Index(s[off:], r.lit)
+			if k < 0 {
+				break
+			}
+			locs = append(locs, []int{off + k, off + k + len(r.lit)})
+			off += k + len(r.lit)
+		}
+	}
+	out, n, prev := r.normalize(s), 0, 0
+	for _, m := range locs {
+		a, b := m[0], m[1]
+		if lead < a {
+			break
+		}
+		n += a - prev
+		if b > 0 && b-1 >= lead {
+			return out, n
+		}
+		n += len(r.content)
+		prev = b
+	}
+	return out, n + max(lead-prev, 0)
 }
 
 type prepend struct{ s string }
@@ -329,6 +413,14 @@ func (p prepend) normalize(s string) string {
 		return s
 	}
 	return p.s + s
+}
+
+// normalizeLead: the prepended text takes the alignment of the text's first character.
+func (p prepend) normalizeLead(s string, lead int) (string, int) {
+	if s == "" || lead == 0 {
+		return p.normalize(s), 0
+	}
+	return p.s + s, lead + len(p.s)
 }
 
 // Sequence refers back to the table, so it joins it at init.

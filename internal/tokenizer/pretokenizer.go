@@ -9,9 +9,25 @@ import (
 )
 
 // preTokenizer splits a normalized text into words; the model tokenizes each word on
-// its own. first tells whether s starts the whole input (Metaspace's "first" scheme).
+// its own. lead is how many leading bytes of s the reference aligns with offset 0 of
+// the input: s starts the input when lead > 0 (Metaspace's "first" scheme).
 type preTokenizer interface {
-	split(dst []string, s string, first bool) []string
+	split(dst []string, s string, lead int) []string
+}
+
+// usesLead tells whether p reads lead (a Metaspace with the "first" scheme).
+func usesLead(p preTokenizer) bool {
+	switch p := p.(type) {
+	case metaspace:
+		return p.prepend == "first"
+	case preSequence:
+		for _, q := range p {
+			if usesLead(q) {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 var preTokenizerTypes = map[string]func(json.RawMessage) (preTokenizer, error){
@@ -60,18 +76,24 @@ func parsePreSequence(raw json.RawMessage) (preTokenizer, error) {
 }
 
 // split runs each pre-tokenizer over the words of the one before. Only the first word
-// can start the input (first, for Metaspace), and only when it begins at offset 0, as
+// can start the input (lead, for Metaspace), and only when it begins within lead, as
 // the reference tracks by offsets: after WhitespaceSplit, " hello" gives "hello" at
 // offset 1, which must not get the prefix.
-func (q preSequence) split(dst []string, s string, first bool) []string {
-	words, lead := []string{s}, first
+func (q preSequence) split(dst []string, s string, lead int) []string {
+	words := []string{s}
 	for _, p := range q {
 		var next []string
 		for i, w := range words {
 			n := len(next)
-			next = p.split(next, w, lead && i == 0)
-			if i == 0 {
-				lead = lead && len(next) > n && startsAt(w, next[n])
+			if i > 0 {
+				next = p.split(next, w, 0)
+				continue
+			}
+			next = p.split(next, w, lead)
+			if len(next) > n {
+				lead = max(lead-offsetIn(w, next[n]), 0)
+			} else {
+				lead = 0
 			}
 		}
 		words = next
@@ -79,18 +101,18 @@ func (q preSequence) split(dst []string, s string, first bool) []string {
 	return append(dst, words...)
 }
 
-// startsAt tells whether piece, the first piece a pre-tokenizer cut from w, begins at
-// w's first byte: by its address when it is a part of w; a pre-tokenizer that rewrites
-// its pieces keeps the first one first.
-func startsAt(w, piece string) bool {
+// offsetIn is where piece, the first piece a pre-tokenizer cut from w, begins in w: by
+// its address when it is a part of w; a pre-tokenizer that rewrites its pieces keeps
+// the first one first (0).
+func offsetIn(w, piece string) int {
 	if len(w) == 0 || len(piece) == 0 {
-		return true
+		return 0
 	}
 	base, p := uintptr(unsafe.Pointer(unsafe.StringData(w))), uintptr(unsafe.Pointer(unsafe.StringData(piece)))
 	if p >= base && p < base+uintptr(len(w)) {
-		return p == base
+		return int(p - base)
 	}
-	return true
+	return 0
 }
 
 // bertPre splits on whitespace (dropped) and around every punctuation character
@@ -105,7 +127,7 @@ func isBertPunct(r rune) bool {
 	return unicode.IsPunct(r)
 }
 
-func (bertPre) split(dst []string, s string, _ bool) []string {
+func (bertPre) split(dst []string, s string, _ int) []string {
 	start := -1 // start of the current word, -1 when between words
 	for i := 0; i < len(s); {
 		c := s[i]
@@ -144,7 +166,7 @@ func (bertPre) split(dst []string, s string, _ bool) []string {
 // whitespaceSplit splits on whitespace.
 type whitespaceSplit struct{}
 
-func (whitespaceSplit) split(dst []string, s string, _ bool) []string {
+func (whitespaceSplit) split(dst []string, s string, _ int) []string {
 	return append(dst, strings.FieldsFunc(s, isWhitespace)...)
 }
 
@@ -155,7 +177,7 @@ func isWordChar(r rune) bool {
 	return r == '_' || unicode.IsLetter(r) || unicode.IsDigit(r) || unicode.In(r, unicode.Mn, unicode.Mc, unicode.Me, unicode.Nd, unicode.Pc)
 }
 
-func (whitespace) split(dst []string, s string, _ bool) []string {
+func (whitespace) split(dst []string, s string, _ int) []string {
 	start, cls := -1, 0 // cls: 1 word characters, 2 others
 	for i, r := range s {
 		c := 2
@@ -222,7 +244,7 @@ var byteChars = func() (t [256]string) {
 	return t
 }()
 
-func (b byteLevel) split(dst []string, s string, _ bool) []string {
+func (b byteLevel) split(dst []string, s string, _ int) []string {
 	if b.addPrefixSpace && !strings.HasPrefix(s, " ") && s != "" {
 		s = " " + s
 	}
@@ -364,12 +386,12 @@ func parseMetaspace(raw json.RawMessage) (preTokenizer, error) {
 	return m, nil
 }
 
-func (m metaspace) split(dst []string, s string, first bool) []string {
+func (m metaspace) split(dst []string, s string, lead int) []string {
 	if s == "" {
 		return dst
 	}
 	s = strings.ReplaceAll(s, " ", m.repl)
-	if (m.prepend == "always" || (m.prepend == "first" && first)) && !strings.HasPrefix(s, m.repl) {
+	if (m.prepend == "always" || (m.prepend == "first" && lead > 0)) && !strings.HasPrefix(s, m.repl) {
 		s = m.repl + s
 	}
 	if !m.splits {

@@ -7,6 +7,7 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"unicode/utf8"
 )
 
 // ErrUnsupported is wrapped by every error about a tokenizer.json component this
@@ -21,6 +22,7 @@ type Tokenizer struct {
 	post       postProcessor // nil: no special tokens
 	added      addedVocab
 	vocab      map[string]int32 // the model's vocabulary plus the added tokens
+	lead       bool             // the pre-tokenizer reads lead (Metaspace "first")
 
 	scratch sync.Pool // *scratch
 }
@@ -59,6 +61,7 @@ func Parse(data []byte) (*Tokenizer, error) {
 	if t.pre, err = parsePreTokenizer(f.PreTokenizer); err != nil {
 		return nil, fmt.Errorf("tokenizer.json: pre_tokenizer: %w", err)
 	}
+	t.lead = t.pre != nil && usesLead(t.pre)
 	if len(f.Model) == 0 || string(f.Model) == "null" {
 		return nil, fmt.Errorf("tokenizer.json: no \"model\"; the file must hold a WordPiece, BPE or Unigram model")
 	}
@@ -103,13 +106,19 @@ func (t *Tokenizer) SpecialTokens() int {
 
 // Encode tokenizes text with special tokens, truncated to maxLen tokens in all
 // (special tokens included, as Hugging Face's truncation counts them; 0: no limit),
-// and appends the result to e.
-func (t *Tokenizer) Encode(e *Encoding, text string, maxLen int) {
+// and appends the result to e. It fails, appending nothing, on a text the reference
+// cannot encode either: one that needs an unk_token missing from the vocabulary.
+func (t *Tokenizer) Encode(e *Encoding, text string, maxLen int) error {
 	s, _ := t.scratch.Get().(*scratch)
 	if s == nil {
 		s = &scratch{}
 	}
-	ids := t.tokens(s, text)
+	ids, err := t.tokens(s, text)
+	if err != nil {
+		s.ids = ids[:0]
+		t.scratch.Put(s)
+		return err
+	}
 	if maxLen > 0 {
 		// Hugging Face truncates the sequence to what is left after the special tokens.
 		keep := max(maxLen-t.SpecialTokens(), 0)
@@ -127,10 +136,11 @@ func (t *Tokenizer) Encode(e *Encoding, text string, maxLen int) {
 	}
 	s.ids = ids[:0]
 	t.scratch.Put(s)
+	return nil
 }
 
 // tokens returns the model's ids for text, without special tokens; the slice is s.ids.
-func (t *Tokenizer) tokens(s *scratch, text string) []int32 {
+func (t *Tokenizer) tokens(s *scratch, text string) ([]int32, error) {
 	ids := s.ids[:0]
 	s.segs = t.added.split(s.segs[:0], text, false)
 	for i, seg := range s.segs {
@@ -138,33 +148,45 @@ func (t *Tokenizer) tokens(s *scratch, text string) []int32 {
 			ids = append(ids, seg.id)
 			continue
 		}
-		norm := seg.text
+		// lead: how much of the normalized text starts the input (see normalizeLead);
+		// only the first segment can, and only Metaspace's "first" scheme asks.
+		norm, lead := seg.text, 0
+		if t.lead && i == 0 && norm != "" {
+			_, lead = utf8.DecodeRuneInString(norm)
+		}
 		if t.normalizer != nil {
-			norm = t.normalizer.normalize(norm)
+			if lead > 0 {
+				norm, lead = t.normalizer.normalizeLead(norm, lead)
+			} else {
+				norm = t.normalizer.normalize(norm)
+			}
 		}
 		// Tokens marked "normalized" are found in the normalized text.
 		s.inner = t.added.split(s.inner[:0], norm, true)
-		for j, in := range s.inner {
+		for _, in := range s.inner {
 			if in.id >= 0 {
 				ids = append(ids, in.id)
 				continue
 			}
-			first := i == 0 && j == 0
 			s.words = s.words[:0]
 			if t.pre != nil {
-				s.words = t.pre.split(s.words, in.text, first)
+				s.words = t.pre.split(s.words, in.text, max(lead-offsetIn(norm, in.text), 0))
 			} else if in.text != "" {
 				s.words = append(s.words, in.text)
 			}
 			for _, w := range s.words {
 				if w != "" {
-					ids = t.model.tokenize(ids, w)
+					var err error
+					if ids, err = t.model.tokenize(ids, w); err != nil {
+						s.ids = ids
+						return ids, err
+					}
 				}
 			}
 		}
 	}
 	s.ids = ids
-	return ids
+	return ids, nil
 }
 
 // names lists the keys of m, sorted, for "use one of" messages.

@@ -39,9 +39,7 @@ func parseUnigram(raw json.RawMessage) (model, error) {
 		if len(pair) != 2 || json.Unmarshal(pair[0], &piece) != nil || json.Unmarshal(pair[1], &score) != nil {
 			return nil, fmt.Errorf("Unigram vocab[%d] is not a [piece, score] pair", i)
 		}
-		if _, dup := m.vocab[piece]; !dup {
-			m.vocab[piece] = int32(i)
-		}
+		m.vocab[piece] = int32(i) // a piece listed twice: the last wins, as in the reference
 		m.scores[i] = score
 		minScore = min(minScore, score)
 		m.maxLen = max(m.maxLen, len(piece))
@@ -65,7 +63,7 @@ type bestPath struct {
 	start int // -1: not reached
 }
 
-func (m *unigram) tokenize(dst []int32, w string) []int32 {
+func (m *unigram) tokenize(dst []int32, w string) ([]int32, error) {
 	n := len(w)
 	best := make([]bestPath, n+1)
 	for i := range best {
@@ -116,7 +114,7 @@ func (m *unigram) tokenize(dst []int32, w string) []int32 {
 	for i, j := mark, len(dst)-1; i < j; i, j = i+1, j-1 {
 		dst[i], dst[j] = dst[j], dst[i]
 	}
-	return dst
+	return dst, nil
 }
 
 // appendUnknown appends the id of an unknown piece: its bytes as <0xXX> tokens under

@@ -12,7 +12,8 @@ import (
 type wordPiece struct {
 	vocab    map[string]int32
 	cont     map[string]int32 // continuation pieces, keyed without their prefix
-	unk      int32
+	unk      int32            // -1: unk_token is not in the vocabulary
+	unkName  string           // unk_token, for the error of a word that needs it when missing
 	maxChars int
 }
 
@@ -30,25 +31,25 @@ func parseWordPiece(raw json.RawMessage) (model, error) {
 	if c.Prefix != nil {
 		prefix = *c.Prefix
 	}
-	m := &wordPiece{vocab: c.Vocab, cont: map[string]int32{}, maxChars: c.MaxChars}
+	m := &wordPiece{vocab: c.Vocab, cont: map[string]int32{}, maxChars: c.MaxChars, unk: -1, unkName: c.UnkToken}
 	for k, id := range c.Vocab {
 		if rest, ok := strings.CutPrefix(k, prefix); ok {
 			m.cont[rest] = id
 		}
 	}
-	unk, ok := c.Vocab[c.UnkToken]
-	if !ok {
-		return nil, missingToken("WordPiece unk_token", c.UnkToken)
+	// The reference loads a file whose unk_token is missing and fails only the texts
+	// that need it.
+	if unk, ok := c.Vocab[c.UnkToken]; ok {
+		m.unk = unk
 	}
-	m.unk = unk
 	return m, nil
 }
 
 func (m *wordPiece) vocabulary() map[string]int32 { return copyVocab(m.vocab) }
 
-func (m *wordPiece) tokenize(dst []int32, w string) []int32 {
+func (m *wordPiece) tokenize(dst []int32, w string) ([]int32, error) {
 	if len(w) > m.maxChars && utf8.RuneCountInString(w) > m.maxChars {
-		return append(dst, m.unk)
+		return m.appendUnk(dst)
 	}
 	mark := len(dst)
 	for start := 0; start < len(w); {
@@ -66,9 +67,16 @@ func (m *wordPiece) tokenize(dst []int32, w string) []int32 {
 			end -= size
 		}
 		if end == start {
-			return append(dst[:mark], m.unk)
+			return m.appendUnk(dst[:mark])
 		}
 		start = end
 	}
-	return dst
+	return dst, nil
+}
+
+func (m *wordPiece) appendUnk(dst []int32) ([]int32, error) {
+	if m.unk < 0 {
+		return dst, missingUnk("WordPiece", m.unkName)
+	}
+	return append(dst, m.unk), nil
 }
