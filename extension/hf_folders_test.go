@@ -232,3 +232,17 @@ func TestHFMaxLengthPastPositions(t *testing.T) {
 		}
 	}
 }
+
+// A Hugging Face folder whose num_labels disagrees with the model's logits is told so
+// in the folder's own terms: before, the error said "task.json lists 3 labels" for a
+// folder that has no task.json.
+func TestHFLabelCountMismatchNamesConfig(t *testing.T) {
+	dir := t.TempDir()
+	folder := copyHFFolder(t, "bert_sentiment", dir, "three")
+	os.WriteFile(filepath.Join(folder, "config.json"), []byte(`{"model_type": "bert", "vocab_size": 1838, "hidden_size": 32, "max_position_embeddings": 128, "pad_token_id": 0, "num_labels": 3, "architectures": ["BertForSequenceClassification"]}`), 0o644)
+	db, _ := open(t, WithTaskDirs(dir))
+	_, err := db.Exec(`SELECT * FROM ml_predict('three', 'SELECT ''good'' AS text')`)
+	if err == nil || strings.Contains(err.Error(), "task.json lists") || !strings.Contains(err.Error(), "num_labels") {
+		t.Fatalf("got %v; want the mismatch named with config.json's num_labels", err)
+	}
+}

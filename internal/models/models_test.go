@@ -218,7 +218,7 @@ func TestCheckRejectsBrokenModels(t *testing.T) {
 		{"truncated", write("trunc", irisCfg("features", "probabilities", `"a","b","c"`), iris[:len(iris)/2]), "not a loadable ONNX model", ErrModel},
 		{"wrong input", write("wrongin", irisCfg("pixels", "probabilities", `"a","b","c"`), iris), `names model input "pixels"`, ErrTaskConfig},
 		{"wrong output", write("wrongout", irisCfg("features", "logits", `"a","b","c"`), iris), `names output "logits"`, ErrTaskConfig},
-		{"labels mismatch", write("labels", irisCfg("features", "probabilities", `"a","b"`), iris), "3 classes but task.json lists 2 labels", ErrTaskConfig},
+		{"labels mismatch", write("labels", irisCfg("features", "probabilities", `"a","b"`), iris), "3 classes but the task has 2 labels", ErrTaskConfig},
 	}
 	pool := NewPool(FlavorCPU)
 	defer pool.Close()

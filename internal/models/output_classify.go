@@ -72,7 +72,9 @@ func (classifyOutput) CheckModel(c *Config, o ort.InputOutputInfo) error {
 		return fmt.Errorf("model output %q holds %s; it must be float32 class scores [N, %d]; cast it to float inside the model", o.Name, elemName(o.DataType), len(c.Labels))
 	}
 	if len(o.Dimensions) == 2 && o.Dimensions[1] > 0 && int(o.Dimensions[1]) != len(c.Labels) {
-		return fmt.Errorf("model output %q has %d classes but task.json lists %d labels (%s); make them agree", o.Name, o.Dimensions[1], len(c.Labels), quoteList(c.Labels))
+		// The labels come from task.json, or, in a Hugging Face folder without one,
+		// from config.json's id2label or num_labels.
+		return fmt.Errorf("model output %q has %d classes but the task has %d labels (%s, from task.json's \"labels\", or a Hugging Face config.json's id2label or num_labels); make them agree", o.Name, o.Dimensions[1], len(c.Labels), quoteList(c.Labels))
 	}
 	return nil
 }
