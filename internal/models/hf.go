@@ -130,25 +130,23 @@ func hfConfig(folder string, override []byte) ([]byte, int, error) {
 		if err := repeatedKey(override); err != nil {
 			return nil, 0, fmt.Errorf("task.json: %w", err)
 		}
-		// config.json's positions describe the folder's own model only.
-		if _, set := foldGet(over, "model"); set {
-			limit = 0
-		}
+		// ParseConfig matches keys in any case: in one case here, the user's
+		// "Max_Length" replaces the generated max_length instead of standing beside
+		// it (and perhaps losing to it).
+		folded := make(map[string]json.RawMessage, len(over))
 		for k, v := range over {
-			// ParseConfig matches keys in any case; a generated "max_length" left beside
-			// the user's "Max_Length" could win over it.
-			for dk := range doc {
-				if strings.EqualFold(dk, k) {
-					delete(doc, dk)
-				}
-			}
-			doc[k] = v
+			folded[foldKey(k)] = v
+			doc[foldKey(k)] = v
+		}
+		// config.json's positions describe the folder's own model only.
+		if _, set := folded["model"]; set {
+			limit = 0
 		}
 		// A task.json whose inputs take no text is a task of its own beside the
 		// Hugging Face files: the tokenizer fields do not apply to it.
-		if in, ok := foldGet(over, "inputs"); ok && !bytes.Contains(in, []byte(`"`+string(InputText)+`"`)) {
+		if in, ok := folded["inputs"]; ok && !bytes.Contains(in, []byte(`"`+string(InputText)+`"`)) {
 			for _, k := range []string{"tokenizer", "max_length", "pad_id"} {
-				if _, set := foldGet(over, k); !set {
+				if _, set := folded[k]; !set {
 					delete(doc, k)
 				}
 			}
@@ -156,16 +154,6 @@ func hfConfig(folder string, override []byte) ([]byte, int, error) {
 	}
 	b, err := json.Marshal(doc)
 	return b, limit, err
-}
-
-// foldGet finds key in m in any case, as ParseConfig will match it.
-func foldGet(m map[string]json.RawMessage, key string) (json.RawMessage, bool) {
-	for k, v := range m {
-		if strings.EqualFold(k, key) {
-			return v, true
-		}
-	}
-	return nil, false
 }
 
 func isHFClassifier(arch []string, id2label map[string]string) bool {

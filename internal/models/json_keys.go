@@ -31,7 +31,7 @@ func walkKeys(dec *json.Decoder, at string) error {
 				return err
 			}
 			key := kt.(string)
-			fold := strings.ToLower(key)
+			fold := foldKey(key)
 			if prev, dup := seen[fold]; dup {
 				also := ""
 				if prev != key {
@@ -71,3 +71,7 @@ func prefix(at string) string {
 	}
 	return at + ": "
 }
+
+// foldKey is key in the one case encoding/json's field matching cannot tell apart
+// (upper then lower: ſ and K fold to s and k, as there).
+func foldKey(key string) string { return strings.ToLower(strings.ToUpper(key)) }
