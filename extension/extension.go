@@ -116,12 +116,12 @@ func NewConnector(dsn string, opts ...Option) (*Connector, error) {
 		o(&cfg)
 	}
 	fromEnv := models.SplitDirs(os.Getenv(ModelsEnv))
-	if _, err := models.NewRegistry(fromEnv...); err != nil {
-		return nil, fmt.Errorf("extension: %w; fix the folders in $%s (separated by ':')", err, ModelsEnv)
-	}
-	cfg.taskDirs = append(cfg.taskDirs, fromEnv...)
-	reg, err := models.NewRegistry(cfg.taskDirs...)
+	reg, err := models.NewRegistry(append(cfg.taskDirs, fromEnv...)...)
 	if err != nil {
+		// Name where the bad folder came from, as the loadable extension does.
+		if _, envErr := models.NewRegistry(fromEnv...); envErr != nil {
+			return nil, fmt.Errorf("extension: %w; fix the folders in $%s (separated by ':')", envErr, ModelsEnv)
+		}
 		return nil, fmt.Errorf("extension: %w", err)
 	}
 	// As SQL's device := 'CPU' is (core.Env.Bind).

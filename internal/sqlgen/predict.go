@@ -165,10 +165,11 @@ func InputSQL(v any) (string, error) {
 // (NULL when not given), so that every call can check the task's columns against all
 // of them. extra names outputs beyond the task kind's own (probabilities).
 func KeepColumnSQL(task, colsLit string, extra []string) string {
+	lists := colsLit + ", *"
 	if len(extra) > 0 {
-		return fmt.Sprintf("COLUMNS(lambda c: ml_keep_column(%s, [%s, *, %s], c))", Quote(task), colsLit, ListSQL(extra))
+		lists += ", " + ListSQL(extra)
 	}
-	return fmt.Sprintf("COLUMNS(lambda c: ml_keep_column(%s, [%s, *], c))", Quote(task), colsLit)
+	return fmt.Sprintf("COLUMNS(lambda c: ml_keep_column(%s, [%s], c))", Quote(task), lists)
 }
 
 // KeepColumns is ml_keep_column(task, [columns, all], name) over names, some or all of
@@ -184,11 +185,7 @@ func KeepColumns(env *core.Env, taskArg, colsArg any, names []string) ([]bool, e
 	}
 	var extra []string
 	if len(pair) == 3 {
-		list, _ := pair[2].([]any)
-		for _, v := range list {
-			s, _ := v.(string)
-			extra = append(extra, s)
-		}
+		extra = stringsOf(pair[2])
 	}
 	task, cols, err := env.InputColumns(taskArg, pair[0])
 	if err != nil {
@@ -197,11 +194,7 @@ func KeepColumns(env *core.Env, taskArg, colsArg any, names []string) ([]bool, e
 	replaced := func(name string) bool {
 		return IsOutputName(task, name) || slices.ContainsFunc(extra, func(o string) bool { return core.SameName(name, o) })
 	}
-	list, _ := pair[1].([]any)
-	all := make([]string, len(list))
-	for i, v := range list {
-		all[i], _ = v.(string)
-	}
+	all := stringsOf(pair[1])
 	if err := core.CheckColumnsPresent(task, cols, all); err != nil {
 		return nil, err
 	}
@@ -219,6 +212,16 @@ func KeepColumns(env *core.Env, taskArg, colsArg any, names []string) ([]bool, e
 			strings.Join(all, ", "), all[0])
 	}
 	return keep, nil
+}
+
+// stringsOf is a LIST of names as a binding hands it over ([]any of string).
+func stringsOf(v any) []string {
+	list, _ := v.([]any)
+	out := make([]string, len(list))
+	for i, e := range list {
+		out[i], _ = e.(string)
+	}
+	return out
 }
 
 // IsOutputName reports whether an input column of that name is replaced by one of the
