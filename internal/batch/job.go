@@ -58,26 +58,9 @@ func resolvedBases(patterns []string) []string {
 	out := make([]string, len(patterns))
 	for i, p := range patterns {
 		base, _ := splitPattern(p)
-		out[i] = resolveBase(base)
+		out[i] = fileKey(base)
 	}
 	return out
-}
-
-func resolveBase(base string) string {
-	if strings.Contains(base, "://") {
-		return base
-	}
-	if base == "" {
-		base = "."
-	}
-	abs, err := filepath.Abs(base)
-	if err != nil {
-		return base
-	}
-	if r, err := filepath.EvalSymlinks(abs); err == nil {
-		return r
-	}
-	return abs
 }
 
 // unitBases is the resolved base folder of each pattern that listed a unit of plan,
@@ -92,7 +75,7 @@ func unitBases(plan []Unit) map[int]string {
 		if base == "" && strings.HasPrefix(u.Path, "/") {
 			base = "/"
 		}
-		out[u.Pattern] = resolveBase(base)
+		out[u.Pattern] = fileKey(base)
 	}
 	return out
 }

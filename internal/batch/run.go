@@ -361,7 +361,7 @@ func (s *Session) unit(ctx context.Context, conn *sql.Conn, l layout, u Unit, fp
 		return err
 	}
 	if casts != "" {
-		scored = "SELECT * REPLACE (" + casts + ") FROM " + strings.TrimPrefix(scored, "SELECT * FROM ")
+		scored = "SELECT * REPLACE (" + casts + ") FROM (" + scored + ")"
 	}
 	copySQL := "COPY (" + scored + ") TO " + sqlString(tmp) + " (FORMAT parquet, KV_METADATA {" + strings.Join(kv, ", ") + "})"
 
