@@ -99,9 +99,14 @@ func (s *shell) dot(line string) error {
 	if err != nil {
 		return err
 	}
-	if c.name != "once" && c.name != "excel" {
-		// .once is for the next command only, a dot command too.
-		defer s.endOnce()
+	if armed := s.outFile; s.once {
+		// A .once given before this command is for this command only, unless the
+		// command arms another (.once, .excel).
+		defer func() {
+			if s.once && s.outFile == armed {
+				s.endOnce()
+			}
+		}()
 	}
 	return c.run(s, fields[1:])
 }

@@ -106,7 +106,7 @@ func (s *shell) prepareDirect(ctx context.Context, cols []column) error {
 	for i, c := range cols {
 		if !readableType(c.dbType) {
 			return fmt.Errorf("the statement ran, but its result column %s has a type that the Go driver cannot read (such as TIME_NS); cast the column to VARCHAR to see it, e.g. CAST(%s AS VARCHAR)",
-				jsonString(c.name), quoteIdent(c.name))
+				jsonString(c.name), sqlIdent(c.name))
 		}
 		if !strings.Contains(c.dbType, "TIMESTAMPTZ") {
 			continue
@@ -119,7 +119,7 @@ func (s *shell) prepareDirect(ctx context.Context, cols []column) error {
 				l, err := time.LoadLocation(name)
 				if err != nil {
 					return fmt.Errorf("the statement ran, but its result column %s is shown in the session TimeZone %s, which the shell does not know; cast the column to VARCHAR to see it, e.g. CAST(%s AS VARCHAR)",
-						jsonString(c.name), name, quoteIdent(c.name))
+						jsonString(c.name), name, sqlIdent(c.name))
 				}
 				loc = l
 			}
@@ -128,9 +128,6 @@ func (s *shell) prepareDirect(ctx context.Context, cols []column) error {
 	}
 	return nil
 }
-
-// quoteIdent double-quotes a column name for the SQL suggested in an error.
-func quoteIdent(name string) string { return `"` + strings.ReplaceAll(name, `"`, `""`) + `"` }
 
 // readableType says whether duckdb-go can read values of the type it named t:
 // it names a type it does not know "", also inside a nested type.
@@ -251,14 +248,6 @@ func formatValue(v any, dbType string, loc *time.Location) (s string, ok bool) {
 			parts[i] = nestedText(keys[i], kt, loc) + "=" + nestedText(vals[i], vt, loc)
 		}
 		return "{" + strings.Join(parts, ", ") + "}", true
-	case duckdb.Map:
-		kt, vt := mapTypes(dbType)
-		parts := make([]string, 0, len(x))
-		for k, val := range x {
-			parts = append(parts, nestedText(k, kt, loc)+"="+nestedText(val, vt, loc))
-		}
-		sort.Strings(parts) // Go maps have no order; sorting keeps output stable
-		return "{" + strings.Join(parts, ", ") + "}", true
 	case duckdb.Union:
 		return formatValue(x.Value, unionMemberType(dbType, x.Tag), loc)
 	case fmt.Stringer:
@@ -272,7 +261,7 @@ func formatValue(v any, dbType string, loc *time.Location) (s string, ok bool) {
 func nestedText(v any, dbType string, loc *time.Location) string {
 	s, ok := formatValue(v, dbType, loc)
 	switch v.(type) {
-	case []any, map[string]any, duckdb.OrderedMap, duckdb.Map, duckdb.Union:
+	case []any, map[string]any, duckdb.OrderedMap, duckdb.Union:
 		return s
 	}
 	if !ok || decodedJSON(v, dbType) {
