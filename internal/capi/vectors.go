@@ -8,7 +8,6 @@ import "C"
 import (
 	"fmt"
 	"math"
-	"strconv"
 	"strings"
 	"unsafe"
 
@@ -169,12 +168,7 @@ func (v *vecColumn) Int64s(dst []int64, valid []bool, beyond func(r int, v strin
 	case C.DUCKDB_TYPE_UTINYINT:
 		duckvec.Widen(dst, data[uint8](v.vec, n))
 	case C.DUCKDB_TYPE_UBIGINT:
-		for r, x := range data[uint64](v.vec, n) {
-			if x > math.MaxInt64 && !isNull(v.vec, r) {
-				beyond(r, strconv.FormatUint(x, 10))
-			}
-			dst[r] = int64(x)
-		}
+		duckvec.Narrow(dst, data[duckvec.Ubigint](v.vec, n), v.mask(n), beyond)
 	case C.DUCKDB_TYPE_BOOLEAN:
 		for r, b := range data[bool](v.vec, n) {
 			dst[r] = 0
@@ -183,9 +177,9 @@ func (v *vecColumn) Int64s(dst []int64, valid []bool, beyond func(r int, v strin
 			}
 		}
 	case C.DUCKDB_TYPE_HUGEINT:
-		narrow(dst, data[duckvec.Hugeint](v.vec, n), v.vec, beyond)
+		duckvec.Narrow(dst, data[duckvec.Hugeint](v.vec, n), v.mask(n), beyond)
 	case C.DUCKDB_TYPE_UHUGEINT:
-		narrow(dst, data[duckvec.Uhugeint](v.vec, n), v.vec, beyond)
+		duckvec.Narrow(dst, data[duckvec.Uhugeint](v.vec, n), v.mask(n), beyond)
 	case C.DUCKDB_TYPE_DOUBLE, C.DUCKDB_TYPE_FLOAT, C.DUCKDB_TYPE_DECIMAL:
 		return false, nil
 	default:
@@ -193,21 +187,6 @@ func (v *vecColumn) Int64s(dst []int64, valid []bool, beyond func(r int, v strin
 	}
 	nulls(v.vec, valid)
 	return true, nil
-}
-
-// narrow reads 128-bit integers into dst exactly, handing each non-NULL one that
-// does not fit int64 to beyond.
-func narrow[T interface {
-	Int64() (int64, bool)
-	String() string
-}](dst []int64, src []T, vec C.duckdb_vector, beyond func(int, string)) {
-	for r, x := range src {
-		i, ok := x.Int64()
-		if !ok && !isNull(vec, r) {
-			beyond(r, x.String())
-		}
-		dst[r] = i
-	}
 }
 
 // listEntry is duckdb_list_entry.

@@ -9,6 +9,7 @@ package duckvec
 import (
 	"math"
 	"math/big"
+	"strconv"
 )
 
 // Hugeint is DuckDB's duckdb_hugeint: a two's-complement 128-bit integer (HUGEINT, and
@@ -60,6 +61,30 @@ func (u Uhugeint) String() string {
 // Int64 is u when it fits an int64.
 func (u Uhugeint) Int64() (int64, bool) {
 	return int64(u.Lower), u.Upper == 0 && u.Lower <= 1<<63-1
+}
+
+// Ubigint is DuckDB's UBIGINT, read as Narrow reads the 128-bit integers.
+type Ubigint uint64
+
+func (u Ubigint) String() string { return strconv.FormatUint(uint64(u), 10) }
+
+// Int64 is u as an int64, and whether it fits.
+func (u Ubigint) Int64() (int64, bool) { return int64(u), u <= math.MaxInt64 }
+
+// Narrow reads UBIGINT and 128-bit integers (Ubigint, Hugeint, Uhugeint) into dst exactly, handing each
+// non-NULL one (by mask) that does not fit int64 to beyond with its exact text: that
+// row fails alone, whatever its neighbours hold.
+func Narrow[T interface {
+	Int64() (int64, bool)
+	String() string
+}](dst []int64, src []T, mask []uint64, beyond func(r int, text string)) {
+	for r, x := range src {
+		i, ok := x.Int64()
+		if !ok && Valid(mask, r) {
+			beyond(r, x.String())
+		}
+		dst[r] = i
+	}
 }
 
 // Widen converts src element by element into dst (len(dst) >= len(src)).

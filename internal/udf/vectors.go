@@ -187,12 +187,7 @@ func (v *vectorColumn) Int64s(dst []int64, valid []bool, beyond func(r int, v st
 	case duckdb.TYPE_UTINYINT:
 		duckvec.Widen(dst, values[uint8](rv, n))
 	case duckdb.TYPE_UBIGINT:
-		for r, x := range values[uint64](rv, n) {
-			if x > math.MaxInt64 && !rv.isNull(r) {
-				beyond(r, strconv.FormatUint(x, 10))
-			}
-			dst[r] = int64(x)
-		}
+		duckvec.Narrow(dst, values[duckvec.Ubigint](rv, n), rv.mask, beyond)
 	case duckdb.TYPE_BOOLEAN:
 		for r, b := range values[bool](rv, n) {
 			dst[r] = 0
@@ -201,9 +196,9 @@ func (v *vectorColumn) Int64s(dst []int64, valid []bool, beyond func(r int, v st
 			}
 		}
 	case duckdb.TYPE_HUGEINT:
-		narrow(dst, values[duckvec.Hugeint](rv, n), rv, beyond)
+		duckvec.Narrow(dst, values[duckvec.Hugeint](rv, n), rv.mask, beyond)
 	case duckdb.TYPE_UHUGEINT:
-		narrow(dst, values[duckvec.Uhugeint](rv, n), rv, beyond)
+		duckvec.Narrow(dst, values[duckvec.Uhugeint](rv, n), rv.mask, beyond)
 	case duckdb.TYPE_DOUBLE, duckdb.TYPE_FLOAT, duckdb.TYPE_DECIMAL:
 		return false, nil
 	default:
@@ -213,39 +208,29 @@ func (v *vectorColumn) Int64s(dst []int64, valid []bool, beyond func(r int, v st
 	return true, nil
 }
 
-// narrow reads 128-bit integers into dst exactly, handing each non-NULL one that
-// does not fit int64 to beyond.
-func narrow[T interface {
-	Int64() (int64, bool)
-	String() string
-}](dst []int64, src []T, rv rawVector, beyond func(int, string)) {
-	for r, x := range src {
-		i, ok := x.Int64()
-		if !ok && !rv.isNull(r) {
-			beyond(r, x.String())
-		}
-		dst[r] = i
-	}
-}
-
 // ArrayFloat64s reads a numeric ARRAY or LIST column, k values per row (see
 // models.Column).
 func (v *vectorColumn) ArrayFloat64s(dst []float64, k int, valid []bool) error {
 	n := len(valid)
-	// The extension's words for a column of the wrong type (capi/vectors.go).
-	if typ, elem, known := v.columnType(); known {
-		if typ != duckdb.TYPE_ARRAY && typ != duckdb.TYPE_LIST {
-			return fmt.Errorf("column %q must be a FLOAT[%d] or DOUBLE[%d] array (or a list), not %s; the model input takes %d values per row", v.name, k, k, sqlTypeName(typ), k)
-		}
-		if !isNumeric(elem) {
-			return fmt.Errorf("column %q must hold numbers, not %s", v.name, sqlTypeName(elem))
-		}
-	}
 	vec, err := v.chunk.GetVector(v.idx)
 	if err != nil {
 		return err
 	}
+	// The extension's words for a column of the wrong type (capi/vectors.go). The raw
+	// read already has the types; only a column it cannot read is asked for them.
 	rn, ok := rawNestedOf(vec, n)
+	typ, elemTyp, known := rn.typ, rn.child.typ, ok
+	if !ok {
+		typ, elemTyp, known = v.columnType()
+	}
+	if known {
+		if typ != duckdb.TYPE_ARRAY && typ != duckdb.TYPE_LIST {
+			return fmt.Errorf("column %q must be a FLOAT[%d] or DOUBLE[%d] array (or a list), not %s; the model input takes %d values per row", v.name, k, k, sqlTypeName(typ), k)
+		}
+		if !isNumeric(elemTyp) {
+			return fmt.Errorf("column %q must hold numbers, not %s", v.name, sqlTypeName(elemTyp))
+		}
+	}
 	if !ok || v.slowReads {
 		return v.arrayPerValue(dst, k, valid)
 	}
