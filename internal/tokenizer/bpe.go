@@ -57,13 +57,7 @@ func parseBPE(raw json.RawMessage) (model, error) {
 			m.unkMissing = *c.UnkToken
 		}
 	}
-	for b := range m.bytes {
-		id, ok := c.Vocab[fmt.Sprintf("<0x%02X>", b)]
-		if !ok {
-			id = -1
-		}
-		m.bytes[b] = id
-	}
+	m.bytes = byteTokens(c.Vocab)
 	for rank, r := range c.Merges {
 		// Merges are "a b" strings (older files) or ["a", "b"] pairs.
 		var a, b string

@@ -61,3 +61,17 @@ var ErrMissingUnk = errors.New("unk_token missing from the vocabulary")
 func missingUnk(what, tok string) error {
 	return fmt.Errorf("%w: the text has a word or character the %s vocabulary cannot cover, and its unk_token %q is not in the vocabulary; add %q to the model's vocab in tokenizer.json, or remove such characters from the text", ErrMissingUnk, what, tok, tok)
 }
+
+// byteTokens is byte_fallback's <0xXX> token of each byte in vocab, -1 where the
+// vocabulary has none: looked up once at load, not per byte of every unknown piece.
+func byteTokens(vocab map[string]int32) [256]int32 {
+	var ids [256]int32
+	for b := range ids {
+		id, ok := vocab[fmt.Sprintf("<0x%02X>", b)]
+		if !ok {
+			id = -1
+		}
+		ids[b] = id
+	}
+	return ids
+}

@@ -19,6 +19,7 @@ type unigram struct {
 	unkScore     float64
 	maxLen       int // bytes of the longest piece
 	byteFallback bool
+	bytes        [256]int32 // byte_fallback's <0xXX> tokens by byte, -1 where missing
 }
 
 func parseUnigram(raw json.RawMessage) (model, error) {
@@ -52,6 +53,7 @@ func parseUnigram(raw json.RawMessage) (model, error) {
 	}
 	m.unk = int32(*loose.UnkID)
 	m.unkScore = minScore - 10
+	m.bytes = byteTokens(m.vocab)
 	return m, nil
 }
 
@@ -124,16 +126,14 @@ func (m *unigram) appendUnknown(dst []int32, piece string) []int32 {
 		return append(dst, id)
 	}
 	if m.byteFallback {
-		ids := make([]int32, 0, len(piece))
-		for _, b := range []byte(piece) {
-			id, ok := m.vocab[fmt.Sprintf("<0x%02X>", b)]
-			if !ok {
+		for i := range len(piece) {
+			if m.bytes[piece[i]] < 0 {
 				return append(dst, m.unk)
 			}
-			ids = append(ids, id)
 		}
-		for i := len(ids) - 1; i >= 0; i-- {
-			dst = append(dst, ids[i])
+		// dst is built back to front (see tokenize): the bytes go in reverse.
+		for i := len(piece) - 1; i >= 0; i-- {
+			dst = append(dst, m.bytes[piece[i]])
 		}
 		return dst
 	}
