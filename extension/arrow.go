@@ -283,95 +283,89 @@ func (a *arrowColumn) Strings(dst []string, valid []bool) error {
 // numericTypes lists the Arrow types a numeric input takes, for errors.
 const numericTypes = "int8 to int64, uint8 to uint64, float32, float64, decimal128 or bool"
 
-// asFloat64 and asInt64 read one typed Arrow array's values as float64 or int64.
-func asFloat64[T number](c interface{ Value(int) T }) func(int) float64 {
-	return func(i int) float64 { return float64(c.Value(i)) }
-}
-
-func asInt64[T number](c interface{ Value(int) T }) func(int) int64 {
-	return func(i int) int64 { return int64(c.Value(i)) }
-}
-
-type number interface {
-	~int8 | ~int16 | ~int32 | ~int64 | ~uint8 | ~uint16 | ~uint32 | ~uint64 | ~float32 | ~float64
-}
-
 func (a *arrowColumn) notNumeric() error {
 	return fmt.Errorf("column %q must be numeric (%s), got %s", a.name, numericTypes, a.arr.DataType())
 }
 
 func (a *arrowColumn) Float64s(dst []float64, valid []bool) error {
-	var get func(int) float64
 	switch c := a.arr.(type) {
-	case *array.Float32:
-		get = asFloat64(c)
 	case *array.Float64:
-		get = c.Value
-	case *array.Int32:
-		get = asFloat64(c)
+		copy(dst, c.Float64Values())
+	case *array.Float32:
+		duckvec.Widen(dst, c.Float32Values())
 	case *array.Int64:
-		get = asFloat64(c)
+		duckvec.Widen(dst, c.Int64Values())
+	case *array.Int32:
+		duckvec.Widen(dst, c.Int32Values())
 	case *array.Int16:
-		get = asFloat64(c)
+		duckvec.Widen(dst, c.Int16Values())
 	case *array.Int8:
-		get = asFloat64(c)
+		duckvec.Widen(dst, c.Int8Values())
 	case *array.Uint64:
-		get = asFloat64(c)
+		duckvec.Widen(dst, c.Uint64Values())
 	case *array.Uint32:
-		get = asFloat64(c)
+		duckvec.Widen(dst, c.Uint32Values())
 	case *array.Uint16:
-		get = asFloat64(c)
+		duckvec.Widen(dst, c.Uint16Values())
 	case *array.Uint8:
-		get = asFloat64(c)
+		duckvec.Widen(dst, c.Uint8Values())
 	case *array.Boolean:
-		get = func(i int) float64 { return boolNum[float64](c.Value(i)) }
+		fill(a.arr, dst, valid, func(i int) float64 { return boolNum[float64](c.Value(i)) })
 	case *array.Decimal128:
-		get = decimal128(c)
+		fill(a.arr, dst, valid, decimal128(c))
 	default:
 		return a.notNumeric()
 	}
-	fill(a.arr, dst, valid, get)
+	clearNulls(a.arr, valid)
 	return nil
 }
 
-// Int64s reads the signed integer arrays, which int64 always holds (so nothing goes
-// to beyond).
+// Int64s reads the integer arrays exactly; a uint64 beyond int64 goes to beyond, as
+// ml_predict reads a UBIGINT column: it fails its own row, and no other.
 func (a *arrowColumn) Int64s(dst []int64, valid []bool, beyond func(int, string)) (bool, error) {
-	var get func(int) int64
 	switch c := a.arr.(type) {
 	case *array.Int64:
-		get = c.Value
+		copy(dst, c.Int64Values())
 	case *array.Int32:
-		get = asInt64(c)
+		duckvec.Widen(dst, c.Int32Values())
 	case *array.Int16:
-		get = asInt64(c)
+		duckvec.Widen(dst, c.Int16Values())
 	case *array.Int8:
-		get = asInt64(c)
+		duckvec.Widen(dst, c.Int8Values())
 	case *array.Uint64:
-		// As ml_predict reads a UBIGINT column: a value beyond int64 fails its own
-		// row (beyond), and no other.
-		fill(a.arr, dst, valid, func(i int) int64 { return int64(min(c.Value(i), math.MaxInt64)) })
-		for r := range dst {
-			if valid[r] && c.Value(r) > math.MaxInt64 {
-				beyond(r, strconv.FormatUint(c.Value(r), 10))
+		for r, x := range c.Uint64Values() {
+			if x > math.MaxInt64 && c.IsValid(r) {
+				beyond(r, strconv.FormatUint(x, 10))
 			}
+			dst[r] = int64(x)
 		}
-		return true, nil
 	case *array.Uint32:
-		get = asInt64(c)
+		duckvec.Widen(dst, c.Uint32Values())
 	case *array.Uint16:
-		get = asInt64(c)
+		duckvec.Widen(dst, c.Uint16Values())
 	case *array.Uint8:
-		get = asInt64(c)
+		duckvec.Widen(dst, c.Uint8Values())
 	case *array.Boolean:
-		get = func(i int) int64 { return boolNum[int64](c.Value(i)) }
+		fill(a.arr, dst, valid, func(i int) int64 { return boolNum[int64](c.Value(i)) })
 	case *array.Float32, *array.Float64, *array.Decimal128:
 		return false, nil
 	default:
 		return false, a.notNumeric()
 	}
-	fill(a.arr, dst, valid, get)
+	clearNulls(a.arr, valid)
 	return true, nil
+}
+
+// clearNulls clears valid[r] for each NULL row of arr.
+func clearNulls(arr arrow.Array, valid []bool) {
+	if arr.NullN() == 0 {
+		return
+	}
+	for r := range valid {
+		if arr.IsNull(r) {
+			valid[r] = false
+		}
+	}
 }
 
 func (a *arrowColumn) ArrayFloat64s(dst []float64, k int, valid []bool) error {
