@@ -263,7 +263,7 @@ func batchVerify(args []string, stdout, stderr io.Writer) int {
 	if shards == 0 {
 		shards = batch.ShardsUsed(f.output)
 	}
-	v, err := batch.Verify(ctx, s.Conn, units, shards, f.output)
+	v, err := batch.Verify(ctx, s.Conn, in.Patterns, units, shards, f.output)
 	if err != nil {
 		fmt.Fprintln(stderr, "duckinfer verify:", err)
 		return 1

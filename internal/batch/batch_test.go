@@ -151,7 +151,7 @@ func verify(t *testing.T, s *Session, o Options) *Verification {
 	if err != nil {
 		t.Fatal(err)
 	}
-	v, err := Verify(context.Background(), s.Conn, plan, o.Shard.Count, o.Output)
+	v, err := Verify(context.Background(), s.Conn, o.Input.Patterns, plan, o.Shard.Count, o.Output)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -8,7 +8,6 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
-	"strings"
 	"time"
 )
 
@@ -59,23 +58,6 @@ func resolvedBases(patterns []string) []string {
 	for i, p := range patterns {
 		base, _ := splitPattern(p)
 		out[i] = fileKey(base)
-	}
-	return out
-}
-
-// unitBases is the resolved base folder of each pattern that listed a unit of plan,
-// by pattern position, as resolvedBases gives them for the patterns themselves.
-func unitBases(plan []Unit) map[int]string {
-	out := map[int]string{}
-	for _, u := range plan {
-		if _, done := out[u.Pattern]; done || u.Rel == "" || !strings.HasSuffix(u.Path, u.Rel) {
-			continue
-		}
-		base := strings.TrimSuffix(strings.TrimSuffix(u.Path, u.Rel), "/")
-		if base == "" && strings.HasPrefix(u.Path, "/") {
-			base = "/"
-		}
-		out[u.Pattern] = fileKey(base)
 	}
 	return out
 }

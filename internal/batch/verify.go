@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 	"text/tabwriter"
@@ -38,11 +39,12 @@ func (v *Verification) OK() bool {
 	return len(v.Problems) == 0
 }
 
-// Verify checks the output folder dir against plan split over shards shards: every
+// Verify checks the output folder dir against plan (listed by the -input patterns)
+// split over shards shards: every
 // unit has its output file and manifest, input rows = manifest rows = file rows, the
 // file's key-value metadata names the manifest's unit and fingerprint, all units
 // share one fingerprint, and there is nothing else.
-func Verify(ctx context.Context, conn *sql.Conn, plan []Unit, shards int, dir string) (*Verification, error) {
+func Verify(ctx context.Context, conn *sql.Conn, patterns []string, plan []Unit, shards int, dir string) (*Verification, error) {
 	l := layout{dir}
 	if _, err := os.Stat(dir); err != nil {
 		return nil, fmt.Errorf("batch: output folder: %w", err)
@@ -58,7 +60,7 @@ func Verify(ctx context.Context, conn *sql.Conn, plan []Unit, shards int, dir st
 	j, err := ReadJob(dir)
 	if err == nil && j != nil && (j.Plan == "" || j.Format != jobFormat) {
 		v.Problems = append(v.Problems, "the folder was made by an older duckinfer, which named units otherwise; verify it with that version")
-	} else if err == nil && j != nil && !sameBases(j.Bases, unitBases(plan)) {
+	} else if err == nil && j != nil && !slices.Equal(j.Bases, resolvedBases(patterns)) {
 		v.Problems = append(v.Problems, fmt.Sprintf("the input is read from other folders than the job's (%q): another input, though its files may have the same names", j.Bases))
 	} else if err == nil && j != nil && j.Plan != PlanHash(plan) {
 		v.Problems = append(v.Problems, fmt.Sprintf("the input gives another unit list than when the job started (%d units then, %d now, or other files or row counts): files were added, removed or changed since", j.Units, len(plan)))
@@ -266,14 +268,4 @@ func PrintPlan(w io.Writer, plan []Unit, shards int) {
 	for s := 0; s < shards; s++ {
 		fmt.Fprintf(w, "shard %d/%d: %d units, %d rows\n", s, shards, count[s], load[s])
 	}
-}
-
-// sameBases reports whether the plan's units come from the job's base folders.
-func sameBases(job []string, units map[int]string) bool {
-	for i, b := range units {
-		if i < 0 || i >= len(job) || job[i] != b {
-			return false
-		}
-	}
-	return true
 }
