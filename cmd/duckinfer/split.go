@@ -44,13 +44,13 @@ func sqlIsBlank(text string) bool {
 // comment left open: only then does a new line start a command of its own. Lines
 // inside an open /* … */ belong to the comment, dot commands included.
 func sqlIsIdle(text string) bool {
-	if !sqlIsBlank(text) {
-		return false
-	}
 	lx := newLexer(text)
 	for i := 0; i < len(text); {
-		end, _ := lx.token(i)
-		if end == len(text) && strings.HasPrefix(text[i:], "/*") {
+		end, kind := lx.token(i)
+		if kind == tokOther {
+			return false
+		}
+		if end == len(text) && kind == tokComment && strings.HasPrefix(text[i:], "/*") {
 			_, closed := skipBlockComment(text, i+2)
 			return closed
 		}
