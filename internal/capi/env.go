@@ -166,7 +166,6 @@ func initDatabase(conn C.duckdb_connection) error {
 		}
 	}()
 	scalars := []struct {
-		name     string
 		kind     C.int
 		nfixed   int
 		fixed    C.duckdb_type
@@ -175,20 +174,20 @@ func initDatabase(conn C.duckdb_connection) error {
 		result   C.duckdb_logical_type
 		volatile bool
 	}{
-		{"ml_infer", C.DI_INFER, numFixedArgs, C.DUCKDB_TYPE_VARCHAR, true, C.DUCKDB_TYPE_ANY, pair, true},
-		{"ml_infer_probs", C.DI_INFER_PROBS, numFixedArgs, C.DUCKDB_TYPE_VARCHAR, true, C.DUCKDB_TYPE_ANY, varchar, true},
-		{"ml_infer_regress", C.DI_INFER_REGRESS, numFixedArgs, C.DUCKDB_TYPE_VARCHAR, true, C.DUCKDB_TYPE_ANY, double, true},
-		{"ml_infer_regress_list", C.DI_INFER_REGRESS_LIST, numFixedArgs, C.DUCKDB_TYPE_VARCHAR, true, C.DUCKDB_TYPE_ANY, doubles, true},
-		{"ml_infer_embed", C.DI_INFER_EMBED, numFixedArgs, C.DUCKDB_TYPE_VARCHAR, true, C.DUCKDB_TYPE_ANY, floats, true},
-		{"ml_predict_sql", C.DI_PREDICT_SQL, sqlgen.PSNumArgs, C.DUCKDB_TYPE_ANY, false, C.DUCKDB_TYPE_INVALID, varchar, false},
-		{"ml_keep_column", C.DI_KEEP_COLUMN, 2, C.DUCKDB_TYPE_ANY, false, C.DUCKDB_TYPE_VARCHAR, boolean, false},
+		{C.DI_INFER, numFixedArgs, C.DUCKDB_TYPE_VARCHAR, true, C.DUCKDB_TYPE_ANY, pair, true},
+		{C.DI_INFER_PROBS, numFixedArgs, C.DUCKDB_TYPE_VARCHAR, true, C.DUCKDB_TYPE_ANY, varchar, true},
+		{C.DI_INFER_REGRESS, numFixedArgs, C.DUCKDB_TYPE_VARCHAR, true, C.DUCKDB_TYPE_ANY, double, true},
+		{C.DI_INFER_REGRESS_LIST, numFixedArgs, C.DUCKDB_TYPE_VARCHAR, true, C.DUCKDB_TYPE_ANY, doubles, true},
+		{C.DI_INFER_EMBED, numFixedArgs, C.DUCKDB_TYPE_VARCHAR, true, C.DUCKDB_TYPE_ANY, floats, true},
+		{C.DI_PREDICT_SQL, sqlgen.PSNumArgs, C.DUCKDB_TYPE_ANY, false, C.DUCKDB_TYPE_INVALID, varchar, false},
+		{C.DI_KEEP_COLUMN, 2, C.DUCKDB_TYPE_ANY, false, C.DUCKDB_TYPE_VARCHAR, boolean, false},
 	}
 	for _, s := range scalars {
-		cs := cString(s.name)
+		cs := cString(scalarNames[s.kind])
 		ok := C.di_register_scalar(conn, cs, C.int(s.kind), h, C.int(s.nfixed), s.fixed, cbool(s.varargs), s.last, s.result, cbool(s.volatile))
 		C.free(unsafe.Pointer(cs))
 		if ok == 0 {
-			return fmt.Errorf("registering %s failed (is another extension defining it?)", s.name)
+			return fmt.Errorf("registering %s failed (is another extension defining it?)", scalarNames[s.kind])
 		}
 	}
 	for i, name := range tableNames {

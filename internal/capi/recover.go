@@ -16,23 +16,22 @@ func internalError(where, fn string, p any) error {
 	return fmt.Errorf("duckinfer: internal error in %s (%s): %v; this is a bug in duckinfer, not in your query: please report it, with this message and the query", fn, where, p)
 }
 
+// scalarNames names the scalar functions by kind: what registers them and what
+// reports their errors.
+var scalarNames = map[C.int]string{
+	C.DI_INFER:              "ml_infer",
+	C.DI_INFER_PROBS:        "ml_infer_probs",
+	C.DI_INFER_REGRESS:      "ml_infer_regress",
+	C.DI_INFER_REGRESS_LIST: "ml_infer_regress_list",
+	C.DI_INFER_EMBED:        "ml_infer_embed",
+	C.DI_PREDICT_SQL:        "ml_predict_sql",
+	C.DI_KEEP_COLUMN:        "ml_keep_column",
+}
+
 // scalarName names a scalar function by its kind, for internalError.
 func scalarName(kind C.int) string {
-	switch kind {
-	case C.DI_INFER:
-		return "ml_infer"
-	case C.DI_INFER_PROBS:
-		return "ml_infer_probs"
-	case C.DI_INFER_REGRESS:
-		return "ml_infer_regress"
-	case C.DI_INFER_REGRESS_LIST:
-		return "ml_infer_regress_list"
-	case C.DI_PREDICT_SQL:
-		return "ml_predict_sql"
-	case C.DI_KEEP_COLUMN:
-		return "ml_keep_column"
-	case C.DI_INFER_EMBED:
-		return "ml_infer_embed"
+	if name, ok := scalarNames[kind]; ok {
+		return name
 	}
 	return fmt.Sprintf("scalar function kind %d", int(kind))
 }
