@@ -209,7 +209,7 @@ func (v *vecColumn) ArrayFloat64s(dst []float64, k int, valid []bool) error {
 		child = C.di_list_child(v.vec)
 		ents = data[listEntry](v.vec, n)
 	default:
-		return fmt.Errorf("column %q must be a FLOAT[%d] or DOUBLE[%d] array (or a list), not %s; the model input takes %d values per row", v.name, k, k, typeName(t.id), k)
+		return duckvec.NotArrayError(v.name, k, typeName(t.id))
 	}
 	ct := C.di_type_info{id: t.child}
 	if t.child == C.DUCKDB_TYPE_DECIMAL {
@@ -228,7 +228,7 @@ func (v *vecColumn) ArrayFloat64s(dst []float64, k int, valid []bool) error {
 	}
 	elems := make([]float64, total)
 	if total > 0 && !numericInto(elems, child, &ct, total) {
-		return fmt.Errorf("column %q must hold numbers, not %s", v.name, typeName(t.child))
+		return duckvec.NotNumbersError(v.name, typeName(t.child))
 	}
 	for r := range n {
 		if isNull(v.vec, r) {
@@ -238,7 +238,7 @@ func (v *vecColumn) ArrayFloat64s(dst []float64, k int, valid []bool) error {
 		start := r * k
 		if ents != nil {
 			if int(ents[r].length) != k {
-				return fmt.Errorf("column %q holds a list of %d values at row %d of its chunk, but the model input takes %d per row; every list must have %d", v.name, ents[r].length, r, k, k)
+				return duckvec.ListLengthError(v.name, ents[r].length, r, k)
 			}
 			start = int(ents[r].offset)
 		}

@@ -56,3 +56,20 @@ func TypeName(id int) string {
 	}
 	return fmt.Sprintf("of DuckDB type id %d", id)
 }
+
+// The errors of an array input's column, in one wording for both bindings.
+
+// NotArrayError: column name is of type typ where k numbers per row are due.
+func NotArrayError(name string, k int, typ string) error {
+	return fmt.Errorf("column %q must be a FLOAT[%d] or DOUBLE[%d] array (or a list), not %s; the model input takes %d values per row", name, k, k, typ, k)
+}
+
+// NotNumbersError: column name's arrays hold elem values, not numbers.
+func NotNumbersError(name, elem string) error {
+	return fmt.Errorf("column %q must hold numbers, not %s", name, elem)
+}
+
+// ListLengthError: row r of column name holds a list of n values where k are due.
+func ListLengthError(name string, n uint64, r, k int) error {
+	return fmt.Errorf("column %q holds a list of %d values at row %d of its chunk, but the model input takes %d per row; every list must have %d", name, n, r, k, k)
+}

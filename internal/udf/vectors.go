@@ -225,10 +225,10 @@ func (v *vectorColumn) ArrayFloat64s(dst []float64, k int, valid []bool) error {
 	}
 	if known {
 		if typ != duckdb.TYPE_ARRAY && typ != duckdb.TYPE_LIST {
-			return fmt.Errorf("column %q must be a FLOAT[%d] or DOUBLE[%d] array (or a list), not %s; the model input takes %d values per row", v.name, k, k, sqlTypeName(typ), k)
+			return duckvec.NotArrayError(v.name, k, sqlTypeName(typ))
 		}
 		if !isNumeric(elemTyp) {
-			return fmt.Errorf("column %q must hold numbers, not %s", v.name, sqlTypeName(elemTyp))
+			return duckvec.NotNumbersError(v.name, sqlTypeName(elemTyp))
 		}
 	}
 	if !ok || v.slowReads {
@@ -260,7 +260,7 @@ func (v *vectorColumn) ArrayFloat64s(dst []float64, k int, valid []bool) error {
 		off := r * k
 		if ents != nil {
 			if int(ents[r].length) != k {
-				return fmt.Errorf("column %q holds a list of %d values at row %d of its chunk, but the model input takes %d per row; every list must have %d", v.name, ents[r].length, r, k, k)
+				return duckvec.ListLengthError(v.name, ents[r].length, r, k)
 			}
 			off = int(ents[r].offset)
 		}
@@ -313,7 +313,7 @@ func (v *vectorColumn) arrayPerValue(dst []float64, k int, valid []bool) error {
 			return fmt.Errorf("column %q must be a FLOAT[%d] or DOUBLE[%d] array (or a list), got %T; the model input takes %d values per row", v.name, k, k, x, k)
 		}
 		if len(list) != k {
-			return fmt.Errorf("column %q holds a list of %d values at row %d of its chunk, but the model input takes %d per row; every list must have %d", v.name, len(list), r, k, k)
+			return duckvec.ListLengthError(v.name, uint64(len(list)), r, k)
 		}
 		for j, e := range list {
 			if e == nil {
