@@ -219,32 +219,23 @@ func TestRegistryConcurrentEdits(t *testing.T) {
 	pool := NewPool(FlavorCPU)
 	defer pool.Close()
 
-	stop := make(chan struct{})
-	editorDone := make(chan struct{})
-	go func() {
-		defer close(editorDone)
-		for i := 0; ; i++ {
-			select {
-			case <-stop:
-				return
-			default:
-			}
-			model := iris
-			if i%2 == 1 {
-				model = wide
-			}
-			// Not writeAtomically: t.Fatal is for the test goroutine only.
-			tmp := filepath.Join(folder, "model.onnx.tmp")
-			if err := os.WriteFile(tmp, model, 0o644); err != nil {
-				t.Error(err)
-				return
-			}
-			if err := os.Rename(tmp, filepath.Join(folder, "model.onnx")); err != nil {
-				t.Error(err)
-				return
-			}
+	stopEditor := inBackground(func(i int) bool {
+		model := iris
+		if i%2 == 1 {
+			model = wide
 		}
-	}()
+		// Not writeAtomically: t.Fatal is for the test goroutine only.
+		tmp := filepath.Join(folder, "model.onnx.tmp")
+		if err := os.WriteFile(tmp, model, 0o644); err != nil {
+			t.Error(err)
+			return false
+		}
+		if err := os.Rename(tmp, filepath.Join(folder, "model.onnx")); err != nil {
+			t.Error(err)
+			return false
+		}
+		return true
+	})
 	var wg sync.WaitGroup
 	versions := make([]map[*Task]bool, 3)
 	for g := range versions {
@@ -284,8 +275,7 @@ func TestRegistryConcurrentEdits(t *testing.T) {
 		}()
 	}
 	wg.Wait()
-	close(stop)
-	<-editorDone
+	stopEditor()
 	if len(versions[0])+len(versions[1]) < 2 {
 		t.Errorf("lookups saw %d and %d snapshots while the model kept changing", len(versions[0]), len(versions[1]))
 	}

@@ -152,25 +152,34 @@ func twoIrisVersions(t *testing.T, store string) (v1, v2, irisSum string) {
 	return v1, v2, sha(irisModel)
 }
 
-// neverMixed runs swap(i) for i = 0, 1, … in the background for 3 s while it binds the
-// task named flowers and loads a session the way a query does: every session must run
-// one version's model with that version's labels.
-func neverMixed(t *testing.T, reg *Registry, irisSum string, swap func(i int)) {
-	t.Helper()
-	stop := make(chan struct{})
+// inBackground calls step(0), step(1), … on another goroutine until the returned stop
+// is called; stop returns once the step in progress has ended. step returns false to
+// end the loop itself.
+func inBackground(step func(i int) bool) (stop func()) {
+	quit := make(chan struct{})
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
 		for i := 0; ; i++ {
 			select {
-			case <-stop:
+			case <-quit:
 				return
 			default:
 			}
-			swap(i)
+			if !step(i) {
+				return
+			}
 		}
 	}()
-	defer func() { close(stop); <-done }()
+	return func() { close(quit); <-done }
+}
+
+// neverMixed runs swap(i) for i = 0, 1, … in the background for 3 s while it binds the
+// task named flowers and loads a session the way a query does: every session must run
+// one version's model with that version's labels.
+func neverMixed(t *testing.T, reg *Registry, irisSum string, swap func(i int)) {
+	t.Helper()
+	defer inBackground(func(i int) bool { swap(i); return true })()
 	pool := NewPool(FlavorCPU)
 	defer pool.Close()
 	checked := 0
