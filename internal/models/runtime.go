@@ -46,6 +46,11 @@ var ortState struct {
 // the repository finds it; finally the system loader's search path.
 func LibraryCandidates(flavor Flavor) []string {
 	if p := os.Getenv(LibraryEnv); p != "" {
+		// A file path, also when it has no slash: dlopen would search the loader's
+		// path for a bare name, never the working directory.
+		if abs, err := filepath.Abs(p); err == nil {
+			p = abs
+		}
 		return []string{p}
 	}
 	rel := filepath.Join("lib", "ort", string(flavor), libName)
@@ -115,10 +120,10 @@ func InitRuntime(flavor Flavor) (RuntimeInfo, error) {
 	if flavor == FlavorGPU {
 		hint = "run `make setup-gpu` in a duckinfer checkout (installs lib/ort/gpu/ and a per-user copy in " + UserLibraryDir(flavor) + "), or set " + LibraryEnv
 	}
-	if p := os.Getenv(LibraryEnv); p != "" && strings.Contains(p, "/") {
+	if p := os.Getenv(LibraryEnv); p != "" {
 		// Named by the user: that file or an error, never another library found by
 		// the loader's own search (which an empty path would start).
-		if st, err := os.Stat(p); err != nil || st.IsDir() {
+		if st, err := os.Stat(cands[0]); err != nil || st.IsDir() {
 			why := "is a folder"
 			if err != nil {
 				why = err.Error()
