@@ -118,6 +118,7 @@ func hfConfig(folder string, override []byte) ([]byte, int, error) {
 		doc["kind"] = OutputEmbed
 		doc["description"] = fmt.Sprintf("Hugging Face %s (text embedder)", what)
 	}
+	generatedKind := doc["kind"]
 	if override != nil {
 		var over map[string]json.RawMessage
 		dec := json.NewDecoder(bytes.NewReader(override))
@@ -137,6 +138,20 @@ func hfConfig(folder string, override []byte) ([]byte, int, error) {
 		for k, v := range over {
 			folded[foldKey(k)] = v
 			doc[foldKey(k)] = v
+		}
+		// "kind": "embed" over a classifier folder replaces the classify reading
+		// whole: its labels, scores, output and description came from id2label, not
+		// from the user, and an embedder finds its own output.
+		var kind string
+		if raw, set := folded["kind"]; set && json.Unmarshal(raw, &kind) == nil && kind == string(OutputEmbed) && generatedKind == OutputClassify {
+			for _, k := range []string{"labels", "scores", "output"} {
+				if _, set := folded[k]; !set {
+					delete(doc, k)
+				}
+			}
+			if _, set := folded["description"]; !set {
+				doc["description"] = fmt.Sprintf("Hugging Face %s (text embedder)", what)
+			}
 		}
 		// config.json's positions describe the folder's own model only.
 		if _, set := folded["model"]; set {

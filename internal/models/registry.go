@@ -558,10 +558,15 @@ func (r *Registry) readUserTask(name, folder, real string) (*Task, error) {
 		for _, f := range hfFiles {
 			hfStamps = append(hfStamps, statStamp(filepath.Join(real, f)))
 		}
+		overridden := data != nil
 		if data, positions, err = hfConfig(real, data); err != nil {
 			return nil, taskErrorf(ErrTaskConfig, name, "%v", err)
 		}
 		cfgPath = filepath.Join(real, "config.json")
+		if overridden {
+			// The fields in question may be the user's own, from task.json.
+			cfgPath += " with its task.json"
+		}
 	}
 	cfg, err := ParseConfig(data)
 	if err != nil {
