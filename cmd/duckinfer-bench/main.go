@@ -42,7 +42,7 @@ var (
 	cpuProfile = flag.String("cpuprofile", "", "write a CPU profile of the parent process to this file")
 
 	childFlag    = flag.String("child", "", "internal: run one measurement in this process (mem-scan, mem-predict, cold; ctas, ctas-noop, ctas-base, sql and direct for profilers)")
-	childDB      = flag.String("db", "", "internal: table file for -child")
+	childDB      = flag.String("db", "", "table file for -child (default: the smallest table of -dir and -rows, as the bench leaves it)")
 	childSQL     = flag.String("sql", "", "internal: the statement -child sql times (a CREATE TEMP TABLE sink AS … is dropped after each run)")
 	childThreads = flag.Int("child-threads", 1, "internal: SET threads for -child ctas, ctas-noop, ctas-base and sql")
 	childReps    = flag.Int("child-reps", 3, "internal: repetitions of -child ctas and -child direct")
@@ -51,7 +51,11 @@ var (
 func main() {
 	flag.Parse()
 	if *childFlag != "" {
-		if err := runChild(*childFlag, *childDB); err != nil {
+		db, err := childTable()
+		if err == nil {
+			err = runChild(*childFlag, db)
+		}
+		if err != nil {
 			fmt.Fprintln(os.Stderr, "child:", err)
 			os.Exit(1)
 		}
@@ -70,8 +74,8 @@ type cfg struct {
 	rep          *report
 }
 
-func run() error {
-	start := time.Now()
+// tableSizes returns the table sizes -rows and -quick ask for, smallest first.
+func tableSizes() ([]int, error) {
 	sizes := []int{1_000_000, 10_000_000}
 	if *quickFlag {
 		sizes = []int{200_000, 1_000_000}
@@ -81,12 +85,39 @@ func run() error {
 		for _, f := range strings.Split(*rowsFlag, ",") {
 			n, err := strconv.Atoi(strings.TrimSpace(strings.ReplaceAll(f, "_", "")))
 			if err != nil || n < 1 {
-				return fmt.Errorf("-rows: bad size %q", f)
+				return nil, fmt.Errorf("-rows: bad size %q", f)
 			}
 			sizes = append(sizes, n)
 		}
 	}
 	slices.Sort(sizes)
+	return sizes, nil
+}
+
+// childTable is the table file a -child run attaches as d: -db, else the smallest
+// table a bench run with the same -dir, -rows and -quick left there, which is the
+// one the parent's comparisons use.
+func childTable() (string, error) {
+	if *childDB != "" {
+		return *childDB, nil
+	}
+	sizes, err := tableSizes()
+	if err != nil {
+		return "", err
+	}
+	p := tablePath(*dirFlag, sizes[0])
+	if _, err := os.Stat(p); err != nil {
+		return "", fmt.Errorf("-child reads the table of %d rows in %s (%w); run the bench once to make it (`make bench`, or the same -dir and -rows without -child), or name a table file with -db", sizes[0], *dirFlag, err)
+	}
+	return p, nil
+}
+
+func run() error {
+	start := time.Now()
+	sizes, err := tableSizes()
+	if err != nil {
+		return err
+	}
 	c := &cfg{small: sizes[0], large: sizes[len(sizes)-1], reps: 3, paths: map[int]string{}, rep: &report{}}
 	if *repsFlag > 0 {
 		c.reps = *repsFlag
