@@ -9,6 +9,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 )
 
 func execSQL(t *testing.T, s *Session, q string) {
@@ -219,5 +220,96 @@ func TestUnitIDsAreUnique(t *testing.T) {
 	}
 	if id := units[0].ID; !strings.HasPrefix(id, "data_0-") || len(id) != len("data_0-")+idHexDigits {
 		t.Errorf("ID %q", id)
+	}
+}
+
+// Pins: an input file rewritten between two shards' starts with the same size and row
+// count (a CSV with one word changed, a Parquet file written again) was taken for the
+// same input, so one job's shards scored two versions of it. job.json records each
+// file's size and modification time; a shard that sees another is refused, naming the
+// file, while the same file read through another mount point still passes.
+func TestInputRewrittenBetweenShardsIsRefused(t *testing.T) {
+	s := openSession(t)
+	d := t.TempDir()
+	csv := filepath.Join(d, "a.csv")
+	if err := os.WriteFile(csv, []byte("id,text\n0,a good film\n1,a dull film\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	dataset(t, s, d, 1, 10, 10)
+	pq := filepath.Join(d, "part-000.parquet")
+	in := Input{Patterns: []string{filepath.Join(d, "*.csv"), filepath.Join(d, "*.parquet")}}
+	out := filepath.Join(t.TempDir(), "out")
+	o := Options{Task: "sentiment", Input: in, Output: out, Shard: Shard{0, 2}, Version: "test"}
+	run := func(o Options) error {
+		t.Helper()
+		plan, err := Plan(context.Background(), s.Conn, o.Input, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, err = RunShard(context.Background(), s, plan, o)
+		return err
+	}
+	if err := run(o); err != nil {
+		t.Fatal(err)
+	}
+	// The same files through another mount point (the share on another node keeps
+	// their modification times): shard 1 runs, verify passes.
+	mnt := filepath.Join(t.TempDir(), "mnt")
+	if err := os.Symlink(d, mnt); err != nil {
+		t.Fatal(err)
+	}
+	o1 := o
+	o1.Shard.Index = 1
+	o1.Input = Input{Patterns: []string{filepath.Join(mnt, "*.csv"), filepath.Join(mnt, "*.parquet")}}
+	if err := run(o1); err != nil {
+		t.Fatalf("shard 1 through another mount point: %v", err)
+	}
+	if v := verify(t, s, o1); !v.OK() {
+		t.Fatalf("verify: %+v %v", v.Rows, v.Problems)
+	}
+
+	for _, c := range []struct {
+		file    string
+		rewrite func()
+	}{
+		{csv, func() {
+			// Same size, same rows, another word.
+			if err := os.WriteFile(csv, []byte("id,text\n0,a good film\n1,a fine film\n"), 0o644); err != nil {
+				t.Fatal(err)
+			}
+		}},
+		{pq, func() {
+			execSQL(t, s, fmt.Sprintf(`COPY (SELECT i::BIGINT AS id, 'awful ' || i AS text FROM range(10) r(i)) TO %s (FORMAT parquet)`, sqlString(pq)))
+		}},
+	} {
+		st, err := os.Stat(c.file)
+		if err != nil {
+			t.Fatal(err)
+		}
+		old, _ := os.ReadFile(c.file)
+		c.rewrite()
+		// A rewrite within one tick of the file system's clock may keep the time;
+		// a second later it does not.
+		if err := os.Chtimes(c.file, st.ModTime(), st.ModTime().Add(time.Second)); err != nil {
+			t.Fatal(err)
+		}
+		err = run(o1)
+		if err == nil || !strings.Contains(err.Error(), filepath.Base(c.file)) || !strings.Contains(err.Error(), "changed") {
+			t.Errorf("shard 1 after %s was rewritten: got %v, want a refusal naming it", filepath.Base(c.file), err)
+		}
+		v := verify(t, s, o1)
+		if v.OK() || !strings.Contains(strings.Join(v.Problems, "\n"), filepath.Base(c.file)) {
+			t.Errorf("verify after %s was rewritten: %+v %v, want a problem naming it", filepath.Base(c.file), v.Rows, v.Problems)
+		}
+		// Put back as it was, time included: the job goes on.
+		if err := os.WriteFile(c.file, old, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.Chtimes(c.file, st.ModTime(), st.ModTime()); err != nil {
+			t.Fatal(err)
+		}
+		if err := run(o1); err != nil {
+			t.Fatalf("shard 1 with %s restored: %v", filepath.Base(c.file), err)
+		}
 	}
 }

@@ -1,6 +1,8 @@
 package batch
 
 import (
+	"bytes"
+	"compress/gzip"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -253,5 +255,83 @@ func TestJobWithOlderUnitNamesIsRefused(t *testing.T) {
 	}
 	if v := verify(t, s, o); v.OK() || len(v.Problems) == 0 || !strings.Contains(v.Problems[0], "older duckinfer") {
 		t.Errorf("verify: %+v %v", v.Rows, v.Problems)
+	}
+}
+
+// Pins: a .csv.gz file that decompresses to nothing (gzip < /dev/null, 20 bytes) failed
+// its unit forever, as the 0-byte CSV once did: read_csv invented a column0 for it.
+func TestEmptyCompressedCSVFile(t *testing.T) {
+	s := openSession(t)
+	d := t.TempDir()
+	execSQL(t, s, fmt.Sprintf("COPY (SELECT i::BIGINT AS id, 'a fine film ' || i AS text FROM range(5) r(i)) TO %s (HEADER)", sqlString(filepath.Join(d, "a.csv"))))
+	writeGzip(t, filepath.Join(d, "b.csv.gz"), "")
+	writeGzip(t, filepath.Join(d, "c.tsv.gz"), "")
+	if err := os.WriteFile(filepath.Join(d, "e.csv.gz"), nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	out := filepath.Join(t.TempDir(), "out")
+	o := Options{Task: "sentiment", Input: Input{Patterns: []string{filepath.Join(d, "*.csv"), filepath.Join(d, "*.gz")}}, Output: out, Shard: Shard{0, 1}, Version: "test"}
+	plan, err := Plan(context.Background(), s.Conn, o.Input, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := RunShard(context.Background(), s, plan, o); err != nil {
+		t.Fatalf("an empty .csv.gz file among the input: %v", err)
+	}
+	if v := verify(t, s, o); !v.OK() {
+		t.Fatalf("verify: %+v %v", v.Rows, v.Problems)
+	}
+	for _, f := range []string{"b-*.parquet", "c-*.parquet", "e-*.parquet"} {
+		if n := scalar[int64](t, s, "SELECT count(*) FROM (DESCRIBE SELECT * FROM read_parquet("+sqlString(filepath.Join(out, f))+"))"); n != 4 {
+			t.Errorf("%s: the empty file's output has %d columns, want id, text and the 2 prediction columns", f, n)
+		}
+	}
+	// A gzip file that holds rows is read as before.
+	writeGzip(t, filepath.Join(d, "f.csv.gz"), "id,text\n7,a fine film\n")
+	plan, err = Plan(context.Background(), s.Conn, Input{Patterns: []string{filepath.Join(d, "f.csv.gz")}}, 0)
+	if err != nil || len(plan) != 1 || plan[0].Like != "" {
+		t.Fatalf("a gzip file with a row: plan %+v, %v", plan, err)
+	}
+}
+
+func writeGzip(t *testing.T, path, text string) {
+	t.Helper()
+	var b bytes.Buffer
+	w := gzip.NewWriter(&b)
+	w.Name = filepath.Base(path) // as gzip(1) writes it
+	if _, err := w.Write([]byte(text)); err != nil {
+		t.Fatal(err)
+	}
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(path, b.Bytes(), 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// Pins: -plan listed an empty unit (a 0-byte CSV file) with rows "?" like any CSV
+// file, though the run reads no rows from it.
+func TestPrintPlanMarksEmptyUnits(t *testing.T) {
+	s := openSession(t)
+	d := t.TempDir()
+	execSQL(t, s, fmt.Sprintf("COPY (SELECT i::BIGINT AS id, 'a fine film ' || i AS text FROM range(5) r(i)) TO %s (HEADER)", sqlString(filepath.Join(d, "a.csv"))))
+	if err := os.WriteFile(filepath.Join(d, "b.csv"), nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	plan, err := Plan(context.Background(), s.Conn, Input{Patterns: []string{filepath.Join(d, "*.csv")}}, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var b strings.Builder
+	PrintPlan(&b, plan, 1)
+	var line string
+	for _, l := range strings.Split(b.String(), "\n") {
+		if strings.HasPrefix(l, "b-") {
+			line = l
+		}
+	}
+	if f := strings.Fields(line); len(f) < 4 || f[2] != "0" || !strings.Contains(line, "empty") {
+		t.Errorf("the empty file's line %q, want 0 rows and marked empty:\n%s", line, b.String())
 	}
 }

@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"strings"
 	"time"
 )
 
@@ -24,6 +25,12 @@ import (
 // names and row counts (another day's partition) is another input, whose units must
 // not be taken for done. Patterns, as the first shard gave them, name the base folder
 // in messages and are verify's default input.
+//
+// Files records each input file's size and modification time: a file rewritten with
+// the same size and row count gives the same unit list, yet shards that read it before
+// and after would score two versions of it under one job. The time is what make and
+// rsync trust: the shared file system keeps it for every node, and reading a file does
+// not change it; a content hash would read the whole input on every shard.
 type Job struct {
 	Task     string   `json:"task"`
 	Patterns []string `json:"input"`
@@ -36,6 +43,72 @@ type Job struct {
 	// Format is how units are named; an older one named them otherwise, and its
 	// folder cannot be resumed or verified by this version.
 	Format int `json:"format"`
+	// Files is absent from a job started by a version that did not record it; its
+	// input files are not checked.
+	Files []InputFile `json:"files,omitempty"`
+}
+
+// InputFile is one input file as the job's first shard saw it, named as units are
+// (Unit.Pattern, Unit.Rel).
+type InputFile struct {
+	Pattern int    `json:"pattern"`
+	Rel     string `json:"rel"`
+	Size    int64  `json:"size"`
+	ModNs   int64  `json:"modified_ns"`
+	path    string // as this node reaches it, for messages
+}
+
+// inputFiles is the files that plan's units read, once each, in plan order; none for
+// a table input.
+func inputFiles(plan []Unit) []InputFile {
+	var out []InputFile
+	seen := map[InputFile]bool{}
+	for _, u := range plan {
+		if u.Kind == KindTable {
+			continue
+		}
+		f := InputFile{Pattern: u.Pattern, Rel: u.Rel, Size: u.Size, ModNs: u.ModNs}
+		if !seen[f] {
+			seen[f] = true
+			f.path = u.Path
+			out = append(out, f)
+		}
+	}
+	return out
+}
+
+// changedFiles names the files of now that were, in was, of another size or
+// modification time ("" when none): rewritten since. Files added or removed change
+// the unit list, which PlanHash catches.
+func changedFiles(was, now []InputFile) string {
+	type key struct {
+		pattern int
+		rel     string
+	}
+	old := make(map[key]InputFile, len(was))
+	for _, f := range was {
+		old[key{f.Pattern, f.Rel}] = f
+	}
+	var changed []string
+	for _, f := range now {
+		o, ok := old[key{f.Pattern, f.Rel}]
+		if !ok || (o.Size == f.Size && o.ModNs == f.ModNs) {
+			continue
+		}
+		if len(changed) == 0 {
+			changed = append(changed, fmt.Sprintf("input file %s changed (%d bytes modified %s then, %d bytes modified %s now)", f.path,
+				o.Size, time.Unix(0, o.ModNs).UTC().Format(time.RFC3339Nano), f.Size, time.Unix(0, f.ModNs).UTC().Format(time.RFC3339Nano)))
+		} else {
+			changed = append(changed, f.path)
+		}
+	}
+	switch len(changed) {
+	case 0:
+		return ""
+	case 1:
+		return changed[0]
+	}
+	return fmt.Sprintf("%s, and %d more (%s)", changed[0], len(changed)-1, strings.Join(changed[1:], ", "))
 }
 
 // jobFormat 2: unit IDs hash the file's path from its pattern's base folder (1, with
@@ -108,9 +181,12 @@ func claimJob(l layout, j Job) error {
 		return fmt.Errorf("batch: output folder %s was started by an older duckinfer, which named units by their input file's full path; finish it with that version, or use another -output folder", l.dir)
 	}
 	same := *old
-	same.Patterns, same.Units, same.Plan = j.Patterns, j.Units, j.Plan
+	same.Patterns, same.Units, same.Plan, same.Files = j.Patterns, j.Units, j.Plan, j.Files
 	if !reflect.DeepEqual(same, j) {
 		return fmt.Errorf("batch: output folder %s belongs to the job %s, not %s; give every shard the same -task, -input, -table and -unit-rows, or use another -output folder", l.dir, old.describe(), j.describe())
+	}
+	if d := changedFiles(old.Files, j.Files); d != "" {
+		return fmt.Errorf("batch: %s since the first shard of the job in %s ran: shards before and after would score two versions of it. Put the file back as it was (contents and modification time, e.g. from a backup with rsync -t or cp -p), or score the input as it is now into another -output folder", d, l.dir)
 	}
 	if old.Plan != j.Plan {
 		return fmt.Errorf("batch: the input of the job in %s changed since its first shard ran: it gave %d units then and gives %d now, or the same number with other files or row counts; a shard of the new input would cut the rows differently from the shards already done. Score the new input into another -output folder", l.dir, old.Units, j.Units)

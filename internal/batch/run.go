@@ -156,7 +156,7 @@ func RunShard(ctx context.Context, s *Session, plan []Unit, o Options) (Report, 
 	if err := l.create(); err != nil {
 		return rep, err
 	}
-	if err := claimJob(l, Job{Task: o.Task, Patterns: o.Input.Patterns, Table: o.Input.Table, UnitRows: o.UnitRows, Units: len(plan), Plan: PlanHash(plan)}); err != nil {
+	if err := claimJob(l, Job{Task: o.Task, Patterns: o.Input.Patterns, Table: o.Input.Table, UnitRows: o.UnitRows, Units: len(plan), Plan: PlanHash(plan), Files: inputFiles(plan)}); err != nil {
 		return rep, err
 	}
 	if err := checkFingerprints(l, fp, o.Recompute); err != nil {

@@ -1,11 +1,16 @@
 package batch
 
 import (
+	"bytes"
+	"compress/gzip"
 	"context"
 	"crypto/sha256"
 	"database/sql"
 	"encoding/hex"
+	"errors"
 	"fmt"
+	"io"
+	"os"
 	"path/filepath"
 	"regexp"
 	"sort"
@@ -44,14 +49,20 @@ type Unit struct {
 	// Path, which depends on where this node mounts the input and how it is spelled.
 	Pattern int    `json:"pattern"`
 	Rel     string `json:"rel"`
-	// Like is, for an empty (0-byte) CSV file, the input file whose columns its
-	// empty output takes: read_csv would invent a column "column0" for it.
-	Like   string `json:"like,omitempty"`
-	Table  string `json:"table,omitempty"`
-	Lo     int64  `json:"lo"`
-	Hi     int64  `json:"hi"`
-	Rows   int64  `json:"rows"` // input rows; -1 when unknown until read (CSV)
-	Weight int64  `json:"-"`    // what Assign balances: rows, or bytes for CSV
+	// Like is, for an empty CSV file (0 bytes, or compressed and holding 0 bytes),
+	// the input file whose columns its empty output takes: read_csv would invent a
+	// column "column0" for it.
+	Like  string `json:"like,omitempty"`
+	Table string `json:"table,omitempty"`
+	Lo    int64  `json:"lo"`
+	Hi    int64  `json:"hi"`
+	Rows  int64  `json:"rows"` // input rows; -1 when unknown until read (CSV)
+	// Weight is what Assign balances: rows, or bytes for CSV (0 for an empty one).
+	Weight int64 `json:"-"`
+	// Size and ModNs are the file's size and modification time (ns) when planned,
+	// what the job records to tell a rewritten input file (see Job.Files).
+	Size  int64 `json:"-"`
+	ModNs int64 `json:"-"`
 }
 
 // Plan lists the units of in, in a deterministic order (sorted files, row ranges in
@@ -90,16 +101,22 @@ func Plan(ctx context.Context, conn *sql.Conn, in Input, unitRows int64) ([]Unit
 		return nil, err
 	}
 	for _, f := range files {
+		size, mod, err := fileStat(ctx, conn, f.path)
+		if err != nil {
+			return nil, err
+		}
 		if kindOf(f.path) == KindCSV {
-			var size int64
-			if err := conn.QueryRowContext(ctx, "SELECT size FROM read_blob("+sqlPath(f.path)+")").Scan(&size); err != nil {
-				return nil, fmt.Errorf("batch: size of %s: %w", f.path, err)
+			weight := size
+			if empty, err := gzipEmpty(ctx, conn, f.path, size); err != nil {
+				return nil, err
+			} else if empty {
+				weight = 0
 			}
-			units = append(units, Unit{Kind: KindCSV, Path: f.path, Pattern: f.pattern, Rel: f.rel, Hi: -1, Rows: -1, Weight: size})
+			units = append(units, Unit{Kind: KindCSV, Path: f.path, Pattern: f.pattern, Rel: f.rel, Hi: -1, Rows: -1, Weight: weight, Size: size, ModNs: mod})
 			continue
 		}
 		for _, u := range splitParquet(f.path, groups[f.path], unitRows) {
-			u.Pattern, u.Rel = f.pattern, f.rel
+			u.Pattern, u.Rel, u.Size, u.ModNs = f.pattern, f.rel, size, mod
 			units = append(units, u)
 		}
 	}
@@ -109,7 +126,45 @@ func Plan(ctx context.Context, conn *sql.Conn, in Input, unitRows int64) ([]Unit
 	return named(units)
 }
 
-// fillEmpty gives each empty (0-byte) CSV file's unit the columns of another input
+// fileStat is a file's size and modification time in ns: os.Stat's for a local file
+// (the time as the file system keeps it, to the ns on ext4, XFS and NFS), else
+// DuckDB's (object storage: to the second).
+func fileStat(ctx context.Context, conn *sql.Conn, path string) (size, modNs int64, err error) {
+	if !strings.Contains(path, "://") {
+		if st, err := os.Stat(path); err == nil {
+			return st.Size(), st.ModTime().UnixNano(), nil
+		}
+	}
+	if err := conn.QueryRowContext(ctx, "SELECT size, epoch_ns(last_modified) FROM read_blob("+sqlPath(path)+")").Scan(&size, &modNs); err != nil {
+		return 0, 0, fmt.Errorf("batch: size and modification time of %s: %w", path, err)
+	}
+	return size, modNs, nil
+}
+
+// gzipMaxEmpty is the largest gzip file gzipEmpty reads: a gzip stream of no data is
+// 20 bytes and its header's file name and comment; one of more is not worth reading.
+const gzipMaxEmpty = 4096
+
+// gzipEmpty reports whether a compressed CSV file of size bytes holds no data
+// (gzip < /dev/null): read_csv would invent a column0 for it, as for a 0-byte file.
+// A file that is not valid gzip is left for read_csv to report.
+func gzipEmpty(ctx context.Context, conn *sql.Conn, path string, size int64) (bool, error) {
+	if !strings.HasSuffix(strings.ToLower(path), ".gz") || size == 0 || size > gzipMaxEmpty {
+		return false, nil
+	}
+	var b []byte
+	if err := conn.QueryRowContext(ctx, "SELECT content FROM read_blob("+sqlPath(path)+")").Scan(&b); err != nil {
+		return false, fmt.Errorf("batch: reading %s: %w", path, err)
+	}
+	r, err := gzip.NewReader(bytes.NewReader(b))
+	if err != nil {
+		return false, nil
+	}
+	_, err = r.Read(make([]byte, 1))
+	return errors.Is(err, io.EOF), nil
+}
+
+// fillEmpty gives each empty CSV file's unit (weight 0) the columns of another input
 // file, a non-empty CSV file's if there is one: it has no rows, and its output must
 // have the columns of the others, or read_parquet('out/*.parquet') would refuse the
 // folder.
@@ -127,7 +182,7 @@ func fillEmpty(units []Unit) error {
 			continue
 		}
 		if like == "" {
-			return fmt.Errorf("batch: every input file is empty (0 bytes, e.g. %s): there are no rows to score and no columns to write; check the -input glob", units[i].Path)
+			return fmt.Errorf("batch: every input file is empty (0 bytes, or compressed and holding 0 bytes, e.g. %s): there are no rows to score and no columns to write; check the -input glob", units[i].Path)
 		}
 		units[i].Like = like
 	}

@@ -62,8 +62,13 @@ func Verify(ctx context.Context, conn *sql.Conn, patterns []string, plan []Unit,
 		v.Problems = append(v.Problems, "the folder was made by an older duckinfer, which named units otherwise; verify it with that version")
 	} else if err == nil && j != nil && !slices.Equal(j.Bases, resolvedBases(patterns)) {
 		v.Problems = append(v.Problems, fmt.Sprintf("the input is read from other folders than the job's (%q): another input, though its files may have the same names", j.Bases))
-	} else if err == nil && j != nil && j.Plan != PlanHash(plan) {
-		v.Problems = append(v.Problems, fmt.Sprintf("the input gives another unit list than when the job started (%d units then, %d now, or other files or row counts): files were added, removed or changed since", j.Units, len(plan)))
+	} else if err == nil && j != nil {
+		if j.Plan != PlanHash(plan) {
+			v.Problems = append(v.Problems, fmt.Sprintf("the input gives another unit list than when the job started (%d units then, %d now, or other files or row counts): files were added, removed or changed since", j.Units, len(plan)))
+		}
+		if d := changedFiles(j.Files, inputFiles(plan)); d != "" {
+			v.Problems = append(v.Problems, d+" since the job started: its units may hold predictions for another version of it")
+		}
 	}
 	files, err := outputFiles(ctx, conn, dir)
 	if err != nil {
@@ -256,6 +261,10 @@ func PrintPlan(w io.Writer, plan []Unit, shards int) {
 		}
 		src := u.Path
 		switch {
+		case u.Like != "":
+			// The run reads no rows from it (Unit.Query), so neither does the plan.
+			rows = "0"
+			src = fmt.Sprintf("%s (empty: no rows, the columns of %s)", u.Path, u.Like)
 		case u.Kind == KindTable:
 			src = fmt.Sprintf("%s table %s rowid [%d, %d)", u.Path, u.Table, u.Lo, u.Hi)
 		case u.Hi >= 0:
