@@ -5,6 +5,7 @@ package k8s
 
 import (
 	"os"
+	"os/exec"
 	"path"
 	"slices"
 	"strconv"
@@ -168,4 +169,97 @@ func TestStrictDecodingCatchesMistakes(t *testing.T) {
 			t.Errorf("%s: %v is not a strict decoding error", name, err)
 		}
 	}
+}
+
+// Pins: the documented `kubectl wait --for=condition=complete … --timeout=24h` sat out
+// its whole timeout when the Job failed (an index out of backoffLimitPerIndex retries
+// fails it, and a failed Job never completes). The wait commands in README.md and in
+// job.yaml's comment are run against a stand-in kubectl that reports the Job's
+// conditions: they must end at once on a failed Job (exit 1) and on a complete one
+// (exit 0).
+func TestDocumentedWaitEndsOnFailure(t *testing.T) {
+	obj, err := decode(t, read(t, "job.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	job := obj.(*batchv1.Job)
+	if job.Spec.BackoffLimitPerIndex == nil {
+		t.Skip("the Job has no per-index backoff limit")
+	}
+	ref := "job/" + job.Name
+	// The stand-in: get prints the types of the Job's True conditions, as the
+	// documented jsonpath does; wait --for=condition=C succeeds when C is among them,
+	// else fails with --timeout=0 and otherwise stands for a wait of the whole timeout.
+	bin := t.TempDir()
+	fake := `#!/bin/sh
+case "$1" in
+get) echo "$FAKE_CONDITIONS" ;;
+wait)
+	for a; do case "$a" in --for=condition=*) want=${a#--for=condition=} ;; --timeout=0) now=1 ;; esac; done
+	for c in $FAKE_CONDITIONS; do
+		[ "$(echo "$c" | tr A-Z a-z)" = "$(echo "$want" | tr A-Z a-z)" ] && exit 0
+	done
+	[ -n "$now" ] && { echo "condition not met" >&2; exit 1; }
+	echo "waited the whole timeout" >&2; exit 99 ;;
+*) echo "unexpected kubectl $*" >&2; exit 98 ;;
+esac
+`
+	if err := os.WriteFile(path.Join(bin, "kubectl"), []byte(fake), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	docs := map[string][]string{"README.md": readmeCommands(t), "job.yaml": yamlCommands(t)}
+	for doc, lines := range docs {
+		var wait []string
+		for _, l := range lines {
+			if strings.Contains(l, ref) && !strings.Contains(l, "kubectl apply") && !strings.Contains(l, "kubectl logs") {
+				wait = append(wait, l)
+			}
+		}
+		if len(wait) == 0 {
+			t.Errorf("%s documents no command that waits for %s: %q", doc, ref, lines)
+			continue
+		}
+		script := strings.Join(wait, "\n")
+		for conditions, want := range map[string]int{"FailureTarget Failed": 1, "SuccessCriteriaMet Complete": 0, "Failed": 1, "Complete": 0} {
+			cmd := exec.Command("sh", "-ec", script)
+			cmd.Env = append(os.Environ(), "PATH="+bin+":"+os.Getenv("PATH"), "FAKE_CONDITIONS="+conditions)
+			out, err := cmd.CombinedOutput()
+			code := 0
+			if ee, ok := err.(*exec.ExitError); ok {
+				code = ee.ExitCode()
+			} else if err != nil {
+				t.Fatal(err)
+			}
+			if code != want {
+				t.Errorf("%s's wait for a Job with conditions %q: exit %d, want %d\n%s\n%s", doc, conditions, code, want, script, out)
+			}
+		}
+	}
+}
+
+// readmeCommands is the shell block of README.md's Kubernetes section.
+func readmeCommands(t *testing.T) []string {
+	t.Helper()
+	_, sec, ok := strings.Cut(string(read(t, "../../README.md")), "\n### Kubernetes\n")
+	if !ok {
+		t.Fatal("README.md has no Kubernetes section")
+	}
+	_, block, ok := strings.Cut(sec, "```sh\n")
+	if !ok {
+		t.Fatal("README.md's Kubernetes section has no sh block")
+	}
+	block, _, _ = strings.Cut(block, "```")
+	return strings.Split(strings.TrimSpace(block), "\n")
+}
+
+// yamlCommands is the commands in job.yaml's leading comment (lines "#   ...").
+func yamlCommands(t *testing.T) []string {
+	t.Helper()
+	var out []string
+	for _, l := range strings.Split(string(read(t, "job.yaml")), "\n") {
+		if c, ok := strings.CutPrefix(l, "#   "); ok {
+			out = append(out, c)
+		}
+	}
+	return out
 }
