@@ -5,6 +5,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/duckinfer/duckinfer/internal/sqltext"
 )
 
 // lineBreakMark stands for a line break inside the one-line buffer that
@@ -27,7 +29,7 @@ const (
 )
 
 // highlighter implements readline.Painter: it colours SQL as it is typed. It
-// lexes with the statement splitter's lexer (split.go), so what it shows as a
+// lexes with the statement splitter's lexer (sqltext.Lexer), so what it shows as a
 // string or comment is what the splitter and DuckDB take as one.
 type highlighter struct {
 	keywords map[string]bool // DuckDB's own keyword list, lower case
@@ -95,17 +97,17 @@ func (h *highlighter) paint(line string) string {
 		}
 	}
 	var open []int // offsets of brackets not closed yet
-	lx := newLexer(lexText)
+	lx := sqltext.NewLexer(lexText)
 	for i := 0; i < n; {
-		end, kind := lx.token(i)
+		end, kind, _ := lx.Token(i)
 		c := lexText[i]
 		switch {
-		case kind == tokComment:
+		case kind == sqltext.Comment:
 			set(i, end, styleComment)
 			if c == '/' && end > n { // a line comment needs no closing
 				set(i, i+2, styleUnmatched)
 			}
-		case kind != tokOther:
+		case kind != sqltext.Other:
 		case c == '\'' || c == '"' || (c == 'e' || c == 'E') && end > i+1 && lexText[i+1] == '\'':
 			if c != '"' {
 				set(i, end, styleString)
@@ -117,14 +119,14 @@ func (h *highlighter) paint(line string) string {
 				}
 				set(i, q, styleUnmatched)
 			}
-		case c == '$' && end > i+1 && !isDigit(lexText[i+1]):
+		case c == '$' && end > i+1 && !sqltext.IsDigit(lexText[i+1]):
 			set(i, end, styleString) // a dollar-quoted string
 			if end > n {
 				set(i, i+1, styleUnmatched)
 			}
-		case isDigit(c):
+		case sqltext.IsDigit(c):
 			set(i, end, styleNumber)
-		case isIdentStart(c):
+		case sqltext.IsIdentStart(c):
 			if h.keywords[strings.ToLower(lexText[i:end])] {
 				set(i, end, styleKeyword)
 			}

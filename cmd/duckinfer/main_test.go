@@ -460,3 +460,23 @@ func TestDollarInIdentifierDoesNotHideStatements(t *testing.T) {
 		t.Errorf("stdout = %q, want both results %q", r.stdout, want)
 	}
 }
+
+// TestUnbalancedTextIsNotWrapped: the shell wraps a query as SELECT ... FROM (q).
+// Where DuckDB's lexer reads a ')' ... '(' in q as code (after a \' escape in an E
+// string, a $t$ quote, a nested comment, a '\r'-ended comment, a name ending in $$),
+// the shell must run q as written and report DuckDB's error, not the cross join its
+// parentheses make with the wrapper's.
+func TestUnbalancedTextIsNotWrapped(t *testing.T) {
+	for _, q := range []string{
+		`SELECT E'\'' AS a, 1 AS x) t, (SELECT 2 AS y, E'\'' AS b`,
+		`SELECT $t$ $$ $t$ AS a, 1 AS x) t, (SELECT 2 AS y, $t$ $$ $t$ AS b`,
+		`SELECT 1 AS x /* /* */ ' */ ) t, (SELECT 2 AS y /* ' */`,
+		"SELECT 1 AS x --\r) t, (SELECT 2 AS y",
+		`SELECT 1 AS a$$, 1 AS x) t, (SELECT 2 AS y, 3 AS b$$`,
+	} {
+		r := runCLI(t, "", "-csv", "-c", q)
+		if r.code != 1 || !strings.Contains(r.stderr, "syntax error") {
+			t.Errorf("%q: status %d, stdout %q, stderr %q; want 1 and DuckDB's syntax error", q, r.code, r.stdout, r.stderr)
+		}
+	}
+}

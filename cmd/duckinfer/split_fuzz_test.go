@@ -8,6 +8,8 @@ import (
 	"unicode/utf8"
 
 	"github.com/duckdb/duckdb-go/v2/mapping"
+
+	"github.com/duckinfer/duckinfer/internal/sqltext"
 )
 
 // duckdbConn is one raw connection to an in-memory DuckDB, opened on first use,
@@ -107,7 +109,7 @@ func checkSplitMatchesDuckDB(t *testing.T, text string) {
 // different cut: the shell runs such a piece, and DuckDB answers it with an error.
 func duckdbDropsAsEmpty(stmt string) bool {
 	// The pieces are cut from the text with its Unicode spaces already replaced.
-	spaces := unicodeSpaces(stmt)
+	spaces := sqltext.UnicodeSpaces(stmt)
 	var b strings.Builder
 	for i := 0; i < len(stmt); i++ {
 		if w := spaces[i]; w > 0 {

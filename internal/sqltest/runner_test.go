@@ -567,3 +567,21 @@ func TestUnbalancedQueryFails(t *testing.T) {
 		t.Errorf("a query DuckDB rejects passed: %s", res.Report())
 	}
 }
+
+// The same where only DuckDB's lexer shows the ')' ... '(' as code: after a \' escape
+// in an E string, beside a $t$ quote holding $$, past a nested comment, after a
+// comment ended by '\r', and after a name ending in $$. Each expected row is what the
+// wrapped text gives, so only running it as written fails the record.
+func TestUnbalancedQueryFailsAsDuckDBLexes(t *testing.T) {
+	for _, c := range []struct{ q, types, row string }{
+		{`SELECT E'\'' AS a, 1 AS x) t, (SELECT 2 AS y, E'\'' AS b`, "TIIT", "'\t1\t2\t'"},
+		{`SELECT $t$x$$y$t$ AS a, 1 AS x) t, (SELECT 2 AS y, $t$x$$y$t$ AS b`, "TIIT", "x$$y\t1\t2\tx$$y"},
+		{`SELECT 1 AS x /* /* */ ' */ ) t, (SELECT 2 AS y /* ' */`, "II", "1\t2"},
+		{"SELECT 1 AS x --\r) t, (SELECT 2 AS y", "II", "1\t2"},
+		{`SELECT 1 AS a$$, 1 AS x) t, (SELECT 2 AS y, 3 AS b$$`, "IIII", "1\t1\t2\t3"},
+	} {
+		if res := runScript(t, "query "+c.types+"\n"+c.q+"\n----\n"+c.row+"\n"); !res.Failed() {
+			t.Errorf("%q: a query DuckDB rejects passed: %s", c.q, res.Report())
+		}
+	}
+}

@@ -1,6 +1,8 @@
 // Package sqltext holds the few rules about SQL text that the DuckDB binding, the
-// shell and the SQL test runner must apply alike: which statements are queries, and
-// how DuckDB writes a float.
+// shell and the SQL test runner must apply alike: where DuckDB's lexer puts strings,
+// comments and statement ends (Lexer), which statements are queries and may be
+// wrapped as a subquery, and how DuckDB writes a float. It is plain Go and must not
+// import DuckDB; its tests ask a real DuckDB for the truth.
 package sqltext
 
 import (
@@ -50,74 +52,51 @@ func IsQuery(q string) bool {
 }
 
 // Balanced reports whether q's parentheses pair up outside string literals, quoted
-// names and comments. The shell and the test runner wrap a query in
-// SELECT ... FROM (q): an unbalanced ')' ... '(' in q would pair with the wrapper's
-// own and turn text DuckDB rejects into another query that runs, so they run such
-// text as written instead (and DuckDB reports it).
+// names and comments, and whether every string, quoted name and comment is closed,
+// all as DuckDB's lexer reads them (Lexer). The shell and the test runner wrap a
+// query in SELECT ... FROM (q): an unbalanced ')' ... '(' in q would pair with the
+// wrapper's own and turn text DuckDB rejects into another query that runs, so they
+// run such text as written instead (and DuckDB reports it).
 func Balanced(q string) bool {
+	lx := NewLexer(q)
 	depth := 0
-	for i := 0; i < len(q); i++ {
-		switch c := q[i]; {
-		case c == '\'' || c == '"':
-			// A doubled quote inside is two quoted runs back to back.
-			j := strings.IndexByte(q[i+1:], c)
-			if j < 0 {
-				return false
-			}
-			i += j + 1
-		case c == '-' && strings.HasPrefix(q[i:], "--"):
-			j := strings.IndexByte(q[i:], '\n')
-			if j < 0 {
-				return depth == 0
-			}
-			i += j
-		case c == '/' && strings.HasPrefix(q[i:], "/*"):
-			j := strings.Index(q[i+2:], "*/")
-			if j < 0 {
-				return false
-			}
-			i += j + 3
-		case c == '$' && strings.HasPrefix(q[i:], "$$"):
-			j := strings.Index(q[i+2:], "$$")
-			if j < 0 {
-				return false
-			}
-			i += j + 3
-		case c == '(':
-			depth++
-		case c == ')':
-			if depth--; depth < 0 {
-				return false
+	for i := 0; i < len(q); {
+		end, kind, open := lx.Token(i)
+		if open {
+			return false
+		}
+		if kind == Other && end == i+1 {
+			switch q[i] {
+			case '(':
+				depth++
+			case ')':
+				if depth--; depth < 0 {
+					return false
+				}
 			}
 		}
+		i = end
 	}
 	return depth == 0
 }
 
-// skipLead drops leading white space, comments and opening parentheses; paren says
+// skipLead drops leading white space, comments and opening parentheses, as
+// DuckDB's lexer reads them (a nested /* /* */ */ is one comment); paren says
 // whether there was a parenthesis.
 func skipLead(q string) (rest string, paren bool) {
-	for {
-		q = strings.TrimLeftFunc(q, unicode.IsSpace)
+	lx := NewLexer(q)
+	for i := 0; i < len(q); {
+		end, kind, _ := lx.Token(i)
 		switch {
-		case strings.HasPrefix(q, "--"):
-			i := strings.IndexByte(q, '\n')
-			if i < 0 {
-				return "", paren
-			}
-			q = q[i+1:]
-		case strings.HasPrefix(q, "/*"):
-			i := strings.Index(q, "*/")
-			if i < 0 {
-				return "", paren
-			}
-			q = q[i+2:]
-		case strings.HasPrefix(q, "("):
-			q, paren = q[1:], true
+		case kind == Space || kind == Comment:
+		case q[i] == '(':
+			paren = true
 		default:
-			return q, paren
+			return q[i:], paren
 		}
+		i = end
 	}
+	return "", paren
 }
 
 // FormatFloat writes f as DuckDB casts a float to text: the shortest round-trip digits,
