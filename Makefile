@@ -78,6 +78,8 @@ fuzz:
 	$(GO) test -run '^$$' -fuzz '^FuzzArguments$$' -fuzztime $(call fuzzbudget,15000x) ./extension/
 	$(GO) test -run '^$$' -fuzz '^FuzzSentimentGoMatchesORT$$' -fuzztime $(call fuzzbudget,500x) ./internal/train/
 	$(GO) test -run '^$$' -fuzz '^FuzzSplitMatchesDuckDB$$' -fuzztime $(call fuzzbudget,50000x) ./cmd/duckinfer/
+	$(GO) test -run '^$$' -fuzz '^FuzzWrapKeepsRejection$$' -fuzztime $(call fuzzbudget,40000x) ./internal/sqltext/
+	$(GO) test -run '^$$' -fuzz '^FuzzSplitGPT2MatchesByteLevel$$' -fuzztime $(call fuzzbudget,150000x) ./internal/tokenizer/
 
 ## gpu-check: the NVIDIA device check (needs make setup-gpu and a GPU; CPU self-test otherwise)
 gpu-check:

@@ -13,7 +13,7 @@ func TestUnsupportedComponents(t *testing.T) {
 	for _, c := range []struct{ name, json, want string }{
 		{"normalizer", base + `, "normalizer": {"type": "Precompiled", "precompiled_charsmap": "AA=="}}`, `normalizer "Precompiled" is not supported (supported: BertNormalizer, Lowercase, NFC`},
 		{"nested", base + `, "normalizer": {"type": "Sequence", "normalizers": [{"type": "NFKC"}, {"type": "Nmt"}]}}`, `normalizer "Nmt"`},
-		{"pre_tokenizer", base + `, "pre_tokenizer": {"type": "Digits", "individual_digits": true}}`, `pre_tokenizer "Digits" is not supported (supported: BertPreTokenizer, ByteLevel, Metaspace, Sequence`},
+		{"pre_tokenizer", base + `, "pre_tokenizer": {"type": "UnicodeScripts"}}`, `pre_tokenizer "UnicodeScripts" is not supported (supported: BertPreTokenizer, ByteLevel, Digits, Metaspace, Punctuation, Sequence, Split`},
 		{"model", `{"model": {"type": "WordLevel", "vocab": {}, "unk_token": "x"}}`, `model "WordLevel" is not supported (supported: BPE, Unigram, WordPiece)`},
 		{"post_processor", base + `, "post_processor": {"type": "Fancy"}}`, `post_processor "Fancy" is not supported`},
 		{"dropout", `{"model": {"type": "BPE", "dropout": 0.1, "vocab": {}, "merges": []}}`, `dropout 0.1`},

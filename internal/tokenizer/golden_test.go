@@ -11,7 +11,10 @@ import (
 	"testing"
 )
 
-var families = []string{"wordpiece", "bpe", "unigram"}
+var families = []string{"wordpiece", "bpe", "unigram", "llama3", "qwen2"}
+
+// padTokens is each family's padding token, as golden.js pads with it.
+var padTokens = map[string]string{"wordpiece": "[PAD]", "bpe": "<pad>", "unigram": "<pad>", "llama3": "<|end_of_text|>", "qwen2": "<|endoftext|>"}
 
 func hfDir() string { return filepath.Join("..", "..", "testdata", "hf") }
 
@@ -103,10 +106,7 @@ func TestGoldenBatches(t *testing.T) {
 	for _, fam := range families {
 		t.Run(fam, func(t *testing.T) {
 			tok := loadTokenizer(t, fam)
-			pad := map[string]string{"wordpiece": "[PAD]"}[fam]
-			if pad == "" {
-				pad = "<pad>"
-			}
+			pad := padTokens[fam]
 			padID, ok := tok.TokenID(pad)
 			if !ok {
 				t.Fatalf("no %s", pad)

@@ -334,7 +334,7 @@ func newReplace(lit, re *string, content string) (replace, error) {
 	case lit != nil:
 		return replace{lit: *lit, content: content}, nil
 	case re != nil:
-		pat, err := onigToRE2(*re)
+		pat, err := onigToRE2(fmt.Sprintf("Replace pattern %q", *re), *re)
 		if err != nil {
 			return replace{}, err
 		}

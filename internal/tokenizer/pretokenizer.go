@@ -34,6 +34,9 @@ var preTokenizerTypes = map[string]func(json.RawMessage) (preTokenizer, error){
 	"BertPreTokenizer": func(json.RawMessage) (preTokenizer, error) { return bertPre{}, nil },
 	"ByteLevel":        parseByteLevel,
 	"Metaspace":        parseMetaspace,
+	"Split":            parseSplit,
+	"Digits":           parseDigits,
+	"Punctuation":      parsePunctuation,
 	"WhitespaceSplit":  func(json.RawMessage) (preTokenizer, error) { return whitespaceSplit{}, nil },
 	"Whitespace":       func(json.RawMessage) (preTokenizer, error) { return whitespace{}, nil },
 }

@@ -129,10 +129,11 @@ func class(name string, inBracket bool) string {
 	return "[" + in + "]"
 }
 
-// onigToRE2 rewrites an Oniguruma pattern (as tokenizers compiles it) for Go's regexp.
-func onigToRE2(pat string) (string, error) {
+// onigToRE2 rewrites an Oniguruma pattern (as tokenizers compiles it) for Go's regexp;
+// name is the pattern as errors name it (`Replace pattern "..."`).
+func onigToRE2(name, pat string) (string, error) {
 	refuse := func(what string) (string, error) {
-		return "", fmt.Errorf("%w: Replace pattern %q uses %s, which Go's regular expressions cannot match as the reference's Oniguruma does; re-export the tokenizer without it or open an issue", ErrUnsupported, pat, what)
+		return "", fmt.Errorf("%w: %s uses %s, which Go's regular expressions cannot match as the reference's Oniguruma does; re-export the tokenizer without it or open an issue", ErrUnsupported, name, what)
 	}
 	var b strings.Builder
 	b.WriteString("(?m)") // Oniguruma's ^ and $ are line anchors
@@ -187,6 +188,8 @@ func onigToRE2(pat string) (string, error) {
 			i++
 		case c == '&' && inBracket && strings.HasPrefix(pat[i:], "&&"):
 			return refuse("a class intersection (&&)")
+		case c == '(' && !inBracket && lookaround(pat[i:]) != "":
+			return refuse(lookaround(pat[i:]))
 		case c == '(' && !inBracket && strings.HasPrefix(pat[i:], "(?"):
 			// Inline options: (?i) means the same in both, Oniguruma's (?m) (dot
 			// matches newline) is Go's (?s), and the others have no Go form.
@@ -206,4 +209,19 @@ func onigToRE2(pat string) (string, error) {
 		}
 	}
 	return b.String(), nil
+}
+
+// lookaround names the Oniguruma group that s starts with when RE2 has no such group
+// (lookahead, lookbehind, atomic, absent), "" otherwise.
+func lookaround(s string) string {
+	for _, g := range [...]struct{ open, name string }{
+		{"(?=", "a lookahead (?=...)"}, {"(?!", "a negative lookahead (?!...)"},
+		{"(?<=", "a lookbehind (?<=...)"}, {"(?<!", "a negative lookbehind (?<!...)"},
+		{"(?>", "an atomic group (?>...)"}, {"(?~", "an absent operator (?~...)"},
+	} {
+		if strings.HasPrefix(s, g.open) {
+			return g.name
+		}
+	}
+	return ""
 }

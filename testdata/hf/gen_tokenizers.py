@@ -92,15 +92,21 @@ def bytes_to_unicode():
     return dict(zip(bs, map(chr, cs)))
 
 
-def bpe(sentences, merges_wanted=1200):
+# GPT-2's pre-tokenizer, as Python's re approximates it (enough for a vocabulary).
+GPT2_WORDS = r" ?[^\W\d_]+| ?\d+| ?[^\s\w]+|\s+"
+
+
+def learn_merges(sentences, words_re, merges_wanted):
+    """Byte-level BPE merges by pair frequency over the words words_re cuts; returns the
+    byte characters then the merged tokens, the merges, and the words with counts."""
     b2u = bytes_to_unicode()
     words = collections.Counter()
     for s in sentences + EXTRA:
-        for w in re.findall(r" ?[^\W\d_]+| ?\d+| ?[^\s\w]+|\s+", s):
+        for w in re.findall(words_re, s):
             words["".join(b2u[b] for b in w.encode())] += 1
     splits = {w: list(w) for w in words}
     merges = []
-    vocab = ["<s>", "<pad>", "</s>", "<unk>"] + [b2u[b] for b in range(256)]
+    vocab = [b2u[b] for b in range(256)]
     for _ in range(merges_wanted):
         pairs = collections.Counter()
         for w, n in words.items():
@@ -124,6 +130,12 @@ def bpe(sentences, merges_wanted=1200):
                     out.append(p[i])
                     i += 1
             splits[w] = out
+    return vocab, merges, words
+
+
+def bpe(sentences, merges_wanted=1200):
+    pieces, merges, _ = learn_merges(sentences, GPT2_WORDS, merges_wanted)
+    vocab = ["<s>", "<pad>", "</s>", "<unk>"] + pieces
     vocab.append("<mask>")
     special = [{"id": vocab.index(t), "content": t, "single_word": False, "lstrip": t == "<mask>",
                 "rstrip": False, "normalized": False, "special": True}
@@ -187,9 +199,81 @@ def unigram(sentences, size=1500):
     }
 
 
+# The pre-tokenizer regular expressions of Llama-3 and Qwen2 (their tokenizer.json), and
+# what Python's re makes of them for a vocabulary (\w for \p{L}\p{N}).
+LLAMA3_SPLIT = (r"(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}{1,3}"
+                r"| ?[^\s\p{L}\p{N}]+[\r\n]*|\s*[\r\n]+|\s+(?!\S)|\s+")
+QWEN2_SPLIT = LLAMA3_SPLIT.replace(r"\p{N}{1,3}", r"\p{N}")
+LLAMA3_WORDS = (r"(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\r\n\w]?[^\W\d_]+|\d{1,3}"
+                r"| ?[^\s\w]+[\r\n]*|\s*[\r\n]+|\s+(?!\S)|\s+")
+QWEN2_WORDS = LLAMA3_WORDS.replace(r"\d{1,3}", r"\d")
+
+
+def apply_merges(word, merges):
+    """The BPE model's tokens for word without ignore_merges: lowest rank first."""
+    rank = {tuple(m.split(" ")): i for i, m in enumerate(merges)}
+    p = list(word)
+    while len(p) > 1:
+        best = min(range(len(p) - 1), key=lambda i: rank.get((p[i], p[i + 1]), len(rank)))
+        if (p[best], p[best + 1]) not in rank:
+            break
+        p[best:best + 2] = [p[best] + p[best + 1]]
+    return p
+
+
+def modern_bpe(sentences, split_re, words_re, specials, ignore_merges, merges_wanted=1500):
+    """A Llama-3 / Qwen2 layout: a Split (their regex, Isolated) then ByteLevel without
+    its own regex, a byte-level BPE, the special tokens after the vocabulary as
+    added tokens. With ignore_merges, frequent words the merges do not reach are in the
+    vocabulary too (as in Llama-3's), so a word looked up whole gets other ids."""
+    vocab, merges, words = learn_merges(sentences, words_re, merges_wanted)
+    if ignore_merges:
+        have = set(vocab)
+        whole = [w for w, _ in words.most_common() if len(w) > 2 and w not in have and len(apply_merges(w, merges)) > 1]
+        vocab += whole[:150]
+    special = [{"id": len(vocab) + i, "content": t, "single_word": False, "lstrip": False, "rstrip": False,
+                "normalized": False, "special": True} for i, t in enumerate(specials)]
+    return {
+        "version": "1.0", "truncation": None, "padding": None, "added_tokens": special,
+        "normalizer": None,
+        "pre_tokenizer": {"type": "Sequence", "pretokenizers": [
+            {"type": "Split", "pattern": {"Regex": split_re}, "behavior": "Isolated", "invert": False},
+            {"type": "ByteLevel", "add_prefix_space": False, "trim_offsets": True, "use_regex": False}]},
+        "post_processor": None,
+        "decoder": {"type": "ByteLevel", "add_prefix_space": True, "trim_offsets": True, "use_regex": True},
+        "model": {"type": "BPE", "dropout": None, "unk_token": None, "continuing_subword_prefix": None,
+                  "end_of_word_suffix": None, "fuse_unk": False, "byte_fallback": False,
+                  "ignore_merges": ignore_merges, "vocab": {t: i for i, t in enumerate(vocab)}, "merges": merges},
+    }
+
+
+def llama3(sentences):
+    tok = modern_bpe(sentences, LLAMA3_SPLIT, LLAMA3_WORDS, ["<|begin_of_text|>", "<|end_of_text|>",
+                     "<|start_header_id|>", "<|end_header_id|>", "<|eot_id|>"], True)
+    bos = {"id": "<|begin_of_text|>", "ids": [tok["added_tokens"][0]["id"]], "tokens": ["<|begin_of_text|>"]}
+    tok["post_processor"] = {"type": "Sequence", "processors": [
+        {"type": "ByteLevel", "add_prefix_space": True, "trim_offsets": False, "use_regex": True},
+        {"type": "TemplateProcessing",
+         "single": [{"SpecialToken": {"id": "<|begin_of_text|>", "type_id": 0}}, {"Sequence": {"id": "A", "type_id": 0}}],
+         "pair": [{"SpecialToken": {"id": "<|begin_of_text|>", "type_id": 0}}, {"Sequence": {"id": "A", "type_id": 0}},
+                  {"SpecialToken": {"id": "<|begin_of_text|>", "type_id": 1}}, {"Sequence": {"id": "B", "type_id": 1}}],
+         "special_tokens": {"<|begin_of_text|>": bos}}]}
+    return tok
+
+
+def qwen2(sentences):
+    tok = modern_bpe(sentences, QWEN2_SPLIT, QWEN2_WORDS, ["<|endoftext|>", "<|im_start|>", "<|im_end|>"], False)
+    tok["normalizer"] = {"type": "NFC"}
+    tok["pre_tokenizer"]["pretokenizers"][1]["trim_offsets"] = False
+    tok["post_processor"] = {"type": "ByteLevel", "add_prefix_space": False, "trim_offsets": False, "use_regex": False}
+    tok["decoder"] = {"type": "ByteLevel", "add_prefix_space": False, "trim_offsets": False, "use_regex": False}
+    return tok
+
+
 def main():
     s = corpus()
-    for name, tok in [("wordpiece", wordpiece(s)), ("bpe", bpe(s)), ("unigram", unigram(s))]:
+    for name, tok in [("wordpiece", wordpiece(s)), ("bpe", bpe(s)), ("unigram", unigram(s)),
+                      ("llama3", llama3(s)), ("qwen2", qwen2(s))]:
         os.makedirs(os.path.join(HERE, "tokenizers"), exist_ok=True)
         with open(os.path.join(HERE, "tokenizers", name + ".json"), "w") as f:
             json.dump(tok, f, ensure_ascii=False)

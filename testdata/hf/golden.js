@@ -33,12 +33,16 @@ const gz = (file, lines) => fs.writeFileSync(path.join(__dirname, file), zlib.gz
 fs.mkdirSync(path.join(__dirname, 'golden'), { recursive: true });
 gz('golden/corpus.jsonl.gz', texts.map((t) => JSON.stringify(t)));
 
+// The padding token of each family (Llama-3 has none of its own: its end of text, as
+// exports commonly set).
+const pads = { wordpiece: '[PAD]', bpe: '<pad>', unigram: '<pad>', llama3: '<|end_of_text|>', qwen2: '<|endoftext|>' };
+
 (async () => {
-  for (const family of ['wordpiece', 'bpe', 'unigram']) {
+  for (const family of Object.keys(pads)) {
     const file = path.join(__dirname, 'tokenizers', family + '.json');
     const tok = Tokenizer.fromFile(file);
     tok.save(file, false); // the form Hugging Face's library writes
-    const padId = tok.tokenToId(family === 'wordpiece' ? '[PAD]' : '<pad>');
+    const padId = tok.tokenToId(pads[family]);
     const rows = [];
     for (const t of texts) {
       tok.disableTruncation();
@@ -54,7 +58,7 @@ gz('golden/corpus.jsonl.gz', texts.map((t) => JSON.stringify(t)));
     gz(`golden/${family}.jsonl.gz`, rows);
     const batches = [];
     tok.setTruncation(64);
-    tok.setPadding({ padId, padToken: family === 'wordpiece' ? '[PAD]' : '<pad>' });
+    tok.setPadding({ padId, padToken: pads[family] });
     for (let i = 0; i < texts.length; i += 8) {
       const es = await tok.encodeBatch(texts.slice(i, i + 8));
       batches.push(JSON.stringify({
