@@ -69,6 +69,11 @@ func (c *Call) Release(ch *Chunk) { c.pool.Put(ch) }
 // reports repeats worth it, each distinct value runs once (runDistinct). What find
 // returns must stay valid until Run returns.
 func (c *Call) Run(ctx context.Context, partition int, cols []models.Column, n int, find func() (Distinct, bool)) (*Chunk, error) {
+	ch, err := c.runChunk(ctx, partition, cols, n, find)
+	return ch, InFunc(FuncFor(c.Task.Config.Kind), err)
+}
+
+func (c *Call) runChunk(ctx context.Context, partition int, cols []models.Column, n int, find func() (Distinct, bool)) (*Chunk, error) {
 	if find != nil && c.wantDistinct() {
 		d, ok := find()
 		c.probeResult(ok)
@@ -255,14 +260,23 @@ func (c *Call) recordFailures(ch *Chunk) {
 	}
 }
 
+// previewInputsBytes is about the most of a row that preview shows across its inputs
+// (each input's own preview is cut too).
+const previewInputsBytes = 400
+
 // preview describes model row b by its every model input, each named when there are
-// several: a row is found by all of its values, not by its first input's.
+// several: a row is found by all of its values, not by its first input's. The inputs
+// past previewInputsBytes are left out, with a mark saying how many.
 func (c *Call) preview(ch *Chunk, b int) string {
 	if len(ch.inputs) == 1 {
 		return ch.inputs[0].Preview(b)
 	}
 	var s strings.Builder
 	for i, in := range ch.inputs {
+		if i > 0 && s.Len() >= previewInputsBytes {
+			fmt.Fprintf(&s, ", … (%d more inputs)", len(ch.inputs)-i)
+			break
+		}
 		if i > 0 {
 			s.WriteString(", ")
 		}

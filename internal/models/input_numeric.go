@@ -370,5 +370,11 @@ func (d *numericData[T]) Tensor(lo, hi int) (ort.Value, error) {
 }
 
 func (d *numericData[T]) Preview(i int) string {
-	return fmt.Sprintf("%q", fmt.Sprint(d.vals[i*d.k:(i+1)*d.k]))
+	row := d.vals[i*d.k : (i+1)*d.k]
+	// Each value takes at least two bytes with its space, so these are more than
+	// previewText keeps, and a long row is not formatted whole to be cut.
+	if n := previewBytes/2 + 1; len(row) > n {
+		row = row[:n]
+	}
+	return previewText(fmt.Sprint(row))
 }

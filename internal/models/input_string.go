@@ -127,10 +127,13 @@ func setContents(st *ort.StringTensor, vals []string) error {
 
 func (d *stringData) Preview(i int) string { return previewText(d.vals[i]) }
 
-// previewText quotes s for an error message, cut to 200 bytes.
+// previewBytes is the most of a value an error message shows.
+const previewBytes = 200
+
+// previewText quotes s for an error message, cut to previewBytes.
 func previewText(s string) string {
-	if len(s) > 200 {
-		s = strings.ToValidUTF8(s[:200], "") + "…"
+	if len(s) > previewBytes {
+		s = strings.ToValidUTF8(s[:previewBytes], "") + "…"
 	}
 	return strconv.Quote(s)
 }

@@ -64,6 +64,12 @@ func UnpackOptions(v string) ([]string, error) {
 // arguments after the options, and the options themselves (UnpackOptions; "" for not
 // given).
 func BindInfer(env *core.Env, packed string, argc int, kind string) (*core.Call, []int, []string, error) {
+	cc, pos, opts, err := bindInfer(env, packed, argc, kind)
+	// ml_infer_embed runs for ml_embed, the others for ml_predict.
+	return cc, pos, opts, core.InFunc(core.FuncFor(kind), err)
+}
+
+func bindInfer(env *core.Env, packed string, argc int, kind string) (*core.Call, []int, []string, error) {
 	opts, err := UnpackOptions(packed)
 	if err != nil {
 		return nil, nil, nil, err

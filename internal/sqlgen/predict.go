@@ -37,7 +37,16 @@ const (
 // regress task need different functions and output columns, and only generated SQL can
 // pick them. v holds ml_predict_sql's arguments as SQL gave them: task and input any
 // value, columns nil or a []any of names, the options as strings ("" for "not given").
+// Its errors name the macro that called it: ml_embed or ml_predict.
 func PredictSQL(env *core.Env, v []any) (string, error) {
+	q, err := predictSQL(env, v)
+	if err != nil && len(v) == PSNumArgs && v[PSEmbed] == "true" {
+		err = core.InFunc(core.FuncFor(models.OutputEmbed), err)
+	}
+	return q, err
+}
+
+func predictSQL(env *core.Env, v []any) (string, error) {
 	if len(v) != PSNumArgs {
 		return "", core.ArgErrorf("ml_predict_sql takes %d arguments, got %d; call ml_predict instead", PSNumArgs, len(v))
 	}
@@ -191,10 +200,16 @@ func KeepColumns(env *core.Env, taskArg, colsArg any, names []string) ([]bool, e
 	if err != nil {
 		return nil, err
 	}
+	keep, err := keepColumns(task, cols, extra, stringsOf(pair[1]), names)
+	// ml_predict_sql has checked the task's kind against the macro, so it names the
+	// function the user called.
+	return keep, core.InFunc(core.FuncFor(task.Config.Kind), err)
+}
+
+func keepColumns(task *models.Task, cols, extra, all, names []string) ([]bool, error) {
 	replaced := func(name string) bool {
 		return IsOutputName(task, name) || slices.ContainsFunc(extra, func(o string) bool { return core.SameName(name, o) })
 	}
-	all := stringsOf(pair[1])
 	if err := core.CheckColumnsPresent(task, cols, all); err != nil {
 		return nil, err
 	}
