@@ -59,7 +59,7 @@ func WithModelsPerGPU(n int) Option {
 }
 
 // WithCPUSlots sets how many CPU model instances to spread partitions over when there
-// is no GPU (default, and 0: one per core).
+// is no GPU, 0..4096 (default, and 0: one per core).
 func WithCPUSlots(n int) Option {
 	return func(c *config) { c.defaults.CPUSlots = n }
 }

@@ -290,6 +290,8 @@ func TestConnectorDefaultsChecked(t *testing.T) {
 		{WithModelsPerGPU(65), `WithModelsPerGPU(65)`},
 		{WithGPUMemLimit(-1), `WithGPUMemLimit(-1) would fail every query: no placement: gpu_mem_limit -1 must be ≥ 0`},
 		{WithCPUSlots(-1), `WithCPUSlots(-1) would fail every query: no placement: CPU slots -1 must be ≥ 0`},
+		// a huge count laid out a slot each (and a busy flag each per query) before any check
+		{WithCPUSlots(4097), `WithCPUSlots(4097) would fail every query: no placement: CPU slots 4097 is out of range 0..4096`},
 	} {
 		c, err := NewConnector("", WithInventory(gpu.Simulated(0)), tc.opt)
 		if err == nil {

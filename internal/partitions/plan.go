@@ -21,6 +21,11 @@ const (
 // data while the other computes.
 const DefaultModelsPerGPU = 2
 
+// MaxCPUSlots bounds Options.CPUSlots: a plan lays out every slot, and each query keeps
+// a flag per slot, so a mistaken huge count would allocate that much before any row; a
+// CPU instance per core is the most that pays, and no machine has this many cores.
+const MaxCPUSlots = 4096
+
 // ErrPlan marks an impossible placement request.
 var ErrPlan = errors.New("no placement")
 
@@ -66,6 +71,9 @@ func NewPlan(inv gpu.Inventory, o Options) (Plan, error) {
 	}
 	if o.CPUSlots < 0 {
 		return Plan{}, fmt.Errorf("%w: CPU slots %d must be ≥ 0 (0 = one per core)", ErrPlan, o.CPUSlots)
+	}
+	if o.CPUSlots > MaxCPUSlots {
+		return Plan{}, fmt.Errorf("%w: CPU slots %d is out of range 0..%d (0 = one per core)", ErrPlan, o.CPUSlots, MaxCPUSlots)
 	}
 	g := len(inv.GPUs)
 	switch o.Device {

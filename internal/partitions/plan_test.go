@@ -3,6 +3,7 @@ package partitions
 import (
 	"errors"
 	"fmt"
+	"runtime"
 	"strings"
 	"sync"
 	"testing"
@@ -165,5 +166,53 @@ func TestPlanNoCUDA(t *testing.T) {
 	}
 	if _, err := NewPlan(gpu.Simulated(0), Options{CPUSlots: -1}); !errors.Is(err, ErrPlan) {
 		t.Fatalf("CPUSlots -1: %v", err)
+	}
+}
+
+// Pins: CPUSlots had no upper bound, and NewPlan laid out every slot of a huge count
+// (WithCPUSlots(1<<30) allocated tens of GB before any query ran).
+func TestPlanCPUSlotsBound(t *testing.T) {
+	if p, err := NewPlan(gpu.Simulated(0), Options{CPUSlots: MaxCPUSlots}); err != nil || len(p.Slots) != MaxCPUSlots {
+		t.Fatalf("CPUSlots %d: %d slots, %v", MaxCPUSlots, len(p.Slots), err)
+	}
+	for _, n := range []int{MaxCPUSlots + 1, 1 << 30} {
+		_, err := NewPlan(gpu.Simulated(0), Options{CPUSlots: n})
+		if want := fmt.Sprintf("CPU slots %d is out of range 0..%d", n, MaxCPUSlots); !errors.Is(err, ErrPlan) || !strings.Contains(err.Error(), want) {
+			t.Errorf("CPUSlots %d: %v, want an error with %q", n, err, want)
+		}
+	}
+}
+
+// Pins: Threads kept an entry, and a new index, for every OS thread that ever called
+// in, so a host whose threads come and go (a Python thread pool, Node workers) grew the
+// map forever and spread its partitions over ever higher indices.
+func TestThreadsForgetEndedThreads(t *testing.T) {
+	var th Threads
+	for range 400 {
+		done := make(chan struct{})
+		go func() {
+			defer close(done)
+			// Exiting while locked ends the OS thread, as a host's short-lived thread ends.
+			runtime.LockOSThread()
+			th.Current()
+		}()
+		<-done
+	}
+	entries := 0
+	th.ids.Range(func(_, _ any) bool { entries++; return true })
+	if entries > 2*threadsPruneMin || th.Count() > 2*threadsPruneMin {
+		t.Fatalf("after 400 threads that ended: %d entries, %d indices; want at most %d each", entries, th.Count(), 2*threadsPruneMin)
+	}
+	// A live thread keeps its index across the pruning.
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
+	a := th.Current()
+	for range 2 * threadsPruneMin {
+		done := make(chan struct{})
+		go func() { defer close(done); runtime.LockOSThread(); th.Current() }()
+		<-done
+	}
+	if b := th.Current(); b != a {
+		t.Fatalf("a live thread's index changed from %d to %d", a, b)
 	}
 }

@@ -4,3 +4,8 @@ import "golang.org/x/sys/unix"
 
 // gettid identifies the calling OS thread.
 func gettid() int { return unix.Gettid() }
+
+// threadAlive reports whether thread tid of this process still runs: signal 0 checks
+// without sending anything. (A tid the kernel has given to a new thread counts as
+// alive; that thread then takes the old one's index, as before pruning.)
+func threadAlive(tid int) bool { return unix.Tgkill(unix.Getpid(), tid, 0) != unix.ESRCH }
