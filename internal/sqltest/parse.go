@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"slices"
 	"strconv"
 	"strings"
 )
@@ -169,6 +170,9 @@ func (p *parser) parse() error {
 		}
 		skip := ""
 		tok := strings.Fields(line)
+		if len(tok) == 0 {
+			return p.fail(p.i+1, blankCommand)
+		}
 		// skipif/onlyif prefix the record they guard, one condition per line.
 		for tok[0] == "skipif" || tok[0] == "onlyif" {
 			if len(tok) < 2 {
@@ -184,6 +188,9 @@ func (p *parser) parse() error {
 			}
 			line = p.lines[p.i]
 			tok = strings.Fields(line)
+			if len(tok) == 0 {
+				return p.fail(p.i+1, blankCommand)
+			}
 		}
 		lineNo := p.i + 1
 		switch tok[0] {
@@ -233,7 +240,11 @@ func (p *parser) parse() error {
 			if len(tok) < 3 {
 				return p.fail(lineNo, "expected %s <var> <value>...", tok[0])
 			}
-			stack = append(stack, &frame{rec: Record{Kind: KindLoop, Line: lineNo, Var: tok[1], Values: tok[2:], SkipReason: skip}})
+			values, err := foreachValues(tok[1], tok[2:])
+			if err != nil {
+				return p.fail(lineNo, "%s: %v", tok[0], err)
+			}
+			stack = append(stack, &frame{rec: Record{Kind: KindLoop, Line: lineNo, Var: tok[1], Values: values, SkipReason: skip}})
 			p.i++
 		case "endloop":
 			if len(stack) == 0 {
@@ -252,6 +263,68 @@ func (p *parser) parse() error {
 		return p.fail(stack[n-1].rec.Line, "loop is missing its endloop")
 	}
 	return nil
+}
+
+// blankCommand is the error for a line of only spaces or tabs where a command is
+// expected; DuckDB's runner rejects it too ("Empty line!?").
+const blankCommand = "line holds only spaces or tabs where a command is expected: make it empty (a blank line separates records)"
+
+// foreachCollections are the named value lists of DuckDB's runner
+// (ForEachTokenReplace) whose contents do not depend on its build; each also
+// includes the ones listed after it, as there.
+var foreachCollections = map[string][]string{
+	"<signed>":   {"tinyint", "smallint", "integer", "bigint", "hugeint"},
+	"<unsigned>": {"utinyint", "usmallint", "uinteger", "ubigint", "uhugeint"},
+	"<integral>": {"<signed>", "<unsigned>"},
+	"<numeric>":  {"<integral>", "float", "double"},
+	"<alltypes>": {"<numeric>", "bool", "interval", "varchar"},
+}
+
+// foreachValues expands a foreach's values as DuckDB's runner does: a collection
+// (<signed>, ...) stands for its types, !value removes an earlier value (and is a
+// value itself when there is none), anything else is taken as written. A
+// collection this runner does not define is refused: run literally, "${type}"
+// would become "<compression>" and, say, a statement error would pass on the
+// parser error every time. With several names (foreach a,b 1,x 2,y) every value
+// must have as many comma-separated parts.
+func foreachValues(names string, tokens []string) ([]string, error) {
+	var out []string
+	var expand func(tok string) error
+	expand = func(tok string) error {
+		low := strings.ToLower(tok)
+		if list, ok := foreachCollections[low]; ok {
+			for _, v := range list {
+				if err := expand(v); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+		if strings.HasPrefix(low, "<") && strings.HasSuffix(low, ">") {
+			return fmt.Errorf("unsupported value collection %s (this runner expands <signed>, <unsigned>, <integral>, <numeric> and <alltypes>): list the values instead", tok)
+		}
+		if rest, ok := strings.CutPrefix(tok, "!"); ok {
+			if i := slices.Index(out, rest); i >= 0 {
+				out = slices.Delete(out, i, i+1)
+				return nil
+			}
+		}
+		out = append(out, tok)
+		return nil
+	}
+	for _, tok := range tokens {
+		if err := expand(tok); err != nil {
+			return nil, err
+		}
+	}
+	if n := strings.Count(names, ","); n > 0 {
+		for _, v := range out {
+			if strings.Count(v, ",") != n {
+				return nil, fmt.Errorf("value %q does not have one comma-separated part per name in %q", v, names)
+			}
+		}
+	}
+	return out, nil
 }
 
 // sqlText consumes SQL lines up to a blank line, a comment or "----".

@@ -2,6 +2,7 @@ package sqltest
 
 import (
 	"github.com/duckinfer/duckinfer/internal/sqltext"
+	"github.com/duckinfer/duckinfer/internal/valuetext"
 
 	"context"
 	"crypto/md5"
@@ -15,6 +16,9 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	// TIMESTAMPTZ values are written in the session's TimeZone, which must load
+	// where the system has no zoneinfo too.
+	_ "time/tzdata"
 )
 
 // table is a query result rendered to sqllogictest text.
@@ -123,6 +127,8 @@ func textCell(s string) string {
 	return strings.ReplaceAll(s, "\x00", `\0`)
 }
 
+// runDirect runs a statement that cannot be wrapped and renders duckdb-go's values
+// as DuckDB's VARCHAR cast would (valuetext, shared with the shell).
 func runDirect(ctx context.Context, c *sql.Conn, q string) (*table, error) {
 	rows, err := c.QueryContext(ctx, q)
 	if err != nil {
@@ -134,8 +140,19 @@ func runDirect(ctx context.Context, c *sql.Conn, q string) (*table, error) {
 		return nil, fmt.Errorf("reading column types: %w", err)
 	}
 	t := &table{cols: len(cts), types: make([]string, len(cts))}
+	var loc *time.Location
 	for i, ct := range cts {
 		t.types[i] = ct.DatabaseTypeName()
+		if !valuetext.Readable(t.types[i]) {
+			return nil, fmt.Errorf("the statement ran, but its result column %q has a type that the Go driver cannot read (such as TIME_NS): cast it to VARCHAR in the statement", ct.Name())
+		}
+		if strings.Contains(t.types[i], "TIMESTAMPTZ") && loc == nil {
+			// duckdb-go hands TIMESTAMPTZ over in UTC; DuckDB's cast writes it in the
+			// session TimeZone, which the statement itself may have set.
+			if loc, err = sessionZone(ctx, c); err != nil {
+				return nil, err
+			}
+		}
 	}
 	vals := make([]any, t.cols)
 	ptrs := make([]any, t.cols)
@@ -148,7 +165,7 @@ func runDirect(ctx context.Context, c *sql.Conn, q string) (*table, error) {
 		}
 		row := make([]string, t.cols)
 		for i, v := range vals {
-			row[i] = renderGo(v, t.types[i])
+			row[i] = renderGo(v, t.types[i], loc)
 		}
 		t.rows = append(t.rows, row)
 	}
@@ -158,50 +175,24 @@ func runDirect(ctx context.Context, c *sql.Conn, q string) (*table, error) {
 	return t, nil
 }
 
-// renderGo approximates DuckDB's VARCHAR rendering for statements that cannot be
-// wrapped; scalar types match, nested types are best effort.
-func renderGo(v any, typ string) string {
-	switch x := v.(type) {
-	case nil:
-		return "NULL"
-	case bool:
-		if x {
-			return "1"
-		}
-		return "0"
-	case string:
-		return textCell(x)
-	case []byte:
-		if typ != "BLOB" {
-			return textCell(string(x))
-		}
-		var b strings.Builder
-		for _, c := range x {
-			if c >= 0x20 && c < 0x7f && c != '\\' {
-				b.WriteByte(c)
-			} else {
-				fmt.Fprintf(&b, `\x%02X`, c)
-			}
-		}
-		return textCell(b.String())
-	case float32:
-		return sqltext.FormatFloat(float64(x), 32)
-	case float64:
-		return sqltext.FormatFloat(x, 64)
-	case time.Time:
-		switch {
-		case typ == "DATE":
-			return x.Format("2006-01-02")
-		case strings.HasPrefix(typ, "TIME") && !strings.HasPrefix(typ, "TIMESTAMP"):
-			return x.Format("15:04:05.999999")
-		case typ == "TIMESTAMPTZ" || typ == "TIMESTAMP WITH TIME ZONE":
-			return x.Format("2006-01-02 15:04:05.999999-07")
-		}
-		return x.Format("2006-01-02 15:04:05.999999")
-	case fmt.Stringer:
-		return textCell(x.String())
+// sessionZone is the connection's TimeZone setting; UTC without ICU, which has none.
+func sessionZone(ctx context.Context, c *sql.Conn) (*time.Location, error) {
+	var name string
+	if c.QueryRowContext(ctx, "SELECT current_setting('TimeZone')").Scan(&name) != nil {
+		return time.UTC, nil
 	}
-	return textCell(fmt.Sprint(v))
+	loc, err := time.LoadLocation(name)
+	if err != nil {
+		return nil, fmt.Errorf("the statement ran, but its TIMESTAMPTZ result is written in the session TimeZone %s, which Go does not know: cast the column to VARCHAR in the statement: %w", name, err)
+	}
+	return loc, nil
+}
+
+// renderGo writes a value scanned by duckdb-go as runWrapped would have DuckDB
+// write it, then applies the same sqllogictest conventions (renderText).
+func renderGo(v any, typ string, loc *time.Location) string {
+	s, ok := valuetext.Format(v, typ, loc)
+	return renderText(sql.NullString{String: s, Valid: ok}, typ)
 }
 
 var hashRE = regexp.MustCompile(`^[0-9]+ values hashing to [0-9a-z]+$`)
@@ -293,6 +284,11 @@ func valueEqual(act, exp, typ string) bool {
 	if strings.HasPrefix(exp, "<REGEX>:") || strings.HasPrefix(exp, "<!REGEX>:") {
 		return matchText(act, exp)
 	}
+	if typ == "BOOLEAN" {
+		// As DuckDB's CompareValues: true/false in any case equal 1/0.
+		b, ok := boolText(exp)
+		return ok && b == act
+	}
 	if !isNumeric(typ) || act == "NULL" || exp == "NULL" {
 		return false
 	}
@@ -304,6 +300,17 @@ func valueEqual(act, exp, typ string) bool {
 	a, ok1 := new(big.Rat).SetString(act)
 	e, ok2 := new(big.Rat).SetString(exp)
 	return ok1 && ok2 && a.Cmp(e) == 0
+}
+
+// boolText is the 1 or 0 that an expected BOOLEAN value stands for.
+func boolText(s string) (string, bool) {
+	switch {
+	case s == "1" || strings.EqualFold(s, "true"):
+		return "1", true
+	case s == "0" || strings.EqualFold(s, "false"):
+		return "0", true
+	}
+	return "", false
 }
 
 func approxEqual(a, e float64) bool {
@@ -347,27 +354,38 @@ func compare(rec Record, expected []string, t *table) *Failure {
 	if err != nil {
 		return &Failure{Message: err.Error(), Expected: joinLines(expected), Actual: joinLines(rowLines(actual))}
 	}
-	exp = sortRows(exp, rec.Sort, ncols)
 	colType := func(j int) string {
-		// After a valuesort the flat values no longer belong to one column.
-		if rec.Sort == ValueSort {
+		// After a valuesort the flat values no longer belong to one column; DuckDB
+		// compares each with the type at its position, which is one type when all
+		// columns share it.
+		if rec.Sort == ValueSort && slices.ContainsFunc(t.types, func(typ string) bool { return typ != t.typeOf(0) }) {
 			return ""
 		}
 		return t.typeOf(j)
 	}
-	msg := ""
-	if len(exp) != len(actual) {
-		msg = fmt.Sprintf("wrong row count: expected %d, got %d", len(exp), len(actual))
-	} else {
-	rows:
+	mismatch := func(exp [][]string) string {
+		if len(exp) != len(actual) {
+			return fmt.Sprintf("wrong row count: expected %d, got %d", len(exp), len(actual))
+		}
 		for i := range actual {
 			for j := range actual[i] {
 				if !valueEqual(actual[i][j], exp[i][j], colType(j)) {
-					msg = fmt.Sprintf("wrong value at row %d, column %d: expected %q, got %q", i+1, j+1, exp[i][j], actual[i][j])
-					break rows
+					return fmt.Sprintf("wrong value at row %d, column %d: expected %q, got %q", i+1, j+1, exp[i][j], actual[i][j])
 				}
 			}
 		}
+		return ""
+	}
+	// DuckDB compares the rows as written with the sorted result; sorting them too
+	// lets them be written in any order, and matching them as a multiset keeps a
+	// float written rounded (whose text sorts elsewhere) paired with its row.
+	if rec.Sort != NoSort && mismatch(exp) == "" {
+		return nil
+	}
+	exp = sortRows(exp, rec.Sort, ncols)
+	msg := mismatch(exp)
+	if msg != "" && rec.Sort != NoSort && len(exp) == len(actual) && sameMultiset(exp, actual, rec.Sort, colType) {
+		msg = ""
 	}
 	if msg == "" {
 		return nil
@@ -386,4 +404,101 @@ func compare(rec Record, expected []string, t *table) *Failure {
 		Actual:   joinLines(rowLines(actual)),
 		Diff:     diffRows(exp, actual, same),
 	}
+}
+
+// maxMatchPairs bounds the pairs of leftover rows sameMultiset compares.
+const maxMatchPairs = 1_000_000
+
+// sameMultiset reports whether the expected rows (values, for valuesort) can be
+// paired one to one with equal actual ones, whatever their order. Rows with the
+// same text pair first; the rest, which differ in text only where valueEqual
+// allows it (a rounded float, true for 1), are paired by bipartite matching.
+func sameMultiset(exp, act [][]string, mode SortMode, colType func(int) string) bool {
+	same := func(e, a []string) bool {
+		for j := range a {
+			if !valueEqual(a[j], e[j], colType(j)) {
+				return false
+			}
+		}
+		return true
+	}
+	if mode == ValueSort {
+		flat := func(rows [][]string) (out [][]string) {
+			for _, r := range rows {
+				for _, v := range r {
+					out = append(out, []string{v})
+				}
+			}
+			return out
+		}
+		exp, act = flat(exp), flat(act)
+		same = func(e, a []string) bool { return valueEqual(a[0], e[0], colType(0)) }
+	}
+	if len(exp) != len(act) {
+		return false
+	}
+	key := func(r []string) string { return strings.Join(r, "\x00") }
+	left := map[string]int{}
+	for _, r := range act {
+		left[key(r)]++
+	}
+	var restE, restA [][]string
+	for _, r := range exp {
+		if k := key(r); left[k] > 0 {
+			left[k]--
+		} else {
+			restE = append(restE, r)
+		}
+	}
+	for _, r := range act {
+		if k := key(r); left[k] > 0 {
+			left[k]--
+			restA = append(restA, r)
+		}
+	}
+	n := len(restE)
+	if n == 0 {
+		return true
+	}
+	if n*n > maxMatchPairs {
+		return false
+	}
+	adj := make([][]int, n)
+	for i, e := range restE {
+		for j, a := range restA {
+			if len(e) == len(a) && same(e, a) {
+				adj[i] = append(adj[i], j)
+			}
+		}
+		if len(adj[i]) == 0 {
+			return false
+		}
+	}
+	// Kuhn's augmenting paths: owner[j] is the expected row paired with actual row j.
+	owner := make([]int, n)
+	for j := range owner {
+		owner[j] = -1
+	}
+	var seen []bool
+	var augment func(i int) bool
+	augment = func(i int) bool {
+		for _, j := range adj[i] {
+			if seen[j] {
+				continue
+			}
+			seen[j] = true
+			if owner[j] < 0 || augment(owner[j]) {
+				owner[j] = i
+				return true
+			}
+		}
+		return false
+	}
+	for i := range n {
+		seen = make([]bool, n)
+		if !augment(i) {
+			return false
+		}
+	}
+	return true
 }

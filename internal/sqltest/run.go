@@ -99,6 +99,7 @@ type runner struct {
 	skip    int  // depth of mode skip
 	stopped bool // halt, require or cancellation ended the script
 	testDir string
+	env     []binding // ${VAR} from require-env, for the rest of the file
 }
 
 func (r *runner) close() {
@@ -153,7 +154,7 @@ func (r *runner) exec(recs []Record, vars []binding) {
 			r.res.Halted = true
 			r.stopped = true
 		case KindRequire:
-			if rec.Args[0] != "duckinfer" {
+			if !r.loaded(rec.Args[0]) {
 				r.res.SkipReason = "require " + strings.Join(rec.Args, " ")
 				r.stopped = true
 			}
@@ -162,10 +163,22 @@ func (r *runner) exec(recs []Record, vars []binding) {
 			if !ok || (len(rec.Args) > 1 && v != rec.Args[1]) {
 				r.res.SkipReason = "require-env " + strings.Join(rec.Args, " ")
 				r.stopped = true
+				break
 			}
+			r.env = append(r.env, binding{rec.Args[0], v})
 		case KindLoop:
+			names := strings.Split(rec.Var, ",")
 			for _, v := range rec.Values {
-				r.exec(rec.Body, append(vars[:len(vars):len(vars)], binding{rec.Var, v}))
+				iter := vars[:len(vars):len(vars)]
+				if len(names) == 1 {
+					iter = append(iter, binding{rec.Var, v})
+				} else {
+					// foreach a,b 1,x 2,y: the parser checked the part counts.
+					for i, part := range strings.Split(v, ",") {
+						iter = append(iter, binding{names[i], part})
+					}
+				}
+				r.exec(rec.Body, iter)
 			}
 		case KindStatement, KindQuery:
 			if rec.SkipReason != "" {
@@ -188,10 +201,30 @@ func (r *runner) exec(recs []Record, vars []binding) {
 	}
 }
 
-// subst replaces ${var} (innermost loop wins) and __TEST_DIR__ as DuckDB's runner does.
+// loaded reports whether a require is met: duckinfer itself, or an extension the
+// database has loaded already (json, parquet and icu are built into duckdb-go). It
+// never loads or installs one, so that a file cannot change what it tests.
+func (r *runner) loaded(name string) bool {
+	if name == "duckinfer" {
+		return true
+	}
+	c, err := r.conn("")
+	if err != nil {
+		return false
+	}
+	var ok bool
+	err = c.QueryRowContext(r.ctx, "SELECT loaded FROM duckdb_extensions() WHERE extension_name = lower(?)", name).Scan(&ok)
+	return err == nil && ok
+}
+
+// subst replaces ${var} (innermost loop wins, then require-env variables) and
+// __TEST_DIR__ as DuckDB's runner does.
 func (r *runner) subst(s string, vars []binding) string {
 	for i := len(vars) - 1; i >= 0; i-- {
 		s = strings.ReplaceAll(s, "${"+vars[i].name+"}", vars[i].value)
+	}
+	for _, v := range r.env {
+		s = strings.ReplaceAll(s, "${"+v.name+"}", v.value)
 	}
 	if strings.Contains(s, "__TEST_DIR__") {
 		if r.testDir == "" {

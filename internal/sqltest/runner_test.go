@@ -421,8 +421,8 @@ endloop
 }
 
 func TestRequireModeHalt(t *testing.T) {
-	res := runScript(t, "require duckinfer\n\nstatement ok\nSELECT 1\n\nrequire parquet\n\nstatement ok\nSELECT 1\n\nloop i 0 2\n\nstatement ok\nSELECT 1\n\nendloop\n")
-	if res.SkipReason != "require parquet" || res.Run != 1 || res.Skipped != 3 || res.Failed() {
+	res := runScript(t, "require duckinfer\n\nstatement ok\nSELECT 1\n\nrequire spatial\n\nstatement ok\nSELECT 1\n\nloop i 0 2\n\nstatement ok\nSELECT 1\n\nendloop\n")
+	if res.SkipReason != "require spatial" || res.Run != 1 || res.Skipped != 3 || res.Failed() {
 		t.Errorf("require: %+v", res)
 	}
 	res = runScript(t, `mode skip
