@@ -56,7 +56,7 @@ type Config struct {
 	Tokenizer string `json:"tokenizer,omitempty"`  // the tokenizer.json, in the task folder
 	MaxLength int    `json:"max_length,omitempty"` // tokens per text, special tokens included; 0: no limit
 	PadID     *int64 `json:"pad_id,omitempty"`     // input_ids of padding; default: the tokenizer's [PAD]/<pad>
-	Padding   string `json:"padding,omitempty"`    // "bucket" (default) or "chunk"; see PaddingBucket
+	Padding   string `json:"padding,omitempty"`    // "bucket" (default), "chunk" or "none"; see PaddingBucket
 	// Embed tasks.
 	Pooling   string `json:"pooling,omitempty"`   // "mean" (default) or "cls"
 	Normalize *bool  `json:"normalize,omitempty"` // L2-normalise the embedding (default true)

@@ -8,10 +8,14 @@ import (
 // Padding rules of a text input ("padding" in task.json): PaddingBucket sorts a
 // chunk's rows by token count, so that each batch is padded to its own longest row
 // (the results go back to row order); PaddingChunk keeps row order and pads every
-// batch to the chunk's longest (the baseline BenchmarkBucketing compares against).
+// batch to the chunk's longest (the baseline BenchmarkBucketing compares against);
+// PaddingNone sorts too but never pads: each batch holds rows of one token count, for
+// models whose result padding would change (a decoder classifier pooling the last
+// position, hfConfig). A model without an attention_mask input is always batched so.
 const (
 	PaddingBucket = "bucket"
 	PaddingChunk  = "chunk"
+	PaddingNone   = "none"
 )
 
 // Pooling rules of an embed task: the attention-masked mean of the token vectors, or
@@ -51,9 +55,9 @@ func (c *Config) validateText() error {
 		switch c.Padding {
 		case "":
 			c.Padding = PaddingBucket
-		case PaddingBucket, PaddingChunk:
+		case PaddingBucket, PaddingChunk, PaddingNone:
 		default:
-			return fmt.Errorf(`"padding" %q is not supported; use %q (the default) or %q`, c.Padding, PaddingBucket, PaddingChunk)
+			return fmt.Errorf(`"padding" %q is not supported; use %q (the default), %q or %q`, c.Padding, PaddingBucket, PaddingChunk, PaddingNone)
 		}
 	}
 	if c.Kind != OutputEmbed {

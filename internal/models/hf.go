@@ -30,6 +30,10 @@ import (
 //     defaults, LABEL_0 to LABEL_{k-1}, k from num_labels (else 2);
 //   - otherwise an embedder, reading last_hidden_state, token_embeddings or
 //     sentence_embedding, whichever the model has.
+// A decoder classifier (lastTokenPooling) pools the last non-padding token, which
+// transformers finds by config.json's pad_token_id; without one it takes the last
+// position, and so does an ONNX export of it: padding such a model's rows would pool a
+// padding token, so its task says PaddingNone (batches of rows of one token count).
 // The text column is "text"; max_length is tokenizer_config.json's model_max_length,
 // else config.json's max_position_embeddings (less the positions RoBERTa-style models
 // reserve: theirs start after the padding id).
@@ -114,6 +118,9 @@ func hfConfig(folder string, override []byte) ([]byte, int, error) {
 			doc["scores"] = ScoresSigmoid
 		}
 		doc["description"] = fmt.Sprintf("Hugging Face %s (text classifier: %s)", what, strings.Join(labels, ", "))
+		if hc.PadTokenID == nil && lastTokenPooling(hc.Architectures, hc.ModelType) {
+			doc["padding"] = PaddingNone
+		}
 	} else {
 		doc["kind"] = OutputEmbed
 		doc["description"] = fmt.Sprintf("Hugging Face %s (text embedder)", what)
@@ -160,7 +167,7 @@ func hfConfig(folder string, override []byte) ([]byte, int, error) {
 		// A task.json whose inputs take no text is a task of its own beside the
 		// Hugging Face files: the tokenizer fields do not apply to it.
 		if in, ok := folded["inputs"]; ok && !bytes.Contains(in, []byte(`"`+string(InputText)+`"`)) {
-			for _, k := range []string{"tokenizer", "max_length", "pad_id"} {
+			for _, k := range []string{"tokenizer", "max_length", "pad_id", "padding"} {
 				if _, set := folded[k]; !set {
 					delete(doc, k)
 				}
@@ -186,6 +193,36 @@ func isHFClassifier(arch []string, id2label map[string]string) bool {
 		}
 	}
 	return false
+}
+
+// lastTokenModels are the model types whose ForSequenceClassification pools the last
+// non-padding token (found from pad_token_id) rather than the first: transformers'
+// decoder-only classifiers. Keys are model_type without "_" and "-", which is also
+// the architecture's class name before ForSequenceClassification, lower-cased.
+var lastTokenModels = func() map[string]bool {
+	m := map[string]bool{}
+	for _, t := range strings.Fields(`llama mistral mixtral ministral qwen2 qwen2_moe qwen3 qwen3_moe
+		gemma gemma2 gemma3 gemma3_text phi phi3 phimoe gpt2 gpt_neo gpt_neox gptj gpt_bigcode
+		openai-gpt ctrl biogpt bloom falcon mpt opt persimmon stablelm starcoder2 nemotron
+		jetmoe jamba zamba zamba2 glm helium deepseek_v3 smollm3 arcee minimax seed_oss`) {
+		m[modelKey(t)] = true
+	}
+	return m
+}()
+
+func modelKey(s string) string {
+	return strings.ToLower(strings.NewReplacer("_", "", "-", "").Replace(s))
+}
+
+// lastTokenPooling reports whether a classifier config.json names a decoder whose
+// classifier pools the last token: by its architectures, else by its model_type.
+func lastTokenPooling(arch []string, modelType string) bool {
+	for _, a := range arch {
+		if name, ok := strings.CutSuffix(a, "ForSequenceClassification"); ok {
+			return lastTokenModels[modelKey(name)]
+		}
+	}
+	return lastTokenModels[modelKey(modelType)]
 }
 
 // labelsInOrder turns id2label ({"0": "neg", "1": "pos"}) into labels by id.

@@ -241,7 +241,7 @@ func TestTextBatchEnd(t *testing.T) {
 	// Pins: a model without attention_mask got rows padded to their batch-mates'.
 	// Without an attention mask, a batch holds one token count only, in both modes.
 	for _, chunk := range []bool{false, true} {
-		m := &TextData{n: []int32{3, 3, 3, 5, 9, 9}, noMask: true, chunk: chunk}
+		m := &TextData{n: []int32{3, 3, 3, 5, 9, 9}, noPad: true, chunk: chunk}
 		cuts = cuts[:0]
 		for lo := 0; lo < len(m.n); lo = m.BatchEnd(lo, 2) {
 			cuts = append(cuts, lo)

@@ -47,9 +47,11 @@ type TextData struct {
 	padID  int64
 	feeds  []string // model inputs, input_ids first
 	chunk  bool     // PaddingChunk: every batch padded to the chunk's longest
-	// noMask: the model takes no attention_mask, so it cannot tell padding from text:
-	// each batch holds rows of one token count only, and is never padded.
-	noMask bool
+	// noPad: padding would change a row's result — the model takes no attention_mask,
+	// so it cannot tell padding from text, or the task says PaddingNone (a decoder
+	// classifier that pools the last position): each batch holds rows of one token
+	// count only, and is never padded.
+	noPad bool
 
 	vals  []string // borrowed from the binding, for previews
 	enc   tokenizer.Encoding
@@ -58,7 +60,8 @@ type TextData struct {
 }
 
 func (t *Task) newTextData(feeds []string) *TextData {
-	return &TextData{tok: t.tok, maxLen: t.Config.MaxLength, padID: t.padID, feeds: feeds, chunk: t.Config.Padding == PaddingChunk, noMask: !slices.Contains(feeds, "attention_mask")}
+	return &TextData{tok: t.tok, maxLen: t.Config.MaxLength, padID: t.padID, feeds: feeds, chunk: t.Config.Padding == PaddingChunk,
+		noPad: !slices.Contains(feeds, "attention_mask") || t.Config.Padding == PaddingNone}
 }
 
 // SetMaxLength overrides the task's max_length for this data (ml_predict's max_length).
@@ -82,6 +85,11 @@ func (d *TextData) Load(cols []Column, n int, valid []bool, bad func(int, error)
 			if err := d.tok.Encode(&d.enc, d.vals[r], d.maxLen); err != nil {
 				valid[r] = false
 				bad(r, &ValueError{Input: previewText(d.vals[r]), Err: fmt.Errorf("%w: the text at row %d of its chunk cannot be tokenized: %w", ErrInput, r, err)})
+			} else if len(d.enc.IDs) == at {
+				// An empty text under a tokenizer that adds no special tokens (Llama-3,
+				// Qwen2): the model would read one padding position and answer anyway.
+				valid[r] = false
+				bad(r, &ValueError{Input: previewText(d.vals[r]), Err: fmt.Errorf("%w: the text at row %d of its chunk gives no tokens (this tokenizer adds none of its own), so the model has nothing to read; leave such texts out (WHERE text <> '')", ErrInput, r)})
 			}
 		}
 		d.start[r], d.n[r] = int32(at), int32(len(d.enc.IDs)-at)
@@ -97,11 +105,11 @@ func (d *TextData) Compact(rows []int) {
 }
 
 // SortByLength orders the rows by token count (stable) unless the task pads to the
-// chunk's longest (and its model takes an attention mask), and returns the
-// permutation: new row b was row perm[b]. The core reorders its row map by it, so
-// results still reach their rows.
+// chunk's longest (and may pad its rows at all), and returns the permutation:
+// new row b was row perm[b]. The core reorders its row map by it, so results still
+// reach their rows.
 func (d *TextData) SortByLength() []int {
-	if d.chunk && !d.noMask {
+	if d.chunk && !d.noPad {
 		return nil
 	}
 	perm := make([]int, len(d.n))
@@ -123,11 +131,11 @@ func (d *TextData) SortByLength() []int {
 // when rows are sorted by length, before the first row more than twice as long as the
 // batch's first (counted from 8 tokens), so no batch pads its short rows to a far
 // longer one's length. A chunk's longest rows thus go to smaller batches of their own.
-// For a model without an attention mask the batch ends where the token count changes:
-// padding would change its rows' results.
+// For a model without an attention mask, or under PaddingNone, the batch ends where
+// the token count changes: padding would change its rows' results.
 func (d *TextData) BatchEnd(lo, rows int) int {
 	hi := min(lo+rows, len(d.n))
-	if d.noMask {
+	if d.noPad {
 		for end := lo + 1; end < hi; end++ {
 			if d.n[end] != d.n[lo] {
 				return end
@@ -152,7 +160,7 @@ func (d *TextData) Len(i int) int { return int(d.n[i]) }
 
 // width is the padded length of batch [lo, hi).
 func (d *TextData) width(lo, hi int) int {
-	if d.chunk && !d.noMask {
+	if d.chunk && !d.noPad {
 		lo, hi = 0, len(d.n)
 	}
 	w := 1 // an empty sequence is still one padding position wide
