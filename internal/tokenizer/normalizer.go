@@ -306,6 +306,13 @@ func (st strip) normalizeLead(s string, lead int) (string, int) {
 	return out, min(lead, len(out))
 }
 
+// pattern is a tokenizer.json pattern (Replace's, Split's): a literal string or an
+// Oniguruma regular expression.
+type pattern struct {
+	String *string `json:"String"`
+	Regex  *string `json:"Regex"`
+}
+
 // replace is the Replace normalizer: a literal string or a regular expression (in the
 // syntax both Oniguruma and Go's RE2 read, rewritten by onigToRE2 to match as
 // Oniguruma does; one RE2 rejects or onigToRE2 refuses is an error at Parse).
@@ -317,11 +324,8 @@ type replace struct {
 
 func parseReplace(raw json.RawMessage) (normalizer, error) {
 	var c struct {
-		Pattern struct {
-			String *string `json:"String"`
-			Regex  *string `json:"Regex"`
-		} `json:"pattern"`
-		Content string `json:"content"`
+		Pattern pattern `json:"pattern"`
+		Content string  `json:"content"`
 	}
 	if err := json.Unmarshal(raw, &c); err != nil {
 		return nil, err

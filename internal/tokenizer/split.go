@@ -125,12 +125,9 @@ type splitPre struct {
 
 func parseSplit(raw json.RawMessage) (preTokenizer, error) {
 	var c struct {
-		Pattern struct {
-			String *string `json:"String"`
-			Regex  *string `json:"Regex"`
-		} `json:"pattern"`
-		Behavior string `json:"behavior"`
-		Invert   bool   `json:"invert"`
+		Pattern  pattern `json:"pattern"`
+		Behavior string  `json:"behavior"`
+		Invert   bool    `json:"invert"`
 	}
 	if err := json.Unmarshal(raw, &c); err != nil {
 		return nil, err
