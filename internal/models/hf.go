@@ -30,7 +30,7 @@ import (
 //     defaults, LABEL_0 to LABEL_{k-1}, k from num_labels (else 2);
 //   - otherwise an embedder, reading last_hidden_state, token_embeddings or
 //     sentence_embedding, whichever the model has.
-// A decoder classifier (lastTokenPooling) pools the last non-padding token, which
+// A decoder classifier (lastTokenPooling: any but the known encoders) pools the last non-padding token, which
 // transformers finds by config.json's pad_token_id; without one it takes the last
 // position, and so does an ONNX export of it: padding such a model's rows would pool a
 // padding token, so its task says PaddingNone (batches of rows of one token count).
@@ -195,16 +195,19 @@ func isHFClassifier(arch []string, id2label map[string]string) bool {
 	return false
 }
 
-// lastTokenModels are the model types whose ForSequenceClassification pools the last
-// non-padding token (found from pad_token_id) rather than the first: transformers'
-// decoder-only classifiers. Keys are model_type without "_" and "-", which is also
-// the architecture's class name before ForSequenceClassification, lower-cased.
-var lastTokenModels = func() map[string]bool {
+// firstTokenModels are the model types whose ForSequenceClassification reads the first
+// token (or all of them through the attention mask): transformers' encoders, which the
+// attention mask shields from padding. Any other classifier without a pad_token_id may
+// be a decoder (Llama, Qwen2, Mistral, GPT-2, and every new one) that pools the last
+// position, so it is never padded: slower for an encoder left out here, never wrong.
+// Keys are model_type without "_" and "-", which is also the architecture's class name
+// before ForSequenceClassification, lower-cased.
+var firstTokenModels = func() map[string]bool {
 	m := map[string]bool{}
-	for _, t := range strings.Fields(`llama mistral mixtral ministral qwen2 qwen2_moe qwen3 qwen3_moe
-		gemma gemma2 gemma3 gemma3_text phi phi3 phimoe gpt2 gpt_neo gpt_neox gptj gpt_bigcode
-		openai-gpt ctrl biogpt bloom falcon mpt opt persimmon stablelm starcoder2 nemotron
-		jetmoe jamba zamba zamba2 glm helium deepseek_v3 smollm3 arcee minimax seed_oss`) {
+	for _, t := range strings.Fields(`bert roberta xlm-roberta xlm-roberta-xl distilbert albert electra
+		deberta deberta-v2 mpnet camembert xlm flaubert ernie ernie_m nezha megatron-bert mobilebert
+		squeezebert funnel longformer big_bird convbert canine layoutlm roformer data2vec-text xmod
+		luke nystromformer yoso ibert modernbert rembert markuplm esm mra fnet lilt roc_bert`) {
 		m[modelKey(t)] = true
 	}
 	return m
@@ -214,15 +217,16 @@ func modelKey(s string) string {
 	return strings.ToLower(strings.NewReplacer("_", "", "-", "").Replace(s))
 }
 
-// lastTokenPooling reports whether a classifier config.json names a decoder whose
-// classifier pools the last token: by its architectures, else by its model_type.
+// lastTokenPooling reports whether a classifier config.json may name a decoder whose
+// classifier pools the last token: whatever is not a known encoder, by its
+// architectures, else by its model_type.
 func lastTokenPooling(arch []string, modelType string) bool {
 	for _, a := range arch {
 		if name, ok := strings.CutSuffix(a, "ForSequenceClassification"); ok {
-			return lastTokenModels[modelKey(name)]
+			return !firstTokenModels[modelKey(name)]
 		}
 	}
-	return lastTokenModels[modelKey(modelType)]
+	return !firstTokenModels[modelKey(modelType)]
 }
 
 // labelsInOrder turns id2label ({"0": "neg", "1": "pos"}) into labels by id.

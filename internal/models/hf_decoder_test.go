@@ -44,6 +44,15 @@ func TestHFDecoderPadding(t *testing.T) {
 		{`{"architectures": ["Qwen2ForSequenceClassification"], "model_type": "qwen2", "pad_token_id": 1756}`, ``, ""},
 		{`{"architectures": ["BertForSequenceClassification"], "model_type": "bert"}`, ``, ""},
 		{`{"architectures": ["Qwen2Model"], "model_type": "qwen2"}`, ``, ""},
+		// Decoders not named anywhere here (every new one) are never padded either;
+		// the known encoders are.
+		{`{"architectures": ["Glm4ForSequenceClassification"], "model_type": "glm4"}`, ``, PaddingNone},
+		{`{"architectures": ["DiffLlamaForSequenceClassification"], "model_type": "diffllama"}`, ``, PaddingNone},
+		{`{"architectures": ["Exaone4ForSequenceClassification"], "model_type": "exaone4"}`, ``, PaddingNone},
+		{`{"model_type": "deepseek_v2", "id2label": {"0": "neg", "1": "pos"}}`, ``, PaddingNone},
+		{`{"architectures": ["XLMRobertaForSequenceClassification"], "model_type": "xlm-roberta"}`, ``, ""},
+		{`{"architectures": ["DebertaV2ForSequenceClassification"], "model_type": "deberta-v2"}`, ``, ""},
+		{`{"architectures": ["DistilBertForSequenceClassification"], "model_type": "distilbert"}`, ``, ""},
 		// The user's task.json wins: one who knows the export handles padding.
 		{`{"architectures": ["Qwen2ForSequenceClassification"], "model_type": "qwen2"}`, `{"padding": "bucket"}`, PaddingBucket},
 		// A task.json whose inputs take no text drops the generated padding with the
