@@ -138,8 +138,28 @@ func onigToRE2(name, pat string) (string, error) {
 	var b strings.Builder
 	b.WriteString("(?m)") // Oniguruma's ^ and $ are line anchors
 	inBracket := false
+	// Oniguruma's ^ never matches at the end of the text after a final newline, Go's
+	// (?m)^ does: the same only where nothing before it in its alternative can have
+	// consumed that newline. consumed says whether something before it may have (a
+	// bracket expression, an escape such as \s or \n, a dot, a newline).
+	consumed, depth := false, 0
+	// Oniguruma's (?i) also folds across lengths (ß matches ss, ﬁ matches fi), Go's
+	// only one character to one: ci says whether (?i) is used, runs holds the pattern's
+	// runs of literal letters, checked at the end.
+	ci, nonASCII := false, false
+	var runs []string
+	run := -1 // start of the current run of literal letters, -1 when none
+	endRun := func(i int) {
+		if run >= 0 {
+			runs = append(runs, pat[run:i])
+			run = -1
+		}
+	}
 	for i := 0; i < len(pat); {
 		c := pat[i]
+		if !(c < utf8.RuneSelf && unicode.IsLetter(rune(c)) && !inBracket && (i == 0 || pat[i-1] != '\\')) {
+			endRun(i)
+		}
 		switch {
 		case c == '\\':
 			if i+1 >= len(pat) {
@@ -149,6 +169,9 @@ func onigToRE2(name, pat string) (string, error) {
 			}
 			_, n := utf8.DecodeRuneInString(pat[i+1:])
 			e := pat[i+1 : i+1+n]
+			if !strings.Contains("dwpAGzZbB", e) {
+				consumed = true // \s, \n, \D, \P{L}, ... can match a newline
+			}
 			switch {
 			case class(e, inBracket) != "":
 				b.WriteString(class(e, inBracket))
@@ -159,7 +182,7 @@ func onigToRE2(name, pat string) (string, error) {
 			}
 			i += 1 + n
 		case c == '[' && !inBracket:
-			inBracket = true
+			inBracket, consumed = true, true
 			b.WriteByte(c)
 			i++
 			if i < len(pat) && pat[i] == '^' {
@@ -201,14 +224,74 @@ func onigToRE2(name, pat string) (string, error) {
 			if strings.Trim(flags, "im-") != "" {
 				return refuse("the inline option (?" + flags + ")")
 			}
+			on, _, _ := strings.Cut(flags, "-")
+			ci = ci || strings.Contains(on, "i")
+			depth++
 			b.WriteString("(?" + strings.ReplaceAll(flags, "m", "s"))
 			i = j
+		case c == '{' && !inBracket && strings.HasPrefix(pat[i:], "{,") && quantifierEnd(pat[i+2:]) > 0:
+			// Oniguruma's {,n} is {0,n}; Go reads it as literal text.
+			b.WriteString("{0,")
+			i += 2
+		case c == '^' && !inBracket:
+			if consumed {
+				return refuse("^ after other pattern text (Oniguruma's ^ does not match at the end of the text after a final newline, Go's does)")
+			}
+			b.WriteByte(c)
+			i++
 		default:
+			switch {
+			case inBracket:
+			case c == '(':
+				depth++
+			case c == ')':
+				depth--
+			case c == '|':
+				if depth == 0 {
+					consumed = false
+				}
+			case c == '.' || c == '\n':
+				// What can match a newline (other characters cannot).
+				consumed = true
+			}
+			if c < utf8.RuneSelf && unicode.IsLetter(rune(c)) && !inBracket && run < 0 && (i == 0 || pat[i-1] != '\\') {
+				run = i
+			}
+			if c >= utf8.RuneSelf {
+				nonASCII = true
+			}
 			b.WriteByte(c)
 			i++
 		}
 	}
+	endRun(len(pat))
+	if ci {
+		if nonASCII {
+			return refuse("(?i) with non-ASCII text (Oniguruma folds some characters to several, ß to ss; Go's (?i) does not)")
+		}
+		for _, r := range runs {
+			r = strings.ToLower(r)
+			for _, pair := range []string{"ss", "st", "ff", "fi", "fl"} {
+				if strings.Contains(r, pair) {
+					return refuse(fmt.Sprintf("(?i) with %q (Oniguruma's case folding matches it in one character such as ß or ﬁ; Go's (?i) does not)", pair))
+				}
+			}
+		}
+	}
 	return b.String(), nil
+}
+
+// quantifierEnd is the length of "n}" at the start of s (digits then a brace), 0 when
+// s does not start so.
+func quantifierEnd(s string) int {
+	n := 0
+	for n < len(s) && s[n] >= '0' && s[n] <= '9' {
+		n++
+	}
+	if n == 0 || n >= len(s) || s[n] != '}' {
+		return 0
+	}
+	return n + 1
 }
 
 // lookaround names the Oniguruma group that s starts with when RE2 has no such group
