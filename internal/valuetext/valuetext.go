@@ -271,11 +271,12 @@ func formatInterval(iv duckdb.Interval) string {
 	return strings.Join(parts, " ")
 }
 
-// formatBlob escapes non-printable bytes as \xNN, as DuckDB prints BLOBs.
+// formatBlob escapes non-printable bytes, the backslash and both quotes as \xNN, as
+// DuckDB's cast of a BLOB to VARCHAR does.
 func formatBlob(b []byte) string {
 	var sb strings.Builder
 	for _, c := range b {
-		if c >= 32 && c <= 126 && c != '\\' {
+		if c >= 32 && c <= 126 && c != '\\' && c != '\'' && c != '"' {
 			sb.WriteByte(c)
 		} else {
 			fmt.Fprintf(&sb, "\\x%02X", c)
