@@ -134,18 +134,13 @@ func renderBox(w io.Writer, cols []column, next nextRow, opts renderOptions) err
 		}
 	}
 
-	footer := fmt.Sprintf("%d rows", total)
-	if total == 1 {
-		footer = "1 row"
+	footer := boxFooter(total, len(shown), elided, len(cols), hidden, opts.width, tableWidth())
+	widest := 0
+	for _, l := range footer {
+		widest = max(widest, textWidth(l))
 	}
-	if elided {
-		footer += fmt.Sprintf(" (%d shown)", len(shown))
-	}
-	if hidden > 0 {
-		footer += fmt.Sprintf("  %d columns (%d shown)", len(cols), len(cols)-hidden)
-	}
-	if inner := tableWidth() - 2; textWidth(footer)+2 > inner && len(bcs) > 0 {
-		bcs[len(bcs)-1].width += textWidth(footer) + 2 - inner
+	if inner := tableWidth() - 2; widest+2 > inner && len(bcs) > 0 {
+		bcs[len(bcs)-1].width += widest + 2 - inner
 	}
 
 	var b strings.Builder
@@ -223,10 +218,53 @@ func renderBox(w io.Writer, cols []column, next nextRow, opts renderOptions) err
 	if total > 0 {
 		rule("├", "┴", "┤")
 	}
-	b.WriteString("│ " + padRight(footer, tableWidth()-4) + " │\n")
+	for _, l := range footer {
+		b.WriteString("│ " + padRight(l, tableWidth()-4) + " │\n")
+	}
 	b.WriteString("└" + strings.Repeat("─", tableWidth()-2) + "┘\n")
 	_, err = io.WriteString(w, b.String())
 	return err
+}
+
+// boxFooter returns the footer's lines: the row count and, with hidden columns,
+// the column count, each with how many are shown. The table widens to fit them,
+// but with a width (the terminal's) never past it: the counts then go on lines
+// of their own, then lose their "(N shown)", then are cut.
+func boxFooter(total, shown int, elided bool, cols, hidden, width, tableWidth int) []string {
+	rows, rowsShown := fmt.Sprintf("%d rows", total), ""
+	if total == 1 {
+		rows = "1 row"
+	}
+	if elided {
+		rowsShown = fmt.Sprintf(" (%d shown)", shown)
+	}
+	choices := [][]string{{rows + rowsShown}, {rows}}
+	if hidden > 0 {
+		columns, columnsShown := fmt.Sprintf("%d columns", cols), fmt.Sprintf(" (%d shown)", cols-hidden)
+		choices = [][]string{
+			{rows + rowsShown + "  " + columns + columnsShown},
+			{rows + rowsShown, columns + columnsShown},
+			{rows, columns},
+		}
+	}
+	if width <= 0 {
+		return choices[0]
+	}
+	room := max(width, tableWidth) - 4 // within "│ " and " │"
+	for _, lines := range choices {
+		fits := true
+		for _, l := range lines {
+			fits = fits && textWidth(l) <= room
+		}
+		if fits {
+			return lines
+		}
+	}
+	last := choices[len(choices)-1]
+	for i, l := range last {
+		last[i] = truncate(l, room)
+	}
+	return last
 }
 
 // renderBoxColumnwise is duckbox turned on its side (.columns): one line per

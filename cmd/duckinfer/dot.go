@@ -247,7 +247,8 @@ const helpFooter = `
 SQL statements end with ';' and may span lines. Tab completes keywords, tables,
 columns, functions and file names. Up at the continuation prompt brings the lines
 already entered back for editing; history keeps statements with their line breaks
-(shown as ↵). Ctrl-C cancels a running statement or clears the line; Ctrl-D exits. Commands may be shortened to a unique prefix (.mo csv).
+(shown as ↵). Ctrl-C cancels a running statement or clears the line; Ctrl-D exits,
+running a statement left without its ';' first. Commands may be shortened to a unique prefix (.mo csv).
 ml_predict('task', 'table') runs a task's ONNX model over a table.
 `
 

@@ -33,7 +33,14 @@ func (s *shell) interactive(stdin *os.File, where string) (int, error) {
 	if !s.outTerm {
 		promptOut = s.stderr
 	}
-	comp := &completer{s: s}
+	// readline's Close waits for its input loop, which may sit in a read of the
+	// terminal until the next key arrives (it reads ahead after every key but Enter
+	// and Ctrl-C): after Ctrl-D the shell then hung for good when that read started
+	// before Close, which a busy machine made likely (3 exits in 12). A cancelable
+	// stdin, closed first, ends that read.
+	// The tabReader around it tells the completer a pasted tab from a typed one.
+	in := &tabReader{r: readline.NewCancelableStdin(stdin)}
+	comp := &completer{s: s, pasted: in.pasted}
 	// recalled: a key that brings back a history entry was pressed while this
 	// line was edited, so its line-break marks are history's, not typed ones.
 	recalled := false
@@ -56,12 +63,6 @@ func (s *shell) interactive(stdin *os.File, where string) (int, error) {
 		joinedWhole []rune
 		depth       int
 	)
-	// readline's Close waits for its input loop, which may sit in a read of the
-	// terminal until the next key arrives (it reads ahead after every key but Enter
-	// and Ctrl-C): after Ctrl-D the shell then hung for good when that read started
-	// before Close, which a busy machine made likely (3 exits in 12). A cancelable
-	// stdin, closed first, ends that read.
-	in := readline.NewCancelableStdin(stdin)
 	cfg := &readline.Config{
 		Prompt:       s.prompts[0],
 		HistoryFile:  histFile,
@@ -70,6 +71,7 @@ func (s *shell) interactive(stdin *os.File, where string) (int, error) {
 		DisableAutoSaveHistory: true,
 		HistorySearchFold:      true,
 		AutoComplete:           comp,
+		FuncFilterInputRune:    in.filter,
 		InterruptPrompt:        "^C",
 		EOFPrompt:              "",
 		Stdin:                  in,
@@ -117,11 +119,17 @@ func (s *shell) interactive(stdin *os.File, where string) (int, error) {
 		hl = &highlighter{keywords: s.loadKeywords(false)}
 		cfg.Painter = hl
 	}
+	// The history holds every statement typed, CREATE SECRET's keys included:
+	// readable by its owner only, as the duckdb CLI keeps its own. readline
+	// creates the file 0666 (less the umask), so it is made first.
+	privateFile(histFile)
 	var err error
 	rl, err = readline.NewEx(cfg)
 	if err != nil {
 		return 1, fmt.Errorf("starting line editor: %w", err)
 	}
+	// Past HistoryLimit lines readline rewrites the file through a new one.
+	privateFile(histFile)
 	defer func() {
 		in.Close()
 		rl.Close()
@@ -160,6 +168,15 @@ func (s *shell) interactive(stdin *os.File, where string) (int, error) {
 			pending.Reset()
 			continue
 		case errors.Is(err, io.EOF):
+			// Ctrl-D at the continuation prompt ends the input: the unfinished
+			// statement runs, as a script's last statement without ';' does,
+			// and is kept in history, rather than dropped unseen.
+			if rest := pending.String(); !sqlIsBlank(rest) {
+				_ = rl.SaveHistory(encodeHistory(rest))
+				if err := s.execute(rest); err != nil {
+					s.printError(err)
+				}
+			}
 			return 0, nil
 		case err != nil:
 			return 1, fmt.Errorf("reading input: %w", err)
@@ -201,6 +218,64 @@ func (s *shell) interactive(stdin *os.File, where string) (int, error) {
 		pending.Reset()
 		pending.WriteString(rest)
 	}
+}
+
+// tabReader passes the terminal's input on and notes, for each tab in it,
+// whether more input came with it in the same read: keys typed arrive a read
+// each, pasted text many bytes at once, so a tab with more after it was pasted.
+type tabReader struct {
+	r       io.ReadCloser
+	mu      sync.Mutex
+	queue   []bool // per tab read but not yet handled: more input followed it
+	current bool   // the same for the tab readline is handling
+}
+
+func (t *tabReader) Read(p []byte) (int, error) {
+	n, err := t.r.Read(p)
+	t.mu.Lock()
+	for i, b := range p[:n] {
+		if b == '\t' {
+			t.queue = append(t.queue, i < n-1)
+		}
+	}
+	t.mu.Unlock()
+	return n, err
+}
+
+func (t *tabReader) Close() error { return t.r.Close() }
+
+// filter is readline's FuncFilterInputRune, which sees every key before it is
+// handled: it takes each tab's note in turn.
+func (t *tabReader) filter(r rune) (rune, bool) {
+	if r == '\t' {
+		t.mu.Lock()
+		t.current = len(t.queue) > 0 && t.queue[0]
+		if len(t.queue) > 0 {
+			t.queue = t.queue[1:]
+		}
+		t.mu.Unlock()
+	}
+	return r, true
+}
+
+// pasted reports whether the tab being handled came with more input after it.
+func (t *tabReader) pasted() bool {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return t.current
+}
+
+// privateFile creates path, or keeps it, readable and writable by its owner
+// only. It is best effort: a history that cannot be written is not worth
+// refusing to start for, and readline then goes without one.
+func privateFile(path string) {
+	if path == "" {
+		return
+	}
+	if f, err := os.OpenFile(path, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o600); err == nil {
+		f.Close()
+	}
+	_ = os.Chmod(path, 0o600)
 }
 
 // colour reports whether the prompt may colour the input: only when the line
