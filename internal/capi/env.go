@@ -89,6 +89,8 @@ func (d *dbEnv) env(setting string) (*core.Env, error) {
 		}
 		return nil, fmt.Errorf("%w; fix the folders in SET %s = '...' (separated by ':')", err, ModelsSetting)
 	}
+	// The unknown-task error names the extension's ways, not the Go API's.
+	reg.AddHint = fmt.Sprintf("SET %s = '/path/a:/path/b' or $%s", ModelsSetting, ModelsEnv)
 	e := &core.Env{Registry: reg, Pool: d.pool, Inventory: d.inventory, Threads: d.threads, Flavor: d.flavor}
 	d.envs[key] = e
 	return e, nil

@@ -7,6 +7,7 @@ import "C"
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"runtime/cgo"
 	"sync"
@@ -51,7 +52,10 @@ func bindArgs(info C.duckdb_bind_info, n int) ([]any, error) {
 
 // foldArgs folds the first n arguments to Go values (see goValue); unknown is the
 // position (from 1) of the first that is not a constant at bind (a column, a subquery,
-// a prepared statement's parameter), 0 when all are.
+// a prepared statement's parameter), 0 when all are. An argument that fails to fold (a
+// cast out of range) is err, in DuckDB's words, as the Go binding reports it; the other
+// arguments are folded all the same, so that the caller can tell whose words to use
+// (ml_predict_sql's embed flag).
 func foldArgs(info C.duckdb_bind_info, n int) (out []any, unknown int, err error) {
 	out = make([]any, n)
 	for i := range n {
@@ -59,10 +63,11 @@ func foldArgs(info C.duckdb_bind_info, n int) (out []any, unknown int, err error
 		v := C.di_bind_arg(info, C.idx_t(i), &cerr)
 		if v == nil {
 			if cerr != nil {
-				defer C.free(unsafe.Pointer(cerr))
-				return nil, 0, core.ArgErrorf("argument %d: %s", i+1, C.GoString(cerr))
-			}
-			if unknown == 0 {
+				if err == nil {
+					err = core.Wrap(errors.New(duckdbError(C.GoString(cerr))))
+				}
+				C.free(unsafe.Pointer(cerr))
+			} else if unknown == 0 {
 				unknown = i + 1
 			}
 			continue
@@ -70,7 +75,25 @@ func foldArgs(info C.duckdb_bind_info, n int) (out []any, unknown int, err error
 		out[i] = goValue(v)
 		C.di_destroy_value(v)
 	}
-	return out, unknown, nil
+	return out, unknown, err
+}
+
+// duckdbError is DuckDB's error data text (duckdb_error_data_message) as DuckDB
+// itself words it, "Conversion Error: ...": the C API gives the exception serialised
+// as JSON ({"exception_type":"Conversion","exception_message":"..."}). Other text
+// passes unchanged.
+func duckdbError(raw string) string {
+	var e struct {
+		Type    string `json:"exception_type"`
+		Message string `json:"exception_message"`
+	}
+	if json.Unmarshal([]byte(raw), &e) != nil || e.Message == "" {
+		return raw
+	}
+	if e.Type == "" {
+		return e.Message
+	}
+	return e.Type + " Error: " + e.Message
 }
 
 // goValue turns a constant into the Go value the Go binding would see where the code
@@ -151,6 +174,9 @@ func (d *dbEnv) bind(info C.duckdb_bind_info, kind C.int) (*bound, error) {
 	case C.DI_PREDICT_SQL:
 		v, unknown, err := foldArgs(info, argc)
 		if err != nil {
+			if argc == sqlgen.PSNumArgs && v[sqlgen.PSEmbed] == "true" {
+				err = core.InFunc(core.FuncFor(models.OutputEmbed), err) // called by ml_embed
+			}
 			return nil, err
 		}
 		if unknown > 0 {

@@ -80,16 +80,17 @@ func (d *TextData) Load(cols []Column, n int, valid []bool, bad func(int, error)
 	for r := range n {
 		at := len(d.enc.IDs)
 		// A text the tokenizer cannot encode (as the reference cannot: its unk_token
-		// is missing) fails its row only.
+		// is missing) fails its row only. The errors name no row: r may index a chunk's
+		// distinct values, and the core names the chunk row.
 		if valid[r] {
 			if err := d.tok.Encode(&d.enc, d.vals[r], d.maxLen); err != nil {
 				valid[r] = false
-				bad(r, &ValueError{Input: previewText(d.vals[r]), Err: fmt.Errorf("%w: the text at row %d of its chunk cannot be tokenized: %w", ErrInput, r, err)})
+				bad(r, &ValueError{Input: previewText(d.vals[r]), Err: fmt.Errorf("%w: the text cannot be tokenized: %w", ErrInput, err)})
 			} else if len(d.enc.IDs) == at {
 				// An empty text under a tokenizer that adds no special tokens (Llama-3,
 				// Qwen2): the model would read one padding position and answer anyway.
 				valid[r] = false
-				bad(r, &ValueError{Input: previewText(d.vals[r]), Err: fmt.Errorf("%w: the text at row %d of its chunk gives no tokens (this tokenizer adds none of its own), so the model has nothing to read; leave such texts out (WHERE text <> '')", ErrInput, r)})
+				bad(r, &ValueError{Input: previewText(d.vals[r]), Err: fmt.Errorf("%w: the text gives no tokens (this tokenizer adds none of its own), so the model has nothing to read; leave such texts out (WHERE text <> '')", ErrInput)})
 			}
 		}
 		d.start[r], d.n[r] = int32(at), int32(len(d.enc.IDs)-at)

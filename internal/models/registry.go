@@ -231,6 +231,10 @@ func (t *Task) pinned() ([sha256.Size]byte, bool) {
 // the snapshot made last time still holds, so edits, new folders and deletions are
 // seen by the next query without a restart.
 type Registry struct {
+	// AddHint says how to name task folders in the binding the user has, ending the
+	// unknown-task error; empty, it names the Go binding's ways. Set it before use.
+	AddHint string
+
 	userDirs []string
 	shipped  fs.FS // tasks/ in the binary
 
@@ -290,8 +294,12 @@ func (r *Registry) Lookup(name string) (*Task, error) {
 			known = append(known, e.Name)
 		}
 	}
-	return nil, fmt.Errorf("%w %q; known tasks: %s. Tasks are looked up in: %s. Add a task folder (task.json + model.onnx) to a folder named by -models, %s or extension.WithTaskDirs",
-		ErrUnknownTask, name, quoteList(known), quoteList(r.Dirs()), "DUCKINFER_MODELS")
+	hint := r.AddHint
+	if hint == "" {
+		hint = "-models, DUCKINFER_MODELS or extension.WithTaskDirs"
+	}
+	return nil, fmt.Errorf("%w %q; known tasks: %s. Tasks are looked up in: %s. Add a task folder (task.json + model.onnx) to a folder named by %s",
+		ErrUnknownTask, name, quoteList(known), quoteList(r.Dirs()), hint)
 }
 
 // TaskEntry is one task folder as it is now: a usable Task, or the error that keeps it

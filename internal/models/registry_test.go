@@ -280,3 +280,21 @@ func TestRegistryConcurrentEdits(t *testing.T) {
 		t.Errorf("lookups saw %d and %d snapshots while the model kept changing", len(versions[0]), len(versions[1]))
 	}
 }
+
+// The unknown-task error ends with how to add task folders: the Go binding's ways by
+// default, the binding's own (AddHint) where it sets one, as the extension does with
+// SET duckinfer_models, for its users have no -models or extension.WithTaskDirs.
+func TestUnknownTaskHint(t *testing.T) {
+	reg, err := NewRegistry()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := reg.Lookup("nope"); err == nil || !strings.Contains(err.Error(), "extension.WithTaskDirs") {
+		t.Errorf("default hint: %v", err)
+	}
+	reg.AddHint = "SET duckinfer_models = '...'"
+	_, err = reg.Lookup("nope")
+	if err == nil || !strings.Contains(err.Error(), "named by SET duckinfer_models = '...'") || strings.Contains(err.Error(), "WithTaskDirs") {
+		t.Errorf("binding's hint: %v", err)
+	}
+}
