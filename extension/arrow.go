@@ -401,13 +401,13 @@ func (a *arrowColumn) ArrayFloat64s(dst []float64, k int, valid []bool) error {
 	return nil
 }
 
-// decimal128 reads a Decimal128 value as ml_predict reads a DECIMAL: its unscaled
-// integer as float64, divided by 10^scale.
+// decimal128 reads a Decimal128 value as ml_predict reads a DECIMAL: as DuckDB's
+// ::DOUBLE gives it (duckvec.Decimals).
 func decimal128(c *array.Decimal128) func(int) float64 {
-	div := math.Pow10(int(c.DataType().(*arrow.Decimal128Type).Scale))
+	scale := int(c.DataType().(*arrow.Decimal128Type).Scale)
 	return func(i int) float64 {
 		n := c.Value(i)
-		return duckvec.Hugeint{Lower: n.LowBits(), Upper: n.HighBits()}.Float64() / div
+		return duckvec.Hugeint{Lower: n.LowBits(), Upper: n.HighBits()}.Decimal(scale)
 	}
 }
 

@@ -7,7 +7,6 @@ import "C"
 
 import (
 	"fmt"
-	"math"
 	"strings"
 	"unsafe"
 
@@ -113,24 +112,19 @@ func numericInto(dst []float64, vec C.duckdb_vector, t *C.di_type_info, n int) b
 			dst[r] = x.Float64()
 		}
 	case C.DUCKDB_TYPE_DECIMAL:
-		// Divided by 10^scale, as DuckDB's own cast to DOUBLE does.
-		div := math.Pow10(int(t.scale))
+		// Scaled as DuckDB's own cast to DOUBLE does.
+		scale := int(t.scale)
 		switch t.internal {
 		case C.DUCKDB_TYPE_SMALLINT:
-			duckvec.Widen(dst, data[int16](vec, n))
+			duckvec.Decimals(dst, data[int16](vec, n), scale)
 		case C.DUCKDB_TYPE_INTEGER:
-			duckvec.Widen(dst, data[int32](vec, n))
+			duckvec.Decimals(dst, data[int32](vec, n), scale)
 		case C.DUCKDB_TYPE_BIGINT:
-			duckvec.Widen(dst, data[int64](vec, n))
+			duckvec.Decimals(dst, data[int64](vec, n), scale)
 		case C.DUCKDB_TYPE_HUGEINT:
-			for r, x := range data[duckvec.Hugeint](vec, n) {
-				dst[r] = x.Float64()
-			}
+			duckvec.Decimals(dst, data[duckvec.Hugeint](vec, n), scale)
 		default:
 			return false
-		}
-		for r := range dst {
-			dst[r] /= div
 		}
 	default:
 		return false

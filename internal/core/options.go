@@ -104,6 +104,10 @@ func (e *Env) Bind(req Request) (*Call, error) {
 	if err := e.Pool.Check(task); err != nil {
 		return nil, Wrap(err)
 	}
+	// Pooling over the model output needs the output's shape, known from Check.
+	if err := e.Pool.CheckPooling(task, c.Text.Pooling); err != nil {
+		return nil, ArgErrorf("%v", err)
+	}
 	return c, nil
 }
 

@@ -93,3 +93,74 @@ func Widen[D int64 | float64, S int8 | int16 | int32 | int64 | uint8 | uint16 | 
 		dst[i] = D(x)
 	}
 }
+
+// doublePow10 is 10^0..10^38 as float64 literals (DuckDB's DOUBLE_POWERS_OF_TEN):
+// math.Pow10 builds the large ones from two factors and may land one step off.
+var doublePow10 = [...]float64{1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10,
+	1e11, 1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22, 1e23, 1e24,
+	1e25, 1e26, 1e27, 1e28, 1e29, 1e30, 1e31, 1e32, 1e33, 1e34, 1e35, 1e36, 1e37, 1e38}
+
+// maxExact is 2^53: integers up to it in magnitude are exact as float64.
+const maxExact = 1 << 53
+
+// Decimals writes DECIMAL values (src: their unscaled integers, scale 0..38) into dst
+// as DuckDB's own ::DOUBLE gives them: unscaled / 10^scale while the unscaled value is
+// exact as a float64 (|v| <= 2^53), else the whole part plus the fraction, each
+// converted alone, so that 1::DECIMAL(38,37) is 1, not 0.9999999999999999.
+func Decimals[T int16 | int32 | int64 | Hugeint](dst []float64, src []T, scale int) {
+	switch s := any(src).(type) {
+	case []int16:
+		decimalInts(dst, s, scale)
+	case []int32:
+		decimalInts(dst, s, scale)
+	case []int64:
+		decimalInts(dst, s, scale)
+	case []Hugeint:
+		for r, h := range s {
+			dst[r] = h.Decimal(scale)
+		}
+	}
+}
+
+func decimalInts[T int16 | int32 | int64](dst []float64, src []T, scale int) {
+	div := doublePow10[scale]
+	for r, x := range src {
+		v := int64(x)
+		if (v <= maxExact && v >= -maxExact) || scale == 0 {
+			dst[r] = float64(v) / div
+			continue
+		}
+		// An int64 DECIMAL has at most 18 digits: 10^scale fits.
+		p := int64(1)
+		for range scale {
+			p *= 10
+		}
+		dst[r] = float64(v/p) + float64(v%p)/div
+	}
+}
+
+// Decimal is h, the unscaled integer of a DECIMAL of the given scale (0..38), as
+// DuckDB's ::DOUBLE gives it (see Decimals).
+func (h Hugeint) Decimal(scale int) float64 {
+	if scale < 0 || scale >= len(doublePow10) {
+		// Not a DuckDB DECIMAL (Arrow allows a negative scale): the plain quotient.
+		return h.Float64() / math.Pow10(scale)
+	}
+	div := doublePow10[scale]
+	if v, ok := h.Int64(); scale == 0 || (ok && v <= maxExact && v >= -maxExact) {
+		return h.Float64() / div
+	}
+	// Past 2^53 (rare): truncated division, as DuckDB's hugeint / and %.
+	v := new(big.Int).Lsh(big.NewInt(h.Upper), 64)
+	v.Add(v, new(big.Int).SetUint64(h.Lower))
+	q, m := v.QuoRem(v, new(big.Int).Exp(big.NewInt(10), big.NewInt(int64(scale)), nil), new(big.Int))
+	return hugeintOf(q).Float64() + hugeintOf(m).Float64()/div
+}
+
+// hugeintOf is v (which fits 128 bits) as a Hugeint.
+func hugeintOf(v *big.Int) Hugeint {
+	mask := new(big.Int).SetUint64(math.MaxUint64)
+	lo := new(big.Int).And(v, mask) // two's complement: And works on negatives too
+	hi := new(big.Int).Rsh(v, 64)   // arithmetic shift: floor, the upper half
+	return Hugeint{Lower: lo.Uint64(), Upper: hi.Int64()}
+}

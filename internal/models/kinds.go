@@ -97,6 +97,12 @@ type outputBinder interface {
 	outputTensor(lo, hi, declared int) (ort.Value, error)
 }
 
+// scalarDecoder is an OutputData whose Decode takes a rank-0 output (an *ort.Scalar)
+// as the one value of a one-row batch: what a squeezed [N] output gives for N = 1.
+type scalarDecoder interface {
+	decodesScalar()
+}
+
 var inputKinds = map[InputType]InputKind{
 	InputString:  stringInput{},
 	InputFloat32: numericInput[float32]{},
@@ -173,5 +179,10 @@ func (t *Task) NewInputs() []InputData {
 
 // NewOutput returns empty storage for the task's results.
 func (t *Task) NewOutput() OutputData {
-	return t.Config.kinds.Output.NewData(&t.Config)
+	out := t.Config.kinds.Output.NewData(&t.Config)
+	if r, ok := out.(*RegressData); ok {
+		// Decode holds the model to the width the bind chose the result type by.
+		r.declared = max(t.OutputWidth(), 0)
+	}
+	return out
 }

@@ -71,6 +71,10 @@ func (classifyOutput) CheckModel(c *Config, o ort.InputOutputInfo) error {
 	if o.DataType != ort.TensorElementDataTypeFloat {
 		return fmt.Errorf("model output %q holds %s; it must be float32 class scores [N, %d]; cast it to float inside the model", o.Name, elemName(o.DataType), len(c.Labels))
 	}
+	if d := o.Dimensions; len(d) != 0 && len(d) != 2 {
+		// Rank 0 is also how ORT reports an output of unknown rank: Decode checks it.
+		return fmt.Errorf("model output %q has shape %v; a classify task reads class scores [N, labels] ([N, %d] here); re-export the model with that output shape (unsqueeze a single score to [N, 1])", o.Name, []int64(d), len(c.Labels))
+	}
 	if len(o.Dimensions) == 2 && o.Dimensions[1] > 0 && int(o.Dimensions[1]) != len(c.Labels) {
 		// The labels come from task.json, or, in a Hugging Face folder without one,
 		// from config.json's id2label or num_labels.

@@ -43,6 +43,29 @@ func (embedOutput) CheckModel(c *Config, o ort.InputOutputInfo) error {
 	if d := len(o.Dimensions); d != 2 && d != 3 {
 		return fmt.Errorf("model output %q has shape %v; an embed task reads [N, seq, d] token vectors or [N, d] sentence vectors", o.Name, []int64(o.Dimensions))
 	}
+	return poolingError(o, c.Pooling, `task.json's "pooling": "cls"`)
+}
+
+// poolingError refuses 'cls' pooling over an output the model has already pooled
+// ([N, d] sentence vectors): there is no first token left to take, and Decode would
+// return the model's own pooling instead. by says where 'cls' was asked for.
+func poolingError(o ort.InputOutputInfo, pooling, by string) error {
+	if pooling != PoolingCLS || len(o.Dimensions) != 2 {
+		return nil
+	}
+	return fmt.Errorf("%s takes the first token's vector, but model output %q has shape %v: sentence vectors the model has already pooled; name a token-vector output [N, seq, d] (\"output\": \"token_embeddings\" or \"last_hidden_state\") in task.json, or use pooling 'mean' (the model's own pooling then stands)", by, o.Name, []int64(o.Dimensions))
+}
+
+// CheckPooling refuses a query's pooling (ml_embed's pooling argument) that t's model
+// output cannot honour (see poolingError). It is nil until Check has passed for t.
+func (p *Pool) CheckPooling(t *Task, pooling string) error {
+	o, ok := p.checkedOutput(t)
+	if !ok {
+		return nil
+	}
+	if err := poolingError(o, pooling, "pooling 'cls'"); err != nil {
+		return fmt.Errorf("task %q: %w", t.Name, err)
+	}
 	return nil
 }
 

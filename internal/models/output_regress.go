@@ -53,10 +53,13 @@ func (regressOutput) NewData(*Config) OutputData { return &RegressData{} }
 
 // RegressData holds, per row, Width predicted values (row-major in Values).
 type RegressData struct {
-	Width  int // values per row; set by the first Decode
-	Values []float64
-	ok     []bool
+	Width    int // values per row; set by the first Decode
+	Values   []float64
+	ok       []bool
+	declared int // the model's declared values per row (Task.OutputWidth; 0: open)
 }
+
+func (*RegressData) decodesScalar() {}
 
 func (d *RegressData) Reset(n int) {
 	d.ok = grow(d.ok, n)
@@ -74,6 +77,10 @@ func (d *RegressData) Decode(v ort.Value, lo, hi int) error {
 		}
 	case *ort.Tensor[float64]:
 		vals = out.GetData()
+	case *ort.Scalar[float32]:
+		vals = []float64{float64(out.GetData())}
+	case *ort.Scalar[float64]:
+		vals = []float64{out.GetData()}
 	default:
 		return fmt.Errorf("%w: the output is not a float32 or float64 tensor", ErrModel)
 	}
@@ -82,8 +89,15 @@ func (d *RegressData) Decode(v ort.Value, lo, hi int) error {
 	if len(s) == 2 {
 		w = int(s[1])
 	}
-	if len(s) == 0 || len(s) > 2 || s[0] != int64(hi-lo) || w < 1 {
+	// A squeezed [N] output gives a scalar for a one-row batch: that row's value.
+	scalar := len(s) == 0 && hi-lo == 1
+	if !scalar && (len(s) == 0 || len(s) > 2 || s[0] != int64(hi-lo) || w < 1) {
 		return fmt.Errorf("%w: the output has shape %v, want [%d] or [%d, m] (rows × values)", ErrModel, s, hi-lo, hi-lo)
+	}
+	if d.declared > 0 && w != d.declared {
+		// The result column's type was fixed at bind by the declared width: another
+		// width cannot fit it.
+		return fmt.Errorf("%w: the output has %d values per row (shape %v), but the model declares %d (an output of unknown rank counts as one value per row), which fixed the result's type; re-export the model with the output's shape declared as [N, %d]", ErrModel, w, s, d.declared, w)
 	}
 	if d.Width == 0 {
 		d.Width = w

@@ -2,6 +2,7 @@ package models
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"runtime"
 
@@ -90,7 +91,22 @@ func (s *Session) Predict(ctx context.Context, in []InputData, lo, hi int, out O
 	if testHookBeforeRun != nil {
 		testHookBeforeRun()
 	}
+	bound := outs[0]
 	err := s.s.RunWithOptions(inputs, outs, runOpts)
+	if err != nil {
+		// A failed run made no output to free, but onnxruntime_go may have left a
+		// typed nil *Tensor in outs[0] (for an output it cannot wrap), whose Destroy
+		// would crash the process.
+		outs[0] = bound
+	}
+	if bound == nil && errors.Is(err, ort.ZeroShapeLengthError) && ctx.Err() == nil {
+		// The model gave a scalar (shape []), which onnxruntime_go cannot read back:
+		// a squeezed output's one-row batch. Rerun into a scalar of our own.
+		if outs[0], err = s.scalarOutput(out, hi-lo); err != nil {
+			return fmt.Errorf("task %q, output %q: %w", t.Name, t.OutputName(), err)
+		}
+		err = s.s.RunWithOptions(inputs, outs, runOpts)
+	}
 	// A held input tensor (a string input's, kept from batch to batch) is freed by a
 	// cleanup once its InputData is unreachable, and nothing here reads in after the
 	// loop above: without this a collection during the run could free the tensor ORT
@@ -106,6 +122,26 @@ func (s *Session) Predict(ctx context.Context, in []InputData, lo, hi int, out O
 		return fmt.Errorf("task %q, output %q: %w", t.Name, t.OutputName(), err)
 	}
 	return nil
+}
+
+// scalarOutput is a scalar for ORT to write a rank-0 output into: only a one-row
+// batch of an output kind that reads one value per row (scalarDecoder) can use one.
+func (s *Session) scalarOutput(out OutputData, rows int) (ort.Value, error) {
+	if _, ok := out.(scalarDecoder); !ok || rows != 1 {
+		return nil, fmt.Errorf("%w: the output has shape [] (a scalar) for a batch of %d rows; want one row per input row (shape [%d] or [%d, ...]); export the model without squeezing its batch axis", ErrModel, rows, rows, rows)
+	}
+	var v ort.Value
+	var err error
+	// Not returned directly: a failed New would make a typed nil ort.Value.
+	if s.outType == ort.TensorElementDataTypeDouble {
+		v, err = ort.NewEmptyScalar[float64]()
+	} else {
+		v, err = ort.NewEmptyScalar[float32]()
+	}
+	if err != nil {
+		return nil, fmt.Errorf("%w: %v", ErrRuntime, err)
+	}
+	return v, nil
 }
 
 func grow[T any](s []T, n int) []T {

@@ -30,7 +30,7 @@ func (p Placement) key() string {
 type Pool struct {
 	mu       sync.Mutex
 	sessions map[poolKey]*sessionEntry
-	checked  map[*Task]bool
+	checked  map[*Task]ort.InputOutputInfo // tasks whose model Check passed: the output read
 	closed   bool
 	loads    atomic.Int64
 	flavor   Flavor
@@ -53,7 +53,7 @@ func errClosed() error { return fmt.Errorf("models: %w; open a new database", Er
 
 // NewPool makes an empty pool whose sessions use the given ONNX Runtime flavor.
 func NewPool(flavor Flavor) *Pool {
-	return &Pool{sessions: map[poolKey]*sessionEntry{}, checked: map[*Task]bool{}, flavor: flavor}
+	return &Pool{sessions: map[poolKey]*sessionEntry{}, checked: map[*Task]ort.InputOutputInfo{}, flavor: flavor}
 }
 
 // Loads counts sessions created (models loaded) over the pool's life.
@@ -71,7 +71,8 @@ func OpenSessions() int64 { return openSessions.Load() }
 // clear message instead of inside a worker thread.
 func (p *Pool) Check(t *Task) error {
 	p.mu.Lock()
-	ok, closed := p.checked[t], p.closed
+	_, ok := p.checked[t]
+	closed := p.closed
 	p.mu.Unlock()
 	if closed {
 		return errClosed()
@@ -86,19 +87,29 @@ func (p *Pool) Check(t *Task) error {
 	if err != nil {
 		return err
 	}
-	if err := checkModelIO(t, data); err != nil {
+	out, err := checkModelIO(t, data)
+	if err != nil {
 		return err
 	}
 	p.mu.Lock()
-	p.checked[t] = true
+	p.checked[t] = out
 	p.mu.Unlock()
 	return nil
 }
 
-func checkModelIO(t *Task, data []byte) error {
+// checkedOutput is the model output t reads, as its model declares it, once Check
+// passed (ok false before).
+func (p *Pool) checkedOutput(t *Task) (o ort.InputOutputInfo, ok bool) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	o, ok = p.checked[t]
+	return o, ok
+}
+
+func checkModelIO(t *Task, data []byte) (ort.InputOutputInfo, error) {
 	ins, outs, err := ort.GetInputOutputInfoWithONNXData(data)
 	if err != nil {
-		return taskErrorf(ErrModel, t.Name, "%s/%s is not a loadable ONNX model: %v; re-export the model or replace the file", t.Source, t.Config.Model, err)
+		return ort.InputOutputInfo{}, taskErrorf(ErrModel, t.Name, "%s/%s is not a loadable ONNX model: %v; re-export the model or replace the file", t.Source, t.Config.Model, err)
 	}
 	byName := map[string]ort.InputOutputInfo{}
 	var have []string
@@ -113,10 +124,10 @@ func checkModelIO(t *Task, data []byte) error {
 	for i, spec := range t.Config.Inputs {
 		info, ok := byName[spec.Name]
 		if !ok {
-			return taskErrorf(ErrTaskConfig, t.Name, "task.json names model input %q, but the model's inputs are: %s; fix \"inputs\" in %s/task.json", spec.Name, quoteList(have), t.Source)
+			return ort.InputOutputInfo{}, taskErrorf(ErrTaskConfig, t.Name, "task.json names model input %q, but the model's inputs are: %s; fix \"inputs\" in %s/task.json", spec.Name, quoteList(have), t.Source)
 		}
 		if err := t.Config.kinds.Inputs[i].CheckModel(spec, info); err != nil {
-			return taskErrorf(ErrTaskConfig, t.Name, "%v; fix \"inputs\" in %s/task.json or re-export the model", err, t.Source)
+			return ort.InputOutputInfo{}, taskErrorf(ErrTaskConfig, t.Name, "%v; fix \"inputs\" in %s/task.json or re-export the model", err, t.Source)
 		}
 		dims[i] = info.Dimensions
 		feeds[i] = []string{spec.Name}
@@ -131,15 +142,15 @@ func checkModelIO(t *Task, data []byte) error {
 		}
 		if text >= 0 && textFeeds[in.Name] {
 			if in.DataType != ort.TensorElementDataTypeInt64 {
-				return taskErrorf(ErrTaskConfig, t.Name, "model input %q holds %s; a text task feeds it int64 values; re-export the model with int64 inputs", in.Name, elemName(in.DataType))
+				return ort.InputOutputInfo{}, taskErrorf(ErrTaskConfig, t.Name, "model input %q holds %s; a text task feeds it int64 values; re-export the model with int64 inputs", in.Name, elemName(in.DataType))
 			}
 			feeds[text] = append(feeds[text], in.Name)
 			continue
 		}
 		if text >= 0 {
-			return taskErrorf(ErrTaskConfig, t.Name, "the model declares input %q, which nothing feeds: a text task feeds input_ids, attention_mask, token_type_ids and position_ids; re-export the model without it", in.Name)
+			return ort.InputOutputInfo{}, taskErrorf(ErrTaskConfig, t.Name, "the model declares input %q, which nothing feeds: a text task feeds input_ids, attention_mask, token_type_ids and position_ids; re-export the model without it", in.Name)
 		}
-		return taskErrorf(ErrTaskConfig, t.Name, "the model has %d inputs (%s) but task.json maps %d; every model input needs columns", len(ins), quoteList(have), len(t.Config.Inputs))
+		return ort.InputOutputInfo{}, taskErrorf(ErrTaskConfig, t.Name, "the model has %d inputs (%s) but task.json maps %d; every model input needs columns", len(ins), quoteList(have), len(t.Config.Inputs))
 	}
 	want := t.Config.Output
 	var outNames []string
@@ -161,7 +172,7 @@ func checkModelIO(t *Task, data []byte) error {
 					hint = "it has \"logits\": if it is a classifier, set \"architectures\" in config.json or \"kind\": \"classify\" in a task.json"
 				}
 			}
-			return taskErrorf(ErrTaskConfig, t.Name, "an embed task reads one of the outputs %s, but the model's outputs are: %s; %s", quoteList(embedOutputs), quoteList(outNames), hint)
+			return ort.InputOutputInfo{}, taskErrorf(ErrTaskConfig, t.Name, "an embed task reads one of the outputs %s, but the model's outputs are: %s; %s", quoteList(embedOutputs), quoteList(outNames), hint)
 		}
 	}
 	for _, o := range outs {
@@ -169,7 +180,7 @@ func checkModelIO(t *Task, data []byte) error {
 			continue
 		}
 		if err := t.Config.kinds.Output.CheckModel(&t.Config, o); err != nil {
-			return taskErrorf(ErrTaskConfig, t.Name, "%v", err)
+			return ort.InputOutputInfo{}, taskErrorf(ErrTaskConfig, t.Name, "%v", err)
 		}
 		t.inputDims.Store(&dims)
 		t.feeds.Store(&feeds)
@@ -178,9 +189,9 @@ func checkModelIO(t *Task, data []byte) error {
 		if t.Config.Kind == OutputEmbed {
 			t.outWidth.Store(o.Dimensions[len(o.Dimensions)-1] + 1)
 		}
-		return nil
+		return o, nil
 	}
-	return taskErrorf(ErrTaskConfig, t.Name, "task.json names output %q, but the model's outputs are: %s", want, quoteList(outNames))
+	return ort.InputOutputInfo{}, taskErrorf(ErrTaskConfig, t.Name, "task.json names output %q, but the model's outputs are: %s", want, quoteList(outNames))
 }
 
 // Session returns the session for (t, pl), loading the model on first use. Concurrent
@@ -264,7 +275,8 @@ func (p *Pool) load(t *Task, pl Placement) (*Session, error) {
 	}
 	p.loads.Add(1)
 	openSessions.Add(1)
-	return &Session{task: t, placement: pl, s: s}, nil
+	out, _ := p.checkedOutput(t)
+	return &Session{task: t, placement: pl, s: s, outType: out.DataType}, nil
 }
 
 func appendCUDA(opts *ort.SessionOptions, pl Placement) error {
@@ -317,6 +329,7 @@ type Session struct {
 	task      *Task
 	placement Placement
 	s         *ort.DynamicAdvancedSession
+	outType   ort.TensorElementDataType // the output's declared element type
 
 	mu   sync.RWMutex // held for reading by Predict, for writing by destroy
 	dead bool

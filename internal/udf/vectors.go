@@ -108,9 +108,9 @@ func (v *vectorColumn) Float64s(dst []float64, valid []bool) error {
 	return nil
 }
 
-// decimals reads a DECIMAL column from its integer data (int16 to 128-bit), divided by
-// 10^scale as DuckDB's own cast to DOUBLE does. A literal such as i * 0.1 is a wide
-// DECIMAL, stored as 128 bits, so that case matters as much as the narrow ones.
+// decimals reads a DECIMAL column from its integer data (int16 to 128-bit), scaled as
+// DuckDB's own cast to DOUBLE does (duckvec.Decimals). A literal such as i * 0.1 is a
+// wide DECIMAL, stored as 128 bits, so that case matters as much as the narrow ones.
 func (v *vectorColumn) decimals(dst []float64) bool {
 	vec, err := v.chunk.GetVector(v.idx)
 	if err != nil {
@@ -122,26 +122,18 @@ func (v *vectorColumn) decimals(dst []float64) bool {
 	}
 	lt := mapping.VectorGetColumnType(mv)
 	defer mapping.DestroyLogicalType(&lt)
-	div := math.Pow10(int(mapping.DecimalScale(lt)))
+	scale := int(mapping.DecimalScale(lt))
 	rv := rawVector{data: mapping.VectorGetData(mv)}
 	n := len(dst)
 	switch mapping.DecimalInternalType(lt) {
 	case duckdb.TYPE_SMALLINT:
-		for r, x := range values[int16](rv, n) {
-			dst[r] = float64(x) / div
-		}
+		duckvec.Decimals(dst, values[int16](rv, n), scale)
 	case duckdb.TYPE_INTEGER:
-		for r, x := range values[int32](rv, n) {
-			dst[r] = float64(x) / div
-		}
+		duckvec.Decimals(dst, values[int32](rv, n), scale)
 	case duckdb.TYPE_BIGINT:
-		for r, x := range values[int64](rv, n) {
-			dst[r] = float64(x) / div
-		}
+		duckvec.Decimals(dst, values[int64](rv, n), scale)
 	case duckdb.TYPE_HUGEINT:
-		for r, x := range values[duckvec.Hugeint](rv, n) {
-			dst[r] = x.Float64() / div
-		}
+		duckvec.Decimals(dst, values[duckvec.Hugeint](rv, n), scale)
 	default:
 		return false
 	}
