@@ -297,6 +297,11 @@ func valueEqual(act, exp, typ string) bool {
 		e, err2 := strconv.ParseFloat(exp, 64)
 		return err1 == nil && err2 == nil && approxEqual(a, e)
 	}
+	// big.Rat also reads a fraction ("4/2"), which DuckDB's cast of the expected
+	// text to the column's type refuses (its 0x prefix DuckDB reads too).
+	if strings.Contains(act, "/") || strings.Contains(exp, "/") {
+		return false
+	}
 	a, ok1 := new(big.Rat).SetString(act)
 	e, ok2 := new(big.Rat).SetString(exp)
 	return ok1 && ok2 && a.Cmp(e) == 0
