@@ -57,10 +57,11 @@ func TestInteractiveCtrlDAtContinuationRunsStatement(t *testing.T) {
 	tm.expect("· ", 10*time.Second)
 	tm.typeLine("  ' with care' AS v")
 	tm.expect("· ", 10*time.Second)
+	// One Ctrl-D, then the result: the process may exit before the reader of its
+	// terminal has copied the last output, so the output is waited for first.
+	tm.send("\x04")
+	out := tm.expect("typed with care", 30*time.Second)
 	tm.exit()
-	tm.mu.Lock()
-	out := tm.out.String()
-	tm.mu.Unlock()
 	hist, _ := os.ReadFile(filepath.Join(home, ".duckinfer_history"))
 	if !strings.Contains(out, "typed with care") && !strings.Contains(string(hist), "with care") {
 		t.Errorf("Ctrl-D at the continuation prompt dropped the unfinished statement: it was neither run nor kept in history (history %q)", hist)
