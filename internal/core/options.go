@@ -104,6 +104,14 @@ func (e *Env) Bind(req Request) (*Call, error) {
 	if err := e.Pool.Check(task); err != nil {
 		return nil, Wrap(err)
 	}
+	// A model exported for a fixed number of rows (no dynamic batch axis): one row
+	// at a time when that is 1, exact and slower; otherwise no batch of a chunk's
+	// remaining rows would fit it.
+	if rows, input, shape := task.FixedBatch(); rows == 1 {
+		c.BatchSize = 1
+	} else if rows > 1 {
+		return nil, Wrap(fmt.Errorf("%w: task %q: model input %q has shape %v, a fixed batch of %d rows, but rows come in batches of any size up to batch_size; re-export the model with a dynamic batch axis (torch.onnx.export(..., dynamic_axes={%q: {0: \"batch\"}}))", models.ErrTaskConfig, task.Name, input, shape, rows, input))
+	}
 	// Pooling over the model output needs the output's shape, known from Check.
 	if err := e.Pool.CheckPooling(task, c.Text.Pooling); err != nil {
 		return nil, ArgErrorf("%v", err)

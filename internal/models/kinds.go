@@ -177,6 +177,22 @@ func (t *Task) NewInputs() []InputData {
 	return out
 }
 
+// FixedBatch is the batch size the model's inputs fix in their first dimension (a
+// PyTorch export without dynamic_axes: [1, 4]), 0 when every input takes any number
+// of rows or the model is not checked yet; the input and its shape come with it.
+func (t *Task) FixedBatch() (rows int64, input string, shape []int64) {
+	dims := t.inputDims.Load()
+	if dims == nil {
+		return 0, "", nil
+	}
+	for i, d := range *dims {
+		if len(d) > 0 && d[0] > 0 {
+			return d[0], t.Config.Inputs[i].Name, d
+		}
+	}
+	return 0, "", nil
+}
+
 // NewOutput returns empty storage for the task's results.
 func (t *Task) NewOutput() OutputData {
 	out := t.Config.kinds.Output.NewData(&t.Config)
