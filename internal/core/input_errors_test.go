@@ -10,7 +10,8 @@ import (
 )
 
 // emptyFails is a string input whose empty values are unusable, as a text input's are
-// under a tokenizer that adds no tokens of its own.
+// under a tokenizer that adds no tokens of its own, reported as a text input reports
+// them: no row in the message, a remedy of its own.
 type emptyFails struct{ models.InputData }
 
 func (e emptyFails) Load(cols []models.Column, n int, valid []bool, bad func(int, error)) error {
@@ -21,7 +22,7 @@ func (e emptyFails) Load(cols []models.Column, n int, valid []bool, bad func(int
 	for r, v := range vals {
 		if v == "" {
 			valid[r] = false
-			bad(r, &models.ValueError{Input: `""`, Err: errors.New("the text gives no tokens")})
+			bad(r, &models.ValueError{Input: `""`, Err: errors.New("the text gives no tokens"), RowFree: true, Remedy: "filter such rows out"})
 		}
 	}
 	return nil

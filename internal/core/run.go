@@ -28,9 +28,6 @@ type Chunk struct {
 	failed []error // per model row; nil when no row failed
 	bad    []error // per input row: an unusable input (NaN, ±Inf, an empty text); nil when none
 	origin []int32 // runDistinct: per input row, the DuckDB chunk row it came from
-	// loadingText: the input being loaded is a text or string (see textInputError);
-	// a field, so that bad's closure captures nothing new.
-	loadingText bool
 
 	// runDistinct's: the input column serving the distinct values, and the per-value
 	// results while they are spread over the chunk's rows.
@@ -103,15 +100,11 @@ func (c *Call) run(ctx context.Context, partition int, cols []models.Column, n i
 			ch.bad = grow(ch.bad, n)
 			clear(ch.bad)
 		}
-		if ch.loadingText {
-			err = textInputError{err}
-		}
 		ch.bad[r] = err
 	}
 	off := 0
 	for i, spec := range c.Task.Config.Inputs {
 		k := len(spec.Columns)
-		ch.loadingText = spec.Type == models.InputText || spec.Type == models.InputString
 		if err := ch.inputs[i].Load(cols[off:off+k], n, ch.valid, bad); err != nil {
 			return ArgErrorf("task %q, model input %q: %v; %s", c.Task.Name, spec.Name, err, c.ColumnHint)
 		}
@@ -219,13 +212,6 @@ func (c *Call) infer(ctx context.Context, sess predictor, ch *Chunk, m int) erro
 	return nil
 }
 
-// textInputError is a text input's unusable value (Load's bad). Its error names no
-// row, since Load's rows may be a chunk's distinct values (runDistinct): inputFailures
-// names the chunk row. Nor is isfinite a remedy for it.
-type textInputError struct{ error }
-
-func (e textInputError) Unwrap() error { return e.error }
-
 // inputFailures handles the rows Load found unusable: under on_error='fail' the first
 // one fails the call, under 'null' each is recorded and gets NULL predictions.
 func (c *Call) inputFailures(ch *Chunk) error {
@@ -238,21 +224,23 @@ func (c *Call) inputFailures(ch *Chunk) error {
 			continue
 		}
 		msg := fmt.Errorf("task %q: %w", c.Task.Name, err)
-		hint := "filter such rows out (e.g. WHERE isfinite(col))"
-		if te, ok := err.(textInputError); ok {
-			row := r
-			if ch.origin != nil {
-				row = int(ch.origin[r])
+		hint, input := "filter such rows out (e.g. WHERE isfinite(col))", ""
+		if ve := (*models.ValueError)(nil); errors.As(err, &ve) {
+			input = ve.Input
+			if ve.Remedy != "" {
+				hint = ve.Remedy
 			}
-			msg = fmt.Errorf("task %q, row %d of its chunk: %w", c.Task.Name, row, te.error)
-			hint = "filter such rows out"
+			if ve.RowFree {
+				// Load's row r may be one of the chunk's distinct values (runDistinct).
+				row := r
+				if ch.origin != nil {
+					row = int(ch.origin[r])
+				}
+				msg = fmt.Errorf("task %q, row %d of its chunk: %w", c.Task.Name, row, err)
+			}
 		}
 		if c.OnError != OnErrorNull {
 			return Wrap(fmt.Errorf("%w; %s or use on_error := 'null' to give them NULL predictions", msg, hint))
-		}
-		var input string
-		if ve := (*models.ValueError)(nil); errors.As(err, &ve) {
-			input = ve.Input
 		}
 		c.env.Failures.Add(RowFailure{Time: now, Task: c.Task.Name, Input: input, Error: msg.Error()})
 	}

@@ -27,6 +27,11 @@ var (
 type ValueError struct {
 	Input string
 	Err   error
+	// RowFree: Err names no row, since the input saw a chunk's distinct values
+	// rather than its rows (a text input); the core names the chunk row.
+	RowFree bool
+	// Remedy is what to do about such rows; "" for a number's (isfinite).
+	Remedy string
 }
 
 func (e *ValueError) Error() string { return e.Err.Error() }

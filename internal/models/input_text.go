@@ -85,18 +85,21 @@ func (d *TextData) Load(cols []Column, n int, valid []bool, bad func(int, error)
 		if valid[r] {
 			if err := d.tok.Encode(&d.enc, d.vals[r], d.maxLen); err != nil {
 				valid[r] = false
-				bad(r, &ValueError{Input: previewText(d.vals[r]), Err: fmt.Errorf("%w: the text cannot be tokenized: %w", ErrInput, err)})
+				bad(r, &ValueError{Input: previewText(d.vals[r]), Err: fmt.Errorf("%w: the text cannot be tokenized: %w", ErrInput, err), RowFree: true, Remedy: textRemedy})
 			} else if len(d.enc.IDs) == at {
 				// An empty text under a tokenizer that adds no special tokens (Llama-3,
 				// Qwen2): the model would read one padding position and answer anyway.
 				valid[r] = false
-				bad(r, &ValueError{Input: previewText(d.vals[r]), Err: fmt.Errorf("%w: the text gives no tokens (this tokenizer adds none of its own), so the model has nothing to read; leave such texts out (WHERE text <> '')", ErrInput)})
+				bad(r, &ValueError{Input: previewText(d.vals[r]), Err: fmt.Errorf("%w: the text gives no tokens (this tokenizer adds none of its own), so the model has nothing to read; leave such texts out (WHERE text <> '')", ErrInput), RowFree: true, Remedy: textRemedy})
 			}
 		}
 		d.start[r], d.n[r] = int32(at), int32(len(d.enc.IDs)-at)
 	}
 	return nil
 }
+
+// textRemedy is what to do about a text that fails its row.
+const textRemedy = "filter such rows out"
 
 func (d *TextData) Compact(rows []int) {
 	for b, r := range rows {
