@@ -12,12 +12,7 @@ import (
 // formatting duckdb-go's values in Go, for a one-row query and 100k rows to CSV.
 func BenchmarkQueryPaths(b *testing.B) {
 	ctx := context.Background()
-	db, _, conn, err := openDB(ctx, "", false, nil)
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer db.Close()
-	defer conn.Close()
+	conn := memConn(b)
 	s := newShell(conn, io.Discard, io.Discard)
 	s.setMode(modeCSV)
 	for _, q := range []struct{ name, sql string }{

@@ -203,12 +203,7 @@ func TestHelpListsEverythingInReadme(t *testing.T) {
 // TestCompletionFromDuckDB asks the completer as readline does on Tab.
 func TestCompletionFromDuckDB(t *testing.T) {
 	ctx := context.Background()
-	db, _, conn, err := openDB(ctx, "", false, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	defer conn.Close()
+	conn := memConn(t)
 	if _, err := conn.ExecContext(ctx, "CREATE TABLE measurements (reading_value INTEGER)"); err != nil {
 		t.Fatal(err)
 	}

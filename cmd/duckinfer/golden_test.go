@@ -2,7 +2,6 @@ package main
 
 import (
 	"bytes"
-	"context"
 	"flag"
 	"os"
 	"path/filepath"
@@ -38,13 +37,7 @@ var goldenModes = []string{modeDuckbox, modeBox, modeTable, modeMarkdown, modeCo
 // testdata/golden/MODE.txt; run "go test ./cmd/duckinfer -run TestGoldenModes
 // -update" to regenerate after a deliberate change, and read the diff.
 func TestGoldenModes(t *testing.T) {
-	ctx := context.Background()
-	db, _, conn, err := openDB(ctx, "", false, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	defer conn.Close()
+	conn := memConn(t)
 	for _, mode := range goldenModes {
 		t.Run(mode, func(t *testing.T) {
 			var out, errOut bytes.Buffer

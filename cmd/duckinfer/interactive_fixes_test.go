@@ -74,12 +74,7 @@ func TestInteractiveCtrlDAtContinuationRunsStatement(t *testing.T) {
 // Pins: Tab never completed non-ASCII names (café), which DuckDB suggests quoted.
 func TestCompletesNonASCIITableNames(t *testing.T) {
 	ctx := context.Background()
-	db, _, conn, err := openDB(ctx, "", false, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	defer conn.Close()
+	conn := memConn(t)
 	for _, q := range []string{"CREATE TABLE café (prix INTEGER)", "CREATE TABLE 日本 (n INTEGER)"} {
 		if _, err := conn.ExecContext(ctx, q); err != nil {
 			t.Fatal(err)
@@ -152,12 +147,7 @@ func TestBoxFooterFitsWidth(t *testing.T) {
 // it) is not offered bare, and one typed with its quote still completes.
 func TestCompletionTabRules(t *testing.T) {
 	ctx := context.Background()
-	db, _, conn, err := openDB(ctx, "", false, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	defer conn.Close()
+	conn := memConn(t)
 	for _, q := range []string{`CREATE TABLE "select" (n INTEGER)`, `CREATE TABLE "My Tab" (n INTEGER)`, "CREATE TABLE café (prix INTEGER)"} {
 		if _, err := conn.ExecContext(ctx, q); err != nil {
 			t.Fatal(err)

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"fmt"
 	"io"
@@ -131,13 +132,7 @@ func TestProgressLine(t *testing.T) {
 // as Ctrl-C does, outside and inside an explicit transaction: only the second needs
 // the advice to ROLLBACK.
 func TestInterruptMessageMentionsRollbackOnlyInTransaction(t *testing.T) {
-	ctx := context.Background()
-	db, _, conn, err := openDB(ctx, "", false, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	defer conn.Close()
+	conn := memConn(t)
 	s := newShell(conn, io.Discard, io.Discard)
 	s.setMode(modeCSV)
 
@@ -209,4 +204,19 @@ func TestScanStatementsFollowsDuckDBLexer(t *testing.T) {
 			t.Errorf("scanStatements(%q) = %q, %q; want %q", tc.in, got, rest, tc.want)
 		}
 	}
+}
+
+// memConn is a connection to a fresh in-memory database as the shell opens one,
+// closed when the test ends.
+func memConn(tb testing.TB) *sql.Conn {
+	tb.Helper()
+	db, _, conn, err := openDB(context.Background(), "", false, nil)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() {
+		conn.Close()
+		db.Close()
+	})
+	return conn
 }

@@ -14,12 +14,7 @@ import (
 // as text, and the JSON modes must keep JSON as its text and MAP as an object.
 func TestValuesAsDuckDBCastsThem(t *testing.T) {
 	ctx := context.Background()
-	db, _, conn, err := openDB(ctx, "", false, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	defer conn.Close()
+	conn := memConn(t)
 	exprs := []string{
 		"MAP {'k': 1, 'j': NULL}", `'{"a":1,"b":[true,null]}'::JSON`, "{'x': 1, 'y': [NULL, 'a']}",
 		"[1, NULL]", "[[1], NULL, []]", "1.50::DECIMAL(5,2)", "123456789012345678.9::DECIMAL(38,1)",
@@ -70,12 +65,7 @@ func TestValuesAsDuckDBCastsThem(t *testing.T) {
 // (DESCRIBE SELECT NULL says so), so the header says int32, as the duckdb CLI's.
 func TestNullColumnTypeIsDuckDBs(t *testing.T) {
 	ctx := context.Background()
-	db, _, conn, err := openDB(ctx, "", false, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	defer conn.Close()
+	conn := memConn(t)
 	var typ string
 	var rest [5]sql.NullString
 	if err := conn.QueryRowContext(ctx, "DESCRIBE SELECT NULL AS n").Scan(&rest[0], &typ, &rest[1], &rest[2], &rest[3], &rest[4]); err != nil {
