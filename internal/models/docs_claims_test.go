@@ -13,28 +13,8 @@ import (
 // task; the labels and scores the folder's id2label implied belong to the classify
 // reading it replaced.
 func TestHFKindOverrideEmbed(t *testing.T) {
-	src := filepath.Join("..", "..", "testdata", "hf", "models", "bert_sentiment")
 	root := t.TempDir()
-	dst := filepath.Join(root, "bert_sentiment")
-	if err := os.MkdirAll(dst, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	ents, err := os.ReadDir(src)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, e := range ents {
-		if e.IsDir() {
-			continue
-		}
-		b, err := os.ReadFile(filepath.Join(src, e.Name()))
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(filepath.Join(dst, e.Name()), b, 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
+	dst := copyHF(t, "bert_sentiment", root, "bert_sentiment")
 	if err := os.WriteFile(filepath.Join(dst, "task.json"), []byte(`{"kind": "embed"}`), 0o644); err != nil {
 		t.Fatal(err)
 	}
