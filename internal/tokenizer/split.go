@@ -45,7 +45,9 @@ type span struct {
 // cut appends to dst the pieces of s that spans (covering s in order) give under how,
 // the empty ones left out as the reference drops them.
 func cut(dst []string, s string, spans []span, how splitBehavior) []string {
-	out := spans[:0:0]
+	// A text's spans fit the stack mostly: no allocation per text.
+	var buf [splitStack]span
+	out := buf[:0]
 	switch how {
 	case removed:
 		for _, sp := range spans {
@@ -99,9 +101,12 @@ func cut(dst []string, s string, spans []span, how splitBehavior) []string {
 	return dst
 }
 
-// spansOf turns the matches of a pattern in s into spans covering s.
-func spansOf(s string, matches [][2]int, invert bool) []span {
-	spans := make([]span, 0, 2*len(matches)+1)
+// splitStack is how many matches, spans and pieces a split keeps on the stack before
+// it allocates: more than the words of most texts.
+const splitStack = 128
+
+// spansOf appends to spans the spans covering s that the matches give.
+func spansOf(spans []span, s string, matches [][2]int, invert bool) []span {
 	prev := 0
 	for _, m := range matches {
 		if m[0] > prev {
@@ -154,7 +159,9 @@ func (p splitPre) split(dst []string, s string, _ int) []string {
 	if s == "" {
 		return dst
 	}
-	return cut(dst, s, spansOf(s, p.re.find(nil, s), p.invert), p.how)
+	var mb [splitStack][2]int
+	var sb [splitStack]span
+	return cut(dst, s, spansOf(sb[:0], s, p.re.find(mb[:0], s), p.invert), p.how)
 }
 
 // splitRegex finds a Split pattern's matches as the reference's Oniguruma does. A
@@ -331,7 +338,8 @@ func (p charSplit) split(dst []string, s string, _ int) []string {
 	if s == "" {
 		return dst
 	}
-	var matches [][2]int
+	var mb [splitStack][2]int
+	matches := mb[:0]
 	for i := 0; i < len(s); {
 		r, n := utf8.DecodeRuneInString(s[i:])
 		if p.in(r) {
@@ -339,5 +347,6 @@ func (p charSplit) split(dst []string, s string, _ int) []string {
 		}
 		i += n
 	}
-	return cut(dst, s, spansOf(s, matches, false), p.how)
+	var sb [splitStack]span
+	return cut(dst, s, spansOf(sb[:0], s, matches, false), p.how)
 }
