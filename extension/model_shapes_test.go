@@ -169,3 +169,55 @@ func TestClsPoolingOverSentenceVectors(t *testing.T) {
 	}
 	t.Logf(`"pooling": "cls": %v`, err)
 }
+
+// A classifier exported with PyTorch's .squeeze() on its [N, 2] scores: shape
+// inference cannot tell the output's rank, and a batch of one row comes back as [2].
+// Its one-row batch is still that row's scores: all 257 rows of a 256 + 1 table are
+// classified, as 256 are.
+// Pins: the squeezed classifier's one-row batch failed (a [1, 2] tensor was bound for
+// ORT to write a [2] output into).
+func TestSqueezedClassifierOneRowBatch(t *testing.T) {
+	dir := t.TempDir()
+	writeTask(t, dir, "sq_cls", &onnxbuild.Graph{
+		Name:         "sq_cls",
+		Inputs:       []*onnxbuild.ValueInfo{onnxbuild.TensorValue("x", onnxbuild.Float, onnxbuild.N, onnxbuild.D(2))},
+		Outputs:      []*onnxbuild.ValueInfo{{Name: "y", ElemType: onnxbuild.Float}}, // rank unknown
+		Initializers: []*onnxbuild.Tensor{onnxbuild.FloatTensor("w", []int64{2, 2}, []float32{1, 0, 0, 1})},
+		Nodes:        []*onnxbuild.Node{onnxbuild.NewNode("MatMul", []string{"x", "w"}, []string{"m"}), onnxbuild.NewNode("Squeeze", []string{"m"}, []string{"y"})},
+	}, `{"inputs":[{"name":"x","type":"float32","columns":["a","b"]}],"output":"y","labels":["lo","hi"],"scores":"logits"}`)
+	db, _ := open(t, WithTaskDirs(dir))
+	// Row i scores (a, b) = (i % 2, 1 - i % 2): "hi" for odd rows, "lo" for even ones.
+	exec(t, db, `CREATE TABLE r AS SELECT i, (i % 2)::FLOAT AS b, (1 - i % 2)::FLOAT AS a FROM range(257) t(i)`)
+	for _, q := range []string{`SELECT * FROM r LIMIT 256`, `r`, `SELECT * FROM r LIMIT 1`} {
+		var n, right int64
+		err := db.QueryRow(`SELECT count(*), count(*) FILTER (predicted_class = CASE WHEN i % 2 = 1 THEN 'hi' ELSE 'lo' END) FROM ml_predict('sq_cls', '`+strings.ReplaceAll(q, "'", "''")+`')`).Scan(&n, &right)
+		if err != nil || right != n || n == 0 {
+			t.Fatalf("%s: %d of %d rows right, %v", q, right, n, err)
+		}
+	}
+}
+
+// A single-score head exported with .squeeze() and no declared rank: [N] for a batch
+// of several rows, a scalar for one. Every row's score is read, the 257th (a batch of
+// its own) too.
+// Pins: such a model failed every batch ("shape [256], want [256 1]"), blaming a row.
+func TestSqueezedSingleScoreClassifier(t *testing.T) {
+	inChild(t, func(t *testing.T) {
+		dir := t.TempDir()
+		writeTask(t, dir, "sq_score", &onnxbuild.Graph{
+			Name:    "sq_score",
+			Inputs:  []*onnxbuild.ValueInfo{onnxbuild.TensorValue("x", onnxbuild.Float, onnxbuild.N, onnxbuild.D(1))},
+			Outputs: []*onnxbuild.ValueInfo{{Name: "y", ElemType: onnxbuild.Float}}, // rank unknown
+			Nodes:   []*onnxbuild.Node{onnxbuild.NewNode("Squeeze", []string{"x"}, []string{"y"})},
+		}, `{"inputs":[{"name":"x","type":"float32","columns":["a"]}],"output":"y","labels":["relevant"],"scores":"sigmoid"}`)
+		db, _ := open(t, WithTaskDirs(dir))
+		exec(t, db, `CREATE TABLE r AS SELECT ((i % 7) - 3)::FLOAT AS a FROM range(257) t(i)`)
+		for _, q := range []string{`r`, `SELECT * FROM r LIMIT 1`} {
+			var n, right int64
+			err := db.QueryRow(`SELECT count(*), count(*) FILTER (predicted_class = 'relevant' AND abs(confidence::DOUBLE - 1 / (1 + exp(-a))) < 1e-5) FROM ml_predict('sq_score', '`+strings.ReplaceAll(q, "'", "''")+`')`).Scan(&n, &right)
+			if err != nil || right != n || n == 0 {
+				t.Fatalf("%s: %d of %d rows right, %v", q, right, n, err)
+			}
+		}
+	})
+}

@@ -97,10 +97,12 @@ type outputBinder interface {
 	outputTensor(lo, hi, declared int) (ort.Value, error)
 }
 
-// scalarDecoder is an OutputData whose Decode takes a rank-0 output (an *ort.Scalar)
-// as the one value of a one-row batch: what a squeezed [N] output gives for N = 1.
+// scalarDecoder is an OutputData whose Decode may take a rank-0 output (an
+// *ort.Scalar) as the one value of a one-row batch: what a squeezed [N] output gives
+// for N = 1. decodesScalar says whether this one does (a classifier only with one
+// label).
 type scalarDecoder interface {
-	decodesScalar()
+	decodesScalar() bool
 }
 
 var inputKinds = map[InputType]InputKind{

@@ -177,18 +177,22 @@ func (d *ClassData) Decode(v ort.Value, lo, hi int) error {
 	if k, ok := v.(keptOutput); ok {
 		v = k.Tensor
 	}
-	out, ok := v.(*ort.Tensor[float32])
-	if !ok {
-		return fmt.Errorf("%w: the output is not a float tensor", ErrModel)
-	}
 	nl := len(d.labels)
-	if s := out.GetShape(); len(s) != 2 || s[0] != int64(hi-lo) || s[1] != int64(nl) {
-		return fmt.Errorf("%w: the output has shape %v, want [%d %d] (rows × labels); make the model's classes match task.json's labels", ErrModel, s, hi-lo, nl)
-	}
 	raw := d.raw[lo*nl : hi*nl]
-	// A tensor from outputTensor already wrote d.raw: no copy.
-	if probs := out.GetData(); len(probs) > 0 && &probs[0] != &raw[0] {
-		copy(raw, probs)
+	switch out := v.(type) {
+	case *ort.Tensor[float32]:
+		if !d.shapeFits(out.GetShape(), hi-lo) {
+			return fmt.Errorf("%w: the output has shape %v, want [%d %d] (rows × labels); make the model's classes match task.json's labels", ErrModel, out.GetShape(), hi-lo, nl)
+		}
+		// A tensor from outputTensor already wrote d.raw: no copy.
+		if probs := out.GetData(); len(probs) > 0 && &probs[0] != &raw[0] {
+			copy(raw, probs)
+		}
+	case *ort.Scalar[float32]:
+		// A squeezed single score's one-row batch (scalarOutput checked both).
+		raw[0] = out.GetData()
+	default:
+		return fmt.Errorf("%w: the output is not a float tensor", ErrModel)
 	}
 	plain := d.scores == ScoresProbabilities
 	// A score below floor or above MaxFloat32 (or a NaN, which passes no comparison)
@@ -222,6 +226,23 @@ func (d *ClassData) Decode(v ort.Value, lo, hi int) error {
 	}
 	return nil
 }
+
+// shapeFits says whether a model output of shape s holds the scores of rows rows:
+// [rows, labels], or what PyTorch's .squeeze() makes of it in a model exported with
+// an output of undeclared rank: [labels] for one row, [rows] for a single score.
+func (d *ClassData) shapeFits(s ort.Shape, rows int) bool {
+	nl := int64(len(d.labels))
+	switch len(s) {
+	case 2:
+		return s[0] == int64(rows) && s[1] == nl
+	case 1:
+		return (rows == 1 && s[0] == nl) || (nl == 1 && s[0] == int64(rows))
+	}
+	return false
+}
+
+// decodesScalar: a single score squeezed to [N] gives a scalar for one row.
+func (d *ClassData) decodesScalar() bool { return len(d.labels) == 1 }
 
 // Labels are the task's class labels, in the model's order.
 func (d *ClassData) Labels() []string { return d.labels }

@@ -59,7 +59,7 @@ type RegressData struct {
 	declared int // the model's declared values per row (Task.OutputWidth; 0: open)
 }
 
-func (*RegressData) decodesScalar() {}
+func (*RegressData) decodesScalar() bool { return true }
 
 func (d *RegressData) Reset(n int) {
 	d.ok = grow(d.ok, n)

@@ -127,7 +127,7 @@ func (s *Session) Predict(ctx context.Context, in []InputData, lo, hi int, out O
 // scalarOutput is a scalar for ORT to write a rank-0 output into: only a one-row
 // batch of an output kind that reads one value per row (scalarDecoder) can use one.
 func (s *Session) scalarOutput(out OutputData, rows int) (ort.Value, error) {
-	if _, ok := out.(scalarDecoder); !ok || rows != 1 {
+	if sd, ok := out.(scalarDecoder); !ok || !sd.decodesScalar() || rows != 1 {
 		return nil, fmt.Errorf("%w: the output has shape [] (a scalar) for a batch of %d rows; want one row per input row (shape [%d] or [%d, ...]); export the model without squeezing its batch axis", ErrModel, rows, rows, rows)
 	}
 	var v ort.Value

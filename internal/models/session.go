@@ -186,8 +186,13 @@ func checkModelIO(t *Task, data []byte) (ort.InputOutputInfo, error) {
 		t.feeds.Store(&feeds)
 		t.outName.Store(&want)
 		t.outWidth.Store(int64(RegressWidth(o)) + 1)
-		if t.Config.Kind == OutputEmbed {
+		switch {
+		case t.Config.Kind == OutputEmbed:
 			t.outWidth.Store(o.Dimensions[len(o.Dimensions)-1] + 1)
+		case t.Config.Kind == OutputClassify && len(o.Dimensions) != 2:
+			// Class scores of undeclared rank (a .squeeze()d export) may come back as
+			// [N] or []: the width is open, so no [N, 1] tensor is bound for them.
+			t.outWidth.Store(0 + 1)
 		}
 		return o, nil
 	}
