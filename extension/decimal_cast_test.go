@@ -3,11 +3,14 @@ package extension
 import (
 	"context"
 	"fmt"
+	"strings"
 	"testing"
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
 	"github.com/apache/arrow-go/v18/arrow/memory"
+
+	"github.com/duckinfer/duckinfer/internal/onnxbuild"
 )
 
 // Pins: DECIMAL → float64 computed float64(unscaled)/10^scale, which rounds twice
@@ -61,6 +64,37 @@ func TestDecimalArrowAsDuckDBCasts(t *testing.T) {
 		want := one[float64](t, db, fmt.Sprintf(`SELECT %s::DECIMAL(%d,%d)::DOUBLE`, tc.v, tc.prec, tc.scale))
 		if got != want {
 			t.Errorf("%s as DECIMAL(%d,%d) from Arrow: the model got %v, DuckDB's ::DOUBLE is %v", tc.v, tc.prec, tc.scale, got, want)
+		}
+	}
+}
+
+// Pins: DECIMAL elements of a LIST or ARRAY input went through duckdb-go's
+// Decimal.Float64 (a correctly rounded quotient), not DuckDB's ::DOUBLE: 315 of 3 000
+// DECIMAL(38,30) values and 1 254 of 3 000 DECIMAL(38,25) values reached the model
+// one ulp away from the cast.
+// DECIMAL elements of a list or array reach a float64 input as DuckDB's ::DOUBLE of
+// each element gives them, as a DECIMAL column's values do.
+func TestDecimalListElementsAsDuckDBCasts(t *testing.T) {
+	dir := t.TempDir()
+	// y = the row's largest value; the second element (-1) never is.
+	writeTask(t, dir, "max_pair", &onnxbuild.Graph{
+		Name:    "max_pair",
+		Inputs:  []*onnxbuild.ValueInfo{onnxbuild.TensorValue("x", onnxbuild.Double, onnxbuild.N, onnxbuild.D(2))},
+		Outputs: []*onnxbuild.ValueInfo{onnxbuild.TensorValue("y", onnxbuild.Double, onnxbuild.N)},
+		Nodes: []*onnxbuild.Node{onnxbuild.NewNode("ReduceMax", []string{"x"}, []string{"y"},
+			onnxbuild.AttrInts("axes", []int64{1}), onnxbuild.AttrInt("keepdims", 0))},
+	}, `{"kind":"regress","inputs":[{"name":"x","type":"float64","columns":["v"]}],"output":"y"}`)
+	db, _ := open(t, WithTaskDirs(dir))
+	for _, typ := range []string{"DECIMAL(38,37)", "DECIMAL(38,30)", "DECIMAL(38,25)", "DECIMAL(38,20)", "DECIMAL(38,10)", "DECIMAL(18,3)"} {
+		// 3 000 values of many digits, 0 <= d < 1 (DECIMAL(38,37) holds no more).
+		digits := `'0.' || lpad((hash(i) % 1000000000000000000)::VARCHAR, 18, '0') || (hash(i + 1) % 1000000000000)::VARCHAR`
+		for _, list := range []string{"[d, -1]", "[d, -1]::" + typ + "[2]"} {
+			var n, bad int64
+			q := `SELECT count(*), count(*) FILTER (prediction IS DISTINCT FROM d::DOUBLE) FROM ml_predict('max_pair',
+				'SELECT d, ` + list + ` AS v FROM (SELECT (` + strings.ReplaceAll(digits, "'", "''") + `)::` + typ + ` AS d FROM range(3000) t(i))')`
+			if err := db.QueryRow(q).Scan(&n, &bad); err != nil || n != 3000 || bad != 0 {
+				t.Errorf("%s of %s: %d of %d values reached the model otherwise than DuckDB's ::DOUBLE gives them (%v)", list, typ, bad, n, err)
+			}
 		}
 	}
 }

@@ -157,6 +157,12 @@ func (h Hugeint) Decimal(scale int) float64 {
 	return hugeintOf(q).Float64() + hugeintOf(m).Float64()/div
 }
 
+// BigDecimal is the DECIMAL of unscaled integer v (which fits 128 bits, as every
+// DuckDB DECIMAL's does) and the given scale as DuckDB's ::DOUBLE gives it: for values
+// a binding reads one by one (duckdb-go's Decimal), whose own Float64 rounds the exact
+// quotient instead.
+func BigDecimal(v *big.Int, scale int) float64 { return hugeintOf(v).Decimal(scale) }
+
 // hugeintOf is v (which fits 128 bits) as a Hugeint.
 func hugeintOf(v *big.Int) Hugeint {
 	mask := new(big.Int).SetUint64(math.MaxUint64)

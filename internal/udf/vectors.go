@@ -498,7 +498,7 @@ func toFloat64(v any) (float64, bool) {
 	case *big.Int:
 		return bigFloat64(x), true
 	case duckdb.Decimal:
-		return x.Float64(), true
+		return duckvec.BigDecimal(x.Value, int(x.Scale)), true
 	case bool:
 		if x {
 			return 1, true
