@@ -313,3 +313,64 @@ func TestInputRewrittenBetweenShardsIsRefused(t *testing.T) {
 		}
 	}
 }
+
+// Pins: a -table input was not stat-checked: a table updated in place keeps its rowids
+// and row counts, so shards that ran before and after the update scored two versions
+// of it under one job. The database file (with its write-ahead log) is recorded and
+// checked as an input file is, whether the update was checkpointed into the file or
+// is still in the log.
+func TestTableUpdatedBetweenShardsIsRefused(t *testing.T) {
+	for _, checkpointed := range []bool{true, false} {
+		s := openSession(t)
+		db := filepath.Join(t.TempDir(), "src.duckdb")
+		execSQL(t, s, "ATTACH "+sqlString(db)+" AS w")
+		execSQL(t, s, "CREATE TABLE w.reviews AS SELECT i::BIGINT AS id, 'a fine film ' || i AS text FROM range(20) r(i)")
+		execSQL(t, s, "DETACH w")
+		o := Options{Task: "sentiment", Input: Input{Patterns: []string{db}, Table: "reviews"}, UnitRows: 10,
+			Output: filepath.Join(t.TempDir(), "out"), Shard: Shard{0, 2}, Version: "test"}
+		run := func(o Options) error {
+			t.Helper()
+			s := openSession(t) // batch_src is attached once per connection
+			plan, err := Plan(context.Background(), s.Conn, o.Input, o.UnitRows)
+			if err != nil {
+				t.Fatal(err)
+			}
+			_, err = RunShard(context.Background(), s, plan, o)
+			return err
+		}
+		if err := run(o); err != nil {
+			t.Fatal(err)
+		}
+		st, err := os.Stat(db)
+		if err != nil {
+			t.Fatal(err)
+		}
+		// One word changed: same rowids, same row count.
+		w := openSession(t)
+		if !checkpointed {
+			execSQL(t, w, "SET checkpoint_threshold = '1GB'")
+			execSQL(t, w, "PRAGMA disable_checkpoint_on_shutdown")
+		}
+		execSQL(t, w, "ATTACH "+sqlString(db)+" AS w")
+		execSQL(t, w, "UPDATE w.reviews SET text = 'an awful film 15' WHERE id = 15")
+		execSQL(t, w, "DETACH w")
+		if _, err := os.Stat(db + ".wal"); (err == nil) == checkpointed {
+			t.Fatalf("checkpointed %v: the write-ahead log exists: %v", checkpointed, err == nil)
+		}
+		// A rewrite within one tick of the file system's clock may keep the time.
+		later := st.ModTime().Add(time.Second)
+		for _, f := range []string{db, db + ".wal"} {
+			if _, err := os.Stat(f); err == nil {
+				if err := os.Chtimes(f, later, later); err != nil {
+					t.Fatal(err)
+				}
+			}
+		}
+		o1 := o
+		o1.Shard.Index = 1
+		err = run(o1)
+		if err == nil || !strings.Contains(err.Error(), "src.duckdb") || !strings.Contains(err.Error(), "changed") {
+			t.Errorf("checkpointed %v: shard 1 after the table was updated: got %v, want a refusal naming src.duckdb", checkpointed, err)
+		}
+	}
+}

@@ -58,15 +58,12 @@ type InputFile struct {
 	path    string // as this node reaches it, for messages
 }
 
-// inputFiles is the files that plan's units read, once each, in plan order; none for
-// a table input.
+// inputFiles is the files that plan's units read, once each, in plan order (a table
+// input's database file, its write-ahead log counted in: databaseStat).
 func inputFiles(plan []Unit) []InputFile {
 	var out []InputFile
 	seen := map[InputFile]bool{}
 	for _, u := range plan {
-		if u.Kind == KindTable {
-			continue
-		}
 		f := InputFile{Pattern: u.Pattern, Rel: u.Rel, Size: u.Size, ModNs: u.ModNs}
 		if !seen[f] {
 			seen[f] = true

@@ -141,6 +141,23 @@ func fileStat(ctx context.Context, conn *sql.Conn, path string) (size, modNs int
 	return size, modNs, nil
 }
 
+// databaseStat is fileStat of a DuckDB database file together with its write-ahead
+// log (file.wal), which holds the writes not yet checkpointed into the file and which
+// a read-only attach replays: their sizes added, the later of their times. A table
+// updated in place keeps its rowids and row counts, so only this tells the version
+// one shard read from the one another reads.
+func databaseStat(ctx context.Context, conn *sql.Conn, file string) (size, modNs int64, err error) {
+	size, modNs, err = fileStat(ctx, conn, file)
+	if err != nil || strings.Contains(file, "://") {
+		return size, modNs, err
+	}
+	if st, err := os.Stat(file + ".wal"); err == nil {
+		size += st.Size()
+		modNs = max(modNs, st.ModTime().UnixNano())
+	}
+	return size, modNs, nil
+}
+
 // gzipMaxEmpty is the largest gzip file gzipEmpty reads: a gzip stream of no data is
 // 20 bytes and its header's file name and comment; one of more is not worth reading.
 const gzipMaxEmpty = 4096
@@ -376,6 +393,10 @@ func planTable(ctx context.Context, conn *sql.Conn, f listed, table string, unit
 	if err := attachSource(ctx, conn, file); err != nil {
 		return nil, err
 	}
+	size, mod, err := databaseStat(ctx, conn, file)
+	if err != nil {
+		return nil, err
+	}
 	// Units are rowid ranges: a table in a file that no one writes to keeps its
 	// rowids, so every shard computes the same ranges. Grouped by position, not by
 	// an alias, which a column of the table with the alias's name would shadow.
@@ -390,7 +411,7 @@ func planTable(ctx context.Context, conn *sql.Conn, f listed, table string, unit
 		if err := rows.Scan(&b, &n); err != nil {
 			return nil, fmt.Errorf("batch: reading table %s in %s: %w", table, file, err)
 		}
-		units = append(units, Unit{Kind: KindTable, Path: file, Pattern: f.pattern, Rel: f.rel, Table: table, Lo: b * unitRows, Hi: (b + 1) * unitRows, Rows: n, Weight: n})
+		units = append(units, Unit{Kind: KindTable, Path: file, Pattern: f.pattern, Rel: f.rel, Table: table, Lo: b * unitRows, Hi: (b + 1) * unitRows, Rows: n, Weight: n, Size: size, ModNs: mod})
 	}
 	if err := rows.Err(); err != nil {
 		return nil, err
