@@ -57,6 +57,8 @@ type Config struct {
 	MaxLength int    `json:"max_length,omitempty"` // tokens per text, special tokens included; 0: no limit
 	PadID     *int64 `json:"pad_id,omitempty"`     // input_ids of padding; default: the tokenizer's [PAD]/<pad>
 	Padding   string `json:"padding,omitempty"`    // "bucket" (default), "chunk" or "none"; see PaddingBucket
+	// "right" (default) or "left": the end a text longer than max_length loses.
+	Truncation string `json:"truncation,omitempty"`
 	// Embed tasks.
 	Pooling   string `json:"pooling,omitempty"`   // "mean" (default) or "cls"
 	Normalize *bool  `json:"normalize,omitempty"` // L2-normalise the embedding (default true)

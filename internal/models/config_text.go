@@ -18,6 +18,14 @@ const (
 	PaddingNone   = "none"
 )
 
+// Truncation sides of a text input ("truncation" in task.json; a Hugging Face
+// folder's tokenizer_config.json truncation_side): which end of a text longer than
+// max_length loses its tokens.
+const (
+	TruncationRight = "right"
+	TruncationLeft  = "left"
+)
+
 // Pooling rules of an embed task: the attention-masked mean of the token vectors, or
 // the first token's ([CLS], <s>).
 const (
@@ -34,7 +42,7 @@ func (c *Config) validateText() error {
 		}
 	}
 	if text < 0 {
-		for field, set := range map[string]bool{"tokenizer": c.Tokenizer != "", "max_length": c.MaxLength != 0, "pad_id": c.PadID != nil, "padding": c.Padding != ""} {
+		for field, set := range map[string]bool{"tokenizer": c.Tokenizer != "", "max_length": c.MaxLength != 0, "pad_id": c.PadID != nil, "padding": c.Padding != "", "truncation": c.Truncation != ""} {
 			if set {
 				return fmt.Errorf(`%q is for tasks with a "text" input; remove it`, field)
 			}
@@ -58,6 +66,13 @@ func (c *Config) validateText() error {
 		case PaddingBucket, PaddingChunk, PaddingNone:
 		default:
 			return fmt.Errorf(`"padding" %q is not supported; use %q (the default), %q or %q`, c.Padding, PaddingBucket, PaddingChunk, PaddingNone)
+		}
+		switch c.Truncation {
+		case "":
+			c.Truncation = TruncationRight
+		case TruncationRight, TruncationLeft:
+		default:
+			return fmt.Errorf(`"truncation" %q is not supported; use %q (the default: a long text keeps its first tokens) or %q (its last)`, c.Truncation, TruncationRight, TruncationLeft)
 		}
 	}
 	if c.Kind != OutputEmbed {

@@ -36,7 +36,8 @@ import (
 // padding token, so its task says PaddingNone (batches of rows of one token count).
 // The text column is "text"; max_length is tokenizer_config.json's model_max_length,
 // else config.json's max_position_embeddings (less the positions RoBERTa-style models
-// reserve: theirs start after the padding id).
+// reserve: theirs start after the padding id); truncation is "left" where
+// tokenizer_config.json's truncation_side says so.
 
 // hfFiles are the files whose change makes a new snapshot of a Hugging Face task. The
 // two model places are among them because which one exists decides the model
@@ -99,8 +100,12 @@ func hfConfig(folder string, override []byte) ([]byte, int, error) {
 		doc["pad_id"] = *hc.PadTokenID
 	}
 	limit := hfPositionLimit(hc.ModelType, hc.PositionType, hc.MaxPositions, hc.PadTokenID)
-	if n := hfMaxLength(folder, hc.ModelType, hc.MaxPositions, hc.PadTokenID); n > 0 {
+	n, side := hfMaxLength(folder, hc.ModelType, hc.MaxPositions, hc.PadTokenID)
+	if n > 0 {
 		doc["max_length"] = n
+	}
+	if side == TruncationLeft {
+		doc["truncation"] = side
 	}
 	if isHFClassifier(hc.Architectures, hc.ID2Label) {
 		labels, err := labelsInOrder(hc.ID2Label)
@@ -167,7 +172,7 @@ func hfConfig(folder string, override []byte) ([]byte, int, error) {
 		// A task.json whose inputs take no text is a task of its own beside the
 		// Hugging Face files: the tokenizer fields do not apply to it.
 		if in, ok := folded["inputs"]; ok && !bytes.Contains(in, []byte(`"`+string(InputText)+`"`)) {
-			for _, k := range []string{"tokenizer", "max_length", "pad_id", "padding"} {
+			for _, k := range []string{"tokenizer", "max_length", "pad_id", "padding", "truncation"} {
 				if _, set := folded[k]; !set {
 					delete(doc, k)
 				}
@@ -308,18 +313,20 @@ func hfPositionLimit(modelType, positionType string, maxPositions int, pad *int6
 	return max(maxPositions-positionOffset(modelType, pad), 0)
 }
 
-// hfMaxLength is the longest input the model takes, in tokens (0: unknown).
-func hfMaxLength(folder, modelType string, maxPositions int, pad *int64) int {
+// hfMaxLength is the longest input the model takes, in tokens (0: unknown), and the
+// end a longer text loses (tokenizer_config.json's truncation_side; "" when unset).
+func hfMaxLength(folder, modelType string, maxPositions int, pad *int64) (int, string) {
+	var tc struct {
+		ModelMaxLength float64 `json:"model_max_length"`
+		TruncationSide string  `json:"truncation_side"`
+	}
 	if data, _, err := readRegular(filepath.Join(folder, "tokenizer_config.json"), "tokenizer_config.json", maxConfigBytes); err == nil {
-		var tc struct {
-			ModelMaxLength float64 `json:"model_max_length"`
-		}
 		// transformers writes 1e30 for "no limit".
 		if json.Unmarshal(data, &tc) == nil && tc.ModelMaxLength >= 1 && tc.ModelMaxLength < 1<<20 {
-			return int(tc.ModelMaxLength)
+			return int(tc.ModelMaxLength), tc.TruncationSide
 		}
 	}
-	return max(maxPositions-positionOffset(modelType, pad), 0)
+	return max(maxPositions-positionOffset(modelType, pad), 0), tc.TruncationSide
 }
 
 // loadTokenizer reads and parses the tokenizer file of a text task.

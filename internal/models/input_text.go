@@ -44,6 +44,7 @@ func (textInput) NewData(InputSpec, []int64) InputData { return &TextData{} }
 type TextData struct {
 	tok    *tokenizer.Tokenizer
 	maxLen int
+	side   tokenizer.Side // the end a text longer than maxLen loses
 	padID  int64
 	feeds  []string // model inputs, input_ids first
 	chunk  bool     // PaddingChunk: every batch padded to the chunk's longest
@@ -60,7 +61,11 @@ type TextData struct {
 }
 
 func (t *Task) newTextData(feeds []string) *TextData {
-	return &TextData{tok: t.tok, maxLen: t.Config.MaxLength, padID: t.padID, feeds: feeds, chunk: t.Config.Padding == PaddingChunk,
+	side := tokenizer.TruncateRight
+	if t.Config.Truncation == TruncationLeft {
+		side = tokenizer.TruncateLeft
+	}
+	return &TextData{tok: t.tok, maxLen: t.Config.MaxLength, side: side, padID: t.padID, feeds: feeds, chunk: t.Config.Padding == PaddingChunk,
 		noPad: !slices.Contains(feeds, "attention_mask") || t.Config.Padding == PaddingNone}
 }
 
@@ -83,7 +88,7 @@ func (d *TextData) Load(cols []Column, n int, valid []bool, bad func(int, error)
 		// is missing) fails its row only. The errors name no row: r may index a chunk's
 		// distinct values, and the core names the chunk row.
 		if valid[r] {
-			if err := d.tok.Encode(&d.enc, d.vals[r], d.maxLen); err != nil {
+			if err := d.tok.EncodeTruncated(&d.enc, d.vals[r], d.maxLen, d.side); err != nil {
 				valid[r] = false
 				bad(r, &ValueError{Input: previewText(d.vals[r]), Err: fmt.Errorf("%w: the text cannot be tokenized: %w", ErrInput, err), RowFree: true, Remedy: textRemedy})
 			} else if len(d.enc.IDs) == at {

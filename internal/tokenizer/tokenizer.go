@@ -104,11 +104,28 @@ func (t *Tokenizer) SpecialTokens() int {
 	return t.post.added()
 }
 
+// Side is the end a text too long for its max length loses tokens from:
+// tokenizer_config.json's truncation_side.
+type Side uint8
+
+const (
+	// TruncateRight keeps a text's first tokens (transformers' default).
+	TruncateRight Side = iota
+	// TruncateLeft keeps its last tokens.
+	TruncateLeft
+)
+
 // Encode tokenizes text with special tokens, truncated to maxLen tokens in all
-// (special tokens included, as Hugging Face's truncation counts them; 0: no limit),
-// and appends the result to e. It fails, appending nothing, on a text the reference
-// cannot encode either: one that needs an unk_token missing from the vocabulary.
+// (special tokens included, as Hugging Face's truncation counts them; 0: no limit)
+// by dropping its last tokens, and appends the result to e. It fails, appending
+// nothing, on a text the reference cannot encode either: one that needs an unk_token
+// missing from the vocabulary.
 func (t *Tokenizer) Encode(e *Encoding, text string, maxLen int) error {
+	return t.EncodeTruncated(e, text, maxLen, TruncateRight)
+}
+
+// EncodeTruncated is Encode dropping a too long text's tokens from the given side.
+func (t *Tokenizer) EncodeTruncated(e *Encoding, text string, maxLen int, side Side) error {
 	s, _ := t.scratch.Get().(*scratch)
 	if s == nil {
 		s = &scratch{}
@@ -123,7 +140,12 @@ func (t *Tokenizer) Encode(e *Encoding, text string, maxLen int) error {
 		// Hugging Face truncates the sequence to what is left after the special tokens.
 		keep := max(maxLen-t.SpecialTokens(), 0)
 		if len(ids) > keep {
-			ids = ids[:keep]
+			if side == TruncateLeft {
+				// Moved to the front: the scratch buffer keeps its start.
+				ids = ids[:copy(ids, ids[len(ids)-keep:])]
+			} else {
+				ids = ids[:keep]
+			}
 		}
 	}
 	if t.post == nil {
