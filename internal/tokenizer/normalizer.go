@@ -186,14 +186,9 @@ func (n bertNormalizer) normalizeLead(s string, lead int) (string, int) {
 }
 
 // isBertControl is Hugging Face's is_control: tab, newline and carriage return are
-// whitespace; any other character of category Cc, Cf, Co or Cs is dropped.
-func isBertControl(r rune) bool {
-	switch r {
-	case '\t', '\n', '\r':
-		return false
-	}
-	return unicode.In(r, unicode.Cc, unicode.Cf, unicode.Co, unicode.Cs)
-}
+// whitespace; any other character of category Cc, Cf, Co or Cs is dropped. The
+// categories are the reference's, older than Go's (bert_tables.go).
+func isBertControl(r rune) bool { return unicode.Is(bertControl, r) }
 
 // isWhitespace is Rust's char::is_whitespace (the White_Space property), which
 // Go's unicode.IsSpace also implements.
@@ -242,23 +237,18 @@ func lowerString(s string) string {
 
 func (l lowercase) normalizeLead(s string, lead int) (string, int) { return localLead(l, s, lead) }
 
-type unicodeForm struct{ f norm.Form }
-
-func (u unicodeForm) normalize(s string) string { return u.f.String(s) }
-
-func (u unicodeForm) normalizeLead(s string, lead int) (string, int) { return localLead(u, s, lead) }
-
 // stripAccents drops combining marks after NFD. BertNormalizer drops nonspacing marks
 // (Mn) only; the StripAccents normalizer drops every mark (Mn, Mc, Me) and, like
-// Hugging Face's, expects the text to be decomposed already.
+// Hugging Face's, expects the text to be decomposed already. Both take the categories
+// from the reference's tables, older than Go's (bert_tables.go).
 type stripAccents struct{ nonspacingOnly bool }
 
 func (a stripAccents) normalize(s string) string {
 	if a.nonspacingOnly {
-		s = norm.NFD.String(s)
+		s = unicodeForm{norm.NFD}.normalize(s)
 	}
 	return strings.Map(func(r rune) rune {
-		if unicode.Is(unicode.Mn, r) || (!a.nonspacingOnly && unicode.In(r, unicode.Mc, unicode.Me)) {
+		if a.nonspacingOnly && unicode.Is(bertNonspacing, r) || !a.nonspacingOnly && unicode.Is(combiningMark, r) {
 			return -1
 		}
 		return r

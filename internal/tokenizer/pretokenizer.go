@@ -78,56 +78,74 @@ func parsePreSequence(raw json.RawMessage) (preTokenizer, error) {
 	return seq, nil
 }
 
-// split runs each pre-tokenizer over the words of the one before. Only the first word
-// can start the input (lead, for Metaspace), and only when it begins within lead, as
-// the reference tracks by offsets: after WhitespaceSplit, " hello" gives "hello" at
-// offset 1, which must not get the prefix.
+// split runs each pre-tokenizer over the words of the one before, carrying each word's
+// lead (Metaspace's "first" scheme): a piece gets the part of its word's lead that it
+// begins within, as the reference tracks by offsets. After WhitespaceSplit " hello"
+// gives "hello" at offset 1, which must not get the prefix, while NFKC's U+FDFA (four
+// words, all at offset 0 of the input) gives four words that each get it.
 func (q preSequence) split(dst []string, s string, lead int) []string {
-	words := []string{s}
+	if lead == 0 {
+		// No piece starts the input (no Metaspace "first", or not the first segment):
+		// no leads to carry, and none to allocate.
+		words := []string{s}
+		for _, p := range q {
+			var next []string
+			for _, w := range words {
+				next = p.split(next, w, 0)
+			}
+			words = next
+		}
+		return append(dst, words...)
+	}
+	words, leads := []string{s}, []int{lead}
 	for _, p := range q {
 		var next []string
+		var nextLeads []int
 		for i, w := range words {
 			n := len(next)
-			if i > 0 {
-				next = p.split(next, w, 0)
-				continue
-			}
-			next = p.split(next, w, lead)
-			if len(next) > n {
-				lead = max(lead-offsetIn(w, next[n]), 0)
-			} else {
-				lead = 0
+			next = p.split(next, w, leads[i])
+			for k := n; k < len(next); k++ {
+				l := 0
+				if leads[i] > 0 {
+					if off, ok := offsetIn(w, next[k]); ok {
+						l = max(leads[i]-off, 0)
+					} else if k == n {
+						l = leads[i] // a rewritten piece: only the first one starts the word
+					}
+				}
+				nextLeads = append(nextLeads, l)
 			}
 		}
-		words = next
+		words, leads = next, nextLeads
 	}
 	return append(dst, words...)
 }
 
-// offsetIn is where piece, the first piece a pre-tokenizer cut from w, begins in w: by
-// its address when it is a part of w; a pre-tokenizer that rewrites its pieces keeps
-// the first one first (0).
-func offsetIn(w, piece string) int {
+// offsetIn is where piece, a piece a pre-tokenizer cut from w, begins in w, found by
+// its address; ok is false for a piece that is not a part of w (one the pre-tokenizer
+// rewrote).
+func offsetIn(w, piece string) (off int, ok bool) {
 	if len(w) == 0 || len(piece) == 0 {
-		return 0
+		return 0, false
 	}
 	base, p := uintptr(unsafe.Pointer(unsafe.StringData(w))), uintptr(unsafe.Pointer(unsafe.StringData(piece)))
 	if p >= base && p < base+uintptr(len(w)) {
-		return int(p - base)
+		return int(p - base), true
 	}
-	return 0
+	return 0, false
 }
 
 // bertPre splits on whitespace (dropped) and around every punctuation character
 // (each its own word): ASCII punctuation, which includes symbols such as $ + < = > ^
-// ` | ~, and Unicode's P categories.
+// ` | ~, and Unicode's P categories as the reference's tables, older than Go's, have
+// them (bert_tables.go).
 type bertPre struct{}
 
 func isBertPunct(r rune) bool {
 	if r < utf8.RuneSelf {
 		return (r >= '!' && r <= '/') || (r >= ':' && r <= '@') || (r >= '[' && r <= '`') || (r >= '{' && r <= '~')
 	}
-	return unicode.IsPunct(r)
+	return unicode.Is(bertPunct, r)
 }
 
 func (bertPre) split(dst []string, s string, _ int) []string {
@@ -176,8 +194,14 @@ func (whitespaceSplit) split(dst []string, s string, _ int) []string {
 // whitespace is the Whitespace pre-tokenizer, the regular expression \w+|[^\w\s]+.
 type whitespace struct{}
 
+// isWordChar is the reference's Rust-regex \w (UTS #18): Alphabetic (letters, Nl such
+// as Ⅻ, Other_Alphabetic such as Ⓐ), marks, Nd, Pc and Join_Control (U+200C, U+200D,
+// which joins every emoji ZWJ sequence into one word).
 func isWordChar(r rune) bool {
-	return r == '_' || unicode.IsLetter(r) || unicode.IsDigit(r) || unicode.In(r, unicode.Mn, unicode.Mc, unicode.Me, unicode.Nd, unicode.Pc)
+	if r < utf8.RuneSelf {
+		return r == '_' || ('0' <= r && r <= '9') || ('a' <= r && r <= 'z') || ('A' <= r && r <= 'Z')
+	}
+	return unicode.IsLetter(r) || unicode.In(r, unicode.Nl, unicode.Other_Alphabetic, unicode.M, unicode.Nd, unicode.Pc, unicode.Join_Control)
 }
 
 func (whitespace) split(dst []string, s string, _ int) []string {

@@ -192,7 +192,8 @@ func (t *Tokenizer) tokens(s *scratch, text string) ([]int32, error) {
 			}
 			s.words = s.words[:0]
 			if t.pre != nil {
-				s.words = t.pre.split(s.words, in.text, max(lead-offsetIn(norm, in.text), 0))
+				off, _ := offsetIn(norm, in.text) // 0 for a text that is not a part of norm
+				s.words = t.pre.split(s.words, in.text, max(lead-off, 0))
 			} else if in.text != "" {
 				s.words = append(s.words, in.text)
 			}
