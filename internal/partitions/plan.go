@@ -120,7 +120,8 @@ func cpuPlan(o Options, note string) Plan {
 
 // Assigner hands out a plan's slots to the partitions of one query. A partition
 // prefers its home slot (index mod slots, the seed's round-robin) but takes the next
-// idle slot when another partition of the query holds it. Indices are stable for the
+// idle slot when another partition of the query holds it, and with every slot held,
+// the least busy one. Indices are stable for the
 // database's life and every new calling thread (the client's, not only DuckDB's
 // workers) gets the next one, so in a long session two threads of one query often
 // share a home slot while another sits idle; two threads on one CPU session ran
@@ -139,12 +140,20 @@ func NewAssigner(plan Plan) *Assigner {
 func (a *Assigner) Acquire(partition int) (Slot, func()) {
 	n := len(a.busy)
 	home := partition % n
-	for i := range n {
-		s := (home + i) % n
-		if a.busy[s].CompareAndSwap(0, 1) {
-			return a.plan.Slots[s], func() { a.busy[s].Add(-1) }
+	for {
+		// The least busy slot, the first from home onward on ties: an idle home when
+		// there is one, and with more partitions than slots an even spread rather
+		// than a pile on home while another slot holds fewer.
+		best, least := home, a.busy[home].Load()
+		for i := 1; i < n && least > 0; i++ {
+			s := (home + i) % n
+			if b := a.busy[s].Load(); b < least {
+				best, least = s, b
+			}
+		}
+		// Another partition may have taken it since: look again.
+		if a.busy[best].CompareAndSwap(least, least+1) {
+			return a.plan.Slots[best], func() { a.busy[best].Add(-1) }
 		}
 	}
-	a.busy[home].Add(1)
-	return a.plan.Slots[home], func() { a.busy[home].Add(-1) }
 }
