@@ -88,7 +88,8 @@ func (c *Connector) PredictRecord(ctx context.Context, task string, rec arrow.Re
 // method that takes it.
 func (c *Connector) predict(ctx context.Context, task string, rec arrow.RecordBatch, opts RecordOptions, method, kind string) (*core.Call, *core.Chunk, error) {
 	req := core.Request{Task: task, Columns: opts.Columns, Device: opts.Device, OnError: opts.OnError, Pooling: opts.Pooling}
-	if opts.MaxLength > 0 {
+	// Any count but 0 goes to Bind, which refuses a negative one as SQL's max_length does.
+	if opts.MaxLength != 0 {
 		req.MaxLength = strconv.Itoa(opts.MaxLength)
 	}
 	if opts.Normalize != nil {
