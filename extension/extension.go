@@ -134,7 +134,7 @@ func NewConnector(dsn string, opts ...Option) (*Connector, error) {
 	} else {
 		env.Inventory = gpu.Discover
 	}
-	env.Flavor = flavorFor(cfg.defaults.Device, env.Inventory)
+	env.Flavor, env.CPUWhy = flavorFor(cfg.defaults.Device, env.Inventory)
 	if err := checkDefaults(env, device); err != nil {
 		return nil, err
 	}
@@ -185,18 +185,23 @@ func checkDefaults(env *core.Env, device string) error {
 }
 
 // flavorFor picks the ONNX Runtime files: the GPU set when GPUs may be used and it is
-// installed, else the CPU set. ONNX Runtime loads once per process, so the first
-// connector decides for the process.
-func flavorFor(device string, inv func() gpu.Inventory) models.Flavor {
+// installed, else the CPU set, with why when the GPU set is installed but not chosen
+// (core.Env.CPUWhy). ONNX Runtime loads once per process, so the first connector to
+// load it decides for the process (core.Env.Plan follows what is loaded).
+func flavorFor(device string, inv func() gpu.Inventory) (models.Flavor, string) {
 	if device == partitions.DeviceCPU {
-		return models.FlavorCPU
+		if models.HasLibrary(models.FlavorGPU) {
+			return models.FlavorCPU, "this connector was opened with WithDevice(\"cpu\"), so it loads the CPU build of ONNX Runtime, " +
+				"which cannot run on them; open it with WithDevice(\"auto\") (in a program that has not loaded ONNX Runtime yet) to use them"
+		}
+		return models.FlavorCPU, ""
 	}
 	if device == partitions.DeviceCUDA || len(inv().GPUs) > 0 {
 		if models.HasLibrary(models.FlavorGPU) {
-			return models.FlavorGPU
+			return models.FlavorGPU, ""
 		}
 	}
-	return models.FlavorCPU
+	return models.FlavorCPU, ""
 }
 
 // register adds duckinfer's functions, then the user's (WithFuncs), to the database

@@ -230,9 +230,12 @@ func TestDevicesSimulated(t *testing.T) {
 	db, c := open(t, WithInventory(gpu.Simulated(4)), WithModelsPerGPU(3))
 	// Plan as with the GPU ONNX Runtime installed (make setup-gpu), which this machine
 	// may lack: with the CPU one, auto plans CPU (TestAutoWithGPUButCPULibrary). The CPU
-	// runtime is loaded first, so that ml_devices does not look for the GPU one.
+	// runtime is loaded first, so that ml_devices does not look for the GPU one, and
+	// planning is told the GPU one is loaded (else it follows the CPU one:
+	// TestAutoAfterCPURuntimeLoaded).
 	_, _ = models.InitRuntime(models.FlavorCPU)
 	c.env.Flavor = models.FlavorGPU
+	c.env.Loaded = func() (models.RuntimeInfo, bool) { return models.RuntimeInfo{Flavor: models.FlavorGPU}, true }
 	if n := one[int64](t, db, `SELECT sum(slots) FROM ml_devices() WHERE device = 'cuda'`); n != 12 {
 		t.Fatalf("slots = %d, want 12", n)
 	}

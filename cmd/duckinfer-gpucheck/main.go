@@ -109,7 +109,7 @@ func run(o options) error {
 	} else {
 		fmt.Printf("driver %s, %d GPU(s)\n", inv.Driver, len(inv.GPUs))
 		for _, d := range inv.GPUs {
-			fmt.Printf("  gpu %d: %s, %d MiB total, %d MiB free, %s\n", d.Index, d.Name, d.MemoryTotal>>20, d.MemoryFree>>20, d.UUID)
+			fmt.Printf("  gpu %d (nvml %d): %s, %d MiB total, %d MiB free, %s\n", d.Index, d.NVMLIndex, d.Name, d.MemoryTotal>>20, d.MemoryFree>>20, d.UUID)
 		}
 	}
 	device := "cuda"
@@ -209,7 +209,7 @@ func run(o options) error {
 	}
 	if len(inv.GPUs) > 0 && !o.cpuSelfTest {
 		for _, d := range inv.GPUs {
-			if h, ret := nvml.DeviceGetHandleByIndex(d.Index); ret == nvml.SUCCESS {
+			if h, ret := nvml.DeviceGetHandleByIndex(d.NVMLIndex); ret == nvml.SUCCESS {
 				if m, ret := h.GetMemoryInfo(); ret == nvml.SUCCESS {
 					fmt.Printf("gpu %d memory used now: %d MiB of %d MiB\n", d.Index, m.Used>>20, m.Total>>20)
 				}
@@ -480,7 +480,7 @@ func throughput(ctx context.Context, db *sql.DB, o options, device string, mpg i
 					return
 				case <-tick.C:
 					for _, d := range inv.GPUs {
-						if g, m, err := gpu.Utilization(d.Index); err == nil {
+						if g, m, err := gpu.Utilization(d.NVMLIndex); err == nil {
 							utils = append(utils, g)
 							mems = append(mems, m)
 						}

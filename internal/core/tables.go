@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/duckinfer/duckinfer/internal/gpu"
 	"github.com/duckinfer/duckinfer/internal/models"
 	"github.com/duckinfer/duckinfer/internal/partitions"
 )
@@ -98,7 +99,12 @@ func (e *Env) DevicesTable() (*Table, error) {
 		return t, nil
 	}
 	for _, d := range inv.GPUs {
-		t.Rows = append(t.Rows, []any{"cuda", int32(d.Index), d.Name, int64(d.MemoryTotal >> 20), perDevice[d.Index], runtime("CUDAExecutionProvider"), "driver " + inv.Driver})
+		note := "driver " + inv.Driver
+		if d.NVMLIndex != d.Index {
+			// device_id is CUDA's ordinal under CUDA_VISIBLE_DEVICES; nvidia-smi shows NVML's.
+			note += fmt.Sprintf("; nvidia-smi index %d (%s)", d.NVMLIndex, gpu.VisibleEnv)
+		}
+		t.Rows = append(t.Rows, []any{"cuda", int32(d.Index), d.Name, int64(d.MemoryTotal >> 20), perDevice[d.Index], runtime("CUDAExecutionProvider"), note})
 	}
 	return t, nil
 }

@@ -7,7 +7,8 @@ import (
 
 // Device is one GPU as NVML reports it.
 type Device struct {
-	Index       int
+	Index       int // CUDA's ordinal among the visible devices: a session's device_id
+	NVMLIndex   int // NVML's index (PCI order, every GPU), for NVML calls and display
 	Name        string
 	UUID        string
 	MemoryTotal uint64 // bytes
@@ -27,7 +28,7 @@ type Inventory struct {
 func Simulated(n int) Inventory {
 	inv := Inventory{Driver: "simulated"}
 	for i := range n {
-		inv.GPUs = append(inv.GPUs, Device{Index: i, Name: fmt.Sprintf("Simulated GPU %d", i), UUID: fmt.Sprintf("GPU-sim-%d", i)})
+		inv.GPUs = append(inv.GPUs, Device{Index: i, NVMLIndex: i, Name: fmt.Sprintf("Simulated GPU %d", i), UUID: fmt.Sprintf("GPU-sim-%d", i)})
 	}
 	if n == 0 {
 		inv.Reason = "simulated: no GPUs"
@@ -41,8 +42,9 @@ var discovered struct {
 }
 
 // Discover queries NVML once per process and caches the answer: device lists do not
-// change under a running program, and NVML init costs tens of milliseconds.
+// change under a running program, and NVML init costs tens of milliseconds. Only the
+// GPUs CUDA_VISIBLE_DEVICES names are kept, numbered as CUDA will (visible).
 func Discover() Inventory {
-	discovered.once.Do(func() { discovered.inv = discover() })
+	discovered.once.Do(func() { discovered.inv = discoverVisible() })
 	return discovered.inv
 }

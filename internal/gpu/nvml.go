@@ -36,7 +36,7 @@ func discover() (inv Inventory) {
 			inv.Reason = fmt.Sprintf("NVML device %d: %s", i, nvml.ErrorString(ret))
 			continue
 		}
-		d := Device{Index: i}
+		d := Device{Index: i, NVMLIndex: i}
 		d.Name, _ = h.GetName()
 		d.UUID, _ = h.GetUUID()
 		if m, ret := h.GetMemoryInfo(); ret == nvml.SUCCESS {
@@ -50,7 +50,8 @@ func discover() (inv Inventory) {
 	return inv
 }
 
-// Utilization samples device i's GPU and memory-controller busy percentages.
+// Utilization samples the GPU and memory-controller busy percentages of NVML device i
+// (Device.NVMLIndex, not the CUDA ordinal Index).
 func Utilization(i int) (gpuPct, memPct uint32, err error) {
 	Discover()
 	h, ret := nvml.DeviceGetHandleByIndex(i)

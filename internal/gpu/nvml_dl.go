@@ -105,7 +105,7 @@ func discover() Inventory {
 			inv.Reason = fmt.Sprintf("NVML device %d: error %d", i, int(r))
 			continue
 		}
-		inv.GPUs = append(inv.GPUs, Device{Index: i, Name: C.GoString((*C.char)(unsafe.Pointer(&name[0]))),
+		inv.GPUs = append(inv.GPUs, Device{Index: i, NVMLIndex: i, Name: C.GoString((*C.char)(unsafe.Pointer(&name[0]))),
 			UUID: C.GoString((*C.char)(unsafe.Pointer(&uuid[0]))), MemoryTotal: uint64(m.total), MemoryFree: uint64(m.free)})
 	}
 	if len(inv.GPUs) == 0 && inv.Reason == "" {
@@ -114,7 +114,8 @@ func discover() Inventory {
 	return inv
 }
 
-// Utilization samples device i's GPU and memory-controller busy percentages.
+// Utilization samples the GPU and memory-controller busy percentages of NVML device i
+// (Device.NVMLIndex, not the CUDA ordinal Index).
 func Utilization(i int) (gpuPct, memPct uint32, err error) {
 	Discover()
 	var u C.di_nvml_util

@@ -166,12 +166,18 @@ func Runtime() (RuntimeInfo, bool) {
 // HasLibrary reports whether a library of the flavor is installed where
 // LibraryCandidates looks (the system search path is not probed).
 func HasLibrary(flavor Flavor) bool {
+	return LibraryPath(flavor) != ""
+}
+
+// LibraryPath is the installed library of the flavor that LibraryCandidates finds
+// first, or "" (the system search path is not probed).
+func LibraryPath(flavor Flavor) string {
 	for _, c := range LibraryCandidates(flavor) {
 		if st, err := os.Stat(c); err == nil && !st.IsDir() && strings.Contains(c, "/") {
-			return true
+			return c
 		}
 	}
-	return false
+	return ""
 }
 
 // checkELF refuses an ELF library cut short before dlopen sees it: the loader maps

@@ -1,0 +1,72 @@
+package gpu
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+)
+
+// Pins: discovery listed every NVML GPU in PCI order and ignored CUDA_VISIBLE_DEVICES,
+// so under Slurm or Kubernetes slots named CUDA ordinals that did not exist or the
+// wrong card.
+func TestVisibleDevices(t *testing.T) {
+	inv := Simulated(4) // NVML indices 0..3, UUIDs GPU-sim-0..GPU-sim-3
+	for _, c := range []struct {
+		value string
+		set   bool
+		want  []int // NVML indices kept, in CUDA's order 0..k-1
+	}{
+		{"", false, []int{0, 1, 2, 3}},
+		{"", true, nil},
+		{"2", true, []int{2}},
+		{"3,1", true, []int{3, 1}},
+		{" 1 , 2 ", true, []int{1, 2}},
+		{"GPU-sim-2", true, []int{2}},
+		{"GPU-sim-3,0", true, []int{3, 0}},
+		{"1,7,2", true, []int{1}},       // 7 names no device: the list ends there
+		{"1,x,2", true, []int{1}},       // so does an invalid entry
+		{"1,-1,2", true, []int{1}},      // and -1, the usual way to hide every GPU
+		{"-1", true, nil},               //
+		{"1,1,2", true, []int{1}},       // a device listed twice
+		{"0,GPU-sim,2", true, []int{0}}, // a UUID prefix of several devices
+		{"MIG-x", true, nil},            // a MIG instance NVML did not list
+		{"1,", true, []int{1}},
+	} {
+		got := visible(inv, c.value, c.set)
+		var nvml []int
+		for i, d := range got.GPUs {
+			if d.Index != i {
+				t.Errorf("%s=%q set=%v: device %d has CUDA ordinal %d, want %d", VisibleEnv, c.value, c.set, i, d.Index, i)
+			}
+			if want := fmt.Sprintf("GPU-sim-%d", d.NVMLIndex); d.UUID != want {
+				t.Errorf("%s=%q: ordinal %d has UUID %s, NVML index %d", VisibleEnv, c.value, i, d.UUID, d.NVMLIndex)
+			}
+			nvml = append(nvml, d.NVMLIndex)
+		}
+		if fmt.Sprint(nvml) != fmt.Sprint(c.want) {
+			t.Errorf("%s=%q set=%v: kept NVML devices %v, want %v", VisibleEnv, c.value, c.set, nvml, c.want)
+		}
+		if (len(got.GPUs) == 0) != (got.Reason != "") || (len(got.GPUs) == 0 && !strings.Contains(got.Reason, VisibleEnv)) {
+			t.Errorf("%s=%q set=%v: %d GPUs, reason %q", VisibleEnv, c.value, c.set, len(got.GPUs), got.Reason)
+		}
+		if got.Driver != inv.Driver {
+			t.Errorf("%s=%q: driver %q, want %q", VisibleEnv, c.value, got.Driver, inv.Driver)
+		}
+	}
+	// No GPU at all: NVML's own reason stands.
+	if got := visible(Simulated(0), "0", true); got.Reason != Simulated(0).Reason {
+		t.Errorf("no GPUs: reason %q", got.Reason)
+	}
+}
+
+// A MIG instance is named by its own UUID prefix, when the inventory lists it.
+func TestVisibleMIG(t *testing.T) {
+	inv := Inventory{GPUs: []Device{
+		{Index: 0, NVMLIndex: 0, UUID: "GPU-aaaa-1111"},
+		{Index: 1, NVMLIndex: 1, UUID: "MIG-bbbb-2222"},
+	}}
+	got := visible(inv, "MIG-bbbb,GPU-aa", true)
+	if len(got.GPUs) != 2 || got.GPUs[0].NVMLIndex != 1 || got.GPUs[0].Index != 0 || got.GPUs[1].NVMLIndex != 0 || got.GPUs[1].Index != 1 {
+		t.Fatalf("MIG-bbbb,GPU-aa: %+v", got.GPUs)
+	}
+}
