@@ -2,6 +2,7 @@ package core
 
 import (
 	"fmt"
+	"runtime"
 	"strconv"
 	"strings"
 	"sync"
@@ -101,6 +102,16 @@ func (e *Env) Bind(req Request) (*Call, error) {
 		return nil, Wrap(err)
 	}
 	c.slots = partitions.NewAssigner(c.Plan)
+	// The pool keeps this version's checks and sessions while the call lives (a
+	// prepared statement's until it is closed), and frees a superseded version's
+	// after its last call; counted before Check, which a sweep would otherwise undo.
+	release := e.Pool.Use(task)
+	bound := false
+	defer func() {
+		if !bound {
+			release()
+		}
+	}()
 	if err := e.Pool.Check(task); err != nil {
 		return nil, Wrap(err)
 	}
@@ -116,6 +127,8 @@ func (e *Env) Bind(req Request) (*Call, error) {
 	if err := e.Pool.CheckPooling(task, c.Text.Pooling); err != nil {
 		return nil, ArgErrorf("%v", err)
 	}
+	runtime.AddCleanup(c, func(release func()) { release() }, release)
+	bound = true
 	return c, nil
 }
 

@@ -52,6 +52,9 @@ type Task struct {
 		pinned bool
 	}
 	stale atomic.Bool // the folder no longer holds this version: Lookup makes a new one
+	// superseded: Lookup has made a newer snapshot of the name (or the folder is gone),
+	// so no new statement binds to this one (Pool.Use frees its sessions).
+	superseded atomic.Bool
 
 	// inputDims is each model input's declared shape, in Config.Inputs order, set by
 	// the model check (checkModelIO): the input kinds shape their tensors by it.
@@ -370,7 +373,7 @@ func (r *Registry) entriesLocked() []TaskEntry {
 	// Forget snapshots of folders that are gone.
 	for n := range r.snaps {
 		if !seen[n] {
-			delete(r.snaps, n)
+			r.setSnapLocked(n, nil)
 		}
 	}
 	return out
@@ -398,7 +401,7 @@ func (r *Registry) resolveLocked(name string) (*Task, string, error) {
 		folder := filepath.Join(r.userDirs[i], name)
 		fi, err := os.Stat(folder)
 		if errors.Is(err, fs.ErrPermission) {
-			delete(r.snaps, name)
+			r.setSnapLocked(name, nil)
 			return nil, folder, taskErrorf(ErrTaskConfig, name, "cannot read task folder %s: %v; fix its permissions or move it out of %s", folder, err, r.userDirs[i])
 		}
 		if err != nil {
@@ -406,7 +409,7 @@ func (r *Registry) resolveLocked(name string) (*Task, string, error) {
 				// A link that leads nowhere (an unmounted volume, a loop) is a broken
 				// task, not an absent one: never fall back to an earlier folder or
 				// the shipped task.
-				delete(r.snaps, name)
+				r.setSnapLocked(name, nil)
 				return nil, folder, taskErrorf(ErrTaskConfig, name, "task folder %s is a symbolic link that cannot be followed (%v); fix or remove the link in %s", folder, err, r.userDirs[i])
 			}
 		}
@@ -424,7 +427,7 @@ func (r *Registry) resolveLocked(name string) (*Task, string, error) {
 		}
 		t, err := r.userTaskLocked(name, folder, real)
 		if err != nil {
-			delete(r.snaps, name)
+			r.setSnapLocked(name, nil)
 			if r.isShipped(name) {
 				err = fmt.Errorf("%w (this folder replaces the built-in task %q: fix it, or move it out of %s to use the built-in one)", err, name, r.userDirs[i])
 			}
@@ -433,7 +436,7 @@ func (r *Registry) resolveLocked(name string) (*Task, string, error) {
 		return t, folder, nil
 	}
 	if !r.isShipped(name) {
-		delete(r.snaps, name)
+		r.setSnapLocked(name, nil)
 		return nil, "", nil
 	}
 	source := "builtin:" + name
@@ -450,7 +453,7 @@ func (r *Registry) resolveLocked(name string) (*Task, string, error) {
 	}
 	t := &Task{Name: name, Source: source, Config: cfg, serial: snapshots.Add(1)}
 	t.fsys, _ = fs.Sub(r.shipped, name)
-	r.snaps[name] = t
+	r.setSnapLocked(name, t)
 	return t, source, nil
 }
 
@@ -480,7 +483,7 @@ func (r *Registry) userTaskLocked(name, folder, real string) (*Task, error) {
 		if err != nil {
 			return nil, err
 		}
-		r.snaps[name] = t
+		r.setSnapLocked(name, t)
 		return t, nil
 	}
 	// Elsewhere the folder must be the same directory, holding the same task.json,
@@ -492,13 +495,26 @@ func (r *Registry) userTaskLocked(name, folder, real string) (*Task, error) {
 			if err != nil {
 				return nil, err
 			}
-			r.snaps[name] = t
+			r.setSnapLocked(name, t)
 			return t, nil
 		}
 		if try == 2 {
 			return nil, fmt.Errorf("task %q: folder %s was replaced while it was read: %w; rerun the query", name, folder, ErrTaskChanged)
 		}
 	}
+}
+
+// setSnapLocked makes t (nil: none) the current snapshot of name; the one it replaces
+// is superseded.
+func (r *Registry) setSnapLocked(name string, t *Task) {
+	if old := r.snaps[name]; old != nil && old != t {
+		old.superseded.Store(true)
+	}
+	if t == nil {
+		delete(r.snaps, name)
+		return
+	}
+	r.snaps[name] = t
 }
 
 // readPinned reads a snapshot of the folder at real through an open descriptor of it,

@@ -25,12 +25,13 @@ func (p Placement) key() string {
 
 // Pool owns every ONNX Runtime session: one per (task snapshot, placement), created on
 // first use and reused by every later query until Close. A snapshot superseded by an
-// edit of its folder keeps its sessions until Close too: a query bound to it may still
-// ask for them on its next chunk, and nothing tells the pool when that query ends.
+// edit of its folder keeps its sessions while a statement bound to it may still ask
+// for them (Use counts those), and loses them when the last one goes.
 type Pool struct {
 	mu       sync.Mutex
 	sessions map[poolKey]*sessionEntry
 	checked  map[*Task]ort.InputOutputInfo // tasks whose model Check passed: the output read
+	users    map[*Task]int                 // statements bound to each snapshot (Use)
 	closed   bool
 	loads    atomic.Int64
 	flavor   Flavor
@@ -53,7 +54,7 @@ func errClosed() error { return fmt.Errorf("models: %w; open a new database", Er
 
 // NewPool makes an empty pool whose sessions use the given ONNX Runtime flavor.
 func NewPool(flavor Flavor) *Pool {
-	return &Pool{sessions: map[poolKey]*sessionEntry{}, checked: map[*Task]ort.InputOutputInfo{}, flavor: flavor}
+	return &Pool{sessions: map[poolKey]*sessionEntry{}, checked: map[*Task]ort.InputOutputInfo{}, users: map[*Task]int{}, flavor: flavor}
 }
 
 // Loads counts sessions created (models loaded) over the pool's life.
@@ -65,6 +66,61 @@ var openSessions atomic.Int64
 // OpenSessions is how many model sessions are loaded in the process now, in every
 // pool: what a host that opens and closes databases can watch for leaks.
 func OpenSessions() int64 { return openSessions.Load() }
+
+// Use records a statement bound to t until release, which its caller calls once, when
+// the statement can ask for no more sessions (core.Env.Bind ties it to the bound call's
+// life). Each call frees the sessions of the snapshots that are superseded
+// (Registry.Lookup has a newer one) and used by no statement: nothing else tells the
+// pool when the last query of an old version ends.
+func (p *Pool) Use(t *Task) (release func()) {
+	p.mu.Lock()
+	p.users[t]++
+	doomed := p.sweepLocked()
+	p.mu.Unlock()
+	destroyAll(doomed)
+	var once sync.Once
+	return func() {
+		once.Do(func() {
+			p.mu.Lock()
+			if p.users[t]--; p.users[t] <= 0 {
+				delete(p.users, t)
+			}
+			doomed := p.sweepLocked()
+			p.mu.Unlock()
+			destroyAll(doomed)
+		})
+	}
+}
+
+// sweepLocked takes out of the pool the loaded sessions of superseded snapshots that
+// no statement uses, for the caller to destroy without p.mu.
+func (p *Pool) sweepLocked() []*Session {
+	if p.closed {
+		return nil // Close destroys them all
+	}
+	var doomed []*Session
+	for k, e := range p.sessions {
+		if !k.task.superseded.Load() || p.users[k.task] > 0 || !e.done {
+			continue
+		}
+		if e.s != nil {
+			doomed = append(doomed, e.s)
+		}
+		delete(p.sessions, k)
+	}
+	for t := range p.checked {
+		if t.superseded.Load() && p.users[t] == 0 {
+			delete(p.checked, t)
+		}
+	}
+	return doomed
+}
+
+func destroyAll(ss []*Session) {
+	for _, s := range ss {
+		_ = s.destroy()
+	}
+}
 
 // Check verifies, once per task, that the runtime loads and the model's inputs and
 // output agree with the task config, so that a broken task fails at bind time with a

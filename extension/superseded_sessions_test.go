@@ -1,0 +1,95 @@
+package extension
+
+import (
+	"runtime"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/duckinfer/duckinfer/internal/models"
+	"github.com/duckinfer/duckinfer/internal/onnxbuild"
+)
+
+// writeScale writes task "scale": y = k·x, a new model (and so a new snapshot of the
+// task) for each k.
+func writeScale(t *testing.T, dir string, k float32) {
+	writeTask(t, dir, "scale", &onnxbuild.Graph{
+		Name:         "scale",
+		Inputs:       []*onnxbuild.ValueInfo{onnxbuild.TensorValue("x", onnxbuild.Float, onnxbuild.N, onnxbuild.D(1))},
+		Outputs:      []*onnxbuild.ValueInfo{onnxbuild.TensorValue("y", onnxbuild.Float, onnxbuild.N, onnxbuild.D(1))},
+		Initializers: []*onnxbuild.Tensor{onnxbuild.FloatTensor("k", []int64{1}, []float32{k})},
+		Nodes:        []*onnxbuild.Node{onnxbuild.NewNode("Mul", []string{"x", "k"}, []string{"y"})},
+	}, `{"kind":"regress","inputs":[{"name":"x","type":"float32","columns":["a"]}],"output":"y"}`)
+}
+
+// waitSessions collects garbage until at most max sessions are open (or a deadline).
+func waitSessions(max int64) int64 {
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		runtime.GC()
+		if n := models.OpenSessions(); n <= max || time.Now().After(deadline) {
+			return n
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// Pins: the sessions of a task's superseded versions stayed loaded until the
+// connector closed, so a long-running program whose model is replaced nightly held
+// one more set of sessions (memory, and GPU memory) per version.
+// Once no statement is bound to a superseded version, its sessions are freed; the
+// current version's stay, and a prepared statement bound to an old version keeps that
+// version's sessions (and its answers) until it is closed.
+func TestSupersededVersionsFreeTheirSessions(t *testing.T) {
+	dir := t.TempDir()
+	writeScale(t, dir, 1)
+	db, _ := open(t, WithTaskDirs(dir))
+	db.SetMaxOpenConns(1)
+	exec(t, db, `SET threads = 1`)
+	base := models.OpenSessions()
+	predict := func() float64 {
+		t.Helper()
+		var y float64
+		if err := db.QueryRow(`SELECT prediction FROM ml_predict('scale', 'SELECT 2::FLOAT AS a')`).Scan(&y); err != nil {
+			t.Fatal(err)
+		}
+		return y
+	}
+	if y := predict(); y != 2 {
+		t.Fatalf("k = 1: %v", y)
+	}
+	perVersion := models.OpenSessions() - base
+	if perVersion < 1 {
+		t.Fatalf("no session loaded (%d)", perVersion)
+	}
+	// A statement prepared on version 1 keeps it.
+	held, err := db.Prepare(`SELECT prediction FROM ml_predict('scale', 'SELECT 2::FLOAT AS a')`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for k := float32(2); k <= 6; k++ {
+		time.Sleep(10 * time.Millisecond) // a new modification time for the new model
+		writeScale(t, dir, k)
+		if y := predict(); y != 2*float64(k) {
+			t.Fatalf("k = %v: %v", k, y)
+		}
+	}
+	// The current version's sessions and the prepared statement's version's stay.
+	if n := waitSessions(base + 2*perVersion); n != base+2*perVersion {
+		t.Fatalf("after 6 versions, %d sessions are open (%d per version); want the current version's and the prepared statement's", n-base, perVersion)
+	}
+	// The statement prepared on version 1 answers by it, or fails saying to prepare it
+	// again (where it needs a session not loaded yet: the file changed); never by
+	// another version.
+	var y float64
+	if err := held.QueryRow().Scan(&y); err != nil && !strings.Contains(err.Error(), "prepare it again") || err == nil && y != 2 {
+		t.Fatalf("the statement prepared on version 1: %v, %v; want 2", y, err)
+	}
+	held.Close()
+	if n := waitSessions(base + perVersion); n > base+perVersion {
+		t.Fatalf("with the prepared statement closed, %d sessions are open, want %d", n-base, perVersion)
+	}
+	if y := predict(); y != 12 {
+		t.Fatalf("k = 6 after the frees: %v", y)
+	}
+}
