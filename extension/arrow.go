@@ -83,11 +83,24 @@ func (c *Connector) PredictRecord(ctx context.Context, task string, rec arrow.Re
 	return cols[0], cols[1], nil
 }
 
+// recordNames are RecordOptions' fields as the core's errors name them.
+var recordNames = core.Names{
+	Columns: "RecordOptions.Columns", ColumnsList: "RecordOptions.Columns [%s]", BatchSize: "RecordOptions.BatchSize",
+	OnError: "RecordOptions.OnError", OnErrorNull: `RecordOptions{OnError: "null"}`,
+	MaxLength: "RecordOptions.MaxLength", Pooling: "RecordOptions.Pooling", Normalize: "RecordOptions.Normalize",
+}
+
 // predict binds task and runs it over rec's rows; the caller releases the chunk. When
 // kind is not "", a task of another kind is refused before any row runs, with the
-// method that takes it.
+// method that takes it. Its errors name the method, not ml_predict, which the caller
+// never called.
 func (c *Connector) predict(ctx context.Context, task string, rec arrow.RecordBatch, opts RecordOptions, method, kind string) (*core.Call, *core.Chunk, error) {
-	req := core.Request{Task: task, Columns: opts.Columns, Device: opts.Device, OnError: opts.OnError, Pooling: opts.Pooling}
+	call, ch, err := c.predictChunk(ctx, task, rec, opts, method, kind)
+	return call, ch, core.InFunc("extension: "+method, err)
+}
+
+func (c *Connector) predictChunk(ctx context.Context, task string, rec arrow.RecordBatch, opts RecordOptions, method, kind string) (*core.Call, *core.Chunk, error) {
+	req := core.Request{Task: task, Columns: opts.Columns, Device: opts.Device, OnError: opts.OnError, Pooling: opts.Pooling, Names: recordNames}
 	// Any count but 0 goes to Bind, which refuses a negative one as SQL's max_length does.
 	if opts.MaxLength != 0 {
 		req.MaxLength = strconv.Itoa(opts.MaxLength)
@@ -111,7 +124,7 @@ func (c *Connector) predict(ctx context.Context, task string, rec arrow.RecordBa
 	for _, f := range rec.Schema().Fields() {
 		have = append(have, f.Name)
 	}
-	if err := core.CheckColumnsPresent(call.Task, call.Columns, have); err != nil {
+	if err := core.CheckColumnsPresent(call.Task, call.Columns, have, recordNames); err != nil {
 		return nil, nil, err
 	}
 	for i, name := range call.Columns {
@@ -278,6 +291,15 @@ func (a *arrowColumn) Strings(dst []string, valid []bool) error {
 		get = func(i int) string { return vals(dict.GetValueIndex(i)) }
 	}
 	fill(a.arr, dst, valid, get)
+	// A valid index may point at a NULL entry of the dictionary (pyarrow's
+	// dictionary_encode(null_encoding='encode') makes them): that row is NULL too.
+	if dict != nil && arr.NullN() > 0 {
+		for r := range valid {
+			if valid[r] && arr.IsNull(dict.GetValueIndex(r)) {
+				valid[r] = false
+			}
+		}
+	}
 	return nil
 }
 

@@ -247,3 +247,48 @@ func stringsRecord(mem memory.Allocator, texts []string, valid []bool) arrow.Rec
 	ids.Release()
 	return rec
 }
+
+// Pins: a row whose dictionary index points at a NULL dictionary entry (as pyarrow's
+// dictionary_encode(null_encoding='encode') makes) got a real prediction; it is NULL,
+// as a NULL index is, for every dictionary value type Predict reads.
+func TestPredictArrowDictionaryNullEntry(t *testing.T) {
+	_, c := open(t)
+	mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
+	defer mem.AssertSize(t, 0)
+	texts, valid := []string{"great product, love it", ""}, []bool{true, false}
+	for _, vt := range []arrow.DataType{arrow.BinaryTypes.String, arrow.BinaryTypes.LargeString, arrow.BinaryTypes.StringView} {
+		vb := array.NewBuilder(mem, vt)
+		switch b := vb.(type) {
+		case *array.StringBuilder:
+			b.AppendValues(texts, valid)
+		case *array.LargeStringBuilder:
+			b.AppendValues(texts, valid)
+		case *array.StringViewBuilder:
+			b.AppendValues(texts, valid)
+		}
+		dictVals := vb.NewArray()
+		vb.Release()
+		ib := array.NewInt8Builder(mem)
+		ib.AppendValues([]int8{0, 1, 0, 0}, []bool{true, true, true, false}) // row 3: a NULL index
+		idx := ib.NewArray()
+		ib.Release()
+		dt := &arrow.DictionaryType{IndexType: arrow.PrimitiveTypes.Int8, ValueType: vt}
+		dict := array.NewDictionaryArray(dt, idx, dictVals)
+		idx.Release()
+		dictVals.Release()
+		rec := array.NewRecordBatch(arrow.NewSchema([]arrow.Field{{Name: "text", Type: dt, Nullable: true}}, nil), []arrow.Array{dict}, 4)
+		dict.Release()
+		cls, conf, err := c.PredictRecord(context.Background(), "sentiment", rec, RecordOptions{}, mem)
+		rec.Release()
+		if err != nil {
+			t.Fatalf("%s: %v", vt, err)
+		}
+		for r, wantNull := range []bool{false, true, false, true} {
+			if cls.IsNull(r) != wantNull || conf.IsNull(r) != wantNull {
+				t.Errorf("dictionary of %s, row %d: class NULL %v, confidence NULL %v; want NULL %v", vt, r, cls.IsNull(r), conf.IsNull(r), wantNull)
+			}
+		}
+		cls.Release()
+		conf.Release()
+	}
+}

@@ -94,8 +94,10 @@ type Stats struct {
 	Partitions   int    // worker threads seen so far
 }
 
-// Connector is a driver.Connector: use it with sql.OpenDB. Closing it (or the *sql.DB
-// opened on it) closes the database and every model session.
+// Connector is a driver.Connector: use it with sql.OpenDB. Closing the *sql.DB opened
+// on it closes its connections, then the Connector: the database and every model
+// session. Closing only the Connector leaves the *sql.DB's connections (idle ones too)
+// holding the database file open until db.Close().
 type Connector struct {
 	*duckdb.Connector
 	env       *core.Env
@@ -280,7 +282,11 @@ func (c *Connector) Stats() Stats {
 	}
 }
 
-// Close closes the database, then the model sessions. Safe to call more than once.
+// Close closes the Connector's handle on the database, then the model sessions. Safe
+// to call more than once. The connections of a *sql.DB opened on it, idle ones too,
+// keep the database file open until db.Close() (which also closes the Connector):
+// until then NewConnector on that file waits (inside DuckDB's instance cache). Close
+// the *sql.DB rather than only the Connector.
 func (c *Connector) Close() error {
 	c.closeOnce.Do(func() {
 		err := c.Connector.Close()

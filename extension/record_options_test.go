@@ -30,7 +30,49 @@ func TestRecordNegativeMaxLength(t *testing.T) {
 		out.Release()
 		t.Fatal("Predict accepted RecordOptions{MaxLength: -1} and ran")
 	}
-	if !strings.Contains(err.Error(), "max_length -1") {
-		t.Fatalf("Predict with RecordOptions{MaxLength: -1}: %v, want SQL's refusal of max_length -1", err)
+	if !strings.Contains(err.Error(), "MaxLength -1 is out of range") {
+		t.Fatalf("Predict with RecordOptions{MaxLength: -1}: %v, want SQL's refusal of max_length -1, naming RecordOptions.MaxLength", err)
+	}
+}
+
+// Pins: Predict's argument errors started "ml_predict:" and named SQL options
+// (columns := [...], batch_size) the Go caller never wrote; they name the method and
+// the RecordOptions field. And RecordOptions.Columns naming one column twice was
+// accepted, where SQL's columns := [...] refuses it.
+func TestPredictErrorsNameRecordOptions(t *testing.T) {
+	_, c := open(t, WithTaskDirs(hfDir), WithTaskDirs(regressTasks(t)))
+	mem := memory.NewGoAllocator()
+	rec := stringsRecord(mem, []string{"fine"}, nil)
+	defer rec.Release()
+	ab := array.NewFloat64Builder(mem)
+	ab.AppendValues([]float64{1, 2}, nil)
+	a := ab.NewArray()
+	ab.Release()
+	nums := array.NewRecordBatch(arrow.NewSchema([]arrow.Field{{Name: "a", Type: arrow.PrimitiveTypes.Float64}}, nil), []arrow.Array{a}, 2)
+	a.Release()
+	defer nums.Release()
+	for _, tc := range []struct {
+		name, task string
+		opts       RecordOptions
+		rec        arrow.RecordBatch
+		want       string
+	}{
+		{"missing column", "sentiment", RecordOptions{Columns: []string{"body"}}, rec, "with RecordOptions.Columns, in the order"},
+		{"column count", "sentiment", RecordOptions{Columns: []string{"id", "text"}}, rec, "but RecordOptions.Columns [id, text] names 2"},
+		{"batch size", "sentiment", RecordOptions{BatchSize: -1}, rec, "RecordOptions.BatchSize -1 is out of range"},
+		{"max length", "bert_sentiment", RecordOptions{MaxLength: 100000}, rec, "RecordOptions.MaxLength 100000 is more than"},
+		{"on error", "sentiment", RecordOptions{OnError: "skip"}, rec, `RecordOptions.OnError "skip" is not one of`},
+		{"pooling", "sentiment", RecordOptions{Pooling: "mean"}, rec, "RecordOptions.Pooling is for embed tasks"},
+		{"column twice", "lin", RecordOptions{Columns: []string{"a", "A"}}, nums, `RecordOptions.Columns names "A" twice`},
+	} {
+		out, err := c.Predict(context.Background(), tc.task, tc.rec, tc.opts, mem)
+		if err == nil {
+			out.Release()
+			t.Errorf("%s: no error", tc.name)
+			continue
+		}
+		if msg := err.Error(); !strings.Contains(msg, tc.want) || !strings.HasPrefix(msg, "extension: Predict: ") || strings.Contains(msg, ":= ") {
+			t.Errorf("%s: %v\nwant it to start with \"extension: Predict: \", contain %q and no SQL (:=)", tc.name, err, tc.want)
+		}
 	}
 }

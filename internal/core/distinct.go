@@ -83,17 +83,21 @@ func (c *Call) runDistinct(ctx context.Context, partition int, col models.Column
 	}
 	byValue := ch.result
 	ch.byValue = grow(ch.byValue, n)
+	// Only rows whose value reached the model count as inferred: a value Load found
+	// unusable (ch.valid false) never ran, and neither did its repeats.
 	rows := 0
 	for r, i := range d.Of[:n] {
 		if i < 0 {
 			ch.byValue[r] = -1
 			continue
 		}
-		rows++
+		if ch.valid[i] {
+			rows++
+		}
 		ch.byValue[r] = byValue[i]
 	}
 	ch.result, ch.byValue = ch.byValue, byValue
-	if repeats := rows - len(d.Uniq); repeats > 0 {
+	if repeats := rows - len(ch.rows); repeats > 0 {
 		c.env.RowsInferred.Add(uint64(repeats))
 		c.env.RowsReused.Add(uint64(repeats))
 		if cnt, ok := ctx.Value(RowCounterKey{}).(*atomic.Int64); ok {

@@ -32,6 +32,28 @@ type Request struct {
 	MaxLength string
 	Pooling   string
 	Normalize string
+	// Names are the option names errors use; the zero value means SQLNames.
+	Names Names
+}
+
+// Names are the names a binding's callers know ml_predict's options by, for its
+// errors: a Go caller set RecordOptions.BatchSize, not batch_size := 100.
+type Names struct {
+	Columns     string // the columns option, in prose: "columns := [...]"
+	ColumnsList string // the columns given, %s their names joined by ", ": "columns := [%s]"
+	BatchSize   string
+	OnError     string
+	OnErrorNull string // the setting that gives failed rows NULL: "on_error := 'null'"
+	MaxLength   string
+	Pooling     string
+	Normalize   string
+}
+
+// SQLNames are ml_predict's own names, the default.
+var SQLNames = Names{
+	Columns: "columns := [...]", ColumnsList: "columns := [%s]", BatchSize: "batch_size",
+	OnError: "on_error", OnErrorNull: "on_error := 'null'",
+	MaxLength: "max_length", Pooling: "pooling", Normalize: "normalize",
 }
 
 // Call is one bound ml_predict call: everything resolved once, reused by every chunk.
@@ -43,6 +65,7 @@ type Call struct {
 	OnError   string
 	Plan      partitions.Plan
 	Text      TextOptions
+	Names     Names
 	// ColumnHint ends the error for an input column that cannot be read: Bind sets
 	// ml_predict's advice; a caller without SQL (extension.Predict) sets its own.
 	ColumnHint string
@@ -60,14 +83,27 @@ func (e *Env) Bind(req Request) (*Call, error) {
 	if err != nil {
 		return nil, err
 	}
-	c := &Call{Task: task, Columns: task.Config.Columns(), BatchSize: task.Config.BatchSize, OnError: OnErrorFail, ColumnHint: "cast the column or pick another with columns := [...]", env: e}
+	n := req.Names
+	if n == (Names{}) {
+		n = SQLNames
+	}
+	c := &Call{Task: task, Columns: task.Config.Columns(), BatchSize: task.Config.BatchSize, OnError: OnErrorFail, Names: n, ColumnHint: "cast the column or pick another with columns := [...]", env: e}
 	if req.Columns != nil {
-		if c.Columns, err = checkColumns(task, req.Columns); err != nil {
+		// SQL's columns := [...] refuses a repeat before Bind (InputColumns); a
+		// binding that passes a list of its own gets the same refusal here.
+		for i, s := range req.Columns {
+			for j := range i {
+				if SameName(req.Columns[j], s) {
+					return nil, ArgErrorf("%s names %q twice; a column feeds one task input, so to feed it to two, add a copy of it under another name", n.Columns, s)
+				}
+			}
+		}
+		if c.Columns, err = checkColumns(task, req.Columns, n); err != nil {
 			return nil, err
 		}
 	}
 	if v := strings.TrimSpace(req.BatchSize); v != "" {
-		if c.BatchSize, err = intOption("batch_size", v, 1, models.MaxBatchSize); err != nil {
+		if c.BatchSize, err = intOption(n.BatchSize, v, 1, models.MaxBatchSize); err != nil {
 			return nil, err
 		}
 	}
@@ -92,10 +128,10 @@ func (e *Env) Bind(req Request) (*Call, error) {
 		case OnErrorFail, OnErrorNull:
 			c.OnError = m
 		default:
-			return nil, ArgErrorf("on_error %q is not one of 'fail', 'null'", v)
+			return nil, ArgErrorf("%s %q is not one of 'fail', 'null'", n.OnError, v)
 		}
 	}
-	if c.Text, err = bindText(task, req); err != nil {
+	if c.Text, err = bindText(task, req, n); err != nil {
 		return nil, err
 	}
 	if c.Plan, err = e.Plan(opts); err != nil {
@@ -130,6 +166,14 @@ func (e *Env) Bind(req Request) (*Call, error) {
 	runtime.AddCleanup(c, func(release func()) { release() }, release)
 	bound = true
 	return c, nil
+}
+
+// names are the option names the call's errors use: Names, or SQL's when unset.
+func (c *Call) names() Names {
+	if c.Names == (Names{}) {
+		return SQLNames
+	}
+	return c.Names
 }
 
 // Lookup finds a task by the name ml_predict was given, or by a TaskRef: then it must
@@ -197,14 +241,14 @@ func (e *Env) InputColumns(taskArg, colsArg any) (*models.Task, []string, error)
 		}
 		cols[i] = s
 	}
-	cols, err = checkColumns(task, cols)
+	cols, err = checkColumns(task, cols, SQLNames)
 	return task, cols, err
 }
 
-func checkColumns(task *models.Task, cols []string) ([]string, error) {
+func checkColumns(task *models.Task, cols []string, n Names) ([]string, error) {
 	if want := task.Config.Columns(); len(cols) != len(want) {
-		return nil, ArgErrorf("task %q reads %d column(s) (%s), but columns := [%s] names %d; list one input column per task column, in that order",
-			task.Name, len(want), strings.Join(want, ", "), strings.Join(cols, ", "), len(cols))
+		return nil, ArgErrorf("task %q reads %d column(s) (%s), but %s names %d; list one input column per task column, in that order",
+			task.Name, len(want), strings.Join(want, ", "), fmt.Sprintf(n.ColumnsList, strings.Join(cols, ", ")), len(cols))
 	}
 	return cols, nil
 }
@@ -232,8 +276,9 @@ func SameName(a, b string) bool {
 }
 
 // CheckColumnsPresent fails when an input column of the call is not among have (the
-// input's column names), matching names as DuckDB does (SameName).
-func CheckColumnsPresent(task *models.Task, cols, have []string) error {
+// input's column names), matching names as DuckDB does (SameName); its error names the
+// columns option as n does.
+func CheckColumnsPresent(task *models.Task, cols, have []string, n Names) error {
 	for _, c := range cols {
 		found := false
 		for _, h := range have {
@@ -243,13 +288,14 @@ func CheckColumnsPresent(task *models.Task, cols, have []string) error {
 			}
 		}
 		if !found {
-			return ArgErrorf("task %q reads column %q, but the input has no such column (its columns: %s); name the input column(s) that feed the task with columns := [...], in the order of the task's inputs (%s)",
-				task.Name, c, strings.Join(have, ", "), strings.Join(task.Config.Columns(), ", "))
+			return ArgErrorf("task %q reads column %q, but the input has no such column (its columns: %s); name the input column(s) that feed the task with %s, in the order of the task's inputs (%s)",
+				task.Name, c, strings.Join(have, ", "), n.Columns, strings.Join(task.Config.Columns(), ", "))
 		}
 	}
 	return nil
 }
 
+// intOption reads option name as a whole number in lo..hi.
 func intOption(name, v string, lo, hi int) (int, error) {
 	n, err := strconv.Atoi(v)
 	switch {

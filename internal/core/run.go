@@ -240,7 +240,7 @@ func (c *Call) inputFailures(ch *Chunk) error {
 			}
 		}
 		if c.OnError != OnErrorNull {
-			return Wrap(fmt.Errorf("%w; %s or use on_error := 'null' to give them NULL predictions", msg, hint))
+			return Wrap(fmt.Errorf("%w; %s or use %s to give them NULL predictions", msg, hint, c.names().OnErrorNull))
 		}
 		c.env.Failures.Add(RowFailure{Time: now, Task: c.Task.Name, Input: input, Error: msg.Error()})
 	}
@@ -255,8 +255,8 @@ func (c *Call) rowError(ch *Chunk) error {
 			if ch.origin != nil {
 				row = int(ch.origin[row])
 			}
-			return fmt.Errorf("task %q failed on the row whose input is %s (row %d of its chunk); use on_error := 'null' to keep going with NULL predictions: %w",
-				c.Task.Name, c.preview(ch, b), row, err)
+			return fmt.Errorf("task %q failed on the row whose input is %s (row %d of its chunk); use %s to keep going with NULL predictions: %w",
+				c.Task.Name, c.preview(ch, b), row, c.names().OnErrorNull, err)
 		}
 	}
 	return fmt.Errorf("task %q: a row failed", c.Task.Name)

@@ -14,41 +14,41 @@ type TextOptions struct {
 	Normalize *bool
 }
 
-// bindText checks the text options of req against the task.
-func bindText(task *models.Task, req Request) (TextOptions, error) {
+// bindText checks the text options of req against the task; errors name them as n does.
+func bindText(task *models.Task, req Request, n Names) (TextOptions, error) {
 	var o TextOptions
 	text := task.Tokenizer() != nil
 	if v := strings.TrimSpace(req.MaxLength); v != "" {
 		if !text {
-			return o, ArgErrorf("max_length is for tasks that tokenize text; task %q takes %s", task.Name, strings.Join(task.Config.Columns(), ", "))
+			return o, ArgErrorf("%s is for tasks that tokenize text; task %q takes %s", n.MaxLength, task.Name, strings.Join(task.Config.Columns(), ", "))
 		}
 		// At least one token of the text besides the special tokens.
 		least := task.Tokenizer().SpecialTokens() + 1
-		n, err := intOption("max_length", v, least, 1<<20)
+		m, err := intOption(n.MaxLength, v, least, 1<<20)
 		if err != nil {
 			return o, err
 		}
 		// Past the model's positions, the model itself would fail every long text
 		// with an index error from deep inside the runtime.
-		if p := task.MaxPositions(); p > 0 && n > p {
-			return o, ArgErrorf("max_length %d is more than task %q's model takes: its position embeddings (max_position_embeddings in config.json) hold %d tokens; use at most %d", n, task.Name, p, p)
+		if p := task.MaxPositions(); p > 0 && m > p {
+			return o, ArgErrorf("%s %d is more than task %q's model takes: its position embeddings (max_position_embeddings in config.json) hold %d tokens; use at most %d", n.MaxLength, m, task.Name, p, p)
 		}
-		o.MaxLength = n
+		o.MaxLength = m
 	}
 	if v := strings.TrimSpace(req.Pooling); v != "" {
 		if task.Config.Kind != models.OutputEmbed {
-			return o, ArgErrorf("pooling is for embed tasks (ml_embed); task %q is a %s task", task.Name, task.Config.Kind)
+			return o, ArgErrorf("%s is for embed tasks (ml_embed); task %q is a %s task", n.Pooling, task.Name, task.Config.Kind)
 		}
 		switch p := strings.ToLower(v); p {
 		case models.PoolingMean, models.PoolingCLS:
 			o.Pooling = p
 		default:
-			return o, ArgErrorf("pooling %q is not one of 'mean', 'cls'", v)
+			return o, ArgErrorf("%s %q is not one of 'mean', 'cls'", n.Pooling, v)
 		}
 	}
 	if v := strings.TrimSpace(req.Normalize); v != "" {
 		if task.Config.Kind != models.OutputEmbed {
-			return o, ArgErrorf("normalize is for embed tasks (ml_embed); task %q is a %s task", task.Name, task.Config.Kind)
+			return o, ArgErrorf("%s is for embed tasks (ml_embed); task %q is a %s task", n.Normalize, task.Name, task.Config.Kind)
 		}
 		switch strings.ToLower(v) {
 		case "true":
@@ -58,7 +58,7 @@ func bindText(task *models.Task, req Request) (TextOptions, error) {
 			f := false
 			o.Normalize = &f
 		default:
-			return o, ArgErrorf("normalize must be true or false, got %q", v)
+			return o, ArgErrorf("%s must be true or false, got %q", n.Normalize, v)
 		}
 	}
 	return o, nil

@@ -210,21 +210,21 @@ func keepColumns(task *models.Task, cols, extra, all, names []string) ([]bool, e
 	replaced := func(name string) bool {
 		return IsOutputName(task, name) || slices.ContainsFunc(extra, func(o string) bool { return core.SameName(name, o) })
 	}
-	if err := core.CheckColumnsPresent(task, cols, all); err != nil {
+	if err := core.CheckColumnsPresent(task, cols, all, core.SQLNames); err != nil {
 		return nil, err
 	}
 	keep := make([]bool, len(names))
 	for i, name := range names {
 		if core.SameName(name, PackedColumn) {
-			return nil, core.ArgErrorf("the input has a column named %q, which ml_predict uses for its own result; rename it in the input query (SELECT ... AS other_name)", name)
+			return nil, core.ArgErrorf("the input has a column named %q, which %s uses for its own result; rename it in the input query (SELECT ... AS other_name)", name, core.FuncFor(task.Config.Kind))
 		}
 		keep[i] = !replaced(name)
 	}
 	if len(all) > 0 && !slices.ContainsFunc(all, func(name string) bool { return !replaced(name) }) {
 		// DuckDB would fail on an empty COLUMNS(...) with the generated SQL in its
 		// message.
-		return nil, core.ArgErrorf("every column of the input (%s) is named like an output of ml_predict, which replaces it, so none would be left to pass through; rename the task's input column in the input query (SELECT %s AS input_text ...) and name it with columns := [...]",
-			strings.Join(all, ", "), all[0])
+		return nil, core.ArgErrorf("every column of the input (%s) is named like an output of %s, which replaces it, so none would be left to pass through; rename the task's input column in the input query (SELECT %s AS input_text ...) and name it with columns := [...]",
+			strings.Join(all, ", "), core.FuncFor(task.Config.Kind), all[0])
 	}
 	return keep, nil
 }
