@@ -99,7 +99,6 @@ static inline duckdb_vector di_value_vector(duckdb_value v) {
 	return vec;
 }
 static inline void di_destroy_vector(duckdb_vector v) { duckdb_destroy_vector(&v); }
-char *di_value_text(duckdb_value v);
 void di_table_init_error(duckdb_init_info info, const char *msg);
 
 // Table functions (ml_tasks, ml_devices, ml_errors): bind info accessors.

@@ -115,8 +115,6 @@ duckdb_value di_bind_arg(duckdb_bind_info info, idx_t i, char **err) {
 
 duckdb_type di_value_type(duckdb_value v) { return duckdb_get_type_id(duckdb_get_value_type(v)); }
 
-char *di_value_text(duckdb_value v) { return duckdb_value_to_string(v); }
-
 void di_vector_type(duckdb_vector v, di_type_info *out) {
 	memset(out, 0, sizeof(*out));
 	duckdb_logical_type t = duckdb_vector_get_column_type(v);

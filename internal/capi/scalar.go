@@ -108,7 +108,9 @@ func goValue(v C.duckdb_value) any {
 	case C.DUCKDB_TYPE_VARCHAR:
 		return goString(C.di_value_varchar(v))
 	case C.DUCKDB_TYPE_ENUM, C.DUCKDB_TYPE_STRING_LITERAL:
-		return goString(C.di_value_text(v)) // an ENUM's label, as duckdb-go reads it
+		// Its text as a VARCHAR: an ENUM's label, as duckdb-go reads it
+		// (duckdb_value_to_string would give the SQL literal, quotes and all).
+		return goString(C.di_value_varchar(v))
 	case C.DUCKDB_TYPE_LIST:
 		n := int(C.di_value_list_size(v))
 		l := make([]any, n)

@@ -228,7 +228,8 @@ func (e *Env) InputColumns(taskArg, colsArg any) (*models.Task, []string, error)
 	cols := make([]string, len(list))
 	for i, v := range list {
 		s, ok := v.(string)
-		if !ok || strings.TrimSpace(s) == "" {
+		// A name of white space (" ") is a column DuckDB keeps: only "" names none.
+		if !ok || s == "" {
 			return nil, nil, ArgErrorf("columns[%d] is %s; columns := [...] takes column names as strings, e.g. columns := ['%s']", i+1, describe(v), strings.Join(task.Config.Columns(), "', '"))
 		}
 		if strings.ContainsRune(s, '\x1f') {

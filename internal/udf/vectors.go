@@ -38,6 +38,10 @@ func (v *vectorColumn) Strings(dst []string, valid []bool) error {
 	}
 	view, err := duckdb.GetVectorView[string](vec)
 	if err != nil {
+		// The extension's words (capi/vectors.go), not duckdb-go's view error.
+		if typ, _, known := v.columnType(); known {
+			return fmt.Errorf("column %q must be VARCHAR, not %s; cast it (col::VARCHAR)", v.name, sqlTypeName(typ))
+		}
 		return fmt.Errorf("column %q must be VARCHAR (%v); cast it (col::VARCHAR)", v.name, err)
 	}
 	for r := range dst {
