@@ -350,6 +350,11 @@ func (t *Task) loadTokenizer() error {
 	if err != nil {
 		return taskErrorf(ErrTaskConfig, t.Name, "%s: %v", name, err)
 	}
+	if t.hfStamps != nil && name == "tokenizer.json" {
+		if err := hfSpecialTokens(t.path, tok); err != nil {
+			return taskErrorf(ErrTaskConfig, t.Name, "%v", err)
+		}
+	}
 	t.tok = tok
 	if m := t.Config.MaxLength; m > 0 && m <= tok.SpecialTokens() {
 		return taskErrorf(ErrTaskConfig, t.Name, "\"max_length\" %d leaves no room for text beside the tokenizer's %d special tokens; raise it", m, tok.SpecialTokens())
@@ -368,6 +373,79 @@ func (t *Task) loadTokenizer() error {
 		t.padID = *t.Config.PadID
 	}
 	return nil
+}
+
+// bosEosClasses are the tokenizer classes (tokenizer_config.json's tokenizer_class)
+// whose fast tokenizer, as transformers loads it, replaces tokenizer.json's
+// post-processor with [bos] text [eos] by add_bos_token (default true) and
+// add_eos_token (default false): LlamaTokenizerFast.update_post_processor, which
+// CodeLlama's and Gemma's copy. The values are the class's default bos and eos tokens.
+var bosEosClasses = map[string][2]string{
+	"LlamaTokenizer":     {"<s>", "</s>"},
+	"CodeLlamaTokenizer": {"<s>", "</s>"},
+	"GemmaTokenizer":     {"<bos>", "<eos>"},
+}
+
+// hfSpecialTokens gives tok the special tokens transformers would add for the folder's
+// tokenizer_config.json (see bosEosClasses); other classes keep tokenizer.json's.
+func hfSpecialTokens(folder string, tok *tokenizer.Tokenizer) error {
+	data, _, err := readRegular(filepath.Join(folder, "tokenizer_config.json"), "tokenizer_config.json", maxConfigBytes)
+	if err != nil {
+		return nil // none, or unreadable: hfMaxLength's defaults apply too
+	}
+	var tc struct {
+		Class  string          `json:"tokenizer_class"`
+		AddBOS *bool           `json:"add_bos_token"`
+		AddEOS *bool           `json:"add_eos_token"`
+		BOS    json.RawMessage `json:"bos_token"`
+		EOS    json.RawMessage `json:"eos_token"`
+	}
+	if json.Unmarshal(data, &tc) != nil {
+		return nil
+	}
+	defaults, ok := bosEosClasses[strings.TrimSuffix(tc.Class, "Fast")]
+	if !ok {
+		return nil
+	}
+	addBOS, addEOS := tc.AddBOS == nil || *tc.AddBOS, tc.AddEOS != nil && *tc.AddEOS
+	var prefix, suffix []int32
+	for _, sp := range []struct {
+		add  bool
+		key  string
+		raw  json.RawMessage
+		def  string
+		dest *[]int32
+	}{{addBOS, "bos_token", tc.BOS, defaults[0], &prefix}, {addEOS, "eos_token", tc.EOS, defaults[1], &suffix}} {
+		if !sp.add {
+			continue
+		}
+		name := specialTokenName(sp.raw, sp.def)
+		id, ok := tok.TokenID(name)
+		if !ok {
+			flag := "add_" + sp.key // add_bos_token, add_eos_token
+			return fmt.Errorf("tokenizer_config.json: %s (tokenizer_class %s) adds %s %q, which tokenizer.json's vocabulary lacks; fix %s or set %s to false",
+				flag, tc.Class, sp.key, name, sp.key, flag)
+		}
+		*sp.dest = []int32{id}
+	}
+	tok.SetSpecialTokens(prefix, suffix)
+	return nil
+}
+
+// specialTokenName reads a tokenizer_config.json token: a string, or an AddedToken
+// object ({"content": "<s>", ...}); def when absent.
+func specialTokenName(raw json.RawMessage, def string) string {
+	var s string
+	if json.Unmarshal(raw, &s) == nil && s != "" {
+		return s
+	}
+	var o struct {
+		Content string `json:"content"`
+	}
+	if json.Unmarshal(raw, &o) == nil && o.Content != "" {
+		return o.Content
+	}
+	return def
 }
 
 // maxTokenizerBytes bounds tokenizer.json (large multilingual vocabularies are ~20 MB).

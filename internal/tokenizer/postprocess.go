@@ -60,6 +60,22 @@ func (t *template) single(e *Encoding, ids []int32) {
 	}
 }
 
+// SetSpecialTokens replaces the post-processor with one that puts prefix before a
+// text's ids and suffix after them, every id of type 0: what transformers' Llama-style
+// fast tokenizers build from tokenizer_config.json's add_bos_token and add_eos_token
+// in place of tokenizer.json's. Call it before the tokenizer is shared.
+func (t *Tokenizer) SetSpecialTokens(prefix, suffix []int32) {
+	tp := &template{n: len(prefix) + len(suffix)}
+	if len(prefix) > 0 {
+		tp.parts = append(tp.parts, templatePart{ids: prefix})
+	}
+	tp.parts = append(tp.parts, templatePart{})
+	if len(suffix) > 0 {
+		tp.parts = append(tp.parts, templatePart{ids: suffix})
+	}
+	t.post = tp
+}
+
 func parseTemplate(raw json.RawMessage, _ map[string]int32) (postProcessor, error) {
 	var c struct {
 		Single []struct {
