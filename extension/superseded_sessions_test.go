@@ -1,6 +1,9 @@
 package extension
 
 import (
+	"fmt"
+	"os"
+	"path/filepath"
 	"runtime"
 	"strings"
 	"testing"
@@ -91,5 +94,44 @@ func TestSupersededVersionsFreeTheirSessions(t *testing.T) {
 	}
 	if y := predict(); y != 12 {
 		t.Fatalf("k = 6 after the frees: %v", y)
+	}
+}
+
+// Pins: a removed folder's snapshot kept its sessions while its name was never asked
+// for again.
+// A service that deploys each model version as a new task folder (scale_v1, scale_v2,
+// ...) and removes the old one frees each removed version's sessions: Lookup
+// supersedes snapshots whose folders are gone when it meets a new name (and every few
+// seconds), though nothing asks for the old name again.
+func TestRemovedTaskFolderFreesSessions(t *testing.T) {
+	dir := t.TempDir()
+	db, _ := open(t, WithTaskDirs(dir))
+	db.SetMaxOpenConns(1)
+	exec(t, db, `SET threads = 1`)
+	base := models.OpenSessions()
+	const n = 10
+	for k := 1; k <= n; k++ {
+		name := fmt.Sprintf("scale_v%d", k)
+		writeScale(t, dir, float32(k))
+		if err := os.Rename(filepath.Join(dir, "scale"), filepath.Join(dir, name)); err != nil {
+			t.Fatal(err)
+		}
+		if k > 1 {
+			if err := os.RemoveAll(filepath.Join(dir, fmt.Sprintf("scale_v%d", k-1))); err != nil {
+				t.Fatal(err)
+			}
+		}
+		var y float64
+		if err := db.QueryRow(`SELECT prediction FROM ml_predict('` + name + `', 'SELECT 2::FLOAT AS a')`).Scan(&y); err != nil {
+			t.Fatal(err)
+		}
+		if y != 2*float64(k) {
+			t.Fatalf("%s: %v", name, y)
+		}
+	}
+	got := waitSessions(base+2) - base
+	t.Logf("%d sessions open after %d versions, each in a new folder that replaced the last", got, n)
+	if got > 2 {
+		t.Errorf("%d sessions are still loaded after %d task folders were each removed once its successor was deployed; want only the current one's", got, n)
 	}
 }

@@ -243,7 +243,14 @@ type Registry struct {
 
 	mu    sync.Mutex
 	snaps map[string]*Task // the current snapshot of each name resolved so far
+	// gone is when Lookup last looked for snapshots whose folders were removed.
+	gone time.Time
 }
+
+// goneEvery is how often Lookup looks for removed task folders: a snapshot whose name
+// is never asked for again (a folder replaced by one of another name) would otherwise
+// keep its sessions for good.
+const goneEvery = 5 * time.Second
 
 // SplitDirs splits a list of task folders as $DUCKINFER_MODELS and the settings give
 // it (separated by ':'), trimming spaces and skipping empty entries, which the shell
@@ -284,6 +291,7 @@ func (r *Registry) Dirs() []string {
 func (r *Registry) Lookup(name string) (*Task, error) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
+	r.forgetGoneLocked(name)
 	t, _, err := r.resolveLocked(name)
 	if err != nil {
 		return nil, err
@@ -501,6 +509,35 @@ func (r *Registry) userTaskLocked(name, folder, real string) (*Task, error) {
 		if try == 2 {
 			return nil, fmt.Errorf("task %q: folder %s was replaced while it was read: %w; rerun the query", name, folder, ErrTaskChanged)
 		}
+	}
+}
+
+// forgetGoneLocked supersedes the snapshots (other than name's, which Lookup resolves
+// now) whose folders are no longer there: when name is new to the registry (a version
+// deployed under a new name, the old folder removed), else at most every goneEvery.
+func (r *Registry) forgetGoneLocked(name string) {
+	_, known := r.snaps[name]
+	if now := time.Now(); !known || now.Sub(r.gone) >= goneEvery {
+		r.gone = now
+		for n, t := range r.snaps {
+			if n == name || t.fsys != nil {
+				continue
+			}
+			if _, err := os.Stat(t.path); err != nil {
+				r.setSnapLocked(n, nil)
+			}
+		}
+	}
+}
+
+// Retire supersedes every snapshot made so far (Pool.Use then frees their sessions
+// once no statement uses them): for a registry no query is expected to use for a
+// while. Later lookups make new snapshots.
+func (r *Registry) Retire() {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	for n := range r.snaps {
+		r.setSnapLocked(n, nil)
 	}
 }
 

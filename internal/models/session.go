@@ -92,6 +92,15 @@ func (p *Pool) Use(t *Task) (release func()) {
 	}
 }
 
+// Sweep frees the sessions of superseded snapshots no statement uses now (Use does
+// so too): for a caller that has just superseded some (Registry.Retire).
+func (p *Pool) Sweep() {
+	p.mu.Lock()
+	doomed := p.sweepLocked()
+	p.mu.Unlock()
+	destroyAll(doomed)
+}
+
 // sweepLocked takes out of the pool the loaded sessions of superseded snapshots that
 // no statement uses, for the caller to destroy without p.mu.
 func (p *Pool) sweepLocked() []*Session {
