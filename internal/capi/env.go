@@ -47,6 +47,10 @@ type dbEnv struct {
 
 	mu   sync.Mutex
 	envs map[string]*core.Env // by the task folders in effect (setting + environment)
+	// used is when (by useTick) each key of envs was last asked for; the registries of
+	// all but the liveEnvs most recent are retired.
+	used    map[string]uint64
+	useTick uint64
 
 	refs atomic.Int32 // registered functions holding the state (goEnvRetain)
 }
@@ -78,7 +82,13 @@ func (d *dbEnv) env(setting string) (*core.Env, error) {
 	key := strings.Join(dirs, "\x00")
 	d.mu.Lock()
 	defer d.mu.Unlock()
+	d.useTick++
 	if e, ok := d.envs[key]; ok {
+		_, live := d.used[key]
+		d.used[key] = d.useTick
+		if !live {
+			d.retireLocked()
+		}
 		return e, nil
 	}
 	reg, err := models.NewRegistry(dirs...)
@@ -93,7 +103,34 @@ func (d *dbEnv) env(setting string) (*core.Env, error) {
 	reg.AddHint = fmt.Sprintf("SET %s = '/path/a:/path/b' or $%s", ModelsSetting, ModelsEnv)
 	e := &core.Env{Registry: reg, Pool: d.pool, Inventory: d.inventory, Threads: d.threads, Flavor: d.flavor}
 	d.envs[key] = e
+	d.used[key] = d.useTick
+	d.retireLocked()
 	return e, nil
+}
+
+// liveEnvs is how many settings' registries keep their task snapshots (and so their
+// sessions) between queries: each distinct SET duckinfer_models value has a registry
+// of its own, whose snapshots of even a built-in task are its own, so a process that
+// moves through many values would otherwise hold a set of sessions per value.
+const liveEnvs = 4
+
+// retireLocked retires the registry of the least recently used setting once more
+// than liveEnvs are live. A retired registry makes new snapshots if its setting comes
+// back; the Env stays, for ml_stats() and ml_errors().
+func (d *dbEnv) retireLocked() {
+	if len(d.used) <= liveEnvs {
+		return
+	}
+	oldest, at, first := "", uint64(0), true
+	for k, t := range d.used {
+		if first || t < at {
+			oldest, at, first = k, t, false
+		}
+	}
+	delete(d.used, oldest)
+	d.envs[oldest].Registry.Retire()
+	// Their sessions go now where no statement uses them, else after the last one.
+	d.pool.Sweep()
 }
 
 // all lists every core Env made so far, for ml_errors.
@@ -134,7 +171,7 @@ func initDatabase(conn C.duckdb_connection) error {
 	if err := attachCatalog(conn); err != nil {
 		return err
 	}
-	d := &dbEnv{threads: &partitions.Threads{}, inventory: gpu.Discover, envs: map[string]*core.Env{}}
+	d := &dbEnv{threads: &partitions.Threads{}, inventory: gpu.Discover, envs: map[string]*core.Env{}, used: map[string]uint64{}}
 	d.flavor = models.FlavorCPU
 	if len(d.inventory().GPUs) > 0 && models.HasLibrary(models.FlavorGPU) {
 		d.flavor = models.FlavorGPU

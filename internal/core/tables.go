@@ -2,6 +2,7 @@ package core
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/duckinfer/duckinfer/internal/gpu"
@@ -113,10 +114,18 @@ func (e *Env) DevicesTable() (*Table, error) {
 // each of envs.
 func ErrorsTable(envs ...*Env) *Table {
 	t := &Table{Columns: []TableColumn{{"time", KindTimestamp}, {"task", KindText}, {"input", KindText}, {"error", KindText}}}
+	var all []RowFailure
 	for _, e := range envs {
-		for _, f := range e.Failures.List() {
-			t.Rows = append(t.Rows, []any{f.Time, f.Task, f.Input, f.Error})
-		}
+		all = append(all, e.Failures.List()...)
+	}
+	if len(envs) > 1 {
+		// Several Envs (the extension's, one per task-folder setting): their failures
+		// in time order, the most recent MaxRowFailures of them, as one Env keeps.
+		slices.SortStableFunc(all, func(a, b RowFailure) int { return a.Time.Compare(b.Time) })
+		all = all[max(len(all)-MaxRowFailures, 0):]
+	}
+	for _, f := range all {
+		t.Rows = append(t.Rows, []any{f.Time, f.Task, f.Input, f.Error})
 	}
 	return t
 }

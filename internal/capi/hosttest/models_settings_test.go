@@ -1,0 +1,85 @@
+package hosttest
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+)
+
+// Pins: each distinct SET duckinfer_models value kept its own sessions of every task
+// it ran, built-in ones included, until the database closed: 43 sessions after 20
+// values where one value needs 2.
+// Each distinct SET duckinfer_models value gets its own registry; only the most
+// recently used few keep their snapshots and sessions.
+func TestModelsSettingsDoNotKeepSessions(t *testing.T) {
+	h := startNode(t, ":memory:", map[string]string{"threads": "1"})
+	defer closeHost(t, h)
+	sessions := func() int64 {
+		r := mustQuery(t, h, "a", "SELECT process_sessions FROM ml_stats()")
+		n, err := strconv.ParseInt(r.Value(0, 0), 10, 64)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	rss := func() int64 {
+		b, _ := os.ReadFile(fmt.Sprintf("/proc/%d/statm", h.cmd.Process.Pid))
+		f := strings.Fields(string(b))
+		n, _ := strconv.ParseInt(f[1], 10, 64)
+		return n * int64(os.Getpagesize()) >> 20
+	}
+	mustQuery(t, h, "a", "SELECT predicted_class FROM ml_predict('sentiment', 'SELECT ''I loved it'' AS text')")
+	mustQuery(t, h, "a", "SELECT predicted_class FROM ml_predict('bert_sentiment', 'SELECT ''I loved it'' AS text')")
+	base := sessions()
+	rss0 := rss()
+	const n = 20
+	for i := range n {
+		dir := filepath.Join(t.TempDir(), fmt.Sprint(i))
+		if err := os.MkdirAll(dir, 0o755); err != nil {
+			t.Fatal(err)
+		}
+		mustQuery(t, h, "a", "SET duckinfer_models = '"+dir+"'")
+		mustQuery(t, h, "a", "SELECT predicted_class FROM ml_predict('sentiment', 'SELECT ''I loved it'' AS text')")
+		mustQuery(t, h, "a", "SELECT predicted_class FROM ml_predict('bert_sentiment', 'SELECT ''I loved it'' AS text')")
+	}
+	mustQuery(t, h, "a", "RESET duckinfer_models")
+	mustQuery(t, h, "a", "SELECT predicted_class FROM ml_predict('sentiment', 'SELECT ''I loved it'' AS text')")
+	after := sessions()
+	t.Logf("host RSS %d MB -> %d MB", rss0, rss())
+	t.Logf("sessions: %d after one query, %d after %d distinct settings (each with the same built-in task)", base, after, n)
+	// The four most recently used settings (capi's liveEnvs) keep theirs.
+	if after > 4*base {
+		t.Errorf("after %d distinct SET duckinfer_models values, each running the built-in 'sentiment', %d sessions are loaded (%d with one value); abandoned settings keep theirs", n, after, base)
+	}
+}
+
+// Pins: ml_errors() concatenated each setting's ring (in map order): 4000 rows after
+// four settings.
+// ml_errors() lists "the most recent 1000 failed rows", across every
+// SET duckinfer_models value, in time order.
+func TestErrorsListOneThousandAcrossSettings(t *testing.T) {
+	h := startNode(t, ":memory:", map[string]string{"threads": "1"})
+	defer closeHost(t, h)
+	const settings = 4
+	for i := range settings {
+		dir := filepath.Join(t.TempDir(), fmt.Sprint(i))
+		if err := os.MkdirAll(dir, 0o755); err != nil {
+			t.Fatal(err)
+		}
+		mustQuery(t, h, "a", "SET duckinfer_models = '"+dir+"'")
+		mustQuery(t, h, "a", "SELECT count(predicted_class) FROM ml_predict('iris', 'SELECT ''nan''::DOUBLE AS sepal_length, 1.0 AS sepal_width, 1.0 AS petal_length, 1.0 AS petal_width FROM range(1500)', on_error := 'null')")
+	}
+	r := mustQuery(t, h, "a", "SELECT count(*) FROM ml_errors()")
+	n, _ := r.Int(0, 0)
+	t.Logf("ml_errors() rows after %d settings × 1500 failures: %d", settings, n)
+	if n != 1000 {
+		t.Errorf("ml_errors() lists %d rows; the README promises the most recent 1000", n)
+	}
+	// In time order.
+	if r := mustQuery(t, h, "a", "SELECT count(*) FROM (SELECT time < lag(time) OVER () AS back FROM ml_errors()) WHERE back"); r.Value(0, 0) != "0" {
+		t.Errorf("ml_errors() is not in time order: %s rows come before an earlier one", r.Value(0, 0))
+	}
+}
