@@ -134,6 +134,11 @@ func (m *bpe) tokenize(dst []int32, w string) ([]int32, error) {
 	if pending {
 		syms = append(syms, m.unk)
 	}
+	if len(syms) >= smallWord {
+		return m.mergeAll(dst, syms), nil
+	}
+	// A short word rescans its pairs after each merge: quadratic, but for the short
+	// words of ordinary text faster than the queue, and it merges the same pairs.
 	for len(syms) > 1 {
 		best, at := merge{rank: -1}, -1
 		for j := 0; j+1 < len(syms); j++ {
@@ -148,6 +153,114 @@ func (m *bpe) tokenize(dst []int32, w string) ([]int32, error) {
 		syms = append(syms[:at+1], syms[at+2:]...)
 	}
 	return append(dst, syms...), nil
+}
+
+// smallWord is the symbol count from which a word is merged by mergeAll.
+const smallWord = 16
+
+// symbol is one symbol of a word being merged: a node of a doubly linked list over
+// the word's initial symbols. A merge keeps the left symbol and removes the right one.
+type symbol struct {
+	id         int32 // -1: merged into the symbol before it
+	prev, next int32 // -1: none
+}
+
+// candidate is a pair that could be merged: the symbol at pos with its next one.
+type candidate struct {
+	rank, pos, id int32
+}
+
+// before orders the queue as the reference's Word::merge_all does: the lowest rank
+// first, the leftmost position among equal ranks.
+func (c candidate) before(o candidate) bool {
+	return c.rank < o.rank || c.rank == o.rank && c.pos < o.pos
+}
+
+// mergeAll merges syms as tokenize's loop does, in n log n rather than n² (a long run of
+// letters, a base64 blob, is one word): the candidate pairs wait in a min-heap, and an
+// entry whose pair a later merge changed is skipped when it comes up, as in the
+// reference's Word::merge_all. It appends the merged word's ids to dst.
+func (m *bpe) mergeAll(dst []int32, syms []int32) []int32 {
+	var symBuf [64]symbol
+	var heapBuf [64]candidate
+	word, queue := symBuf[:0], heapBuf[:0]
+	if len(syms) > len(symBuf) {
+		word, queue = make([]symbol, 0, len(syms)), make([]candidate, 0, len(syms))
+	}
+	for i, id := range syms {
+		word = append(word, symbol{id: id, prev: int32(i) - 1, next: int32(i) + 1})
+	}
+	word[len(word)-1].next = -1
+	push := func(c candidate) {
+		queue = append(queue, c)
+		for i := len(queue) - 1; i > 0; {
+			up := (i - 1) / 2
+			if !queue[i].before(queue[up]) {
+				break
+			}
+			queue[i], queue[up] = queue[up], queue[i]
+			i = up
+		}
+	}
+	pop := func() candidate {
+		top := queue[0]
+		last := len(queue) - 1
+		queue[0] = queue[last]
+		queue = queue[:last]
+		for i := 0; ; {
+			least, l, r := i, 2*i+1, 2*i+2
+			if l < last && queue[l].before(queue[least]) {
+				least = l
+			}
+			if r < last && queue[r].before(queue[least]) {
+				least = r
+			}
+			if least == i {
+				break
+			}
+			queue[i], queue[least] = queue[least], queue[i]
+			i = least
+		}
+		return top
+	}
+	for i := 0; i+1 < len(word); i++ {
+		if mg, ok := m.merges[[2]int32{word[i].id, word[i+1].id}]; ok {
+			push(candidate{rank: mg.rank, pos: int32(i), id: mg.id})
+		}
+	}
+	for len(queue) > 0 {
+		top := pop()
+		cur := &word[top.pos]
+		if cur.id < 0 || cur.next < 0 {
+			continue // merged away, or now the last symbol
+		}
+		right := word[cur.next]
+		// A stale entry: the pair at pos changed since it was queued. Like the
+		// reference, compare the merge the pair now has by its result.
+		if mg, ok := m.merges[[2]int32{cur.id, right.id}]; !ok || mg.id != top.id {
+			continue
+		}
+		cur.id = top.id
+		word[cur.next].id = -1
+		cur.next = right.next
+		if right.next >= 0 {
+			word[right.next].prev = top.pos
+		}
+		if cur.prev >= 0 {
+			if mg, ok := m.merges[[2]int32{word[cur.prev].id, cur.id}]; ok {
+				push(candidate{rank: mg.rank, pos: cur.prev, id: mg.id})
+			}
+		}
+		if cur.next >= 0 {
+			if mg, ok := m.merges[[2]int32{cur.id, word[cur.next].id}]; ok {
+				push(candidate{rank: mg.rank, pos: top.pos, id: mg.id})
+			}
+		}
+	}
+	for i := int32(0); i >= 0; i = word[i].next {
+		dst = append(dst, word[i].id)
+	}
+	return dst
 }
 
 func (m *bpe) hasBytes(s string) bool {
