@@ -4,6 +4,7 @@ import (
 	"errors"
 	"strings"
 	"testing"
+	"time"
 )
 
 // A component this package does not implement is an error naming it and listing the
@@ -37,6 +38,36 @@ func TestBertNormalizerStripAccentsNull(t *testing.T) {
 		}
 		if got := n.normalize("CAFÉ"); got != c.want {
 			t.Errorf("strip_accents %s: %q, want %q", c.strip, got, c.want)
+		}
+	}
+}
+
+// Pins unbounded nesting: each level of a Sequence parsed its part of the file again,
+// so thousands of levels took seconds to load. Like the reference (serde_json's
+// limit), 127 levels load and 128 fail, at once.
+func TestNestingDepthLimit(t *testing.T) {
+	base := `{"model": {"type": "WordPiece", "unk_token": "[UNK]", "vocab": {"[UNK]": 0, "a": 1}}`
+	// arrays is base with an ignored field nested to depth levels in all.
+	arrays := func(depth int) string {
+		return base + `, "x": ` + strings.Repeat("[", depth-1) + `"[{\""` + strings.Repeat("]", depth-1) + "}"
+	}
+	if _, err := Parse([]byte(arrays(127))); err != nil {
+		t.Errorf("127 levels: %v", err)
+	}
+	sequences := base + `, "normalizer": ` + strings.Repeat(`{"type": "Sequence", "normalizers": [`, 2000) + `{"type": "NFC"}` + strings.Repeat("]}", 2000) + "}"
+	for name, json := range map[string]string{"128 levels": arrays(128), "2000 nested Sequences": sequences} {
+		done := make(chan error, 1)
+		go func() {
+			_, err := Parse([]byte(json))
+			done <- err
+		}()
+		select {
+		case err := <-done:
+			if err == nil || !strings.Contains(err.Error(), "the reference reads at most 127") {
+				t.Errorf("%s: got %v, want the nesting refused", name, err)
+			}
+		case <-time.After(time.Second):
+			t.Errorf("%s: still parsing after 1s", name)
 		}
 	}
 }

@@ -43,6 +43,9 @@ type Encoding struct {
 
 // Parse reads a tokenizer.json.
 func Parse(data []byte) (*Tokenizer, error) {
+	if err := checkDepth(data); err != nil {
+		return nil, err
+	}
 	var f struct {
 		AddedTokens   []addedToken    `json:"added_tokens"`
 		Normalizer    json.RawMessage `json:"normalizer"`
@@ -79,6 +82,34 @@ func Parse(data []byte) (*Tokenizer, error) {
 		return nil, fmt.Errorf("tokenizer.json: post_processor: %w", err)
 	}
 	return t, nil
+}
+
+// maxDepth is serde_json's recursion limit, which the reference's reader of
+// tokenizer.json keeps: arrays and objects nested this deep fail to load there.
+const maxDepth = 128
+
+// checkDepth refuses data nested maxDepth deep before it is parsed: each level of a
+// Sequence normalizer or pre-tokenizer parses its part of the file again, so thousands
+// of levels took seconds.
+func checkDepth(data []byte) error {
+	depth, inString := 0, false
+	for i := 0; i < len(data); i++ {
+		switch c := data[i]; {
+		case inString && c == '\\':
+			i++ // the escaped character, a quote included
+		case inString:
+			inString = c != '"'
+		case c == '"':
+			inString = true
+		case c == '[' || c == '{':
+			if depth++; depth >= maxDepth {
+				return fmt.Errorf("tokenizer.json: arrays and objects nested %d levels deep at byte %d, where the reference reads at most %d (serde_json's limit); flatten the nested \"Sequence\" normalizers or pre-tokenizers into one list", depth, i, maxDepth-1)
+			}
+		case c == ']' || c == '}':
+			depth--
+		}
+	}
+	return nil
 }
 
 // TokenID is the id of a token (model vocabulary or added token).
