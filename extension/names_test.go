@@ -177,3 +177,22 @@ func TestProbabilitiesOnlyColumnNamed(t *testing.T) {
 		t.Fatalf("got %v; want ml_predict's 'every column of the input ... is named like an output' message", err)
 	}
 }
+
+// Pins a task name typed with '@' (a version, as in Hugging Face's name@rev) taken for
+// the internal TaskRef ml_predict writes for its own parts: it failed as "task changed
+// while the query ran; rerun the query", which no rerun cures, not as an unknown task.
+func TestAtInTaskNameIsNotATaskChange(t *testing.T) {
+	db, _ := open(t)
+	exec(t, db, "CREATE TABLE t AS SELECT 'good movie' AS text")
+	for _, name := range []string{"sentiment@v2", "sentiment@", "sentiment@1"} {
+		var a, b string
+		err := db.QueryRow("SELECT text, predicted_class FROM ml_predict('"+name+"', 't')").Scan(&a, &b)
+		if err == nil {
+			t.Errorf("ml_predict(%q) ran", name)
+			continue
+		}
+		if msg := err.Error(); strings.Contains(msg, "rerun the query") || strings.Contains(msg, "changed while the query ran") || !strings.Contains(msg, `unknown task "`+name+`"`) {
+			t.Errorf("ml_predict(%q): %v; want an unknown task error naming it", name, err)
+		}
+	}
+}

@@ -179,7 +179,10 @@ func (c *Call) names() Names {
 // Lookup finds a task by the name ml_predict was given, or by a TaskRef: then it must
 // still be that version of the task.
 func (e *Env) Lookup(name string) (*models.Task, error) {
-	name, serial, isRef := strings.Cut(name, refSep)
+	serial, isRef := "", false
+	if base, s, ok := strings.Cut(name, refSep); ok && isSerial(s) {
+		name, serial, isRef = base, s, true
+	}
 	name = strings.TrimSpace(name)
 	if name == "" {
 		return nil, ArgErrorf("task must be a non-empty string; known tasks: %s", strings.Join(e.TaskNames(), ", "))
@@ -196,9 +199,16 @@ func (e *Env) Lookup(name string) (*models.Task, error) {
 	return t, nil
 }
 
-// refSep joins a task's name and serial in a TaskRef; no task name holds it, nor does
-// the packing of ml_infer's options use it.
-const refSep = "@"
+// refSep joins a task's name and serial in a TaskRef: a control character, which no
+// task name holds and no user types by accident (a name@version is an unknown task,
+// not a version that changed), nor does the packing of ml_infer's options use it.
+const refSep = "\x1e"
+
+// isSerial reports whether s is a serial as TaskRef writes it.
+func isSerial(s string) bool {
+	n, err := strconv.ParseUint(s, 10, 64)
+	return err == nil && strconv.FormatUint(n, 10) == s
+}
 
 // TaskRef names one version of a task, for the SQL ml_predict generates: the functions
 // that SQL calls look the task up again at their bind, and Lookup fails a ref whose
