@@ -88,6 +88,9 @@ func Plan(ctx context.Context, conn *sql.Conn, in Input, unitRows int64) ([]Unit
 	var parquet []string
 	var units []Unit
 	for _, f := range files {
+		if err := readableAlone(f.path); err != nil {
+			return nil, err
+		}
 		switch kindOf(f.path) {
 		case KindParquet:
 			parquet = append(parquet, f.path)
@@ -534,6 +537,7 @@ func sqlPath(path string) string { return sqlString(globLiteral(path)) }
 
 // globLiteral is a DuckDB glob that matches path alone: its glob characters become
 // one-character classes ([*], [?], [[]), so a file named x[1].csv is read, not x1.csv.
+// A backslash has no such form (see readableAlone): Plan refuses a path with both.
 func globLiteral(path string) string {
 	if !strings.ContainsAny(path, "*?[") {
 		return path
@@ -549,6 +553,17 @@ func globLiteral(path string) string {
 		b.WriteRune(r)
 	}
 	return b.String()
+}
+
+// readableAlone refuses a local file that no glob names alone: DuckDB splits a glob
+// at a backslash as at a slash, whatever class or escape holds it, so a\b[1].csv,
+// which needs a glob for its [, would be read as the file b[1].csv in folder a. A
+// path without glob characters is read as written, backslash included.
+func readableAlone(path string) error {
+	if strings.Contains(path, "://") || !strings.Contains(path, `\`) || !strings.ContainsAny(path, "*?[") {
+		return nil
+	}
+	return fmt.Errorf("batch: input %s has both a backslash and a glob character (* ? [) in its path, and DuckDB cannot read such a path as one file (it takes the backslash for a folder separator); rename the file or its folder without the backslash or the glob characters", path)
 }
 
 func sqlIdent(s string) string { return `"` + strings.ReplaceAll(s, `"`, `""`) + `"` }
