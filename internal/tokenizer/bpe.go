@@ -79,9 +79,9 @@ func parseBPE(raw json.RawMessage) (model, error) {
 		if !oka || !okb || !okm {
 			return nil, fmt.Errorf("merge %d (%q, %q) uses a token that is not in the vocabulary", rank, a, b)
 		}
-		if _, dup := m.merges[[2]int32{ia, ib}]; !dup {
-			m.merges[[2]int32{ia, ib}] = merge{rank: int32(rank), id: id}
-		}
+		// A pair listed twice takes its last rank, as the reference's merge map (a
+		// HashMap collected in file order) keeps it.
+		m.merges[[2]int32{ia, ib}] = merge{rank: int32(rank), id: id}
 	}
 	return m, nil
 }

@@ -2,6 +2,7 @@ package tokenizer
 
 import (
 	"runtime"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -49,5 +50,24 @@ func TestBPELongWordIsNotQuadratic(t *testing.T) {
 				t.Errorf("160,000 letters took %v, 40,000 took %v: over 8 times as long for 4 times the letters", long, short)
 			}
 		})
+	}
+}
+
+// Pins: a merge listed twice kept its first rank; the reference keeps its last.
+// With merges "a b", "b c", "a b", tokenizers 0.23.2 encodes "abc" as [a, bc] (0, 4):
+// the pair (a, b) ranks after (b, c).
+func TestBPEDuplicateMergeTakesLastRank(t *testing.T) {
+	tok, err := Parse([]byte(`{"version":"1.0","added_tokens":[],"normalizer":null,"pre_tokenizer":null,"post_processor":null,
+		"model":{"type":"BPE","dropout":null,"unk_token":null,"fuse_unk":false,"byte_fallback":false,
+		"vocab":{"a":0,"b":1,"c":2,"ab":3,"bc":4},"merges":["a b","b c","a b"]}}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var e Encoding
+	if err := tok.Encode(&e, "abc", 0); err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(e.IDs, []int32{0, 4}) {
+		t.Fatalf("ids %v, the reference [0 4]", e.IDs)
 	}
 }
