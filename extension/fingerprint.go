@@ -14,10 +14,12 @@ type TaskFingerprint struct {
 	Task         string `json:"task"`
 	ModelSHA256  string `json:"model_sha256"`  // the ONNX file's content
 	ConfigSHA256 string `json:"config_sha256"` // the task's parsed config (labels, inputs, output, batch size...)
-	// The tokenizer file a text task reads ("" for other tasks): an edited
-	// vocabulary or normalizer changes predictions with the model and config as
-	// they were. A Hugging Face folder's config.json and tokenizer_config.json are
-	// in the parsed config (labels, max_length, pad_id), so they need no field.
+	// The tokenizer file a text task reads ("" for other tasks), with the special
+	// tokens tokenizer_config.json puts in place of the file's (Llama-, CodeLlama-
+	// and Gemma-class folders): an edited vocabulary or normalizer changes
+	// predictions with the model and config as they were. The rest of a Hugging Face
+	// folder's config.json and tokenizer_config.json is in the parsed config
+	// (labels, max_length, pad_id, truncation).
 	TokenizerSHA256 string `json:"tokenizer_sha256,omitempty"`
 }
 

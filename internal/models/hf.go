@@ -351,7 +351,7 @@ func (t *Task) loadTokenizer() error {
 		return taskErrorf(ErrTaskConfig, t.Name, "%s: %v", name, err)
 	}
 	if t.hfStamps != nil && name == "tokenizer.json" {
-		if err := hfSpecialTokens(t.path, tok); err != nil {
+		if t.tokSpecial, err = hfSpecialTokens(t.path, tok); err != nil {
 			return taskErrorf(ErrTaskConfig, t.Name, "%v", err)
 		}
 	}
@@ -387,11 +387,12 @@ var bosEosClasses = map[string][2]string{
 }
 
 // hfSpecialTokens gives tok the special tokens transformers would add for the folder's
-// tokenizer_config.json (see bosEosClasses); other classes keep tokenizer.json's.
-func hfSpecialTokens(folder string, tok *tokenizer.Tokenizer) error {
+// tokenizer_config.json (see bosEosClasses), and says which ("" when it keeps
+// tokenizer.json's, as other classes do), for the task's fingerprint.
+func hfSpecialTokens(folder string, tok *tokenizer.Tokenizer) (string, error) {
 	data, _, err := readRegular(filepath.Join(folder, "tokenizer_config.json"), "tokenizer_config.json", maxConfigBytes)
 	if err != nil {
-		return nil // none, or unreadable: hfMaxLength's defaults apply too
+		return "", nil // none, or unreadable: hfMaxLength's defaults apply too
 	}
 	var tc struct {
 		Class  string          `json:"tokenizer_class"`
@@ -401,11 +402,11 @@ func hfSpecialTokens(folder string, tok *tokenizer.Tokenizer) error {
 		EOS    json.RawMessage `json:"eos_token"`
 	}
 	if json.Unmarshal(data, &tc) != nil {
-		return nil
+		return "", nil
 	}
 	defaults, ok := bosEosClasses[strings.TrimSuffix(tc.Class, "Fast")]
 	if !ok {
-		return nil
+		return "", nil
 	}
 	addBOS, addEOS := tc.AddBOS == nil || *tc.AddBOS, tc.AddEOS != nil && *tc.AddEOS
 	var prefix, suffix []int32
@@ -423,13 +424,13 @@ func hfSpecialTokens(folder string, tok *tokenizer.Tokenizer) error {
 		id, ok := tok.TokenID(name)
 		if !ok {
 			flag := "add_" + sp.key // add_bos_token, add_eos_token
-			return fmt.Errorf("tokenizer_config.json: %s (tokenizer_class %s) adds %s %q, which tokenizer.json's vocabulary lacks; fix %s or set %s to false",
+			return "", fmt.Errorf("tokenizer_config.json: %s (tokenizer_class %s) adds %s %q, which tokenizer.json's vocabulary lacks; fix %s or set %s to false",
 				flag, tc.Class, sp.key, name, sp.key, flag)
 		}
 		*sp.dest = []int32{id}
 	}
 	tok.SetSpecialTokens(prefix, suffix)
-	return nil
+	return fmt.Sprintf("%s %v %v", tc.Class, prefix, suffix), nil
 }
 
 // specialTokenName reads a tokenizer_config.json token: a string, or an AddedToken

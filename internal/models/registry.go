@@ -40,6 +40,7 @@ type Task struct {
 	cfgStamp   fileStamp
 	tokStamp   fileStamp // the tokenizer file's, for a task that has one in its folder
 	tokSum     [32]byte  // and its content's sha256 (shipped tasks too: see TokenizerSHA256)
+	tokSpecial string    // the special tokens tokenizer_config.json set in place of the file's ("": none)
 	modelStamp fileStamp // zero when the model file was missing or unreadable
 	racy       bool      // guarded by Registry.mu; see Registry.freshLocked
 
@@ -128,6 +129,12 @@ func (t *Task) MaxPositions() int { return t.positions }
 func (t *Task) TokenizerSHA256() string {
 	if t.tok == nil {
 		return ""
+	}
+	if t.tokSpecial != "" {
+		// Special tokens from tokenizer_config.json (hfSpecialTokens) change the ids
+		// as much as the file does.
+		sum := sha256.Sum256(append(t.tokSum[:], "\x00"+t.tokSpecial...))
+		return hex.EncodeToString(sum[:])
 	}
 	return hex.EncodeToString(t.tokSum[:])
 }
