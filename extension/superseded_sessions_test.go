@@ -135,3 +135,41 @@ func TestRemovedTaskFolderFreesSessions(t *testing.T) {
 		t.Errorf("%d sessions are still loaded after %d task folders were each removed once its successor was deployed; want only the current one's", got, n)
 	}
 }
+
+// TestRemovedTaskFolderFreesSessions with the task folders deployed as symbolic links
+// into a model store that keeps every version (for rollback): removing the link
+// removes the task, and its sessions go, though its target stays.
+// Pins: forgetGoneLocked stat'ed the resolved path, which stays.
+func TestRemovedLinkedTaskFolderFreesSessions(t *testing.T) {
+	store, dir := t.TempDir(), t.TempDir()
+	db, _ := open(t, WithTaskDirs(dir))
+	db.SetMaxOpenConns(1)
+	exec(t, db, `SET threads = 1`)
+	base := models.OpenSessions()
+	const n = 6
+	for k := 1; k <= n; k++ {
+		name := fmt.Sprintf("scale_v%d", k)
+		writeScale(t, store, float32(k))
+		if err := os.Rename(filepath.Join(store, "scale"), filepath.Join(store, name)); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.Symlink(filepath.Join(store, name), filepath.Join(dir, name)); err != nil {
+			t.Fatal(err)
+		}
+		if k > 1 {
+			if err := os.Remove(filepath.Join(dir, fmt.Sprintf("scale_v%d", k-1))); err != nil {
+				t.Fatal(err)
+			}
+		}
+		var y float64
+		if err := db.QueryRow(`SELECT prediction FROM ml_predict('` + name + `', 'SELECT 2::FLOAT AS a')`).Scan(&y); err != nil {
+			t.Fatal(err)
+		}
+		if y != 2*float64(k) {
+			t.Fatalf("%s: %v", name, y)
+		}
+	}
+	if got := waitSessions(base+2) - base; got > 2 {
+		t.Errorf("%d sessions still loaded after %d linked task folders were each removed once its successor was deployed; want only the current one's", got, n)
+	}
+}

@@ -304,6 +304,9 @@ func (r *Registry) Lookup(name string) (*Task, error) {
 		return nil, err
 	}
 	if t != nil {
+		// A retired snapshot that is still the folder's current one serves again
+		// (Retire): the statements bound to it now keep its sessions.
+		t.superseded.Store(false)
 		return t, nil
 	}
 	var known []string
@@ -530,6 +533,13 @@ func (r *Registry) forgetGoneLocked(name string) {
 			if n == name || t.fsys != nil {
 				continue
 			}
+			// The folder as found in the task folder (a link's own entry: a removed
+			// link whose target stays, kept for a rollback, is gone too), then what
+			// it resolved to.
+			if _, err := os.Lstat(t.Source); err != nil {
+				r.setSnapLocked(n, nil)
+				continue
+			}
 			if _, err := os.Stat(t.path); err != nil {
 				r.setSnapLocked(n, nil)
 			}
@@ -537,14 +547,15 @@ func (r *Registry) forgetGoneLocked(name string) {
 	}
 }
 
-// Retire supersedes every snapshot made so far (Pool.Use then frees their sessions
+// Retire marks every current snapshot superseded (Pool.Use then frees their sessions
 // once no statement uses them): for a registry no query is expected to use for a
-// while. Later lookups make new snapshots.
+// while. They stay current: a lookup that finds one still fresh takes it back, so
+// the parts of a statement bound across a Retire (a TaskRef) see one version.
 func (r *Registry) Retire() {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	for n := range r.snaps {
-		r.setSnapLocked(n, nil)
+	for _, t := range r.snaps {
+		t.superseded.Store(true)
 	}
 }
 
