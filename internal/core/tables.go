@@ -101,11 +101,18 @@ func (e *Env) DevicesTable() (*Table, error) {
 	}
 	for _, d := range inv.GPUs {
 		note := "driver " + inv.Driver
-		if d.NVMLIndex != d.Index {
+		switch {
+		case d.NVMLIndex < 0:
+			note += fmt.Sprintf("; %s (%s)", d.UUID, gpu.VisibleEnv)
+		case d.NVMLIndex != d.Index:
 			// device_id is CUDA's ordinal under CUDA_VISIBLE_DEVICES; nvidia-smi shows NVML's.
 			note += fmt.Sprintf("; nvidia-smi index %d (%s)", d.NVMLIndex, gpu.VisibleEnv)
 		}
-		t.Rows = append(t.Rows, []any{"cuda", int32(d.Index), d.Name, int64(d.MemoryTotal >> 20), perDevice[d.Index], runtime("CUDAExecutionProvider"), note})
+		var mem any // unknown for a MIG instance
+		if d.MemoryTotal > 0 {
+			mem = int64(d.MemoryTotal >> 20)
+		}
+		t.Rows = append(t.Rows, []any{"cuda", int32(d.Index), d.Name, mem, perDevice[d.Index], runtime("CUDAExecutionProvider"), note})
 	}
 	return t, nil
 }

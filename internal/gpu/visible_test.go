@@ -29,7 +29,6 @@ func TestVisibleDevices(t *testing.T) {
 		{"-1", true, nil},               //
 		{"1,1,2", true, []int{1}},       // a device listed twice
 		{"0,GPU-sim,2", true, []int{0}}, // a UUID prefix of several devices
-		{"MIG-x", true, nil},            // a MIG instance NVML did not list
 		{"1,", true, []int{1}},
 	} {
 		got := visible(inv, c.value, c.set)
@@ -68,5 +67,29 @@ func TestVisibleMIG(t *testing.T) {
 	got := visible(inv, "MIG-bbbb,GPU-aa", true)
 	if len(got.GPUs) != 2 || got.GPUs[0].NVMLIndex != 1 || got.GPUs[0].Index != 0 || got.GPUs[1].NVMLIndex != 0 || got.GPUs[1].Index != 1 {
 		t.Fatalf("MIG-bbbb,GPU-aa: %+v", got.GPUs)
+	}
+}
+
+// CUDA's documented MIG form of CUDA_VISIBLE_DEVICES is MIG-<GPU-UUID>/<GPU instance
+// ID>/<compute instance ID> (what Kubernetes' device plugin and Slurm set on MIG
+// nodes); CUDA then runs on that MIG device as ordinal 0. NVML lists the parent GPU
+// (its UUID GPU-…), never the MIG device: the instance is described by its parent.
+// The newer form MIG-<uuid> names an instance NVML discovery cannot place: one device
+// all the same. Pins: both forms hid every GPU.
+func TestVisibleMIGForms(t *testing.T) {
+	const uuid = "GPU-8932f937-d72c-4106-c12f-20bd9faed9f6"
+	inv := Inventory{Driver: "d", GPUs: []Device{{Index: 0, NVMLIndex: 0, UUID: uuid, Name: "A100"}}}
+	got := visible(inv, "MIG-"+uuid+"/1/0", true)
+	if len(got.GPUs) != 1 || got.GPUs[0].Index != 0 {
+		t.Errorf("CUDA_VISIBLE_DEVICES=MIG-%s/1/0: %d GPUs (reason %q); CUDA sees one device, ordinal 0", uuid, len(got.GPUs), got.Reason)
+	}
+	// Two instances of one GPU are two devices; a MIG-<uuid> one too.
+	got = visible(inv, "MIG-"+uuid+"/1/0,MIG-"+uuid+"/2/0,MIG-c0ffee00-1111-2222-3333-444455556666", true)
+	if len(got.GPUs) != 3 || got.GPUs[2].Index != 2 || got.GPUs[2].NVMLIndex != -1 || got.GPUs[1].NVMLIndex != 0 {
+		t.Errorf("three MIG instances: %+v (reason %q)", got.GPUs, got.Reason)
+	}
+	// A MIG entry naming a GPU NVML does not list ends the list, as in CUDA.
+	if got = visible(inv, "MIG-GPU-00000000-0000-0000-0000-000000000000/1/0", true); len(got.GPUs) != 0 || got.Reason == "" {
+		t.Errorf("a MIG instance of an unknown GPU: %+v", got)
 	}
 }
