@@ -351,8 +351,15 @@ func (t *Task) loadTokenizer() error {
 		return taskErrorf(ErrTaskConfig, t.Name, "%s: %v", name, err)
 	}
 	if t.hfStamps != nil && name == "tokenizer.json" {
+		conf, err := hfTokenizerConfig(t.path, tok) // before hfSpecialTokens, as transformers' __init__ order
+		if err != nil {
+			return taskErrorf(ErrTaskConfig, t.Name, "%v", err)
+		}
 		if t.tokSpecial, err = hfSpecialTokens(t.path, tok); err != nil {
 			return taskErrorf(ErrTaskConfig, t.Name, "%v", err)
+		}
+		if conf != "" {
+			t.tokSpecial += "\x00" + conf
 		}
 	}
 	t.tok = tok

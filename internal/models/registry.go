@@ -40,7 +40,7 @@ type Task struct {
 	cfgStamp   fileStamp
 	tokStamp   fileStamp // the tokenizer file's, for a task that has one in its folder
 	tokSum     [32]byte  // and its content's sha256 (shipped tasks too: see TokenizerSHA256)
-	tokSpecial string    // the special tokens tokenizer_config.json set in place of the file's ("": none)
+	tokSpecial string    // what tokenizer_config.json changed in the file's tokenizer: special tokens, hfTokenizerConfig ("": none)
 	modelStamp fileStamp // zero when the model file was missing or unreadable
 	racy       bool      // guarded by Registry.mu; see Registry.freshLocked
 

@@ -100,6 +100,7 @@ func (q normalizerSequence) normalizeLead(s string, lead int) (string, int) {
 // lowercase. strip_accents null means "as lowercase" (bert-base-uncased relies on it).
 type bertNormalizer struct {
 	clean, chinese, strip, lower bool
+	stripUnset                   bool // strip_accents null or absent: strip follows lower
 }
 
 func parseBertNormalizer(raw json.RawMessage) (normalizer, error) {
@@ -120,6 +121,7 @@ func parseBertNormalizer(raw json.RawMessage) (normalizer, error) {
 	}
 	n := bertNormalizer{clean: or(c.CleanText, true), chinese: or(c.HandleChineseChars, true), lower: or(c.Lowercase, true)}
 	n.strip = or(c.StripAccents, n.lower)
+	n.stripUnset = c.StripAccents == nil
 	return n, nil
 }
 

@@ -21,6 +21,7 @@ type Tokenizer struct {
 	model      model
 	post       postProcessor // nil: no special tokens
 	added      addedVocab
+	addedList  []addedToken     // what added was built from, to rebuild it (config.go)
 	vocab      map[string]int32 // the model's vocabulary plus the added tokens
 	lead       bool             // the pre-tokenizer reads lead (Metaspace "first")
 
@@ -77,6 +78,7 @@ func Parse(data []byte) (*Tokenizer, error) {
 			t.vocab[a.Content] = a.ID
 		}
 	}
+	t.addedList = f.AddedTokens
 	t.added = newAddedVocab(f.AddedTokens, t.normalizer)
 	if t.post, err = parsePostProcessor(f.PostProcessor, t.vocab); err != nil {
 		return nil, fmt.Errorf("tokenizer.json: post_processor: %w", err)
