@@ -64,6 +64,9 @@ type Config struct {
 	Normalize *bool  `json:"normalize,omitempty"` // L2-normalise the embedding (default true)
 
 	kinds Kinds // resolved by validate
+	// poolingImplicit: Pooling came from a sentence-transformers Pooling module, not
+	// from the user; a model's own sentence vectors then stand for it (embedOutputs).
+	poolingImplicit bool
 }
 
 var taskNamePattern = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_.-]*$`)

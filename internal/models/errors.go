@@ -21,6 +21,10 @@ var (
 	ErrTaskChanged = errors.New("changed while the query ran")
 )
 
+// errPoolingMode marks a sentence-transformers pooling duckinfer cannot do itself
+// (hfPoolingMode); hfConfig lets a task.json that names the output pass it.
+var errPoolingMode = errors.New("unsupported sentence-transformers pooling")
+
 // ValueError is a row's value that its model input's type cannot hold, as Load
 // reports it through bad: Input shows the value as Preview shows a row, for
 // ml_errors() (the row never reaches the input's data, so Preview cannot).

@@ -28,8 +28,12 @@ import (
 //     problem_type multi_label_classification or with a single label (as transformers'
 //     text-classification pipeline does). Without id2label the labels are transformers'
 //     defaults, LABEL_0 to LABEL_{k-1}, k from num_labels (else 2);
-//   - otherwise an embedder, reading last_hidden_state, token_embeddings or
-//     sentence_embedding, whichever the model has.
+//   - a regressor ("kind": "regress", reading "logits" raw) under problem_type
+//     regression, as transformers' pipeline applies no function to it;
+//   - otherwise an embedder, reading the model's own sentence_embedding, else
+//     last_hidden_state or token_embeddings (see embedOutputs). A sentence-transformers
+//     folder (modules.json) gives it the pooling of its Pooling module and normalize
+//     from whether it lists a Normalize module (hfSentenceTransformers).
 // A decoder classifier (lastTokenPooling: any but the known encoders) pools the last non-padding token, which
 // transformers finds by config.json's pad_token_id; without one it takes the last
 // position, and so does an ONNX export of it: padding such a model's rows would pool a
@@ -42,7 +46,10 @@ import (
 // hfFiles are the files whose change makes a new snapshot of a Hugging Face task. The
 // two model places are among them because which one exists decides the model
 // (hfModelPath): one added or removed later is a new version.
-var hfFiles = []string{"config.json", "tokenizer.json", "tokenizer_config.json", "task.json", "onnx/model.onnx", "model.onnx"}
+// The sentence-transformers files are those of the usual layout (the Pooling module in
+// 1_Pooling).
+var hfFiles = []string{"config.json", "tokenizer.json", "tokenizer_config.json", "task.json", "onnx/model.onnx", "model.onnx",
+	"modules.json", "1_Pooling/config.json", "sentence_bert_config.json"}
 
 // isHFFolder reports whether folder holds config.json, tokenizer.json and a model.
 func isHFFolder(folder string) bool {
@@ -65,13 +72,26 @@ func hfModelPath(folder string) string {
 
 var defaultLabel = regexp.MustCompile(`^LABEL_[0-9]+$`)
 
+// hfModel is what hfConfig knows of a folder's model beside its task.json.
+type hfModel struct {
+	// positions is the most tokens the model's position embeddings take (0: unknown,
+	// or not the folder's model).
+	positions int
+	// posStart is the first token's position id (positionOffset; 0: 0, 1, 2...).
+	posStart int
+	// poolingImplicit: the pooling came from the sentence-transformers Pooling module,
+	// not from the user, so the model's own sentence_embedding may stand for it.
+	poolingImplicit bool
+}
+
 // hfConfig returns the task.json a Hugging Face folder stands for, with override (the
-// folder's own task.json, or nil) laid over it field by field, and the most tokens the
-// model's position embeddings take (0: unknown, or not the folder's model).
-func hfConfig(folder string, override []byte) ([]byte, int, error) {
+// folder's own task.json, or nil) laid over it field by field, and what it knows of
+// the model beside it.
+func hfConfig(folder string, override []byte) ([]byte, hfModel, error) {
+	var none hfModel
 	data, _, err := readRegular(filepath.Join(folder, "config.json"), "config.json", maxConfigBytes)
 	if err != nil {
-		return nil, 0, err
+		return nil, none, err
 	}
 	var hc struct {
 		Architectures []string          `json:"architectures"`
@@ -85,7 +105,7 @@ func hfConfig(folder string, override []byte) ([]byte, int, error) {
 		PadTokenID    *int64            `json:"pad_token_id"`
 	}
 	if err := json.Unmarshal(data, &hc); err != nil {
-		return nil, 0, fmt.Errorf("%s/config.json: %v; is it a Hugging Face model config?", folder, err)
+		return nil, none, fmt.Errorf("%s/config.json: %v; is it a Hugging Face model config?", folder, err)
 	}
 	doc := map[string]any{
 		"model":     hfModelPath(folder),
@@ -100,6 +120,7 @@ func hfConfig(folder string, override []byte) ([]byte, int, error) {
 		doc["pad_id"] = *hc.PadTokenID
 	}
 	limit := hfPositionLimit(hc.ModelType, hc.PositionType, hc.MaxPositions, hc.PadTokenID)
+	posStart := positionOffset(hc.ModelType, hc.PadTokenID)
 	n, side := hfMaxLength(folder, hc.ModelType, hc.MaxPositions, hc.PadTokenID)
 	if n > 0 {
 		doc["max_length"] = n
@@ -107,13 +128,14 @@ func hfConfig(folder string, override []byte) ([]byte, int, error) {
 	if side == TruncationLeft {
 		doc["truncation"] = side
 	}
+	var poolingErr error // a pooling duckinfer cannot do, unless task.json names the output
 	if isHFClassifier(hc.Architectures, hc.ID2Label) {
 		labels, err := labelsInOrder(hc.ID2Label)
 		if len(hc.ID2Label) == 0 {
 			labels, err = defaultLabels(cmp.Or(hc.NumLabels, hc.OldNumLabels, 2))
 		}
 		if err != nil {
-			return nil, 0, fmt.Errorf("%s/config.json: %v", folder, err)
+			return nil, none, fmt.Errorf("%s/config.json: %v", folder, err)
 		}
 		doc["kind"], doc["output"], doc["labels"], doc["scores"] = OutputClassify, "logits", labels, ScoresLogits
 		// transformers' text-classification pipeline: a sigmoid per label for
@@ -123,25 +145,47 @@ func hfConfig(folder string, override []byte) ([]byte, int, error) {
 			doc["scores"] = ScoresSigmoid
 		}
 		doc["description"] = fmt.Sprintf("Hugging Face %s (text classifier: %s)", what, strings.Join(labels, ", "))
+		if hc.ProblemType == "regression" {
+			// transformers' pipeline applies no function to a regression head: its
+			// logits are the predictions, one per label.
+			doc["kind"], doc["output"] = OutputRegress, "logits"
+			delete(doc, "labels")
+			delete(doc, "scores")
+			doc["description"] = fmt.Sprintf("Hugging Face %s (text regression: %s)", what, strings.Join(labels, ", "))
+		}
 		if hc.PadTokenID == nil && lastTokenPooling(hc.Architectures, hc.ModelType) {
 			doc["padding"] = PaddingNone
 		}
 	} else {
 		doc["kind"] = OutputEmbed
 		doc["description"] = fmt.Sprintf("Hugging Face %s (text embedder)", what)
+		pooling, normalize, err := hfSentenceTransformers(folder)
+		if errors.Is(err, errPoolingMode) {
+			poolingErr, err = err, nil
+		}
+		if err != nil {
+			return nil, none, err
+		}
+		if pooling != "" {
+			doc["pooling"] = pooling
+		}
+		if normalize != nil {
+			doc["normalize"] = *normalize
+		}
 	}
 	generatedKind := doc["kind"]
+	_, poolingImplicit := doc["pooling"]
 	if override != nil {
 		var over map[string]json.RawMessage
 		dec := json.NewDecoder(bytes.NewReader(override))
 		if err := dec.Decode(&over); err != nil {
-			return nil, 0, fmt.Errorf("task.json: %w", err)
+			return nil, none, fmt.Errorf("task.json: %w", err)
 		}
 		if rest := bytes.TrimLeft(override[dec.InputOffset():], " \t\r\n"); len(rest) > 0 {
-			return nil, 0, fmt.Errorf("task.json: trailing data after the JSON object at byte %d (%.20q); remove everything after the closing brace", dec.InputOffset(), rest)
+			return nil, none, fmt.Errorf("task.json: trailing data after the JSON object at byte %d (%.20q); remove everything after the closing brace", dec.InputOffset(), rest)
 		}
 		if err := repeatedKey(override); err != nil {
-			return nil, 0, fmt.Errorf("task.json: %w", err)
+			return nil, none, fmt.Errorf("task.json: %w", err)
 		}
 		// ParseConfig matches keys in any case: in one case here, the user's
 		// "Max_Length" replaces the generated max_length instead of standing beside
@@ -151,11 +195,17 @@ func hfConfig(folder string, override []byte) ([]byte, int, error) {
 			folded[foldKey(k)] = v
 			doc[foldKey(k)] = v
 		}
-		// "kind": "embed" over a classifier folder replaces the classify reading
-		// whole: its labels, scores, output and description came from id2label, not
-		// from the user, and an embedder finds its own output.
+		if _, set := folded["pooling"]; set {
+			poolingImplicit = false
+		}
+		if _, set := folded["output"]; set {
+			poolingErr = nil
+		}
+		// "kind": "embed" over a classifier (or regressor) folder replaces the
+		// classify reading whole: its labels, scores, output and description came
+		// from id2label, not from the user, and an embedder finds its own output.
 		var kind string
-		if raw, set := folded["kind"]; set && json.Unmarshal(raw, &kind) == nil && kind == string(OutputEmbed) && generatedKind == OutputClassify {
+		if raw, set := folded["kind"]; set && json.Unmarshal(raw, &kind) == nil && kind == string(OutputEmbed) && generatedKind != OutputEmbed {
 			for _, k := range []string{"labels", "scores", "output"} {
 				if _, set := folded[k]; !set {
 					delete(doc, k)
@@ -167,7 +217,7 @@ func hfConfig(folder string, override []byte) ([]byte, int, error) {
 		}
 		// config.json's positions describe the folder's own model only.
 		if _, set := folded["model"]; set {
-			limit = 0
+			limit, posStart = 0, 0
 		}
 		// A task.json whose inputs take no text is a task of its own beside the
 		// Hugging Face files: the tokenizer fields do not apply to it.
@@ -179,8 +229,78 @@ func hfConfig(folder string, override []byte) ([]byte, int, error) {
 			}
 		}
 	}
+	if poolingErr != nil {
+		return nil, none, poolingErr
+	}
 	b, err := json.Marshal(doc)
-	return b, limit, err
+	return b, hfModel{positions: limit, posStart: posStart, poolingImplicit: poolingImplicit}, err
+}
+
+// hfSentenceTransformers reads a sentence-transformers folder's modules.json: the
+// pooling its Pooling module's config.json names ("" without one), and whether
+// SentenceTransformer.encode normalises (a Normalize module listed; nil when the
+// folder has no modules.json). A pooling mode other than cls or mean is an error
+// (errPoolingMode, beside the normalisation): duckinfer would return other vectors
+// than sentence-transformers.
+func hfSentenceTransformers(folder string) (string, *bool, error) {
+	data, _, err := readRegular(filepath.Join(folder, "modules.json"), "modules.json", maxConfigBytes)
+	if errors.Is(err, fs.ErrNotExist) {
+		return "", nil, nil
+	}
+	if err != nil {
+		return "", nil, err
+	}
+	var modules []struct {
+		Path string `json:"path"`
+		Type string `json:"type"`
+	}
+	if err := json.Unmarshal(data, &modules); err != nil {
+		return "", nil, fmt.Errorf("%s/modules.json: %v; is it a sentence-transformers modules list?", folder, err)
+	}
+	normalize := false
+	pooling := ""
+	var poolingErr error
+	for _, m := range modules {
+		// "sentence_transformers.models.Pooling"; older versions wrote the
+		// submodule too (sentence_transformers.models.Pooling.Pooling).
+		switch m.Type[strings.LastIndex(m.Type, ".")+1:] {
+		case "Normalize":
+			normalize = true
+		case "Pooling":
+			pooling, poolingErr = hfPoolingMode(folder, m.Path)
+		}
+	}
+	return pooling, &normalize, poolingErr
+}
+
+// hfPoolingMode is the pooling a sentence-transformers Pooling module's config.json
+// (in folder/dir) names: "cls" or "mean".
+func hfPoolingMode(folder, dir string) (string, error) {
+	name := filepath.Join(dir, "config.json")
+	data, _, err := readRegular(filepath.Join(folder, name), name, maxConfigBytes)
+	if err != nil {
+		return "", fmt.Errorf("%s/modules.json lists a Pooling module in %q: %w; restore its config.json from the model's repository", folder, dir, err)
+	}
+	var modes map[string]any
+	if err := json.Unmarshal(data, &modes); err != nil {
+		return "", fmt.Errorf("%s/%s: %v; is it a sentence-transformers Pooling config?", folder, filepath.ToSlash(name), err)
+	}
+	var on []string
+	for k, v := range modes {
+		if strings.HasPrefix(k, "pooling_mode_") && v == true {
+			on = append(on, k)
+		}
+	}
+	sort.Strings(on)
+	switch {
+	case len(on) == 1 && on[0] == "pooling_mode_cls_token":
+		return PoolingCLS, nil
+	case len(on) == 1 && on[0] == "pooling_mode_mean_tokens":
+		return PoolingMean, nil
+	case len(on) == 0:
+		return "", fmt.Errorf("%s/%s sets no pooling_mode_*; set pooling_mode_mean_tokens or pooling_mode_cls_token to true", folder, filepath.ToSlash(name))
+	}
+	return "", fmt.Errorf("%w: %s/%s asks for %s, but duckinfer pools token vectors only by the first token (pooling_mode_cls_token) or the attention-masked mean (pooling_mode_mean_tokens); if the model has its own pooled output (Optimum's sentence_embedding), set \"output\": \"sentence_embedding\" in a task.json beside it, else export one that has", errPoolingMode, folder, filepath.ToSlash(name), strings.Join(on, " + "))
 }
 
 func isHFClassifier(arch []string, id2label map[string]string) bool {
@@ -315,16 +435,31 @@ func hfPositionLimit(modelType, positionType string, maxPositions int, pad *int6
 
 // hfMaxLength is the longest input the model takes, in tokens (0: unknown), and the
 // end a longer text loses (tokenizer_config.json's truncation_side; "" when unset).
+// A sentence-transformers folder's is sentence_bert_config.json's max_seq_length,
+// where SentenceTransformer.encode truncates.
 func hfMaxLength(folder, modelType string, maxPositions int, pad *int64) (int, string) {
+	stLen := 0
+	if fi, err := os.Stat(filepath.Join(folder, "modules.json")); err == nil && fi.Mode().IsRegular() {
+		var sc struct {
+			MaxSeqLength float64 `json:"max_seq_length"`
+		}
+		if data, _, err := readRegular(filepath.Join(folder, "sentence_bert_config.json"), "sentence_bert_config.json", maxConfigBytes); err == nil &&
+			json.Unmarshal(data, &sc) == nil && sc.MaxSeqLength >= 1 && sc.MaxSeqLength < 1<<20 {
+			stLen = int(sc.MaxSeqLength)
+		}
+	}
 	var tc struct {
 		ModelMaxLength float64 `json:"model_max_length"`
 		TruncationSide string  `json:"truncation_side"`
 	}
 	if data, _, err := readRegular(filepath.Join(folder, "tokenizer_config.json"), "tokenizer_config.json", maxConfigBytes); err == nil {
 		// transformers writes 1e30 for "no limit".
-		if json.Unmarshal(data, &tc) == nil && tc.ModelMaxLength >= 1 && tc.ModelMaxLength < 1<<20 {
+		if json.Unmarshal(data, &tc) == nil && stLen == 0 && tc.ModelMaxLength >= 1 && tc.ModelMaxLength < 1<<20 {
 			return int(tc.ModelMaxLength), tc.TruncationSide
 		}
+	}
+	if stLen > 0 {
+		return stLen, tc.TruncationSide
 	}
 	return max(maxPositions-positionOffset(modelType, pad), 0), tc.TruncationSide
 }

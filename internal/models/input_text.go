@@ -46,8 +46,11 @@ type TextData struct {
 	maxLen int
 	side   tokenizer.Side // the end a text longer than maxLen loses
 	padID  int64
-	feeds  []string // model inputs, input_ids first
-	chunk  bool     // PaddingChunk: every batch padded to the chunk's longest
+	// posStart is the first token's position id: 0 for most models, padding_idx + 1
+	// for those whose positions count from the padding id (positionOffset).
+	posStart int64
+	feeds    []string // model inputs, input_ids first
+	chunk    bool     // PaddingChunk: every batch padded to the chunk's longest
 	// noPad: padding would change a row's result — the model takes no attention_mask,
 	// so it cannot tell padding from text, or the task says PaddingNone (a decoder
 	// classifier that pools the last position): each batch holds rows of one token
@@ -65,7 +68,7 @@ func (t *Task) newTextData(feeds []string) *TextData {
 	if t.Config.Truncation == TruncationLeft {
 		side = tokenizer.TruncateLeft
 	}
-	return &TextData{tok: t.tok, maxLen: t.Config.MaxLength, side: side, padID: t.padID, feeds: feeds, chunk: t.Config.Padding == PaddingChunk,
+	return &TextData{tok: t.tok, maxLen: t.Config.MaxLength, side: side, padID: t.padID, posStart: int64(t.posStart), feeds: feeds, chunk: t.Config.Padding == PaddingChunk,
 		noPad: !slices.Contains(feeds, "attention_mask") || t.Config.Padding == PaddingNone}
 }
 
@@ -218,8 +221,21 @@ func (d *TextData) Tensors(lo, hi int) ([]ort.Value, error) {
 					row[j] = int64(id)
 				}
 			case "position_ids":
+				if d.posStart == 0 {
+					// transformers' arange (BERT and most others), padding included.
+					for j := range row {
+						row[j] = int64(j)
+					}
+					break
+				}
+				// create_position_ids_from_input_ids (RoBERTa and its kin):
+				// padding_idx + cumsum(mask) * mask, that is padding_idx + 1, + 2...
+				// for the tokens and padding_idx at padding.
 				for j := range row {
-					row[j] = int64(j)
+					row[j] = d.posStart - 1
+				}
+				for j := range toks {
+					row[j] = d.posStart + int64(j)
 				}
 			}
 		}

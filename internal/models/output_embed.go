@@ -12,8 +12,19 @@ import (
 const OutputEmbed = "embed"
 
 // embedOutputs are the outputs an embed task reads when task.json names none, in order
-// of preference: token vectors [N, seq, d] (pooled here) or sentence vectors [N, d].
-var embedOutputs = []string{"last_hidden_state", "token_embeddings", "sentence_embedding"}
+// of preference: the model's own sentence vectors [N, d] (what
+// SentenceTransformer.encode returns of an Optimum export), else token vectors
+// [N, seq, d], pooled here.
+var embedOutputs = []string{"sentence_embedding", "last_hidden_state", "token_embeddings"}
+
+// embedOutputOrder is embedOutputs for c: a "pooling": "cls" of the user's asks for
+// the first token's vector, which only token vectors hold, so they come first.
+func embedOutputOrder(c *Config) []string {
+	if c.Pooling == PoolingCLS && !c.poolingImplicit {
+		return []string{"last_hidden_state", "token_embeddings", "sentence_embedding"}
+	}
+	return embedOutputs
+}
 
 type embedOutput struct{}
 
@@ -43,17 +54,24 @@ func (embedOutput) CheckModel(c *Config, o ort.InputOutputInfo) error {
 	if d := len(o.Dimensions); d != 2 && d != 3 {
 		return fmt.Errorf("model output %q has shape %v; an embed task reads [N, seq, d] token vectors or [N, d] sentence vectors", o.Name, []int64(o.Dimensions))
 	}
+	if c.poolingImplicit {
+		// The Pooling module's pooling is what the model's own sentence vectors did.
+		return nil
+	}
 	return poolingError(o, c.Pooling, `task.json's "pooling": "cls"`)
 }
 
 // poolingError refuses 'cls' pooling over an output the model has already pooled
 // ([N, d] sentence vectors): there is no first token left to take, and Decode would
-// return the model's own pooling instead. by says where 'cls' was asked for.
+// return the model's own pooling instead. by says where 'cls' was asked for. A task
+// with "pooling": "cls" reads token vectors when the model has them (embedOutputOrder),
+// so it meets this only over a model that has none; a query's pooling := 'cls' meets
+// it over a task that reads the model's sentence_embedding.
 func poolingError(o ort.InputOutputInfo, pooling, by string) error {
 	if pooling != PoolingCLS || len(o.Dimensions) != 2 {
 		return nil
 	}
-	return fmt.Errorf("%s takes the first token's vector, but model output %q has shape %v: sentence vectors the model has already pooled; name a token-vector output [N, seq, d] (\"output\": \"token_embeddings\" or \"last_hidden_state\") in task.json, or use pooling 'mean' (the model's own pooling then stands)", by, o.Name, []int64(o.Dimensions))
+	return fmt.Errorf("%s takes the first token's vector, but model output %q has shape %v: sentence vectors the model has already pooled; name a token-vector output [N, seq, d] (\"output\": \"token_embeddings\" or \"last_hidden_state\") in task.json, or set \"pooling\": \"cls\" there when the model has one, or use pooling 'mean' (the model's own pooling then stands)", by, o.Name, []int64(o.Dimensions))
 }
 
 // CheckPooling refuses a query's pooling (ml_embed's pooling argument) that t's model

@@ -79,6 +79,9 @@ type Task struct {
 	// positions is the most tokens a Hugging Face model's position embeddings take,
 	// from its config.json (0: unknown): a longer max_length would index past them.
 	positions int
+	// posStart is the first token's position id, for a model that takes position_ids
+	// (hfModel.posStart).
+	posStart int
 
 	serial uint64 // unique in the process; see Serial
 }
@@ -632,13 +635,13 @@ func (r *Registry) readUserTask(name, folder, real string) (*Task, error) {
 		return nil, taskErrorf(ErrTaskConfig, name, "%v", err)
 	}
 	var hfStamps []fileStamp
-	positions := 0
+	var hm hfModel
 	if hf {
 		for _, f := range hfFiles {
 			hfStamps = append(hfStamps, statStamp(filepath.Join(real, f)))
 		}
 		overridden := data != nil
-		if data, positions, err = hfConfig(real, data); err != nil {
+		if data, hm, err = hfConfig(real, data); err != nil {
 			return nil, taskErrorf(ErrTaskConfig, name, "%v", err)
 		}
 		cfgPath = filepath.Join(real, "config.json")
@@ -651,7 +654,8 @@ func (r *Registry) readUserTask(name, folder, real string) (*Task, error) {
 	if err != nil {
 		return nil, taskErrorf(ErrTaskConfig, name, "%s: %s", cfgPath, strings.TrimPrefix(err.Error(), "task.json: "))
 	}
-	t := &Task{Name: name, Source: folder, Config: cfg, path: real, cfgBytes: data, cfgStamp: stamp, hfStamps: hfStamps, positions: positions, serial: snapshots.Add(1)}
+	cfg.poolingImplicit = hm.poolingImplicit
+	t := &Task{Name: name, Source: folder, Config: cfg, path: real, cfgBytes: data, cfgStamp: stamp, hfStamps: hfStamps, positions: hm.positions, posStart: hm.posStart, serial: snapshots.Add(1)}
 	if cfg.Tokenizer != "" {
 		if err := t.loadTokenizer(); err != nil {
 			return nil, err

@@ -223,7 +223,7 @@ func checkModelIO(t *Task, data []byte) (ort.InputOutputInfo, error) {
 		outNames = append(outNames, o.Name)
 	}
 	if want == "" && t.Config.Kind == OutputEmbed {
-		for _, cand := range embedOutputs {
+		for _, cand := range embedOutputOrder(&t.Config) {
 			for _, o := range outNames {
 				if o == cand && want == "" {
 					want = o

@@ -1,0 +1,421 @@
+package models
+
+// Tests that pin where a Hugging Face folder's task differed from what transformers
+// and sentence-transformers compute for it: RoBERTa-style position_ids, regression
+// heads, sentence-transformers' Pooling/Normalize modules and max_seq_length, and the
+// model's own sentence_embedding output.
+
+import (
+	"context"
+	"encoding/json"
+	"math"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/duckinfer/duckinfer/internal/onnxbuild"
+	"github.com/duckinfer/duckinfer/internal/tokenizer"
+)
+
+// hfFidEdit rewrites the JSON file folder/name through edit.
+func hfFidEdit(t *testing.T, folder, name string, edit func(map[string]any)) {
+	t.Helper()
+	p := filepath.Join(folder, name)
+	doc := map[string]any{}
+	if b, err := os.ReadFile(p); err == nil {
+		if err := json.Unmarshal(b, &doc); err != nil {
+			t.Fatal(err)
+		}
+	}
+	edit(doc)
+	b, err := json.Marshal(doc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(p, b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func hfFidLookup(t *testing.T, dir, name string) *Task {
+	t.Helper()
+	reg, err := NewRegistry(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	task, err := reg.Lookup(name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return task
+}
+
+func hfFidIDs(t *testing.T, task *Task, text string) []int32 {
+	t.Helper()
+	var e tokenizer.Encoding
+	if err := task.Tokenizer().Encode(&e, text, 0); err != nil {
+		t.Fatal(err)
+	}
+	return slices.Clone(e.IDs)
+}
+
+// hfFidModel writes an ONNX model taking int64 [N, S] inputs (ins) whose one float
+// output is built by nodes.
+func hfFidModel(t *testing.T, path string, ins []string, nodes []*onnxbuild.Node, inits []*onnxbuild.Tensor, out *onnxbuild.ValueInfo) {
+	t.Helper()
+	g := &onnxbuild.Graph{Name: "m", Nodes: nodes, Initializers: inits, Outputs: []*onnxbuild.ValueInfo{out}}
+	for _, in := range ins {
+		g.Inputs = append(g.Inputs, onnxbuild.TensorValue(in, onnxbuild.Int64, onnxbuild.N, onnxbuild.Sym("S")))
+	}
+	b, err := onnxbuild.NewModel(g).Marshal()
+	if err != nil {
+		t.Fatal(err)
+	}
+	os.MkdirAll(filepath.Dir(path), 0o755)
+	if err := os.WriteFile(path, b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// hfFidTexts loads texts (all valid) into task's inputs, as the core does.
+func hfFidTexts(t *testing.T, task *Task, texts ...string) ([]InputData, OutputData) {
+	t.Helper()
+	in := task.NewInputs()
+	valid := make([]bool, len(texts))
+	for i := range valid {
+		valid[i] = true
+	}
+	if err := in[0].Load([]Column{&Values{ColName: "text", Strs: texts}}, len(texts), valid, func(r int, err error) { t.Fatalf("row %d: %v", r, err) }); err != nil {
+		t.Fatal(err)
+	}
+	out := task.NewOutput()
+	out.Reset(len(texts))
+	return in, out
+}
+
+func hfFidSession(t *testing.T, task *Task) *Session {
+	t.Helper()
+	pool := NewPool(FlavorCPU)
+	t.Cleanup(func() { pool.Close() })
+	s, err := pool.Session(task, Placement{Device: "cpu", Threads: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+// An XLM-R (RoBERTa-family) export that takes position_ids: transformers'
+// pipeline gives the model none, so XLMRobertaEmbeddings makes them with
+// create_position_ids_from_input_ids: padding_idx + cumsum(mask) * mask, that is
+// 2, 3, ..., n+1 for a text of n tokens (padding_idx = pad_token_id = 1), and 1 at
+// padding. The test model returns the position_ids it is fed as its
+// sentence_embedding.
+// Pins: such a model was fed 0, 1, 2... (BERT's arange).
+func TestHFFidelityRobertaPositionIDs(t *testing.T) {
+	dir := t.TempDir()
+	folder := copyHF(t, "xlmr_embed", dir, "m")
+	hfFidModel(t, filepath.Join(folder, "model.onnx"), []string{"input_ids", "attention_mask", "position_ids"},
+		[]*onnxbuild.Node{onnxbuild.NewNode("Cast", []string{"position_ids"}, []string{"sentence_embedding"}, onnxbuild.AttrInt("to", int64(onnxbuild.Float)))},
+		nil, onnxbuild.TensorValue("sentence_embedding", onnxbuild.Float, onnxbuild.N, onnxbuild.Sym("S")))
+	os.WriteFile(filepath.Join(folder, "task.json"), []byte(`{"normalize": false}`), 0o644)
+	task := hfFidLookup(t, dir, "m")
+	s := hfFidSession(t, task)
+	const text = "the food was great"
+	n := len(hfFidIDs(t, task, text))
+	in, out := hfFidTexts(t, task, text)
+	if err := s.Predict(context.Background(), in, 0, 1, out); err != nil {
+		t.Fatal(err)
+	}
+	got := out.(*EmbedData).Row(0)
+	want := make([]float32, n)
+	for j := range want {
+		want[j] = float32(j + 2)
+	}
+	if !slices.Equal(got, want) {
+		t.Errorf("position_ids fed %v, want %v (transformers' create_position_ids_from_input_ids, padding_idx 1)", got, want)
+	}
+	// Batched with a longer text: the shorter row's padding gets padding_idx.
+	in, out = hfFidTexts(t, task, text, text+" and the service was slow")
+	if err := s.Predict(context.Background(), in, 0, 2, out); err != nil {
+		t.Fatal(err)
+	}
+	got = out.(*EmbedData).Row(0)
+	for j := n; j < len(got); j++ {
+		want = append(want, 1)
+	}
+	if !slices.Equal(got, want) {
+		t.Errorf("padded row: position_ids fed %v, want %v (padding_idx 1 at padding)", got, want)
+	}
+}
+
+// config.json's problem_type "regression": transformers' text-classification
+// pipeline applies no function (ClassificationFunction.NONE): the score of a
+// one-label regression head is its raw logit. The test model's logit is 2.5 for
+// every text.
+// Pins: a regression head was scored as a single-label classifier (its sigmoid).
+func TestHFFidelityRegressionRawScore(t *testing.T) {
+	dir := t.TempDir()
+	folder := copyHF(t, "bert_sentiment", dir, "m")
+	hfFidEdit(t, folder, "config.json", func(d map[string]any) {
+		d["problem_type"] = "regression"
+		d["id2label"] = map[string]any{"0": "LABEL_0"}
+		d["label2id"] = map[string]any{"LABEL_0": 0}
+		d["num_labels"] = 1
+	})
+	hfFidModel(t, filepath.Join(folder, "model.onnx"), []string{"input_ids", "attention_mask", "token_type_ids"},
+		[]*onnxbuild.Node{
+			onnxbuild.NewNode("Cast", []string{"input_ids"}, []string{"f"}, onnxbuild.AttrInt("to", int64(onnxbuild.Float))),
+			onnxbuild.NewNode("ReduceMax", []string{"f"}, []string{"m"}, onnxbuild.AttrInts("axes", []int64{1}), onnxbuild.AttrInt("keepdims", 1)),
+			onnxbuild.NewNode("Mul", []string{"m", "zero"}, []string{"z"}),
+			onnxbuild.NewNode("Add", []string{"z", "bias"}, []string{"logits"}),
+		},
+		[]*onnxbuild.Tensor{onnxbuild.FloatTensor("zero", []int64{1}, []float32{0}), onnxbuild.FloatTensor("bias", []int64{1}, []float32{2.5})},
+		onnxbuild.TensorValue("logits", onnxbuild.Float, onnxbuild.N, onnxbuild.D(1)))
+	task := hfFidLookup(t, dir, "m")
+	s := hfFidSession(t, task)
+	in, out := hfFidTexts(t, task, "the food was great")
+	if err := s.Predict(context.Background(), in, 0, 1, out); err != nil {
+		t.Fatal(err)
+	}
+	switch o := out.(type) {
+	case *RegressData:
+		if o.Values[0] != 2.5 {
+			t.Errorf("value %v, want 2.5", o.Values[0])
+		}
+	case *ClassData:
+		t.Errorf("kind %q scores %q: confidence %v (sigmoid(2.5) = %.6f), want the raw score 2.5 as transformers' pipeline gives under problem_type regression",
+			task.Config.Kind, task.Config.Scores, o.Confidence[0], 1/(1+math.Exp(-2.5)))
+	default:
+		t.Fatalf("output %T", out)
+	}
+}
+
+// hfFidSentenceTransformers lays out a sentence-transformers folder over folder:
+// modules.json (Transformer, Pooling, Normalize), 1_Pooling/config.json with pooling,
+// and sentence_bert_config.json.
+func hfFidSentenceTransformers(t *testing.T, folder string, pooling map[string]any, maxSeq int) {
+	t.Helper()
+	os.WriteFile(filepath.Join(folder, "modules.json"), []byte(`[
+  {"idx": 0, "name": "0", "path": "", "type": "sentence_transformers.models.Transformer"},
+  {"idx": 1, "name": "1", "path": "1_Pooling", "type": "sentence_transformers.models.Pooling"},
+  {"idx": 2, "name": "2", "path": "2_Normalize", "type": "sentence_transformers.models.Normalize"}
+]`), 0o644)
+	p := map[string]any{"word_embedding_dimension": 32, "pooling_mode_cls_token": false, "pooling_mode_mean_tokens": false,
+		"pooling_mode_max_tokens": false, "pooling_mode_mean_sqrt_len_tokens": false, "pooling_mode_weightedmean_tokens": false, "pooling_mode_lasttoken": false}
+	for k, v := range pooling {
+		p[k] = v
+	}
+	hfFidEdit(t, folder, "1_Pooling/config.json", func(d map[string]any) {
+		for k, v := range p {
+			d[k] = v
+		}
+	})
+	os.MkdirAll(filepath.Join(folder, "2_Normalize"), 0o755)
+	hfFidEdit(t, folder, "sentence_bert_config.json", func(d map[string]any) {
+		d["max_seq_length"] = maxSeq
+		d["do_lower_case"] = false
+	})
+}
+
+// A sentence-transformers folder whose 1_Pooling/config.json says CLS pooling (BGE,
+// GTE-style models): SentenceTransformer(folder).encode(text) is the first token's
+// vector (then normalised by 2_Normalize).
+// Pins: 1_Pooling/config.json was ignored and such a folder mean-pooled.
+func TestHFFidelitySentenceTransformersPooling(t *testing.T) {
+	dir := t.TempDir()
+	folder := copyHF(t, "bert_embed", dir, "m")
+	hfFidSentenceTransformers(t, folder, map[string]any{"pooling_mode_cls_token": true}, 128)
+	task := hfFidLookup(t, dir, "m")
+	s := hfFidSession(t, task)
+	const text = "the battery died after a week"
+	in, out := hfFidTexts(t, task, text)
+	if err := s.Predict(context.Background(), in, 0, 1, out); err != nil {
+		t.Fatal(err)
+	}
+	got := slices.Clone(out.(*EmbedData).Row(0))
+	in, want := hfFidTexts(t, task, text)
+	want.(*EmbedData).SetPooling(PoolingCLS, nil)
+	if err := s.Predict(context.Background(), in, 0, 1, want); err != nil {
+		t.Fatal(err)
+	}
+	w := want.(*EmbedData).Row(0)
+	var dot float64
+	for k := range w {
+		dot += float64(got[k]) * float64(w[k])
+	}
+	if task.Config.Pooling != PoolingCLS || dot < 0.9999 {
+		t.Errorf("pooling %q: the folder's embedding has cosine %.4f with the CLS embedding sentence-transformers returns (1_Pooling/config.json: pooling_mode_cls_token)", task.Config.Pooling, dot)
+	}
+}
+
+// sentence_bert_config.json's max_seq_length is where sentence-transformers truncates
+// (all-MiniLM-L6-v2: 256, while its tokenizer_config.json says 512).
+// Pins: max_length came from tokenizer_config.json's model_max_length instead.
+func TestHFFidelitySentenceTransformersMaxSeqLength(t *testing.T) {
+	dir := t.TempDir()
+	folder := copyHF(t, "bert_embed", dir, "m")
+	hfFidSentenceTransformers(t, folder, map[string]any{"pooling_mode_mean_tokens": true}, 16)
+	if got := hfFidLookup(t, dir, "m").Config.MaxLength; got != 16 {
+		t.Errorf("max_length %d, want 16 (sentence_bert_config.json's max_seq_length, where SentenceTransformer.encode truncates)", got)
+	}
+}
+
+// An Optimum export of a sentence-transformers model has token_embeddings and
+// sentence_embedding, the model's own pooling (here: the first token's vector, as
+// a CLS-pooled model computes it). SentenceTransformer.encode returns the latter.
+// Pins: token_embeddings was read first and mean-pooled.
+func TestHFFidelitySentenceEmbeddingOutput(t *testing.T) {
+	dir := t.TempDir()
+	folder := copyHF(t, "bert_embed", dir, "m")
+	hfFidTwoOutputModel(t, filepath.Join(folder, "onnx", "model.onnx"))
+	os.WriteFile(filepath.Join(folder, "task.json"), []byte(`{"normalize": false}`), 0o644)
+	task := hfFidLookup(t, dir, "m")
+	s := hfFidSession(t, task)
+	in, out := hfFidTexts(t, task, "the food was great")
+	if err := s.Predict(context.Background(), in, 0, 1, out); err != nil {
+		t.Fatal(err)
+	}
+	want := []float32{2, 1} // [CLS] is id 2
+	if got := out.(*EmbedData).Row(0); !slices.Equal(got, want) {
+		t.Errorf("output %q: embedding %v, want the model's sentence_embedding %v", task.OutputName(), got, want)
+	}
+}
+
+// An explicit "pooling": "cls" asks for the first token's vector: over a model with
+// token_embeddings and sentence_embedding it reads the token vectors (and is refused
+// only where the model has sentence vectors alone, TestClsPoolingOverSentenceVectors
+// in the extension package).
+// Pins: embedOutputs' new order must not make "cls" read the model's own pooling.
+func TestHFFidelityExplicitCLSReadsTokenVectors(t *testing.T) {
+	dir := t.TempDir()
+	folder := copyHF(t, "bert_embed", dir, "m")
+	hfFidTwoOutputModel(t, filepath.Join(folder, "onnx", "model.onnx"))
+	os.WriteFile(filepath.Join(folder, "task.json"), []byte(`{"normalize": false, "pooling": "cls"}`), 0o644)
+	task := hfFidLookup(t, dir, "m")
+	hfFidSession(t, task)
+	if got := task.OutputName(); got != "token_embeddings" {
+		t.Errorf(`"pooling": "cls" reads output %q, want token_embeddings`, got)
+	}
+}
+
+// A sentence-transformers folder with CLS pooling whose export has only the pooled
+// sentence_embedding: the Pooling module's "cls" is what the model already did, not a
+// request the model cannot meet.
+// Pins: a generated "cls" pooling must not be refused as a user's would be.
+func TestHFFidelitySentenceTransformersPooledOnly(t *testing.T) {
+	dir := t.TempDir()
+	folder := copyHF(t, "bert_embed", dir, "m")
+	hfFidSentenceTransformers(t, folder, map[string]any{"pooling_mode_cls_token": true}, 128)
+	hfFidModel(t, filepath.Join(folder, "onnx", "model.onnx"), []string{"input_ids", "attention_mask", "token_type_ids"},
+		[]*onnxbuild.Node{
+			onnxbuild.NewNode("Cast", []string{"input_ids"}, []string{"f"}, onnxbuild.AttrInt("to", int64(onnxbuild.Float))),
+			onnxbuild.NewNode("ReduceMax", []string{"f"}, []string{"sentence_embedding"}, onnxbuild.AttrInts("axes", []int64{1}), onnxbuild.AttrInt("keepdims", 1)),
+		}, nil, onnxbuild.TensorValue("sentence_embedding", onnxbuild.Float, onnxbuild.N, onnxbuild.D(1)))
+	task := hfFidLookup(t, dir, "m")
+	pool := NewPool(FlavorCPU)
+	t.Cleanup(func() { pool.Close() })
+	if _, err := pool.Session(task, Placement{Device: "cpu", Threads: 1}); err != nil {
+		t.Fatalf("CLS-pooled sentence-transformers export with only sentence_embedding: %v", err)
+	}
+}
+
+// modules.json decides normalisation: sentence-transformers normalises only through a
+// Normalize module; task.json still overrides. A pooling mode duckinfer cannot do is
+// refused at lookup, naming it, unless task.json names the output to read.
+// Pins: modules.json and the Pooling config were ignored (always mean, normalised).
+func TestHFFidelitySentenceTransformersModules(t *testing.T) {
+	noNormalize := func(folder string) {
+		os.WriteFile(filepath.Join(folder, "modules.json"), []byte(`[
+  {"idx": 0, "name": "0", "path": "", "type": "sentence_transformers.models.Transformer"},
+  {"idx": 1, "name": "1", "path": "1_Pooling", "type": "sentence_transformers.models.Pooling"}
+]`), 0o644)
+	}
+	for _, c := range []struct {
+		name     string
+		pooling  map[string]any
+		edit     func(folder string)
+		taskJSON string
+		want     bool   // normalize
+		err      string // a lookup error holding this
+	}{
+		{"Normalize module", map[string]any{"pooling_mode_mean_tokens": true}, nil, "", true, ""},
+		{"no Normalize module", map[string]any{"pooling_mode_mean_tokens": true}, noNormalize, "", false, ""},
+		{"task.json overrides", map[string]any{"pooling_mode_mean_tokens": true}, noNormalize, `{"normalize": true}`, true, ""},
+		{"max pooling", map[string]any{"pooling_mode_max_tokens": true}, nil, "", false, "pooling_mode_max_tokens"},
+		{"mean and max", map[string]any{"pooling_mode_mean_tokens": true, "pooling_mode_max_tokens": true}, nil, "", false, "pooling_mode_max_tokens + pooling_mode_mean_tokens"},
+		{"max pooling, output named", map[string]any{"pooling_mode_max_tokens": true}, nil, `{"output": "last_hidden_state"}`, true, ""},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			dir := t.TempDir()
+			folder := copyHF(t, "bert_embed", dir, "m")
+			hfFidSentenceTransformers(t, folder, c.pooling, 128)
+			if c.edit != nil {
+				c.edit(folder)
+			}
+			if c.taskJSON != "" {
+				os.WriteFile(filepath.Join(folder, "task.json"), []byte(c.taskJSON), 0o644)
+			}
+			reg, err := NewRegistry(dir)
+			if err != nil {
+				t.Fatal(err)
+			}
+			task, err := reg.Lookup("m")
+			if c.err != "" {
+				if err == nil || !strings.Contains(err.Error(), c.err) {
+					t.Fatalf("lookup: %v, want an error naming %s", err, c.err)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := task.Config.Normalize == nil || *task.Config.Normalize; got != c.want { // nil: the default, true
+				t.Errorf("normalize %v, want %v", got, c.want)
+			}
+		})
+	}
+}
+
+// hfFidTwoOutputModel writes a model with token_embeddings [N, S, 2] = (id, 1) per
+// token and sentence_embedding [N, 2], the first token's.
+func hfFidTwoOutputModel(t *testing.T, path string) {
+	t.Helper()
+	g := &onnxbuild.Graph{
+		Name: "m",
+		Nodes: []*onnxbuild.Node{
+			onnxbuild.NewNode("Cast", []string{"input_ids"}, []string{"f"}, onnxbuild.AttrInt("to", int64(onnxbuild.Float))),
+			onnxbuild.NewNode("Unsqueeze", []string{"f", "ax2"}, []string{"u"}),
+			onnxbuild.NewNode("Mul", []string{"u", "zero"}, []string{"z"}),
+			onnxbuild.NewNode("Add", []string{"z", "one"}, []string{"o"}),
+			onnxbuild.NewNode("Concat", []string{"u", "o"}, []string{"token_embeddings"}, onnxbuild.AttrInt("axis", 2)),
+			onnxbuild.NewNode("Gather", []string{"token_embeddings", "first"}, []string{"sentence_embedding"}, onnxbuild.AttrInt("axis", 1)),
+		},
+		Initializers: []*onnxbuild.Tensor{
+			onnxbuild.Int64Tensor("ax2", []int64{1}, []int64{2}),
+			onnxbuild.FloatTensor("zero", []int64{1}, []float32{0}),
+			onnxbuild.FloatTensor("one", []int64{1}, []float32{1}),
+			onnxbuild.Int64Tensor("first", []int64{}, []int64{0}),
+		},
+		Inputs: []*onnxbuild.ValueInfo{
+			onnxbuild.TensorValue("input_ids", onnxbuild.Int64, onnxbuild.N, onnxbuild.Sym("S")),
+			onnxbuild.TensorValue("attention_mask", onnxbuild.Int64, onnxbuild.N, onnxbuild.Sym("S")),
+			onnxbuild.TensorValue("token_type_ids", onnxbuild.Int64, onnxbuild.N, onnxbuild.Sym("S")),
+		},
+		Outputs: []*onnxbuild.ValueInfo{
+			onnxbuild.TensorValue("token_embeddings", onnxbuild.Float, onnxbuild.N, onnxbuild.Sym("S"), onnxbuild.D(2)),
+			onnxbuild.TensorValue("sentence_embedding", onnxbuild.Float, onnxbuild.N, onnxbuild.D(2)),
+		},
+	}
+	b, err := onnxbuild.NewModel(g).Marshal()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(path, b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
