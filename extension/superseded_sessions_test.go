@@ -1,6 +1,7 @@
 package extension
 
 import (
+	"database/sql"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -121,13 +122,7 @@ func TestRemovedTaskFolderFreesSessions(t *testing.T) {
 				t.Fatal(err)
 			}
 		}
-		var y float64
-		if err := db.QueryRow(`SELECT prediction FROM ml_predict('` + name + `', 'SELECT 2::FLOAT AS a')`).Scan(&y); err != nil {
-			t.Fatal(err)
-		}
-		if y != 2*float64(k) {
-			t.Fatalf("%s: %v", name, y)
-		}
+		predictScale(t, db, name, float64(k))
 	}
 	got := waitSessions(base+2) - base
 	t.Logf("%d sessions open after %d versions, each in a new folder that replaced the last", got, n)
@@ -161,15 +156,21 @@ func TestRemovedLinkedTaskFolderFreesSessions(t *testing.T) {
 				t.Fatal(err)
 			}
 		}
-		var y float64
-		if err := db.QueryRow(`SELECT prediction FROM ml_predict('` + name + `', 'SELECT 2::FLOAT AS a')`).Scan(&y); err != nil {
-			t.Fatal(err)
-		}
-		if y != 2*float64(k) {
-			t.Fatalf("%s: %v", name, y)
-		}
+		predictScale(t, db, name, float64(k))
 	}
 	if got := waitSessions(base+2) - base; got > 2 {
 		t.Errorf("%d sessions still loaded after %d linked task folders were each removed once its successor was deployed; want only the current one's", got, n)
+	}
+}
+
+// predictScale checks that task name (a writeScale model) predicts 2k for a = 2.
+func predictScale(t *testing.T, db *sql.DB, name string, k float64) {
+	t.Helper()
+	var y float64
+	if err := db.QueryRow(`SELECT prediction FROM ml_predict('` + name + `', 'SELECT 2::FLOAT AS a')`).Scan(&y); err != nil {
+		t.Fatal(err)
+	}
+	if y != 2*k {
+		t.Fatalf("%s: %v, want %v", name, y, 2*k)
 	}
 }

@@ -19,8 +19,8 @@ import (
 	"github.com/duckinfer/duckinfer/internal/tokenizer"
 )
 
-// hfFidEdit rewrites the JSON file folder/name through edit.
-func hfFidEdit(t *testing.T, folder, name string, edit func(map[string]any)) {
+// hfEditJSON rewrites the JSON file folder/name through edit.
+func hfEditJSON(t *testing.T, folder, name string, edit func(map[string]any)) {
 	t.Helper()
 	p := filepath.Join(folder, name)
 	doc := map[string]any{}
@@ -42,7 +42,7 @@ func hfFidEdit(t *testing.T, folder, name string, edit func(map[string]any)) {
 	}
 }
 
-func hfFidLookup(t *testing.T, dir, name string) *Task {
+func hfLookupIn(t *testing.T, dir, name string) *Task {
 	t.Helper()
 	reg, err := NewRegistry(dir)
 	if err != nil {
@@ -55,7 +55,7 @@ func hfFidLookup(t *testing.T, dir, name string) *Task {
 	return task
 }
 
-func hfFidIDs(t *testing.T, task *Task, text string) []int32 {
+func hfEncodeIDs(t *testing.T, task *Task, text string) []int32 {
 	t.Helper()
 	var e tokenizer.Encoding
 	if err := task.Tokenizer().Encode(&e, text, 0); err != nil {
@@ -123,10 +123,10 @@ func TestHFFidelityRobertaPositionIDs(t *testing.T) {
 		[]*onnxbuild.Node{onnxbuild.NewNode("Cast", []string{"position_ids"}, []string{"sentence_embedding"}, onnxbuild.AttrInt("to", int64(onnxbuild.Float)))},
 		nil, onnxbuild.TensorValue("sentence_embedding", onnxbuild.Float, onnxbuild.N, onnxbuild.Sym("S")))
 	os.WriteFile(filepath.Join(folder, "task.json"), []byte(`{"normalize": false}`), 0o644)
-	task := hfFidLookup(t, dir, "m")
+	task := hfLookupIn(t, dir, "m")
 	s := hfFidSession(t, task)
 	const text = "the food was great"
-	n := len(hfFidIDs(t, task, text))
+	n := len(hfEncodeIDs(t, task, text))
 	in, out := hfFidTexts(t, task, text)
 	if err := s.Predict(context.Background(), in, 0, 1, out); err != nil {
 		t.Fatal(err)
@@ -161,7 +161,7 @@ func TestHFFidelityRobertaPositionIDs(t *testing.T) {
 func TestHFFidelityRegressionRawScore(t *testing.T) {
 	dir := t.TempDir()
 	folder := copyHF(t, "bert_sentiment", dir, "m")
-	hfFidEdit(t, folder, "config.json", func(d map[string]any) {
+	hfEditJSON(t, folder, "config.json", func(d map[string]any) {
 		d["problem_type"] = "regression"
 		d["id2label"] = map[string]any{"0": "LABEL_0"}
 		d["label2id"] = map[string]any{"LABEL_0": 0}
@@ -176,7 +176,7 @@ func TestHFFidelityRegressionRawScore(t *testing.T) {
 		},
 		[]*onnxbuild.Tensor{onnxbuild.FloatTensor("zero", []int64{1}, []float32{0}), onnxbuild.FloatTensor("bias", []int64{1}, []float32{2.5})},
 		onnxbuild.TensorValue("logits", onnxbuild.Float, onnxbuild.N, onnxbuild.D(1)))
-	task := hfFidLookup(t, dir, "m")
+	task := hfLookupIn(t, dir, "m")
 	s := hfFidSession(t, task)
 	in, out := hfFidTexts(t, task, "the food was great")
 	if err := s.Predict(context.Background(), in, 0, 1, out); err != nil {
@@ -210,13 +210,13 @@ func hfFidSentenceTransformers(t *testing.T, folder string, pooling map[string]a
 	for k, v := range pooling {
 		p[k] = v
 	}
-	hfFidEdit(t, folder, "1_Pooling/config.json", func(d map[string]any) {
+	hfEditJSON(t, folder, "1_Pooling/config.json", func(d map[string]any) {
 		for k, v := range p {
 			d[k] = v
 		}
 	})
 	os.MkdirAll(filepath.Join(folder, "2_Normalize"), 0o755)
-	hfFidEdit(t, folder, "sentence_bert_config.json", func(d map[string]any) {
+	hfEditJSON(t, folder, "sentence_bert_config.json", func(d map[string]any) {
 		d["max_seq_length"] = maxSeq
 		d["do_lower_case"] = false
 	})
@@ -230,7 +230,7 @@ func TestHFFidelitySentenceTransformersPooling(t *testing.T) {
 	dir := t.TempDir()
 	folder := copyHF(t, "bert_embed", dir, "m")
 	hfFidSentenceTransformers(t, folder, map[string]any{"pooling_mode_cls_token": true}, 128)
-	task := hfFidLookup(t, dir, "m")
+	task := hfLookupIn(t, dir, "m")
 	s := hfFidSession(t, task)
 	const text = "the battery died after a week"
 	in, out := hfFidTexts(t, task, text)
@@ -260,7 +260,7 @@ func TestHFFidelitySentenceTransformersMaxSeqLength(t *testing.T) {
 	dir := t.TempDir()
 	folder := copyHF(t, "bert_embed", dir, "m")
 	hfFidSentenceTransformers(t, folder, map[string]any{"pooling_mode_mean_tokens": true}, 16)
-	if got := hfFidLookup(t, dir, "m").Config.MaxLength; got != 16 {
+	if got := hfLookupIn(t, dir, "m").Config.MaxLength; got != 16 {
 		t.Errorf("max_length %d, want 16 (sentence_bert_config.json's max_seq_length, where SentenceTransformer.encode truncates)", got)
 	}
 }
@@ -274,7 +274,7 @@ func TestHFFidelitySentenceEmbeddingOutput(t *testing.T) {
 	folder := copyHF(t, "bert_embed", dir, "m")
 	hfFidTwoOutputModel(t, filepath.Join(folder, "onnx", "model.onnx"))
 	os.WriteFile(filepath.Join(folder, "task.json"), []byte(`{"normalize": false}`), 0o644)
-	task := hfFidLookup(t, dir, "m")
+	task := hfLookupIn(t, dir, "m")
 	s := hfFidSession(t, task)
 	in, out := hfFidTexts(t, task, "the food was great")
 	if err := s.Predict(context.Background(), in, 0, 1, out); err != nil {
@@ -296,7 +296,7 @@ func TestHFFidelityExplicitCLSReadsTokenVectors(t *testing.T) {
 	folder := copyHF(t, "bert_embed", dir, "m")
 	hfFidTwoOutputModel(t, filepath.Join(folder, "onnx", "model.onnx"))
 	os.WriteFile(filepath.Join(folder, "task.json"), []byte(`{"normalize": false, "pooling": "cls"}`), 0o644)
-	task := hfFidLookup(t, dir, "m")
+	task := hfLookupIn(t, dir, "m")
 	hfFidSession(t, task)
 	if got := task.OutputName(); got != "token_embeddings" {
 		t.Errorf(`"pooling": "cls" reads output %q, want token_embeddings`, got)
@@ -316,7 +316,7 @@ func TestHFFidelitySentenceTransformersPooledOnly(t *testing.T) {
 			onnxbuild.NewNode("Cast", []string{"input_ids"}, []string{"f"}, onnxbuild.AttrInt("to", int64(onnxbuild.Float))),
 			onnxbuild.NewNode("ReduceMax", []string{"f"}, []string{"sentence_embedding"}, onnxbuild.AttrInts("axes", []int64{1}), onnxbuild.AttrInt("keepdims", 1)),
 		}, nil, onnxbuild.TensorValue("sentence_embedding", onnxbuild.Float, onnxbuild.N, onnxbuild.D(1)))
-	task := hfFidLookup(t, dir, "m")
+	task := hfLookupIn(t, dir, "m")
 	pool := NewPool(FlavorCPU)
 	t.Cleanup(func() { pool.Close() })
 	if _, err := pool.Session(task, Placement{Device: "cpu", Threads: 1}); err != nil {

@@ -3,59 +3,14 @@ package models
 import (
 	"crypto/sha256"
 	"encoding/hex"
-	"encoding/json"
 	"os"
 	"path/filepath"
 	"slices"
 	"testing"
-
-	"github.com/duckinfer/duckinfer/internal/tokenizer"
 )
 
 // Pins: tokenizer_config.json settings transformers' fast tokenizers apply over
 // tokenizer.json at load (do_lower_case, add_prefix_space, added_tokens_decoder) were ignored.
-
-// tokcfgEdit rewrites the JSON file folder/name through edit.
-func tokcfgEdit(t *testing.T, folder, name string, edit func(map[string]any)) {
-	t.Helper()
-	p := filepath.Join(folder, name)
-	doc := map[string]any{}
-	if b, err := os.ReadFile(p); err == nil {
-		if err := json.Unmarshal(b, &doc); err != nil {
-			t.Fatal(err)
-		}
-	}
-	edit(doc)
-	b, err := json.Marshal(doc)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(p, b, 0o644); err != nil {
-		t.Fatal(err)
-	}
-}
-
-func tokcfgLookup(t *testing.T, dir, name string) *Task {
-	t.Helper()
-	reg, err := NewRegistry(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	task, err := reg.Lookup(name)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return task
-}
-
-func tokcfgIDs(t *testing.T, task *Task, text string) []int32 {
-	t.Helper()
-	var e tokenizer.Encoding
-	if err := task.Tokenizer().Encode(&e, text, 0); err != nil {
-		t.Fatal(err)
-	}
-	return slices.Clone(e.IDs)
-}
 
 // BertTokenizerFast (AutoTokenizer's class for model_type bert) rebuilds
 // tokenizer.json's BertNormalizer from tokenizer_config.json's do_lower_case (default
@@ -83,12 +38,12 @@ func TestHFTokenizerConfigBertDoLowerCase(t *testing.T) {
 			dir := t.TempDir()
 			folder := copyHF(t, c.from, dir, "m")
 			if c.tokJSON != nil {
-				tokcfgEdit(t, folder, "tokenizer.json", c.tokJSON)
+				hfEditJSON(t, folder, "tokenizer.json", c.tokJSON)
 			}
 			if c.tokConfig != nil {
-				tokcfgEdit(t, folder, "tokenizer_config.json", c.tokConfig)
+				hfEditJSON(t, folder, "tokenizer_config.json", c.tokConfig)
 			}
-			if got := tokcfgIDs(t, tokcfgLookup(t, dir, "m"), text); !slices.Equal(got, c.want) {
+			if got := hfEncodeIDs(t, hfLookupIn(t, dir, "m"), text); !slices.Equal(got, c.want) {
 				t.Errorf("ids %v, want %v (transformers' BertTokenizerFast)", got, c.want)
 			}
 		})
@@ -100,9 +55,9 @@ func TestHFTokenizerConfigBertDoLowerCase(t *testing.T) {
 func TestHFTokenizerConfigRobertaAddPrefixSpace(t *testing.T) {
 	dir := t.TempDir()
 	folder := copyHF(t, "roberta_topics", dir, "m")
-	tokcfgEdit(t, folder, "tokenizer_config.json", func(d map[string]any) { d["add_prefix_space"] = true })
+	hfEditJSON(t, folder, "tokenizer_config.json", func(d map[string]any) { d["add_prefix_space"] = true })
 	want := []int32{0, 556, 664, 115, 367, 354, 2} // <s> ĠH ell o Ġwor ld </s>
-	if got := tokcfgIDs(t, tokcfgLookup(t, dir, "m"), "Hello world"); !slices.Equal(got, want) {
+	if got := hfEncodeIDs(t, hfLookupIn(t, dir, "m"), "Hello world"); !slices.Equal(got, want) {
 		t.Errorf("ids %v, want %v (add_prefix_space true, as RobertaTokenizerFast applies it)", got, want)
 	}
 }
@@ -113,12 +68,12 @@ func TestHFTokenizerConfigRobertaAddPrefixSpace(t *testing.T) {
 func TestHFTokenizerConfigAddedTokensDecoder(t *testing.T) {
 	dir := t.TempDir()
 	folder := copyHF(t, "bert_sentiment", dir, "m")
-	tokcfgEdit(t, folder, "tokenizer_config.json", func(d map[string]any) {
+	hfEditJSON(t, folder, "tokenizer_config.json", func(d map[string]any) {
 		d["added_tokens_decoder"] = map[string]any{"1838": map[string]any{"content": "<ent>", "lstrip": false, "normalized": false, "rstrip": false, "single_word": false, "special": true}}
 		d["additional_special_tokens"] = []string{"<ent>"}
 	})
 	want := []int32{2, 457, 1838, 464, 475, 3} // [CLS] the <ent> was great [SEP]
-	if got := tokcfgIDs(t, tokcfgLookup(t, dir, "m"), "the <ent> was great"); !slices.Equal(got, want) {
+	if got := hfEncodeIDs(t, hfLookupIn(t, dir, "m"), "the <ent> was great"); !slices.Equal(got, want) {
 		t.Errorf("ids %v, want %v (<ent> added from added_tokens_decoder, as transformers adds it)", got, want)
 	}
 }
@@ -129,16 +84,16 @@ func TestHFTokenizerConfigFingerprint(t *testing.T) {
 	dir := t.TempDir()
 	copyHF(t, "bert_sentiment", dir, "same")
 	cased := copyHF(t, "bert_sentiment", dir, "cased")
-	tokcfgEdit(t, cased, "tokenizer_config.json", func(d map[string]any) { d["do_lower_case"] = false })
+	hfEditJSON(t, cased, "tokenizer_config.json", func(d map[string]any) { d["do_lower_case"] = false })
 	data, err := os.ReadFile(filepath.Join(cased, "tokenizer.json"))
 	if err != nil {
 		t.Fatal(err)
 	}
 	file := sha256.Sum256(data)
-	if got := tokcfgLookup(t, dir, "same").TokenizerSHA256(); got != hex.EncodeToString(file[:]) {
+	if got := hfLookupIn(t, dir, "same").TokenizerSHA256(); got != hex.EncodeToString(file[:]) {
 		t.Errorf("fingerprint %s, want the file's %x when tokenizer_config.json changes nothing", got, file)
 	}
-	if got := tokcfgLookup(t, dir, "cased").TokenizerSHA256(); got == hex.EncodeToString(file[:]) {
+	if got := hfLookupIn(t, dir, "cased").TokenizerSHA256(); got == hex.EncodeToString(file[:]) {
 		t.Errorf("fingerprint %s is the file's, though do_lower_case false changes the ids", got)
 	}
 }
