@@ -93,8 +93,12 @@ func TestTokenizerChangeChangesFingerprint(t *testing.T) {
 		t.Fatal(err)
 	}
 
+	// Swap two words' ids in the vocabulary. (Not the normalizer's lowercase: a
+	// BERT folder's tokenizer_config.json do_lower_case, default true, rebuilds it
+	// at load as transformers does.)
 	editJSON(t, filepath.Join(tasks, "bsent", "tokenizer.json"), func(m map[string]any) {
-		m["normalizer"].(map[string]any)["lowercase"] = false
+		vocab := m["model"].(map[string]any)["vocab"].(map[string]any)
+		vocab["great"], vocab["terrible"] = vocab["terrible"], vocab["great"]
 	})
 	fp2, p2 := fpOf()
 	if p1 == p2 {
