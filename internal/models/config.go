@@ -67,6 +67,7 @@ type Config struct {
 	// poolingImplicit: Pooling came from a sentence-transformers Pooling module, not
 	// from the user; a model's own sentence vectors then stand for it (embedOutputs).
 	poolingImplicit bool
+	poolingSet      bool // "pooling" was given (task.json, or the Pooling module), not defaulted
 }
 
 var taskNamePattern = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_.-]*$`)

@@ -419,3 +419,46 @@ func hfFidTwoOutputModel(t *testing.T, path string) {
 		t.Fatal(err)
 	}
 }
+
+// Pins: an explicit "pooling": "mean" in task.json read the model's own
+// sentence_embedding (a CLS vector here) once that output came first, and a query's
+// pooling := 'mean' over it was taken, returning the model's pooling under the name.
+// A user's pooling, in task.json, reads token vectors where the model has them; a
+// query's pooling over a task that reads pooled vectors is refused unless it is what
+// the sentence-transformers Pooling module says the model did.
+func TestHFFidelityExplicitMeanReadsTokenVectors(t *testing.T) {
+	dir := t.TempDir()
+	folder := copyHF(t, "bert_embed", dir, "m")
+	hfFidTwoOutputModel(t, filepath.Join(folder, "onnx", "model.onnx"))
+	os.WriteFile(filepath.Join(folder, "task.json"), []byte(`{"normalize": false, "pooling": "mean"}`), 0o644)
+	task := hfLookupIn(t, dir, "m")
+	s := hfFidSession(t, task)
+	in, out := hfFidTexts(t, task, "the food was great")
+	if err := s.Predict(context.Background(), in, 0, 1, out); err != nil {
+		t.Fatal(err)
+	}
+	if got := out.(*EmbedData).Row(0); got[0] == 2 {
+		t.Errorf("output %q: embedding %v is the first token's ([CLS] = 2), though task.json asks for mean pooling", task.OutputName(), got)
+	}
+
+	// Without task.json the task reads sentence_embedding; a query's pooling over it
+	// cannot be honoured.
+	os.Remove(filepath.Join(folder, "task.json"))
+	task = hfLookupIn(t, dir, "m")
+	pool := NewPool(FlavorCPU)
+	defer pool.Close()
+	if err := pool.Check(task); err != nil {
+		t.Fatal(err)
+	}
+	if task.OutputName() != "sentence_embedding" {
+		t.Fatalf("reads %q, want sentence_embedding", task.OutputName())
+	}
+	for _, p := range []string{PoolingMean, PoolingCLS} {
+		if err := pool.CheckPooling(task, p); err == nil || !strings.Contains(err.Error(), "already pooled") {
+			t.Errorf("a query's pooling '%s' over sentence_embedding: %v; want a refusal", p, err)
+		}
+	}
+	if err := pool.CheckPooling(task, ""); err != nil {
+		t.Errorf("no pooling asked: %v", err)
+	}
+}

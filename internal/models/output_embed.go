@@ -17,10 +17,11 @@ const OutputEmbed = "embed"
 // [N, seq, d], pooled here.
 var embedOutputs = []string{"sentence_embedding", "last_hidden_state", "token_embeddings"}
 
-// embedOutputOrder is embedOutputs for c: a "pooling": "cls" of the user's asks for
-// the first token's vector, which only token vectors hold, so they come first.
+// embedOutputOrder is embedOutputs for c: a "pooling" of the user's asks to pool
+// token vectors here (the model's own sentence vectors may have pooled otherwise), so
+// they come first.
 func embedOutputOrder(c *Config) []string {
-	if c.Pooling == PoolingCLS && !c.poolingImplicit {
+	if c.poolingSet && !c.poolingImplicit {
 		return []string{"last_hidden_state", "token_embeddings", "sentence_embedding"}
 	}
 	return embedOutputs
@@ -32,6 +33,7 @@ func (embedOutput) Validate(c *Config) error {
 	if len(c.Labels) > 0 || c.Scores != "" {
 		return fmt.Errorf(`"labels" and "scores" are for "kind": "classify"; an embed task returns vectors`)
 	}
+	c.poolingSet = c.Pooling != ""
 	switch c.Pooling {
 	case "":
 		c.Pooling = PoolingMean
@@ -71,20 +73,23 @@ func poolingError(o ort.InputOutputInfo, pooling, by string) error {
 	if pooling != PoolingCLS || len(o.Dimensions) != 2 {
 		return nil
 	}
-	return fmt.Errorf("%s takes the first token's vector, but model output %q has shape %v: sentence vectors the model has already pooled; name a token-vector output [N, seq, d] (\"output\": \"token_embeddings\" or \"last_hidden_state\") in task.json, or set \"pooling\": \"cls\" there when the model has one, or use pooling 'mean' (the model's own pooling then stands)", by, o.Name, []int64(o.Dimensions))
+	return fmt.Errorf("%s takes the first token's vector, but model output %q has shape %v: sentence vectors the model has already pooled; name a token-vector output [N, seq, d] (\"output\": \"token_embeddings\" or \"last_hidden_state\") in task.json, or leave pooling out to take the model's own", by, o.Name, []int64(o.Dimensions))
 }
 
 // CheckPooling refuses a query's pooling (ml_embed's pooling argument) that t's model
-// output cannot honour (see poolingError). It is nil until Check has passed for t.
+// output cannot honour. Over sentence vectors the model has pooled itself ([N, d]),
+// only the task's own pooling, as the sentence-transformers Pooling module states
+// it, can be honoured: any other would return the model's pooling under its name.
+// It is nil until Check has passed for t.
 func (p *Pool) CheckPooling(t *Task, pooling string) error {
 	o, ok := p.checkedOutput(t)
-	if !ok {
+	if !ok || pooling == "" || len(o.Dimensions) != 2 {
 		return nil
 	}
-	if err := poolingError(o, pooling, "pooling 'cls'"); err != nil {
-		return fmt.Errorf("task %q: %w", t.Name, err)
+	if t.Config.poolingImplicit && pooling == t.Config.Pooling {
+		return nil
 	}
-	return nil
+	return fmt.Errorf("task %q: pooling '%s' pools token vectors, but the task reads model output %q, sentence vectors the model has already pooled (shape %v); set \"pooling\": \"%s\" in the task's task.json, which reads the model's token vectors where it has them, or leave pooling out to take the model's own", t.Name, pooling, o.Name, []int64(o.Dimensions), pooling)
 }
 
 func (embedOutput) NewData(c *Config) OutputData {
