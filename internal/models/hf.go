@@ -82,6 +82,9 @@ type hfModel struct {
 	// poolingImplicit: the pooling came from the sentence-transformers Pooling module,
 	// not from the user, so the model's own sentence_embedding may stand for it.
 	poolingImplicit bool
+	// stText: a sentence-transformers embedder, whose texts SentenceTransformer.encode
+	// strips (and lowercases, stLower) before tokenizing.
+	stText, stLower bool
 }
 
 // hfConfig returns the task.json a Hugging Face folder stands for, with override (the
@@ -121,6 +124,7 @@ func hfConfig(folder string, override []byte) ([]byte, hfModel, error) {
 	}
 	limit := hfPositionLimit(hc.ModelType, hc.PositionType, hc.MaxPositions, hc.PadTokenID)
 	posStart := positionOffset(hc.ModelType, hc.PadTokenID)
+	var stText, stLower bool
 	n, side := hfMaxLength(folder, hc.ModelType, hc.MaxPositions, hc.PadTokenID)
 	if n > 0 {
 		doc["max_length"] = n
@@ -168,6 +172,10 @@ func hfConfig(folder string, override []byte) ([]byte, hfModel, error) {
 		}
 		if pooling != "" {
 			doc["pooling"] = pooling
+		}
+		if normalize != nil { // modules.json is there
+			stText = true
+			stLower = hfSTLowerCase(folder)
 		}
 		if normalize != nil {
 			doc["normalize"] = *normalize
@@ -233,7 +241,7 @@ func hfConfig(folder string, override []byte) ([]byte, hfModel, error) {
 		return nil, none, poolingErr
 	}
 	b, err := json.Marshal(doc)
-	return b, hfModel{positions: limit, posStart: posStart, poolingImplicit: poolingImplicit}, err
+	return b, hfModel{positions: limit, posStart: posStart, poolingImplicit: poolingImplicit, stText: stText, stLower: stLower}, err
 }
 
 // hfSentenceTransformers reads a sentence-transformers folder's modules.json: the
@@ -433,6 +441,16 @@ func hfPositionLimit(modelType, positionType string, maxPositions int, pad *int6
 	return max(maxPositions-positionOffset(modelType, pad), 0)
 }
 
+// hfSTLowerCase is sentence_bert_config.json's do_lower_case: sentence-transformers
+// then lowercases every text before tokenizing it.
+func hfSTLowerCase(folder string) bool {
+	var sc struct {
+		DoLowerCase bool `json:"do_lower_case"`
+	}
+	data, _, err := readRegular(filepath.Join(folder, "sentence_bert_config.json"), "sentence_bert_config.json", maxConfigBytes)
+	return err == nil && json.Unmarshal(data, &sc) == nil && sc.DoLowerCase
+}
+
 // hfMaxLength is the longest input the model takes, in tokens (0: unknown), and the
 // end a longer text loses (tokenizer_config.json's truncation_side; "" when unset).
 // A sentence-transformers folder's is sentence_bert_config.json's max_seq_length,
@@ -495,6 +513,9 @@ func (t *Task) loadTokenizer() error {
 		}
 		if conf != "" {
 			t.tokSpecial += "\x00" + conf
+		}
+		if t.stText {
+			t.tokSpecial += fmt.Sprintf("\x00sentence-transformers strip, lowercase=%v", t.stLower)
 		}
 	}
 	t.tok = tok

@@ -462,3 +462,34 @@ func TestHFFidelityExplicitMeanReadsTokenVectors(t *testing.T) {
 		t.Errorf("no pooling asked: %v", err)
 	}
 }
+
+// Pins: texts reached a sentence-transformers folder's tokenizer unstripped and, under
+// do_lower_case, not lowercased.
+// SentenceTransformer.encode strips each text and, when sentence_bert_config.json says
+// "do_lower_case": true, lowercases it before the tokenizer sees it
+// (sentence_transformers.models.Transformer.tokenize): "  Hello World " and
+// "hello world" are the same input to it.
+func TestHFFidelitySentenceTransformersTextPreparation(t *testing.T) {
+	for _, c := range []struct {
+		name  string
+		lower bool
+		texts []string
+	}{
+		{"strip", false, []string{"hello world", "  hello world "}},
+		{"do_lower_case", true, []string{"hello world", "Hello World"}},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			dir := t.TempDir()
+			folder := copyHF(t, "xlmr_embed", dir, "m")
+			hfFidSentenceTransformers(t, folder, map[string]any{"pooling_mode_mean_tokens": true}, 128)
+			hfEditJSON(t, folder, "sentence_bert_config.json", func(d map[string]any) { d["do_lower_case"] = c.lower })
+			task := hfLookupIn(t, dir, "m")
+			in, _ := hfFidTexts(t, task, c.texts...)
+			d := in[0].(*TextData)
+			row := func(i int) []int32 { return d.enc.IDs[d.start[i] : d.start[i]+d.n[i]] }
+			if !slices.Equal(row(0), row(1)) {
+				t.Errorf("%q → %v, %q → %v; sentence-transformers feeds both the same ids", c.texts[0], row(0), c.texts[1], row(1))
+			}
+		})
+	}
+}

@@ -82,6 +82,9 @@ type Task struct {
 	// posStart is the first token's position id, for a model that takes position_ids
 	// (hfModel.posStart).
 	posStart int
+	// stText, stLower: texts are stripped (and lowercased) before tokenizing, as
+	// SentenceTransformer.encode does (hfModel).
+	stText, stLower bool
 
 	serial uint64 // unique in the process; see Serial
 }
@@ -655,7 +658,7 @@ func (r *Registry) readUserTask(name, folder, real string) (*Task, error) {
 		return nil, taskErrorf(ErrTaskConfig, name, "%s: %s", cfgPath, strings.TrimPrefix(err.Error(), "task.json: "))
 	}
 	cfg.poolingImplicit = hm.poolingImplicit
-	t := &Task{Name: name, Source: folder, Config: cfg, path: real, cfgBytes: data, cfgStamp: stamp, hfStamps: hfStamps, positions: hm.positions, posStart: hm.posStart, serial: snapshots.Add(1)}
+	t := &Task{Name: name, Source: folder, Config: cfg, path: real, cfgBytes: data, cfgStamp: stamp, hfStamps: hfStamps, positions: hm.positions, posStart: hm.posStart, stText: hm.stText, stLower: hm.stLower, serial: snapshots.Add(1)}
 	if cfg.Tokenizer != "" {
 		if err := t.loadTokenizer(); err != nil {
 			return nil, err
