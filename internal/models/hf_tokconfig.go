@@ -141,23 +141,37 @@ func hfAddedTokens(tc map[string]json.RawMessage, tok *tokenizer.Tokenizer) (str
 		}
 	}
 	special := map[string]bool{}
-	var specials []string
+	var specials []tokenizer.AddedToken
+	addSpecial := func(raw json.RawMessage) {
+		name := specialTokenName(raw, "")
+		if name == "" || special[name] {
+			return
+		}
+		special[name] = true
+		// A string is an AddedToken of default flags; an object (AddedToken's
+		// serialized form, {"content": "<mask>", "lstrip": true, ...}) keeps its own,
+		// as transformers' convert_added_tokens builds it. Special tokens are matched
+		// in the raw text unless "normalized" says otherwise.
+		a := tokenizer.AddedToken{Content: name, Special: true}
+		var e entry
+		if json.Unmarshal(raw, &e) == nil && e.Content == name {
+			a.SingleWord, a.LStrip, a.RStrip = e.SingleWord, e.LStrip, e.RStrip
+			if e.Normalized != nil {
+				a.Normalized = *e.Normalized
+			}
+		}
+		specials = append(specials, a)
+	}
 	for _, k := range specialTokenKeys {
 		if raw, ok := tc[k]; ok {
-			if name := specialTokenName(raw, ""); name != "" && !special[name] {
-				special[name] = true
-				specials = append(specials, name)
-			}
+			addSpecial(raw)
 		}
 	}
 	if raw, ok := tc["additional_special_tokens"]; ok {
 		var list []json.RawMessage
 		json.Unmarshal(raw, &list)
 		for _, r := range list {
-			if name := specialTokenName(r, ""); name != "" && !special[name] {
-				special[name] = true
-				specials = append(specials, name)
-			}
+			addSpecial(r)
 		}
 	}
 	type indexed struct {
@@ -186,9 +200,9 @@ func hfAddedTokens(tc map[string]json.RawMessage, tok *tokenizer.Tokenizer) (str
 		toAdd = append(toAdd, tokenizer.AddedToken{Content: e.Content, SingleWord: e.SingleWord, LStrip: e.LStrip, RStrip: e.RStrip, Normalized: norm, Special: sp})
 		listed[e.Content] = true
 	}
-	for _, s := range specials {
-		if !listed[s] && !tok.IsAdded(s) {
-			toAdd = append(toAdd, tokenizer.AddedToken{Content: s, Special: true})
+	for _, a := range specials {
+		if !listed[a.Content] && !tok.IsAdded(a.Content) {
+			toAdd = append(toAdd, a)
 		}
 	}
 	if len(toAdd) == 0 {

@@ -97,3 +97,36 @@ func TestHFTokenizerConfigFingerprint(t *testing.T) {
 		t.Errorf("fingerprint %s is the file's, though do_lower_case false changes the ids", got)
 	}
 }
+
+// hfDropAdded removes content from tokenizer.json's added_tokens (it stays in the
+// vocabulary).
+func hfDropAdded(content string) func(map[string]any) {
+	return func(d map[string]any) {
+		var keep []any
+		for _, a := range d["added_tokens"].([]any) {
+			if a.(map[string]any)["content"] != content {
+				keep = append(keep, a)
+			}
+		}
+		d["added_tokens"] = keep
+	}
+}
+
+// Pins: a special token written as an AddedToken object was added with default flags.
+// tokenizer_config.json's "mask_token": {"content": "<mask>", "lstrip": true, ...}
+// over a tokenizer.json that lacks <mask> adds it with its lstrip, as transformers'
+// convert_added_tokens builds it: the space before it is absorbed. Expected ids: the
+// reference tokenizers 0.23.2 after adding <mask> with lstrip.
+func TestHFTokenizerConfigSpecialTokenObjectFlags(t *testing.T) {
+	dir := t.TempDir()
+	folder := copyHF(t, "roberta_topics", dir, "m")
+	hfEditJSON(t, folder, "tokenizer.json", hfDropAdded("<mask>"))
+	hfEditJSON(t, folder, "tokenizer_config.json", func(d map[string]any) {
+		d["tokenizer_class"] = "RobertaTokenizer"
+		d["mask_token"] = map[string]any{"__type": "AddedToken", "content": "<mask>", "lstrip": true, "normalized": false, "rstrip": false, "single_word": false, "special": true}
+	})
+	want := []int32{0, 76, 664, 115, 1460, 367, 354, 2}
+	if got := hfEncodeIDs(t, hfLookupIn(t, dir, "m"), "Hello <mask> world"); !slices.Equal(got, want) {
+		t.Errorf("ids %v, want %v (<mask> added with its lstrip)", got, want)
+	}
+}
