@@ -125,7 +125,8 @@ func hfConfig(folder string, override []byte) ([]byte, hfModel, error) {
 	limit := hfPositionLimit(hc.ModelType, hc.PositionType, hc.MaxPositions, hc.PadTokenID)
 	posStart := positionOffset(hc.ModelType, hc.PadTokenID)
 	var stText, stLower bool
-	n, side := hfMaxLength(folder, hc.ModelType, hc.MaxPositions, hc.PadTokenID)
+	st := hfReadSTConfig(folder)
+	n, side := hfMaxLength(folder, st.maxSeqLength, hc.ModelType, hc.MaxPositions, hc.PadTokenID)
 	if n > 0 {
 		doc["max_length"] = n
 	}
@@ -175,7 +176,7 @@ func hfConfig(folder string, override []byte) ([]byte, hfModel, error) {
 		}
 		if normalize != nil { // modules.json is there
 			stText = true
-			stLower = hfSTLowerCase(folder)
+			stLower = st.doLowerCase
 		}
 		if normalize != nil {
 			doc["normalize"] = *normalize
@@ -441,31 +442,40 @@ func hfPositionLimit(modelType, positionType string, maxPositions int, pad *int6
 	return max(maxPositions-positionOffset(modelType, pad), 0)
 }
 
-// hfSTLowerCase is sentence_bert_config.json's do_lower_case: sentence-transformers
-// then lowercases every text before tokenizing it.
-func hfSTLowerCase(folder string) bool {
+// hfSTConfig is what a sentence-transformers folder's sentence_bert_config.json says
+// of its texts: where SentenceTransformer.encode truncates them (0: not said) and
+// whether it lowercases them first.
+type hfSTConfig struct {
+	maxSeqLength int
+	doLowerCase  bool
+}
+
+// hfReadSTConfig reads it, for a folder with modules.json (zero otherwise).
+func hfReadSTConfig(folder string) hfSTConfig {
+	var st hfSTConfig
+	if fi, err := os.Stat(filepath.Join(folder, "modules.json")); err != nil || !fi.Mode().IsRegular() {
+		return st
+	}
 	var sc struct {
-		DoLowerCase bool `json:"do_lower_case"`
+		MaxSeqLength float64 `json:"max_seq_length"`
+		DoLowerCase  bool    `json:"do_lower_case"`
 	}
 	data, _, err := readRegular(filepath.Join(folder, "sentence_bert_config.json"), "sentence_bert_config.json", maxConfigBytes)
-	return err == nil && json.Unmarshal(data, &sc) == nil && sc.DoLowerCase
+	if err != nil || json.Unmarshal(data, &sc) != nil {
+		return st
+	}
+	if sc.MaxSeqLength >= 1 && sc.MaxSeqLength < 1<<20 {
+		st.maxSeqLength = int(sc.MaxSeqLength)
+	}
+	st.doLowerCase = sc.DoLowerCase
+	return st
 }
 
 // hfMaxLength is the longest input the model takes, in tokens (0: unknown), and the
 // end a longer text loses (tokenizer_config.json's truncation_side; "" when unset).
-// A sentence-transformers folder's is sentence_bert_config.json's max_seq_length,
-// where SentenceTransformer.encode truncates.
-func hfMaxLength(folder, modelType string, maxPositions int, pad *int64) (int, string) {
-	stLen := 0
-	if fi, err := os.Stat(filepath.Join(folder, "modules.json")); err == nil && fi.Mode().IsRegular() {
-		var sc struct {
-			MaxSeqLength float64 `json:"max_seq_length"`
-		}
-		if data, _, err := readRegular(filepath.Join(folder, "sentence_bert_config.json"), "sentence_bert_config.json", maxConfigBytes); err == nil &&
-			json.Unmarshal(data, &sc) == nil && sc.MaxSeqLength >= 1 && sc.MaxSeqLength < 1<<20 {
-			stLen = int(sc.MaxSeqLength)
-		}
-	}
+// A sentence-transformers folder's is stLen, its max_seq_length, where
+// SentenceTransformer.encode truncates.
+func hfMaxLength(folder string, stLen int, modelType string, maxPositions int, pad *int64) (int, string) {
 	var tc struct {
 		ModelMaxLength float64 `json:"model_max_length"`
 		TruncationSide string  `json:"truncation_side"`
@@ -504,15 +514,8 @@ func (t *Task) loadTokenizer() error {
 		return taskErrorf(ErrTaskConfig, t.Name, "%s: %v", name, err)
 	}
 	if t.hfStamps != nil && name == "tokenizer.json" {
-		conf, err := hfTokenizerConfig(t.path, tok) // before hfSpecialTokens, as transformers' __init__ order
-		if err != nil {
+		if t.tokSpecial, err = hfTokenizerConfig(t.path, tok); err != nil {
 			return taskErrorf(ErrTaskConfig, t.Name, "%v", err)
-		}
-		if t.tokSpecial, err = hfSpecialTokens(t.path, tok); err != nil {
-			return taskErrorf(ErrTaskConfig, t.Name, "%v", err)
-		}
-		if conf != "" {
-			t.tokSpecial += "\x00" + conf
 		}
 		if t.stText {
 			t.tokSpecial += fmt.Sprintf("\x00sentence-transformers strip, lowercase=%v", t.stLower)
@@ -550,28 +553,16 @@ var bosEosClasses = map[string][2]string{
 }
 
 // hfSpecialTokens gives tok the special tokens transformers would add for the folder's
-// tokenizer_config.json (see bosEosClasses), and says which ("" when it keeps
+// tokenizer_config.json tc (see bosEosClasses), and says which ("" when it keeps
 // tokenizer.json's, as other classes do), for the task's fingerprint.
-func hfSpecialTokens(folder string, tok *tokenizer.Tokenizer) (string, error) {
-	data, _, err := readRegular(filepath.Join(folder, "tokenizer_config.json"), "tokenizer_config.json", maxConfigBytes)
-	if err != nil {
-		return "", nil // none, or unreadable: hfMaxLength's defaults apply too
-	}
-	var tc struct {
-		Class  string          `json:"tokenizer_class"`
-		AddBOS *bool           `json:"add_bos_token"`
-		AddEOS *bool           `json:"add_eos_token"`
-		BOS    json.RawMessage `json:"bos_token"`
-		EOS    json.RawMessage `json:"eos_token"`
-	}
-	if json.Unmarshal(data, &tc) != nil {
-		return "", nil
-	}
-	defaults, ok := bosEosClasses[strings.TrimSuffix(tc.Class, "Fast")]
+func hfSpecialTokens(tc map[string]json.RawMessage, tok *tokenizer.Tokenizer) (string, error) {
+	var class string
+	json.Unmarshal(tc["tokenizer_class"], &class)
+	addBOS, addEOS := boolKey(tc, "add_bos_token", true), boolKey(tc, "add_eos_token", false)
+	defaults, ok := bosEosClasses[strings.TrimSuffix(class, "Fast")]
 	if !ok {
 		return "", nil
 	}
-	addBOS, addEOS := tc.AddBOS == nil || *tc.AddBOS, tc.AddEOS != nil && *tc.AddEOS
 	var prefix, suffix []int32
 	for _, sp := range []struct {
 		add  bool
@@ -579,7 +570,7 @@ func hfSpecialTokens(folder string, tok *tokenizer.Tokenizer) (string, error) {
 		raw  json.RawMessage
 		def  string
 		dest *[]int32
-	}{{addBOS, "bos_token", tc.BOS, defaults[0], &prefix}, {addEOS, "eos_token", tc.EOS, defaults[1], &suffix}} {
+	}{{addBOS, "bos_token", tc["bos_token"], defaults[0], &prefix}, {addEOS, "eos_token", tc["eos_token"], defaults[1], &suffix}} {
 		if !sp.add {
 			continue
 		}
@@ -588,12 +579,12 @@ func hfSpecialTokens(folder string, tok *tokenizer.Tokenizer) (string, error) {
 		if !ok {
 			flag := "add_" + sp.key // add_bos_token, add_eos_token
 			return "", fmt.Errorf("tokenizer_config.json: %s (tokenizer_class %s) adds %s %q, which tokenizer.json's vocabulary lacks; fix %s or set %s to false",
-				flag, tc.Class, sp.key, name, sp.key, flag)
+				flag, class, sp.key, name, sp.key, flag)
 		}
 		*sp.dest = []int32{id}
 	}
 	tok.SetSpecialTokens(prefix, suffix)
-	return fmt.Sprintf("%s %v %v", tc.Class, prefix, suffix), nil
+	return fmt.Sprintf("%s %v %v", class, prefix, suffix), nil
 }
 
 // specialTokenName reads a tokenizer_config.json token: a string, or an AddedToken

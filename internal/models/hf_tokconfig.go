@@ -57,14 +57,15 @@ var prefixSpaceDefaults = map[string]string{
 // hfTokenizerConfig applies to tok what transformers' fast tokenizer applies over
 // tokenizer.json at load from the folder's tokenizer_config.json (or, without one, the
 // class defaults): the BertNormalizer settings, ByteLevel's add_prefix_space, and the
-// added_tokens_decoder and special tokens tokenizer.json lacks. It says what it
-// changed ("" for nothing), for the task's fingerprint.
+// added_tokens_decoder and special tokens tokenizer.json lacks, then the special tokens
+// of Llama-style classes (hfSpecialTokens). It says what it changed ("" for nothing),
+// for the task's fingerprint.
 func hfTokenizerConfig(folder string, tok *tokenizer.Tokenizer) (string, error) {
 	tc := map[string]json.RawMessage{}
 	data, _, err := readRegular(filepath.Join(folder, "tokenizer_config.json"), "tokenizer_config.json", maxConfigBytes)
 	if err == nil {
 		if json.Unmarshal(data, &tc) != nil {
-			return "", nil // unreadable: as hfSpecialTokens, leave tokenizer.json as it is
+			return "", nil // unreadable: leave tokenizer.json as it is
 		}
 	} else if !errors.Is(err, fs.ErrNotExist) {
 		return "", nil
@@ -114,7 +115,16 @@ func hfTokenizerConfig(folder string, tok *tokenizer.Tokenizer) (string, error) 
 			changes = append(changes, fmt.Sprintf("ByteLevel add_prefix_space=%v", want))
 		}
 	}
-	return strings.Join(changes, "; "), nil
+	// Last, as in transformers' __init__: Llama-style classes rebuild the special
+	// tokens over the tokens added above.
+	desc, err := hfSpecialTokens(tc, tok)
+	if err != nil {
+		return "", err
+	}
+	if len(changes) > 0 {
+		desc += "\x00" + strings.Join(changes, "; ")
+	}
+	return desc, nil
 }
 
 // specialTokenKeys are tokenizer_config.json's special tokens, in the order of
