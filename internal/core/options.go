@@ -83,11 +83,8 @@ func (e *Env) Bind(req Request) (*Call, error) {
 	if err != nil {
 		return nil, err
 	}
-	n := req.Names
-	if n == (Names{}) {
-		n = SQLNames
-	}
-	c := &Call{Task: task, Columns: task.Config.Columns(), BatchSize: task.Config.BatchSize, OnError: OnErrorFail, Names: n, ColumnHint: "cast the column or pick another with columns := [...]", env: e}
+	c := &Call{Task: task, Columns: task.Config.Columns(), BatchSize: task.Config.BatchSize, OnError: OnErrorFail, Names: req.Names, ColumnHint: "cast the column or pick another with columns := [...]", env: e}
+	n := c.names()
 	if req.Columns != nil {
 		// SQL's columns := [...] refuses a repeat before Bind (InputColumns); a
 		// binding that passes a list of its own gets the same refusal here.
