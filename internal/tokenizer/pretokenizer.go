@@ -84,33 +84,31 @@ func parsePreSequence(raw json.RawMessage) (preTokenizer, error) {
 // gives "hello" at offset 1, which must not get the prefix, while NFKC's U+FDFA (four
 // words, all at offset 0 of the input) gives four words that each get it.
 func (q preSequence) split(dst []string, s string, lead int) []string {
-	if lead == 0 {
-		// No piece starts the input (no Metaspace "first", or not the first segment):
-		// no leads to carry, and none to allocate.
-		words := []string{s}
-		for _, p := range q {
-			var next []string
-			for _, w := range words {
-				next = p.split(next, w, 0)
-			}
-			words = next
-		}
-		return append(dst, words...)
+	words := []string{s}
+	var leads []int // each word's lead; nil while none has one (no allocation then)
+	if lead > 0 {
+		leads = []int{lead}
 	}
-	words, leads := []string{s}, []int{lead}
 	for _, p := range q {
 		var next []string
 		var nextLeads []int
 		for i, w := range words {
+			wl := 0
+			if leads != nil {
+				wl = leads[i]
+			}
 			n := len(next)
-			next = p.split(next, w, leads[i])
+			next = p.split(next, w, wl)
+			if leads == nil {
+				continue
+			}
 			for k := n; k < len(next); k++ {
 				l := 0
-				if leads[i] > 0 {
+				if wl > 0 {
 					if off, ok := offsetIn(w, next[k]); ok {
-						l = max(leads[i]-off, 0)
+						l = max(wl-off, 0)
 					} else if k == n {
-						l = leads[i] // a rewritten piece: only the first one starts the word
+						l = wl // a rewritten piece: only the first one starts the word
 					}
 				}
 				nextLeads = append(nextLeads, l)
