@@ -6,6 +6,7 @@ import (
 	"runtime"
 	"strconv"
 	"strings"
+	"sync"
 	"unsafe"
 
 	ort "github.com/yalue/onnxruntime_go"
@@ -39,6 +40,9 @@ func (stringInput) NewData(InputSpec, []int64) InputData {
 
 type stringData struct {
 	vals []string // borrowed from the binding: valid only while the chunk is
+	// mu is held by the batch using pack and held, from Tensor until its tensor is
+	// destroyed after the run; a batch running beside it builds its own tensor.
+	mu   sync.Mutex
 	pack stringPacker
 	held *heldString // the last full-size tensor, refilled by the next batch of its size
 }
@@ -59,10 +63,16 @@ func (h *heldString) destroy() {
 }
 
 // keptTensor is the held tensor as Predict sees it: Predict destroys its inputs after
-// the run, but this one stays with its stringData.
-type keptTensor struct{ *ort.StringTensor }
+// the run, but this one stays with its stringData, whose lock the destroy gives back.
+type keptTensor struct {
+	*ort.StringTensor
+	mu *sync.Mutex
+}
 
-func (keptTensor) Destroy() error { return nil }
+func (k keptTensor) Destroy() error {
+	k.mu.Unlock()
+	return nil
+}
 
 func (d *stringData) Load(cols []Column, n int, valid []bool, _ func(int, error)) error {
 	d.vals = grow(d.vals, n)
@@ -80,12 +90,27 @@ func (d *stringData) Compact(rows []int) {
 // (ortstrings.go). A batch of the held tensor's size refills it; a batch of another
 // size gets a held tensor of its own when it is the larger (the full batch size
 // comes first and stays), else a fresh tensor that the caller destroys.
-func (d *stringData) Tensor(lo, hi int) (ort.Value, error) {
-	n := hi - lo
-	h := d.held
-	if h.t != nil && h.n == n {
-		if err := d.pack.fill(h.value, d.vals[lo:hi]); err == nil {
-			return keptTensor{h.t}, nil
+//
+// While another batch of the same rows holds them (Predict on several sessions at
+// once), a batch builds a fresh tensor from a packer of its own.
+func (d *stringData) Tensor(lo, hi int) (v ort.Value, err error) {
+	if !d.mu.TryLock() {
+		return d.tensor(&stringPacker{}, nil, d.vals[lo:hi])
+	}
+	v, err = d.tensor(&d.pack, d.held, d.vals[lo:hi])
+	if _, kept := v.(keptTensor); !kept {
+		d.mu.Unlock()
+	}
+	return v, err
+}
+
+// tensor is Tensor for vals with packer p and, when not nil, the held tensor h (the
+// caller holds d.mu for both).
+func (d *stringData) tensor(p *stringPacker, h *heldString, vals []string) (ort.Value, error) {
+	n := len(vals)
+	if h != nil && h.t != nil && h.n == n {
+		if err := p.fill(h.value, vals); err == nil {
+			return keptTensor{h.t, &d.mu}, nil
 		} else if !errors.Is(err, errFillUnavailable) {
 			return nil, fmt.Errorf("%w: %v", ErrInput, err)
 		}
@@ -96,19 +121,19 @@ func (d *stringData) Tensor(lo, hi int) (ort.Value, error) {
 	}
 	value, ok := ortValueOf(st)
 	if ok {
-		err = d.pack.fill(value, d.vals[lo:hi])
+		err = p.fill(value, vals)
 	}
 	if !ok || errors.Is(err, errFillUnavailable) {
-		err = setContents(st, d.vals[lo:hi])
+		err = setContents(st, vals)
 	}
 	if err != nil {
 		st.Destroy()
 		return nil, fmt.Errorf("%w: %v", ErrInput, err)
 	}
-	if ok && n >= h.n {
+	if h != nil && ok && n >= h.n {
 		h.destroy()
 		h.t, h.value, h.n = st, value, n
-		return keptTensor{st}, nil
+		return keptTensor{st, &d.mu}, nil
 	}
 	return st, nil
 }

@@ -59,7 +59,8 @@ type InputData interface {
 	Load(cols []Column, n int, valid []bool, bad func(r int, err error)) error
 	// Compact keeps the rows listed in rows (increasing), in that order.
 	Compact(rows []int)
-	// Tensor builds the model input for rows [lo, hi); the caller destroys it.
+	// Tensor builds the model input for rows [lo, hi); the caller destroys it. After
+	// Compact, several goroutines may build (and run) disjoint ranges at once.
 	Tensor(lo, hi int) (ort.Value, error)
 	// Preview describes row i for error messages.
 	Preview(i int) string
@@ -79,7 +80,9 @@ type OutputKind interface {
 type OutputData interface {
 	// Reset makes room for n rows.
 	Reset(n int)
-	// Decode reads the model's output for rows [lo, hi).
+	// Decode reads the model's output for rows [lo, hi). Once one batch of a chunk has
+	// been decoded, several goroutines may decode disjoint ranges at once (Predict on
+	// several sessions sharing one chunk).
 	Decode(v ort.Value, lo, hi int) error
 	// RowError is the reason row i has no result (say, a NaN output), or nil.
 	RowError(i int) error

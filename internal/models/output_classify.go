@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"math"
 	"runtime"
+	"sync"
+	"sync/atomic"
 	"unicode"
 	"unicode/utf8"
 
@@ -103,7 +105,8 @@ type ClassData struct {
 
 	labelBytes []byte       // the labels back to back, for writers in C (PackedLabels)
 	labelEnds  []uint32     // where each label ends in labelBytes
-	anyNaN     bool         // a row decoded since Reset has no class (AnyRowError)
+	anyNaN     atomic.Bool  // a row decoded since Reset has no class (AnyRowError)
+	heldMu     sync.Mutex   // held by the batch using held, until its tensor is destroyed
 	held       *heldOutputs // outputTensor's, made at its first call
 }
 
@@ -128,13 +131,19 @@ func (h *heldOutputs) destroy() {
 }
 
 // keptOutput is a held tensor as Predict sees it: Predict destroys the output after
-// decoding it, which must leave a held one alone.
-type keptOutput struct{ *ort.Tensor[float32] }
+// decoding it, which must leave a held one alone and give back the lock on held.
+type keptOutput struct {
+	*ort.Tensor[float32]
+	mu *sync.Mutex
+}
 
-func (keptOutput) Destroy() error { return nil }
+func (k keptOutput) Destroy() error {
+	k.mu.Unlock()
+	return nil
+}
 
 func (d *ClassData) Reset(n int) {
-	d.anyNaN = false
+	d.anyNaN.Store(false)
 	d.Class = grow(d.Class, n)
 	d.Confidence = grow(d.Confidence, n)
 	d.raw = grow(d.raw, n*len(d.labels))
@@ -144,12 +153,22 @@ func (d *ClassData) Reset(n int) {
 // for ORT to write the model's output into: the run then allocates no output of its
 // own and Decode copies nothing (onnxruntime_go would otherwise build a Go tensor from
 // ORT's output, several cgo calls and a copy per batch). nil unless the model declares
-// exactly len(labels) scores per row (outputBinder).
+// exactly len(labels) scores per row (outputBinder), or while another batch running
+// beside this one holds the kept tensors (ORT then allocates this batch's output).
 func (d *ClassData) outputTensor(lo, hi, declared int) (ort.Value, error) {
 	nl := len(d.labels)
-	if declared != nl || hi <= lo {
+	if declared != nl || hi <= lo || !d.heldMu.TryLock() {
 		return nil, nil
 	}
+	v, err := d.heldTensor(lo, hi, nl)
+	if _, kept := v.(keptOutput); !kept {
+		d.heldMu.Unlock()
+	}
+	return v, err
+}
+
+// heldTensor is outputTensor's under heldMu.
+func (d *ClassData) heldTensor(lo, hi, nl int) (ort.Value, error) {
 	if d.held == nil {
 		d.held = &heldOutputs{}
 		runtime.AddCleanup(d, func(h *heldOutputs) { h.destroy() }, d.held)
@@ -160,7 +179,7 @@ func (d *ClassData) outputTensor(lo, hi, declared int) (ort.Value, error) {
 		h.base = &d.raw[0]
 	}
 	if t := h.t[key]; t != nil {
-		return keptOutput{t}, nil
+		return keptOutput{t, &d.heldMu}, nil
 	}
 	t, err := ort.NewTensor(ort.NewShape(int64(hi-lo), int64(nl)), d.raw[lo*nl:hi*nl])
 	if err != nil || len(h.t) >= maxHeldOutputs {
@@ -170,7 +189,7 @@ func (d *ClassData) outputTensor(lo, hi, declared int) (ort.Value, error) {
 		h.t = map[[2]int]*ort.Tensor[float32]{}
 	}
 	h.t[key] = t
-	return keptOutput{t}, nil
+	return keptOutput{t, &d.heldMu}, nil
 }
 
 func (d *ClassData) Decode(v ort.Value, lo, hi int) error {
@@ -221,7 +240,7 @@ func (d *ClassData) Decode(v ort.Value, lo, hi int) error {
 		// A NaN confidence: say, softmax over logits that are all -Inf.
 		if cls[i], conf[i] = int32(best), c; !ok || c != c {
 			cls[i] = -1
-			d.anyNaN = true
+			d.anyNaN.Store(true)
 		}
 	}
 	return nil
@@ -299,7 +318,7 @@ func (d *ClassData) confidence(row []float32, best int) float32 {
 	return row[best]
 }
 
-func (d *ClassData) AnyRowError() bool { return d.anyNaN }
+func (d *ClassData) AnyRowError() bool { return d.anyNaN.Load() }
 
 func (d *ClassData) RowError(i int) error {
 	if d.Class[i] < 0 {

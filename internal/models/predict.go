@@ -44,7 +44,9 @@ func (s *Session) Predict(ctx context.Context, in []InputData, lo, hi int, out O
 				return fmt.Errorf("task %q, input %q: %w", t.Name, t.Config.Inputs[i].Name, err)
 			}
 			inputs = append(inputs, vs...)
-			if e, ok := out.(*EmbedData); ok {
+			// Set once per chunk data (its first batch runs alone): the batches
+			// that may run beside each other after it only read it.
+			if e, ok := out.(*EmbedData); ok && e.text != td {
 				e.text = td
 			}
 			continue
