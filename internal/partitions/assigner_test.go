@@ -93,3 +93,69 @@ func TestAssignerConcurrentOverflow(t *testing.T) {
 		}
 	}
 }
+
+// Spare lends only slots that no partition holds or left within the gap, only among
+// the first threads slots, and never lets the query run more inferences at once than
+// DuckDB has threads; a lent slot given back stays spare.
+func TestAssignerSpare(t *testing.T) {
+	var now int64
+	clock := func() int64 { return now }
+	gap := HelpGap
+	a := newAssigner(cpuPlan(Options{CPUSlots: 4}, ""), clock)
+	lent := func(threads, want int) []int {
+		t.Helper()
+		slots, giveBack := a.Spare(threads, want, gap)
+		var idx []int
+		for _, s := range slots {
+			idx = append(idx, s.Index)
+		}
+		if giveBack != nil {
+			giveBack()
+		}
+		return idx
+	}
+	s0, rel0 := a.Acquire(0)
+	if got := lent(4, 3); got != nil {
+		t.Fatalf("at the query's start (slots untouched for less than the gap) Spare lent %v, want none", got)
+	}
+	now += int64(gap)
+	if got := lent(1, 3); got != nil {
+		t.Fatalf("threads=1: Spare lent %v, want none", got)
+	}
+	if got := lent(2, 3); len(got) != 1 || got[0] != 1 {
+		t.Fatalf("threads=2, partition 0 on slot %d: Spare lent %v, want [1]", s0.Index, got)
+	}
+	if got := lent(4, 2); len(got) != 2 || got[0] != 1 || got[1] != 2 {
+		t.Fatalf("threads=4, want 2: Spare lent %v, want [1 2]", got)
+	}
+	if got := lent(4, 3); len(got) != 3 {
+		t.Fatalf("a lent slot given back: Spare lent %v, want three again", got)
+	}
+	// Partition 1 works on slot 1, then is between two chunks: not spare until the gap passes.
+	s1, rel1 := a.Acquire(1)
+	if got := lent(2, 3); got != nil {
+		t.Fatalf("threads=2 with two partitions at work: Spare lent %v, want none", got)
+	}
+	rel1()
+	now += int64(gap) / 2
+	if got := lent(2, 3); got != nil {
+		t.Fatalf("partition 1 left slot %d half a gap ago: Spare lent %v, want none", s1.Index, got)
+	}
+	if got := lent(4, 3); len(got) != 2 || got[0] != 2 || got[1] != 3 {
+		t.Fatalf("threads=4, slot 1 left half a gap ago: Spare lent %v, want [2 3]", got)
+	}
+	now += int64(gap)
+	if got := lent(2, 3); len(got) != 1 || got[0] != 1 {
+		t.Fatalf("slot 1 idle for the gap: Spare lent %v, want [1]", got)
+	}
+	// Held slots are never lent, and the lent ones are held until given back.
+	slots, giveBack := a.Spare(4, 3, gap)
+	if len(slots) != 3 {
+		t.Fatalf("Spare lent %v, want three", slots)
+	}
+	if got := lent(4, 3); got != nil {
+		t.Fatalf("every slot held: Spare lent %v, want none", got)
+	}
+	giveBack()
+	rel0()
+}

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"runtime"
 	"sync/atomic"
+	"time"
 
 	"github.com/duckinfer/duckinfer/internal/gpu"
 	"github.com/duckinfer/duckinfer/internal/models"
@@ -129,11 +130,35 @@ func cpuPlan(o Options, note string) Plan {
 type Assigner struct {
 	plan Plan
 	busy []atomic.Int32
+	// last is when each slot was last given back (clock's nanoseconds; the
+	// Assigner's creation for a slot never taken), for Spare.
+	last  []atomic.Int64
+	clock func() int64
 }
 
 // NewAssigner tracks the slots of plan.
 func NewAssigner(plan Plan) *Assigner {
-	return &Assigner{plan: plan, busy: make([]atomic.Int32, len(plan.Slots))}
+	return newAssigner(plan, monotonic)
+}
+
+func newAssigner(plan Plan, clock func() int64) *Assigner {
+	a := &Assigner{plan: plan, busy: make([]atomic.Int32, len(plan.Slots)), last: make([]atomic.Int64, len(plan.Slots)), clock: clock}
+	now := clock()
+	for i := range a.last {
+		a.last[i].Store(now)
+	}
+	return a
+}
+
+var epoch = time.Now()
+
+// monotonic is nanoseconds on the monotonic clock.
+func monotonic() int64 { return int64(time.Since(epoch)) }
+
+// release gives slot s back.
+func (a *Assigner) release(s int) {
+	a.last[s].Store(a.clock())
+	a.busy[s].Add(-1)
 }
 
 // Acquire returns partition's slot and the function that gives it back.
@@ -153,7 +178,52 @@ func (a *Assigner) Acquire(partition int) (Slot, func()) {
 		}
 		// Another partition may have taken it since: look again.
 		if a.busy[best].CompareAndSwap(least, least+1) {
-			return a.plan.Slots[best], func() { a.busy[best].Add(-1) }
+			return a.plan.Slots[best], func() { a.release(best) }
+		}
+	}
+}
+
+// HelpGap is how long a slot must have been left alone before Spare lends it: far
+// longer than a partition spends between two of its chunks (DuckDB scanning and
+// writing 2048 rows, well under a millisecond), far shorter than the tail it cuts (a
+// row group left to one thread: up to 122,880 rows of inference).
+const HelpGap = 20 * time.Millisecond
+
+// Spare lends a partition that holds a slot up to want more slots for helpers to run
+// batches of its chunk beside it, when the query has cores it is not using: DuckDB
+// scans a table one row group at a time, so a table of few row groups, or a scan's
+// last row group, keeps fewer threads busy than it has. threads is DuckDB's thread
+// count: slots held or given back within gap (partitions at work) and the lent ones
+// together stay within it, and only the first threads slots are lent, so no more
+// model instances are loaded than threads partitions would. It returns the lent slots
+// and the function that gives them all back; none when nothing is spare.
+func (a *Assigner) Spare(threads, want int, gap time.Duration) ([]Slot, func()) {
+	n := min(threads, len(a.busy))
+	if want <= 0 || n <= 1 {
+		return nil, nil
+	}
+	now := a.clock()
+	working := 0
+	for s := range a.busy {
+		if a.busy[s].Load() > 0 || now-a.last[s].Load() < int64(gap) {
+			working++
+		}
+	}
+	want = min(want, threads-working)
+	var lent []Slot
+	for s := 0; s < n && len(lent) < want; s++ {
+		if now-a.last[s].Load() >= int64(gap) && a.busy[s].CompareAndSwap(0, 1) {
+			lent = append(lent, a.plan.Slots[s])
+		}
+	}
+	if len(lent) == 0 {
+		return nil, nil
+	}
+	// Given back without a new time: a lent slot stays spare for the partition's next
+	// chunk, while its own partition's return would make it working again.
+	return lent, func() {
+		for _, sl := range lent {
+			a.busy[sl.Index].Add(-1)
 		}
 	}
 }
