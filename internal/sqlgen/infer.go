@@ -17,11 +17,15 @@ const (
 	ArgModelsPerGPU
 	ArgGPUMemLimitMB
 	ArgOnError
-	ArgConn  // the calling connection's id, for the executing statement's context
-	ArgText  // text options, PackText's form
-	ArgOrder // the input columns' order as passed, typeof(struct_pack(columns...)); see ArgPositions
+	ArgConn    // the calling connection's id, for the executing statement's context
+	ArgText    // text options, PackText's form
+	ArgThreads // DuckDB's threads setting as the query binds (core.Request.Threads)
+	ArgOrder   // the input columns' order as passed, typeof(struct_pack(columns...)); see ArgPositions
 	NumFixedArgs
 )
+
+// ThreadsSQL is ArgThreads' expression: folded to a constant at bind, like the order.
+const ThreadsSQL = "current_setting('threads')::VARCHAR"
 
 // NumInferArgs is the count of ml_infer*'s SQL arguments before the task's input
 // columns: the one packed options argument. DuckDB's C API flattens every argument of a
@@ -30,9 +34,9 @@ const (
 const NumInferArgs = 1
 
 // OptionsSQL writes ml_infer's packed options argument: opts are the options before
-// ArgOrder as literals (each as its length, ':' and its bytes, so no value needs
-// escaping), and order the SQL expression for ArgOrder, appended last with || (DuckDB
-// folds it to a constant at bind).
+// ArgThreads as literals (each as its length, ':' and its bytes, so no value needs
+// escaping), then ThreadsSQL's digits and ':', and order the SQL expression for
+// ArgOrder, appended last with || (DuckDB folds both to a constant at bind).
 func OptionsSQL(opts []string, order string) string {
 	var b strings.Builder
 	for _, o := range opts {
@@ -40,13 +44,13 @@ func OptionsSQL(opts []string, order string) string {
 		b.WriteByte(':')
 		b.WriteString(o)
 	}
-	return Quote(b.String()) + " || " + order
+	return Quote(b.String()) + " || " + ThreadsSQL + " || ':' || " + order
 }
 
 // UnpackOptions reads OptionsSQL's value back into NumFixedArgs strings.
 func UnpackOptions(v string) ([]string, error) {
 	opts := make([]string, NumFixedArgs)
-	for i := range ArgOrder {
+	for i := range ArgThreads {
 		n, rest, ok := strings.Cut(v, ":")
 		l, err := strconv.Atoi(n)
 		if !ok || err != nil || l < 0 || l > len(rest) {
@@ -54,7 +58,11 @@ func UnpackOptions(v string) ([]string, error) {
 		}
 		opts[i], v = rest[:l], rest[l:]
 	}
-	opts[ArgOrder] = v
+	threads, order, ok := strings.Cut(v, ":")
+	if !ok {
+		return nil, core.ArgErrorf("ml_infer: cannot read option %d from its options argument; call ml_predict instead", ArgThreads+1)
+	}
+	opts[ArgThreads], opts[ArgOrder] = threads, order
 	return opts, nil
 }
 
@@ -79,6 +87,7 @@ func bindInfer(env *core.Env, packed string, argc int, kind string) (*core.Call,
 		ModelsPerGPU: opts[ArgModelsPerGPU], GPUMemLimitMB: opts[ArgGPUMemLimitMB], OnError: opts[ArgOnError],
 	}
 	UnpackText(&req, opts[ArgText])
+	req.Threads = opts[ArgThreads]
 	if v := opts[ArgColumns]; v != "" {
 		// The macro joins the list with Sep: a binding may not fold LIST arguments.
 		req.Columns = strings.Split(v, Sep)

@@ -86,20 +86,22 @@ func TestSplitParams(t *testing.T) {
 func TestOptionsRoundTrip(t *testing.T) {
 	opts := []string{"sent:iment", "a\x1fb" + Sep + "c", "", "12", "cuda:0", "'", "null", "7", "64" + Sep + "mean" + Sep}
 	q := OptionsSQL(opts, "typeof(x)")
-	lit, order, ok := strings.Cut(q, " || ")
-	if !ok || order != "typeof(x)" || !strings.HasPrefix(lit, "'") || !strings.HasSuffix(lit, "'") {
+	lit, rest, ok := strings.Cut(q, " || ")
+	if !ok || rest != ThreadsSQL+" || ':' || typeof(x)" || !strings.HasPrefix(lit, "'") || !strings.HasSuffix(lit, "'") {
 		t.Fatalf("OptionsSQL = %s", q)
 	}
-	packed := strings.ReplaceAll(lit[1:len(lit)-1], "''", "'") + `STRUCT("a:1" VARCHAR)`
+	// DuckDB folds the threads setting and the order into the value.
+	packed := strings.ReplaceAll(lit[1:len(lit)-1], "''", "'") + "3:" + `STRUCT("a:1" VARCHAR)`
 	got, err := UnpackOptions(packed)
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := append(append([]string(nil), opts...), `STRUCT("a:1" VARCHAR)`)
+	want := append(append([]string(nil), opts...), "3", `STRUCT("a:1" VARCHAR)`)
 	if strings.Join(got, "|") != strings.Join(want, "|") || len(got) != NumFixedArgs {
 		t.Errorf("UnpackOptions = %q, want %q", got, want)
 	}
-	for _, bad := range []string{"", "4:noo", "x:noop", "-1:", "4:noop0:0:", packed[:5]} {
+	noThreads := strings.ReplaceAll(lit[1:len(lit)-1], "''", "'") + "STRUCT(a VARCHAR)"
+	for _, bad := range []string{"", "4:noo", "x:noop", "-1:", "4:noop0:0:", packed[:5], noThreads} {
 		if got, err := UnpackOptions(bad); err == nil {
 			t.Errorf("UnpackOptions(%q) = %q, want an error", bad, got)
 		}
@@ -115,11 +117,11 @@ func FuzzOptions(f *testing.F) {
 		_, _ = UnpackOptions(raw)
 		opts := []string{task, cols, batch, device, "", "", "", conn, text}
 		lit, _, _ := strings.Cut(OptionsSQL(opts, "x"), " || ")
-		got, err := UnpackOptions(strings.ReplaceAll(lit[1:len(lit)-1], "''", "'") + order)
+		got, err := UnpackOptions(strings.ReplaceAll(lit[1:len(lit)-1], "''", "'") + "16:" + order)
 		if err != nil {
 			t.Fatal(err)
 		}
-		if want := append(opts, order); strings.Join(got, "\x00|") != strings.Join(want, "\x00|") || len(got) != len(want) {
+		if want := append(opts, "16", order); strings.Join(got, "\x00|") != strings.Join(want, "\x00|") || len(got) != len(want) {
 			t.Fatalf("UnpackOptions = %q, want %q", got, want)
 		}
 	})
