@@ -90,8 +90,12 @@ type Stats struct {
 	RowsInferred uint64 // rows that reached a model (NULL inputs excluded)
 	RowsReused   uint64 // of those, rows that took the prediction of an equal value in the same DuckDB chunk, inferred once
 	Chunks       uint64 // DuckDB chunks inferred
-	ModelLoads   int64  // model sessions created (once per task and device slot)
-	Partitions   int    // worker threads seen so far
+	// RowsLent counts the rows of RowsInferred run on a model slot lent beside their
+	// partition's: a chunk's batches spread over slots its query left idle (a table of
+	// fewer row groups than DuckDB has threads; a scan's last row group).
+	RowsLent   uint64
+	ModelLoads int64 // model sessions created (once per task and device slot)
+	Partitions int   // worker threads seen so far
 }
 
 // Connector is a driver.Connector: use it with sql.OpenDB. Closing the *sql.DB opened
@@ -277,6 +281,7 @@ func (c *Connector) Stats() Stats {
 		RowsInferred: c.env.RowsInferred.Load(),
 		RowsReused:   c.env.RowsReused.Load(),
 		Chunks:       c.env.Chunks.Load(),
+		RowsLent:     c.env.RowsLent.Load(),
 		ModelLoads:   c.env.Pool.Loads(),
 		Partitions:   c.env.Threads.Count(),
 	}

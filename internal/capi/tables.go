@@ -138,16 +138,17 @@ func (d *dbEnv) table(info C.duckdb_bind_info, which int) (func() (*core.Table, 
 
 // statsTable is ml_stats(): this database's counters.
 func (d *dbEnv) statsTable() (*core.Table, error) {
-	var rows, reused, chunks int64
+	var rows, reused, chunks, lent int64
 	for _, e := range d.all() {
 		rows += int64(e.RowsInferred.Load())
 		reused += int64(e.RowsReused.Load())
 		chunks += int64(e.Chunks.Load())
+		lent += int64(e.RowsLent.Load())
 	}
 	return &core.Table{Columns: []core.TableColumn{{Name: "rows_inferred", Kind: core.KindBigint}, {Name: "chunks", Kind: core.KindBigint},
 		{Name: "model_loads", Kind: core.KindBigint}, {Name: "partitions", Kind: core.KindBigint}, {Name: "rows_reused", Kind: core.KindBigint},
-		{Name: "process_sessions", Kind: core.KindBigint}},
-		Rows: [][]any{{rows, chunks, d.pool.Loads(), int64(d.threads.Count()), reused, models.OpenSessions()}}}, nil
+		{Name: "process_sessions", Kind: core.KindBigint}, {Name: "rows_lent", Kind: core.KindBigint}},
+		Rows: [][]any{{rows, chunks, d.pool.Loads(), int64(d.threads.Count()), reused, models.OpenSessions(), lent}}}, nil
 }
 
 // goTableFill writes the scan's next rows into out, up to a vector's worth (none:

@@ -27,6 +27,7 @@ type Env struct {
 	RowsInferred atomic.Uint64 // rows that reached a model
 	RowsReused   atomic.Uint64 // of those, rows answered by an equal value's run in the same chunk (runDistinct)
 	Chunks       atomic.Uint64 // chunks run
+	RowsLent     atomic.Uint64 // of RowsInferred, rows run on a slot lent beside their partition's (Call.lend)
 
 	Failures Failures
 }

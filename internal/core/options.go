@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 
 	"github.com/duckinfer/duckinfer/internal/models"
 	"github.com/duckinfer/duckinfer/internal/partitions"
@@ -34,6 +35,10 @@ type Request struct {
 	Normalize string
 	// Names are the option names errors use; the zero value means SQLNames.
 	Names Names
+	// Threads is DuckDB's thread count as the query was bound (its threads setting),
+	// "" when unknown: with it, a chunk's batches may run on slots its query leaves idle
+	// (partitions.Assigner.Spare).
+	Threads string
 }
 
 // Names are the names a binding's callers know ml_predict's options by, for its
@@ -69,11 +74,16 @@ type Call struct {
 	// ColumnHint ends the error for an input column that cannot be read: Bind sets
 	// ml_predict's advice; a caller without SQL (extension.Predict) sets its own.
 	ColumnHint string
+	// Threads bounds the inferences the call runs at once when it lends a chunk's
+	// batches to idle slots (Request.Threads); 0 or 1: it never does.
+	Threads int
 
 	env   *Env
 	slots *partitions.Assigner
 	pool  sync.Pool // *Chunk
 	probe probeBackoff
+	// noLend stops lend after a spare slot's session failed to load.
+	noLend atomic.Bool
 }
 
 // Bind checks a request and resolves it: unknown tasks, bad options and broken models
@@ -135,6 +145,10 @@ func (e *Env) Bind(req Request) (*Call, error) {
 		return nil, Wrap(err)
 	}
 	c.slots = partitions.NewAssigner(c.Plan)
+	// DuckDB's own setting, not the user's input: unreadable means no helpers.
+	if t, err := strconv.Atoi(strings.TrimSpace(req.Threads)); err == nil && t > 1 {
+		c.Threads = t
+	}
 	// The pool keeps this version's checks and sessions while the call lives (a
 	// prepared statement's until it is closed), and frees a superseded version's
 	// after its last call; counted before Check, which a sweep would otherwise undo.

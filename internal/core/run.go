@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/duckinfer/duckinfer/internal/models"
+	"github.com/duckinfer/duckinfer/internal/partitions"
 )
 
 // predictor is what a slot's model instance does; *models.Session implements it.
@@ -19,15 +20,18 @@ type predictor interface {
 // Chunk is the working set of one Run: the task's inputs and outputs, the NULL mask and
 // the row map. It is pooled per Call, so steady-state runs allocate nothing.
 type Chunk struct {
-	inputs []models.InputData
-	output models.OutputData
-	valid  []bool  // per chunk row: it went to the model
-	rows   []int   // model row → chunk row
-	perm   []int   // scratch for bucket
-	result []int32 // per chunk row: its model row, or -1 for NULL predictions
-	failed []error // per model row; nil when no row failed
-	bad    []error // per input row: an unusable input (NaN, ±Inf, an empty text); nil when none
-	origin []int32 // runDistinct: per input row, the DuckDB chunk row it came from
+	inputs   []models.InputData
+	output   models.OutputData
+	valid    []bool  // per chunk row: it went to the model
+	rows     []int   // model row → chunk row
+	perm     []int   // scratch for bucket
+	result   []int32 // per chunk row: its model row, or -1 for NULL predictions
+	failed   []error // per model row; nil when no row failed
+	ends     []int   // infer's batches: where each ends
+	batchErr []error // lend's: each batch's error
+	decoded  bool    // a batch has decoded into output: its widths are known
+	bad      []error // per input row: an unusable input (NaN, ±Inf, an empty text); nil when none
+	origin   []int32 // runDistinct: per input row, the DuckDB chunk row it came from
 
 	// runDistinct's: the input column serving the distinct values, and the per-value
 	// results while they are spread over the chunk's rows.
@@ -163,7 +167,8 @@ func (c *Call) run(ctx context.Context, partition int, cols []models.Column, n i
 // infer runs the m compacted rows through sess in batches of BatchSize. When a batch
 // fails, its rows (and only its rows) are re-run one by one, so that on_error='null'
 // keeps the good ones and 'fail' can name the bad one; the batches after it run as
-// usual. A row whose output has no result (say, NaN) fails too.
+// usual. A row whose output has no result (say, NaN) fails too. After the first batch,
+// the rest may run on slots the query leaves idle as well (lend).
 func (c *Call) infer(ctx context.Context, sess predictor, ch *Chunk, m int) error {
 	ch.failed = nil
 	fail := func(b int, err error) {
@@ -172,34 +177,66 @@ func (c *Call) infer(ctx context.Context, sess predictor, ch *Chunk, m int) erro
 		}
 		ch.failed[b] = err
 	}
-	for lo, hi := 0, 0; lo < m; lo = hi {
-		if err := ctx.Err(); err != nil {
-			return err
-		}
-		hi = ch.batchEnd(lo, c.BatchSize, m)
-		err := sess.Predict(ctx, ch.inputs, lo, hi, ch.output)
-		if err == nil {
-			continue
-		}
+	// failed handles batch [lo, hi)'s error err: stop says to return ret at once.
+	failed := func(lo, hi int, err error) (stop bool, ret error) {
 		if ctx.Err() != nil || errors.Is(err, models.ErrClosed) {
-			return err
+			return true, err
 		}
 		alone := false
 		for b := lo; b < hi; b++ {
 			if err := sess.Predict(ctx, ch.inputs, b, b+1, ch.output); err != nil {
 				if ctx.Err() != nil || errors.Is(err, models.ErrClosed) {
-					return err
+					return true, err
 				}
 				fail(b, err)
 				alone = true
 			}
 		}
 		if !alone {
-			return fmt.Errorf("task %q failed on a batch of %d rows but on none of its rows alone: %w", c.Task.Name, hi-lo, err)
+			return true, fmt.Errorf("task %q failed on a batch of %d rows but on none of its rows alone: %w", c.Task.Name, hi-lo, err)
 		}
-		if c.OnError != OnErrorNull {
-			return nil
+		return c.OnError != OnErrorNull, nil
+	}
+	ch.ends = ch.ends[:0]
+	for lo := 0; lo < m; {
+		lo = ch.batchEnd(lo, c.BatchSize, m)
+		ch.ends = append(ch.ends, lo)
+	}
+	// The chunk's outputs learn their widths from their first decode: until one has
+	// succeeded, the first batch runs alone before any run beside each other.
+	lendAt := 1
+	if ch.decoded {
+		lendAt = 0
+	}
+	for i := range ch.ends {
+		if err := ctx.Err(); err != nil {
+			return err
 		}
+		if i == lendAt {
+			lent, err := c.lend(ctx, sess, ch, i)
+			if err != nil {
+				return err
+			}
+			if lent {
+				for j := i; j < len(ch.ends); j++ {
+					if err := ch.batchErr[j]; err != nil {
+						lo, hi := ch.batch(j)
+						if stop, err := failed(lo, hi, err); stop {
+							return err
+						}
+					}
+				}
+				break
+			}
+		}
+		lo, hi := ch.batch(i)
+		if err := sess.Predict(ctx, ch.inputs, lo, hi, ch.output); err != nil {
+			if stop, err := failed(lo, hi, err); stop {
+				return err
+			}
+			continue
+		}
+		ch.decoded = true
 	}
 	if !ch.output.AnyRowError() {
 		return nil
@@ -210,6 +247,109 @@ func (c *Call) infer(ctx context.Context, sess predictor, ch *Chunk, m int) erro
 		}
 	}
 	return nil
+}
+
+// batch is batch i's rows [lo, hi) (infer's ends).
+func (ch *Chunk) batch(i int) (lo, hi int) {
+	if i > 0 {
+		lo = ch.ends[i-1]
+	}
+	return lo, ch.ends[i]
+}
+
+// testLendSession, set by tests, stands in for the pool's sessions on lent slots.
+var testLendSession func(models.Placement) (predictor, error)
+
+func (c *Call) lendSession(pl models.Placement) (predictor, error) {
+	if testLendSession != nil {
+		return testLendSession(pl)
+	}
+	return c.env.Pool.Session(c.Task, pl)
+}
+
+// lend runs ch's batches from first on on sess and, beside it, on slots the query
+// leaves idle (partitions.Assigner.Spare: a row group's worth of chunks left to one
+// thread while DuckDB's others have nothing to scan), each on its own session; each
+// batch's error is left in ch.batchErr for infer. It reports false, having run
+// nothing, when no slot is spare. Once one batch has decoded into the chunk's outputs
+// (ch.decoded), the batches may run beside each other (models.InputData.Tensor,
+// models.OutputData.Decode).
+func (c *Call) lend(ctx context.Context, sess predictor, ch *Chunk, first int) (bool, error) {
+	nb := len(ch.ends)
+	if c.Threads <= 1 || nb-first < 2 || c.noLend.Load() {
+		return false, nil
+	}
+	slots, giveBack := c.slots.Spare(c.Threads, nb-first-1, partitions.HelpGap)
+	if len(slots) == 0 {
+		return false, nil
+	}
+	defer giveBack()
+	ch.batchErr = grow(ch.batchErr, nb)
+	clear(ch.batchErr)
+	var next, done atomic.Int64
+	next.Store(int64(first))
+	finished := make(chan struct{})
+	var panicked atomic.Pointer[string]
+	// one runs batch i on s; the last batch to finish says so, a panic included.
+	one := func(s predictor, i int) {
+		defer func() {
+			if p := recover(); p != nil {
+				msg := fmt.Sprintf("task %q: a batch run beside others panicked: %v", c.Task.Name, p)
+				panicked.Store(&msg)
+			}
+			if done.Add(1) == int64(nb-first) {
+				close(finished)
+			}
+		}()
+		if err := ctx.Err(); err != nil {
+			ch.batchErr[i] = err
+			return
+		}
+		lo, hi := ch.batch(i)
+		ch.batchErr[i] = s.Predict(ctx, ch.inputs, lo, hi, ch.output)
+	}
+	// run takes batches until none is left and returns the rows it took.
+	run := func(s predictor) int {
+		rows := 0
+		for {
+			i := int(next.Add(1) - 1)
+			if i >= nb {
+				return rows
+			}
+			// Read before the run: once the last batch is done, ch may be another chunk's.
+			lo, hi := ch.batch(i)
+			rows += hi - lo
+			one(s, i)
+		}
+	}
+	for _, sl := range slots {
+		// A helper whose session is still loading when the partition has taken every
+		// batch finds none left and touches nothing of ch: the partition does not
+		// wait for the load.
+		go func() {
+			defer func() {
+				// Outside a batch (the session's load): nothing of ch to report on.
+				if p := recover(); p != nil {
+					c.noLend.Store(true)
+				}
+			}()
+			s, err := c.lendSession(sl.Placement)
+			if err != nil {
+				// The partition's own session runs this helper's share; a slot whose
+				// model cannot load is not tried again by this call.
+				c.noLend.Store(true)
+				return
+			}
+			c.env.RowsLent.Add(uint64(run(s)))
+		}()
+	}
+	run(sess)
+	<-finished // every batch has been taken: wait for those still running
+	if p := panicked.Load(); p != nil {
+		return true, errors.New(*p)
+	}
+	// A batch left unrun stopped for the context's end.
+	return true, ctx.Err()
 }
 
 // inputFailures handles the rows Load found unusable: under on_error='fail' the first

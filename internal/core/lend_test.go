@@ -1,0 +1,196 @@
+package core
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/duckinfer/duckinfer/internal/models"
+	"github.com/duckinfer/duckinfer/internal/partitions"
+)
+
+// sharedRecorder is a predictor for several sessions at once: it logs which session
+// ran which batch, fails the batches it is told to (by first row) and any one-row
+// batch whose text is "bad", and panics on a batch starting at panicAt.
+type sharedRecorder struct {
+	mu      sync.Mutex
+	runs    map[string][]string // session → batches run
+	failLo  map[int]bool
+	panicAt int
+	texts   []string
+}
+
+func (r *sharedRecorder) session(name string) predictor {
+	return predictFunc(func(_ context.Context, _ []models.InputData, lo, hi int, out models.OutputData) error {
+		r.mu.Lock()
+		r.runs[name] = append(r.runs[name], fmt.Sprintf("[%d,%d)", lo, hi))
+		r.mu.Unlock()
+		// Long enough that the helpers get batches of their own.
+		time.Sleep(time.Millisecond)
+		if lo == r.panicAt && hi-lo > 1 {
+			panic("kaboom")
+		}
+		if (r.failLo[lo] && hi-lo > 1) || (hi-lo == 1 && r.texts[lo] == "bad") {
+			return errors.New("boom")
+		}
+		cd := out.(*models.ClassData)
+		for i := lo; i < hi; i++ {
+			cd.Class[i], cd.Confidence[i] = int32(i%2), 0.75
+		}
+		return nil
+	})
+}
+
+type predictFunc func(context.Context, []models.InputData, int, int, models.OutputData) error
+
+func (f predictFunc) Predict(ctx context.Context, in []models.InputData, lo, hi int, out models.OutputData) error {
+	return f(ctx, in, lo, hi, out)
+}
+
+// lendCall is testCall with two CPU slots, threads DuckDB threads, the partition
+// holding slot 0, and the other slot idle for longer than the lending gap.
+func lendCall(t *testing.T, texts []string, onError string, threads int, r *sharedRecorder) (*Call, *Chunk, func()) {
+	t.Helper()
+	c, ch := testCall(t, texts, 2, onError)
+	c.Threads = threads
+	c.slots = partitions.NewAssigner(partitions.Plan{Device: "cpu", Slots: []partitions.Slot{
+		{Index: 0, Placement: models.Placement{Device: "cpu", Instance: 0}},
+		{Index: 1, Placement: models.Placement{Device: "cpu", Instance: 1}},
+	}})
+	r.runs = map[string][]string{}
+	testLendSession = func(pl models.Placement) (predictor, error) { return r.session(fmt.Sprint("slot", pl.Instance)), nil }
+	t.Cleanup(func() { testLendSession = nil })
+	_, release := c.slots.Acquire(0)
+	time.Sleep(partitions.HelpGap + 5*time.Millisecond)
+	return c, ch, release
+}
+
+func (r *sharedRecorder) all() []string {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	var b []string
+	for _, runs := range r.runs {
+		b = append(b, runs...)
+	}
+	slices.Sort(b)
+	return b
+}
+
+func texts(n int) []string {
+	s := make([]string, n)
+	for i := range s {
+		s[i] = fmt.Sprint("t", i)
+	}
+	return s
+}
+
+// With a slot idle, a chunk's batches after the first run on it too, each once; the
+// first runs alone until a batch has decoded, then every batch may be lent.
+func TestLendRunsEachBatchOnce(t *testing.T) {
+	r := &sharedRecorder{panicAt: -1}
+	c, ch, release := lendCall(t, texts(40), OnErrorFail, 2, r)
+	defer release()
+	if err := c.infer(context.Background(), r.session("partition"), ch, 40); err != nil || ch.failed != nil {
+		t.Fatal(err, ch.failed)
+	}
+	var want []string
+	for lo := 0; lo < 40; lo += 2 {
+		want = append(want, fmt.Sprintf("[%d,%d)", lo, lo+2))
+	}
+	slices.Sort(want)
+	if got := r.all(); !slices.Equal(got, want) {
+		t.Fatalf("batches run %v, want each of %v once", got, want)
+	}
+	if len(r.runs["slot1"]) == 0 || r.runs["partition"][0] != "[0,2)" || slices.Contains(r.runs["slot1"], "[0,2)") {
+		t.Fatalf("runs %v: want the first batch on the partition's session, later ones on slot 1 too", r.runs)
+	}
+	for i := range 40 {
+		if cd := ch.output.(*models.ClassData); cd.Class[i] != int32(i%2) {
+			t.Fatalf("row %d: class %d", i, cd.Class[i])
+		}
+	}
+	if n := c.env.RowsLent.Load(); n != uint64(2*len(r.runs["slot1"])) {
+		t.Fatalf("RowsLent %d, slot 1 ran %d batches of 2", n, len(r.runs["slot1"]))
+	}
+	// The chunk has decoded: the next one lends from its first batch.
+	r.runs = map[string][]string{}
+	if err := c.infer(context.Background(), r.session("partition"), ch, 40); err != nil {
+		t.Fatal(err)
+	}
+	if got := r.all(); len(got) != 20 || len(r.runs["slot1"]) == 0 {
+		t.Fatalf("second chunk: runs %v", r.runs)
+	}
+	// DuckDB with one thread: nothing is lent.
+	r2 := &sharedRecorder{panicAt: -1}
+	c, ch, release2 := lendCall(t, texts(40), OnErrorFail, 1, r2)
+	defer release2()
+	if err := c.infer(context.Background(), r2.session("partition"), ch, 40); err != nil {
+		t.Fatal(err)
+	}
+	if len(r2.runs["slot1"]) != 0 || len(r2.runs["partition"]) != 20 {
+		t.Fatalf("threads = 1: runs %v, want all 20 batches on the partition's session", r2.runs)
+	}
+}
+
+// A lent batch that fails is re-run row by row on the partition's session, as a batch
+// of its own is: 'null' keeps every other row, 'fail' names the bad one.
+func TestLendFailedBatches(t *testing.T) {
+	in := texts(40)
+	in[31] = "bad"
+	for _, mode := range []string{OnErrorNull, OnErrorFail} {
+		r := &sharedRecorder{panicAt: -1, texts: in, failLo: map[int]bool{30: true}}
+		c, ch, release := lendCall(t, in, mode, 2, r)
+		err := c.infer(context.Background(), r.session("partition"), ch, 40)
+		release()
+		if err != nil {
+			t.Fatalf("%s: %v", mode, err)
+		}
+		for b, e := range ch.failed {
+			if (e != nil) != (b == 31) {
+				t.Fatalf("%s: row %d failed=%v; want only row 31", mode, b, e)
+			}
+		}
+		if ch.failed == nil {
+			t.Fatalf("%s: no row failed; want row 31", mode)
+		}
+		if runs := r.runs["partition"]; !slices.Contains(runs, "[30,31)") || !slices.Contains(runs, "[31,32)") {
+			t.Fatalf("%s: the failed batch's rows were not re-run alone on the partition's session: %v", mode, r.runs)
+		}
+	}
+}
+
+// A panic in a lent batch is the chunk's error, not the process's end; a cancelled
+// query stops.
+func TestLendPanicAndCancel(t *testing.T) {
+	r := &sharedRecorder{panicAt: 20}
+	c, ch, release := lendCall(t, texts(40), OnErrorFail, 2, r)
+	defer release()
+	err := c.infer(context.Background(), r.session("partition"), ch, 40)
+	if err == nil || !strings.Contains(err.Error(), "kaboom") {
+		t.Fatalf("got %v, want the panic as an error", err)
+	}
+	r = &sharedRecorder{panicAt: -1}
+	c, ch, release2 := lendCall(t, texts(40), OnErrorFail, 2, r)
+	defer release2()
+	ctx, cancel := context.WithCancel(context.Background())
+	r.failLo = nil
+	stop := r.session("partition")
+	n := 0
+	cancelling := predictFunc(func(ctx2 context.Context, in []models.InputData, lo, hi int, out models.OutputData) error {
+		if n++; n == 3 {
+			cancel()
+		}
+		return stop.Predict(ctx2, in, lo, hi, out)
+	})
+	if err := c.infer(ctx, cancelling, ch, 40); !errors.Is(err, context.Canceled) {
+		t.Fatalf("cancelled: got %v", err)
+	}
+	if got := len(r.all()); got >= 20 {
+		t.Fatalf("cancelled after 3 batches of the partition, %d of 20 ran", got)
+	}
+}
