@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"runtime"
 	"slices"
 	"strings"
 	"sync"
@@ -53,7 +54,9 @@ func (f predictFunc) Predict(ctx context.Context, in []models.InputData, lo, hi 
 }
 
 // lendCall is testCall with two CPU slots, threads DuckDB threads, the partition
-// holding slot 0, and the other slot idle for longer than the lending gap.
+// holding slot 0, and the other slot idle for longer than the lending gap. The test's
+// goroutine is not the call's client thread (Bind did not run), so one of threads
+// counts as the client's.
 func lendCall(t *testing.T, texts []string, onError string, threads int, r *sharedRecorder) (*Call, *Chunk, func()) {
 	t.Helper()
 	c, ch := testCall(t, texts, 2, onError)
@@ -93,7 +96,7 @@ func texts(n int) []string {
 // first runs alone until a batch has decoded, then every batch may be lent.
 func TestLendRunsEachBatchOnce(t *testing.T) {
 	r := &sharedRecorder{panicAt: -1}
-	c, ch, release := lendCall(t, texts(40), OnErrorFail, 2, r)
+	c, ch, release := lendCall(t, texts(40), OnErrorFail, 3, r)
 	defer release()
 	if err := c.infer(context.Background(), r.session("partition"), ch, 40); err != nil || ch.failed != nil {
 		t.Fatal(err, ch.failed)
@@ -125,15 +128,39 @@ func TestLendRunsEachBatchOnce(t *testing.T) {
 	if got := r.all(); len(got) != 20 || len(r.runs["slot1"]) == 0 {
 		t.Fatalf("second chunk: runs %v", r.runs)
 	}
-	// DuckDB with one thread: nothing is lent.
+	// threads=2 from a worker thread: the other core may be the client's, spinning.
 	r2 := &sharedRecorder{panicAt: -1}
-	c, ch, release2 := lendCall(t, texts(40), OnErrorFail, 1, r2)
+	c, ch, release2 := lendCall(t, texts(40), OnErrorFail, 2, r2)
 	defer release2()
 	if err := c.infer(context.Background(), r2.session("partition"), ch, 40); err != nil {
 		t.Fatal(err)
 	}
-	if len(r2.runs["slot1"]) != 0 || len(r2.runs["partition"]) != 20 {
-		t.Fatalf("threads = 1: runs %v, want all 20 batches on the partition's session", r2.runs)
+	if len(r2.runs["slot1"]) != 0 {
+		t.Fatalf("threads = 2, not on the client thread: runs %v, want none lent", r2.runs)
+	}
+	// threads=2 on the client thread (the one Bind ran on): the other core is idle.
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
+	r3 := &sharedRecorder{panicAt: -1}
+	c, ch, release3 := lendCall(t, texts(40), OnErrorFail, 2, r3)
+	defer release3()
+	c.bindTID, c.bindTIDOK = partitions.ThreadID()
+	if err := c.infer(context.Background(), r3.session("partition"), ch, 40); err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := partitions.ThreadID(); ok && len(r3.runs["slot1"]) == 0 {
+		t.Fatalf("threads = 2 on the client thread: runs %v, want batches lent", r3.runs)
+	}
+	// DuckDB with one thread: nothing is lent.
+	r4 := &sharedRecorder{panicAt: -1}
+	c, ch, release4 := lendCall(t, texts(40), OnErrorFail, 1, r4)
+	defer release4()
+	c.bindTID, c.bindTIDOK = partitions.ThreadID()
+	if err := c.infer(context.Background(), r4.session("partition"), ch, 40); err != nil {
+		t.Fatal(err)
+	}
+	if len(r4.runs["slot1"]) != 0 || len(r4.runs["partition"]) != 20 {
+		t.Fatalf("threads = 1: runs %v, want all 20 batches on the partition's session", r4.runs)
 	}
 }
 
@@ -144,7 +171,7 @@ func TestLendFailedBatches(t *testing.T) {
 	in[31] = "bad"
 	for _, mode := range []string{OnErrorNull, OnErrorFail} {
 		r := &sharedRecorder{panicAt: -1, texts: in, failLo: map[int]bool{30: true}}
-		c, ch, release := lendCall(t, in, mode, 2, r)
+		c, ch, release := lendCall(t, in, mode, 3, r)
 		err := c.infer(context.Background(), r.session("partition"), ch, 40)
 		release()
 		if err != nil {
@@ -168,14 +195,14 @@ func TestLendFailedBatches(t *testing.T) {
 // query stops.
 func TestLendPanicAndCancel(t *testing.T) {
 	r := &sharedRecorder{panicAt: 20}
-	c, ch, release := lendCall(t, texts(40), OnErrorFail, 2, r)
+	c, ch, release := lendCall(t, texts(40), OnErrorFail, 3, r)
 	defer release()
 	err := c.infer(context.Background(), r.session("partition"), ch, 40)
 	if err == nil || !strings.Contains(err.Error(), "kaboom") {
 		t.Fatalf("got %v, want the panic as an error", err)
 	}
 	r = &sharedRecorder{panicAt: -1}
-	c, ch, release2 := lendCall(t, texts(40), OnErrorFail, 2, r)
+	c, ch, release2 := lendCall(t, texts(40), OnErrorFail, 3, r)
 	defer release2()
 	ctx, cancel := context.WithCancel(context.Background())
 	r.failLo = nil

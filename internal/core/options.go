@@ -84,6 +84,11 @@ type Call struct {
 	probe probeBackoff
 	// noLend stops lend after a spare slot's session failed to load.
 	noLend atomic.Bool
+	// bindTID is the thread Bind ran on (bindTIDOK: known): the query's client thread,
+	// which plans the query; a chunk run on it shows the client is not spinning idle
+	// (partitions.Assigner.Spare).
+	bindTID   int
+	bindTIDOK bool
 }
 
 // Bind checks a request and resolves it: unknown tasks, bad options and broken models
@@ -145,6 +150,7 @@ func (e *Env) Bind(req Request) (*Call, error) {
 		return nil, Wrap(err)
 	}
 	c.slots = partitions.NewAssigner(c.Plan)
+	c.bindTID, c.bindTIDOK = partitions.ThreadID()
 	// DuckDB's own setting, not the user's input: unreadable means no helpers.
 	if t, err := strconv.Atoi(strings.TrimSpace(req.Threads)); err == nil && t > 1 {
 		c.Threads = t

@@ -279,7 +279,8 @@ func (c *Call) lend(ctx context.Context, sess predictor, ch *Chunk, first int) (
 	if c.Threads <= 1 || nb-first < 2 || c.noLend.Load() {
 		return false, nil
 	}
-	slots, giveBack := c.slots.Spare(c.Threads, nb-first-1, partitions.HelpGap)
+	tid, ok := partitions.ThreadID()
+	slots, giveBack := c.slots.Spare(c.Threads, nb-first-1, partitions.HelpGap, ok && c.bindTIDOK && tid == c.bindTID)
 	if len(slots) == 0 {
 		return false, nil
 	}

@@ -5,6 +5,9 @@ import "golang.org/x/sys/unix"
 // gettid identifies the calling OS thread.
 func gettid() int { return unix.Gettid() }
 
+// ThreadID identifies the calling OS thread; ok is false where it cannot.
+func ThreadID() (tid int, ok bool) { return unix.Gettid(), true }
+
 // threadAlive reports whether thread tid of this process still runs: signal 0 checks
 // without sending anything. (A tid the kernel has given to a new thread counts as
 // alive; that thread then takes the old one's index, as before pruning.)

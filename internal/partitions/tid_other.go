@@ -6,5 +6,8 @@ package partitions
 // of a query's threads share the first slot. Correct, but not parallel across slots.
 func gettid() int { return 0 }
 
+// ThreadID identifies the calling OS thread; ok is false where it cannot (here).
+func ThreadID() (tid int, ok bool) { return 0, false }
+
 // threadAlive: off Linux there is one entry, which is never dropped.
 func threadAlive(int) bool { return true }
