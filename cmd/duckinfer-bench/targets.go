@@ -421,11 +421,12 @@ func runChild(mode, path string) error {
 			q = *childSQL
 		}
 		for range *childReps {
+			lent := b.c.Stats().RowsLent
 			t, _, err := b.timeQuery(q)
 			if err != nil {
 				return err
 			}
-			fmt.Fprintf(os.Stderr, "%s %.3f s\n", mode, t.Seconds())
+			fmt.Fprintf(os.Stderr, "%s %.3f s (%d rows lent)\n", mode, t.Seconds(), b.c.Stats().RowsLent-lent)
 			out.Secs += t.Seconds()
 			if err := b.exec(`DROP TABLE IF EXISTS sink`); err != nil {
 				return err
