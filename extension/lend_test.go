@@ -2,7 +2,11 @@ package extension
 
 import (
 	"fmt"
+	"runtime"
 	"testing"
+	"time"
+
+	"github.com/duckinfer/duckinfer/internal/onnxbuild"
 )
 
 // A table of one row group is scanned by one DuckDB thread, so ml_predict ran its
@@ -47,5 +51,80 @@ func TestLendsBatchesToIdleSlots(t *testing.T) {
 			}
 			t.Logf("%d of 60000 rows lent", lent2)
 		})
+	}
+}
+
+// pickTask writes "pick": prediction = k for an int64 k in 0..9; any other k is an
+// ONNX Runtime error (Gather's index out of range) for its batch and its row alone.
+func pickTask(t *testing.T) string {
+	dir := t.TempDir()
+	tab := make([]float32, 10)
+	for i := range tab {
+		tab[i] = float32(i)
+	}
+	writeTask(t, dir, "pick", &onnxbuild.Graph{
+		Name:         "pick",
+		Inputs:       []*onnxbuild.ValueInfo{onnxbuild.TensorValue("x", onnxbuild.Int64, onnxbuild.N)},
+		Outputs:      []*onnxbuild.ValueInfo{onnxbuild.TensorValue("y", onnxbuild.Float, onnxbuild.N, onnxbuild.D(1))},
+		Initializers: []*onnxbuild.Tensor{onnxbuild.FloatTensor("tab", []int64{10, 1}, tab)},
+		Nodes:        []*onnxbuild.Node{onnxbuild.NewNode("Gather", []string{"tab", "x"}, []string{"y"}, onnxbuild.AttrInt("axis", 0))},
+	}, `{"kind":"regress","inputs":[{"name":"x","type":"int64","columns":["k"]}],"output":"y"}`)
+	return dir
+}
+
+// Pins (under -race): a chunk whose first batch failed on every row (on_error :=
+// 'null') had decoded nothing, yet its later batches were lent at once: the partition
+// and a helper each made the output's first decode, racing on RegressData.Width and
+// Values. A prepared statement keeps its call (and its idle slots) across executions;
+// a GC empties its chunk pool, so an execution starts on a fresh chunk.
+func TestLendAfterAFailedFirstBatch(t *testing.T) {
+	db, c := open(t, WithTaskDirs(pickTask(t)), WithCPUSlots(3))
+	exec(t, db, `CREATE TABLE p AS SELECT i AS id, CASE WHEN i % 2048 < 8 THEN 99 ELSE i % 10 END AS k FROM range(60000) t(i)`)
+	exec(t, db, `SET threads = 3`)
+	stmt, err := db.Prepare(`SELECT count(*) FILTER (WHERE prediction = k), count(*) FILTER (WHERE prediction IS NULL), count(*)
+		FROM ml_predict('pick', 'p', batch_size := 8, on_error := 'null')`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer stmt.Close()
+	lent := c.Stats().RowsLent
+	for iter := range 6 {
+		runtime.GC()
+		runtime.GC()
+		time.Sleep(40 * time.Millisecond)
+		var good, null, all int64
+		if err := stmt.QueryRow().Scan(&good, &null, &all); err != nil {
+			t.Fatalf("iteration %d: %v", iter, err)
+		}
+		// 30 chunks (29 of 2048 rows, one shorter) each start with 8 bad rows.
+		if null != 30*8 || good != 60000-30*8 || all != 60000 {
+			t.Errorf("iteration %d: %d right, %d NULL of %d; want %d right, %d NULL", iter, good, null, all, 60000-240, 240)
+		}
+	}
+	t.Logf("%d rows lent", c.Stats().RowsLent-lent)
+}
+
+// Pins: Stats.RowsLent is the rows "of RowsInferred" run on a lent slot, but a chunk
+// that failed under on_error := 'fail' added its lent rows to RowsLent and none to
+// RowsInferred: the counters said more rows were lent than were inferred.
+func TestRowsLentWithinRowsInferred(t *testing.T) {
+	db, c := open(t, WithTaskDirs(pickTask(t)), WithCPUSlots(3))
+	exec(t, db, `CREATE TABLE p AS SELECT i AS id, CASE WHEN i = 2000 THEN 99 ELSE i % 10 END AS k FROM range(60000) t(i)`)
+	exec(t, db, `SET threads = 3`)
+	stmt, err := db.Prepare(`SELECT sum(prediction) FROM ml_predict('pick', 'p', batch_size := 8)`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer stmt.Close()
+	for iter := range 3 {
+		time.Sleep(40 * time.Millisecond)
+		var n float64
+		if err := stmt.QueryRow().Scan(&n); err == nil {
+			t.Fatalf("iteration %d: no error for row 2000", iter)
+		}
+	}
+	s := c.Stats()
+	if s.RowsLent > s.RowsInferred {
+		t.Errorf("Stats: RowsLent %d > RowsInferred %d", s.RowsLent, s.RowsInferred)
 	}
 }

@@ -29,6 +29,10 @@ type Env struct {
 	Chunks       atomic.Uint64 // chunks run
 	RowsLent     atomic.Uint64 // of RowsInferred, rows run on a slot lent beside their partition's (Call.lend)
 
+	// inferring counts the chunks running through a model now, every query's, and
+	// the lent slots' helpers: Call.lend keeps them within DuckDB's threads.
+	inferring atomic.Int64
+
 	Failures Failures
 }
 

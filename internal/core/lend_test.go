@@ -8,8 +8,11 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
+
+	ort "github.com/yalue/onnxruntime_go"
 
 	"github.com/duckinfer/duckinfer/internal/models"
 	"github.com/duckinfer/duckinfer/internal/partitions"
@@ -117,8 +120,8 @@ func TestLendRunsEachBatchOnce(t *testing.T) {
 			t.Fatalf("row %d: class %d", i, cd.Class[i])
 		}
 	}
-	if n := c.env.RowsLent.Load(); n != uint64(2*len(r.runs["slot1"])) {
-		t.Fatalf("RowsLent %d, slot 1 ran %d batches of 2", n, len(r.runs["slot1"]))
+	if ch.lent != 2*len(r.runs["slot1"]) {
+		t.Fatalf("the chunk counts %d rows lent, slot 1 ran %d batches of 2", ch.lent, len(r.runs["slot1"]))
 	}
 	// The chunk has decoded: the next one lends from its first batch.
 	r.runs = map[string][]string{}
@@ -219,5 +222,170 @@ func TestLendPanicAndCancel(t *testing.T) {
 	}
 	if got := len(r.all()); got >= 20 {
 		t.Fatalf("cancelled after 3 batches of the partition, %d of 20 ran", got)
+	}
+}
+
+func needORT(t *testing.T) {
+	t.Helper()
+	if _, err := models.InitRuntime(models.FlavorCPU); err != nil {
+		t.Skip(err)
+	}
+}
+
+// regressLendCall is a regress call (one float32 column) with two CPU slots, slot 1
+// idle past the lending gap, threads=3.
+func regressLendCall(t *testing.T, n int, onError string) (*Call, *Chunk, func()) {
+	t.Helper()
+	cfg, err := models.ParseConfig([]byte(`{"kind":"regress","inputs":[{"name":"x","columns":["a"],"type":"float32"}],"output":"y"}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	task := &models.Task{Name: "r", Config: cfg}
+	c := &Call{Task: task, Columns: []string{"a"}, BatchSize: 2, OnError: onError, env: &Env{}, Threads: 3}
+	c.slots = partitions.NewAssigner(partitions.Plan{Device: "cpu", Slots: []partitions.Slot{
+		{Index: 0, Placement: models.Placement{Device: "cpu", Instance: 0}},
+		{Index: 1, Placement: models.Placement{Device: "cpu", Instance: 1}},
+	}})
+	ch := c.chunk()
+	nums := make([]float64, n)
+	for i := range nums {
+		nums[i] = float64(i)
+	}
+	valid := make([]bool, n)
+	for i := range valid {
+		valid[i] = true
+	}
+	if err := ch.inputs[0].Load([]models.Column{&models.Values{ColName: "a", Nums: nums}}, n, valid, func(int, error) {}); err != nil {
+		t.Fatal(err)
+	}
+	ch.output.Reset(n)
+	_, release := c.slots.Acquire(0)
+	time.Sleep(partitions.HelpGap + 5*time.Millisecond)
+	return c, ch, release
+}
+
+// decodeRows is a fake model: rows 0 and 1 fail, row r's prediction is r+1000, and
+// each session's first decode waits for the other's to start (lent batches' decodes
+// overlap), or for a second.
+type decodeRows struct {
+	barrier  chan struct{}
+	arrivals sync.WaitGroup
+	lent     atomic.Int64
+}
+
+func (d *decodeRows) session(first *sync.Once, lent bool) predictor {
+	return predictFunc(func(_ context.Context, _ []models.InputData, lo, hi int, out models.OutputData) error {
+		if lo < 2 {
+			return errors.New("model error on rows 0 and 1")
+		}
+		if lent {
+			d.lent.Add(int64(hi - lo))
+		}
+		vals := make([]float32, hi-lo)
+		for i := range vals {
+			vals[i] = float32(lo + i + 1000)
+		}
+		tn, err := ort.NewTensor(ort.NewShape(int64(hi-lo), 1), vals)
+		if err != nil {
+			return err
+		}
+		defer tn.Destroy()
+		first.Do(func() {
+			d.arrivals.Done()
+			select {
+			case <-d.barrier:
+			case <-time.After(time.Second):
+			}
+		})
+		time.Sleep(time.Millisecond)
+		return out.Decode(tn, lo, hi)
+	})
+}
+
+// Pins: when the first batch failed on every row (on_error := 'null'), no batch had
+// decoded, yet infer lent from batch 1: two sessions then made the output's first
+// decode at once, each learning the width and allocating Values for itself (a data
+// race; rows decoded into the lost allocation would come out 0). Lending waits for a
+// decode.
+func TestLendWaitsForAFirstDecode(t *testing.T) {
+	needORT(t)
+	for iter := range 3 {
+		c, ch, release := regressLendCall(t, 40, OnErrorNull)
+		d := &decodeRows{barrier: make(chan struct{})}
+		d.arrivals.Add(2)
+		go func() { d.arrivals.Wait(); close(d.barrier) }()
+		var pOnce, hOnce sync.Once
+		testLendSession = func(models.Placement) (predictor, error) { return d.session(&hOnce, true), nil }
+		err := c.infer(context.Background(), d.session(&pOnce, false), ch, 40)
+		testLendSession = nil
+		release()
+		if err != nil {
+			t.Fatalf("iteration %d: infer: %v", iter, err)
+		}
+		rd := ch.output.(*models.RegressData)
+		for r := range 40 {
+			failed := ch.failed != nil && ch.failed[r] != nil
+			if r < 2 && !failed {
+				t.Fatalf("iteration %d: row %d did not fail", iter, r)
+			}
+			if got := rd.Row(r)[0]; r >= 2 && (failed || got != float64(r+1000)) {
+				t.Fatalf("iteration %d: row %d predicted %v, want %d (failed: %v)", iter, r, got, r+1000, failed)
+			}
+		}
+		// Batch [2,4) decoded on the partition's session; the batches after it were lent.
+		if d.lent.Load() == 0 {
+			t.Fatalf("iteration %d: nothing lent after the first decode", iter)
+		}
+	}
+}
+
+// Each query has its own slots, but the database's threads are shared: with other
+// queries' chunks running through models, a query lends only what is left of them.
+func TestLendCountsOtherQueries(t *testing.T) {
+	for _, tc := range []struct {
+		others   int64
+		wantLent bool
+	}{{0, true}, {1, false}} {
+		r := &sharedRecorder{panicAt: -1}
+		c, ch, release := lendCall(t, texts(40), OnErrorFail, 3, r)
+		// threads=3: the client thread's core, this partition's, and one more. Run
+		// counts this partition's chunk; infer alone does not.
+		c.env.inferring.Store(1 + tc.others)
+		err := c.infer(context.Background(), r.session("partition"), ch, 40)
+		release()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := len(r.runs["slot1"]) > 0; got != tc.wantLent {
+			t.Errorf("%d chunks of other queries running: lent %v, want %v (runs %v)", tc.others, got, tc.wantLent, r.runs)
+		}
+	}
+}
+
+// A lent session's own failure (a device out of memory, say) is not its rows': the
+// batch runs again on the partition's session, which answers every row, instead of
+// failing the query with "failed on a batch but on none of its rows alone".
+func TestLendRerunsALentSessionsFailure(t *testing.T) {
+	r := &sharedRecorder{panicAt: -1}
+	c, ch, release := lendCall(t, texts(40), OnErrorFail, 3, r)
+	defer release()
+	var failedLent atomic.Int64
+	testLendSession = func(models.Placement) (predictor, error) {
+		return predictFunc(func(_ context.Context, _ []models.InputData, lo, hi int, _ models.OutputData) error {
+			failedLent.Add(1)
+			time.Sleep(time.Millisecond)
+			return errors.New("out of device memory")
+		}), nil
+	}
+	if err := c.infer(context.Background(), r.session("partition"), ch, 40); err != nil || ch.failed != nil {
+		t.Fatalf("err %v, failed rows %v", err, ch.failed)
+	}
+	if failedLent.Load() == 0 {
+		t.Fatal("no batch was lent")
+	}
+	for i := range 40 {
+		if cd := ch.output.(*models.ClassData); cd.Class[i] != int32(i%2) {
+			t.Fatalf("row %d: class %d", i, cd.Class[i])
+		}
 	}
 }

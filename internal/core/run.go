@@ -30,6 +30,7 @@ type Chunk struct {
 	ends     []int   // infer's batches: where each ends
 	batchErr []error // lend's: each batch's error
 	decoded  bool    // a batch has decoded into output: its widths are known
+	lent     int     // rows of this run's batches run on lent slots
 	bad      []error // per input row: an unusable input (NaN, ±Inf, an empty text); nil when none
 	origin   []int32 // runDistinct: per input row, the DuckDB chunk row it came from
 
@@ -139,7 +140,10 @@ func (c *Call) run(ctx context.Context, partition int, cols []models.Column, n i
 	if err != nil {
 		return Wrap(err)
 	}
-	if err := c.infer(ctx, sess, ch, m); err != nil {
+	c.env.inferring.Add(1)
+	err = c.infer(ctx, sess, ch, m)
+	c.env.inferring.Add(-1)
+	if err != nil {
 		return Wrap(err)
 	}
 	if ch.failed != nil {
@@ -149,6 +153,7 @@ func (c *Call) run(ctx context.Context, partition int, cols []models.Column, n i
 		c.recordFailures(ch)
 	}
 	c.env.RowsInferred.Add(uint64(m))
+	c.env.RowsLent.Add(uint64(ch.lent))
 	if cnt, ok := ctx.Value(RowCounterKey{}).(*atomic.Int64); ok {
 		cnt.Add(int64(m))
 	}
@@ -190,6 +195,8 @@ func (c *Call) infer(ctx context.Context, sess predictor, ch *Chunk, m int) erro
 				}
 				fail(b, err)
 				alone = true
+			} else {
+				ch.decoded = true
 			}
 		}
 		if !alone {
@@ -203,27 +210,34 @@ func (c *Call) infer(ctx context.Context, sess predictor, ch *Chunk, m int) erro
 		ch.ends = append(ch.ends, lo)
 	}
 	// The chunk's outputs learn their widths from their first decode: until one has
-	// succeeded, the first batch runs alone before any run beside each other.
-	lendAt := 1
-	if ch.decoded {
-		lendAt = 0
-	}
+	// succeeded (ch.decoded), batches run one at a time; lending is tried once, at
+	// the first batch after that.
+	ch.lent = 0
+	tried := false
 	for i := range ch.ends {
 		if err := ctx.Err(); err != nil {
 			return err
 		}
-		if i == lendAt {
+		if ch.decoded && !tried {
+			tried = true
 			lent, err := c.lend(ctx, sess, ch, i)
 			if err != nil {
 				return err
 			}
 			if lent {
 				for j := i; j < len(ch.ends); j++ {
-					if err := ch.batchErr[j]; err != nil {
-						lo, hi := ch.batch(j)
-						if stop, err := failed(lo, hi, err); stop {
-							return err
-						}
+					err := ch.batchErr[j]
+					if err == nil {
+						continue
+					}
+					lo, hi := ch.batch(j)
+					// A lent session's own failure (a device's memory, say) is not
+					// the rows': the batch runs again on the partition's session first.
+					if err = sess.Predict(ctx, ch.inputs, lo, hi, ch.output); err == nil {
+						continue
+					}
+					if stop, err := failed(lo, hi, err); stop {
+						return err
 					}
 				}
 				break
@@ -280,19 +294,27 @@ func (c *Call) lend(ctx context.Context, sess predictor, ch *Chunk, first int) (
 		return false, nil
 	}
 	tid, ok := partitions.ThreadID()
-	slots, giveBack := c.slots.Spare(c.Threads, nb-first-1, partitions.HelpGap, ok && c.bindTIDOK && tid == c.bindTID)
+	client := ok && c.bindTIDOK && tid == c.bindTID
+	// Other queries of the database run inferences too (each query has its own
+	// slots): all of them together stay within DuckDB's threads.
+	room := c.Threads - int(c.env.inferring.Load())
+	if !client {
+		room--
+	}
+	slots, giveBack := c.slots.Spare(c.Threads, min(nb-first-1, room), partitions.HelpGap, client)
 	if len(slots) == 0 {
 		return false, nil
 	}
 	defer giveBack()
+	c.env.inferring.Add(int64(len(slots)))
 	ch.batchErr = grow(ch.batchErr, nb)
 	clear(ch.batchErr)
-	var next, done atomic.Int64
+	var next, done, lentRows atomic.Int64
 	next.Store(int64(first))
 	finished := make(chan struct{})
 	var panicked atomic.Pointer[string]
 	// one runs batch i on s; the last batch to finish says so, a panic included.
-	one := func(s predictor, i int) {
+	one := func(s predictor, lent bool, i int) {
 		defer func() {
 			if p := recover(); p != nil {
 				msg := fmt.Sprintf("task %q: a batch run beside others panicked: %v", c.Task.Name, p)
@@ -307,20 +329,19 @@ func (c *Call) lend(ctx context.Context, sess predictor, ch *Chunk, first int) (
 			return
 		}
 		lo, hi := ch.batch(i)
+		if lent {
+			lentRows.Add(int64(hi - lo))
+		}
 		ch.batchErr[i] = s.Predict(ctx, ch.inputs, lo, hi, ch.output)
 	}
-	// run takes batches until none is left and returns the rows it took.
-	run := func(s predictor) int {
-		rows := 0
+	// run takes batches until none is left.
+	run := func(s predictor, lent bool) {
 		for {
 			i := int(next.Add(1) - 1)
 			if i >= nb {
-				return rows
+				return
 			}
-			// Read before the run: once the last batch is done, ch may be another chunk's.
-			lo, hi := ch.batch(i)
-			rows += hi - lo
-			one(s, i)
+			one(s, lent, i)
 		}
 	}
 	for _, sl := range slots {
@@ -328,6 +349,7 @@ func (c *Call) lend(ctx context.Context, sess predictor, ch *Chunk, first int) (
 		// batch finds none left and touches nothing of ch: the partition does not
 		// wait for the load.
 		go func() {
+			defer c.env.inferring.Add(-1)
 			defer func() {
 				// Outside a batch (the session's load): nothing of ch to report on.
 				if p := recover(); p != nil {
@@ -341,11 +363,12 @@ func (c *Call) lend(ctx context.Context, sess predictor, ch *Chunk, first int) (
 				c.noLend.Store(true)
 				return
 			}
-			c.env.RowsLent.Add(uint64(run(s)))
+			run(s, true)
 		}()
 	}
-	run(sess)
+	run(sess, false)
 	<-finished // every batch has been taken: wait for those still running
+	ch.lent = int(lentRows.Load())
 	if p := panicked.Load(); p != nil {
 		return true, errors.New(*p)
 	}
