@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"math"
+	"runtime"
 	"strconv"
 	"strings"
 
@@ -119,6 +120,10 @@ func (c *Connector) predictChunk(ctx context.Context, task string, rec arrow.Rec
 		return nil, nil, wrongKind(method, task, got, kind)
 	}
 	call.ColumnHint = "convert the column, or pick another with RecordOptions.Columns"
+	// The record is one chunk on the caller's goroutine: its batches also run on the
+	// other slots, as many at once as Go runs threads (and the machine has cores),
+	// every caller's together.
+	call.Threads, call.NoScan = min(runtime.GOMAXPROCS(0), runtime.NumCPU()), true
 	cols := make([]models.Column, len(call.Columns))
 	var have []string
 	for _, f := range rec.Schema().Fields() {

@@ -3,8 +3,13 @@ package extension
 import (
 	"fmt"
 	"runtime"
+	"strings"
 	"testing"
 	"time"
+
+	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/array"
+	"github.com/apache/arrow-go/v18/arrow/memory"
 
 	"github.com/duckinfer/duckinfer/internal/onnxbuild"
 )
@@ -126,5 +131,56 @@ func TestRowsLentWithinRowsInferred(t *testing.T) {
 	s := c.Stats()
 	if s.RowsLent > s.RowsInferred {
 		t.Errorf("Stats: RowsLent %d > RowsInferred %d", s.RowsLent, s.RowsInferred)
+	}
+}
+
+// Predict runs a whole record as one chunk on the caller's goroutine, so a large record
+// ran on one core. Its batches are lent to the other slots from the start (no DuckDB
+// scan, no partition to wait for), with the results of SQL's ml_predict at threads=1.
+func TestPredictLendsBatches(t *testing.T) {
+	db, c := open(t, WithCPUSlots(3))
+	const n = 30000
+	suffix := func(i int) string {
+		return [...]string{" great battery, would buy again", " broke after a week", " it is fine"}[i%3]
+	}
+	texts := make([]string, n)
+	ids := make([]int64, n)
+	for i := range texts {
+		texts[i], ids[i] = fmt.Sprint("review ", i, suffix(i)), int64(i)
+	}
+	exec(t, db, `SET threads = 1`)
+	want := one[string](t, db, `SELECT string_agg(predicted_class || confidence, ',' ORDER BY id) FROM ml_predict('sentiment', '
+		SELECT i AS id, ''review '' || i || CASE i % 3 WHEN 0 THEN '' great battery, would buy again'' WHEN 1 THEN '' broke after a week'' ELSE '' it is fine'' END AS text
+		FROM range(30000) t(i)')`)
+	mem := memory.NewGoAllocator()
+	sb := array.NewStringBuilder(mem)
+	sb.AppendValues(texts, nil)
+	ta := sb.NewArray()
+	ib := array.NewInt64Builder(mem)
+	ib.AppendValues(ids, nil)
+	ia := ib.NewArray()
+	schema := arrow.NewSchema([]arrow.Field{{Name: "id", Type: arrow.PrimitiveTypes.Int64}, {Name: "text", Type: arrow.BinaryTypes.String}}, nil)
+	rec := array.NewRecordBatch(schema, []arrow.Array{ia, ta}, n)
+	defer rec.Release()
+	lent := c.Stats().RowsLent
+	cls, conf, err := c.PredictRecord(t.Context(), "sentiment", rec, RecordOptions{BatchSize: 64}, mem)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cls.Release()
+	defer conf.Release()
+	if c.Stats().RowsLent == lent {
+		t.Errorf("a %d-row record lent no rows to the idle slots", n)
+	}
+	var got strings.Builder
+	cs, fs := cls.(*array.String), conf.(*array.String)
+	for i := range n {
+		if i > 0 {
+			got.WriteByte(',')
+		}
+		got.WriteString(cs.Value(i) + fs.Value(i))
+	}
+	if got.String() != want {
+		t.Errorf("Predict with lent batches differs from SQL at threads=1:\n got %.200s…\nwant %.200s…", got.String(), want)
 	}
 }

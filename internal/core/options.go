@@ -77,6 +77,10 @@ type Call struct {
 	// Threads bounds the inferences the call runs at once when it lends a chunk's
 	// batches to idle slots (Request.Threads); 0 or 1: it never does.
 	Threads int
+	// NoScan says the caller runs the whole input itself, not DuckDB's scan (the Go
+	// API's Predict): no other partition will come for a slot, and no client thread
+	// spins beside it, so every slot is spare from the start.
+	NoScan bool
 
 	env   *Env
 	slots *partitions.Assigner

@@ -294,14 +294,18 @@ func (c *Call) lend(ctx context.Context, sess predictor, ch *Chunk, first int) (
 		return false, nil
 	}
 	tid, ok := partitions.ThreadID()
-	client := ok && c.bindTIDOK && tid == c.bindTID
+	client := c.NoScan || (ok && c.bindTIDOK && tid == c.bindTID)
+	gap := partitions.HelpGap
+	if c.NoScan {
+		gap = 0
+	}
 	// Other queries of the database run inferences too (each query has its own
 	// slots): all of them together stay within DuckDB's threads.
 	room := c.Threads - int(c.env.inferring.Load())
 	if !client {
 		room--
 	}
-	slots, giveBack := c.slots.Spare(c.Threads, min(nb-first-1, room), partitions.HelpGap, client)
+	slots, giveBack := c.slots.Spare(c.Threads, min(nb-first-1, room), gap, client)
 	if len(slots) == 0 {
 		return false, nil
 	}
