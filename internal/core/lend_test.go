@@ -389,3 +389,20 @@ func TestLendRerunsALentSessionsFailure(t *testing.T) {
 		}
 	}
 }
+
+// A panic in a model run (the binding recovers it and fails the query) leaves the
+// database's count of running inferences as it found it: a leaked count would cut
+// every later query's lending for good.
+func TestInferringCountSurvivesAPanic(t *testing.T) {
+	r := &sharedRecorder{panicAt: 0}
+	c, ch, release := lendCall(t, texts(40), OnErrorFail, 3, r)
+	defer release()
+	func() {
+		defer func() { _ = recover() }()
+		_ = c.inferCounted(context.Background(), r.session("partition"), ch, 40)
+		t.Fatal("no panic")
+	}()
+	if n := c.env.inferring.Load(); n != 0 {
+		t.Fatalf("after a panic, %d inferences counted as running, want 0", n)
+	}
+}

@@ -140,10 +140,7 @@ func (c *Call) run(ctx context.Context, partition int, cols []models.Column, n i
 	if err != nil {
 		return Wrap(err)
 	}
-	c.env.inferring.Add(1)
-	err = c.infer(ctx, sess, ch, m)
-	c.env.inferring.Add(-1)
-	if err != nil {
+	if err := c.inferCounted(ctx, sess, ch, m); err != nil {
 		return Wrap(err)
 	}
 	if ch.failed != nil {
@@ -261,6 +258,14 @@ func (c *Call) infer(ctx context.Context, sess predictor, ch *Chunk, m int) erro
 		}
 	}
 	return nil
+}
+
+// inferCounted is infer, counted in the database's running inferences while it runs
+// (a panic, which the binding recovers, included).
+func (c *Call) inferCounted(ctx context.Context, sess predictor, ch *Chunk, m int) error {
+	c.env.inferring.Add(1)
+	defer c.env.inferring.Add(-1)
+	return c.infer(ctx, sess, ch, m)
 }
 
 // batch is batch i's rows [lo, hi) (infer's ends).
