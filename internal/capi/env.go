@@ -53,6 +53,8 @@ type dbEnv struct {
 	useTick uint64
 
 	refs atomic.Int32 // registered functions holding the state (goEnvRetain)
+	// running counts the database's chunks in models now, every Env's (core.Env.Running).
+	running atomic.Int64
 }
 
 // goEnvRetain counts one more registered function holding the database state h.
@@ -101,7 +103,7 @@ func (d *dbEnv) env(setting string) (*core.Env, error) {
 	}
 	// The unknown-task error names the extension's ways, not the Go API's.
 	reg.AddHint = fmt.Sprintf("SET %s = '/path/a:/path/b' or $%s", ModelsSetting, ModelsEnv)
-	e := &core.Env{Registry: reg, Pool: d.pool, Inventory: d.inventory, Threads: d.threads, Flavor: d.flavor}
+	e := &core.Env{Registry: reg, Pool: d.pool, Inventory: d.inventory, Threads: d.threads, Flavor: d.flavor, Running: &d.running}
 	d.envs[key] = e
 	d.used[key] = d.useTick
 	d.retireLocked()

@@ -29,8 +29,10 @@ type Env struct {
 	Chunks       atomic.Uint64 // chunks run
 	RowsLent     atomic.Uint64 // of RowsInferred, rows run on a slot lent beside their partition's (Call.lend)
 
-	// inferring counts the chunks running through a model now, every query's, and
-	// the lent slots' helpers: Call.lend keeps them within DuckDB's threads.
+	// Running, when set, counts the chunks running through a model now and the lent
+	// slots' helpers for every Env of one database (the extension's Env per models
+	// setting); nil: this Env's own count. Call.lend keeps them within DuckDB's threads.
+	Running   *atomic.Int64
 	inferring atomic.Int64
 
 	Failures Failures
@@ -89,4 +91,12 @@ func (e *Env) noCUDA() string {
 		return NoCUDAReason
 	}
 	return ""
+}
+
+// running is the count Call.lend reads: Running, or the Env's own.
+func (e *Env) running() *atomic.Int64 {
+	if e.Running != nil {
+		return e.Running
+	}
+	return &e.inferring
 }

@@ -350,7 +350,7 @@ func TestLendCountsOtherQueries(t *testing.T) {
 		c, ch, release := lendCall(t, texts(40), OnErrorFail, 3, r)
 		// threads=3: the client thread's core, this partition's, and one more. Run
 		// counts this partition's chunk; infer alone does not.
-		c.env.inferring.Store(1 + tc.others)
+		c.env.running().Store(1 + tc.others)
 		err := c.infer(context.Background(), r.session("partition"), ch, 40)
 		release()
 		if err != nil {
@@ -383,6 +383,9 @@ func TestLendRerunsALentSessionsFailure(t *testing.T) {
 	if failedLent.Load() == 0 {
 		t.Fatal("no batch was lent")
 	}
+	if ch.lent != 0 {
+		t.Errorf("%d rows count as lent, though every lent batch failed and ran again on the partition's session", ch.lent)
+	}
 	for i := range 40 {
 		if cd := ch.output.(*models.ClassData); cd.Class[i] != int32(i%2) {
 			t.Fatalf("row %d: class %d", i, cd.Class[i])
@@ -402,7 +405,7 @@ func TestInferringCountSurvivesAPanic(t *testing.T) {
 		_ = c.inferCounted(context.Background(), r.session("partition"), ch, 40)
 		t.Fatal("no panic")
 	}()
-	if n := c.env.inferring.Load(); n != 0 {
+	if n := c.env.running().Load(); n != 0 {
 		t.Fatalf("after a panic, %d inferences counted as running, want 0", n)
 	}
 }

@@ -263,8 +263,8 @@ func (c *Call) infer(ctx context.Context, sess predictor, ch *Chunk, m int) erro
 // inferCounted is infer, counted in the database's running inferences while it runs
 // (a panic, which the binding recovers, included).
 func (c *Call) inferCounted(ctx context.Context, sess predictor, ch *Chunk, m int) error {
-	c.env.inferring.Add(1)
-	defer c.env.inferring.Add(-1)
+	c.env.running().Add(1)
+	defer c.env.running().Add(-1)
 	return c.infer(ctx, sess, ch, m)
 }
 
@@ -306,7 +306,7 @@ func (c *Call) lend(ctx context.Context, sess predictor, ch *Chunk, first int) (
 	}
 	// Other queries of the database run inferences too (each query has its own
 	// slots): all of them together stay within DuckDB's threads.
-	room := c.Threads - int(c.env.inferring.Load())
+	room := c.Threads - int(c.env.running().Load())
 	if !client {
 		room--
 	}
@@ -315,7 +315,7 @@ func (c *Call) lend(ctx context.Context, sess predictor, ch *Chunk, first int) (
 		return false, nil
 	}
 	defer giveBack()
-	c.env.inferring.Add(int64(len(slots)))
+	c.env.running().Add(int64(len(slots)))
 	ch.batchErr = grow(ch.batchErr, nb)
 	clear(ch.batchErr)
 	var next, done, lentRows atomic.Int64
@@ -338,10 +338,11 @@ func (c *Call) lend(ctx context.Context, sess predictor, ch *Chunk, first int) (
 			return
 		}
 		lo, hi := ch.batch(i)
-		if lent {
+		ch.batchErr[i] = s.Predict(ctx, ch.inputs, lo, hi, ch.output)
+		// A failed lent batch runs again on the partition's session: not lent.
+		if lent && ch.batchErr[i] == nil {
 			lentRows.Add(int64(hi - lo))
 		}
-		ch.batchErr[i] = s.Predict(ctx, ch.inputs, lo, hi, ch.output)
 	}
 	// run takes batches until none is left.
 	run := func(s predictor, lent bool) {
@@ -358,7 +359,7 @@ func (c *Call) lend(ctx context.Context, sess predictor, ch *Chunk, first int) (
 		// batch finds none left and touches nothing of ch: the partition does not
 		// wait for the load.
 		go func() {
-			defer c.env.inferring.Add(-1)
+			defer c.env.running().Add(-1)
 			defer func() {
 				// Outside a batch (the session's load): nothing of ch to report on.
 				if p := recover(); p != nil {
