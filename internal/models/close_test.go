@@ -198,3 +198,41 @@ func TestPoolCloseWaitsForPredict(t *testing.T) {
 	})
 	within(t, 30*time.Second, "Predict loops", wg.Wait)
 }
+
+// Pins: a load that panicked (the binding recovers the panic) left its pool entry
+// unready, so every later caller for that slot waited forever. The panic is the load's
+// error now, and the next caller loads again.
+func TestSessionLoadPanicIsAnError(t *testing.T) {
+	if _, err := InitRuntime(FlavorCPU); err != nil {
+		t.Skip(err)
+	}
+	reg, err := NewRegistry()
+	if err != nil {
+		t.Fatal(err)
+	}
+	task, err := reg.Lookup("sentiment")
+	if err != nil {
+		t.Fatal(err)
+	}
+	pool := NewPool(FlavorCPU)
+	defer pool.Close()
+	testHookLoad = func() { panic("boom") }
+	_, err = pool.Session(task, Placement{Device: "cpu", Threads: 1})
+	testHookLoad = nil
+	if err == nil || !strings.Contains(err.Error(), "panicked: boom") {
+		t.Fatalf("got %v, want the panic as the load's error", err)
+	}
+	done := make(chan error, 1)
+	go func() {
+		_, err := pool.Session(task, Placement{Device: "cpu", Threads: 1})
+		done <- err
+	}()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatalf("the load after the panic: %v", err)
+		}
+	case <-time.After(30 * time.Second):
+		t.Fatal("the next caller still waits for the panicked load")
+	}
+}

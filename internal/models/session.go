@@ -285,7 +285,7 @@ func (p *Pool) Session(t *Task, pl Placement) (*Session, error) {
 
 	// The load runs without p.mu (it takes p.mu itself, in Check), so Close never
 	// waits for it while holding what it needs.
-	s, err := p.load(t, pl)
+	s, err := p.loadCaught(t, pl)
 	var orphan *Session
 	p.mu.Lock()
 	switch {
@@ -303,6 +303,24 @@ func (p *Pool) Session(t *Task, pl Placement) (*Session, error) {
 		_ = orphan.destroy()
 	}
 	return s, err
+}
+
+// testHookLoad, when set by a test, runs at the start of every load.
+var testHookLoad func()
+
+// loadCaught is load with a panic (which a binding recovers) turned into the load's
+// error: a panic past Session would leave the entry's ready channel open, and every
+// later caller for that slot waiting on it for good.
+func (p *Pool) loadCaught(t *Task, pl Placement) (s *Session, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			s, err = nil, fmt.Errorf("%w: loading task %q on %s:%d panicked: %v", ErrRuntime, t.Name, pl.Device, pl.DeviceID, r)
+		}
+	}()
+	if testHookLoad != nil {
+		testHookLoad()
+	}
+	return p.load(t, pl)
 }
 
 func (p *Pool) load(t *Task, pl Placement) (*Session, error) {
