@@ -363,29 +363,40 @@ func lastTokenPooling(arch []string, modelType string) bool {
 	return !firstTokenModels[modelKey(modelType)]
 }
 
+// byIntKey returns m's keys read as integers, in increasing order, with their values;
+// bad is a key that is not an integer ("" when every key is).
+func byIntKey[V any](m map[string]V) (keys []int, vals []V, bad string) {
+	type kv struct {
+		k int
+		v V
+	}
+	l := make([]kv, 0, len(m))
+	for k, v := range m {
+		i, err := strconv.Atoi(k)
+		if err != nil {
+			return nil, nil, k
+		}
+		l = append(l, kv{i, v})
+	}
+	sort.Slice(l, func(a, b int) bool { return l[a].k < l[b].k })
+	for _, x := range l {
+		keys, vals = append(keys, x.k), append(vals, x.v)
+	}
+	return keys, vals, ""
+}
+
 // labelsInOrder turns id2label ({"0": "neg", "1": "pos"}) into labels by id.
 func labelsInOrder(id2label map[string]string) ([]string, error) {
-	type kv struct {
-		id    int
-		label string
+	ids, labels, bad := byIntKey(id2label)
+	if bad != "" {
+		return nil, fmt.Errorf("id2label key %q is not a class number", bad)
 	}
-	var l []kv
-	for k, v := range id2label {
-		id, err := strconv.Atoi(k)
-		if err != nil {
-			return nil, fmt.Errorf("id2label key %q is not a class number", k)
+	for i, id := range ids {
+		if id != i {
+			return nil, fmt.Errorf("id2label has no class %d; its keys must be 0..%d", i, len(ids)-1)
 		}
-		l = append(l, kv{id, v})
 	}
-	sort.Slice(l, func(i, j int) bool { return l[i].id < l[j].id })
-	out := make([]string, len(l))
-	for i, x := range l {
-		if x.id != i {
-			return nil, fmt.Errorf("id2label has no class %d; its keys must be 0..%d", i, len(l)-1)
-		}
-		out[i] = x.label
-	}
-	return out, nil
+	return labels, nil
 }
 
 // defaultLabels are transformers' labels for a config without id2label: LABEL_0 to

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io/fs"
 	"path/filepath"
-	"sort"
 	"strconv"
 	"strings"
 
@@ -184,23 +183,13 @@ func hfAddedTokens(tc map[string]json.RawMessage, tok *tokenizer.Tokenizer) (str
 			addSpecial(r)
 		}
 	}
-	type indexed struct {
-		index int
-		e     entry
+	_, byIndex, bad := byIntKey(decoder)
+	if bad != "" {
+		return "", fmt.Errorf("tokenizer_config.json: added_tokens_decoder key %q is not a token id; fix or remove it", bad)
 	}
-	var byIndex []indexed
-	for k, e := range decoder {
-		i, err := strconv.Atoi(k)
-		if err != nil {
-			return "", fmt.Errorf("tokenizer_config.json: added_tokens_decoder key %q is not a token id; fix or remove it", k)
-		}
-		byIndex = append(byIndex, indexed{i, e})
-	}
-	sort.Slice(byIndex, func(a, b int) bool { return byIndex[a].index < byIndex[b].index })
 	var toAdd []tokenizer.AddedToken
 	listed := map[string]bool{}
-	for _, x := range byIndex {
-		e := x.e
+	for _, e := range byIndex {
 		sp := e.Special || special[e.Content]
 		// AddedToken's default: special tokens are matched in the raw text.
 		norm := !sp
