@@ -82,22 +82,6 @@ func hfFidModel(t *testing.T, path string, ins []string, nodes []*onnxbuild.Node
 	}
 }
 
-// hfFidTexts loads texts (all valid) into task's inputs, as the core does.
-func hfFidTexts(t *testing.T, task *Task, texts ...string) ([]InputData, OutputData) {
-	t.Helper()
-	in := task.NewInputs()
-	valid := make([]bool, len(texts))
-	for i := range valid {
-		valid[i] = true
-	}
-	if err := in[0].Load([]Column{&Values{ColName: "text", Strs: texts}}, len(texts), valid, func(r int, err error) { t.Fatalf("row %d: %v", r, err) }); err != nil {
-		t.Fatal(err)
-	}
-	out := task.NewOutput()
-	out.Reset(len(texts))
-	return in, out
-}
-
 func hfFidSession(t *testing.T, task *Task) *Session {
 	t.Helper()
 	pool := NewPool(FlavorCPU)
@@ -127,7 +111,7 @@ func TestHFFidelityRobertaPositionIDs(t *testing.T) {
 	s := hfFidSession(t, task)
 	const text = "the food was great"
 	n := len(hfEncodeIDs(t, task, text))
-	in, out := hfFidTexts(t, task, text)
+	in, out := loadTexts(t, task, text)
 	if err := s.Predict(context.Background(), in, 0, 1, out); err != nil {
 		t.Fatal(err)
 	}
@@ -140,7 +124,7 @@ func TestHFFidelityRobertaPositionIDs(t *testing.T) {
 		t.Errorf("position_ids fed %v, want %v (transformers' create_position_ids_from_input_ids, padding_idx 1)", got, want)
 	}
 	// Batched with a longer text: the shorter row's padding gets padding_idx.
-	in, out = hfFidTexts(t, task, text, text+" and the service was slow")
+	in, out = loadTexts(t, task, text, text+" and the service was slow")
 	if err := s.Predict(context.Background(), in, 0, 2, out); err != nil {
 		t.Fatal(err)
 	}
@@ -178,7 +162,7 @@ func TestHFFidelityRegressionRawScore(t *testing.T) {
 		onnxbuild.TensorValue("logits", onnxbuild.Float, onnxbuild.N, onnxbuild.D(1)))
 	task := hfLookupIn(t, dir, "m")
 	s := hfFidSession(t, task)
-	in, out := hfFidTexts(t, task, "the food was great")
+	in, out := loadTexts(t, task, "the food was great")
 	if err := s.Predict(context.Background(), in, 0, 1, out); err != nil {
 		t.Fatal(err)
 	}
@@ -233,12 +217,12 @@ func TestHFFidelitySentenceTransformersPooling(t *testing.T) {
 	task := hfLookupIn(t, dir, "m")
 	s := hfFidSession(t, task)
 	const text = "the battery died after a week"
-	in, out := hfFidTexts(t, task, text)
+	in, out := loadTexts(t, task, text)
 	if err := s.Predict(context.Background(), in, 0, 1, out); err != nil {
 		t.Fatal(err)
 	}
 	got := slices.Clone(out.(*EmbedData).Row(0))
-	in, want := hfFidTexts(t, task, text)
+	in, want := loadTexts(t, task, text)
 	want.(*EmbedData).SetPooling(PoolingCLS, nil)
 	if err := s.Predict(context.Background(), in, 0, 1, want); err != nil {
 		t.Fatal(err)
@@ -276,7 +260,7 @@ func TestHFFidelitySentenceEmbeddingOutput(t *testing.T) {
 	os.WriteFile(filepath.Join(folder, "task.json"), []byte(`{"normalize": false}`), 0o644)
 	task := hfLookupIn(t, dir, "m")
 	s := hfFidSession(t, task)
-	in, out := hfFidTexts(t, task, "the food was great")
+	in, out := loadTexts(t, task, "the food was great")
 	if err := s.Predict(context.Background(), in, 0, 1, out); err != nil {
 		t.Fatal(err)
 	}
@@ -433,7 +417,7 @@ func TestHFFidelityExplicitMeanReadsTokenVectors(t *testing.T) {
 	os.WriteFile(filepath.Join(folder, "task.json"), []byte(`{"normalize": false, "pooling": "mean"}`), 0o644)
 	task := hfLookupIn(t, dir, "m")
 	s := hfFidSession(t, task)
-	in, out := hfFidTexts(t, task, "the food was great")
+	in, out := loadTexts(t, task, "the food was great")
 	if err := s.Predict(context.Background(), in, 0, 1, out); err != nil {
 		t.Fatal(err)
 	}
@@ -484,7 +468,7 @@ func TestHFFidelitySentenceTransformersTextPreparation(t *testing.T) {
 			hfFidSentenceTransformers(t, folder, map[string]any{"pooling_mode_mean_tokens": true}, 128)
 			hfEditJSON(t, folder, "sentence_bert_config.json", func(d map[string]any) { d["do_lower_case"] = c.lower })
 			task := hfLookupIn(t, dir, "m")
-			in, _ := hfFidTexts(t, task, c.texts...)
+			in, _ := loadTexts(t, task, c.texts...)
 			d := in[0].(*TextData)
 			row := func(i int) []int32 { return d.enc.IDs[d.start[i] : d.start[i]+d.n[i]] }
 			if !slices.Equal(row(0), row(1)) {

@@ -134,11 +134,14 @@ func loadTexts(t testing.TB, task *Task, texts ...string) ([]InputData, OutputDa
 }
 
 // loadColumns loads n rows of a task's input columns (all of them, in order) and
-// makes room for n results.
+// makes room for n results. Every row starts valid, as the core's do.
 func loadColumns(t testing.TB, task *Task, n int, cols ...Column) ([]InputData, OutputData) {
 	t.Helper()
 	in := task.NewInputs()
 	valid := make([]bool, n)
+	for i := range valid {
+		valid[i] = true
+	}
 	off := 0
 	for i, spec := range task.Config.Inputs {
 		k := len(spec.Columns)
