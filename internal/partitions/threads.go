@@ -29,7 +29,7 @@ const threadsPruneMin = 64
 // Current returns the calling thread's partition index, assigning an index on a
 // thread's first call: the lowest one an ended thread left, else the next.
 func (t *Threads) Current() int {
-	tid := gettid()
+	tid, _ := ThreadID()
 	if v, ok := t.ids.Load(tid); ok {
 		return v.(int)
 	}

@@ -2,9 +2,6 @@ package partitions
 
 import "golang.org/x/sys/unix"
 
-// gettid identifies the calling OS thread.
-func gettid() int { return unix.Gettid() }
-
 // ThreadID identifies the calling OS thread; ok is false where it cannot.
 func ThreadID() (tid int, ok bool) { return unix.Gettid(), true }
 
