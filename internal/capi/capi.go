@@ -65,6 +65,9 @@ func goHandleDelete(h C.uintptr_t) {
 	// No error path: a bad handle (a bug) leaks rather than ending the host.
 	defer func() { _ = recover() }()
 	if h != 0 {
+		if b, ok := cgo.Handle(h).Value().(*bound); ok {
+			b.drop()
+		}
 		cgo.Handle(h).Delete()
 	}
 }
@@ -84,7 +87,11 @@ func goHandleCopy(h C.uintptr_t) (c C.uintptr_t) {
 	if h == 0 {
 		return 0
 	}
-	return C.uintptr_t(cgo.NewHandle(cgo.Handle(h).Value()))
+	v := cgo.Handle(h).Value()
+	if b, ok := v.(*bound); ok {
+		b.refs.Add(1)
+	}
+	return C.uintptr_t(cgo.NewHandle(v))
 }
 
 func exec(conn C.duckdb_connection, sql string) error {

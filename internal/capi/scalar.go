@@ -11,6 +11,7 @@ import (
 	"errors"
 	"runtime/cgo"
 	"sync"
+	"sync/atomic"
 	"unsafe"
 
 	"github.com/duckinfer/duckinfer/internal/core"
@@ -36,6 +37,17 @@ type bound struct {
 	count int // argument count, for checks at execution
 
 	threads *partitions.Threads
+
+	// refs counts DuckDB's copies of the bind data (goHandleCopy, goHandleDelete):
+	// the last one deleted closes call, so a statement's sessions go with it.
+	refs atomic.Int32
+}
+
+// drop is one copy of b's bind data deleted.
+func (b *bound) drop() {
+	if b.refs.Add(-1) == 0 && b.call != nil {
+		b.call.Close()
+	}
 }
 
 // errNotConstant says an argument must be known at bind.
@@ -157,6 +169,7 @@ func goScalarBind(info C.duckdb_bind_info, kind C.int, envh C.uintptr_t) {
 		bindError(info, err)
 		return
 	}
+	b.refs.Store(1)
 	C.di_set_bind_data(info, C.uintptr_t(cgo.NewHandle(b)))
 }
 

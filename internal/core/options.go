@@ -93,6 +93,19 @@ type Call struct {
 	// (partitions.Assigner.Spare).
 	bindTID   int
 	bindTIDOK bool
+	// release ends the call's use of its task's sessions (models.Pool.Use): Close,
+	// or the garbage collector when no one calls it.
+	release func()
+}
+
+// Close ends the call's hold on its task's checks and sessions now, for a binding that
+// knows when its statement is gone; without it they are let go when the Call is
+// collected, which can be late enough for a retired setting's sessions to stay loaded
+// across many statements. A closed Call must not run again. Close is idempotent.
+func (c *Call) Close() {
+	if c.release != nil {
+		c.release()
+	}
 }
 
 // Bind checks a request and resolves it: unknown tasks, bad options and broken models
@@ -184,6 +197,7 @@ func (e *Env) Bind(req Request) (*Call, error) {
 	if err := e.Pool.CheckPooling(task, c.Text.Pooling); err != nil {
 		return nil, ArgErrorf("%v", err)
 	}
+	c.release = release
 	runtime.AddCleanup(c, func(release func()) { release() }, release)
 	bound = true
 	return c, nil

@@ -96,15 +96,22 @@ func bindInfer(env *core.Env, packed string, argc int, kind string) (*core.Call,
 	if err != nil {
 		return nil, nil, nil, err
 	}
-	if got, want := argc-NumInferArgs, len(cc.Columns); got != want {
-		return nil, nil, nil, core.ArgErrorf("task %q reads %d column(s) (%s), but ml_infer got %d; call ml_predict instead", cc.Task.Name, want, strings.Join(cc.Columns, ", "), got)
-	}
-	if cc.Task.Config.Kind != kind {
-		return nil, nil, nil, core.ArgErrorf("task %q is a %s task, which this function does not write; call ml_predict instead", cc.Task.Name, cc.Task.Config.Kind)
-	}
-	pos, err := ArgPositions(opts[ArgOrder], cc.Columns)
+	pos, err := inferPositions(cc, opts[ArgOrder], argc, kind)
 	if err != nil {
+		cc.Close() // not handed out: its sessions need not wait for the collector
 		return nil, nil, nil, err
 	}
 	return cc, pos, opts, nil
+}
+
+// inferPositions checks a bound call against its call site (argument count, kind)
+// and finds each input column's argument position.
+func inferPositions(cc *core.Call, order string, argc int, kind string) ([]int, error) {
+	if got, want := argc-NumInferArgs, len(cc.Columns); got != want {
+		return nil, core.ArgErrorf("task %q reads %d column(s) (%s), but ml_infer got %d; call ml_predict instead", cc.Task.Name, want, strings.Join(cc.Columns, ", "), got)
+	}
+	if cc.Task.Config.Kind != kind {
+		return nil, core.ArgErrorf("task %q is a %s task, which this function does not write; call ml_predict instead", cc.Task.Name, cc.Task.Config.Kind)
+	}
+	return ArgPositions(order, cc.Columns)
 }

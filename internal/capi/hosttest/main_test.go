@@ -53,6 +53,12 @@ func taskDirs(t testing.TB) string {
 // missing.
 func startNode(t testing.TB, db string, opts map[string]string) *Host {
 	t.Helper()
+	return startNodeWith(t, db, opts)
+}
+
+// startNodeWith is startNode with more environment variables for the host.
+func startNodeWith(t testing.TB, db string, opts map[string]string, env ...string) *Host {
+	t.Helper()
 	node, err := exec.LookPath("node")
 	if err != nil {
 		t.Fatalf("node is not installed (apt-get install nodejs npm, then make setup): %v", err)
@@ -62,7 +68,7 @@ func startNode(t testing.TB, db string, opts map[string]string) *Host {
 		t.Fatalf("@duckdb/node-api is not installed; run make setup (npm ci in %s)", filepath.Dir(script))
 	}
 	o, _ := json.Marshal(opts)
-	h, err := startEnv([]string{"DUCKINFER_MODELS=" + taskDirs(t)}, node, script, extPath, db, string(o))
+	h, err := startEnv(append([]string{"DUCKINFER_MODELS=" + taskDirs(t)}, env...), node, script, extPath, db, string(o))
 	if err != nil {
 		t.Fatal(err)
 	}
