@@ -45,7 +45,7 @@ func (c *Connector) Predict(ctx context.Context, task string, rec arrow.RecordBa
 	if err != nil {
 		return nil, err
 	}
-	defer call.Release(ch)
+	defer finish(call, ch)
 	outFields, outCols, err := outputArrays(call, ch, int(rec.NumRows()), mem)
 	if err != nil {
 		return nil, err
@@ -76,7 +76,7 @@ func (c *Connector) PredictRecord(ctx context.Context, task string, rec arrow.Re
 	if err != nil {
 		return nil, nil, err
 	}
-	defer call.Release(ch)
+	defer finish(call, ch)
 	_, cols, err := outputArrays(call, ch, int(rec.NumRows()), mem)
 	if err != nil {
 		return nil, nil, err
@@ -100,6 +100,14 @@ func (c *Connector) predict(ctx context.Context, task string, rec arrow.RecordBa
 	return call, ch, core.InFunc("extension: "+method, err)
 }
 
+// finish gives a predict's chunk back and ends its call's hold on the task's sessions,
+// so a replaced model version's sessions go when its last Predict returns rather than
+// when the collector finds the call.
+func finish(call *core.Call, ch *core.Chunk) {
+	call.Release(ch)
+	call.Close()
+}
+
 func (c *Connector) predictChunk(ctx context.Context, task string, rec arrow.RecordBatch, opts RecordOptions, method, kind string) (*core.Call, *core.Chunk, error) {
 	req := core.Request{Task: task, Columns: opts.Columns, Device: opts.Device, OnError: opts.OnError, Pooling: opts.Pooling, Names: recordNames}
 	// Any count but 0 goes to Bind, which refuses a negative one as SQL's max_length does.
@@ -116,8 +124,18 @@ func (c *Connector) predictChunk(ctx context.Context, task string, rec arrow.Rec
 	if err != nil {
 		return nil, nil, err
 	}
+	ch, err := c.runRecord(ctx, call, task, rec, method, kind)
+	if err != nil {
+		call.Close()
+		return nil, nil, err
+	}
+	return call, ch, nil
+}
+
+// runRecord checks rec against the bound call and runs its rows as one chunk.
+func (c *Connector) runRecord(ctx context.Context, call *core.Call, task string, rec arrow.RecordBatch, method, kind string) (*core.Chunk, error) {
 	if got := call.Task.Config.Kind; kind != "" && got != kind {
-		return nil, nil, wrongKind(method, task, got, kind)
+		return nil, wrongKind(method, task, got, kind)
 	}
 	call.ColumnHint = "convert the column, or pick another with RecordOptions.Columns"
 	// The record is one chunk on the caller's goroutine: its batches also run on the
@@ -130,16 +148,12 @@ func (c *Connector) predictChunk(ctx context.Context, task string, rec arrow.Rec
 		have = append(have, f.Name)
 	}
 	if err := core.CheckColumnsPresent(call.Task, call.Columns, have, recordNames); err != nil {
-		return nil, nil, err
+		return nil, err
 	}
 	for i, name := range call.Columns {
 		cols[i] = &arrowColumn{name: name, arr: rec.Column(fieldIndex(rec.Schema(), name))}
 	}
-	ch, err := call.Run(ctx, c.env.Threads.Current(), cols, int(rec.NumRows()), nil)
-	if err != nil {
-		return nil, nil, err
-	}
-	return call, ch, nil
+	return call.Run(ctx, c.env.Threads.Current(), cols, int(rec.NumRows()), nil)
 }
 
 // PredictValues is PredictRecord for a regress task: it returns the prediction column,
@@ -151,7 +165,7 @@ func (c *Connector) PredictValues(ctx context.Context, task string, rec arrow.Re
 	if err != nil {
 		return nil, err
 	}
-	defer call.Release(ch)
+	defer finish(call, ch)
 	out, ok := ch.Output().(*models.RegressData)
 	if !ok {
 		return nil, wrongKind("PredictValues", task, call.Task.Config.Kind, models.OutputRegress)

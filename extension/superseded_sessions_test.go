@@ -1,14 +1,20 @@
 package extension
 
 import (
+	"context"
 	"database/sql"
 	"fmt"
 	"os"
 	"path/filepath"
 	"runtime"
+	"runtime/debug"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/array"
+	"github.com/apache/arrow-go/v18/arrow/memory"
 
 	"github.com/duckinfer/duckinfer/internal/models"
 	"github.com/duckinfer/duckinfer/internal/onnxbuild"
@@ -172,5 +178,49 @@ func predictScale(t *testing.T, db *sql.DB, name string, k float64) {
 	}
 	if y != 2*k {
 		t.Fatalf("%s: %v, want %v", name, y, 2*k)
+	}
+}
+
+// Pins: Predict's call let go of its task version's sessions only when the collector
+// found it, so a program that replaced its model and then ran little Go allocation
+// held every old version's sessions.
+// Each Predict ends its hold when it returns: with the collector off, replacing the
+// model five times leaves one version's sessions.
+func TestPredictFreesReplacedVersionsWithoutCollector(t *testing.T) {
+	dir := t.TempDir()
+	writeScale(t, dir, 1)
+	c, err := NewConnector("", WithTaskDirs(dir))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	defer debug.SetGCPercent(debug.SetGCPercent(-1))
+	mem := memory.NewGoAllocator()
+	b := array.NewRecordBuilder(mem, arrow.NewSchema([]arrow.Field{{Name: "a", Type: arrow.PrimitiveTypes.Float32}}, nil))
+	b.Field(0).(*array.Float32Builder).AppendValues([]float32{2}, nil)
+	rec := b.NewRecordBatch()
+	b.Release()
+	defer rec.Release()
+	predict := func(k float32) {
+		t.Helper()
+		vals, err := c.PredictValues(context.Background(), "scale", rec, RecordOptions{}, mem)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer vals.Release()
+		if y := vals.(*array.Float64).Value(0); y != 2*float64(k) {
+			t.Fatalf("k = %v: %v", k, y)
+		}
+	}
+	base := models.OpenSessions()
+	predict(1) // one row, one batch: nothing is lent, so one slot's session loads
+	perVersion := models.OpenSessions() - base
+	for k := float32(2); k <= 6; k++ {
+		time.Sleep(10 * time.Millisecond) // a new modification time for the new model
+		writeScale(t, dir, k)
+		predict(k)
+	}
+	if n := models.OpenSessions() - base; n > perVersion {
+		t.Errorf("after 6 versions, each run by Predict, %d sessions are open with the collector off; want the current version's %d", n, perVersion)
 	}
 }
