@@ -68,6 +68,12 @@ type Config struct {
 	// from the user; a model's own sentence vectors then stand for it (embedOutputs).
 	poolingImplicit bool
 	poolingSet      bool // "pooling" was given (task.json, or the Pooling module), not defaulted
+	// stUnapplied: sentence-transformers modules the folder lists that pooling token
+	// vectors here would skip (hfModel.stUnapplied); only the model's own sentence
+	// vectors include them.
+	stUnapplied string
+	// stFolder is where that modules.json is, for the error.
+	stFolder string
 }
 
 var taskNamePattern = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_.-]*$`)

@@ -33,7 +33,8 @@ import (
 //   - otherwise an embedder, reading the model's own sentence_embedding, else
 //     last_hidden_state or token_embeddings (see embedOutputs). A sentence-transformers
 //     folder (modules.json) gives it the pooling of its Pooling module and normalize
-//     from whether it lists a Normalize module (hfSentenceTransformers).
+//     from whether it lists a Normalize module (hfSentenceTransformers); any other
+//     module it lists (Dense, ...) refuses pooling token vectors (stUnapplied).
 // A decoder classifier (lastTokenPooling: any but the known encoders) pools the last non-padding token, which
 // transformers finds by config.json's pad_token_id; without one it takes the last
 // position, and so does an ONNX export of it: padding such a model's rows would pool a
@@ -85,6 +86,10 @@ type hfModel struct {
 	// stText: a sentence-transformers embedder, whose texts SentenceTransformer.encode
 	// strips (and lowercases, stLower) before tokenizing.
 	stText, stLower bool
+	// stUnapplied names the modules of modules.json that SentenceTransformer.encode
+	// applies and duckinfer's pooling of token vectors does not (a Dense projection,
+	// a LayerNorm, ...): "" when none, or when task.json names the output to read.
+	stUnapplied string
 }
 
 // hfConfig returns the task.json a Hugging Face folder stands for, with override (the
@@ -125,6 +130,7 @@ func hfConfig(folder string, override []byte) ([]byte, hfModel, error) {
 	limit := hfPositionLimit(hc.ModelType, hc.PositionType, hc.MaxPositions, hc.PadTokenID)
 	posStart := positionOffset(hc.ModelType, hc.PadTokenID)
 	var stText, stLower bool
+	var stUnapplied string
 	st := hfReadSTConfig(folder)
 	n, side := hfMaxLength(folder, st.maxSeqLength, hc.ModelType, hc.MaxPositions, hc.PadTokenID)
 	if n > 0 {
@@ -164,7 +170,8 @@ func hfConfig(folder string, override []byte) ([]byte, hfModel, error) {
 	} else {
 		doc["kind"] = OutputEmbed
 		doc["description"] = fmt.Sprintf("Hugging Face %s (text embedder)", what)
-		pooling, normalize, err := hfSentenceTransformers(folder)
+		pooling, normalize, unapplied, err := hfSentenceTransformers(folder)
+		stUnapplied = unapplied
 		if errors.Is(err, errPoolingMode) {
 			poolingErr, err = err, nil
 		}
@@ -208,7 +215,7 @@ func hfConfig(folder string, override []byte) ([]byte, hfModel, error) {
 			poolingImplicit = false
 		}
 		if _, set := folded["output"]; set {
-			poolingErr = nil
+			poolingErr, stUnapplied = nil, ""
 		}
 		// "kind": "embed" over a classifier (or regressor) folder replaces the
 		// classify reading whole: its labels, scores, output and description came
@@ -242,44 +249,50 @@ func hfConfig(folder string, override []byte) ([]byte, hfModel, error) {
 		return nil, none, poolingErr
 	}
 	b, err := json.Marshal(doc)
-	return b, hfModel{positions: limit, posStart: posStart, poolingImplicit: poolingImplicit, stText: stText, stLower: stLower}, err
+	return b, hfModel{positions: limit, posStart: posStart, poolingImplicit: poolingImplicit, stText: stText, stLower: stLower, stUnapplied: stUnapplied}, err
 }
 
 // hfSentenceTransformers reads a sentence-transformers folder's modules.json: the
-// pooling its Pooling module's config.json names ("" without one), and whether
+// pooling its Pooling module's config.json names ("" without one), whether
 // SentenceTransformer.encode normalises (a Normalize module listed; nil when the
-// folder has no modules.json). A pooling mode other than cls or mean is an error
+// folder has no modules.json), and the modules it lists that duckinfer does not apply
+// (hfModel.stUnapplied). A pooling mode other than cls or mean is an error
 // (errPoolingMode, beside the normalisation): duckinfer would return other vectors
 // than sentence-transformers.
-func hfSentenceTransformers(folder string) (string, *bool, error) {
+func hfSentenceTransformers(folder string) (string, *bool, string, error) {
 	data, _, err := readRegular(filepath.Join(folder, "modules.json"), "modules.json", maxConfigBytes)
 	if errors.Is(err, fs.ErrNotExist) {
-		return "", nil, nil
+		return "", nil, "", nil
 	}
 	if err != nil {
-		return "", nil, err
+		return "", nil, "", err
 	}
 	var modules []struct {
 		Path string `json:"path"`
 		Type string `json:"type"`
 	}
 	if err := json.Unmarshal(data, &modules); err != nil {
-		return "", nil, fmt.Errorf("%s/modules.json: %v; is it a sentence-transformers modules list?", folder, err)
+		return "", nil, "", fmt.Errorf("%s/modules.json: %v; is it a sentence-transformers modules list?", folder, err)
 	}
 	normalize := false
 	pooling := ""
 	var poolingErr error
-	for _, m := range modules {
+	var unapplied []string
+	for i, m := range modules {
 		// "sentence_transformers.models.Pooling"; older versions wrote the
 		// submodule too (sentence_transformers.models.Pooling.Pooling).
-		switch m.Type[strings.LastIndex(m.Type, ".")+1:] {
-		case "Normalize":
+		switch typ := m.Type[strings.LastIndex(m.Type, ".")+1:]; {
+		case typ == "Normalize":
 			normalize = true
-		case "Pooling":
+		case typ == "Pooling":
 			pooling, poolingErr = hfPoolingMode(folder, m.Path)
+		case typ == "Transformer" && i == 0:
+			// The model itself: its token vectors are the ONNX model's output.
+		default:
+			unapplied = append(unapplied, fmt.Sprintf("%s (%q)", typ, m.Path))
 		}
 	}
-	return pooling, &normalize, poolingErr
+	return pooling, &normalize, strings.Join(unapplied, ", "), poolingErr
 }
 
 // hfPoolingMode is the pooling a sentence-transformers Pooling module's config.json

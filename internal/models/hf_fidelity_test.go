@@ -477,3 +477,63 @@ func TestHFFidelitySentenceTransformersTextPreparation(t *testing.T) {
 		})
 	}
 }
+
+// A sentence-transformers folder whose modules.json lists a Dense projection after
+// pooling (LaBSE, many distilled and multilingual models): SentenceTransformer.encode
+// returns the projected vector. Pooling the model's token vectors skips it, so such a
+// task is refused at check unless the model has its own sentence_embedding (an Optimum
+// export, which includes the projection) or task.json names the output to read.
+// Pins: the Dense module was ignored and token vectors pooled: other vectors than
+// sentence-transformers', of another width, with no error.
+func TestHFFidelitySentenceTransformersDenseModule(t *testing.T) {
+	withDense := func(folder string) {
+		os.WriteFile(filepath.Join(folder, "modules.json"), []byte(`[
+  {"idx": 0, "name": "0", "path": "", "type": "sentence_transformers.models.Transformer"},
+  {"idx": 1, "name": "1", "path": "1_Pooling", "type": "sentence_transformers.models.Pooling"},
+  {"idx": 2, "name": "2", "path": "2_Dense", "type": "sentence_transformers.models.Dense"},
+  {"idx": 3, "name": "3", "path": "3_Normalize", "type": "sentence_transformers.models.Normalize"}
+]`), 0o644)
+	}
+	for _, c := range []struct {
+		name      string
+		twoOutput bool // token_embeddings and sentence_embedding
+		taskJSON  string
+		err       bool
+		output    string
+	}{
+		{"token vectors only", false, "", true, ""},
+		{"token vectors, user pooling", false, `{"pooling": "mean"}`, true, ""},
+		{"own sentence_embedding", true, "", false, "sentence_embedding"},
+		{"output named", false, `{"output": "last_hidden_state"}`, false, "last_hidden_state"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			dir := t.TempDir()
+			folder := copyHF(t, "bert_embed", dir, "m")
+			hfFidSentenceTransformers(t, folder, map[string]any{"pooling_mode_mean_tokens": true}, 128)
+			withDense(folder)
+			if c.twoOutput {
+				hfFidTwoOutputModel(t, filepath.Join(folder, "onnx", "model.onnx"))
+			}
+			if c.taskJSON != "" {
+				os.WriteFile(filepath.Join(folder, "task.json"), []byte(c.taskJSON), 0o644)
+			}
+			task := hfLookupIn(t, dir, "m")
+			pool := NewPool(FlavorCPU)
+			t.Cleanup(func() { pool.Close() })
+			err := pool.Check(task)
+			if c.err {
+				if err == nil || !strings.Contains(err.Error(), `Dense ("2_Dense")`) || !strings.Contains(err.Error(), "sentence_embedding") {
+					t.Fatalf("check: %v; want a refusal naming the Dense module and the sentence_embedding way out", err)
+				}
+				t.Log(err)
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := task.OutputName(); got != c.output {
+				t.Errorf("reads output %q, want %q", got, c.output)
+			}
+		})
+	}
+}

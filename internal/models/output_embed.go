@@ -56,6 +56,9 @@ func (embedOutput) CheckModel(c *Config, o ort.InputOutputInfo) error {
 	if d := len(o.Dimensions); d != 2 && d != 3 {
 		return fmt.Errorf("model output %q has shape %v; an embed task reads [N, seq, d] token vectors or [N, d] sentence vectors", o.Name, []int64(o.Dimensions))
 	}
+	if c.stUnapplied != "" && len(o.Dimensions) == 3 {
+		return fmt.Errorf("%s/modules.json lists modules duckinfer does not apply: %s. SentenceTransformer.encode runs them; duckinfer pools the model's token vectors (output %q) and would return other vectors. Export the model with its own pooled output (optimum-cli export onnx --library sentence_transformers writes sentence_embedding, which includes them), or name the output in a task.json beside it (\"output\": %q) to take the pooled token vectors as they are", c.stFolder, c.stUnapplied, o.Name, o.Name)
+	}
 	if c.poolingImplicit {
 		// The Pooling module's pooling is what the model's own sentence vectors did.
 		return nil

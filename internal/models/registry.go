@@ -658,6 +658,7 @@ func (r *Registry) readUserTask(name, folder, real string) (*Task, error) {
 		return nil, taskErrorf(ErrTaskConfig, name, "%s: %s", cfgPath, strings.TrimPrefix(err.Error(), "task.json: "))
 	}
 	cfg.poolingImplicit = hm.poolingImplicit
+	cfg.stUnapplied, cfg.stFolder = hm.stUnapplied, folder
 	t := &Task{Name: name, Source: folder, Config: cfg, path: real, cfgBytes: data, cfgStamp: stamp, hfStamps: hfStamps, positions: hm.positions, posStart: hm.posStart, stText: hm.stText, stLower: hm.stLower, serial: snapshots.Add(1)}
 	if cfg.Tokenizer != "" {
 		if err := t.loadTokenizer(); err != nil {
