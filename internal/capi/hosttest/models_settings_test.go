@@ -89,3 +89,51 @@ func TestErrorsListOneThousandAcrossSettings(t *testing.T) {
 		t.Errorf("ml_errors() is not in time order: %s rows come before an earlier one", r.Value(0, 0))
 	}
 }
+
+// A statement lets go of its sessions when DuckDB deletes its last copy of the
+// ml_infer bind data, whatever the plan's shape: with the collector off, a setting's
+// sessions go once it is retired after a query of each shape below (several copies of
+// the bind data, one statement failing mid-way, prepared statements executed and
+// deallocated), and the four live settings keep one session each.
+func TestRetiredSettingFreesEveryQueryShape(t *testing.T) {
+	p := func(task, src string) string {
+		return "SELECT predicted_class FROM ml_predict('" + task + "', '" + src + "')"
+	}
+	rows := `SELECT ''a '' || i AS text FROM range(3000) t(i)`
+	for _, c := range []struct{ name, query string }{
+		{"union", "SELECT count(*) FROM (" + p("sentiment", rows) + " UNION ALL " + p("bert_sentiment", rows) + ")"},
+		{"materialized CTE read twice", "WITH c AS MATERIALIZED (" + p("bert_sentiment", rows) + ") SELECT (SELECT count(*) FROM c) + (SELECT count(*) FROM c)"},
+		{"join", "SELECT count(*) FROM (" + p("bert_sentiment", rows) + ") x JOIN (" + p("sentiment", rows) + ") y USING (predicted_class)"},
+		{"IN subquery", "SELECT count(*) FROM range(10) r(i) WHERE i::VARCHAR IN (SELECT length(predicted_class)::VARCHAR FROM (" + p("bert_sentiment", rows) + "))"},
+		{"fails mid-way", p("bert_sentiment", `SELECT CASE WHEN i < 2500 THEN ''t'' || i ELSE error(''boom'') END AS text FROM range(3000) t(i)`)},
+		{"prepared", ""},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			h := startNodeWith(t, ":memory:", map[string]string{"threads": "4"}, "GOGC=off")
+			defer closeHost(t, h)
+			mustQuery(t, h, "a", "SET duckinfer_models = '"+t.TempDir()+"'")
+			if c.query == "" {
+				mustQuery(t, h, "a", "PREPARE p AS "+p("bert_sentiment", rows))
+				mustQuery(t, h, "a", "EXECUTE p")
+				mustQuery(t, h, "a", "EXECUTE p")
+				mustQuery(t, h, "a", "PREPARE q AS SELECT count(*) FROM ml_predict($1, 'SELECT ''x'' AS text')")
+				mustQuery(t, h, "a", "EXECUTE q('bert_sentiment')")
+				mustQuery(t, h, "a", "EXECUTE q('sentiment')")
+				mustQuery(t, h, "a", "DEALLOCATE p")
+				mustQuery(t, h, "a", "DEALLOCATE q")
+			} else if r, err := h.Query("a", c.query); err != nil {
+				t.Fatal(err)
+			} else if fails := strings.Contains(c.name, "fails"); r.OK == fails {
+				t.Fatalf("query ok %v (%s), want ok %v", r.OK, r.Error, !fails)
+			}
+			// Four more settings, each running one task: the first is retired.
+			for range 4 {
+				mustQuery(t, h, "b", "SET duckinfer_models = '"+t.TempDir()+"'")
+				mustQuery(t, h, "b", p("sentiment", `SELECT ''x'' AS text`))
+			}
+			if got := mustQuery(t, h, "b", "SELECT process_sessions FROM ml_stats()").Value(0, 0); got != "4" {
+				t.Errorf("%s sessions loaded once the setting the query ran under is retired; want the 4 live settings' one each", got)
+			}
+		})
+	}
+}
