@@ -124,6 +124,12 @@ var cHost struct {
 // startC starts the C host linked against DuckDB 2.0's static library.
 func startC(t testing.TB, db string, opts map[string]string) *Host {
 	t.Helper()
+	return startCWith(t, db, opts)
+}
+
+// startCWith is startC with more environment variables for the host.
+func startCWith(t testing.TB, db string, opts map[string]string, env ...string) *Host {
+	t.Helper()
 	cHost.once.Do(func() { cHost.path, cHost.err = BuildCHost(tmpDir) })
 	if cHost.err != nil {
 		t.Fatal(cHost.err)
@@ -132,7 +138,7 @@ func startC(t testing.TB, db string, opts map[string]string) *Host {
 	for k, v := range opts {
 		args = append(args, k+"="+v)
 	}
-	h, err := startEnv([]string{"DUCKINFER_MODELS=" + taskDirs(t)}, cHost.path, args...)
+	h, err := startEnv(append([]string{"DUCKINFER_MODELS=" + taskDirs(t)}, env...), cHost.path, args...)
 	if err != nil {
 		t.Fatal(err)
 	}

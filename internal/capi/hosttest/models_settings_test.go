@@ -108,32 +108,37 @@ func TestRetiredSettingFreesEveryQueryShape(t *testing.T) {
 		{"fails mid-way", p("bert_sentiment", `SELECT CASE WHEN i < 2500 THEN ''t'' || i ELSE error(''boom'') END AS text FROM range(3000) t(i)`)},
 		{"prepared", ""},
 	} {
-		t.Run(c.name, func(t *testing.T) {
-			h := startNodeWith(t, ":memory:", map[string]string{"threads": "4"}, "GOGC=off")
-			defer closeHost(t, h)
-			mustQuery(t, h, "a", "SET duckinfer_models = '"+t.TempDir()+"'")
-			if c.query == "" {
-				mustQuery(t, h, "a", "PREPARE p AS "+p("bert_sentiment", rows))
-				mustQuery(t, h, "a", "EXECUTE p")
-				mustQuery(t, h, "a", "EXECUTE p")
-				mustQuery(t, h, "a", "PREPARE q AS SELECT count(*) FROM ml_predict($1, 'SELECT ''x'' AS text')")
-				mustQuery(t, h, "a", "EXECUTE q('bert_sentiment')")
-				mustQuery(t, h, "a", "EXECUTE q('sentiment')")
-				mustQuery(t, h, "a", "DEALLOCATE p")
-				mustQuery(t, h, "a", "DEALLOCATE q")
-			} else if r, err := h.Query("a", c.query); err != nil {
-				t.Fatal(err)
-			} else if fails := strings.Contains(c.name, "fails"); r.OK == fails {
-				t.Fatalf("query ok %v (%s), want ok %v", r.OK, r.Error, !fails)
-			}
-			// Four more settings, each running one task: the first is retired.
-			for range 4 {
-				mustQuery(t, h, "b", "SET duckinfer_models = '"+t.TempDir()+"'")
-				mustQuery(t, h, "b", p("sentiment", `SELECT ''x'' AS text`))
-			}
-			if got := mustQuery(t, h, "b", "SELECT process_sessions FROM ml_stats()").Value(0, 0); got != "4" {
-				t.Errorf("%s sessions loaded once the setting the query ran under is retired; want the 4 live settings' one each", got)
-			}
-		})
+		for _, host := range []struct {
+			name  string
+			start func(testing.TB, string, map[string]string, ...string) *Host
+		}{{"node", startNodeWith}, {"duckdb2", startCWith}} {
+			t.Run(host.name+"/"+c.name, func(t *testing.T) {
+				h := host.start(t, ":memory:", map[string]string{"threads": "4"}, "GOGC=off")
+				defer closeHost(t, h)
+				mustQuery(t, h, "a", "SET duckinfer_models = '"+t.TempDir()+"'")
+				if c.query == "" {
+					mustQuery(t, h, "a", "PREPARE p AS "+p("bert_sentiment", rows))
+					mustQuery(t, h, "a", "EXECUTE p")
+					mustQuery(t, h, "a", "EXECUTE p")
+					mustQuery(t, h, "a", "PREPARE q AS SELECT count(*) FROM ml_predict($1, 'SELECT ''x'' AS text')")
+					mustQuery(t, h, "a", "EXECUTE q('bert_sentiment')")
+					mustQuery(t, h, "a", "EXECUTE q('sentiment')")
+					mustQuery(t, h, "a", "DEALLOCATE p")
+					mustQuery(t, h, "a", "DEALLOCATE q")
+				} else if r, err := h.Query("a", c.query); err != nil {
+					t.Fatal(err)
+				} else if fails := strings.Contains(c.name, "fails"); r.OK == fails {
+					t.Fatalf("query ok %v (%s), want ok %v", r.OK, r.Error, !fails)
+				}
+				// Four more settings, each running one task: the first is retired.
+				for range 4 {
+					mustQuery(t, h, "b", "SET duckinfer_models = '"+t.TempDir()+"'")
+					mustQuery(t, h, "b", p("sentiment", `SELECT ''x'' AS text`))
+				}
+				if got := mustQuery(t, h, "b", "SELECT process_sessions FROM ml_stats()").Value(0, 0); got != "4" {
+					t.Errorf("%s sessions loaded once the setting the query ran under is retired; want the 4 live settings' one each", got)
+				}
+			})
+		}
 	}
 }
