@@ -34,7 +34,8 @@ import (
 //     last_hidden_state or token_embeddings (see embedOutputs). A sentence-transformers
 //     folder (modules.json) gives it the pooling of its Pooling module and normalize
 //     from whether it lists a Normalize module (hfSentenceTransformers); any other
-//     module it lists (Dense, ...) refuses pooling token vectors (stUnapplied).
+//     module it lists (Dense, ...) refuses pooling token vectors (stUnapplied); its
+//     texts get config_sentence_transformers.json's default prompt (hfReadSTConfig).
 // A decoder classifier (lastTokenPooling: any but the known encoders) pools the last non-padding token, which
 // transformers finds by config.json's pad_token_id; without one it takes the last
 // position, and so does an ONNX export of it: padding such a model's rows would pool a
@@ -50,7 +51,7 @@ import (
 // The sentence-transformers files are those of the usual layout (the Pooling module in
 // 1_Pooling).
 var hfFiles = []string{"config.json", "tokenizer.json", "tokenizer_config.json", "task.json", "onnx/model.onnx", "model.onnx",
-	"modules.json", "1_Pooling/config.json", "sentence_bert_config.json"}
+	"modules.json", "1_Pooling/config.json", "sentence_bert_config.json", "config_sentence_transformers.json"}
 
 // isHFFolder reports whether folder holds config.json, tokenizer.json and a model.
 func isHFFolder(folder string) bool {
@@ -83,9 +84,9 @@ type hfModel struct {
 	// poolingImplicit: the pooling came from the sentence-transformers Pooling module,
 	// not from the user, so the model's own sentence_embedding may stand for it.
 	poolingImplicit bool
-	// stText: a sentence-transformers embedder, whose texts SentenceTransformer.encode
-	// strips (and lowercases, stLower) before tokenizing.
-	stText, stLower bool
+	// st: a sentence-transformers embedder's texts, as SentenceTransformer.encode
+	// prepares them before tokenizing.
+	st stPrep
 	// stUnapplied names the modules of modules.json that SentenceTransformer.encode
 	// applies and duckinfer's pooling of token vectors does not (a Dense projection,
 	// a LayerNorm, ...): "" when none, or when task.json names the output to read.
@@ -129,9 +130,12 @@ func hfConfig(folder string, override []byte) ([]byte, hfModel, error) {
 	}
 	limit := hfPositionLimit(hc.ModelType, hc.PositionType, hc.MaxPositions, hc.PadTokenID)
 	posStart := positionOffset(hc.ModelType, hc.PadTokenID)
-	var stText, stLower bool
+	var prep stPrep
 	var stUnapplied string
-	st := hfReadSTConfig(folder)
+	st, err := hfReadSTConfig(folder)
+	if err != nil {
+		return nil, none, err
+	}
 	n, side := hfMaxLength(folder, st.maxSeqLength, hc.ModelType, hc.MaxPositions, hc.PadTokenID)
 	if n > 0 {
 		doc["max_length"] = n
@@ -170,23 +174,23 @@ func hfConfig(folder string, override []byte) ([]byte, hfModel, error) {
 	} else {
 		doc["kind"] = OutputEmbed
 		doc["description"] = fmt.Sprintf("Hugging Face %s (text embedder)", what)
-		pooling, normalize, unapplied, err := hfSentenceTransformers(folder)
-		stUnapplied = unapplied
+		mods, err := hfSentenceTransformers(folder)
+		stUnapplied = mods.unapplied
 		if errors.Is(err, errPoolingMode) {
 			poolingErr, err = err, nil
 		}
 		if err != nil {
 			return nil, none, err
 		}
-		if pooling != "" {
-			doc["pooling"] = pooling
+		if mods.pooling != "" {
+			doc["pooling"] = mods.pooling
 		}
-		if normalize != nil { // modules.json is there
-			stText = true
-			stLower = st.doLowerCase
-		}
-		if normalize != nil {
-			doc["normalize"] = *normalize
+		if mods.normalize != nil { // modules.json is there
+			prep = stPrep{on: true, lower: st.doLowerCase, prompt: st.prompt}
+			doc["normalize"] = *mods.normalize
+			if st.prompt != "" && mods.excludePrompt && poolingErr == nil {
+				poolingErr = fmt.Errorf("%w: %s/config_sentence_transformers.json puts the prompt %q before every text (default_prompt_name), and the Pooling module leaves the prompt's tokens out of the pooled vector (include_prompt: false), which duckinfer does not do; if the model has its own pooled output, set \"output\" in a task.json beside it, else export one that has", errPoolingMode, folder, st.prompt)
+			}
 		}
 	}
 	generatedKind := doc["kind"]
@@ -249,33 +253,42 @@ func hfConfig(folder string, override []byte) ([]byte, hfModel, error) {
 		return nil, none, poolingErr
 	}
 	b, err := json.Marshal(doc)
-	return b, hfModel{positions: limit, posStart: posStart, poolingImplicit: poolingImplicit, stText: stText, stLower: stLower, stUnapplied: stUnapplied}, err
+	return b, hfModel{positions: limit, posStart: posStart, poolingImplicit: poolingImplicit, st: prep, stUnapplied: stUnapplied}, err
 }
 
-// hfSentenceTransformers reads a sentence-transformers folder's modules.json: the
-// pooling its Pooling module's config.json names ("" without one), whether
-// SentenceTransformer.encode normalises (a Normalize module listed; nil when the
-// folder has no modules.json), and the modules it lists that duckinfer does not apply
-// (hfModel.stUnapplied). A pooling mode other than cls or mean is an error
-// (errPoolingMode, beside the normalisation): duckinfer would return other vectors
-// than sentence-transformers.
-func hfSentenceTransformers(folder string) (string, *bool, string, error) {
+// stModules is what a sentence-transformers folder's modules.json says of the vector
+// SentenceTransformer.encode returns.
+type stModules struct {
+	pooling string // the Pooling module's mode ("" without one)
+	// normalize: a Normalize module is listed; nil when the folder has no modules.json.
+	normalize *bool
+	// unapplied names the modules duckinfer does not apply (hfModel.stUnapplied).
+	unapplied string
+	// excludePrompt: the Pooling module leaves a prompt's tokens out (include_prompt
+	// false).
+	excludePrompt bool
+}
+
+// hfSentenceTransformers reads a sentence-transformers folder's modules.json. A
+// pooling mode other than cls or mean is an error (errPoolingMode, beside the rest):
+// duckinfer would return other vectors than sentence-transformers.
+func hfSentenceTransformers(folder string) (stModules, error) {
+	var mods stModules
 	data, _, err := readRegular(filepath.Join(folder, "modules.json"), "modules.json", maxConfigBytes)
 	if errors.Is(err, fs.ErrNotExist) {
-		return "", nil, "", nil
+		return mods, nil
 	}
 	if err != nil {
-		return "", nil, "", err
+		return mods, err
 	}
 	var modules []struct {
 		Path string `json:"path"`
 		Type string `json:"type"`
 	}
 	if err := json.Unmarshal(data, &modules); err != nil {
-		return "", nil, "", fmt.Errorf("%s/modules.json: %v; is it a sentence-transformers modules list?", folder, err)
+		return mods, fmt.Errorf("%s/modules.json: %v; is it a sentence-transformers modules list?", folder, err)
 	}
 	normalize := false
-	pooling := ""
 	var poolingErr error
 	var unapplied []string
 	for i, m := range modules {
@@ -285,28 +298,35 @@ func hfSentenceTransformers(folder string) (string, *bool, string, error) {
 		case typ == "Normalize":
 			normalize = true
 		case typ == "Pooling":
-			pooling, poolingErr = hfPoolingMode(folder, m.Path)
+			mods.pooling, mods.excludePrompt, poolingErr = hfPoolingMode(folder, m.Path)
 		case typ == "Transformer" && i == 0:
 			// The model itself: its token vectors are the ONNX model's output.
 		default:
 			unapplied = append(unapplied, fmt.Sprintf("%s (%q)", typ, m.Path))
 		}
 	}
-	return pooling, &normalize, strings.Join(unapplied, ", "), poolingErr
+	mods.normalize, mods.unapplied = &normalize, strings.Join(unapplied, ", ")
+	return mods, poolingErr
 }
 
 // hfPoolingMode is the pooling a sentence-transformers Pooling module's config.json
-// (in folder/dir) names: "cls" or "mean".
-func hfPoolingMode(folder, dir string) (string, error) {
+// (in folder/dir) names, "cls" or "mean", and whether it leaves a prompt's tokens out
+// (include_prompt: false).
+func hfPoolingMode(folder, dir string) (string, bool, error) {
 	name := filepath.Join(dir, "config.json")
 	data, _, err := readRegular(filepath.Join(folder, name), name, maxConfigBytes)
 	if err != nil {
-		return "", fmt.Errorf("%s/modules.json lists a Pooling module in %q: %w; restore its config.json from the model's repository", folder, dir, err)
+		return "", false, fmt.Errorf("%s/modules.json lists a Pooling module in %q: %w; restore its config.json from the model's repository", folder, dir, err)
 	}
 	var modes map[string]any
 	if err := json.Unmarshal(data, &modes); err != nil {
-		return "", fmt.Errorf("%s/%s: %v; is it a sentence-transformers Pooling config?", folder, filepath.ToSlash(name), err)
+		return "", false, fmt.Errorf("%s/%s: %v; is it a sentence-transformers Pooling config?", folder, filepath.ToSlash(name), err)
 	}
+	mode, err := hfPoolingModeOf(modes, folder, name)
+	return mode, modes["include_prompt"] == false, err
+}
+
+func hfPoolingModeOf(modes map[string]any, folder, name string) (string, error) {
 	var on []string
 	for k, v := range modes {
 		if strings.HasPrefix(k, "pooling_mode_") && v == true {
@@ -466,33 +486,60 @@ func hfPositionLimit(modelType, positionType string, maxPositions int, pad *int6
 	return max(maxPositions-positionOffset(modelType, pad), 0)
 }
 
-// hfSTConfig is what a sentence-transformers folder's sentence_bert_config.json says
-// of its texts: where SentenceTransformer.encode truncates them (0: not said) and
-// whether it lowercases them first.
+// hfSTConfig is what a sentence-transformers folder says of its texts:
+// sentence_bert_config.json, where SentenceTransformer.encode truncates them (0: not
+// said) and whether it lowercases them first; config_sentence_transformers.json, the
+// prompt it puts before each (its default_prompt_name's; "" for none).
 type hfSTConfig struct {
 	maxSeqLength int
 	doLowerCase  bool
+	prompt       string
 }
 
-// hfReadSTConfig reads it, for a folder with modules.json (zero otherwise).
-func hfReadSTConfig(folder string) hfSTConfig {
+// hfReadSTConfig reads it, for a folder with modules.json (zero otherwise). A default
+// prompt that is not among the prompts is an error, as SentenceTransformer's load
+// makes it.
+func hfReadSTConfig(folder string) (hfSTConfig, error) {
 	var st hfSTConfig
 	if fi, err := os.Stat(filepath.Join(folder, "modules.json")); err != nil || !fi.Mode().IsRegular() {
-		return st
+		return st, nil
 	}
 	var sc struct {
 		MaxSeqLength float64 `json:"max_seq_length"`
 		DoLowerCase  bool    `json:"do_lower_case"`
 	}
 	data, _, err := readRegular(filepath.Join(folder, "sentence_bert_config.json"), "sentence_bert_config.json", maxConfigBytes)
-	if err != nil || json.Unmarshal(data, &sc) != nil {
-		return st
+	if err == nil && json.Unmarshal(data, &sc) == nil {
+		if sc.MaxSeqLength >= 1 && sc.MaxSeqLength < 1<<20 {
+			st.maxSeqLength = int(sc.MaxSeqLength)
+		}
+		st.doLowerCase = sc.DoLowerCase
 	}
-	if sc.MaxSeqLength >= 1 && sc.MaxSeqLength < 1<<20 {
-		st.maxSeqLength = int(sc.MaxSeqLength)
+	const stName = "config_sentence_transformers.json"
+	data, _, err = readRegular(filepath.Join(folder, stName), stName, maxConfigBytes)
+	if errors.Is(err, fs.ErrNotExist) {
+		return st, nil
 	}
-	st.doLowerCase = sc.DoLowerCase
-	return st
+	if err != nil {
+		return st, err
+	}
+	var cst struct {
+		Prompts           map[string]*string `json:"prompts"`
+		DefaultPromptName *string            `json:"default_prompt_name"`
+	}
+	if err := json.Unmarshal(data, &cst); err != nil {
+		return st, fmt.Errorf("%s/%s: %v; is it a sentence-transformers config?", folder, stName, err)
+	}
+	if name := cst.DefaultPromptName; name != nil {
+		prompt, ok := cst.Prompts[*name]
+		if !ok {
+			return st, fmt.Errorf("%s/%s: default_prompt_name %q is not among its prompts; add it to \"prompts\" or set it to null", folder, stName, *name)
+		}
+		if prompt != nil {
+			st.prompt = *prompt
+		}
+	}
+	return st, nil
 }
 
 // hfMaxLength is the longest input the model takes, in tokens (0: unknown), and the
@@ -541,8 +588,8 @@ func (t *Task) loadTokenizer() error {
 		if t.tokSpecial, err = hfTokenizerConfig(t.path, tok); err != nil {
 			return taskErrorf(ErrTaskConfig, t.Name, "%v", err)
 		}
-		if t.stText {
-			t.tokSpecial += fmt.Sprintf("\x00sentence-transformers strip, lowercase=%v", t.stLower)
+		if t.st.on {
+			t.tokSpecial += fmt.Sprintf("\x00sentence-transformers strip, lowercase=%v, prompt=%q", t.st.lower, t.st.prompt)
 		}
 	}
 	t.tok = tok

@@ -537,3 +537,55 @@ func TestHFFidelitySentenceTransformersDenseModule(t *testing.T) {
 		})
 	}
 }
+
+// config_sentence_transformers.json's default_prompt_name: SentenceTransformer.encode
+// puts that prompt before every text (then strips it), so "the food" is encoded as
+// "query: the food". Without a default (null) no prompt is used; a default that is
+// not among the prompts fails SentenceTransformer's load and our lookup; a Pooling
+// module that leaves the prompt's tokens out (include_prompt: false) is refused.
+// Pins: the file was not read, and such a model's vectors were of the bare text.
+func TestHFFidelitySentenceTransformersDefaultPrompt(t *testing.T) {
+	for _, c := range []struct {
+		name, config string
+		noPrompt     bool // Pooling include_prompt: false
+		same         string
+		err          string
+	}{
+		{"default prompt", `{"prompts": {"query": "query: ", "document": ""}, "default_prompt_name": "query"}`, false, "query: the food", ""},
+		{"no default", `{"prompts": {"query": "query: "}, "default_prompt_name": null}`, false, "the food", ""},
+		{"unknown default", `{"prompts": {"query": "query: "}, "default_prompt_name": "passage"}`, false, "", `default_prompt_name "passage"`},
+		{"prompt left out of pooling", `{"prompts": {"query": "query: "}, "default_prompt_name": "query"}`, true, "", "include_prompt"},
+		{"no default, prompt left out of pooling", `{"prompts": {"query": "query: "}, "default_prompt_name": null}`, true, "the food", ""},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			dir := t.TempDir()
+			folder := copyHF(t, "xlmr_embed", dir, "m")
+			hfFidSentenceTransformers(t, folder, map[string]any{"pooling_mode_mean_tokens": true, "include_prompt": !c.noPrompt}, 128)
+			os.WriteFile(filepath.Join(folder, "config_sentence_transformers.json"), []byte(c.config), 0o644)
+			reg, err := NewRegistry(dir)
+			if err != nil {
+				t.Fatal(err)
+			}
+			task, err := reg.Lookup("m")
+			if c.err != "" {
+				if err == nil || !strings.Contains(err.Error(), c.err) {
+					t.Fatalf("lookup: %v; want an error naming %s", err, c.err)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			// The same folder without the file, fed the text SentenceTransformer encodes.
+			plainDir := t.TempDir()
+			plain := copyHF(t, "xlmr_embed", plainDir, "m")
+			hfFidSentenceTransformers(t, plain, map[string]any{"pooling_mode_mean_tokens": true}, 128)
+			in, _ := loadTexts(t, task, "the food ")
+			want, _ := loadTexts(t, hfLookupIn(t, plainDir, "m"), c.same)
+			got, exp := in[0].(*TextData), want[0].(*TextData)
+			if g, w := got.enc.IDs[got.start[0]:got.start[0]+got.n[0]], exp.enc.IDs[exp.start[0]:exp.start[0]+exp.n[0]]; !slices.Equal(g, w) {
+				t.Errorf("\"the food \" → %v; SentenceTransformer.encode feeds %q → %v", g, c.same, w)
+			}
+		})
+	}
+}

@@ -51,11 +51,9 @@ type TextData struct {
 	// posStart is the first token's position id: 0 for most models, padding_idx + 1
 	// for those whose positions count from the padding id (positionOffset).
 	posStart int64
-	// stText, stLower: strip (and lowercase) each text first, as
-	// SentenceTransformer.encode does.
-	stText, stLower bool
-	feeds           []string // model inputs, input_ids first
-	chunk           bool     // PaddingChunk: every batch padded to the chunk's longest
+	st       stPrep   // what SentenceTransformer.encode does to each text first
+	feeds    []string // model inputs, input_ids first
+	chunk    bool     // PaddingChunk: every batch padded to the chunk's longest
 	// noPad: padding would change a row's result — the model takes no attention_mask,
 	// so it cannot tell padding from text, or the task says PaddingNone (a decoder
 	// classifier that pools the last position): each batch holds rows of one token
@@ -73,7 +71,7 @@ func (t *Task) newTextData(feeds []string) *TextData {
 	if t.Config.Truncation == TruncationLeft {
 		side = tokenizer.TruncateLeft
 	}
-	return &TextData{tok: t.tok, maxLen: t.Config.MaxLength, side: side, padID: t.padID, posStart: int64(t.posStart), stText: t.stText, stLower: t.stLower, feeds: feeds, chunk: t.Config.Padding == PaddingChunk,
+	return &TextData{tok: t.tok, maxLen: t.Config.MaxLength, side: side, padID: t.padID, posStart: int64(t.posStart), st: t.st, feeds: feeds, chunk: t.Config.Padding == PaddingChunk,
 		noPad: !slices.Contains(feeds, "attention_mask") || t.Config.Padding == PaddingNone}
 }
 
@@ -97,8 +95,8 @@ func (d *TextData) Load(cols []Column, n int, valid []bool, bad func(int, error)
 		// distinct values, and the core names the chunk row.
 		if valid[r] {
 			text := d.vals[r]
-			if d.stText {
-				text = stPrepare(text, d.stLower)
+			if d.st.on {
+				text = d.st.apply(text)
 			}
 			if err := d.tok.EncodeTruncated(&d.enc, text, d.maxLen, d.side); err != nil {
 				valid[r] = false
@@ -262,13 +260,22 @@ func (d *TextData) Tensors(lo, hi int) ([]ort.Value, error) {
 
 func (d *TextData) Preview(i int) string { return previewText(d.vals[i]) }
 
-// stPrepare is what sentence_transformers' Transformer.tokenize does to a text before
-// the tokenizer sees it: str.strip(), then str.lower() with do_lower_case. Python's
+// stPrep is what SentenceTransformer.encode does to a text before the tokenizer sees
+// it (on: a sentence-transformers folder): the default prompt put before it, then
+// Transformer.tokenize's str.strip(), and str.lower() with do_lower_case. Python's
 // whitespace for strip() includes the separators U+001C..U+001F, which Go's
 // unicode.IsSpace does not.
-func stPrepare(s string, lower bool) string {
+type stPrep struct {
+	on, lower bool
+	prompt    string
+}
+
+func (p stPrep) apply(s string) string {
+	if p.prompt != "" {
+		s = p.prompt + s
+	}
 	s = strings.TrimFunc(s, func(r rune) bool { return unicode.IsSpace(r) || r >= 0x1c && r <= 0x1f })
-	if lower {
+	if p.lower {
 		s = strings.ToLower(s)
 	}
 	return s

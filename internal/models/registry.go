@@ -82,9 +82,8 @@ type Task struct {
 	// posStart is the first token's position id, for a model that takes position_ids
 	// (hfModel.posStart).
 	posStart int
-	// stText, stLower: texts are stripped (and lowercased) before tokenizing, as
-	// SentenceTransformer.encode does (hfModel).
-	stText, stLower bool
+	// st: texts are prepared as SentenceTransformer.encode prepares them (hfModel).
+	st stPrep
 
 	serial uint64 // unique in the process; see Serial
 }
@@ -659,7 +658,7 @@ func (r *Registry) readUserTask(name, folder, real string) (*Task, error) {
 	}
 	cfg.poolingImplicit = hm.poolingImplicit
 	cfg.stUnapplied, cfg.stFolder = hm.stUnapplied, folder
-	t := &Task{Name: name, Source: folder, Config: cfg, path: real, cfgBytes: data, cfgStamp: stamp, hfStamps: hfStamps, positions: hm.positions, posStart: hm.posStart, stText: hm.stText, stLower: hm.stLower, serial: snapshots.Add(1)}
+	t := &Task{Name: name, Source: folder, Config: cfg, path: real, cfgBytes: data, cfgStamp: stamp, hfStamps: hfStamps, positions: hm.positions, posStart: hm.posStart, st: hm.st, serial: snapshots.Add(1)}
 	if cfg.Tokenizer != "" {
 		if err := t.loadTokenizer(); err != nil {
 			return nil, err
