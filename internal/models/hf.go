@@ -589,7 +589,11 @@ func (t *Task) loadTokenizer() error {
 			return taskErrorf(ErrTaskConfig, t.Name, "%v", err)
 		}
 		if t.st.on {
-			t.tokSpecial += fmt.Sprintf("\x00sentence-transformers strip, lowercase=%v, prompt=%q", t.st.lower, t.st.prompt)
+			t.tokSpecial += fmt.Sprintf("\x00sentence-transformers strip, lowercase=%v", t.st.lower)
+			if t.st.prompt != "" {
+				// Only then: a folder without a prompt keeps its fingerprint.
+				t.tokSpecial += fmt.Sprintf(", prompt=%q", t.st.prompt)
+			}
 		}
 	}
 	t.tok = tok
