@@ -344,19 +344,9 @@ func TestHFFidelitySentenceTransformersModules(t *testing.T) {
 			if c.taskJSON != "" {
 				os.WriteFile(filepath.Join(folder, "task.json"), []byte(c.taskJSON), 0o644)
 			}
-			reg, err := NewRegistry(dir)
-			if err != nil {
-				t.Fatal(err)
-			}
-			task, err := reg.Lookup("m")
-			if c.err != "" {
-				if err == nil || !strings.Contains(err.Error(), c.err) {
-					t.Fatalf("lookup: %v, want an error naming %s", err, c.err)
-				}
+			task := hfLookupOrRefused(t, dir, c.err)
+			if task == nil {
 				return
-			}
-			if err != nil {
-				t.Fatal(err)
 			}
 			if got := task.Config.Normalize == nil || *task.Config.Normalize; got != c.want { // nil: the default, true
 				t.Errorf("normalize %v, want %v", got, c.want)
@@ -562,19 +552,9 @@ func TestHFFidelitySentenceTransformersDefaultPrompt(t *testing.T) {
 			folder := copyHF(t, "xlmr_embed", dir, "m")
 			hfFidSentenceTransformers(t, folder, map[string]any{"pooling_mode_mean_tokens": true, "include_prompt": !c.noPrompt}, 128)
 			os.WriteFile(filepath.Join(folder, "config_sentence_transformers.json"), []byte(c.config), 0o644)
-			reg, err := NewRegistry(dir)
-			if err != nil {
-				t.Fatal(err)
-			}
-			task, err := reg.Lookup("m")
-			if c.err != "" {
-				if err == nil || !strings.Contains(err.Error(), c.err) {
-					t.Fatalf("lookup: %v; want an error naming %s", err, c.err)
-				}
+			task := hfLookupOrRefused(t, dir, c.err)
+			if task == nil {
 				return
-			}
-			if err != nil {
-				t.Fatal(err)
 			}
 			// The same folder without the file, fed the text SentenceTransformer encodes.
 			plainDir := t.TempDir()
@@ -588,4 +568,25 @@ func TestHFFidelitySentenceTransformersDefaultPrompt(t *testing.T) {
 			}
 		})
 	}
+}
+
+// hfLookupOrRefused looks task "m" up in dir. When refusal is not "", the lookup must
+// fail with an error holding it, and the task is nil.
+func hfLookupOrRefused(t *testing.T, dir, refusal string) *Task {
+	t.Helper()
+	reg, err := NewRegistry(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	task, err := reg.Lookup("m")
+	if refusal != "" {
+		if err == nil || !strings.Contains(err.Error(), refusal) {
+			t.Fatalf("lookup: %v; want an error naming %s", err, refusal)
+		}
+		return nil
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	return task
 }
