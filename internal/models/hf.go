@@ -49,9 +49,9 @@ import (
 // two model places are among them because which one exists decides the model
 // (hfModelPath): one added or removed later is a new version.
 // The sentence-transformers files are those of the usual layout (the Pooling module in
-// 1_Pooling).
-var hfFiles = []string{"config.json", "tokenizer.json", "tokenizer_config.json", "task.json", "onnx/model.onnx", "model.onnx",
-	"modules.json", "1_Pooling/config.json", "sentence_bert_config.json", "config_sentence_transformers.json"}
+// 1_Pooling), and every name of the Transformer module's config.
+var hfFiles = append([]string{"config.json", "tokenizer.json", "tokenizer_config.json", "task.json", "onnx/model.onnx", "model.onnx",
+	"modules.json", "1_Pooling/config.json", "config_sentence_transformers.json"}, stConfigNames...)
 
 // isHFFolder reports whether folder holds config.json, tokenizer.json and a model.
 func isHFFolder(folder string) bool {
@@ -136,7 +136,7 @@ func hfConfig(folder string, override []byte) ([]byte, hfModel, error) {
 	if err != nil {
 		return nil, none, err
 	}
-	n, side := hfMaxLength(folder, st.maxSeqLength, hc.ModelType, hc.MaxPositions, hc.PadTokenID)
+	n, side := hfMaxLength(folder, st, hc.ModelType, hc.MaxPositions, hc.PadTokenID)
 	if n > 0 {
 		doc["max_length"] = n
 	}
@@ -326,10 +326,28 @@ func hfPoolingMode(folder, dir string) (string, bool, error) {
 	return mode, modes["include_prompt"] == false, err
 }
 
+// hfPoolingModeOf resolves a Pooling config.json's modes as Pooling.__init__ takes
+// them as keyword arguments: pooling_mode_mean_tokens defaults to true and the other
+// flags to false, and a "pooling_mode" string sets every flag itself.
 func hfPoolingModeOf(modes map[string]any, folder, name string) (string, error) {
-	var on []string
+	flags := map[string]bool{"pooling_mode_mean_tokens": true}
 	for k, v := range modes {
-		if strings.HasPrefix(k, "pooling_mode_") && v == true {
+		if strings.HasPrefix(k, "pooling_mode_") {
+			flags[k] = v == true
+		}
+	}
+	if m, ok := modes["pooling_mode"].(string); ok {
+		key := map[string]string{"cls": "pooling_mode_cls_token", "max": "pooling_mode_max_tokens", "mean": "pooling_mode_mean_tokens",
+			"mean_sqrt_len_tokens": "pooling_mode_mean_sqrt_len_tokens", "weightedmean": "pooling_mode_weightedmean_tokens", "lasttoken": "pooling_mode_lasttoken"}[strings.ToLower(m)]
+		if key == "" {
+			return "", fmt.Errorf("%s/%s: pooling_mode %q is not one sentence-transformers knows; use \"cls\" or \"mean\"", folder, filepath.ToSlash(name), m)
+		}
+		clear(flags)
+		flags[key] = true
+	}
+	var on []string
+	for k, v := range flags {
+		if v {
 			on = append(on, k)
 		}
 	}
@@ -486,15 +504,26 @@ func hfPositionLimit(modelType, positionType string, maxPositions int, pad *int6
 	return max(maxPositions-positionOffset(modelType, pad), 0)
 }
 
-// hfSTConfig is what a sentence-transformers folder says of its texts:
-// sentence_bert_config.json, where SentenceTransformer.encode truncates them (0: not
-// said) and whether it lowercases them first; config_sentence_transformers.json, the
-// prompt it puts before each (its default_prompt_name's; "" for none).
+// hfSTConfig is what a sentence-transformers folder says of its texts. Its
+// Transformer module's config (sentence_bert_config.json, or a name older releases
+// wrote: stConfigNames): where SentenceTransformer.encode truncates them (0: not said)
+// and whether it lowercases them first, and its tokenizer_args' truncation_side and
+// model_max_length, which override tokenizer_config.json's. Its
+// config_sentence_transformers.json: the prompt put before each (its
+// default_prompt_name's; "" for none).
 type hfSTConfig struct {
-	maxSeqLength int
-	doLowerCase  bool
-	prompt       string
+	isST           bool // the folder has a modules.json
+	maxSeqLength   int
+	doLowerCase    bool
+	truncationSide string
+	modelMaxLength float64
+	prompt         string
 }
+
+// stConfigNames are the Transformer module's config files, in the order
+// Transformer.load_config looks for them: the first that exists is read.
+var stConfigNames = []string{"sentence_bert_config.json", "sentence_roberta_config.json", "sentence_distilbert_config.json",
+	"sentence_camembert_config.json", "sentence_albert_config.json", "sentence_xlm-roberta_config.json", "sentence_xlnet_config.json"}
 
 // hfReadSTConfig reads it, for a folder with modules.json (zero otherwise). A default
 // prompt that is not among the prompts is an error, as SentenceTransformer's load
@@ -504,19 +533,31 @@ func hfReadSTConfig(folder string) (hfSTConfig, error) {
 	if fi, err := os.Stat(filepath.Join(folder, "modules.json")); err != nil || !fi.Mode().IsRegular() {
 		return st, nil
 	}
+	st.isST = true
 	var sc struct {
-		MaxSeqLength float64 `json:"max_seq_length"`
-		DoLowerCase  bool    `json:"do_lower_case"`
+		MaxSeqLength  float64 `json:"max_seq_length"`
+		DoLowerCase   bool    `json:"do_lower_case"`
+		TokenizerArgs struct {
+			TruncationSide string  `json:"truncation_side"`
+			ModelMaxLength float64 `json:"model_max_length"`
+		} `json:"tokenizer_args"`
 	}
-	data, _, err := readRegular(filepath.Join(folder, "sentence_bert_config.json"), "sentence_bert_config.json", maxConfigBytes)
-	if err == nil && json.Unmarshal(data, &sc) == nil {
-		if sc.MaxSeqLength >= 1 && sc.MaxSeqLength < 1<<20 {
-			st.maxSeqLength = int(sc.MaxSeqLength)
+	for _, name := range stConfigNames {
+		data, _, err := readRegular(filepath.Join(folder, name), name, maxConfigBytes)
+		if errors.Is(err, fs.ErrNotExist) {
+			continue
 		}
-		st.doLowerCase = sc.DoLowerCase
+		if err == nil && json.Unmarshal(data, &sc) == nil {
+			if sc.MaxSeqLength >= 1 && sc.MaxSeqLength < 1<<20 {
+				st.maxSeqLength = int(sc.MaxSeqLength)
+			}
+			st.doLowerCase = sc.DoLowerCase
+			st.truncationSide, st.modelMaxLength = sc.TokenizerArgs.TruncationSide, sc.TokenizerArgs.ModelMaxLength
+		}
+		break
 	}
 	const stName = "config_sentence_transformers.json"
-	data, _, err = readRegular(filepath.Join(folder, stName), stName, maxConfigBytes)
+	data, _, err := readRegular(filepath.Join(folder, stName), stName, maxConfigBytes)
 	if errors.Is(err, fs.ErrNotExist) {
 		return st, nil
 	}
@@ -546,19 +587,34 @@ func hfReadSTConfig(folder string) (hfSTConfig, error) {
 // end a longer text loses (tokenizer_config.json's truncation_side; "" when unset).
 // A sentence-transformers folder's is stLen, its max_seq_length, where
 // SentenceTransformer.encode truncates.
-func hfMaxLength(folder string, stLen int, modelType string, maxPositions int, pad *int64) (int, string) {
+func hfMaxLength(folder string, st hfSTConfig, modelType string, maxPositions int, pad *int64) (int, string) {
 	var tc struct {
 		ModelMaxLength float64 `json:"model_max_length"`
 		TruncationSide string  `json:"truncation_side"`
 	}
 	if data, _, err := readRegular(filepath.Join(folder, "tokenizer_config.json"), "tokenizer_config.json", maxConfigBytes); err == nil {
-		// transformers writes 1e30 for "no limit".
-		if json.Unmarshal(data, &tc) == nil && stLen == 0 && tc.ModelMaxLength >= 1 && tc.ModelMaxLength < 1<<20 {
-			return int(tc.ModelMaxLength), tc.TruncationSide
-		}
+		_ = json.Unmarshal(data, &tc)
 	}
-	if stLen > 0 {
-		return stLen, tc.TruncationSide
+	// The Transformer module's tokenizer_args go to AutoTokenizer over these.
+	if st.modelMaxLength != 0 {
+		tc.ModelMaxLength = st.modelMaxLength
+	}
+	if st.truncationSide != "" {
+		tc.TruncationSide = st.truncationSide
+	}
+	// transformers writes 1e30 for "no limit".
+	modelMax := 0
+	if tc.ModelMaxLength >= 1 && tc.ModelMaxLength < 1<<20 {
+		modelMax = int(tc.ModelMaxLength)
+	}
+	switch {
+	case st.maxSeqLength > 0:
+		return st.maxSeqLength, tc.TruncationSide
+	case st.isST && modelMax > 0 && maxPositions > 0:
+		// Transformer.__init__ with max_seq_length null: the lesser of the two.
+		return min(maxPositions, modelMax), tc.TruncationSide
+	case modelMax > 0:
+		return modelMax, tc.TruncationSide
 	}
 	return max(maxPositions-positionOffset(modelType, pad), 0), tc.TruncationSide
 }

@@ -276,7 +276,67 @@ func (p stPrep) apply(s string) string {
 	}
 	s = strings.TrimFunc(s, func(r rune) bool { return unicode.IsSpace(r) || r >= 0x1c && r <= 0x1f })
 	if p.lower {
-		s = strings.ToLower(s)
+		s = pyLower(s)
 	}
 	return s
+}
+
+// pyLower is Python's str.lower(): each character's full lowercase, where two differ
+// from Go's strings.ToLower: U+0130 'İ' lowers to "i\u0307", and a capital sigma
+// ending a word (a cased letter before it, none after, case-ignorable characters
+// skipped both ways: Unicode's Final_Sigma) lowers to 'ς'.
+func pyLower(s string) string {
+	if !strings.ContainsRune(s, 'Σ') && !strings.ContainsRune(s, 'İ') {
+		return strings.ToLower(s)
+	}
+	rs := []rune(s)
+	var b strings.Builder
+	b.Grow(len(s) + 2)
+	for i, r := range rs {
+		switch {
+		case r == 'İ':
+			b.WriteString("i\u0307")
+		case r == 'Σ' && finalSigma(rs, i):
+			b.WriteRune('ς')
+		default:
+			b.WriteRune(unicode.ToLower(r))
+		}
+	}
+	return b.String()
+}
+
+// finalSigma reports whether rs[i] is in Unicode's Final_Sigma context, as CPython
+// tests it: a cased character before it and no cased character after it, skipping
+// case-ignorable characters both ways.
+func finalSigma(rs []rune, i int) bool {
+	j := i - 1
+	for j >= 0 && caseIgnorable(rs[j]) {
+		j--
+	}
+	if j < 0 || !cased(rs[j]) {
+		return false
+	}
+	j = i + 1
+	for j < len(rs) && caseIgnorable(rs[j]) {
+		j++
+	}
+	return j == len(rs) || !cased(rs[j])
+}
+
+// cased is Unicode's Cased property: lowercase, uppercase or titlecase letters, and
+// the Other_Lowercase and Other_Uppercase characters.
+func cased(r rune) bool {
+	return unicode.IsLower(r) || unicode.IsUpper(r) || unicode.IsTitle(r) ||
+		unicode.Is(unicode.Other_Lowercase, r) || unicode.Is(unicode.Other_Uppercase, r)
+}
+
+// caseIgnorable is Unicode's Case_Ignorable property: nonspacing and enclosing marks,
+// format characters, modifier letters and symbols, and the word-break MidLetter,
+// MidNumLet and Single_Quote characters.
+func caseIgnorable(r rune) bool {
+	switch r {
+	case '\'', '.', ':', '\u00b7', '\u0387', '\u055f', '\u05f4', '\u2018', '\u2019', '\u2024', '\u2027', '\ufe13', '\ufe52', '\ufe55', '\uff07', '\uff0e', '\uff1a':
+		return true
+	}
+	return unicode.In(r, unicode.Mn, unicode.Me, unicode.Cf, unicode.Lm, unicode.Sk)
 }
