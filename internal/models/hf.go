@@ -301,6 +301,8 @@ func hfSentenceTransformers(folder string) (stModules, error) {
 			mods.pooling, mods.excludePrompt, poolingErr = hfPoolingMode(folder, m.Path)
 		case typ == "Transformer" && i == 0:
 			// The model itself: its token vectors are the ONNX model's output.
+		case typ == "Dropout":
+			// Nothing in eval mode, where encode runs.
 		default:
 			unapplied = append(unapplied, fmt.Sprintf("%s (%q)", typ, m.Path))
 		}
@@ -573,7 +575,9 @@ func hfReadSTConfig(folder string) (hfSTConfig, error) {
 	}
 	if name := cst.DefaultPromptName; name != nil {
 		prompt, ok := cst.Prompts[*name]
-		if !ok {
+		// sentence-transformers 5 starts from {"query": "", "document": ""} and
+		// lays the file's prompts over them; earlier releases refuse any missing name.
+		if !ok && *name != "query" && *name != "document" {
 			return st, fmt.Errorf("%s/%s: default_prompt_name %q is not among its prompts; add it to \"prompts\" or set it to null", folder, stName, *name)
 		}
 		if prompt != nil {
@@ -645,7 +649,11 @@ func (t *Task) loadTokenizer() error {
 			return taskErrorf(ErrTaskConfig, t.Name, "%v", err)
 		}
 		if t.st.on {
-			t.tokSpecial += fmt.Sprintf("\x00sentence-transformers strip, lowercase=%v", t.st.lower)
+			lower := "false"
+			if t.st.lower {
+				lower = "str.lower" // Python's, since the final-sigma rule (pyLower)
+			}
+			t.tokSpecial += "\x00sentence-transformers strip, lowercase=" + lower
 			if t.st.prompt != "" {
 				// Only then: a folder without a prompt keeps its fingerprint.
 				t.tokSpecial += fmt.Sprintf(", prompt=%q", t.st.prompt)

@@ -6,6 +6,8 @@ package models
 
 import (
 	"bufio"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"os"
 	"path/filepath"
@@ -195,5 +197,94 @@ func TestPyLowerMatchesPython(t *testing.T) {
 	}
 	if n < 600 {
 		t.Fatalf("read %d pairs; regenerate testdata/pylower/pairs.jsonl", n)
+	}
+}
+
+// sentence_transformers/models/Dropout.py: Dropout.forward applies nn.Dropout to the
+// sentence embedding, and SentenceTransformer.encode runs in eval mode
+// (self.eval()), where nn.Dropout is the identity. A folder listing a Dropout module
+// after pooling encodes exactly the pooled (normalised) vector, which duckinfer
+// returned before d311307; it must not be refused as an unapplied module.
+func TestHFFidelityDropoutModuleIsIdentity(t *testing.T) {
+	dir := t.TempDir()
+	folder := copyHF(t, "bert_embed", dir, "m")
+	hfFidSentenceTransformers(t, folder, map[string]any{"pooling_mode_mean_tokens": true}, 128)
+	os.WriteFile(filepath.Join(folder, "modules.json"), []byte(`[
+  {"idx": 0, "name": "0", "path": "", "type": "sentence_transformers.models.Transformer"},
+  {"idx": 1, "name": "1", "path": "1_Pooling", "type": "sentence_transformers.models.Pooling"},
+  {"idx": 2, "name": "2", "path": "2_Dropout", "type": "sentence_transformers.models.Dropout"},
+  {"idx": 3, "name": "3", "path": "3_Normalize", "type": "sentence_transformers.models.Normalize"}
+]`), 0o644)
+	hfEditJSON(t, folder, "2_Dropout/config.json", func(d map[string]any) { d["dropout"] = 0.2 })
+	task := hfLookupIn(t, dir, "m")
+	pool := NewPool(FlavorCPU)
+	t.Cleanup(func() { pool.Close() })
+	if err := pool.Check(task); err != nil {
+		t.Fatalf("check: %v; SentenceTransformer.encode runs in eval mode, where the Dropout module is the identity: the vector is the pooled one", err)
+	}
+}
+
+// sentence_transformers/SentenceTransformer.py (v5.0 on): __init__ starts from
+// self.prompts = {"query": "", "document": ""} and _load_sbert_model merges the file's
+// prompts into it, so default_prompt_name "document" (or "query") is always found;
+// encode then uses the prompt "" (the bare text). duckinfer refuses the folder, which
+// it loaded with the bare text before 6e152ad.
+func TestHFFidelityBuiltinPromptNames(t *testing.T) {
+	for _, cfg := range []string{
+		`{"prompts": {"query": "query: "}, "default_prompt_name": "document"}`,
+		`{"prompts": {}, "default_prompt_name": "query"}`,
+	} {
+		t.Run(cfg, func(t *testing.T) {
+			dir := t.TempDir()
+			folder := copyHF(t, "xlmr_embed", dir, "m")
+			hfFidSentenceTransformers(t, folder, map[string]any{"pooling_mode_mean_tokens": true}, 128)
+			os.WriteFile(filepath.Join(folder, "config_sentence_transformers.json"), []byte(cfg), 0o644)
+			reg, err := NewRegistry(dir)
+			if err != nil {
+				t.Fatal(err)
+			}
+			task, err := reg.Lookup("m")
+			if err != nil {
+				t.Fatalf("lookup: %v; SentenceTransformer v5 loads it (prompts default to {query: '', document: ''}) and encodes the bare text", err)
+			}
+			if task.st.prompt != "" {
+				t.Errorf("prompt %q, want none", task.st.prompt)
+			}
+		})
+	}
+}
+
+// The batch-job fingerprint (TokenizerSHA256, from tokSpecial) says outputs with
+// equal fingerprints are interchangeable. f572112 changed what a do_lower_case folder
+// feeds the tokenizer (pyLower: "ΟΔΟΣ" → "οδος", was "οδοσ"), but the folder's
+// fingerprint was the one the code before it gave (Pins).
+func TestHFFidelityPythonLowerChangesFingerprint(t *testing.T) {
+	dir := t.TempDir()
+	folder := copyHF(t, "xlmr_embed", dir, "m")
+	hfFidSentenceTransformers(t, folder, map[string]any{"pooling_mode_mean_tokens": true}, 128)
+	hfEditJSON(t, folder, "sentence_bert_config.json", func(d map[string]any) { d["do_lower_case"] = true })
+	task := hfLookupIn(t, dir, "m")
+	var d *TextData
+	text := ""
+	for _, s := range []string{"ΟΔΟΣ", "ΣΟΦΟΣ ΚΑΙ", "İstanbul", "İ"} {
+		in, _ := loadTexts(t, task, s, strings.ToLower(s))
+		d = in[0].(*TextData)
+		if !slices.Equal(stRow(d, 0), stRow(d, 1)) {
+			text = s
+			break
+		}
+	}
+	if text == "" {
+		t.Skip("the tokenizer does not tell the two lowercasings apart")
+	}
+	special, err := hfTokenizerConfig(task.path, task.tok)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// What the code before f572112 computed for this folder (registry.go's formula).
+	old := special + "\x00sentence-transformers strip, lowercase=true"
+	sum := sha256.Sum256(append(task.tokSum[:], "\x00"+old...))
+	if task.TokenizerSHA256() == hex.EncodeToString(sum[:]) {
+		t.Errorf("fingerprint unchanged (%s) while %q now feeds %v where it fed %v: a batch job mixes both", task.TokenizerSHA256()[:12], text, stRow(d, 0), stRow(d, 1))
 	}
 }
