@@ -476,14 +476,6 @@ func TestHFFidelitySentenceTransformersTextPreparation(t *testing.T) {
 // Pins: the Dense module was ignored and token vectors pooled: other vectors than
 // sentence-transformers', of another width, with no error.
 func TestHFFidelitySentenceTransformersDenseModule(t *testing.T) {
-	withDense := func(folder string) {
-		os.WriteFile(filepath.Join(folder, "modules.json"), []byte(`[
-  {"idx": 0, "name": "0", "path": "", "type": "sentence_transformers.models.Transformer"},
-  {"idx": 1, "name": "1", "path": "1_Pooling", "type": "sentence_transformers.models.Pooling"},
-  {"idx": 2, "name": "2", "path": "2_Dense", "type": "sentence_transformers.models.Dense"},
-  {"idx": 3, "name": "3", "path": "3_Normalize", "type": "sentence_transformers.models.Normalize"}
-]`), 0o644)
-	}
 	for _, c := range []struct {
 		name      string
 		twoOutput bool // token_embeddings and sentence_embedding
@@ -500,7 +492,7 @@ func TestHFFidelitySentenceTransformersDenseModule(t *testing.T) {
 			dir := t.TempDir()
 			folder := copyHF(t, "bert_embed", dir, "m")
 			hfFidSentenceTransformers(t, folder, map[string]any{"pooling_mode_mean_tokens": true}, 128)
-			withDense(folder)
+			hfFidModuleAfterPooling(t, folder, "Dense")
 			if c.twoOutput {
 				hfFidTwoOutputModel(t, filepath.Join(folder, "onnx", "model.onnx"))
 			}
@@ -589,4 +581,19 @@ func hfLookupOrRefused(t *testing.T, dir, refusal string) *Task {
 		t.Fatal(err)
 	}
 	return task
+}
+
+// hfFidModuleAfterPooling lists module typ (in 2_<typ>) between the Pooling and
+// Normalize modules of folder's modules.json.
+func hfFidModuleAfterPooling(t *testing.T, folder, typ string) {
+	t.Helper()
+	err := os.WriteFile(filepath.Join(folder, "modules.json"), []byte(`[
+  {"idx": 0, "name": "0", "path": "", "type": "sentence_transformers.models.Transformer"},
+  {"idx": 1, "name": "1", "path": "1_Pooling", "type": "sentence_transformers.models.Pooling"},
+  {"idx": 2, "name": "2", "path": "2_`+typ+`", "type": "sentence_transformers.models.`+typ+`"},
+  {"idx": 3, "name": "3", "path": "3_Normalize", "type": "sentence_transformers.models.Normalize"}
+]`), 0o644)
+	if err != nil {
+		t.Fatal(err)
+	}
 }

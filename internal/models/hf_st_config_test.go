@@ -209,12 +209,7 @@ func TestHFFidelityDropoutModuleIsIdentity(t *testing.T) {
 	dir := t.TempDir()
 	folder := copyHF(t, "bert_embed", dir, "m")
 	hfFidSentenceTransformers(t, folder, map[string]any{"pooling_mode_mean_tokens": true}, 128)
-	os.WriteFile(filepath.Join(folder, "modules.json"), []byte(`[
-  {"idx": 0, "name": "0", "path": "", "type": "sentence_transformers.models.Transformer"},
-  {"idx": 1, "name": "1", "path": "1_Pooling", "type": "sentence_transformers.models.Pooling"},
-  {"idx": 2, "name": "2", "path": "2_Dropout", "type": "sentence_transformers.models.Dropout"},
-  {"idx": 3, "name": "3", "path": "3_Normalize", "type": "sentence_transformers.models.Normalize"}
-]`), 0o644)
+	hfFidModuleAfterPooling(t, folder, "Dropout")
 	hfEditJSON(t, folder, "2_Dropout/config.json", func(d map[string]any) { d["dropout"] = 0.2 })
 	task := hfLookupIn(t, dir, "m")
 	pool := NewPool(FlavorCPU)
