@@ -648,16 +648,17 @@ func (t *Task) loadTokenizer() error {
 		if t.tokSpecial, err = hfTokenizerConfig(t.path, tok); err != nil {
 			return taskErrorf(ErrTaskConfig, t.Name, "%v", err)
 		}
-		if t.st.on {
-			lower := "false"
-			if t.st.lower {
-				lower = "str.lower" // Python's, since the final-sigma rule (pyLower)
-			}
-			t.tokSpecial += "\x00sentence-transformers strip, lowercase=" + lower
-			if t.st.prompt != "" {
-				// Only then: a folder without a prompt keeps its fingerprint.
-				t.tokSpecial += fmt.Sprintf(", prompt=%q", t.st.prompt)
-			}
+	}
+	// Whatever file a task.json names, the texts it gets are prepared so.
+	if t.st.on {
+		lower := "false"
+		if t.st.lower {
+			lower = "str.lower" // Python's, since the final-sigma rule (pyLower)
+		}
+		t.tokSpecial += "\x00sentence-transformers strip, lowercase=" + lower
+		if t.st.prompt != "" {
+			// Only then: a folder without a prompt keeps its fingerprint.
+			t.tokSpecial += fmt.Sprintf(", prompt=%q", t.st.prompt)
 		}
 	}
 	t.tok = tok

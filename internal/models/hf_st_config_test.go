@@ -283,3 +283,27 @@ func TestHFFidelityPythonLowerChangesFingerprint(t *testing.T) {
 		t.Errorf("fingerprint unchanged (%s) while %q now feeds %v where it fed %v: a batch job mixes both", task.TokenizerSHA256()[:12], text, stRow(d, 0), stRow(d, 1))
 	}
 }
+
+// Pins: a sentence-transformers folder whose task.json names another tokenizer file
+// got the default prompt, but the prompt was not in its fingerprint, so a batch job
+// took outputs with and without the prompt for one version.
+func TestHFFidelityPromptInFingerprintOfAnyTokenizerFile(t *testing.T) {
+	fingerprint := func(config string) string {
+		dir := t.TempDir()
+		folder := copyHF(t, "xlmr_embed", dir, "m")
+		hfFidSentenceTransformers(t, folder, map[string]any{"pooling_mode_mean_tokens": true}, 128)
+		data, err := os.ReadFile(filepath.Join(folder, "tokenizer.json"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		os.WriteFile(filepath.Join(folder, "tok2.json"), data, 0o644)
+		os.WriteFile(filepath.Join(folder, "task.json"), []byte(`{"tokenizer": "tok2.json"}`), 0o644)
+		os.WriteFile(filepath.Join(folder, "config_sentence_transformers.json"), []byte(config), 0o644)
+		return hfLookupIn(t, dir, "m").TokenizerSHA256()
+	}
+	with := fingerprint(`{"prompts": {"query": "query: "}, "default_prompt_name": "query"}`)
+	without := fingerprint(`{"prompts": {"query": "query: "}, "default_prompt_name": null}`)
+	if with == without {
+		t.Errorf("the tokenizer fingerprint is %s with the default prompt \"query: \" and without it", with[:12])
+	}
+}
