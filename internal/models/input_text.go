@@ -281,28 +281,22 @@ func (p stPrep) apply(s string) string {
 	return s
 }
 
-// pyLower is Python's str.lower(): each character's full lowercase, where two differ
-// from Go's strings.ToLower: U+0130 'İ' lowers to "i\u0307", and a capital sigma
-// ending a word (a cased letter before it, none after, case-ignorable characters
-// skipped both ways: Unicode's Final_Sigma) lowers to 'ς'.
+// pyLower is Python's str.lower(): each character's full lowercase (tokenizer.Lower,
+// U+0130 included), and a capital sigma ending a word (a cased letter before it, none
+// after, case-ignorable characters skipped both ways: Unicode's Final_Sigma) lowers to
+// 'ς' where the per-character mapping gives 'σ'.
 func pyLower(s string) string {
-	if !strings.ContainsRune(s, 'Σ') && !strings.ContainsRune(s, 'İ') {
-		return strings.ToLower(s)
-	}
-	rs := []rune(s)
-	var b strings.Builder
-	b.Grow(len(s) + 2)
-	for i, r := range rs {
-		switch {
-		case r == 'İ':
-			b.WriteString("i\u0307")
-		case r == 'Σ' && finalSigma(rs, i):
-			b.WriteRune('ς')
-		default:
-			b.WriteRune(unicode.ToLower(r))
+	if strings.ContainsRune(s, 'Σ') {
+		rs := []rune(s)
+		for i, r := range rs {
+			// ς is cased as Σ is: the neighbours' context is unchanged.
+			if r == 'Σ' && finalSigma(rs, i) {
+				rs[i] = 'ς'
+			}
 		}
+		s = string(rs)
 	}
-	return b.String()
+	return tokenizer.Lower(s)
 }
 
 // finalSigma reports whether rs[i] is in Unicode's Final_Sigma context, as CPython

@@ -209,11 +209,11 @@ func isChinese(r rune) bool {
 // whose lowercase is two.
 type lowercase struct{}
 
-func (lowercase) normalize(s string) string {
-	return lowerString(s)
-}
+func (lowercase) normalize(s string) string { return Lower(s) }
 
-func lowerString(s string) string {
+// Lower is the Lowercase normalizer's mapping: each character's full lowercase, as
+// Rust's char::to_lowercase gives it (U+0130 to "i\u0307"), with no final-sigma rule.
+func Lower(s string) string {
 	var b strings.Builder
 	b.Grow(len(s))
 	for i := 0; i < len(s); {
