@@ -243,6 +243,9 @@ func (c *Connector) register(dsn string, funcs []Func, headroom bool) error {
 	if err := udf.Register(conn, c.fns); err != nil {
 		return err
 	}
+	if err := udf.AttachCatalog(context.Background(), conn); err != nil {
+		return fmt.Errorf("extension: %w", err)
+	}
 	if headroom {
 		var threads int
 		if err := conn.QueryRowContext(context.Background(), `SELECT current_setting('threads')::BIGINT`).Scan(&threads); err != nil {

@@ -29,10 +29,10 @@ const DuckDBVersion = "v2.0.0"
 var macros = []struct {
 	name, params, body string
 }{
-	{"ml_predict", sqlgen.MacroParams, sqlgen.MacroBody("")},
-	{"predict", sqlgen.MacroParams, sqlgen.MacroBody("")},
-	{"ml_embed", sqlgen.EmbedMacroParams, sqlgen.EmbedMacroBody("")},
-	{"embed", sqlgen.EmbedMacroParams, sqlgen.EmbedMacroBody("")},
+	{"ml_predict", sqlgen.MacroParams, sqlgen.MacroBody(sqlgen.ConnFromContext)},
+	{"predict", sqlgen.MacroParams, sqlgen.MacroBody(sqlgen.ConnFromContext)},
+	{"ml_embed", sqlgen.EmbedMacroParams, sqlgen.EmbedMacroBody(sqlgen.ConnFromContext)},
+	{"embed", sqlgen.EmbedMacroParams, sqlgen.EmbedMacroBody(sqlgen.ConnFromContext)},
 }
 
 func main() {

@@ -18,6 +18,7 @@ import (
 	"github.com/chzyer/readline"
 
 	"github.com/duckinfer/duckinfer/extension"
+	"github.com/duckinfer/duckinfer/internal/sqlgen"
 )
 
 // version is set at release time with -ldflags "-X main.version=...".
@@ -481,20 +482,42 @@ func dsnKeepsPath(path string) bool {
 // attachFile makes the file at path the session's only database: ATTACH opens it
 // under the name a direct open would give it, USE makes it the default, and the
 // empty in-memory database the instance started with is detached, so that the
-// session looks as if the file had been opened directly.
+// session looks as if the file had been opened directly. A file whose name takes the
+// name of duckinfer's catalog (duckinfer.duckdb) goes without the catalog form, as in
+// a direct open (udf.AttachCatalog).
 func attachFile(ctx context.Context, conn *sql.Conn, path string, readonly bool) error {
 	stmt := "ATTACH " + sqlString(path)
 	if readonly {
 		stmt += " (READ_ONLY)"
 	}
+	before, err := databaseNames(ctx, conn)
+	if err != nil {
+		return err
+	}
 	if _, err := conn.ExecContext(ctx, stmt); err != nil {
+		if !before[sqlgen.Catalog] {
+			return err
+		}
+		if _, derr := conn.ExecContext(ctx, "DETACH "+sqlgen.Catalog); derr != nil {
+			return err
+		}
+		delete(before, sqlgen.Catalog)
+		if _, err := conn.ExecContext(ctx, stmt); err != nil {
+			return err
+		}
+	}
+	after, err := databaseNames(ctx, conn)
+	if err != nil {
 		return err
 	}
 	var name string
-	if err := conn.QueryRowContext(ctx,
-		"SELECT database_name FROM duckdb_databases() WHERE NOT internal AND database_name <> current_database()",
-	).Scan(&name); err != nil {
-		return fmt.Errorf("finding the attached database: %w", err)
+	for n := range after {
+		if !before[n] {
+			name = n
+		}
+	}
+	if name == "" {
+		return fmt.Errorf("finding the attached database %s among %v", path, after)
 	}
 	if _, err := conn.ExecContext(ctx, "USE "+sqlIdent(name)); err != nil {
 		return err
@@ -503,6 +526,24 @@ func attachFile(ctx context.Context, conn *sql.Conn, path string, readonly bool)
 		return fmt.Errorf("detaching the in-memory database: %w", err)
 	}
 	return nil
+}
+
+// databaseNames returns the names of the databases attached now (not DuckDB's own).
+func databaseNames(ctx context.Context, conn *sql.Conn) (map[string]bool, error) {
+	rows, err := conn.QueryContext(ctx, "SELECT database_name FROM duckdb_databases() WHERE NOT internal")
+	if err != nil {
+		return nil, fmt.Errorf("listing the databases: %w", err)
+	}
+	defer rows.Close()
+	names := map[string]bool{}
+	for rows.Next() {
+		var n string
+		if err := rows.Scan(&n); err != nil {
+			return nil, fmt.Errorf("listing the databases: %w", err)
+		}
+		names[n] = true
+	}
+	return names, rows.Err()
 }
 
 func sqlString(s string) string { return "'" + strings.ReplaceAll(s, "'", "''") + "'" }

@@ -412,12 +412,7 @@ func TestMLPredictSentiment(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var env []string
-	if os.Getenv("DUCKINFER_ORT_LIB") == "" {
-		if lib := filepath.Join(repo, "lib/ort/cpu/libonnxruntime.so.1"); fileExists(lib) {
-			env = append(env, "DUCKINFER_ORT_LIB="+lib)
-		}
-	}
+	env := ortEnv(t)
 	reviews := filepath.Join(repo, "testdata/reviews.csv")
 	if !fileExists(reviews) {
 		t.Skip("testdata/reviews.csv is missing; run `make setup`")
@@ -479,4 +474,46 @@ func TestUnbalancedTextIsNotWrapped(t *testing.T) {
 			t.Errorf("%q: status %d, stdout %q, stderr %q; want 1 and DuckDB's syntax error", q, r.code, r.stdout, r.stderr)
 		}
 	}
+}
+
+// A file that takes the name of duckinfer's catalog (duckinfer.duckdb) opens as any
+// other, whether duckdb-go opens it directly or the shell ATTACHes it (a '?' in its
+// path): its tables are there and ml_predict works; the catalog form, which would be
+// saved into it, is left out there. Any other file, attached or opened, has it.
+func TestFileNamedLikeTheCatalog(t *testing.T) {
+	for _, rel := range []string{"duckinfer.duckdb", "duckinfer.we?ird.duckdb"} {
+		db := filepath.Join(t.TempDir(), rel)
+		if err := os.MkdirAll(filepath.Dir(db), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		mustSucceed(t, runCLI(t, "", db, "-c", "CREATE TABLE t AS SELECT 'a great film' AS text"))
+		r := runCLIEnv(t, ortEnv(t), "", "-csv", db, "-c", "SELECT predicted_class FROM ml_predict('sentiment', 't')")
+		mustSucceed(t, r)
+		if r.stdout != "predicted_class\npositive\n" {
+			t.Errorf("%s: %q", rel, r.stdout)
+		}
+	}
+	for _, rel := range []string{"plain.duckdb", "x?y.duckdb"} {
+		db := filepath.Join(t.TempDir(), rel)
+		r := runCLIEnv(t, ortEnv(t), "", "-csv", db, "-c", "CREATE TABLE t AS SELECT 'awful, dull' AS text",
+			"-c", "SELECT predicted_class FROM duckinfer.ml_predict('sentiment', 't')")
+		mustSucceed(t, r)
+		if r.stdout != "predicted_class\nnegative\n" {
+			t.Errorf("%s: %q", rel, r.stdout)
+		}
+	}
+}
+
+// ortEnv points the shell at the checkout's ONNX Runtime (run from a temporary folder,
+// it would not find it beside itself).
+func ortEnv(t *testing.T) []string {
+	t.Helper()
+	if os.Getenv("DUCKINFER_ORT_LIB") != "" {
+		return nil
+	}
+	lib, err := filepath.Abs("../../lib/ort/cpu/libonnxruntime.so.1")
+	if err != nil || !fileExists(lib) {
+		return nil
+	}
+	return []string{"DUCKINFER_ORT_LIB=" + lib}
 }

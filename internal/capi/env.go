@@ -28,7 +28,7 @@ const (
 	// ModelsEnv is read too, as the Go API does, for hosts that cannot SET.
 	ModelsEnv = "DUCKINFER_MODELS"
 	// Catalog is the attached in-memory database that holds the ml_predict macro.
-	Catalog = "duckinfer"
+	Catalog = sqlgen.Catalog
 	// CompanionFile is the DuckDB 2.0 companion extension (internal/capi/v2ext), which
 	// registers ml_predict and friends unqualified through the C API v2; it sits beside
 	// this extension's file and is built for exactly CompanionDuckDB.
@@ -239,13 +239,9 @@ func initDatabase(conn C.duckdb_connection) error {
 			return fmt.Errorf("registering %s failed", name)
 		}
 	}
-	macros := []struct {
-		name string
-		sql  func(create, name, connID string) string
-	}{{"ml_predict", sqlgen.MacroSQL}, {"predict", sqlgen.MacroSQL}, {"ml_embed", sqlgen.EmbedMacroSQL}, {"embed", sqlgen.EmbedMacroSQL}}
-	for _, m := range macros {
-		if err := exec(conn, m.sql("CREATE OR REPLACE MACRO", Catalog+".main."+m.name, "")); err != nil {
-			return fmt.Errorf("creating the macro %s.%s: %w", Catalog, m.name, err)
+	for _, q := range sqlgen.CatalogMacros(sqlgen.ConnFromContext) {
+		if err := exec(conn, q); err != nil {
+			return fmt.Errorf("creating the macros in %s: %w", Catalog, err)
 		}
 	}
 	return loadCompanion(conn)

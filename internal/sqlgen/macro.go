@@ -47,8 +47,25 @@ const EmbedMacroParams = `task, input, columns := NULL, batch_size := NULL,
     device := NULL, models_per_gpu := NULL, gpu_mem_limit_mb := NULL, on_error := NULL,
     max_length := NULL, pooling := NULL, normalize := NULL`
 
-// MacroBody is ml_predict's table-macro body for one connection: connID is that
-// connection's id as the binding tells its context apart ("" when unknown). The query
+// The connection argument of MacroBody: the SQL that tells ml_infer which connection
+// runs it, so that it finds that connection's context (settings, cancellation).
+const (
+	// ConnFromContext: none; the loadable extension reads the connection from the
+	// function's client context.
+	ConnFromContext = "''"
+	// ConnCurrent: DuckDB's id of the connection expanding the macro, for the duckdb-go
+	// binding, whose functions get no client context (internal/udf/conncontext.go). It
+	// is folded at bind like the other arguments, so one macro serves every connection.
+	ConnCurrent = "current_connection_id()::VARCHAR"
+)
+
+// Catalog is the attached in-memory database that holds the macros in both bindings,
+// callable as duckinfer.ml_predict(...): nothing is written into the user's database,
+// and a view saved with that name reads back in either binding.
+const Catalog = "duckinfer"
+
+// MacroBody is ml_predict's table-macro body: conn is ConnFromContext or ConnCurrent,
+// as the binding tells its connections apart. The query
 // itself is written by ml_predict_sql (PredictSQL) for the task's output kind and read
 // by query() at bind:
 //
@@ -75,19 +92,19 @@ const EmbedMacroParams = `task, input, columns := NULL, batch_size := NULL,
 //
 // ml_embed (text embedders) is the same query with an embedding column instead; both
 // macros call ml_predict_sql, which checks the task's kind against the macro.
-func MacroBody(connID string) string {
+func MacroBody(conn string) string {
 	return fmt.Sprintf(`FROM query(ml_predict_sql(task, input, columns, coalesce(batch_size::VARCHAR, ''), coalesce(device::VARCHAR, ''),
     coalesce(models_per_gpu::VARCHAR, ''), coalesce(gpu_mem_limit_mb::VARCHAR, ''),
     coalesce(on_error::VARCHAR, ''), %s, coalesce(probabilities::VARCHAR, ''),
-    coalesce(max_length::VARCHAR, ''), '', '', 'false', %s))`, Quote(connID), nulArgs(MacroParams))
+    coalesce(max_length::VARCHAR, ''), '', '', 'false', %s))`, conn, nulArgs(MacroParams))
 }
 
 // EmbedMacroBody is ml_embed's table-macro body (see MacroBody).
-func EmbedMacroBody(connID string) string {
+func EmbedMacroBody(conn string) string {
 	return fmt.Sprintf(`FROM query(ml_predict_sql(task, input, columns, coalesce(batch_size::VARCHAR, ''), coalesce(device::VARCHAR, ''),
     coalesce(models_per_gpu::VARCHAR, ''), coalesce(gpu_mem_limit_mb::VARCHAR, ''),
     coalesce(on_error::VARCHAR, ''), %s, '', coalesce(max_length::VARCHAR, ''),
-    coalesce(pooling::VARCHAR, ''), coalesce(normalize::VARCHAR, ''), 'true', %s))`, Quote(connID), nulArgs(EmbedMacroParams))
+    coalesce(pooling::VARCHAR, ''), coalesce(normalize::VARCHAR, ''), 'true', %s))`, conn, nulArgs(EmbedMacroParams))
 }
 
 // nulArgs is ml_predict_sql's last argument: the names of the parameters in paramList
@@ -107,15 +124,29 @@ func nulArgs(paramList string) string {
 	return "concat_ws(',', " + strings.Join(parts, ", ") + ")"
 }
 
-// MacroSQL is the statement that creates ml_predict as the table macro name (a temp
-// macro for the duckdb-go binding, a macro in an attached catalog for the extension).
-func MacroSQL(create, name, connID string) string {
-	return fmt.Sprintf("%s %s(%s) AS TABLE\n%s", create, name, MacroParams, MacroBody(connID))
+// MacroSQL is the statement that creates ml_predict as the table macro name (see
+// MacroBody for conn).
+func MacroSQL(create, name, conn string) string {
+	return fmt.Sprintf("%s %s(%s) AS TABLE\n%s", create, name, MacroParams, MacroBody(conn))
 }
 
 // EmbedMacroSQL is the statement that creates ml_embed as the table macro name.
-func EmbedMacroSQL(create, name, connID string) string {
-	return fmt.Sprintf("%s %s(%s) AS TABLE\n%s", create, name, EmbedMacroParams, EmbedMacroBody(connID))
+func EmbedMacroSQL(create, name, conn string) string {
+	return fmt.Sprintf("%s %s(%s) AS TABLE\n%s", create, name, EmbedMacroParams, EmbedMacroBody(conn))
+}
+
+// CatalogMacros are the statements that create the macros in Catalog, the same in
+// both bindings: ml_predict and ml_embed, and predict and embed, the names DuckDB
+// 2.0's unqualified macros also have (cmd/duckinfer-v2macros).
+func CatalogMacros(conn string) []string {
+	var out []string
+	for _, m := range []struct {
+		name string
+		sql  func(create, name, conn string) string
+	}{{"ml_predict", MacroSQL}, {"predict", MacroSQL}, {"ml_embed", EmbedMacroSQL}, {"embed", EmbedMacroSQL}} {
+		out = append(out, m.sql("CREATE OR REPLACE MACRO", Catalog+".main."+m.name, conn))
+	}
+	return out
 }
 
 // MacroParam is one parameter of a macro's parameter list: its name, and the SQL text

@@ -40,8 +40,8 @@ func TestArgPositions(t *testing.T) {
 func TestMacroSQL(t *testing.T) {
 	for _, create := range []string{"CREATE OR REPLACE TEMP MACRO ml_predict", "CREATE OR REPLACE MACRO duckinfer.main.predict"} {
 		name := create[strings.LastIndex(create, " ")+1:]
-		q := MacroSQL(create[:strings.LastIndex(create, " ")], name, "7")
-		if !strings.HasPrefix(q, create+"(task, input, columns := NULL") || !strings.Contains(q, "AS TABLE\nFROM query(ml_predict_sql(") || !strings.Contains(q, "'7'") {
+		q := MacroSQL(create[:strings.LastIndex(create, " ")], name, ConnCurrent)
+		if !strings.HasPrefix(q, create+"(task, input, columns := NULL") || !strings.Contains(q, "AS TABLE\nFROM query(ml_predict_sql(") || !strings.Contains(q, "''), current_connection_id()::VARCHAR, coalesce(probabilities") {
 			t.Errorf("MacroSQL:\n%s", q)
 		}
 	}
