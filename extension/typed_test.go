@@ -235,15 +235,16 @@ func TestClassifyScores(t *testing.T) {
 	db, _ := open(t, WithTaskDirs(dir))
 	exec(t, db, `CREATE TABLE s AS SELECT * FROM (VALUES (1, 1.0, 2.0, 3.0), (2, 0.2, 0.5, 0.3), (3, -1.0, -3.0, -2.0)) v(id, a, b, c)`)
 	want := map[string]string{
-		// Probabilities are taken as they are (clamped to [0, 1] when printed).
-		"probabilities": "C 1.000000, B 0.500000, A 0.000000",
+		// Probabilities are taken as they are; scores outside [0, 1] are none, and
+		// fail their rows (the first and last).
+		"probabilities": "NULL, B 0.500000, NULL",
 		"logits":        "C 0.665241, B 0.390694, A 0.665241",
 		"sigmoid":       "C 0.952574, B 0.622459, A 0.268941",
 	}
 	want[""] = want["probabilities"]
 	for scores, w := range want {
 		t.Run("scores="+scores, func(t *testing.T) {
-			got := one[string](t, db, `SELECT string_agg(predicted_class || ' ' || confidence, ', ' ORDER BY id) FROM ml_predict('s_`+scores+`', 's')`)
+			got := one[string](t, db, `SELECT string_agg(coalesce(predicted_class || ' ' || confidence, 'NULL'), ', ' ORDER BY id) FROM ml_predict('s_`+scores+`', 's', on_error := 'null')`)
 			if got != w {
 				t.Fatalf("got %q, want %q", got, w)
 			}

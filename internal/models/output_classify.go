@@ -15,7 +15,7 @@ import (
 // classifyOutput reads class scores, [N, len(labels)] floats: the result of a row is
 // the label of the largest and its confidence, by the task's "scores" rule (see
 // ScoresProbabilities). A row whose scores hold a NaN or +Inf (or, for probabilities,
-// -Inf) has no result.
+// any value outside [0, 1] beyond probSlack) has no result.
 type classifyOutput struct{}
 
 func (classifyOutput) Validate(c *Config) error {
@@ -214,13 +214,15 @@ func (d *ClassData) Decode(v ort.Value, lo, hi int) error {
 		return fmt.Errorf("%w: the output is not a float tensor", ErrModel)
 	}
 	plain := d.scores == ScoresProbabilities
-	// A score below floor or above MaxFloat32 (or a NaN, which passes no comparison)
-	// leaves its row without an answer, rather than a confident guess: +Inf is an
-	// overflow, not a certainty, and no probability is infinite; but a -Inf logit is a
-	// probability of 0 (a masked class, say).
-	floor := float32(math.Inf(-1))
+	// A score below floor or above ceil (or a NaN, which passes no comparison) leaves
+	// its row without an answer, rather than a confident guess: +Inf is an overflow,
+	// not a certainty; but a -Inf logit is a probability of 0 (a masked class, say).
+	// A probability outside [0, 1] is most likely a logit in a task that left out
+	// "scores": taken as it is, 2.5 would read as certainty and -0.3 as a class with
+	// confidence 0.
+	floor, ceil := float32(math.Inf(-1)), float32(math.MaxFloat32)
 	if plain {
-		floor = -math.MaxFloat32
+		floor, ceil = -probSlack, 1+probSlack
 	}
 	cls, conf := d.Class[lo:hi], d.Confidence[lo:hi]
 	for i := range cls {
@@ -231,7 +233,7 @@ func (d *ClassData) Decode(v ort.Value, lo, hi int) error {
 			if x > top {
 				best, top = j, x
 			}
-			ok = ok && x >= floor && x <= math.MaxFloat32
+			ok = ok && x >= floor && x <= ceil
 		}
 		c := top
 		if !plain {
@@ -320,14 +322,30 @@ func (d *ClassData) confidence(row []float32, best int) float32 {
 
 func (d *ClassData) AnyRowError() bool { return d.anyNaN.Load() }
 
+// probSlack is how far past [0, 1] a score may lie and still count as a probability
+// (clamped when written): a softmax's rounding, up to float16's 2^-10 above 1.
+const probSlack = 1e-3
+
 func (d *ClassData) RowError(i int) error {
-	if d.Class[i] < 0 {
-		if d.scores == ScoresProbabilities {
-			return fmt.Errorf("%w: the model's output for this row is NaN or infinite, which is no probability", ErrModel)
-		}
+	if d.Class[i] >= 0 {
+		return nil
+	}
+	if d.scores != ScoresProbabilities {
 		return fmt.Errorf("%w: the model's output for this row holds a NaN or +Inf logit, or only -Inf ones: such NaN or infinite scores give no probability", ErrModel)
 	}
-	return nil
+	nl := len(d.labels)
+	row := d.raw[i*nl : (i+1)*nl]
+	for _, x := range row {
+		if x != x || math.IsInf(float64(x), 0) {
+			return fmt.Errorf("%w: the model's output for this row is NaN or infinite, which is no probability", ErrModel)
+		}
+	}
+	for j, x := range row {
+		if x < -probSlack || x > 1+probSlack {
+			return fmt.Errorf("%w: the model's score for label %q in this row is %v, not a probability in [0, 1] (the task's \"scores\" is \"probabilities\", the default); if the model outputs raw logits, set \"scores\": \"logits\" in task.json (softmax over the labels), or \"sigmoid\" for one independent logit per label", ErrModel, d.labels[j], x)
+		}
+	}
+	return fmt.Errorf("%w: the model's output for this row is no probability", ErrModel)
 }
 
 // Label is row i's predicted label.

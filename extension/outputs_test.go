@@ -1,0 +1,59 @@
+package extension
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/duckinfer/duckinfer/internal/onnxbuild"
+)
+
+// outputTask writes a task over x float32 [N, 2] whose model computes y by nodes (nil:
+// Identity) and declares it with shape (nil: rank unknown); task is the rest of
+// task.json.
+func outputTask(t *testing.T, dir, name string, shape []onnxbuild.Dim, nodes []*onnxbuild.Node, task string) {
+	t.Helper()
+	if nodes == nil {
+		nodes = []*onnxbuild.Node{onnxbuild.NewNode("Identity", []string{"x"}, []string{"y"})}
+	}
+	writeTask(t, dir, name, &onnxbuild.Graph{
+		Name:    "outputs",
+		Inputs:  []*onnxbuild.ValueInfo{onnxbuild.TensorValue("x", onnxbuild.Float, onnxbuild.N, onnxbuild.D(2))},
+		Outputs: []*onnxbuild.ValueInfo{{Name: "y", ElemType: onnxbuild.Float, Shape: shape}},
+		Nodes:   nodes,
+	}, `{"inputs":[{"name":"x","type":"float32","columns":["c0","c1"]}],"output":"y",`+task+`}`)
+}
+
+// Under the default "scores": "probabilities", a model whose scores are not
+// probabilities (raw logits, with "scores" left out) fails the row: 2.5 would otherwise
+// read as certainty, "A 1.000000", beside probabilities := true's {A=2.5, B=-1.0}.
+// on_error := 'null' gives NULL; real probabilities and a softmax's rounding past 1
+// still get answers.
+func TestProbabilitiesOutOfRange(t *testing.T) {
+	dir := t.TempDir()
+	outputTask(t, dir, "p", []onnxbuild.Dim{onnxbuild.N, onnxbuild.D(2)}, nil, `"labels":["A","B"]`)
+	db, _ := open(t, WithTaskDirs(dir))
+	q := func(a, b, onError string) (string, error) {
+		var s string
+		err := db.QueryRow(`SELECT coalesce(predicted_class || ' ' || confidence || ' ' || probabilities::VARCHAR, 'NULL')
+			FROM ml_predict('p', 'SELECT ` + a + `::FLOAT AS c0, ` + b + `::FLOAT AS c1', probabilities := true, on_error := '` + onError + `')`).Scan(&s)
+		return s, err
+	}
+	for _, ok := range [][2]string{{"0.3", "0.7"}, {"1.0000001", "0"}} {
+		if got, err := q(ok[0], ok[1], "fail"); err != nil || strings.HasPrefix(got, "NULL") {
+			t.Errorf("scores (%s, %s): got %q, %v; want an answer", ok[0], ok[1], got, err)
+		}
+	}
+	for _, bad := range [][2]string{{"2.5", "-1.0"}, {"-0.3", "-0.2"}, {"7", "3"}} {
+		got, err := q(bad[0], bad[1], "fail")
+		if err == nil || !strings.Contains(err.Error(), `"scores": "logits"`) {
+			t.Errorf("scores (%s, %s) under the default \"probabilities\": got %q, %v; want the row to fail, suggesting \"scores\": \"logits\"", bad[0], bad[1], got, err)
+		}
+		if got, err := q(bad[0], bad[1], "null"); got != "NULL" {
+			t.Errorf("scores (%s, %s), on_error := 'null': got %q, %v; want NULL", bad[0], bad[1], got, err)
+		}
+	}
+	var n int
+	if err := db.QueryRow(`SELECT count(*) FROM ml_errors() WHERE error LIKE '%not a probability in [0, 1]%'`).Scan(&n); err != nil || n == 0 {
+		t.Errorf("ml_errors(): %d entries saying the scores are no probabilities, %v; want some", n, err)
+	}
+}

@@ -1,0 +1,55 @@
+package models
+
+import (
+	"strings"
+	"testing"
+
+	ort "github.com/yalue/onnxruntime_go"
+)
+
+// Under "scores": "probabilities" (the default) a score outside [0, 1] is no
+// probability (most likely a logit in a task that left out "scores"): its row fails,
+// as a NaN's does, with a message naming the value and "scores": "logits"; a
+// softmax's rounding just past 1 still counts.
+func TestClassifyProbabilityRange(t *testing.T) {
+	shippedSession(t, "iris") // initialises ONNX Runtime for ort.NewTensor
+	d := classifyOutput{}.NewData(&Config{Labels: []string{"A", "B"}, Scores: ScoresProbabilities}).(*ClassData)
+	rows := [][2]float32{{0.3, 0.7}, {1.0000001, 0}, {1.0009, -0.0005}, {2.5, -1}, {-0.3, -0.2}, {7, 3}}
+	var flat []float32
+	for _, r := range rows {
+		flat = append(flat, r[0], r[1])
+	}
+	d.Reset(len(rows))
+	v, err := ort.NewTensor(ort.NewShape(int64(len(rows)), 2), flat)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer v.Destroy()
+	if err := d.Decode(v, 0, len(rows)); err != nil {
+		t.Fatal(err)
+	}
+	if !d.AnyRowError() {
+		t.Error("AnyRowError is false; rows 3 to 5 have none")
+	}
+	for i, r := range rows {
+		err := d.RowError(i)
+		if i < 3 {
+			if err != nil {
+				t.Errorf("scores %v: row error %v, want an answer", r, err)
+			}
+			continue
+		}
+		if err == nil {
+			t.Errorf("scores %v: class %d, confidence %s, no row error; want one (no probabilities)", r, d.Class[i], AppendConfidence(nil, d.Confidence[i]))
+			continue
+		}
+		for _, w := range []string{"not a probability in [0, 1]", `"scores": "logits"`} {
+			if !strings.Contains(err.Error(), w) {
+				t.Errorf("scores %v: row error %q, want it to say %q", r, err, w)
+			}
+		}
+	}
+	if err := d.RowError(3); err == nil || !strings.Contains(err.Error(), `label "A" in this row is 2.5`) {
+		t.Errorf("scores [2.5 -1]: row error %v, want it to name label A's 2.5", err)
+	}
+}
