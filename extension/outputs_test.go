@@ -57,3 +57,29 @@ func TestProbabilitiesOutOfRange(t *testing.T) {
 		t.Errorf("ml_errors(): %d entries saying the scores are no probabilities, %v; want some", n, err)
 	}
 }
+
+// An output whose first dimension is a fixed number greater than 1 while the model's
+// batch is open ([2, N] here: a transposed [N, 2]) cannot hold one row per input row;
+// a batch of exactly 2 rows would read the transposed scores as rows (classify "B
+// 0.100000; A 1.000000" for rows scored (0, 1) and (0.1, 0.9), regress values swapped
+// between rows). The bind refuses it, naming the output's shape. (A first dimension of
+// 1 is an input-only dynamic_axes export, which works: TestClassifyOutputDeclaredOneRow.)
+func TestOutputFixedFirstDim(t *testing.T) {
+	dir := t.TempDir()
+	tr := []*onnxbuild.Node{onnxbuild.NewNode("Transpose", []string{"x"}, []string{"y"})}
+	shape := []onnxbuild.Dim{onnxbuild.D(2), onnxbuild.N}
+	outputTask(t, dir, "c", shape, tr, `"labels":["A","B"]`)
+	outputTask(t, dir, "r", shape, tr, `"kind":"regress"`)
+	db, _ := open(t, WithTaskDirs(dir))
+	rows := `SELECT (i*0.1)::FLOAT AS c0, (1-i*0.1)::FLOAT AS c1 FROM range(2) r(i)`
+	for _, tc := range []struct{ task, value, right string }{
+		{"c", `predicted_class || ' ' || confidence`, "B 1.000000; B 0.900000"},
+		{"r", `prediction::VARCHAR`, "[0.0, 1.0]; [0.10000000149011612, 0.8999999761581421]"},
+	} {
+		var got string
+		err := db.QueryRow(`SELECT string_agg(` + tc.value + `, '; ') FROM ml_predict('` + tc.task + `', '` + rows + `')`).Scan(&got)
+		if err == nil || !strings.Contains(err.Error(), `"y" has shape [2 -1]`) || !strings.Contains(err.Error(), "batch dimension dynamic") {
+			t.Errorf("task %q (output declared [2, N], the transposed scores): got %q, %v; want an error at bind naming the output's shape (the right answer would be %q)", tc.task, got, err, tc.right)
+		}
+	}
+}

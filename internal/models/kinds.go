@@ -190,12 +190,21 @@ func (t *Task) FixedBatch() (rows int64, input string, shape []int64) {
 	if dims == nil {
 		return 0, "", nil
 	}
-	for i, d := range *dims {
-		if len(d) > 0 && d[0] > 0 {
-			return d[0], t.Config.Inputs[i].Name, d
-		}
+	if i := fixedBatchInput(*dims); i >= 0 {
+		return (*dims)[i][0], t.Config.Inputs[i].Name, (*dims)[i]
 	}
 	return 0, "", nil
+}
+
+// fixedBatchInput is the first of the inputs' declared shapes dims whose first
+// dimension is a fixed number, -1 when every input takes any number of rows.
+func fixedBatchInput(dims [][]int64) int {
+	for i, d := range dims {
+		if len(d) > 0 && d[0] > 0 {
+			return i
+		}
+	}
+	return -1
 }
 
 // NewOutput returns empty storage for the task's results.

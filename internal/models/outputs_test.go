@@ -1,10 +1,14 @@
 package models
 
 import (
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
 	ort "github.com/yalue/onnxruntime_go"
+
+	"github.com/duckinfer/duckinfer/internal/onnxbuild"
 )
 
 // Under "scores": "probabilities" (the default) a score outside [0, 1] is no
@@ -51,5 +55,47 @@ func TestClassifyProbabilityRange(t *testing.T) {
 	}
 	if err := d.RowError(3); err == nil || !strings.Contains(err.Error(), `label "A" in this row is 2.5`) {
 		t.Errorf("scores [2.5 -1]: row error %v, want it to name label A's 2.5", err)
+	}
+}
+
+// A model output whose first dimension is a fixed number (here [2, N], a transposed
+// [N, 2]) while the model's inputs leave the batch open cannot give one row per input
+// row, and a batch of exactly 2 rows would read it transposed: Check refuses it,
+// naming the output's shape and the fix.
+func TestCheckOutputFixedFirstDim(t *testing.T) {
+	dir := t.TempDir()
+	g := &onnxbuild.Graph{
+		Name:    "tr",
+		Inputs:  []*onnxbuild.ValueInfo{onnxbuild.TensorValue("x", onnxbuild.Float, onnxbuild.N, onnxbuild.D(2))},
+		Outputs: []*onnxbuild.ValueInfo{onnxbuild.TensorValue("y", onnxbuild.Float, onnxbuild.D(2), onnxbuild.N)},
+		Nodes:   []*onnxbuild.Node{onnxbuild.NewNode("Transpose", []string{"x"}, []string{"y"})},
+	}
+	b, err := onnxbuild.NewModel(g).Marshal()
+	if err != nil {
+		t.Fatal(err)
+	}
+	in := `"inputs":[{"name":"x","type":"float32","columns":["a","b"]}],"output":"y"`
+	for name, rest := range map[string]string{"cls": `"labels":["A","B"]`, "reg": `"kind":"regress"`} {
+		os.MkdirAll(filepath.Join(dir, name), 0o755)
+		os.WriteFile(filepath.Join(dir, name, "model.onnx"), b, 0o644)
+		os.WriteFile(filepath.Join(dir, name, "task.json"), []byte(`{`+in+`,`+rest+`}`), 0o644)
+	}
+	reg, err := NewRegistry(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pool := NewPool(FlavorCPU)
+	defer pool.Close()
+	for _, name := range []string{"cls", "reg"} {
+		task, err := reg.Lookup(name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		err = pool.Check(task)
+		for _, w := range []string{`"y" has shape [2 -1]`, "batch dimension dynamic"} {
+			if err == nil || !strings.Contains(err.Error(), w) {
+				t.Errorf("task %q, output declared [2, N] over inputs [N, 2]: Check gave %v; want an error saying %q", name, err, w)
+			}
+		}
 	}
 }

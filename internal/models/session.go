@@ -247,6 +247,9 @@ func checkModelIO(t *Task, data []byte) (ort.InputOutputInfo, error) {
 		if err := t.Config.kinds.Output.CheckModel(&t.Config, o); err != nil {
 			return ort.InputOutputInfo{}, taskErrorf(ErrTaskConfig, t.Name, "%v", err)
 		}
+		if err := checkOutputBatch(t, o, dims); err != nil {
+			return ort.InputOutputInfo{}, err
+		}
 		t.inputDims.Store(&dims)
 		t.feeds.Store(&feeds)
 		t.outName.Store(&want)
@@ -262,6 +265,23 @@ func checkModelIO(t *Task, data []byte) (ort.InputOutputInfo, error) {
 		return o, nil
 	}
 	return ort.InputOutputInfo{}, taskErrorf(ErrTaskConfig, t.Name, "task.json names output %q, but the model's outputs are: %s", want, quoteList(outNames))
+}
+
+// checkOutputBatch refuses a classify or regress output whose first dimension is fixed
+// at more than one row while the model's inputs (shapes dims) take any number: it
+// cannot hold one row per input row, and Decode, which checks the runtime shape, would
+// take a batch of exactly that many rows as rows (a transposed [C, N] output read as
+// [N, C]). A first dimension of 1 is left alone: an export with dynamic axes on its
+// inputs only declares [1, C] and computes [N, C], which Decode reads.
+func checkOutputBatch(t *Task, o ort.InputOutputInfo, dims [][]int64) error {
+	if k := t.Config.Kind; k != OutputClassify && k != OutputRegress {
+		return nil
+	}
+	d := o.Dimensions
+	if len(d) == 0 || d[0] <= 1 || fixedBatchInput(dims) >= 0 {
+		return nil
+	}
+	return taskErrorf(ErrTaskConfig, t.Name, "model output %q has shape %v: its first dimension is fixed at %d, but the model takes any number of rows (its inputs' batch dimension is open), so it cannot hold one row per input row (a transposed output?); re-export the model with the output's batch dimension dynamic (torch.onnx.export(..., dynamic_axes={%q: {0: \"batch\"}, ...}))", o.Name, []int64(d), d[0], o.Name)
 }
 
 // Session returns the session for (t, pl), loading the model on first use. Concurrent
