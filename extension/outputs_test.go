@@ -83,3 +83,28 @@ func TestOutputFixedFirstDim(t *testing.T) {
 		}
 	}
 }
+
+// A PyTorch export with dynamic_axes on its input only declares its output [1, C]
+// although it computes [N, C]. ONNX Runtime runs it (it only warns): a regress task and
+// a classify task over it read every row. (Classify failed every batch of more than
+// one row, "Got invalid dimensions for output: y ... Got: 3 Expected: 1", when it
+// handed ORT its own [rows, C] output tensor, which ORT checks against the declared
+// shape.)
+func TestClassifyOutputDeclaredOneRow(t *testing.T) {
+	dir := t.TempDir()
+	one := []onnxbuild.Dim{onnxbuild.D(1), onnxbuild.D(2)}
+	outputTask(t, dir, "c", one, nil, `"labels":["A","B"]`)
+	outputTask(t, dir, "r", one, nil, `"kind":"regress"`)
+	db, _ := open(t, WithTaskDirs(dir))
+	rows := `SELECT (i*0.1)::FLOAT AS c0, (1-i*0.1)::FLOAT AS c1 FROM range(3) r(i)`
+	for _, tc := range []struct{ task, value, want string }{
+		{"r", `prediction::VARCHAR`, "[0.0, 1.0]; [0.10000000149011612, 0.8999999761581421]; [0.20000000298023224, 0.800000011920929]"},
+		{"c", `predicted_class || ' ' || confidence`, "B 1.000000; B 0.900000; B 0.800000"},
+	} {
+		var got string
+		err := db.QueryRow(`SELECT string_agg(` + tc.value + `, '; ') FROM ml_predict('` + tc.task + `', '` + rows + `')`).Scan(&got)
+		if err != nil || got != tc.want {
+			t.Errorf("task %q (output declared [1, 2], computed [3, 2]): got %q, %v; want %q", tc.task, got, err, tc.want)
+		}
+	}
+}

@@ -92,12 +92,15 @@ type OutputData interface {
 }
 
 // outputBinder is an OutputData that can hand ORT a tensor over its own memory for
-// rows [lo, hi) to write the output into. declared is the values per row the model
-// declares (Task.OutputWidth, 0 when open); the binder returns nil unless that is
-// exactly its own width, so a run never fails for the tensor it was handed: otherwise
-// ORT allocates the output and Decode says what the model gave.
+// rows [lo, hi) to write the output into. ORT holds a bound tensor to the output's
+// declared shape, which need not be what the model computes (an export with dynamic
+// axes on its inputs only declares [1, C] and computes [N, C]). So the binder returns
+// nil unless the declared shape fits its tensor: rows is the declared first dimension
+// (<= 0 when open) and width the values per row (Task.OutputWidth, 0 when open). A run
+// then never fails for the tensor it was handed: otherwise ORT allocates the output
+// and Decode says what the model gave.
 type outputBinder interface {
-	outputTensor(lo, hi, declared int) (ort.Value, error)
+	outputTensor(lo, hi, rows, width int) (ort.Value, error)
 }
 
 // scalarDecoder is an OutputData whose Decode may take a rank-0 output (an

@@ -153,11 +153,12 @@ func (d *ClassData) Reset(n int) {
 // for ORT to write the model's output into: the run then allocates no output of its
 // own and Decode copies nothing (onnxruntime_go would otherwise build a Go tensor from
 // ORT's output, several cgo calls and a copy per batch). nil unless the model declares
-// exactly len(labels) scores per row (outputBinder), or while another batch running
-// beside this one holds the kept tensors (ORT then allocates this batch's output).
-func (d *ClassData) outputTensor(lo, hi, declared int) (ort.Value, error) {
+// exactly len(labels) scores per row and an open first dimension or one of hi-lo rows
+// (outputBinder), or while another batch running beside this one holds the kept
+// tensors (ORT then allocates this batch's output).
+func (d *ClassData) outputTensor(lo, hi, rows, width int) (ort.Value, error) {
 	nl := len(d.labels)
-	if declared != nl || hi <= lo || !d.heldMu.TryLock() {
+	if width != nl || hi <= lo || (rows > 0 && rows != hi-lo) || !d.heldMu.TryLock() {
 		return nil, nil
 	}
 	v, err := d.heldTensor(lo, hi, nl)

@@ -99,3 +99,56 @@ func TestCheckOutputFixedFirstDim(t *testing.T) {
 		}
 	}
 }
+
+// An output declared [1, C] over an open input batch (PyTorch's dynamic_axes on the
+// input only) computes [N, C], which ORT returns when it allocates the output, but
+// refuses to write into a bound [N, C] tensor (it checks that against the declared
+// [1, C]). So ClassData binds its own tensor only for a batch of one row, and a batch
+// of 3 is read from ORT's output.
+func TestPredictOutputDeclaredOneRow(t *testing.T) {
+	dir := t.TempDir()
+	b, err := onnxbuild.NewModel(&onnxbuild.Graph{
+		Name:    "one",
+		Inputs:  []*onnxbuild.ValueInfo{onnxbuild.TensorValue("x", onnxbuild.Float, onnxbuild.N, onnxbuild.D(2))},
+		Outputs: []*onnxbuild.ValueInfo{onnxbuild.TensorValue("y", onnxbuild.Float, onnxbuild.D(1), onnxbuild.D(2))},
+		Nodes:   []*onnxbuild.Node{onnxbuild.NewNode("Identity", []string{"x"}, []string{"y"})},
+	}).Marshal()
+	if err != nil {
+		t.Fatal(err)
+	}
+	os.MkdirAll(filepath.Join(dir, "one"), 0o755)
+	os.WriteFile(filepath.Join(dir, "one", "model.onnx"), b, 0o644)
+	os.WriteFile(filepath.Join(dir, "one", "task.json"), []byte(`{"inputs":[{"name":"x","type":"float32","columns":["a","b"]}],"output":"y","labels":["A","B"]}`), 0o644)
+	reg, err := NewRegistry(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	task, err := reg.Lookup("one")
+	if err != nil {
+		t.Fatal(err)
+	}
+	pool := NewPool(FlavorCPU)
+	defer pool.Close()
+	s, err := pool.Session(task, Placement{Device: "cpu", Threads: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	in, out := loadColumns(t, task, 3, &Values{ColName: "a", Nums: []float64{0, 0.1, 0.2}}, &Values{ColName: "b", Nums: []float64{1, 0.9, 0.8}})
+	if err := s.Predict(t.Context(), in, 0, 3, out); err != nil {
+		t.Fatalf("a batch of 3 rows: %v; ORT itself runs this model (it computes [3, 2])", err)
+	}
+	cd := out.(*ClassData)
+	if cd.Class[0] != 1 || cd.Class[1] != 1 || cd.Class[2] != 1 {
+		t.Fatalf("classes %v, want [1 1 1]", cd.Class[:3])
+	}
+	if cd.held != nil && len(cd.held.t) != 0 {
+		t.Fatalf("%d output tensors bound for a batch of 3 rows of an output declared [1, 2]; want none", len(cd.held.t))
+	}
+	// A one-row batch fits the declared shape: it keeps the zero-copy path.
+	if err := s.Predict(t.Context(), in, 2, 3, out); err != nil {
+		t.Fatalf("a batch of 1 row: %v", err)
+	}
+	if cd.Class[2] != 1 || cd.held == nil || len(cd.held.t) != 1 {
+		t.Fatalf("a batch of 1 row: class %d, want 1, read from a bound tensor", cd.Class[2])
+	}
+}

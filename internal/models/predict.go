@@ -79,7 +79,7 @@ func (s *Session) Predict(ctx context.Context, in []InputData, lo, hi int, out O
 	}
 	outs := []ort.Value{nil}
 	if b, ok := out.(outputBinder); ok {
-		if v, err := b.outputTensor(lo, hi, t.OutputWidth()); err == nil && v != nil {
+		if v, err := b.outputTensor(lo, hi, int(t.outRows.Load()), t.OutputWidth()); err == nil && v != nil {
 			outs[0] = v
 		}
 	}

@@ -64,6 +64,9 @@ type Task struct {
 	// RegressWidth: a regress task's width, a classify task's class count), plus one;
 	// 0 until the model check.
 	outWidth atomic.Int64
+	// outRows is the output's declared first dimension (<= 0: open), from the model
+	// check: a bound output tensor must match it (outputBinder).
+	outRows atomic.Int64
 
 	// Text tasks: the parsed tokenizer and padding id (set when the snapshot is made),
 	// and, from the model check, the model inputs each task input feeds (a text input:

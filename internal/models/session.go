@@ -254,6 +254,10 @@ func checkModelIO(t *Task, data []byte) (ort.InputOutputInfo, error) {
 		t.feeds.Store(&feeds)
 		t.outName.Store(&want)
 		t.outWidth.Store(int64(RegressWidth(o)) + 1)
+		t.outRows.Store(0)
+		if len(o.Dimensions) > 0 {
+			t.outRows.Store(o.Dimensions[0])
+		}
 		switch {
 		case t.Config.Kind == OutputEmbed:
 			t.outWidth.Store(o.Dimensions[len(o.Dimensions)-1] + 1)
