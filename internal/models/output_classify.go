@@ -70,7 +70,13 @@ func (classifyOutput) CheckModel(c *Config, o ort.InputOutputInfo) error {
 		// skl2onnx's ZipMap turns probabilities into a sequence of maps.
 		return fmt.Errorf("model output %q is %s, not a tensor of class scores (a ZipMap?); re-export without it (skl2onnx: options={id(model): {\"zipmap\": False}}) or name the probability tensor in \"output\"", o.Name, valueTypeName(o.OrtValueType))
 	}
-	if o.DataType != ort.TensorElementDataTypeFloat {
+	switch o.DataType {
+	case ort.TensorElementDataTypeFloat:
+	case ort.TensorElementDataTypeInt64, ort.TensorElementDataTypeString:
+		// Most likely a classifier's predicted-label output (skl2onnx's "label"),
+		// which has no scores to cast.
+		return fmt.Errorf("model output %q holds %s, most likely the predicted labels; a classify task reads float32 class scores [N, %d] and gives the label itself; name the model's probability output in \"output\" (skl2onnx: \"output_probability\", exported with options={id(model): {\"zipmap\": False}})", o.Name, elemName(o.DataType), len(c.Labels))
+	default:
 		return fmt.Errorf("model output %q holds %s; it must be float32 class scores [N, %d]; cast it to float inside the model", o.Name, elemName(o.DataType), len(c.Labels))
 	}
 	if d := o.Dimensions; len(d) != 0 && len(d) != 2 {

@@ -152,3 +152,39 @@ func TestPredictOutputDeclaredOneRow(t *testing.T) {
 		t.Fatalf("a batch of 1 row: class %d, want 1, read from a bound tensor", cd.Class[2])
 	}
 }
+
+// Output type errors name the element type as numpy would (float16, not ONNX's
+// enum), and a classify task naming a predicted-label output (int64 or string,
+// skl2onnx's "label") is told to name the probability output, not to cast it.
+func TestClassifyOutputTypeMessages(t *testing.T) {
+	c := &Config{Labels: []string{"A", "B"}}
+	for _, tc := range []struct {
+		elem ort.TensorElementDataType
+		want []string
+	}{
+		{ort.TensorElementDataTypeFloat16, []string{`"y" holds float16`, "cast it to float"}},
+		{ort.TensorElementDataTypeBFloat16, []string{`"y" holds bfloat16`}},
+		{ort.TensorElementDataTypeBool, []string{`"y" holds bool`}},
+		{ort.TensorElementDataTypeUint8, []string{`"y" holds uint8`}},
+		{ort.TensorElementDataTypeInt8, []string{`"y" holds int8`}},
+		{ort.TensorElementDataTypeInt64, []string{`"y" holds int64`, `"output_probability"`, "zipmap"}},
+		{ort.TensorElementDataTypeString, []string{`"y" holds string`, `"output_probability"`, "zipmap"}},
+	} {
+		o := ort.InputOutputInfo{Name: "y", OrtValueType: ort.ONNXTypeTensor, DataType: tc.elem, Dimensions: ort.NewShape(-1, 2)}
+		err := classifyOutput{}.CheckModel(c, o)
+		for _, w := range tc.want {
+			if err == nil || !strings.Contains(err.Error(), w) {
+				t.Errorf("%s output: got %v, want an error saying %q", tc.elem, err, w)
+			}
+		}
+		if err != nil && strings.Contains(err.Error(), "ONNX_TENSOR_ELEMENT") {
+			t.Errorf("%s output: %v names ONNX's enum", tc.elem, err)
+		}
+		if tc.elem == ort.TensorElementDataTypeString && strings.Contains(err.Error(), "cast") {
+			t.Errorf("string output: %v suggests a cast", err)
+		}
+	}
+	if err := (regressOutput{}).CheckModel(c, ort.InputOutputInfo{Name: "y", OrtValueType: ort.ONNXTypeTensor, DataType: ort.TensorElementDataTypeFloat16}); err == nil || !strings.Contains(err.Error(), "holds float16") {
+		t.Errorf("regress over a float16 output: got %v, want an error naming float16", err)
+	}
+}
