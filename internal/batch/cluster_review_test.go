@@ -46,8 +46,14 @@ func TestVerifyRefusesUnitsScoredWithOtherOptions(t *testing.T) {
 	}
 	o1 := o
 	o1.Shard.Index, o1.Columns, o1.Recompute = 1, []string{"other"}, true
+	var log bytes.Buffer
+	o1.Log = &log
 	if _, err := RunShard(context.Background(), s, plan, o1); err != nil {
 		t.Fatal(err)
+	}
+	// The shard's log names the options it scores with.
+	if !strings.Contains(log.String(), "columns := ['other']") {
+		t.Errorf("shard 1's log does not name its options:\n%s", log.String())
 	}
 	classes := scalar[string](t, s, fmt.Sprintf("SELECT string_agg(DISTINCT predicted_class, ',' ORDER BY predicted_class) FROM read_parquet(%s)", sqlString(filepath.Join(out, "*.parquet"))))
 	opts := scalar[string](t, s, fmt.Sprintf("SELECT string_agg(DISTINCT decode(value), ' | ') FROM parquet_kv_metadata(%s) WHERE decode(key) = 'duckinfer_options'", sqlString(filepath.Join(out, "*.parquet"))))
@@ -56,6 +62,8 @@ func TestVerifyRefusesUnitsScoredWithOtherOptions(t *testing.T) {
 		var b bytes.Buffer
 		v.Print(&b)
 		t.Fatalf("verify passed on a folder whose units were scored with different ml_predict options (%s):\n%s", opts, b.String())
+	} else if p := strings.Join(v.Problems, "\n"); !strings.Contains(p, "columns := ['text']") || !strings.Contains(p, "columns := ['other']") {
+		t.Errorf("verify's problems do not name the two options: %s", p)
 	}
 }
 

@@ -76,7 +76,9 @@ func Verify(ctx context.Context, conn *sql.Conn, patterns []string, plan []Unit,
 	}
 	assign := Assign(plan, shards)
 	inPlan := map[string]bool{}
-	fps := map[string]bool{}
+	// Keyed by the whole fingerprint, options included: units that scored other
+	// columns or options hold other predictions though model and version agree.
+	fps := map[Fingerprint]bool{}
 	for i, u := range plan {
 		inPlan[u.ID] = true
 		r := VerifyRow{Unit: u.ID, Shard: assign[i], InputRows: u.Rows, OutputRows: -1}
@@ -112,7 +114,7 @@ func Verify(ctx context.Context, conn *sql.Conn, patterns []string, plan []Unit,
 			r.Status = "file and manifest fingerprints differ"
 		default:
 			r.Status = "ok"
-			fps[fpKey(m.Fingerprint)] = true
+			fps[m.Fingerprint] = true
 		}
 		v.Rows = append(v.Rows, r)
 	}
@@ -133,8 +135,8 @@ func Verify(ctx context.Context, conn *sql.Conn, patterns []string, plan []Unit,
 	}
 	if len(fps) > 1 {
 		keys := make([]string, 0, len(fps))
-		for k := range fps {
-			keys = append(keys, k)
+		for f := range fps {
+			keys = append(keys, fpKey(f))
 		}
 		sort.Strings(keys)
 		v.Problems = append(v.Problems, fmt.Sprintf("%d fingerprints among the units (%s); rerun the shards with -recompute", len(fps), strings.Join(keys, "; ")))
@@ -211,7 +213,11 @@ func fpKey(f Fingerprint) string {
 	if f.TokenizerSHA256 != "" {
 		s += " tokenizer " + short(f.TokenizerSHA256)
 	}
-	return s + " version " + f.Version
+	s += " version " + f.Version
+	if f.Options == "" {
+		return s + " options (none)"
+	}
+	return s + " options (" + f.Options + ")"
 }
 
 // Print writes the verification as a table and a summary line.
