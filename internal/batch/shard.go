@@ -40,7 +40,11 @@ func (s Shard) check() (Shard, error) {
 //   - Slurm job array: SLURM_ARRAY_TASK_ID; without count, the array's size, but only
 //     for a whole array starting at 0 (SLURM_ARRAY_TASK_MIN=0 and
 //     SLURM_ARRAY_TASK_COUNT = MAX+1): a resubmitted single task (--array=2) sees a
-//     count of 1 and would otherwise compute a different plan.
+//     count of 1 and would otherwise compute a different plan. Task 0 resubmitted
+//     alone (--array=0) passes that test, with a count of 1, so a count of 1 is
+//     refused too: it would take every unit of the job (a one-shard job needs no
+//     array: -shard 0/1). RunShard also refuses a count from here that differs from
+//     the one the job records (Options.ShardFromEnv).
 func ShardFromEnv(getenv func(string) string, count int) (Shard, error) {
 	atoi := func(name string) (int, bool, error) {
 		v := getenv(name)
@@ -78,6 +82,9 @@ func ShardFromEnv(getenv func(string) string, count int) (Shard, error) {
 		if !okN || minID != 0 || n != maxID+1 {
 			return Shard{}, fmt.Errorf("%w: Slurm array %s-%s (%s tasks) is not a whole array 0..N-1, so its size is not the shard count; pass -shards COUNT",
 				ErrShard, getenv("SLURM_ARRAY_TASK_MIN"), getenv("SLURM_ARRAY_TASK_MAX"), getenv("SLURM_ARRAY_TASK_COUNT"))
+		}
+		if n == 1 {
+			return Shard{}, fmt.Errorf("%w: Slurm array of one task (SLURM_ARRAY_TASK_COUNT=1): a task resubmitted alone (sbatch --array=%d) sees only itself, so the array's size is not the shard count; pass -shards with the job's count (or -shard 0/1 for a one-shard job)", ErrShard, idx)
 		}
 		count = n
 	}
