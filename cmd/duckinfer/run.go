@@ -151,6 +151,7 @@ func batchRun(args []string, stdout, stderr io.Writer) int {
 		o.Shard = batch.Shard{Index: 0, Count: shards}
 	default:
 		o.Shard, err = batch.ShardFromEnv(os.Getenv, shards)
+		o.ShardFromEnv = shards == 0
 	}
 	if err != nil {
 		return usageErr("%v", err)

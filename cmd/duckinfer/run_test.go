@@ -60,6 +60,14 @@ func TestBatchCommands(t *testing.T) {
 	if code, o, e := batchCLI(t, "run", "-task", "sentiment", "-input", glob, "-output", out); code != 0 || !strings.Contains(o, "shard 1/2: 4 units: 4 scored (6808 rows") {
 		t.Fatalf("run shard 1 from Slurm's variables: code %d\n%s%s", code, o, e)
 	}
+	// An array of another size (the job has 2 shards) without -shards is refused.
+	t.Setenv("SLURM_ARRAY_TASK_MAX", "2")
+	t.Setenv("SLURM_ARRAY_TASK_COUNT", "3")
+	if code, o, e := batchCLI(t, "run", "-task", "sentiment", "-input", glob, "-output", out); code != 1 || !strings.Contains(e, "pass -shards 2") {
+		t.Fatalf("run from a 3-task array on a 2-shard job: code %d\n%s%s", code, o, e)
+	}
+	t.Setenv("SLURM_ARRAY_TASK_MAX", "1")
+	t.Setenv("SLURM_ARRAY_TASK_COUNT", "2")
 	code, o, _ = batchCLI(t, "verify", "-output", out)
 	if code != 0 || !strings.Contains(o, "OK: 6 of 6 units ok, 15000 input rows, 15000 output rows") {
 		t.Fatalf("verify: code %d\n%s", code, o)

@@ -1,15 +1,19 @@
 package batch
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
 	"reflect"
 	"strings"
 	"time"
+
+	"golang.org/x/sys/unix"
 )
 
 // Job is what fixes an output folder's unit list: the input, the unit size, and the
@@ -46,6 +50,14 @@ type Job struct {
 	// Files is absent from a job started by a version that did not record it; its
 	// input files are not checked.
 	Files []InputFile `json:"files,omitempty"`
+	// Fingerprint is what the job's units are made with: the first shard's, or the
+	// latest -recompute run's (claimRun). Shards that start together have no manifest
+	// to compare with yet; this is what they are compared with.
+	Fingerprint *Fingerprint `json:"fingerprint,omitempty"`
+	// Shards is the first shard's shard count, or the latest one given explicitly
+	// (-shard, -shards: a reshard). A count taken from the environment must agree:
+	// a Slurm task resubmitted alone sees an array of its own.
+	Shards int `json:"shards,omitempty"`
 }
 
 // InputFile is one input file as the job's first shard saw it, named as units are
@@ -179,14 +191,106 @@ func claimJob(l layout, j Job) error {
 	}
 	same := *old
 	same.Patterns, same.Units, same.Plan, same.Files = j.Patterns, j.Units, j.Plan, j.Files
+	same.Fingerprint, same.Shards = j.Fingerprint, j.Shards // claimRun's
 	if !reflect.DeepEqual(same, j) {
 		return fmt.Errorf("batch: output folder %s belongs to the job %s, not %s; give every shard the same -task, -input, -table and -unit-rows, or use another -output folder", l.dir, old.describe(), j.describe())
 	}
 	if d := changedFiles(old.Files, j.Files); d != "" {
-		return fmt.Errorf("batch: %s since the first shard of the job in %s ran: shards before and after would score two versions of it. Put the file back as it was (contents and modification time, e.g. from a backup with rsync -t or cp -p), or score the input as it is now into another -output folder", d, l.dir)
+		return fmt.Errorf("batch: %s since the first shard of the job in %s ran: shards before and after would score two versions of it. %s", d, l.dir, redoChanged)
 	}
 	if old.Plan != j.Plan {
 		return fmt.Errorf("batch: the input of the job in %s changed since its first shard ran: it gave %d units then and gives %d now, or the same number with other files or row counts; a shard of the new input would cut the rows differently from the shards already done. Score the new input into another -output folder", l.dir, old.Units, j.Units)
+	}
+	return nil
+}
+
+// redoChanged is what to do about an input file changed under a job.
+const redoChanged = "Score the input as it is now into another -output folder; or put the file back as it was (contents and modification time, e.g. from a backup with rsync -t or cp -p), then delete the manifests of its units (_duckinfer/manifests/UNIT.json; run -plan lists each unit's file) and rerun their shards, since a shard may have read it while it was changed"
+
+// claimRun checks this run's fingerprint and shard count against those the job
+// records, and records them where it has none (a job started by a version that did
+// not record them) or where this run may change them: -recompute replaces the
+// fingerprint, an explicit -shard or -shards the count. Shards started at once have
+// no manifest to compare with; the job's fingerprint is what refuses all but one.
+func claimRun(ctx context.Context, l layout, fp Fingerprint, o Options) error {
+	j, err := ReadJob(l.dir)
+	if err != nil {
+		return err
+	}
+	if j == nil {
+		return fmt.Errorf("batch: %s is gone while the shard started; check nothing else removes files in -output", l.job())
+	}
+	change, err := j.claimRun(l, fp, o, io.Discard)
+	if err != nil || !change {
+		return err
+	}
+	lk, err := lockJob(ctx, l, unix.LOCK_EX)
+	if err != nil {
+		return err
+	}
+	defer lk.unlock()
+	// Again under the lock: another run may have changed it since.
+	if j, err = ReadJob(l.dir); err != nil {
+		return err
+	}
+	if j == nil {
+		return fmt.Errorf("batch: %s is gone while the shard started; check nothing else removes files in -output", l.job())
+	}
+	if change, err = j.claimRun(l, fp, o, o.Log); err != nil || !change {
+		return err
+	}
+	b, _ := json.MarshalIndent(j, "", "  ")
+	if err := writeAtomic(l.tmp(), l.job(), b, ""); err != nil {
+		return fmt.Errorf("batch: recording the job's fingerprint and shard count: %w", err)
+	}
+	return nil
+}
+
+// claimRun is claimRun's decision on the job j as read: it changes j and reports
+// whether it did, or refuses.
+func (j *Job) claimRun(l layout, fp Fingerprint, o Options, log io.Writer) (bool, error) {
+	change := false
+	switch {
+	case j.Fingerprint == nil:
+		change = true
+	case j.Fingerprint.Diff(fp) == "":
+	case !o.Recompute:
+		return false, fmt.Errorf("batch: %w: the job in %s is scored with another fingerprint than this run's (the job's vs this run's: %s; recorded by its first shard, or by the latest run with -recompute); give every shard the same model, task, -columns, -opt and duckinfer version, or rerun with -recompute to redo this shard's units and make this run's the job's (the other shards must then be rerun with it too), or write to another -output folder",
+			ErrFingerprint, l.dir, j.Fingerprint.Diff(fp))
+	default:
+		fmt.Fprintf(log, "job %s: fingerprint replaced (-recompute; the old vs this run's: %s); units of the old one fail verify until their shards are rerun with this one\n", l.dir, j.Fingerprint.Diff(fp))
+		change = true
+	}
+	if change {
+		j.Fingerprint = &fp
+	}
+	switch n := o.Shard.Count; {
+	case j.Shards == 0:
+		j.Shards, change = n, true
+	case j.Shards == n:
+	case o.ShardFromEnv:
+		return false, fmt.Errorf("%w: the job in %s was run with %d shards, and this task's Slurm array gives %d (a task resubmitted alone, or a part of the array, sees only its part); pass -shards %d, or -shards %d to reshard on purpose",
+			ErrShard, l.dir, j.Shards, n, j.Shards, n)
+	default:
+		fmt.Fprintf(log, "job %s: resharded from %d to %d shards; finished units are kept\n", l.dir, j.Shards, n)
+		j.Shards, change = n, true
+	}
+	return change, nil
+}
+
+// checkJobFingerprint refuses to commit a unit made with fp when the job is no longer
+// scored with it: a run with -recompute replaced it while this shard ran.
+func checkJobFingerprint(l layout, fp Fingerprint) error {
+	j, err := ReadJob(l.dir)
+	if err != nil {
+		return err
+	}
+	if j == nil || j.Fingerprint == nil {
+		return fmt.Errorf("batch: %w: %s is gone or records no fingerprint any more (rewritten while this shard ran); check nothing else writes to -output, and rerun the shard", ErrFingerprint, l.job())
+	}
+	if d := j.Fingerprint.Diff(fp); d != "" {
+		return fmt.Errorf("batch: %w: the job in %s is now scored with another fingerprint (the job's vs this shard's: %s), recorded by a run with -recompute while this shard ran; rerun this shard with that run's model, task, flags and duckinfer version and -recompute, or write to another -output folder",
+			ErrFingerprint, l.dir, d)
 	}
 	return nil
 }

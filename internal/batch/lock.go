@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"path/filepath"
 	"time"
 
 	"golang.org/x/sys/unix"
@@ -34,12 +35,26 @@ const lockPoll = 200 * time.Millisecond
 // holds it, with wait true it tries again every lockPoll until it gets the lock or
 // ctx is done.
 func lockUnit(ctx context.Context, path string, wait bool) (*unitLock, error) {
+	return lockFile(ctx, path, unix.LOCK_EX, wait)
+}
+
+// lockJob takes the job-wide lock, _duckinfer/job.lock: exclusive (unix.LOCK_EX) to
+// change the fingerprint or shard count job.json records, shared (unix.LOCK_SH)
+// around a unit's commit, which checks that fingerprint. Both hold it for a few file
+// operations, so a commit cannot land between another run's change and its end.
+func lockJob(ctx context.Context, l layout, how int) (*unitLock, error) {
+	return lockFile(ctx, filepath.Join(l.dir, metaDir, "job.lock"), how, true)
+}
+
+// lockFile takes a flock of kind how (unix.LOCK_EX or unix.LOCK_SH) on path, as
+// lockUnit does.
+func lockFile(ctx context.Context, path string, how int, wait bool) (*unitLock, error) {
 	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o644)
 	if err != nil {
 		return nil, fmt.Errorf("batch: opening lock %s: %w", path, err)
 	}
 	for {
-		err = unix.Flock(int(f.Fd()), unix.LOCK_EX|unix.LOCK_NB)
+		err = unix.Flock(int(f.Fd()), how|unix.LOCK_NB)
 		if errors.Is(err, unix.EINTR) {
 			continue
 		}

@@ -17,15 +17,20 @@ import (
 	"time"
 
 	"github.com/duckinfer/duckinfer/extension"
+	"golang.org/x/sys/unix"
 )
 
 // Options describe one shard's run.
 type Options struct {
-	Task     string
-	Input    Input
-	Output   string // the output folder
-	Shard    Shard
-	UnitRows int64 // 0: DefaultUnitRows
+	Task   string
+	Input  Input
+	Output string // the output folder
+	Shard  Shard
+	// ShardFromEnv is set when Shard's count came from the cluster engine's
+	// environment (a Slurm array's size), not from -shard or -shards: it must then
+	// agree with the job's, while an explicit count may reshard.
+	ShardFromEnv bool
+	UnitRows     int64 // 0: DefaultUnitRows
 
 	// ml_predict's options. Columns and Extra ("name := value" SQL, e.g.
 	// "on_error := 'null'") change predictions and are part of the fingerprint;
@@ -156,10 +161,14 @@ func RunShard(ctx context.Context, s *Session, plan []Unit, o Options) (Report, 
 	if err := l.create(); err != nil {
 		return rep, err
 	}
-	if err := claimJob(l, Job{Task: o.Task, Patterns: o.Input.Patterns, Table: o.Input.Table, UnitRows: o.UnitRows, Units: len(plan), Plan: PlanHash(plan), Files: inputFiles(plan)}); err != nil {
+	if err := claimJob(l, Job{Task: o.Task, Patterns: o.Input.Patterns, Table: o.Input.Table, UnitRows: o.UnitRows, Units: len(plan), Plan: PlanHash(plan), Files: inputFiles(plan),
+		Fingerprint: &fp, Shards: o.Shard.Count}); err != nil {
 		return rep, err
 	}
 	if err := checkFingerprints(l, fp, o.Recompute); err != nil {
+		return rep, err
+	}
+	if err := claimRun(ctx, l, fp, o); err != nil {
 		return rep, err
 	}
 	if o.Input.Table != "" && len(plan) > 0 {
@@ -399,6 +408,19 @@ func (s *Session) unit(ctx context.Context, conn *sql.Conn, l layout, u Unit, fp
 		// nothing new is committed, as for a query the cancel stopped; the temp
 		// file is left for the next run to remove.
 		return fmt.Errorf("batch: unit %s: %w", u.ID, err)
+	}
+	// The commit checks the job is still scored with fp and holds the job lock
+	// shared until its manifest is written, so a -recompute run that replaces the
+	// job's fingerprint (exclusively) cannot do so between this check and the commit.
+	jl, err := lockJob(ctx, l, unix.LOCK_SH)
+	if err != nil {
+		os.Remove(tmp)
+		return fmt.Errorf("batch: unit %s: %w", u.ID, err)
+	}
+	defer jl.unlock()
+	if err := checkJobFingerprint(l, fp); err != nil {
+		os.Remove(tmp)
+		return fmt.Errorf("batch: unit %s not committed: %w", u.ID, err)
 	}
 	hooks.at(stageRename)
 	if err := os.Rename(tmp, out); err != nil {

@@ -43,7 +43,7 @@ func (v *Verification) OK() bool {
 // split over shards shards: every
 // unit has its output file and manifest, input rows = manifest rows = file rows, the
 // file's key-value metadata names the manifest's unit and fingerprint, all units
-// share one fingerprint, and there is nothing else.
+// share one fingerprint, the job's where it records one, and there is nothing else.
 func Verify(ctx context.Context, conn *sql.Conn, patterns []string, plan []Unit, shards int, dir string) (*Verification, error) {
 	l := layout{dir}
 	if _, err := os.Stat(dir); err != nil {
@@ -58,6 +58,10 @@ func Verify(ctx context.Context, conn *sql.Conn, patterns []string, plan []Unit,
 		v.Problems = append(v.Problems, "unreadable manifest "+b)
 	}
 	j, err := ReadJob(dir)
+	var jobFP *Fingerprint // what every unit must be made with, when the job records it
+	if err == nil && j != nil {
+		jobFP = j.Fingerprint
+	}
 	if err == nil && j != nil && (j.Plan == "" || j.Format != jobFormat) {
 		v.Problems = append(v.Problems, "the folder was made by an older duckinfer, which named units otherwise; verify it with that version")
 	} else if err == nil && j != nil && !slices.Equal(j.Bases, resolvedBases(patterns)) {
@@ -112,6 +116,9 @@ func Verify(ctx context.Context, conn *sql.Conn, patterns []string, plan []Unit,
 			r.Status = fmt.Sprintf("file metadata names unit %q", f.kv["duckinfer_unit"])
 		case kvFingerprint(f.kv) != m.Fingerprint:
 			r.Status = "file and manifest fingerprints differ"
+		case jobFP != nil && m.Fingerprint != *jobFP:
+			r.Status = "made with another fingerprint than the job's: " + m.Fingerprint.Diff(*jobFP)
+			fps[m.Fingerprint] = true
 		default:
 			r.Status = "ok"
 			fps[m.Fingerprint] = true
@@ -139,7 +146,11 @@ func Verify(ctx context.Context, conn *sql.Conn, patterns []string, plan []Unit,
 			keys = append(keys, fpKey(f))
 		}
 		sort.Strings(keys)
-		v.Problems = append(v.Problems, fmt.Sprintf("%d fingerprints among the units (%s); rerun the shards with -recompute", len(fps), strings.Join(keys, "; ")))
+		p := fmt.Sprintf("%d fingerprints among the units (%s); rerun the shards with -recompute", len(fps), strings.Join(keys, "; "))
+		if jobFP != nil {
+			p += fmt.Sprintf(" and the job's fingerprint (%s), or with the model, task, -columns, -opt and version of another to make it the job's", fpKey(*jobFP))
+		}
+		v.Problems = append(v.Problems, p)
 	}
 	if tmp, err := os.ReadDir(l.tmp()); err == nil {
 		v.Stale = len(tmp)

@@ -1,0 +1,178 @@
+package batch
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// waitStopped waits until the child process has stopped itself (a pause hook).
+func waitStopped(t *testing.T, pid int, stderr *bytes.Buffer) {
+	t.Helper()
+	deadline := time.Now().Add(60 * time.Second)
+	for processState(pid) != "T" {
+		if time.Now().After(deadline) {
+			t.Fatalf("the child never reached its pause:\n%s", stderr.String())
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// A -recompute run that replaces the job's fingerprint while a shard of the old one
+// runs: that shard must not commit its unit and must fail, not exit 0.
+func TestShardFailsWhenRecomputeReplacesTheJobsFingerprint(t *testing.T) {
+	s := openSession(t)
+	glob := dataset(t, s, t.TempDir(), 2, 200, 200)
+	out := filepath.Join(t.TempDir(), "out")
+	o := Options{Task: "sentiment", Input: Input{Patterns: []string{glob}}, Output: out, Shard: Shard{0, 2}, Version: "v1"}
+	cmd := child(t, o, "pause:read:0")
+	var errb bytes.Buffer
+	cmd.Stderr = &errb
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
+	waitStopped(t, cmd.Process.Pid, &errb)
+	plan, err := Plan(context.Background(), s.Conn, o.Input, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	o1 := o
+	o1.Shard.Index, o1.Version, o1.Recompute = 1, "v2", true
+	if _, err := RunShard(context.Background(), s, plan, o1); err != nil {
+		t.Fatalf("shard 1 with -recompute: %v", err)
+	}
+	cmd.Process.Signal(syscall.SIGCONT)
+	if err := cmd.Wait(); err == nil || !strings.Contains(errb.String(), "not committed") {
+		t.Fatalf("shard 0 of the replaced fingerprint: %v, want a failure; its log:\n%s", err, errb.String())
+	}
+	ms, _, err := layout{out}.allManifests()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for id, m := range ms {
+		if m.Fingerprint.Version != "v2" {
+			t.Errorf("unit %s was committed with version %s after the job became v2", id, m.Fingerprint.Version)
+		}
+	}
+}
+
+// A folder whose job.json was written by a version that recorded neither fingerprint
+// nor shard count: the next shard adopts its own and goes on, as before.
+func TestJobWithoutFingerprintAdoptsTheFirst(t *testing.T) {
+	s := openSession(t)
+	glob := dataset(t, s, t.TempDir(), 2, 100, 100)
+	out := filepath.Join(t.TempDir(), "out")
+	o := Options{Task: "sentiment", Input: Input{Patterns: []string{glob}}, Output: out, Shard: Shard{0, 2}, Version: "test"}
+	plan, err := Plan(context.Background(), s.Conn, o.Input, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := RunShard(context.Background(), s, plan, o); err != nil {
+		t.Fatal(err)
+	}
+	l := layout{out}
+	// Through Job, not editJSON: a float64 would round the files' times.
+	j, err := ReadJob(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	j.Fingerprint, j.Shards = nil, 0
+	b, _ := json.Marshal(j)
+	if err := os.WriteFile(l.job(), b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if bytes.Contains(b, []byte("fingerprint")) || bytes.Contains(b, []byte(`"shards"`)) {
+		t.Fatalf("job.json still records them: %s", b)
+	}
+	o.Shard.Index = 1
+	if _, err := RunShard(context.Background(), s, plan, o); err != nil {
+		t.Fatalf("shard 1 on a job without a fingerprint: %v", err)
+	}
+	j, err = ReadJob(out)
+	if err != nil || j.Fingerprint == nil || j.Fingerprint.Version != "test" || j.Shards != 2 {
+		t.Fatalf("the job after shard 1: %+v %v, want its fingerprint and 2 shards recorded", j, err)
+	}
+	if v := verify(t, s, o); !v.OK() {
+		t.Fatalf("verify: %+v %v", v.Rows, v.Problems)
+	}
+}
+
+// Every unit made with one fingerprint that is not the job's (the job's was replaced
+// by a -recompute run that then failed before committing anything): verify fails.
+func TestVerifyComparesUnitsWithTheJobsFingerprint(t *testing.T) {
+	s := openSession(t)
+	glob := dataset(t, s, t.TempDir(), 2, 100, 100)
+	out := filepath.Join(t.TempDir(), "out")
+	o := Options{Task: "sentiment", Input: Input{Patterns: []string{glob}}, Output: out, Shard: Shard{0, 2}, Version: "v1"}
+	runAll(t, s, o)
+	if v := verify(t, s, o); !v.OK() {
+		t.Fatalf("verify: %+v %v", v.Rows, v.Problems)
+	}
+	j, err := ReadJob(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	j.Fingerprint.Version = "v2"
+	b, _ := json.Marshal(j)
+	if err := os.WriteFile(layout{out}.job(), b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	v := verify(t, s, o)
+	if v.OK() || !strings.Contains(v.Rows[0].Status, "another fingerprint than the job's") {
+		t.Fatalf("verify passed with every unit made with v1 and the job at v2: %+v %v", v.Rows, v.Problems)
+	}
+}
+
+// The shard count is recorded at the first claim: a count from the environment that
+// differs (tasks 0 and 1 resubmitted as --array=0-1 see a whole array of 2) is
+// refused; an explicit one reshards, and the job records it.
+func TestShardCountFromEnvMustMatchTheJob(t *testing.T) {
+	s := openSession(t)
+	glob := dataset(t, s, t.TempDir(), 4, 100, 100)
+	out := filepath.Join(t.TempDir(), "out")
+	o := Options{Task: "sentiment", Input: Input{Patterns: []string{glob}}, Output: out, Shard: Shard{0, 4}, Version: "test"}
+	plan, err := Plan(context.Background(), s.Conn, o.Input, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := RunShard(context.Background(), s, plan, o); err != nil {
+		t.Fatal(err)
+	}
+	if j, _ := ReadJob(out); j.Shards != 4 {
+		t.Fatalf("job records %d shards, want 4", j.Shards)
+	}
+	env := o
+	env.Shard, env.ShardFromEnv = Shard{1, 2}, true
+	rep, err := RunShard(context.Background(), s, plan, env)
+	if !errors.Is(err, ErrShard) || !strings.Contains(err.Error(), "-shards 4") {
+		t.Fatalf("shard 1/2 from the environment on a 4-shard job: %+v %v, want ErrShard naming -shards 4", rep, err)
+	}
+	// The same count from the environment is fine.
+	env.Shard = Shard{1, 4}
+	if _, err := RunShard(context.Background(), s, plan, env); err != nil {
+		t.Fatalf("shard 1/4 from the environment: %v", err)
+	}
+	// An explicit count reshards; the environment's must then agree with it.
+	o.Shard = Shard{1, 2}
+	if _, err := RunShard(context.Background(), s, plan, o); err != nil {
+		t.Fatalf("explicit reshard to 2: %v", err)
+	}
+	if j, _ := ReadJob(out); j.Shards != 2 {
+		t.Fatalf("job records %d shards after the reshard, want 2", j.Shards)
+	}
+	env.Shard = Shard{0, 2}
+	if _, err := RunShard(context.Background(), s, plan, env); err != nil {
+		t.Fatalf("shard 0/2 from the environment after the reshard: %v", err)
+	}
+	if v := verify(t, s, Options{Input: o.Input, Output: out, Shard: Shard{0, 2}}); !v.OK() {
+		t.Fatalf("verify: %+v %v", v.Rows, v.Problems)
+	}
+}
