@@ -176,3 +176,165 @@ func TestShardCountFromEnvMustMatchTheJob(t *testing.T) {
 		t.Fatalf("verify: %+v %v", v.Rows, v.Problems)
 	}
 }
+
+// runPaused runs shard o in a child process stopped by hook, calls change while it is
+// stopped, lets it go on, and returns its error and log.
+func runPaused(t *testing.T, o Options, hook string, change func()) (string, error) {
+	t.Helper()
+	cmd := child(t, o, hook)
+	var errb bytes.Buffer
+	cmd.Stderr = &errb
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
+	waitStopped(t, cmd.Process.Pid, &errb)
+	change()
+	cmd.Process.Signal(syscall.SIGCONT)
+	err := cmd.Wait()
+	return errb.String(), err
+}
+
+// touch moves a file's modification time by a second: a rewrite, as the job sees it.
+func touch(t *testing.T, path string) {
+	t.Helper()
+	st, err := os.Stat(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	later := st.ModTime().Add(time.Second)
+	if err := os.Chtimes(path, later, later); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// hasManifest reports whether the unit of the plan reading a file named base has a
+// manifest (is committed).
+func hasManifest(t *testing.T, s *Session, o Options, base string) bool {
+	t.Helper()
+	plan, err := Plan(context.Background(), s.Conn, o.Input, o.UnitRows)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, u := range plan {
+		if filepath.Base(u.Path) == base {
+			m, err := layout{o.Output}.readManifest(u.ID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return m != nil
+		}
+	}
+	t.Fatalf("no unit reads %s", base)
+	return false
+}
+
+// A file rewritten while its unit's query runs (here: after the query, before the
+// commit) is not committed, and the refusal says to redo its units, not only to put
+// it back.
+func TestInputChangedDuringTheQueryIsNotCommitted(t *testing.T) {
+	s := openSession(t)
+	d := t.TempDir()
+	for name, text := range map[string]string{"a.csv": "id,text\n0,a great film\n", "b.csv": "id,text\n1,a fine film\n"} {
+		if err := os.WriteFile(filepath.Join(d, name), []byte(text), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	o := Options{Task: "sentiment", Input: Input{Patterns: []string{filepath.Join(d, "*.csv")}}, Output: filepath.Join(t.TempDir(), "out"), Shard: Shard{0, 1}, Version: "test"}
+	// The unit is too small to stop mid-query: the hook fires after it.
+	log, err := runPaused(t, o, "pause:inference:0:1", func() { touch(t, filepath.Join(d, "b.csv")) })
+	if err == nil || !strings.Contains(log, "after the unit's query") || !strings.Contains(log, "delete the manifests of its units") {
+		t.Fatalf("the shard whose input changed during the query: %v, want a failure saying to redo the file's units; its log:\n%s", err, log)
+	}
+	if hasManifest(t, s, o, "b.csv") || !hasManifest(t, s, o, "a.csv") {
+		t.Fatalf("want a.csv's unit committed and b.csv's not")
+	}
+	if tmp, _ := os.ReadDir(layout{o.Output}.tmp()); len(tmp) != 0 {
+		t.Errorf("temp files left: %v", tmp)
+	}
+}
+
+// A table unit checks its database file (and .wal) around its query.
+func TestTableChangedDuringAShardIsNotCommitted(t *testing.T) {
+	s := openSession(t)
+	db := filepath.Join(t.TempDir(), "src.duckdb")
+	execSQL(t, s, "ATTACH "+sqlString(db)+" AS w")
+	execSQL(t, s, "CREATE TABLE w.reviews AS SELECT i::BIGINT AS id, 'a fine film ' || i AS text FROM range(20) r(i)")
+	execSQL(t, s, "DETACH w")
+	o := Options{Task: "sentiment", Input: Input{Patterns: []string{db}, Table: "reviews"}, UnitRows: 10,
+		Output: filepath.Join(t.TempDir(), "out"), Shard: Shard{0, 1}, Version: "test"}
+	log, err := runPaused(t, o, "pause:read:0:1", func() { touch(t, db) })
+	if err == nil || !strings.Contains(log, "src.duckdb changed") {
+		t.Fatalf("the shard whose database changed: %v, want a failure naming src.duckdb; its log:\n%s", err, log)
+	}
+	ms, _, err := layout{o.Output}.allManifests()
+	if err != nil || len(ms) != 1 {
+		t.Fatalf("%d units committed (%v), want only the one before the change", len(ms), err)
+	}
+}
+
+// An empty CSV unit's output takes the columns of its Like file: that one is checked
+// too.
+func TestEmptyUnitChecksItsLikeFile(t *testing.T) {
+	s := openSession(t)
+	d := t.TempDir()
+	if err := os.WriteFile(filepath.Join(d, "a.csv"), nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(d, "b.csv"), []byte("id,text\n1,a fine film\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	o := Options{Task: "sentiment", Input: Input{Patterns: []string{filepath.Join(d, "*.csv")}}, Output: filepath.Join(t.TempDir(), "out"), Shard: Shard{0, 1}, Version: "test"}
+	log, err := runPaused(t, o, "pause:read:0:0", func() { touch(t, filepath.Join(d, "b.csv")) })
+	if err == nil || !strings.Contains(log, "b.csv changed") {
+		t.Fatalf("the shard whose empty unit's Like file changed: %v; its log:\n%s", err, log)
+	}
+	if hasManifest(t, s, o, "a.csv") {
+		t.Fatal("the empty unit was committed with the columns of a changed file")
+	}
+}
+
+// The manifest records the input file's size and time the unit read: verify flags a
+// unit that read another version, and a rerun of a job started afresh (job.json
+// removed) redoes it rather than skip a CSV unit on its manifest.
+func TestManifestRecordsTheInputItRead(t *testing.T) {
+	s := openSession(t)
+	d := t.TempDir()
+	b := filepath.Join(d, "b.csv")
+	if err := os.WriteFile(filepath.Join(d, "a.csv"), []byte("id,text\n0,a great film\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(b, []byte("id,text\n1,a fine film\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	o := Options{Task: "sentiment", Input: Input{Patterns: []string{filepath.Join(d, "*.csv")}}, Output: filepath.Join(t.TempDir(), "out"), Shard: Shard{0, 1}, Version: "test"}
+	runAll(t, s, o)
+	st, _ := os.Stat(b)
+	plan, err := Plan(context.Background(), s.Conn, o.Input, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, err := layout{o.Output}.readManifest(plan[1].ID)
+	if err != nil || m == nil || m.InputSize != st.Size() || m.InputModNs != st.ModTime().UnixNano() {
+		t.Fatalf("b.csv's manifest: %+v %v, want its size %d and time %d", m, err, st.Size(), st.ModTime().UnixNano())
+	}
+	// Same size and row count, another word.
+	if err := os.WriteFile(b, []byte("id,text\n1,a dull film\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	touch(t, b)
+	if err := os.Remove(layout{o.Output}.job()); err != nil {
+		t.Fatal(err)
+	}
+	v := verify(t, s, o)
+	if v.OK() || !strings.Contains(v.Rows[1].Status, "another version of its input file") {
+		t.Fatalf("verify of a unit that read another version: %+v %v", v.Rows, v.Problems)
+	}
+	reps := runAll(t, s, o)
+	if reps[0].Done != 1 || reps[0].Skipped != 1 {
+		t.Fatalf("rerun of the job started afresh: %+v, want b.csv's unit redone", reps[0])
+	}
+	if v := verify(t, s, o); !v.OK() {
+		t.Fatalf("verify after the rerun: %+v %v", v.Rows, v.Problems)
+	}
+}

@@ -64,10 +64,15 @@ func (f Fingerprint) kv(unit string) [][2]string {
 // Manifest records one finished unit. It is written last, by atomic rename, so its
 // presence is what "finished" means.
 type Manifest struct {
-	Unit        Unit        `json:"unit"`
-	Output      string      `json:"output"` // file name in the output folder
-	InputRows   int64       `json:"input_rows"`
-	OutputRows  int64       `json:"output_rows"`
+	Unit       Unit   `json:"unit"`
+	Output     string `json:"output"` // file name in the output folder
+	InputRows  int64  `json:"input_rows"`
+	OutputRows int64  `json:"output_rows"`
+	// InputSize and InputModNs are the size and modification time of the file the
+	// unit read (a table's: its database file with its .wal, as databaseStat), as
+	// checked before and after its query; 0 in a manifest of an older version.
+	InputSize   int64       `json:"input_size,omitempty"`
+	InputModNs  int64       `json:"input_modified_ns,omitempty"`
 	Fingerprint Fingerprint `json:"fingerprint"`
 	Shard       string      `json:"shard"`
 	Host        string      `json:"host"`

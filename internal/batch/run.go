@@ -322,7 +322,12 @@ func (s *Session) unit(ctx context.Context, conn *sql.Conn, l layout, u Unit, fp
 	if err != nil {
 		return err
 	}
-	if m != nil && m.Fingerprint.Diff(fp) == "" && (u.Rows < 0 || m.InputRows == u.Rows) {
+	// A manifest that records the input it read (this version on) must have read the
+	// file as it is: a job started afresh over a rewritten file must redo its units.
+	sameInput := m != nil && (m.InputModNs == 0 || (m.InputSize == u.Size && m.InputModNs == u.ModNs))
+	if m != nil && !sameInput {
+		fmt.Fprintf(o.Log, "unit %s: finished on another version of its input file (%d bytes modified %s); redoing it\n", u.ID, m.InputSize, time.Unix(0, m.InputModNs).UTC().Format(time.RFC3339Nano))
+	} else if m != nil && m.Fingerprint.Diff(fp) == "" && (u.Rows < 0 || m.InputRows == u.Rows) {
 		if n, err := parquetRows(ctx, conn, out); err == nil && n == m.OutputRows {
 			mu.Lock()
 			rep.Skipped++
@@ -351,6 +356,11 @@ func (s *Session) unit(ctx context.Context, conn *sql.Conn, l layout, u Unit, fp
 		}
 	}
 	hooks.at(stageRead)
+	if err := checkUnchanged(ctx, conn, u, "before the unit's query"); err != nil {
+		return fmt.Errorf("batch: unit %s: %w", u.ID, err)
+	}
+	// What it reads, for its manifest: checkUnchanged found it is the job's.
+	readSize, readModNs := u.Size, u.ModNs
 
 	start := time.Now()
 	inRows := u.Rows
@@ -381,6 +391,11 @@ func (s *Session) unit(ctx context.Context, conn *sql.Conn, l layout, u Unit, fp
 	if err != nil {
 		os.Remove(tmp)
 		return fmt.Errorf("batch: scoring unit %s (%s): %w", u.ID, u.Path, err)
+	}
+	// Rewritten during the query, the output may hold rows of either version, or both.
+	if err := checkUnchanged(ctx, conn, u, "after the unit's query"); err != nil {
+		os.Remove(tmp)
+		return fmt.Errorf("batch: unit %s: %w", u.ID, err)
 	}
 	outRows, err := res.RowsAffected()
 	if err != nil {
@@ -431,7 +446,7 @@ func (s *Session) unit(ctx context.Context, conn *sql.Conn, l layout, u Unit, fp
 	}
 	hooks.at(stageManifest)
 	host, _ := os.Hostname()
-	nm := Manifest{Unit: u, Output: filepath.Base(out), InputRows: inRows, OutputRows: outRows, Fingerprint: fp,
+	nm := Manifest{Unit: u, Output: filepath.Base(out), InputRows: inRows, OutputRows: outRows, InputSize: readSize, InputModNs: readModNs, Fingerprint: fp,
 		Shard: o.Shard.String(), Host: host, PID: os.Getpid(), Started: start.UTC(), Finished: time.Now().UTC()}
 	b, err := json.MarshalIndent(nm, "", "  ")
 	if err != nil {

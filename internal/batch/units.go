@@ -63,6 +63,10 @@ type Unit struct {
 	// what the job records to tell a rewritten input file (see Job.Files).
 	Size  int64 `json:"-"`
 	ModNs int64 `json:"-"`
+	// LikeSize and LikeModNs are the Like file's, when planned: an empty unit's
+	// output takes its columns, so it is read too.
+	LikeSize  int64 `json:"-"`
+	LikeModNs int64 `json:"-"`
 }
 
 // Plan lists the units of in, in a deterministic order (sorted files, row ranges in
@@ -161,6 +165,47 @@ func databaseStat(ctx context.Context, conn *sql.Conn, file string) (size, modNs
 	return size, modNs, nil
 }
 
+// unitStat is the size and modification time of what u reads (fileStat, or for a
+// table databaseStat), as Plan takes them.
+func unitStat(ctx context.Context, conn *sql.Conn, u Unit) (size, modNs int64, err error) {
+	if u.Kind == KindTable {
+		return databaseStat(ctx, conn, u.Path)
+	}
+	return fileStat(ctx, conn, u.Path)
+}
+
+// checkUnchanged compares the files u reads (its own, and an empty unit's Like file)
+// with their size and modification time when planned, which claimJob found equal to
+// the job's: a file rewritten while a shard runs would otherwise be scored, and
+// committed, as the job's version. when says at which point, for the message.
+func checkUnchanged(ctx context.Context, conn *sql.Conn, u Unit, when string) error {
+	type file struct {
+		path      string
+		size, mod int64
+	}
+	files := []file{{u.Path, u.Size, u.ModNs}}
+	if u.Like != "" {
+		files = append(files, file{u.Like, u.LikeSize, u.LikeModNs})
+	}
+	for _, f := range files {
+		st := unitStat
+		if f.path != u.Path {
+			st = func(ctx context.Context, conn *sql.Conn, _ Unit) (int64, int64, error) {
+				return fileStat(ctx, conn, f.path)
+			}
+		}
+		size, mod, err := st(ctx, conn, u)
+		if err != nil {
+			return err
+		}
+		if size != f.size || mod != f.mod {
+			d := changedFiles([]InputFile{{Size: f.size, ModNs: f.mod}}, []InputFile{{Size: size, ModNs: mod, path: f.path}})
+			return fmt.Errorf("%s since the job started, seen %s; this unit is not committed. %s", d, when, redoChanged)
+		}
+	}
+	return nil
+}
+
 // gzipMaxEmpty is the largest gzip file gzipEmpty reads: a gzip stream of no data is
 // 20 bytes and its header's file name and comment; one of more is not worth reading.
 const gzipMaxEmpty = 4096
@@ -189,11 +234,11 @@ func gzipEmpty(ctx context.Context, conn *sql.Conn, path string, size int64) (bo
 // have the columns of the others, or read_parquet('out/*.parquet') would refuse the
 // folder.
 func fillEmpty(units []Unit) error {
-	like := ""
+	like, likeSize, likeMod := "", int64(0), int64(0)
 	for _, kind := range []string{KindCSV, KindParquet} {
 		for _, u := range units {
 			if like == "" && u.Kind == kind && (kind != KindCSV || u.Weight > 0) {
-				like = u.Path
+				like, likeSize, likeMod = u.Path, u.Size, u.ModNs
 			}
 		}
 	}
@@ -204,7 +249,7 @@ func fillEmpty(units []Unit) error {
 		if like == "" {
 			return fmt.Errorf("batch: every input file is empty (0 bytes, or compressed and holding 0 bytes, e.g. %s): there are no rows to score and no columns to write; check the -input glob", units[i].Path)
 		}
-		units[i].Like = like
+		units[i].Like, units[i].LikeSize, units[i].LikeModNs = like, likeSize, likeMod
 	}
 	return nil
 }

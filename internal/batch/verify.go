@@ -11,6 +11,7 @@ import (
 	"sort"
 	"strings"
 	"text/tabwriter"
+	"time"
 )
 
 // VerifyRow is one unit's state in an output folder.
@@ -41,7 +42,8 @@ func (v *Verification) OK() bool {
 
 // Verify checks the output folder dir against plan (listed by the -input patterns)
 // split over shards shards: every
-// unit has its output file and manifest, input rows = manifest rows = file rows, the
+// unit has its output file and manifest, read its input file as it is now (when the
+// manifest records it), input rows = manifest rows = file rows, the
 // file's key-value metadata names the manifest's unit and fingerprint, all units
 // share one fingerprint, the job's where it records one, and there is nothing else.
 func Verify(ctx context.Context, conn *sql.Conn, patterns []string, plan []Unit, shards int, dir string) (*Verification, error) {
@@ -108,6 +110,9 @@ func Verify(ctx context.Context, conn *sql.Conn, patterns []string, plan []Unit,
 			r.Status = "output without manifest (unfinished)"
 		case !hasFile:
 			r.Status = "manifest without output"
+		case m.InputModNs != 0 && (m.InputSize != u.Size || m.InputModNs != u.ModNs):
+			r.Status = fmt.Sprintf("scored from another version of its input file (%d bytes modified %s; %d bytes modified %s now): delete its manifest and rerun its shard",
+				m.InputSize, time.Unix(0, m.InputModNs).UTC().Format(time.RFC3339Nano), u.Size, time.Unix(0, u.ModNs).UTC().Format(time.RFC3339Nano))
 		case m.InputRows != r.InputRows:
 			r.Status = fmt.Sprintf("manifest says %d input rows", m.InputRows)
 		case m.OutputRows != r.OutputRows || r.OutputRows != r.InputRows:
