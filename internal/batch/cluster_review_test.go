@@ -328,11 +328,21 @@ func TestVerifyReadsUnitDataNotOnlyTheFooter(t *testing.T) {
 		t.Skip("the damage did not reach a data page")
 	}
 	t.Logf("reading out/*.parquet: %v", rerr)
-	rep, err := RunShard(context.Background(), s, plan, o)
-	t.Logf("rerun: %+v %v", rep, err)
 	if v := verify(t, s, o); v.OK() {
 		var vb bytes.Buffer
 		v.Print(&vb)
-		t.Fatalf("verify passed (and the rerun skipped the unit: %+v) on a unit file that cannot be read:\n%s", rep, vb.String())
+		t.Fatalf("verify passed on a unit file that cannot be read:\n%s", vb.String())
+	}
+	// The rerun must not skip the damaged unit, and then the folder is whole again.
+	rep, err := RunShard(context.Background(), s, plan, o)
+	t.Logf("rerun: %+v %v", rep, err)
+	if err != nil || rep.Done != 1 || rep.Skipped != 1 {
+		t.Fatalf("the rerun skipped the damaged unit: %+v %v", rep, err)
+	}
+	if v := verify(t, s, o); !v.OK() {
+		t.Fatalf("verify after the rerun: %+v %v", v.Rows, v.Problems)
+	}
+	if err := s.Conn.QueryRowContext(context.Background(), fmt.Sprintf("SELECT count(DISTINCT t) FROM read_parquet(%s) t", sqlString(filepath.Join(out, "*.parquet")))).Scan(&n); err != nil || n != 10000 {
+		t.Fatalf("reading out/*.parquet after the rerun: %d rows, %v", n, err)
 	}
 }

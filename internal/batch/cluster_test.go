@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -336,5 +337,40 @@ func TestManifestRecordsTheInputItRead(t *testing.T) {
 	}
 	if v := verify(t, s, o); !v.OK() {
 		t.Fatalf("verify after the rerun: %+v %v", v.Rows, v.Problems)
+	}
+}
+
+// A unit's temp file is named by os.CreateTemp, not by the PID: in Kubernetes every
+// pod's duckinfer is PID 1, and two writers of one unit must not share a file.
+func TestTempNameIsNotThePID(t *testing.T) {
+	s := openSession(t)
+	glob := dataset(t, s, t.TempDir(), 1, 100, 100)
+	o := Options{Task: "sentiment", Input: Input{Patterns: []string{glob}}, Output: filepath.Join(t.TempDir(), "out"), Shard: Shard{0, 1}, Version: "test"}
+	plan, err := Plan(context.Background(), s.Conn, o.Input, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd := child(t, o, "pause:rename")
+	var errb bytes.Buffer
+	cmd.Stderr = &errb
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
+	waitStopped(t, cmd.Process.Pid, &errb)
+	names, _ := filepath.Glob(filepath.Join(layout{o.Output}.tmp(), plan[0].ID+".*.parquet.tmp"))
+	if len(names) != 1 || filepath.Base(names[0]) == fmt.Sprintf("%s.%d.parquet.tmp", plan[0].ID, cmd.Process.Pid) {
+		t.Fatalf("temp files %v, want one not named by the PID %d", names, cmd.Process.Pid)
+	}
+	cmd.Process.Signal(syscall.SIGCONT)
+	if err := cmd.Wait(); err != nil {
+		t.Fatalf("%v\n%s", err, errb.String())
+	}
+	m, err := layout{o.Output}.readManifest(plan[0].ID)
+	if err != nil || m == nil {
+		t.Fatal(m, err)
+	}
+	if size, sum, err := hashFile(layout{o.Output}.output(plan[0].ID), false); err != nil || size != m.OutputSize || sum != m.OutputSHA256 {
+		t.Fatalf("manifest records %d bytes %s, the file is %d bytes %s (%v)", m.OutputSize, m.OutputSHA256, size, sum, err)
 	}
 }

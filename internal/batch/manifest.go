@@ -71,14 +71,31 @@ type Manifest struct {
 	// InputSize and InputModNs are the size and modification time of the file the
 	// unit read (a table's: its database file with its .wal, as databaseStat), as
 	// checked before and after its query; 0 in a manifest of an older version.
-	InputSize   int64       `json:"input_size,omitempty"`
-	InputModNs  int64       `json:"input_modified_ns,omitempty"`
-	Fingerprint Fingerprint `json:"fingerprint"`
-	Shard       string      `json:"shard"`
-	Host        string      `json:"host"`
-	PID         int         `json:"pid"`
-	Started     time.Time   `json:"started"`
-	Finished    time.Time   `json:"finished"`
+	InputSize  int64 `json:"input_size,omitempty"`
+	InputModNs int64 `json:"input_modified_ns,omitempty"`
+	// OutputSize and OutputSHA256 are the output file's, as committed; absent in a
+	// manifest of an older version.
+	OutputSize   int64       `json:"output_size,omitempty"`
+	OutputSHA256 string      `json:"output_sha256,omitempty"`
+	Fingerprint  Fingerprint `json:"fingerprint"`
+	Shard        string      `json:"shard"`
+	Host         string      `json:"host"`
+	PID          int         `json:"pid"`
+	Started      time.Time   `json:"started"`
+	Finished     time.Time   `json:"finished"`
+}
+
+// sameOutput reports whether the file at path is the output m committed, by size
+// and sha256; true when m records neither (an older version's manifest).
+func (m *Manifest) sameOutput(path string) bool {
+	if m.OutputSHA256 == "" {
+		return true
+	}
+	if st, err := os.Stat(path); err != nil || st.Size() != m.OutputSize {
+		return false
+	}
+	n, sum, err := hashFile(path, false)
+	return err == nil && n == m.OutputSize && sum == m.OutputSHA256
 }
 
 // layout is an output folder: the Parquet files at the top (so out/*.parquet is the

@@ -2,7 +2,9 @@ package batch
 
 import (
 	"context"
+	"crypto/sha256"
 	"database/sql"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -328,7 +330,7 @@ func (s *Session) unit(ctx context.Context, conn *sql.Conn, l layout, u Unit, fp
 	if m != nil && !sameInput {
 		fmt.Fprintf(o.Log, "unit %s: finished on another version of its input file (%d bytes modified %s); redoing it\n", u.ID, m.InputSize, time.Unix(0, m.InputModNs).UTC().Format(time.RFC3339Nano))
 	} else if m != nil && m.Fingerprint.Diff(fp) == "" && (u.Rows < 0 || m.InputRows == u.Rows) {
-		if n, err := parquetRows(ctx, conn, out); err == nil && n == m.OutputRows {
+		if n, err := parquetRows(ctx, conn, out); err == nil && n == m.OutputRows && m.sameOutput(out) {
 			mu.Lock()
 			rep.Skipped++
 			mu.Unlock()
@@ -369,7 +371,18 @@ func (s *Session) unit(ctx context.Context, conn *sql.Conn, l layout, u Unit, fp
 			return fmt.Errorf("batch: counting the rows of unit %s (%s): %w", u.ID, u.Path, err)
 		}
 	}
-	tmp := filepath.Join(l.tmp(), fmt.Sprintf("%s.%d.parquet.tmp", u.ID, os.Getpid()))
+	// A name no other process uses, on any host: the PID is not one (every pod's
+	// duckinfer is PID 1), and two writers of one unit (a lock lost with an NFS lease)
+	// must not write one file. cleanTemp's ID.* still matches it.
+	tf, err := os.CreateTemp(l.tmp(), u.ID+".*.parquet.tmp")
+	if err != nil {
+		return fmt.Errorf("batch: unit %s: creating its temp file: %w; check -output is writable", u.ID, err)
+	}
+	tmp := tf.Name()
+	if err := tf.Close(); err != nil {
+		os.Remove(tmp)
+		return fmt.Errorf("batch: unit %s: %w", u.ID, err)
+	}
 	var kv []string
 	for _, p := range fp.kv(u.ID) {
 		kv = append(kv, sqlIdent(p[0])+": "+sqlString(p[1]))
@@ -382,7 +395,9 @@ func (s *Session) unit(ctx context.Context, conn *sql.Conn, l layout, u Unit, fp
 	if casts != "" {
 		scored = "SELECT * REPLACE (" + casts + ") FROM (" + scored + ")"
 	}
-	copySQL := "COPY (" + scored + ") TO " + sqlString(tmp) + " (FORMAT parquet, KV_METADATA {" + strings.Join(kv, ", ") + "})"
+	// USE_TMP_FILE false: tmp exists (CreateTemp), and DuckDB would otherwise write a
+	// tmp_ file beside it, which cleanTemp's ID.* does not match.
+	copySQL := "COPY (" + scored + ") TO " + sqlString(tmp) + " (FORMAT parquet, USE_TMP_FILE false, KV_METADATA {" + strings.Join(kv, ", ") + "})"
 
 	var inferred atomic.Int64
 	stop := watch(tmp, &inferred)
@@ -415,7 +430,11 @@ func (s *Session) unit(ctx context.Context, conn *sql.Conn, l layout, u Unit, fp
 		}
 		return fmt.Errorf("batch: unit %s: the task changed while the shard ran (%v); rerun the shard", u.ID, err)
 	}
-	if err := syncFile(tmp); err != nil {
+	// The manifest records the file's size and sha256 (read back after the sync, so
+	// as the disk has it): verify and a rerun's skip check the data pages too, not
+	// only the footer's row count.
+	outSize, outSum, err := hashFile(tmp, true)
+	if err != nil {
 		return fmt.Errorf("batch: unit %s: syncing %s: %w", u.ID, tmp, err)
 	}
 	if err := ctx.Err(); err != nil {
@@ -446,7 +465,8 @@ func (s *Session) unit(ctx context.Context, conn *sql.Conn, l layout, u Unit, fp
 	}
 	hooks.at(stageManifest)
 	host, _ := os.Hostname()
-	nm := Manifest{Unit: u, Output: filepath.Base(out), InputRows: inRows, OutputRows: outRows, InputSize: readSize, InputModNs: readModNs, Fingerprint: fp,
+	nm := Manifest{Unit: u, Output: filepath.Base(out), InputRows: inRows, OutputRows: outRows, InputSize: readSize, InputModNs: readModNs,
+		OutputSize: outSize, OutputSHA256: outSum, Fingerprint: fp,
 		Shard: o.Shard.String(), Host: host, PID: os.Getpid(), Started: start.UTC(), Finished: time.Now().UTC()}
 	b, err := json.MarshalIndent(nm, "", "  ")
 	if err != nil {
@@ -560,6 +580,26 @@ func cleanTemp(l layout, id string) error {
 func globEscape(s string) string {
 	r := strings.NewReplacer(`*`, `\*`, `?`, `\?`, `[`, `\[`, `\`, `\\`)
 	return r.Replace(s)
+}
+
+// hashFile returns the file's size and sha256 (hex), syncing it first when sync.
+func hashFile(path string, sync bool) (int64, string, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return 0, "", err
+	}
+	defer f.Close()
+	if sync {
+		if err := f.Sync(); err != nil {
+			return 0, "", err
+		}
+	}
+	h := sha256.New()
+	n, err := io.Copy(h, f)
+	if err != nil {
+		return 0, "", err
+	}
+	return n, hex.EncodeToString(h.Sum(nil)), nil
 }
 
 // parquetRows reads a Parquet file's row count from its footer; an error when the

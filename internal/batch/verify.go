@@ -42,8 +42,9 @@ func (v *Verification) OK() bool {
 
 // Verify checks the output folder dir against plan (listed by the -input patterns)
 // split over shards shards: every
-// unit has its output file and manifest, read its input file as it is now (when the
-// manifest records it), input rows = manifest rows = file rows, the
+// unit has its output file and manifest, read its input file as it is now and its
+// file's size and sha256 are the ones committed (when the manifest records them),
+// input rows = manifest rows = file rows, the
 // file's key-value metadata names the manifest's unit and fingerprint, all units
 // share one fingerprint, the job's where it records one, and there is nothing else.
 func Verify(ctx context.Context, conn *sql.Conn, patterns []string, plan []Unit, shards int, dir string) (*Verification, error) {
@@ -121,6 +122,8 @@ func Verify(ctx context.Context, conn *sql.Conn, patterns []string, plan []Unit,
 			r.Status = fmt.Sprintf("file metadata names unit %q", f.kv["duckinfer_unit"])
 		case kvFingerprint(f.kv) != m.Fingerprint:
 			r.Status = "file and manifest fingerprints differ"
+		case !m.sameOutput(filepath.Join(dir, u.ID+".parquet")):
+			r.Status = "file differs from the one its manifest records (size or sha256): damaged or replaced; delete it and its manifest and rerun its shard"
 		case jobFP != nil && m.Fingerprint != *jobFP:
 			r.Status = "made with another fingerprint than the job's: " + m.Fingerprint.Diff(*jobFP)
 			fps[m.Fingerprint] = true
