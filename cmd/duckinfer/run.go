@@ -116,7 +116,7 @@ func batchRun(args []string, stdout, stderr io.Writer) int {
 	f.fs.StringVar(&o.Device, "device", "", "ml_predict's device: auto, cpu or cuda")
 	f.fs.Var(&extra, "opt", "any other ml_predict option as `NAME=SQL`, e.g. -opt \"on_error='null'\"; repeatable")
 	f.fs.IntVar(&o.Parallel, "parallel", 0, "units scored at once (default: DuckDB's threads)")
-	f.fs.BoolVar(&o.Recompute, "recompute", false, "redo units made with another model, task config or version instead of refusing")
+	f.fs.BoolVar(&o.Recompute, "recompute", false, "redo units made with another model, task config, options or version instead of refusing, and make this run's the job's fingerprint")
 	f.fs.BoolVar(&plan, "plan", false, "print the units and the shard of each, and exit (a dry run)")
 	if err := f.fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
@@ -212,8 +212,8 @@ func batchRun(args []string, stdout, stderr io.Writer) int {
 
 const verifyUsage = `usage: duckinfer verify -output DIR [-input GLOB] [flags]
 
-Checks DIR against its input: every unit present once, input rows = output rows, one
-fingerprint. Prints a table; exits 1 when anything is wrong. The input, table and unit
+Checks DIR against its input: every unit present once, input rows = output rows, each
+file's size and sha256 as committed, one fingerprint, the job's. Prints a table; exits 1 when anything is wrong. The input, table and unit
 size default to those the job recorded in DIR.
 `
 
