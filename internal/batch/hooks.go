@@ -3,6 +3,7 @@ package batch
 import (
 	"fmt"
 	"os"
+	"runtime"
 	"strconv"
 	"strings"
 	"sync"
@@ -109,5 +110,10 @@ func (h *hookSet) fire(stage, how string) {
 		sig, verb = syscall.SIGSTOP, "stopping"
 	}
 	fmt.Fprintf(os.Stderr, "duckinfer: test hook: %s pid %d at %s%s of unit %s\n", verb, os.Getpid(), stage, how, id)
-	syscall.Kill(os.Getpid(), sig)
+	// To this thread, not the process: a process-directed signal may be taken by
+	// another thread, and this one would go on past the point (a rename, a stat)
+	// until the stop reached it. A stop or kill of one thread stops or kills all.
+	runtime.LockOSThread()
+	syscall.Tgkill(os.Getpid(), syscall.Gettid(), sig)
+	runtime.UnlockOSThread()
 }
