@@ -371,17 +371,9 @@ func (s *Session) unit(ctx context.Context, conn *sql.Conn, l layout, u Unit, fp
 			return fmt.Errorf("batch: counting the rows of unit %s (%s): %w", u.ID, u.Path, err)
 		}
 	}
-	// A name no other process uses, on any host: the PID is not one (every pod's
-	// duckinfer is PID 1), and two writers of one unit (a lock lost with an NFS lease)
-	// must not write one file. cleanTemp's ID.* still matches it.
-	tf, err := os.CreateTemp(l.tmp(), u.ID+".*.parquet.tmp")
+	tmp, err := tempOutput(l, u.ID)
 	if err != nil {
 		return fmt.Errorf("batch: unit %s: creating its temp file: %w; check -output is writable", u.ID, err)
-	}
-	tmp := tf.Name()
-	if err := tf.Close(); err != nil {
-		os.Remove(tmp)
-		return fmt.Errorf("batch: unit %s: %w", u.ID, err)
 	}
 	var kv []string
 	for _, p := range fp.kv(u.ID) {
@@ -560,6 +552,22 @@ func watch(tmp string, inferred *atomic.Int64) func() {
 			hooks.fire(stageWrite, " (after the query: the unit was too quick to catch)")
 		}
 	}
+}
+
+// tempOutput creates an empty temp file for unit id's output and returns its name:
+// one no other process uses, on any host. The PID is not one (every pod's duckinfer
+// is PID 1), and two writers of one unit (a lock lost with an NFS lease) must not
+// write one file. cleanTemp's ID.* matches it.
+func tempOutput(l layout, id string) (string, error) {
+	f, err := os.CreateTemp(l.tmp(), id+".*.parquet.tmp")
+	if err != nil {
+		return "", err
+	}
+	if err := f.Close(); err != nil {
+		os.Remove(f.Name())
+		return "", err
+	}
+	return f.Name(), nil
 }
 
 // cleanTemp removes the unit's temp files left by a crashed run; the caller holds
