@@ -427,7 +427,7 @@ func (s *Session) unit(ctx context.Context, conn *sql.Conn, l layout, u Unit, fp
 	// only the footer's row count.
 	outSize, outSum, err := hashFile(tmp, true)
 	if err != nil {
-		return fmt.Errorf("batch: unit %s: syncing %s: %w", u.ID, tmp, err)
+		return fmt.Errorf("batch: unit %s: syncing and reading back %s: %w; check the output folder's disk", u.ID, tmp, err)
 	}
 	if err := ctx.Err(); err != nil {
 		// Cancelled (SIGTERM: scancel, a pod's deletion) while the query finished:
