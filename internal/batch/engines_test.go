@@ -26,7 +26,7 @@ func twoColumnDataset(t *testing.T, s *Session, dir string, files, rows int) str
 	return filepath.Join(dir, "*.parquet")
 }
 
-// Review (cluster): verify says it checks that "all units share one fingerprint", and
+// Was a defect: verify says it checks that "all units share one fingerprint", and
 // the manifests' fingerprint includes the ml_predict options that change predictions
 // (-columns, -opt). But verify groups units by fpKey, which leaves the options out: a
 // folder whose shard 0 scored column text and whose shard 1 scored column other (one
@@ -81,7 +81,7 @@ func processState(pid int) string {
 	return s[i+2 : i+3]
 }
 
-// Review (cluster): the fingerprint is checked once, when a shard starts, against the
+// Was a defect: the fingerprint is checked once, when a shard starts, against the
 // manifests already in the folder. Two shards that start before either has committed
 // a unit (a Kubernetes Job whose pods pulled :latest at different times, a Slurm array
 // whose nodes see another duckinfer or model on their PATH, a -recompute run started
@@ -127,7 +127,7 @@ func TestShardsStartedWithDifferentFingerprintsAtOnce(t *testing.T) {
 	}
 }
 
-// Review (cluster): an input file is checked against the job's size and modification
+// Was a defect: an input file is checked against the job's size and modification
 // time only when a shard starts (claimJob) and at verify, never around the unit that
 // reads it. A file rewritten while a shard runs is scored as it is then, and the shard
 // commits it and exits 0; the next shard is refused and told to "put the file back as
@@ -211,7 +211,7 @@ func TestFileRewrittenDuringAShardThenRestoredIsNotSilentlyKept(t *testing.T) {
 	}
 }
 
-// Review (cluster): ShardFromEnv refuses to take the array's size for the shard count
+// Was a defect: ShardFromEnv refuses to take the array's size for the shard count
 // of a resubmitted single task (sbatch --array=2 sees MIN=MAX=2, COUNT=1), since "a
 // resubmitted single task sees a count of 1 and would otherwise compute a different
 // plan". Task 0 resubmitted alone (sbatch --array=0, the README's rerun recipe with
@@ -228,7 +228,7 @@ func TestSlurmTaskZeroResubmittedAloneNeedsShards(t *testing.T) {
 	}
 }
 
-// Review (cluster), held: an input with duplicate rows, NULL ids and no key at all is
+// an input with duplicate rows, NULL ids and no key at all is
 // scored row for row (verify counts rows per unit, it joins on nothing), and a
 // throttled or 0-based whole Slurm array, or a Kubernetes index, maps as documented.
 func TestDuplicateAndNullRowsAndEnginesHeld(t *testing.T) {
@@ -294,7 +294,7 @@ func TestDuplicateAndNullRowsAndEnginesHeld(t *testing.T) {
 	}
 }
 
-// Review (cluster): verify's "the file's rows" and a rerun's "finished before" both come
+// Was a defect: verify's "the file's rows" and a rerun's "finished before" both come
 // from the Parquet footer alone (parquet_file_metadata), and the manifest records no
 // checksum of the file. A unit file whose data pages are damaged while its footer is
 // whole (a torn write: two writers of one unit after an NFS client lost its lock lease,
