@@ -160,8 +160,23 @@ func InputSQL(v any) (string, error) {
 		return "", core.ArgErrorf("input must be a string naming a table, view or query, got %s", got)
 	case strings.TrimSpace(s) == "":
 		return "", core.ArgErrorf("input is empty; pass a table name, a view name or a query string")
-	case sqltext.IsQuery(s):
+	}
+	if p := sqltext.Parameter(s); p != "" {
+		// query() parses the input on its own, so DuckDB reported "Could not find
+		// parameter with identifier 1" even with the value passed.
+		return "", core.ArgErrorf("input holds the parameter %s, which ml_predict cannot bind: the input is text that runs as a query of its own, not part of your statement; "+
+			"filter around ml_predict instead, with the parameter in your statement (SELECT * FROM ml_predict('sentiment', 'events') WHERE id = ?; the filter runs before the model), or write the value into the input", p)
+	}
+	if sqltext.IsQuery(s) {
 		return s, nil
+	}
+	if kw := sqltext.Statement(s); kw != "" {
+		return "", core.ArgErrorf("input starts with %s, a statement that gives no rows to read; pass a table name, a view name or a query (SELECT, FROM, WITH, VALUES, TABLE, DESCRIBE, SHOW, SUMMARIZE, PIVOT)"+
+			"; a table named %s is written quoted: '\"%s\"'", kw, strings.ToLower(kw), strings.ToLower(kw))
+	}
+	if sqltext.IsPath(s) {
+		path := strings.ReplaceAll(strings.TrimSpace(s), "'", "''")
+		return "", core.ArgErrorf("input %s is a file path, not a table name; quote it inside the input string ('''%s''') or read it with a function ('SELECT * FROM read_csv(''%s'')')", strings.TrimSpace(s), path, path)
 	}
 	return "FROM " + s, nil
 }

@@ -144,3 +144,34 @@ func TestInputSQLRefusesSQLValue(t *testing.T) {
 		}
 	}
 }
+
+// Pins (shapes review): a parameter written inside the input failed with DuckDB's
+// "Could not find parameter with identifier 1", even with the value passed; an
+// EXPLAIN input was read as the table EXPLAIN, and a file path as a table name with a
+// bare syntax error. Each is now refused in ml_predict's words, saying what to write.
+func TestInputSQLRefusesWhatIsNoInput(t *testing.T) {
+	for _, c := range []struct{ in, want string }{
+		{"SELECT * FROM events WHERE id = ?", "input holds the parameter ?, which ml_predict cannot bind"},
+		{"events WHERE id = $1", "input holds the parameter $1"},
+		{"SELECT * FROM events WHERE id = $id", "WHERE id = ?; the filter runs before the model"},
+		{"EXPLAIN SELECT 1", "input starts with EXPLAIN, a statement that gives no rows to read"},
+		{"PRAGMA table_info('events')", `a table named pragma is written quoted: '"pragma"'`},
+		{"/tmp/x.csv", `input /tmp/x.csv is a file path, not a table name; quote it inside the input string ('''/tmp/x.csv''') or read it with a function ('SELECT * FROM read_csv(''/tmp/x.csv'')')`},
+	} {
+		if q, err := InputSQL(c.in); err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("InputSQL(%q) = %q, %v; want an error saying %q", c.in, q, err, c.want)
+		}
+	}
+	// What reads like one but is not: text in strings, dollar quotes, comments and
+	// quoted names; a table whose name is a keyword; a relative path, which may be a
+	// schema-qualified table.
+	for _, in := range []string{
+		"SELECT 'SELECT ''?'' AS text' AS text", "SELECT $$ ? $$ AS text", "SELECT $t$ $1 $t$ AS text",
+		"SELECT j->>'$.a' AS text FROM events", "SELECT text FROM events -- WHERE id = ?", `SELECT "col?" AS text FROM events`,
+		"explain", "data.csv", "'/tmp/x.csv'", "/* c */ events", "SHOW TABLES",
+	} {
+		if _, err := InputSQL(in); err != nil {
+			t.Errorf("InputSQL(%q): %v", in, err)
+		}
+	}
+}

@@ -122,3 +122,80 @@ func FormatFloat(f float64, bits int) string {
 	}
 	return s
 }
+
+// Parameter returns the first prepared-statement parameter in q written outside
+// strings, quoted names, dollar quotes and comments, as DuckDB's lexer reads them
+// (Lexer): "?", "$1" or "$name"; "" when q has none. ml_predict's input is text that
+// query() parses on its own, so such a parameter is never the caller's and cannot be
+// bound.
+func Parameter(q string) string {
+	lx := NewLexer(q)
+	for i := 0; i < len(q); {
+		end, kind, _ := lx.Token(i)
+		if kind == Other {
+			switch {
+			case q[i] == '?':
+				return "?"
+			case q[i] == '$' && end > i+1 && IsDigit(q[i+1]):
+				return q[i:end] // $1 (the lexer reads $$ and $tag$ as dollar quotes)
+			case q[i] == '$' && end == i+1 && end < len(q) && IsIdentStart(q[end]):
+				// A lone '$' before a name is $name: the lexer ends it there,
+				// since a dollar quote would have closed with another '$'.
+				nameEnd, _, _ := lx.Token(end)
+				return q[i:nameEnd]
+			}
+		}
+		i = end
+	}
+	return ""
+}
+
+// statementKeywords start the statements that are not queries (query() refuses them):
+// as ml_predict's input they were read as a table name ("Table with name EXPLAIN
+// does not exist!").
+var statementKeywords = map[string]bool{
+	"EXPLAIN": true, "PRAGMA": true, "COPY": true, "SET": true, "RESET": true, "INSERT": true,
+	"UPDATE": true, "DELETE": true, "MERGE": true, "CREATE": true, "DROP": true, "ALTER": true,
+	"ATTACH": true, "DETACH": true, "USE": true, "CALL": true, "EXPORT": true, "IMPORT": true,
+	"LOAD": true, "INSTALL": true, "FORCE": true, "BEGIN": true, "START": true, "COMMIT": true,
+	"ROLLBACK": true, "ABORT": true, "CHECKPOINT": true, "VACUUM": true, "ANALYZE": true,
+	"PREPARE": true, "EXECUTE": true, "DEALLOCATE": true, "TRUNCATE": true, "COMMENT": true,
+	"UNINSTALL": true, "UPDATE_EXTENSIONS": true,
+}
+
+// Statement returns the keyword (upper case) that starts q when q is a statement
+// other than a query, such as EXPLAIN SELECT 1 or PRAGMA table_info('t'): a statement
+// keyword followed by more text. A keyword alone ("explain") or followed by '.'
+// ("copy.t") may name a table and gives "".
+func Statement(q string) string {
+	rest, paren := skipLead(q)
+	if paren {
+		return ""
+	}
+	kw := FirstKeyword(rest)
+	if !statementKeywords[kw] || len(rest) > len(kw) && (isIdentCont(rest[len(kw)]) || rest[len(kw)] == '"') {
+		return ""
+	}
+	after, _ := skipLead(rest[len(kw):])
+	if after == "" || after[0] == '.' || after[0] == ';' {
+		return ""
+	}
+	return kw
+}
+
+// IsPath reports whether q, read as a table name, is rather a file path: it starts
+// with '/', './', '../' or '~/', or holds "://" (s3://, https://). A table name never
+// does, so the check has no false positives; a relative path such as data.csv reads
+// as the table csv in the schema data, and is not flagged.
+func IsPath(q string) bool {
+	q = strings.TrimSpace(q)
+	if strings.HasPrefix(q, "/*") {
+		return false // a comment ahead of a name
+	}
+	for _, p := range []string{"/", "./", "../", "~/"} {
+		if strings.HasPrefix(q, p) {
+			return true
+		}
+	}
+	return strings.Contains(q, "://") && !strings.ContainsAny(q, "'\"")
+}
