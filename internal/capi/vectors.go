@@ -58,7 +58,8 @@ func data[T any](vec C.duckdb_vector, n int) []T {
 // Strings borrows the column's strings from DuckDB: valid only during the call.
 func (v *vecColumn) Strings(dst []string, valid []bool) error {
 	if t := v.info().id; t != C.DUCKDB_TYPE_VARCHAR {
-		return fmt.Errorf("column %q must be VARCHAR, not %s; cast it (col::VARCHAR)", v.name, typeName(t))
+		// The core appends what to do (Call.ColumnHint).
+		return fmt.Errorf("column %q must be VARCHAR, not %s", v.name, typeName(t))
 	}
 	duckvec.ReadStrings(C.di_vector_data(v.vec), v.mask(len(dst)), dst, valid)
 	return nil

@@ -38,11 +38,12 @@ func (v *vectorColumn) Strings(dst []string, valid []bool) error {
 	}
 	view, err := duckdb.GetVectorView[string](vec)
 	if err != nil {
-		// The extension's words (capi/vectors.go), not duckdb-go's view error.
+		// The extension's words (capi/vectors.go), not duckdb-go's view error; the
+		// core appends what to do (Call.ColumnHint).
 		if typ, _, known := v.columnType(); known {
-			return fmt.Errorf("column %q must be VARCHAR, not %s; cast it (col::VARCHAR)", v.name, sqlTypeName(typ))
+			return fmt.Errorf("column %q must be VARCHAR, not %s", v.name, sqlTypeName(typ))
 		}
-		return fmt.Errorf("column %q must be VARCHAR (%v); cast it (col::VARCHAR)", v.name, err)
+		return fmt.Errorf("column %q must be VARCHAR (%v)", v.name, err)
 	}
 	for r := range dst {
 		s, ok, _ := view.GetValueBorrowed(r)
@@ -396,7 +397,7 @@ func (v *vectorColumn) float64sPerValue(dst []float64, valid []bool) error {
 		}
 		f, ok := toFloat64(x)
 		if !ok {
-			return fmt.Errorf("column %q must be numeric, got %T; cast it (col::DOUBLE)", v.name, x)
+			return fmt.Errorf("column %q must be numeric, got %T", v.name, x)
 		}
 		dst[r] = f
 	}
@@ -424,7 +425,7 @@ func (v *vectorColumn) int64sPerValue(dst []int64, valid []bool, beyond func(int
 				continue
 			}
 			if _, num := toFloat64(x); !num {
-				return false, fmt.Errorf("column %q must be numeric, got %T; cast it (col::DOUBLE)", v.name, x)
+				return false, fmt.Errorf("column %q must be numeric, got %T", v.name, x)
 			}
 			return false, nil
 		}
