@@ -71,6 +71,7 @@ func TestStatement(t *testing.T) {
 		"-- c\nCREATE TABLE x (a INT)": "CREATE", "ATTACH 'x.db'": "ATTACH",
 		"explain": "", "copy.t": "", "explain;": "", "explains x": "", "set_x y": "", "SELECT 1": "",
 		"events": "", "(EXPLAIN SELECT 1)": "", `"explain" x`: "", "explain1 x": "",
+		"insert WHERE id = 1": "", "update AS u": "", "copy, other": "", "delete JOIN t USING (id)": "",
 	} {
 		if got := Statement(q); got != want {
 			t.Errorf("Statement(%q) = %q, want %q", q, got, want)

@@ -165,8 +165,10 @@ var statementKeywords = map[string]bool{
 
 // Statement returns the keyword (upper case) that starts q when q is a statement
 // other than a query, such as EXPLAIN SELECT 1 or PRAGMA table_info('t'): a statement
-// keyword followed by more text. A keyword alone ("explain") or followed by '.'
-// ("copy.t") may name a table and gives "".
+// keyword followed by more text. A keyword alone ("explain"), or followed by '.'
+// ("copy.t") or a clause ("insert WHERE id = 1"), names a table and gives "". A table
+// named so and given an alias ("set s") is taken for the statement; ml_predict's
+// message says to quote the name.
 func Statement(q string) string {
 	rest, paren := skipLead(q)
 	if paren {
@@ -177,10 +179,18 @@ func Statement(q string) string {
 		return ""
 	}
 	after, _ := skipLead(rest[len(kw):])
-	if after == "" || after[0] == '.' || after[0] == ';' {
-		return ""
+	if after == "" || strings.ContainsRune(".;,", rune(after[0])) || tableClauses[FirstKeyword(after)] {
+		return "" // a table of that name (most of these keywords are unreserved)
 	}
 	return kw
+}
+
+// tableClauses may follow a table name in FROM and start no statement's second word.
+var tableClauses = map[string]bool{
+	"AS": true, "WHERE": true, "JOIN": true, "INNER": true, "LEFT": true, "RIGHT": true, "FULL": true,
+	"CROSS": true, "NATURAL": true, "POSITIONAL": true, "ASOF": true, "ANTI": true, "SEMI": true,
+	"ORDER": true, "GROUP": true, "LIMIT": true, "OFFSET": true, "UNION": true, "EXCEPT": true,
+	"INTERSECT": true, "QUALIFY": true, "HAVING": true, "WINDOW": true, "USING": true, "TABLESAMPLE": true,
 }
 
 // IsPath reports whether q, read as a table name, is rather a file path: it starts
