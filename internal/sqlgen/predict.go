@@ -164,8 +164,8 @@ func InputSQL(v any) (string, error) {
 	if p := sqltext.Parameter(s); p != "" {
 		// query() parses the input on its own, so DuckDB reported "Could not find
 		// parameter with identifier 1" even with the value passed.
-		return "", core.ArgErrorf("input holds the parameter %s, which ml_predict cannot bind: the input is text that runs as a query of its own, not part of your statement; "+
-			"filter around ml_predict instead, with the parameter in your statement (SELECT * FROM ml_predict('sentiment', 'events') WHERE id = ?; the filter runs before the model), or write the value into the input", p)
+		return "", core.ArgErrorf("input holds the parameter %s, which cannot be bound: the input is text that runs as a query of its own, not part of your statement; "+
+			"filter around the call instead, with the parameter in your statement (SELECT * FROM ml_predict('sentiment', 'events') WHERE id = ?; the filter runs before the model), or write the value into the input", p)
 	}
 	if sqltext.IsQuery(s) {
 		return s, nil

@@ -151,7 +151,7 @@ func TestInputSQLRefusesSQLValue(t *testing.T) {
 // bare syntax error. Each is now refused in ml_predict's words, saying what to write.
 func TestInputSQLRefusesWhatIsNoInput(t *testing.T) {
 	for _, c := range []struct{ in, want string }{
-		{"SELECT * FROM events WHERE id = ?", "input holds the parameter ?, which ml_predict cannot bind"},
+		{"SELECT * FROM events WHERE id = ?", "input holds the parameter ?, which cannot be bound"},
 		{"events WHERE id = $1", "input holds the parameter $1"},
 		{"SELECT * FROM events WHERE id = $id", "WHERE id = ?; the filter runs before the model"},
 		{"EXPLAIN SELECT 1", "input starts with EXPLAIN, a statement that gives no rows to read"},
