@@ -171,7 +171,7 @@ func InputSQL(v any) (string, error) {
 		return s, nil
 	}
 	if kw := sqltext.Statement(s); kw != "" {
-		return "", core.ArgErrorf("input starts with %s, a statement that gives no rows to read; pass a table name, a view name or a query (SELECT, FROM, WITH, VALUES, TABLE, DESCRIBE, SHOW, SUMMARIZE, PIVOT)"+
+		return "", core.ArgErrorf("input starts with %s, a statement that is not a query, which ml_predict cannot read rows from; pass a table name, a view name or a query (SELECT, FROM, WITH, VALUES, TABLE, DESCRIBE, SHOW, SUMMARIZE, PIVOT)"+
 			"; a table named %s is written quoted: '\"%s\"'", kw, strings.ToLower(kw), strings.ToLower(kw))
 	}
 	if sqltext.IsPath(s) {

@@ -154,7 +154,7 @@ func TestInputSQLRefusesWhatIsNoInput(t *testing.T) {
 		{"SELECT * FROM events WHERE id = ?", "input holds the parameter ?, which cannot be bound"},
 		{"events WHERE id = $1", "input holds the parameter $1"},
 		{"SELECT * FROM events WHERE id = $id", "WHERE id = ?; the filter runs before the model"},
-		{"EXPLAIN SELECT 1", "input starts with EXPLAIN, a statement that gives no rows to read"},
+		{"EXPLAIN SELECT 1", "input starts with EXPLAIN, a statement that is not a query, which ml_predict cannot read rows from"},
 		{"PRAGMA table_info('events')", `a table named pragma is written quoted: '"pragma"'`},
 		{"/tmp/x.csv", `input /tmp/x.csv is a file path, not a table name; quote it inside the input string ('''/tmp/x.csv''') or read it with a function ('SELECT * FROM read_csv(''/tmp/x.csv'')')`},
 	} {
