@@ -120,7 +120,7 @@ func (c *Connector) predictChunk(ctx context.Context, task string, rec arrow.Rec
 	if opts.BatchSize != 0 {
 		req.BatchSize = strconv.Itoa(opts.BatchSize)
 	}
-	call, err := c.env.Bind(req)
+	call, err := c.env.Bind(ctx, req)
 	if err != nil {
 		return nil, nil, err
 	}

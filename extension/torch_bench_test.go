@@ -51,7 +51,7 @@ func BenchmarkTorchFixtures(b *testing.B) {
 			if err != nil {
 				b.Fatal(err)
 			}
-			sess, err := c.env.Pool.Session(task, models.Placement{Device: "cpu", Threads: 1})
+			sess, err := c.env.Pool.Session(context.Background(), task, models.Placement{Device: "cpu", Threads: 1})
 			if err != nil {
 				b.Fatal(err)
 			}

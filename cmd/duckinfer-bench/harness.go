@@ -154,7 +154,7 @@ func (d *direct) run(texts []string, batchSize, goroutines, intra int) (time.Dur
 	ctx := context.Background()
 	sess := make([]*models.Session, goroutines)
 	for g := range sess {
-		s, err := d.pool.Session(d.task, models.Placement{Device: "cpu", Instance: g, Threads: intra})
+		s, err := d.pool.Session(context.Background(), d.task, models.Placement{Device: "cpu", Instance: g, Threads: intra})
 		if err != nil {
 			return 0, err
 		}

@@ -202,7 +202,7 @@ func (d *dbEnv) bind(info C.duckdb_bind_info, kind C.int) (*bound, error) {
 			// it writes each row's query from that row's values, as the Go binding's does.
 			return &bound{env: env, later: true, count: argc}, nil
 		}
-		q, err := sqlgen.PredictSQL(env, v)
+		q, err := sqlgen.PredictSQL(context.Background(), env, v) // no interrupt reaches a bind here
 		if err != nil {
 			return nil, err
 		}
@@ -229,7 +229,8 @@ func (d *dbEnv) bind(info C.duckdb_bind_info, kind C.int) (*bound, error) {
 	case C.DI_INFER_EMBED:
 		fnKind = models.OutputEmbed
 	}
-	cc, pos, _, err := sqlgen.BindInfer(env, packed, argc, fnKind)
+	// Background: DuckDB's C API tells a bind nothing about an interrupt.
+	cc, pos, _, err := sqlgen.BindInfer(context.Background(), env, packed, argc, fnKind)
 	if err != nil {
 		return nil, err
 	}
@@ -355,7 +356,7 @@ func predictSQLRows(b *bound, input C.duckdb_data_chunk, output C.duckdb_vector,
 		for i := range args {
 			args[i] = argValue(C.di_chunk_vector(input, C.idx_t(i)), r)
 		}
-		q, err := sqlgen.PredictSQL(b.env, args)
+		q, err := sqlgen.PredictSQL(context.Background(), b.env, args)
 		if err != nil {
 			return err
 		}

@@ -1,6 +1,7 @@
 package core
 
 import (
+	"context"
 	"fmt"
 	"runtime"
 	"strconv"
@@ -109,8 +110,9 @@ func (c *Call) Close() {
 }
 
 // Bind checks a request and resolves it: unknown tasks, bad options and broken models
-// fail here, before any row is read.
-func (e *Env) Bind(req Request) (*Call, error) {
+// fail here, before any row is read. ctx is the binding statement's: a cancel ends
+// the wait for a model check under way (Pool.Check), which goes on for the next bind.
+func (e *Env) Bind(ctx context.Context, req Request) (*Call, error) {
 	task, err := e.Lookup(req.Task)
 	if err != nil {
 		return nil, err
@@ -182,7 +184,7 @@ func (e *Env) Bind(req Request) (*Call, error) {
 			release()
 		}
 	}()
-	if err := e.Pool.Check(task); err != nil {
+	if err := e.Pool.Check(ctx, task); err != nil {
 		return nil, Wrap(err)
 	}
 	// A model exported for a fixed number of rows (no dynamic batch axis): one row

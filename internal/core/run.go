@@ -136,7 +136,9 @@ func (c *Call) run(ctx context.Context, partition int, cols []models.Column, n i
 
 	slot, release := c.slots.Acquire(partition)
 	defer release()
-	sess, err := c.env.Pool.Session(c.Task, slot.Placement)
+	// The statement's ctx: a cancel need not wait for the model to load (seconds for
+	// a large one); the load goes on and stays in the pool.
+	sess, err := c.env.Pool.Session(ctx, c.Task, slot.Placement)
 	if err != nil {
 		return Wrap(err)
 	}
@@ -283,7 +285,9 @@ func (c *Call) lendSession(pl models.Placement) (predictor, error) {
 	if testLendSession != nil {
 		return testLendSession(pl)
 	}
-	return c.env.Pool.Session(c.Task, pl)
+	// Background: nobody waits for a helper's load (lend goes on without it), and
+	// the session loaded is the next chunk's.
+	return c.env.Pool.Session(context.Background(), c.Task, pl)
 }
 
 // lend runs ch's batches from first on on sess and, beside it, on slots the query

@@ -87,7 +87,7 @@ func TestPoolCloseDuringLoad(t *testing.T) {
 	// Two slots load, a third caller waits for slot 0's load.
 	for _, inst := range []int{0, 1, 0} {
 		go func() {
-			s, err := pool.Session(task, Placement{Device: "cpu", Threads: 1, Instance: inst})
+			s, err := pool.Session(context.Background(), task, Placement{Device: "cpu", Threads: 1, Instance: inst})
 			results <- result{s, err, time.Now()}
 		}()
 	}
@@ -137,10 +137,10 @@ func TestPoolCloseDuringLoad(t *testing.T) {
 	if !inFlight {
 		t.Log("every load finished before Close returned; the model loads too fast here to test Close during a load")
 	}
-	if _, err := pool.Session(task, Placement{Device: "cpu"}); !errors.Is(err, ErrClosed) {
+	if _, err := pool.Session(context.Background(), task, Placement{Device: "cpu"}); !errors.Is(err, ErrClosed) {
 		t.Errorf("Session after Close: %v", err)
 	}
-	if err := pool.Check(task); !errors.Is(err, ErrClosed) {
+	if err := pool.Check(context.Background(), task); !errors.Is(err, ErrClosed) {
 		t.Errorf("Check after Close: %v", err)
 	}
 	if err := pool.Close(); err != nil {
@@ -159,7 +159,7 @@ func TestPoolCloseWaitsForPredict(t *testing.T) {
 		t.Fatal(err)
 	}
 	pool := NewPool(FlavorCPU)
-	s, err := pool.Session(task, Placement{Device: "cpu", Threads: 1})
+	s, err := pool.Session(context.Background(), task, Placement{Device: "cpu", Threads: 1})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -217,14 +217,14 @@ func TestSessionLoadPanicIsAnError(t *testing.T) {
 	pool := NewPool(FlavorCPU)
 	defer pool.Close()
 	testHookLoad = func() { panic("boom") }
-	_, err = pool.Session(task, Placement{Device: "cpu", Threads: 1})
+	_, err = pool.Session(context.Background(), task, Placement{Device: "cpu", Threads: 1})
 	testHookLoad = nil
 	if err == nil || !strings.Contains(err.Error(), "panicked: boom") {
 		t.Fatalf("got %v, want the panic as the load's error", err)
 	}
 	// The next caller loads again rather than waiting on the panicked load.
 	within(t, 30*time.Second, "the load after the panicked one", func() {
-		_, err = pool.Session(task, Placement{Device: "cpu", Threads: 1})
+		_, err = pool.Session(context.Background(), task, Placement{Device: "cpu", Threads: 1})
 	})
 	if err != nil {
 		t.Fatalf("the load after the panic: %v", err)

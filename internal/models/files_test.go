@@ -1,6 +1,7 @@
 package models
 
 import (
+	"context"
 	"errors"
 	"os"
 	"path/filepath"
@@ -90,7 +91,7 @@ func TestModelFileMustBeRegular(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			within(t, 10*time.Second, "Check", func() { err = pool.Check(task) })
+			within(t, 10*time.Second, "Check", func() { err = pool.Check(context.Background(), task) })
 			if tc.want == "" {
 				if err != nil {
 					t.Fatalf("a symlink to a regular model file: %v", err)
@@ -101,7 +102,7 @@ func TestModelFileMustBeRegular(t *testing.T) {
 			if !errors.Is(err, ErrTaskConfig) || !strings.Contains(err.Error(), path+" ") || !strings.Contains(err.Error(), tc.want) {
 				t.Fatalf("got %v, want ErrTaskConfig naming %s and saying %q", err, path, tc.want)
 			}
-			within(t, 10*time.Second, "Session", func() { _, err = pool.Session(task, Placement{Device: "cpu"}) })
+			within(t, 10*time.Second, "Session", func() { _, err = pool.Session(context.Background(), task, Placement{Device: "cpu"}) })
 			if !errors.Is(err, ErrTaskConfig) {
 				t.Fatalf("session: got %v", err)
 			}

@@ -1,6 +1,7 @@
 package models
 
 import (
+	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
@@ -41,13 +42,13 @@ func TestModelReplacedMidQuery(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := pool.Check(task); err != nil {
+	if err := pool.Check(context.Background(), task); err != nil {
 		t.Fatal(err)
 	}
 	if fp, err := task.Fingerprint(); err != nil || fp != sha(iris) {
 		t.Fatalf("fingerprint %q, %v; want sha256 of the model, %s", fp, err, sha(iris))
 	}
-	if _, err := pool.Session(task, Placement{Device: "cpu", Instance: 0}); err != nil {
+	if _, err := pool.Session(context.Background(), task, Placement{Device: "cpu", Instance: 0}); err != nil {
 		t.Fatal(err)
 	}
 
@@ -56,13 +57,13 @@ func TestModelReplacedMidQuery(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(folder, "model.onnx"), iris, 0o644); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := pool.Session(task, Placement{Device: "cpu", Instance: 1}); err != nil {
+	if _, err := pool.Session(context.Background(), task, Placement{Device: "cpu", Instance: 1}); err != nil {
 		t.Fatalf("same content rewritten: %v", err)
 	}
 
 	// Another model replaces the file while the query runs: its next slot fails.
 	writeAtomically(t, filepath.Join(folder, "model.onnx"), wide)
-	_, err = pool.Session(task, Placement{Device: "cpu", Instance: 2})
+	_, err = pool.Session(context.Background(), task, Placement{Device: "cpu", Instance: 2})
 	want := `task "flowers": ` + filepath.Join(folder, "model.onnx") + ` changed while the query ran; rerun the query`
 	if !errors.Is(err, ErrTaskChanged) || !strings.Contains(err.Error(), want) {
 		t.Fatalf("slot loaded after the model changed: got %v, want ErrTaskChanged and %q", err, want)
@@ -76,13 +77,13 @@ func TestModelReplacedMidQuery(t *testing.T) {
 	if err != nil || task2 == task {
 		t.Fatalf("rerun: %v, same snapshot %v", err, task2 == task)
 	}
-	if err := pool.Check(task2); err != nil {
+	if err := pool.Check(context.Background(), task2); err != nil {
 		t.Fatal(err)
 	}
 	if fp, err := task2.Fingerprint(); err != nil || fp != sha(wide) {
 		t.Fatalf("new fingerprint %q, %v; want %s", fp, err, sha(wide))
 	}
-	if _, err := pool.Session(task2, Placement{Device: "cpu", Instance: 2}); err != nil {
+	if _, err := pool.Session(context.Background(), task2, Placement{Device: "cpu", Instance: 2}); err != nil {
 		t.Fatal(err)
 	}
 
@@ -95,7 +96,7 @@ func TestModelReplacedMidQuery(t *testing.T) {
 	copyTask(t, "tasks/iris", filepath.Join(dir, "other"))
 	other, _ := reg.Lookup("other")
 	writeAtomically(t, filepath.Join(dir, "other", "model.onnx"), wide)
-	if err := pool.Check(other); !errors.Is(err, ErrTaskChanged) {
+	if err := pool.Check(context.Background(), other); !errors.Is(err, ErrTaskChanged) {
 		t.Fatalf("model replaced after Lookup: %v", err)
 	}
 

@@ -86,7 +86,7 @@ func hfFidSession(t *testing.T, task *Task) *Session {
 	t.Helper()
 	pool := NewPool(FlavorCPU)
 	t.Cleanup(func() { pool.Close() })
-	s, err := pool.Session(task, Placement{Device: "cpu", Threads: 1})
+	s, err := pool.Session(context.Background(), task, Placement{Device: "cpu", Threads: 1})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -303,7 +303,7 @@ func TestHFFidelitySentenceTransformersPooledOnly(t *testing.T) {
 	task := hfLookupIn(t, dir, "m")
 	pool := NewPool(FlavorCPU)
 	t.Cleanup(func() { pool.Close() })
-	if _, err := pool.Session(task, Placement{Device: "cpu", Threads: 1}); err != nil {
+	if _, err := pool.Session(context.Background(), task, Placement{Device: "cpu", Threads: 1}); err != nil {
 		t.Fatalf("CLS-pooled sentence-transformers export with only sentence_embedding: %v", err)
 	}
 }
@@ -421,7 +421,7 @@ func TestHFFidelityExplicitMeanReadsTokenVectors(t *testing.T) {
 	task = hfLookupIn(t, dir, "m")
 	pool := NewPool(FlavorCPU)
 	defer pool.Close()
-	if err := pool.Check(task); err != nil {
+	if err := pool.Check(context.Background(), task); err != nil {
 		t.Fatal(err)
 	}
 	if task.OutputName() != "sentence_embedding" {
@@ -502,7 +502,7 @@ func TestHFFidelitySentenceTransformersDenseModule(t *testing.T) {
 			task := hfLookupIn(t, dir, "m")
 			pool := NewPool(FlavorCPU)
 			t.Cleanup(func() { pool.Close() })
-			err := pool.Check(task)
+			err := pool.Check(context.Background(), task)
 			if c.err {
 				if err == nil || !strings.Contains(err.Error(), `Dense ("2_Dense")`) || !strings.Contains(err.Error(), "sentence_embedding") {
 					t.Fatalf("check: %v; want a refusal naming the Dense module and the sentence_embedding way out", err)

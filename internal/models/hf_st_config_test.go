@@ -6,6 +6,7 @@ package models
 
 import (
 	"bufio"
+	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
@@ -214,7 +215,7 @@ func TestHFFidelityDropoutModuleIsIdentity(t *testing.T) {
 	task := hfLookupIn(t, dir, "m")
 	pool := NewPool(FlavorCPU)
 	t.Cleanup(func() { pool.Close() })
-	if err := pool.Check(task); err != nil {
+	if err := pool.Check(context.Background(), task); err != nil {
 		t.Fatalf("check: %v; SentenceTransformer.encode runs in eval mode, where the Dropout module is the identity: the vector is the pooled one", err)
 	}
 }

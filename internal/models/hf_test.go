@@ -1,6 +1,7 @@
 package models
 
 import (
+	"context"
 	"errors"
 	"os"
 	"path/filepath"
@@ -169,7 +170,7 @@ func TestHFModelCheck(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if err := pool.Check(task); err != nil {
+		if err := pool.Check(context.Background(), task); err != nil {
 			t.Fatal(err)
 		}
 		if got := task.modelInputs(); !slices.Equal(got, want) {
@@ -214,7 +215,7 @@ func TestHFUnfedInput(t *testing.T) {
 	}
 	pool := NewPool(FlavorCPU)
 	t.Cleanup(func() { pool.Close() })
-	err = pool.Check(task)
+	err = pool.Check(context.Background(), task)
 	if err == nil || !strings.Contains(err.Error(), `the model declares input "pixel_values", which nothing feeds`) {
 		t.Fatalf("got %v", err)
 	}

@@ -33,7 +33,7 @@ func shippedSession(t *testing.T, name string) (*Task, *Pool, *Session) {
 	}
 	pool := NewPool(FlavorCPU)
 	t.Cleanup(func() { pool.Close() })
-	s, err := pool.Session(task, Placement{Device: "cpu", Threads: 1})
+	s, err := pool.Session(context.Background(), task, Placement{Device: "cpu", Threads: 1})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -110,8 +110,8 @@ func TestPredictSentiment(t *testing.T) {
 	}
 	// The same (task, placement) reuses the loaded session.
 	task := s.task
-	s2, _ := pool.Session(task, Placement{Device: "cpu", Threads: 1})
-	s3, _ := pool.Session(task, Placement{Device: "cpu", Threads: 1, Instance: 1})
+	s2, _ := pool.Session(context.Background(), task, Placement{Device: "cpu", Threads: 1})
+	s3, _ := pool.Session(context.Background(), task, Placement{Device: "cpu", Threads: 1, Instance: 1})
 	if s2 != s || s3 == s || pool.Loads() != 2 {
 		t.Fatalf("session reuse: same=%v distinct=%v loads=%d", s2 == s, s3 != s, pool.Loads())
 	}
@@ -227,11 +227,11 @@ func TestCheckRejectsBrokenModels(t *testing.T) {
 	defer pool.Close()
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			err := pool.Check(tc.task)
+			err := pool.Check(context.Background(), tc.task)
 			if !errors.Is(err, tc.isErr) || !strings.Contains(err.Error(), tc.want) {
 				t.Errorf("got %v, want %v containing %q", err, tc.isErr, tc.want)
 			}
-			if _, err := pool.Session(tc.task, Placement{Device: "cpu"}); err == nil {
+			if _, err := pool.Session(context.Background(), tc.task, Placement{Device: "cpu"}); err == nil {
 				t.Error("session loaded a broken model")
 			}
 		})

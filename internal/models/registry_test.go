@@ -62,7 +62,7 @@ func TestRegistryPicksUpChanges(t *testing.T) {
 	if again, _ := reg.Lookup("flowers"); again != t1 {
 		t.Fatal("an unchanged folder gave a new snapshot")
 	}
-	s1, err := pool.Session(t1, cpu)
+	s1, err := pool.Session(context.Background(), t1, cpu)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -85,7 +85,7 @@ func TestRegistryPicksUpChanges(t *testing.T) {
 	if t1.Config.Labels[0] != "setosa" {
 		t.Fatal("an old snapshot changed under its users")
 	}
-	s2, err := pool.Session(t2, cpu)
+	s2, err := pool.Session(context.Background(), t2, cpu)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -106,7 +106,7 @@ func TestRegistryPicksUpChanges(t *testing.T) {
 	if t3 == t2 {
 		t.Fatal("replaced model not seen")
 	}
-	s3, err := pool.Session(t3, cpu)
+	s3, err := pool.Session(context.Background(), t3, cpu)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -254,10 +254,10 @@ func TestRegistryConcurrentEdits(t *testing.T) {
 					return
 				}
 				versions[g][task] = true
-				err = pool.Check(task)
+				err = pool.Check(context.Background(), task)
 				var s *Session
 				if err == nil {
-					s, err = pool.Session(task, Placement{Device: "cpu", Instance: g})
+					s, err = pool.Session(context.Background(), task, Placement{Device: "cpu", Instance: g})
 				}
 				if errors.Is(err, ErrTaskChanged) {
 					continue // the query would be rerun

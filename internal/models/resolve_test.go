@@ -2,6 +2,7 @@ package models
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"fmt"
 	"os"
@@ -188,10 +189,10 @@ func neverMixed(t *testing.T, reg *Registry, irisSum string, swap func(i int)) {
 		if err != nil {
 			continue
 		}
-		err = pool.Check(task) // a query's bind: pins the model
+		err = pool.Check(context.Background(), task) // a query's bind: pins the model
 		var s *Session
 		if err == nil {
-			s, err = pool.Session(task, Placement{Device: "cpu", Threads: 1})
+			s, err = pool.Session(context.Background(), task, Placement{Device: "cpu", Threads: 1})
 		}
 		if errors.Is(err, ErrTaskChanged) || errors.Is(err, ErrTaskConfig) {
 			continue // the query is told to rerun, or sees the folder mid-swap
@@ -280,7 +281,7 @@ func TestModelRemovedMidQueryIsChange(t *testing.T) {
 			}
 			pool := NewPool(FlavorCPU)
 			defer pool.Close()
-			if err := pool.Check(task); err != nil { // the query's bind
+			if err := pool.Check(context.Background(), task); err != nil { // the query's bind
 				t.Fatal(err)
 			}
 			target := folder
@@ -290,7 +291,7 @@ func TestModelRemovedMidQueryIsChange(t *testing.T) {
 			if err := os.RemoveAll(target); err != nil {
 				t.Fatal(err)
 			}
-			_, err = pool.Session(task, Placement{Device: "cpu", Instance: 1, Threads: 1}) // a second slot loads
+			_, err = pool.Session(context.Background(), task, Placement{Device: "cpu", Instance: 1, Threads: 1}) // a second slot loads
 			if !errors.Is(err, ErrTaskChanged) || !strings.Contains(err.Error(), "rerun") {
 				t.Fatalf("got %v, want ErrTaskChanged", err)
 			}

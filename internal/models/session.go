@@ -1,6 +1,7 @@
 package models
 
 import (
+	"context"
 	"fmt"
 	"strconv"
 	"sync"
@@ -31,6 +32,7 @@ type Pool struct {
 	mu       sync.Mutex
 	sessions map[poolKey]*sessionEntry
 	checked  map[*Task]ort.InputOutputInfo // tasks whose model Check passed: the output read
+	checking map[*Task]*checkEntry         // checks under way, shared by their callers
 	users    map[*Task]int                 // statements bound to each snapshot (Use)
 	closed   bool
 	loads    atomic.Int64
@@ -46,15 +48,42 @@ type poolKey struct {
 type sessionEntry struct {
 	ready chan struct{} // closed when s and err are set
 	done  bool          // set with s and err, under Pool.mu: Close owns s from then on
-	s     *Session
+	// waiting counts the callers waiting for the load, less those whose ctx ended
+	// first (under Pool.mu): a load nobody waits for any more may be freed (fill).
+	waiting int
+	s       *Session
+	err     error
+}
+
+// checkEntry lets concurrent first callers of Check for one task wait for one check.
+type checkEntry struct {
+	ready chan struct{} // closed when err is set
 	err   error
+}
+
+// waitFor waits for shared work (a check or a load, whose end closes ready) and for
+// ctx at once. The work runs on its own goroutine and is not stopped: a caller whose
+// ctx ends leaves it to the other callers and to the next query, which find it in
+// the pool (ORT cannot abort a session's creation anyway).
+func waitFor(ctx context.Context, ready <-chan struct{}, what string) error {
+	select {
+	case <-ready: // done already: the result, even under a cancelled ctx
+		return nil
+	default:
+	}
+	select {
+	case <-ready:
+		return nil
+	case <-ctx.Done():
+		return fmt.Errorf("models: cancelled while %s (it goes on in the background and the next query uses it): %w", what, ctx.Err())
+	}
 }
 
 func errClosed() error { return fmt.Errorf("models: %w; open a new database", ErrClosed) }
 
 // NewPool makes an empty pool whose sessions use the given ONNX Runtime flavor.
 func NewPool(flavor Flavor) *Pool {
-	return &Pool{sessions: map[poolKey]*sessionEntry{}, checked: map[*Task]ort.InputOutputInfo{}, users: map[*Task]int{}, flavor: flavor}
+	return &Pool{sessions: map[poolKey]*sessionEntry{}, checked: map[*Task]ort.InputOutputInfo{}, checking: map[*Task]*checkEntry{}, users: map[*Task]int{}, flavor: flavor}
 }
 
 // Loads counts sessions created (models loaded) over the pool's life.
@@ -133,33 +162,69 @@ func destroyAll(ss []*Session) {
 
 // Check verifies, once per task, that the runtime loads and the model's inputs and
 // output agree with the task config, so that a broken task fails at bind time with a
-// clear message instead of inside a worker thread.
-func (p *Pool) Check(t *Task) error {
+// clear message instead of inside a worker thread. Concurrent callers share one check;
+// each waits for it and for its own ctx (a bind's, so that a cancel is not held up by
+// the seconds a large model takes to read and parse).
+func (p *Pool) Check(ctx context.Context, t *Task) error {
 	p.mu.Lock()
-	_, ok := p.checked[t]
-	closed := p.closed
-	p.mu.Unlock()
-	if closed {
+	if p.closed {
+		p.mu.Unlock()
 		return errClosed()
 	}
-	if ok {
+	if _, ok := p.checked[t]; ok {
+		p.mu.Unlock()
 		return nil
 	}
-	if _, err := InitRuntime(p.flavor); err != nil {
-		return err
+	e, ok := p.checking[t]
+	if !ok {
+		if err := ctx.Err(); err != nil {
+			p.mu.Unlock()
+			return fmt.Errorf("models: task %q: cancelled before its model was checked: %w", t.Name, err)
+		}
+		e = &checkEntry{ready: make(chan struct{})}
+		p.checking[t] = e
+		go p.runCheck(t, e)
 	}
-	data, err := t.ModelBytes()
-	if err != nil {
-		return err
-	}
-	out, err := checkModelIO(t, data)
-	if err != nil {
-		return err
-	}
-	p.mu.Lock()
-	p.checked[t] = out
 	p.mu.Unlock()
-	return nil
+	if err := waitFor(ctx, e.ready, fmt.Sprintf("the model of task %q was being checked", t.Name)); err != nil {
+		return err
+	}
+	return e.err
+}
+
+// testHookCheck, when set by a test, runs at the start of every check.
+var testHookCheck func()
+
+// runCheck is Check's shared work. A failure is not kept, so that a fixed model is
+// checked again; a panic (which the binding would have recovered on its own thread)
+// is the check's error, since nothing recovers it on this goroutine.
+func (p *Pool) runCheck(t *Task, e *checkEntry) {
+	out, err := func() (out ort.InputOutputInfo, err error) {
+		defer func() {
+			if r := recover(); r != nil {
+				err = fmt.Errorf("%w: checking the model of task %q panicked: %v", ErrRuntime, t.Name, r)
+			}
+		}()
+		if testHookCheck != nil {
+			testHookCheck()
+		}
+		if _, err := InitRuntime(p.flavor); err != nil {
+			return out, err
+		}
+		data, err := t.ModelBytes()
+		if err != nil {
+			return out, err
+		}
+		return checkModelIO(t, data)
+	}()
+	p.mu.Lock()
+	delete(p.checking, t)
+	if err == nil {
+		p.checked[t] = out
+	}
+	e.err = err
+	close(e.ready)
+	p.mu.Unlock()
 }
 
 // checkedOutput is the model output t reads, as its model declares it, once Check
@@ -289,26 +354,41 @@ func checkOutputBatch(t *Task, o ort.InputOutputInfo, dims [][]int64) error {
 }
 
 // Session returns the session for (t, pl), loading the model on first use. Concurrent
-// callers for the same key share one load. A load that Close overtakes is destroyed
-// when it finishes, and its callers get ErrClosed.
-func (p *Pool) Session(t *Task, pl Placement) (*Session, error) {
+// callers for the same key share one load, which runs on its own goroutine; each
+// waits for it and for its own ctx, so a cancelled statement returns at once while
+// the load goes on and stays in the pool for the next query. A load that Close
+// overtakes is destroyed when it finishes, and its callers get ErrClosed.
+func (p *Pool) Session(ctx context.Context, t *Task, pl Placement) (*Session, error) {
 	k := poolKey{t, pl.key()}
 	p.mu.Lock()
 	if p.closed {
 		p.mu.Unlock()
 		return nil, errClosed()
 	}
-	if e, ok := p.sessions[k]; ok {
-		p.mu.Unlock()
-		<-e.ready
-		return e.s, e.err
+	e, ok := p.sessions[k]
+	if !ok {
+		if err := ctx.Err(); err != nil {
+			p.mu.Unlock()
+			return nil, fmt.Errorf("models: task %q: cancelled before its model was loaded on %s:%d: %w", t.Name, pl.Device, pl.DeviceID, err)
+		}
+		e = &sessionEntry{ready: make(chan struct{})}
+		p.sessions[k] = e
+		go p.fill(k, e, t, pl)
 	}
-	e := &sessionEntry{ready: make(chan struct{})}
-	p.sessions[k] = e
+	e.waiting++
 	p.mu.Unlock()
+	if err := waitFor(ctx, e.ready, fmt.Sprintf("the model of task %q was loading on %s:%d", t.Name, pl.Device, pl.DeviceID)); err != nil {
+		p.mu.Lock()
+		e.waiting--
+		p.mu.Unlock()
+		return nil, err
+	}
+	return e.s, e.err
+}
 
-	// The load runs without p.mu (it takes p.mu itself, in Check), so Close never
-	// waits for it while holding what it needs.
+// fill is Session's shared load of e. It runs without p.mu (it takes p.mu itself, in
+// Check), so Close never waits for it while holding what it needs.
+func (p *Pool) fill(k poolKey, e *sessionEntry, t *Task, pl Placement) {
 	s, err := p.loadCaught(t, pl)
 	var orphan *Session
 	p.mu.Lock()
@@ -322,19 +402,25 @@ func (p *Pool) Session(t *Task, pl Placement) (*Session, error) {
 	}
 	e.s, e.err, e.done = s, err, true
 	close(e.ready)
+	if s != nil && e.waiting == 0 && t.superseded.Load() && p.users[t] == 0 {
+		// Every caller was cancelled while it loaded, and their statements have let
+		// the superseded snapshot go: that release's sweep skipped the entry, and no
+		// new statement binds to the snapshot, so nothing would free it until the
+		// next Use or Sweep.
+		delete(p.sessions, k)
+		orphan = s
+	}
 	p.mu.Unlock()
 	if orphan != nil {
 		_ = orphan.destroy()
 	}
-	return s, err
 }
 
 // testHookLoad, when set by a test, runs at the start of every load.
 var testHookLoad func()
 
-// loadCaught is load with a panic (which a binding recovers) turned into the load's
-// error: a panic past Session would leave the entry's ready channel open, and every
-// later caller for that slot waiting on it for good.
+// loadCaught is load with a panic turned into the load's error: on fill's goroutine
+// nothing else recovers it, and the entry's ready channel must close either way.
 func (p *Pool) loadCaught(t *Task, pl Placement) (s *Session, err error) {
 	defer func() {
 		if r := recover(); r != nil {
@@ -348,7 +434,8 @@ func (p *Pool) loadCaught(t *Task, pl Placement) (s *Session, err error) {
 }
 
 func (p *Pool) load(t *Task, pl Placement) (*Session, error) {
-	if err := p.Check(t); err != nil {
+	// Background: the load is shared and kept whether or not its first caller stays.
+	if err := p.Check(context.Background(), t); err != nil {
 		return nil, err
 	}
 	p.mu.Lock()

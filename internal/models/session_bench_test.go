@@ -54,7 +54,7 @@ func benchSession(b *testing.B, task string) *models.Session {
 	}
 	pool := models.NewPool(models.FlavorCPU)
 	b.Cleanup(func() { _ = pool.Close() })
-	s, err := pool.Session(t, models.Placement{Device: "cpu", Threads: 1})
+	s, err := pool.Session(context.Background(), t, models.Placement{Device: "cpu", Threads: 1})
 	if err != nil {
 		b.Fatal(err)
 	}

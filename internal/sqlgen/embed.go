@@ -1,6 +1,7 @@
 package sqlgen
 
 import (
+	"context"
 	"fmt"
 	"strings"
 
@@ -12,9 +13,9 @@ import (
 // the model's declared width; FLOAT[] when the model leaves it open), so the column goes
 // straight into array_cosine_similarity or a vss index. ml_infer_embed returns each
 // row's vector as a FLOAT list, which the query casts to the array type.
-func embedSQL(env *core.Env, task *models.Task, keep, args, from string) (string, error) {
+func embedSQL(ctx context.Context, env *core.Env, task *models.Task, keep, args, from string) (string, error) {
 	// The array width is the model's, so the model check runs here.
-	if err := env.Pool.Check(task); err != nil {
+	if err := env.Pool.Check(ctx, task); err != nil {
 		return "", core.Wrap(err)
 	}
 	typ := "FLOAT[]"

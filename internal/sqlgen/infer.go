@@ -1,6 +1,7 @@
 package sqlgen
 
 import (
+	"context"
 	"strconv"
 	"strings"
 
@@ -66,18 +67,18 @@ func UnpackOptions(v string) ([]string, error) {
 	return opts, nil
 }
 
-// BindInfer binds one ml_infer* call site: packed is its options argument as folded at
-// bind (OptionsSQL's value), argc the number of arguments, and kind the task kind the
-// function writes. It returns the core's call, each input column's position among the
+// BindInfer binds one ml_infer* call site: ctx is the binding statement's (Env.Bind),
+// packed is its options argument as folded at bind (OptionsSQL's value), argc the
+// number of arguments, and kind the task kind the function writes. It returns the core's call, each input column's position among the
 // arguments after the options, and the options themselves (UnpackOptions; "" for not
 // given).
-func BindInfer(env *core.Env, packed string, argc int, kind string) (*core.Call, []int, []string, error) {
-	cc, pos, opts, err := bindInfer(env, packed, argc, kind)
+func BindInfer(ctx context.Context, env *core.Env, packed string, argc int, kind string) (*core.Call, []int, []string, error) {
+	cc, pos, opts, err := bindInfer(ctx, env, packed, argc, kind)
 	// ml_infer_embed runs for ml_embed, the others for ml_predict.
 	return cc, pos, opts, core.InFunc(core.FuncFor(kind), err)
 }
 
-func bindInfer(env *core.Env, packed string, argc int, kind string) (*core.Call, []int, []string, error) {
+func bindInfer(ctx context.Context, env *core.Env, packed string, argc int, kind string) (*core.Call, []int, []string, error) {
 	opts, err := UnpackOptions(packed)
 	if err != nil {
 		return nil, nil, nil, err
@@ -92,7 +93,7 @@ func bindInfer(env *core.Env, packed string, argc int, kind string) (*core.Call,
 		// The macro joins the list with Sep: a binding may not fold LIST arguments.
 		req.Columns = strings.Split(v, Sep)
 	}
-	cc, err := env.Bind(req)
+	cc, err := env.Bind(ctx, req)
 	if err != nil {
 		return nil, nil, nil, err
 	}

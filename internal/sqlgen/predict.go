@@ -1,6 +1,7 @@
 package sqlgen
 
 import (
+	"context"
 	"fmt"
 	"slices"
 	"strings"
@@ -37,16 +38,17 @@ const (
 // regress task need different functions and output columns, and only generated SQL can
 // pick them. v holds ml_predict_sql's arguments as SQL gave them: task and input any
 // value, columns nil or a []any of names, the options as strings ("" for "not given").
-// Its errors name the macro that called it: ml_embed or ml_predict.
-func PredictSQL(env *core.Env, v []any) (string, error) {
-	q, err := predictSQL(env, v)
+// Its errors name the macro that called it: ml_embed or ml_predict. ctx is the binding
+// statement's: a regress or embed task's model is checked here (Pool.Check).
+func PredictSQL(ctx context.Context, env *core.Env, v []any) (string, error) {
+	q, err := predictSQL(ctx, env, v)
 	if err != nil && len(v) == PSNumArgs && v[PSEmbed] == "true" {
 		err = core.InFunc(core.FuncFor(models.OutputEmbed), err)
 	}
 	return q, err
 }
 
-func predictSQL(env *core.Env, v []any) (string, error) {
+func predictSQL(ctx context.Context, env *core.Env, v []any) (string, error) {
 	if len(v) != PSNumArgs {
 		return "", core.ArgErrorf("ml_predict_sql takes %d arguments, got %d; call ml_predict instead", PSNumArgs, len(v))
 	}
@@ -103,13 +105,13 @@ func predictSQL(env *core.Env, v []any) (string, error) {
 	}
 	switch task.Config.Kind {
 	case models.OutputEmbed:
-		return embedSQL(env, task, keep, args, from)
+		return embedSQL(ctx, env, task, keep, args, from)
 	case models.OutputRegress:
 		if probs {
 			return "", core.ArgErrorf("task %q is a regress task; probabilities := true is for classify tasks", task.Name)
 		}
 		// The result type follows the model's declared width, so the check runs here.
-		if err := env.Pool.Check(task); err != nil {
+		if err := env.Pool.Check(ctx, task); err != nil {
 			return "", core.Wrap(err)
 		}
 		fn := "ml_infer_regress"

@@ -97,8 +97,10 @@ func (f *inferFunc) Executor() duckdb.ScalarFuncExecutor {
 	return duckdb.ScalarFuncExecutor{ScalarBinder: f.bind, ChunkContextExecutor: f.execute}
 }
 
-// bind resolves the constant arguments once per statement.
-func (f *inferFunc) bind(_ context.Context, args []duckdb.ScalarUDFArg) (context.Context, error) {
+// bind resolves the constant arguments once per statement. parent is the binding
+// statement's context (duckdb-go's per-connection store): a cancel ends the wait for
+// the model check.
+func (f *inferFunc) bind(parent context.Context, args []duckdb.ScalarUDFArg) (context.Context, error) {
 	if len(args) < numFixedArgs {
 		return nil, core.ArgErrorf("ml_infer takes its options and the input columns; call ml_predict instead")
 	}
@@ -106,7 +108,7 @@ func (f *inferFunc) bind(_ context.Context, args []duckdb.ScalarUDFArg) (context
 		return nil, core.ArgErrorf("ml_infer's options must be a constant (not a column or subquery); call ml_predict instead")
 	}
 	packed, _ := args[0].Value.(string)
-	cc, pos, opts, err := sqlgen.BindInfer(f.fns.Env, packed, len(args), f.mode.kind())
+	cc, pos, opts, err := sqlgen.BindInfer(parent, f.fns.Env, packed, len(args), f.mode.kind())
 	if err != nil {
 		return nil, err
 	}

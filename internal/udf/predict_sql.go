@@ -2,6 +2,7 @@ package udf
 
 import (
 	"database/sql/driver"
+	"strconv"
 
 	"github.com/duckdb/duckdb-go/v2"
 
@@ -36,7 +37,14 @@ func (f *predictSQLFunc) sql(v []driver.Value) (any, error) {
 	for i, x := range v {
 		args[i] = x
 	}
-	q, err := sqlgen.PredictSQL(f.env.Env, args)
+	// The statement's context, found as ml_infer's execute finds it (conncontext.go):
+	// a regress or embed task's model is checked here, and a cancel ends that wait.
+	var conn string
+	if len(args) == sqlgen.PSNumArgs {
+		conn, _ = args[sqlgen.PSConn].(string)
+	}
+	id, err := strconv.ParseUint(conn, 10, 64)
+	q, err := sqlgen.PredictSQL(f.env.conns.current(id, err == nil), f.env.Env, args)
 	if err != nil {
 		return nil, err
 	}
