@@ -89,7 +89,7 @@ func WithKeepGOMAXPROCS() Option {
 type Stats struct {
 	RowsInferred uint64 // rows that reached a model (NULL inputs excluded)
 	RowsReused   uint64 // of those, rows that took the prediction of an equal value in the same DuckDB chunk, inferred once
-	Chunks       uint64 // DuckDB chunks inferred
+	Chunks       uint64 // DuckDB chunks inferred (counted with RowsInferred: not a cancelled or failed one)
 	// RowsLent counts the rows of RowsInferred run on a model slot lent beside their
 	// partition's: a chunk's batches spread over slots its query left idle (a table of
 	// fewer row groups than DuckDB has threads; a scan's last row group).

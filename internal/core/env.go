@@ -26,7 +26,7 @@ type Env struct {
 
 	RowsInferred atomic.Uint64 // rows that reached a model
 	RowsReused   atomic.Uint64 // of those, rows answered by an equal value's run in the same chunk (runDistinct)
-	Chunks       atomic.Uint64 // chunks run
+	Chunks       atomic.Uint64 // chunks inferred: counted with RowsInferred, so not a cancelled or failed one
 	RowsLent     atomic.Uint64 // of RowsInferred, rows run on a slot lent beside their partition's (Call.lend)
 
 	// Running, when set, counts the chunks running through a model now and the lent

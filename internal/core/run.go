@@ -132,7 +132,6 @@ func (c *Call) run(ctx context.Context, partition int, cols []models.Column, n i
 	ch.bucket()
 	m := len(ch.rows)
 	ch.output.Reset(m)
-	c.env.Chunks.Add(1)
 
 	slot, release := c.slots.Acquire(partition)
 	defer release()
@@ -151,6 +150,9 @@ func (c *Call) run(ctx context.Context, partition int, cols []models.Column, n i
 		}
 		c.recordFailures(ch)
 	}
+	// Counted once the chunk has its results, as the rows are: a cancelled chunk or
+	// one a row failed under 'fail' gave none.
+	c.env.Chunks.Add(1)
 	c.env.RowsInferred.Add(uint64(m))
 	c.env.RowsLent.Add(uint64(ch.lent))
 	if cnt, ok := ctx.Value(RowCounterKey{}).(*atomic.Int64); ok {
