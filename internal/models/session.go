@@ -75,7 +75,7 @@ func waitFor(ctx context.Context, ready <-chan struct{}, what string) error {
 	case <-ready:
 		return nil
 	case <-ctx.Done():
-		return fmt.Errorf("models: cancelled while %s (it goes on in the background and the next query uses it): %w", what, ctx.Err())
+		return fmt.Errorf("models: cancelled while %s; that goes on in the background, so running the statement again does not start it over: %w", what, ctx.Err())
 	}
 }
 
