@@ -1,6 +1,7 @@
 package models
 
 import (
+	"context"
 	"os"
 	"path/filepath"
 	"strings"
@@ -91,7 +92,7 @@ func TestCheckOutputFixedFirstDim(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		err = pool.Check(task)
+		err = pool.Check(context.Background(), task)
 		for _, w := range []string{`"y" has shape [2 -1]`, "batch dimension dynamic"} {
 			if err == nil || !strings.Contains(err.Error(), w) {
 				t.Errorf("task %q, output declared [2, N] over inputs [N, 2]: Check gave %v; want an error saying %q", name, err, w)
@@ -129,7 +130,7 @@ func TestPredictOutputDeclaredOneRow(t *testing.T) {
 	}
 	pool := NewPool(FlavorCPU)
 	defer pool.Close()
-	s, err := pool.Session(task, Placement{Device: "cpu", Threads: 1})
+	s, err := pool.Session(context.Background(), task, Placement{Device: "cpu", Threads: 1})
 	if err != nil {
 		t.Fatal(err)
 	}
