@@ -23,12 +23,14 @@ func TestCtrlCDuringMLPredict(t *testing.T) {
 	t.Setenv("DUCKINFER_ORT_LIB", lib)
 	tm := startTerm(t, t.TempDir())
 	tm.typeLine("SET threads = 4;")
-	tm.typeLine("CREATE TABLE big AS SELECT i AS id, repeat('some words here ', 20) || i AS text FROM range(3000000) r(i);")
+	tm.typeLine("CREATE TABLE big AS SELECT i AS id, repeat('some words here ', 20) || i AS text FROM range(1000000) r(i);")
 	tm.typeLine("SELECT count(*) AS rows_made FROM big;")
-	tm.expect("(3.00 million)", 120*time.Second)
+	tm.expect("(1.00 million)", 120*time.Second)
 	for round := range 3 {
 		tm.typeLine("SELECT count(predicted_class) AS n FROM ml_predict('sentiment', 'big', batch_size := 16);")
-		tm.expect("running", 60*time.Second)
+		// The progress line names the rows inferred once the model has seen some,
+		// with or without DuckDB's percentage.
+		tm.expect("rows inferred", 60*time.Second)
 		began := time.Now()
 		tm.send("\x03")
 		if round == 1 {

@@ -183,6 +183,11 @@ func (p *Pool) Check(ctx context.Context, t *Task) error {
 		}
 		e = &checkEntry{ready: make(chan struct{})}
 		p.checking[t] = e
+		if inline(ctx) {
+			p.mu.Unlock()
+			p.runCheck(t, e)
+			return e.err
+		}
 		go p.runCheck(t, e)
 	}
 	p.mu.Unlock()
@@ -191,6 +196,14 @@ func (p *Pool) Check(ctx context.Context, t *Task) error {
 	}
 	return e.err
 }
+
+// inline reports whether the first caller does shared work (a check, a load) on its
+// own goroutine, as before there was a ctx to wait on: when its ctx can never end
+// (the loadable extension's, whose C API reports no interrupt). Nothing is gained by
+// a goroutine there, and in a child that a host forked after the Go runtime started
+// (Python's multiprocessing) only the forking thread exists: a goroutine started
+// while the caller waits would never run.
+func inline(ctx context.Context) bool { return ctx.Done() == nil }
 
 // testHookCheck, when set by a test, runs at the start of every check.
 var testHookCheck func()
@@ -373,6 +386,12 @@ func (p *Pool) Session(ctx context.Context, t *Task, pl Placement) (*Session, er
 		}
 		e = &sessionEntry{ready: make(chan struct{})}
 		p.sessions[k] = e
+		if inline(ctx) {
+			e.waiting++
+			p.mu.Unlock()
+			p.fill(k, e, t, pl)
+			return e.s, e.err
+		}
 		go p.fill(k, e, t, pl)
 	}
 	e.waiting++
