@@ -3,6 +3,7 @@ package main
 import (
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -13,14 +14,7 @@ import (
 // shell back to its prompt quickly; a second Ctrl-C right after the first does not
 // end the shell; the next ml_predict on the same connection gives the full answer.
 func TestCtrlCDuringMLPredict(t *testing.T) {
-	lib, err := filepath.Abs(filepath.Join("..", "..", "lib", "ort", "cpu", "libonnxruntime.so.1"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := os.Stat(lib); err != nil {
-		t.Skip("no ONNX Runtime:", err)
-	}
-	t.Setenv("DUCKINFER_ORT_LIB", lib)
+	setCheckoutORT(t)
 	tm := startTerm(t, t.TempDir())
 	tm.typeLine("SET threads = 4;")
 	tm.typeLine("CREATE TABLE big AS SELECT i AS id, repeat('some words here ', 20) || i AS text FROM range(1000000) r(i);")
@@ -52,14 +46,7 @@ func TestCtrlCDuringMLPredict(t *testing.T) {
 // is measured against what was left of the check and load when Ctrl-C came: the same
 // statement typed again ends when that work does.
 func TestCtrlCDuringModelLoad(t *testing.T) {
-	lib, err := filepath.Abs(filepath.Join("..", "..", "lib", "ort", "cpu", "libonnxruntime.so.1"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := os.Stat(lib); err != nil {
-		t.Skip("no ONNX Runtime:", err)
-	}
-	t.Setenv("DUCKINFER_ORT_LIB", lib)
+	setCheckoutORT(t)
 	tasks := t.TempDir()
 	folder := filepath.Join(tasks, "heavy")
 	if err := os.MkdirAll(folder, 0o755); err != nil {
@@ -103,4 +90,17 @@ func TestCtrlCDuringModelLoad(t *testing.T) {
 		t.Errorf("Ctrl-C during the model's check and load took %v to bring the prompt back; the work ended %v after it: it waited for the work", lag, rest)
 	}
 	tm.exit()
+}
+
+// setCheckoutORT points the shells the test starts at the checkout's ONNX Runtime
+// (ortEnv), or skips the test without one.
+func setCheckoutORT(t *testing.T) {
+	env := ortEnv(t)
+	if env == nil && os.Getenv("DUCKINFER_ORT_LIB") == "" {
+		t.Skip("no ONNX Runtime in lib/ort/cpu; run make setup")
+	}
+	for _, kv := range env {
+		k, v, _ := strings.Cut(kv, "=")
+		t.Setenv(k, v)
+	}
 }
