@@ -126,3 +126,17 @@ func openPath(t *testing.T, dsn string) (*sql.DB, *Connector) {
 	t.Cleanup(func() { db.Close() })
 	return db, c
 }
+
+// The way out README gives for a database of the user's to be attached as duckinfer:
+// DETACH the catalog first; unqualified ml_predict keeps working, on the user's tables
+// in it too.
+func TestCatalogDetachedForTheUsersDatabase(t *testing.T) {
+	db, _ := open(t)
+	db.SetMaxOpenConns(1)
+	exec(t, db, `DETACH duckinfer`)
+	exec(t, db, `ATTACH '`+filepath.Join(t.TempDir(), "mine.duckdb")+`' AS duckinfer`)
+	exec(t, db, `CREATE TABLE duckinfer.r AS SELECT 'a great film' AS text`)
+	if got := one[string](t, db, `SELECT predicted_class FROM ml_predict('sentiment', 'duckinfer.r')`); got != "positive" {
+		t.Errorf("predicted %q", got)
+	}
+}

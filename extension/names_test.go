@@ -196,3 +196,21 @@ func TestAtInTaskNameIsNotATaskChange(t *testing.T) {
 		}
 	}
 }
+
+// A table named by an unreserved statement keyword reads as a table, also in DuckDB's
+// FROM-first form ("comment SELECT id, text"), while "EXPLAIN SELECT …" is refused as
+// the statement it is. The FROM-first form was refused for a while as a statement.
+func TestKeywordNamedTablesFromFirst(t *testing.T) {
+	db, _ := open(t)
+	db.SetMaxOpenConns(1)
+	for _, name := range []string{"comment", "start", "checkpoint", "vacuum"} {
+		exec(t, db, `CREATE TABLE `+name+` AS SELECT 1 AS id, 'a great film' AS text, 0 AS junk`)
+		if got := one[string](t, db, `SELECT predicted_class FROM ml_predict('sentiment', '`+name+` SELECT id, text')`); got != "positive" {
+			t.Errorf("'%s SELECT id, text': %q", name, got)
+		}
+	}
+	_, err := db.Exec(`SELECT * FROM ml_predict('sentiment', 'EXPLAIN SELECT 1 AS text')`)
+	if err == nil || !strings.Contains(err.Error(), "input starts with EXPLAIN") {
+		t.Errorf("EXPLAIN as input: %v", err)
+	}
+}

@@ -385,3 +385,46 @@ func TestTempNameIsNotThePID(t *testing.T) {
 		t.Fatalf("manifest records %d bytes %s, the file is %d bytes %s (%v)", m.OutputSize, m.OutputSHA256, size, sum, err)
 	}
 }
+
+// A folder begun by a version that recorded no fingerprint or shard count in job.json,
+// then a mistaken run with another fingerprint (another version here; -opt or another
+// model alike) and no -recompute: that run is refused, and job.json does not adopt its
+// fingerprint, so a rerun with the folder's own still goes on.
+func TestOldJobMistakenRunDoesNotAdoptItsFingerprint(t *testing.T) {
+	s := openSession(t)
+	glob := dataset(t, s, t.TempDir(), 2, 100, 100)
+	out := filepath.Join(t.TempDir(), "out")
+	o := Options{Task: "sentiment", Input: Input{Patterns: []string{glob}}, Output: out, Shard: Shard{0, 2}, Version: "v1"}
+	plan0, err := Plan(context.Background(), s.Conn, o.Input, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := RunShard(context.Background(), s, plan0, o); err != nil { // shard 0 only
+		t.Fatal(err)
+	}
+	j, err := ReadJob(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	j.Fingerprint, j.Shards = nil, 0 // as older versions wrote it
+	b, _ := json.Marshal(j)
+	if err := os.WriteFile(layout{out}.job(), b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	plan, err := Plan(context.Background(), s.Conn, o.Input, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	bad := o
+	bad.Version = "v2"
+	bad.Shard.Index = 1
+	_, err = RunShard(context.Background(), s, plan, bad)
+	t.Logf("mistaken run (v2, no -recompute): err=%v", err)
+	if j, _ := ReadJob(out); j != nil && j.Fingerprint != nil && j.Fingerprint.Version != "v1" {
+		t.Errorf("job.json now records version %q, though every unit is v1 and the v2 run had no -recompute", j.Fingerprint.Version)
+	}
+	o.Shard.Index = 1
+	if _, err := RunShard(context.Background(), s, plan, o); err != nil {
+		t.Errorf("rerun with the folder's own fingerprint (v1): %v", err)
+	}
+}

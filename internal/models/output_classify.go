@@ -330,8 +330,9 @@ func (d *ClassData) confidence(row []float32, best int) float32 {
 func (d *ClassData) AnyRowError() bool { return d.anyNaN.Load() }
 
 // probSlack is how far past [0, 1] a score may lie and still count as a probability
-// (clamped when written): a softmax's rounding, up to float16's 2^-10 above 1.
-const probSlack = 1e-3
+// (clamped when written): a softmax's rounding, up to bfloat16's 2^-7 above 1 (a
+// model that computes in bfloat16 and casts its output to float32).
+const probSlack = 0.01
 
 func (d *ClassData) RowError(i int) error {
 	if d.Class[i] >= 0 {

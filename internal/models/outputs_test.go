@@ -19,7 +19,7 @@ import (
 func TestClassifyProbabilityRange(t *testing.T) {
 	shippedSession(t, "iris") // initialises ONNX Runtime for ort.NewTensor
 	d := classifyOutput{}.NewData(&Config{Labels: []string{"A", "B"}, Scores: ScoresProbabilities}).(*ClassData)
-	rows := [][2]float32{{0.3, 0.7}, {1.0000001, 0}, {1.0009, -0.0005}, {2.5, -1}, {-0.3, -0.2}, {7, 3}}
+	rows := [][2]float32{{0.3, 0.7}, {1.0000001, 0}, {1.0078125, -0.0005}, {2.5, -1}, {-0.3, -0.2}, {7, 3}}
 	var flat []float32
 	for _, r := range rows {
 		flat = append(flat, r[0], r[1])

@@ -70,7 +70,7 @@ func TestStatement(t *testing.T) {
 		"COPY t TO 'x.csv'": "COPY", "set threads = 4": "SET", "INSERT INTO t VALUES (1)": "INSERT",
 		"-- c\nCREATE TABLE x (a INT)": "CREATE", "ATTACH 'x.db'": "ATTACH",
 		"explain": "", "copy.t": "", "explain;": "", "explains x": "", "set_x y": "", "SELECT 1": "",
-		"events": "", "(EXPLAIN SELECT 1)": "", `"explain" x`: "", "explain1 x": "",
+		"events": "", "(EXPLAIN SELECT 1)": "", "comment SELECT id, text": "", "start SELECT *": "", "vacuum PIVOT x ON y": "", "explain SELECT 1": "EXPLAIN", `"explain" x`: "", "explain1 x": "",
 		"insert WHERE id = 1": "", "update AS u": "", "copy, other": "", "delete JOIN t USING (id)": "",
 	} {
 		if got := Statement(q); got != want {

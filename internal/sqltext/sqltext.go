@@ -179,11 +179,17 @@ func Statement(q string) string {
 		return ""
 	}
 	after, _ := skipLead(rest[len(kw):])
-	if after == "" || strings.ContainsRune(".;,", rune(after[0])) || tableClauses[FirstKeyword(after)] {
+	next := FirstKeyword(after)
+	if after == "" || strings.ContainsRune(".;,", rune(after[0])) || tableClauses[next] || fromFirst[next] && kw != "EXPLAIN" {
 		return "" // a table of that name (most of these keywords are unreserved)
 	}
 	return kw
 }
+
+// fromFirst may follow a table name in DuckDB's FROM-first query ("comment SELECT id,
+// text" reads the table comment); of the statement keywords, only EXPLAIN takes one
+// of them next, and "EXPLAIN SELECT …" is far likelier than a table named explain.
+var fromFirst = map[string]bool{"SELECT": true, "PIVOT": true, "UNPIVOT": true, "LATERAL": true, "AT": true, "FETCH": true}
 
 // tableClauses may follow a table name in FROM and start no statement's second word.
 var tableClauses = map[string]bool{
