@@ -3,6 +3,7 @@ package models
 import (
 	"fmt"
 	"math"
+	"strings"
 
 	ort "github.com/yalue/onnxruntime_go"
 )
@@ -84,50 +85,15 @@ func valueTypeName(t ort.ONNXType) string {
 }
 
 // elemName is an ONNX element type as task.json spells it (the types it has), or
-// in the same style (numpy's names), for error messages.
+// ONNX's own name in lower case (float16, bfloat16, bool, uint8), for error messages.
 func elemName(t ort.TensorElementDataType) string {
 	switch t {
 	case ort.TensorElementDataTypeFloat:
 		return "float32"
 	case ort.TensorElementDataTypeDouble:
 		return "float64"
-	case ort.TensorElementDataTypeInt32:
-		return "int32"
-	case ort.TensorElementDataTypeInt64:
-		return "int64"
-	case ort.TensorElementDataTypeString:
-		return "string"
-	case ort.TensorElementDataTypeFloat16:
-		return "float16"
-	case ort.TensorElementDataTypeBFloat16:
-		return "bfloat16"
-	case ort.TensorElementDataTypeBool:
-		return "bool"
-	case ort.TensorElementDataTypeUint8:
-		return "uint8"
-	case ort.TensorElementDataTypeInt8:
-		return "int8"
-	case ort.TensorElementDataTypeUint16:
-		return "uint16"
-	case ort.TensorElementDataTypeInt16:
-		return "int16"
-	case ort.TensorElementDataTypeUint32:
-		return "uint32"
-	case ort.TensorElementDataTypeUint64:
-		return "uint64"
-	case ort.TensorElementDataTypeComplex64:
-		return "complex64"
-	case ort.TensorElementDataTypeComplex128:
-		return "complex128"
-	case ort.TensorElementDataTypeFloat8E4M3FN, ort.TensorElementDataTypeFloat8E4M3FNUZ,
-		ort.TensorElementDataTypeFloat8E5M2, ort.TensorElementDataTypeFloat8E5M2FNUZ:
-		return "float8"
-	case ort.TensorElementDataTypeUint4:
-		return "uint4"
-	case ort.TensorElementDataTypeInt4:
-		return "int4"
 	}
-	return t.String()
+	return strings.ToLower(strings.TrimPrefix(t.String(), "ONNX_TENSOR_ELEMENT_DATA_TYPE_"))
 }
 
 // typeFix says how to make task.json agree with a model input of element type t.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql/driver"
 	"reflect"
+	"strconv"
 	"sync"
 	"unsafe"
 
@@ -53,6 +54,13 @@ func contextStoreMap(f reflect.Value) *sync.Map {
 		return nil
 	}
 	return (*sync.Map)(unsafe.Pointer(m.UnsafeAddr()))
+}
+
+// connArg reads a connection id as the macro passes it to ml_infer and ml_predict_sql
+// (sqlgen.ConnCurrent): known is false for one the binding could not tell.
+func connArg(s string) (id uint64, known bool) {
+	id, err := strconv.ParseUint(s, 10, 64)
+	return id, err == nil
 }
 
 // current returns the context of the statement connection id is executing, or

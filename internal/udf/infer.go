@@ -2,7 +2,6 @@ package udf
 
 import (
 	"context"
-	"strconv"
 	"unsafe"
 
 	"github.com/duckdb/duckdb-go/v2"
@@ -113,10 +112,7 @@ func (f *inferFunc) bind(parent context.Context, args []duckdb.ScalarUDFArg) (co
 		return nil, err
 	}
 	c := &call{Call: cc, pos: pos}
-	if v := opts[sqlgen.ArgConn]; v != "" {
-		c.connID, err = strconv.ParseUint(v, 10, 64)
-		c.connKnown = err == nil
-	}
+	c.connID, c.connKnown = connArg(opts[sqlgen.ArgConn])
 	// Background, not the bind-time context: execute finds the context of the
 	// statement running at that time (see conncontext.go).
 	return context.WithValue(context.Background(), callKey{}, c), nil

@@ -2,7 +2,6 @@ package udf
 
 import (
 	"database/sql/driver"
-	"strconv"
 
 	"github.com/duckdb/duckdb-go/v2"
 
@@ -43,8 +42,7 @@ func (f *predictSQLFunc) sql(v []driver.Value) (any, error) {
 	if len(args) == sqlgen.PSNumArgs {
 		conn, _ = args[sqlgen.PSConn].(string)
 	}
-	id, err := strconv.ParseUint(conn, 10, 64)
-	q, err := sqlgen.PredictSQL(f.env.conns.current(id, err == nil), f.env.Env, args)
+	q, err := sqlgen.PredictSQL(f.env.conns.current(connArg(conn)), f.env.Env, args)
 	if err != nil {
 		return nil, err
 	}
