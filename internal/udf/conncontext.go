@@ -17,9 +17,10 @@ import (
 // would run with its prepare-time context: already cancelled, the wrong row counter,
 // unreachable by the executing call's cancellation. The context of the call that is
 // executing now is kept by duckdb-go per connection, in an unexported store keyed by
-// DuckDB's connection id. This adapter reads the id and the store by reflection, once
-// per connection, after checking their types; TestConnContextAdapter fails loudly if a
-// duckdb-go upgrade changes that layout. Without the adapter, queries still run, with
+// DuckDB's connection id, which the macro hands ml_infer (sqlgen.ConnCurrent). This
+// adapter reads the store by reflection, once, after checking its type;
+// TestConnContextAdapter (extension) fails loudly if a duckdb-go upgrade changes that
+// layout. Without the adapter, queries still run, with
 // context.Background(): DuckDB's own interrupt still stops them between chunks.
 
 // connContexts finds the context of the statement a DuckDB connection is executing.
@@ -28,20 +29,13 @@ type connContexts struct {
 	store *sync.Map // duckdb-go's contextStore.m: connection id → context.Context
 }
 
-// connID returns the DuckDB connection id of a connection being initialised, and
-// remembers duckdb-go's context store on first use.
-func (cc *connContexts) connID(execer driver.ExecerContext) (uint64, bool) {
+// find remembers duckdb-go's context store, from the first connection initialised.
+func (cc *connContexts) find(execer driver.ExecerContext) {
 	c, ok := execer.(*duckdb.Conn)
 	if !ok || c == nil {
-		return 0, false
+		return
 	}
-	v := reflect.ValueOf(c).Elem()
-	id := v.FieldByName("id")
-	if !id.IsValid() || id.Kind() != reflect.Uint64 {
-		return 0, false
-	}
-	cc.once.Do(func() { cc.store = contextStoreMap(v.FieldByName("ctxStore")) })
-	return id.Uint(), cc.store != nil
+	cc.once.Do(func() { cc.store = contextStoreMap(reflect.ValueOf(c).Elem().FieldByName("ctxStore")) })
 }
 
 // contextStoreMap returns the sync.Map inside duckdb-go's *contextStore, or nil.

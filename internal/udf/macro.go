@@ -38,7 +38,7 @@ func quoteSQL(s string) string { return sqlgen.Quote(s) }
 
 // InitConn creates the per-connection macros; pass it to duckdb.NewConnector.
 func (e *Env) InitConn(ctx context.Context, execer driver.ExecerContext) error {
-	e.conns.connID(execer) // finds duckdb-go's context store on the first connection
+	e.conns.find(execer)
 	if _, err := execer.ExecContext(ctx, macroSQL(), nil); err != nil {
 		return fmt.Errorf("ml_predict: creating the macro: %w", err)
 	}
