@@ -179,31 +179,27 @@ func unitStat(ctx context.Context, conn *sql.Conn, u Unit) (size, modNs int64, e
 // the job's: a file rewritten while a shard runs would otherwise be scored, and
 // committed, as the job's version. when says at which point, for the message.
 func checkUnchanged(ctx context.Context, conn *sql.Conn, u Unit, when string) error {
-	type file struct {
-		path      string
-		size, mod int64
+	size, mod, err := unitStat(ctx, conn, u)
+	if err != nil {
+		return err
 	}
-	files := []file{{u.Path, u.Size, u.ModNs}}
-	if u.Like != "" {
-		files = append(files, file{u.Like, u.LikeSize, u.LikeModNs})
+	if err := sameStat(u.Path, u.Size, u.ModNs, size, mod, when); err != nil || u.Like == "" {
+		return err
 	}
-	for _, f := range files {
-		st := unitStat
-		if f.path != u.Path {
-			st = func(ctx context.Context, conn *sql.Conn, _ Unit) (int64, int64, error) {
-				return fileStat(ctx, conn, f.path)
-			}
-		}
-		size, mod, err := st(ctx, conn, u)
-		if err != nil {
-			return err
-		}
-		if size != f.size || mod != f.mod {
-			d := changedFiles([]InputFile{{Size: f.size, ModNs: f.mod}}, []InputFile{{Size: size, ModNs: mod, path: f.path}})
-			return fmt.Errorf("%s since the job started, seen %s; this unit is not committed. %s", d, when, redoChanged)
-		}
+	if size, mod, err = fileStat(ctx, conn, u.Like); err != nil {
+		return err
 	}
-	return nil
+	return sameStat(u.Like, u.LikeSize, u.LikeModNs, size, mod, when)
+}
+
+// sameStat is checkUnchanged's refusal of the file at path, planned with size0 and
+// mod0 and seen now with size and mod, when they differ.
+func sameStat(path string, size0, mod0, size, mod int64, when string) error {
+	if size == size0 && mod == mod0 {
+		return nil
+	}
+	d := changedFiles([]InputFile{{Size: size0, ModNs: mod0}}, []InputFile{{Size: size, ModNs: mod, path: path}})
+	return fmt.Errorf("%s since the job started, seen %s; this unit is not committed. %s", d, when, redoChanged)
 }
 
 // gzipMaxEmpty is the largest gzip file gzipEmpty reads: a gzip stream of no data is
