@@ -213,6 +213,13 @@ const redoChanged = "Score the input as it is now into another -output folder; o
 // fingerprint, an explicit -shard or -shards the count. Shards started at once have
 // no manifest to compare with; the job's fingerprint is what refuses all but one.
 func claimRun(ctx context.Context, l layout, fp Fingerprint, o Options) error {
+	// Under the job lock, so that two runs that change the job do not both read the
+	// old one; a few file operations long.
+	lk, err := lockJob(ctx, l, unix.LOCK_EX)
+	if err != nil {
+		return err
+	}
+	defer lk.unlock()
 	j, err := ReadJob(l.dir)
 	if err != nil {
 		return err
@@ -220,23 +227,7 @@ func claimRun(ctx context.Context, l layout, fp Fingerprint, o Options) error {
 	if j == nil {
 		return fmt.Errorf("batch: %s is gone while the shard started; check nothing else removes files in -output", l.job())
 	}
-	change, err := j.claimRun(l, fp, o, io.Discard)
-	if err != nil || !change {
-		return err
-	}
-	lk, err := lockJob(ctx, l, unix.LOCK_EX)
-	if err != nil {
-		return err
-	}
-	defer lk.unlock()
-	// Again under the lock: another run may have changed it since.
-	if j, err = ReadJob(l.dir); err != nil {
-		return err
-	}
-	if j == nil {
-		return fmt.Errorf("batch: %s is gone while the shard started; check nothing else removes files in -output", l.job())
-	}
-	if change, err = j.claimRun(l, fp, o, o.Log); err != nil || !change {
+	if change, err := j.claimRun(l, fp, o, o.Log); err != nil || !change {
 		return err
 	}
 	b, _ := json.MarshalIndent(j, "", "  ")
