@@ -361,8 +361,6 @@ func (s *Session) unit(ctx context.Context, conn *sql.Conn, l layout, u Unit, fp
 	if err := checkUnchanged(ctx, conn, u, "before the unit's query"); err != nil {
 		return fmt.Errorf("batch: unit %s: %w", u.ID, err)
 	}
-	// What it reads, for its manifest: checkUnchanged found it is the job's.
-	readSize, readModNs := u.Size, u.ModNs
 
 	start := time.Now()
 	inRows := u.Rows
@@ -457,7 +455,8 @@ func (s *Session) unit(ctx context.Context, conn *sql.Conn, l layout, u Unit, fp
 	}
 	hooks.at(stageManifest)
 	host, _ := os.Hostname()
-	nm := Manifest{Unit: u, Output: filepath.Base(out), InputRows: inRows, OutputRows: outRows, InputSize: readSize, InputModNs: readModNs,
+	// The input as checkUnchanged found it, before and after the query.
+	nm := Manifest{Unit: u, Output: filepath.Base(out), InputRows: inRows, OutputRows: outRows, InputSize: u.Size, InputModNs: u.ModNs,
 		OutputSize: outSize, OutputSHA256: outSum, Fingerprint: fp,
 		Shard: o.Shard.String(), Host: host, PID: os.Getpid(), Started: start.UTC(), Finished: time.Now().UTC()}
 	b, err := json.MarshalIndent(nm, "", "  ")
