@@ -85,6 +85,12 @@ type Manifest struct {
 	Finished     time.Time   `json:"finished"`
 }
 
+// sameInput reports whether m's unit read u's file as it is now (size and
+// modification time); true when m records neither (an older version's manifest).
+func (m *Manifest) sameInput(u Unit) bool {
+	return m.InputModNs == 0 || m.InputSize == u.Size && m.InputModNs == u.ModNs
+}
+
 // sameOutput reports whether the file at path is the output m committed, by size
 // and sha256; true when m records neither (an older version's manifest).
 func (m *Manifest) sameOutput(path string) bool {

@@ -326,8 +326,7 @@ func (s *Session) unit(ctx context.Context, conn *sql.Conn, l layout, u Unit, fp
 	}
 	// A manifest that records the input it read (this version on) must have read the
 	// file as it is: a job started afresh over a rewritten file must redo its units.
-	sameInput := m != nil && (m.InputModNs == 0 || (m.InputSize == u.Size && m.InputModNs == u.ModNs))
-	if m != nil && !sameInput {
+	if m != nil && !m.sameInput(u) {
 		fmt.Fprintf(o.Log, "unit %s: finished on another version of its input file (%d bytes modified %s); redoing it\n", u.ID, m.InputSize, time.Unix(0, m.InputModNs).UTC().Format(time.RFC3339Nano))
 	} else if m != nil && m.Fingerprint.Diff(fp) == "" && (u.Rows < 0 || m.InputRows == u.Rows) {
 		if n, err := parquetRows(ctx, conn, out); err == nil && n == m.OutputRows && m.sameOutput(out) {

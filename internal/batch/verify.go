@@ -111,7 +111,7 @@ func Verify(ctx context.Context, conn *sql.Conn, patterns []string, plan []Unit,
 			r.Status = "output without manifest (unfinished)"
 		case !hasFile:
 			r.Status = "manifest without output"
-		case m.InputModNs != 0 && (m.InputSize != u.Size || m.InputModNs != u.ModNs):
+		case !m.sameInput(u):
 			r.Status = fmt.Sprintf("scored from another version of its input file (%d bytes modified %s; %d bytes modified %s now): delete its manifest and rerun its shard",
 				m.InputSize, time.Unix(0, m.InputModNs).UTC().Format(time.RFC3339Nano), u.Size, time.Unix(0, u.ModNs).UTC().Format(time.RFC3339Nano))
 		case m.InputRows != r.InputRows:
