@@ -183,27 +183,30 @@ func (p *Pool) Check(ctx context.Context, t *Task) error {
 		}
 		e = &checkEntry{ready: make(chan struct{})}
 		p.checking[t] = e
-		if inline(ctx) {
-			p.mu.Unlock()
-			p.runCheck(t, e)
-			return e.err
-		}
-		go p.runCheck(t, e)
 	}
 	p.mu.Unlock()
+	if !ok {
+		start(ctx, func() { p.runCheck(t, e) })
+	}
 	if err := waitFor(ctx, e.ready, fmt.Sprintf("the model of task %q was being checked", t.Name)); err != nil {
 		return err
 	}
 	return e.err
 }
 
-// inline reports whether the first caller does shared work (a check, a load) on its
-// own goroutine, as before there was a ctx to wait on: when its ctx can never end
-// (the loadable extension's, whose C API reports no interrupt). Nothing is gained by
-// a goroutine there, and in a child that a host forked after the Go runtime started
-// (Python's multiprocessing) only the forking thread exists: a goroutine started
-// while the caller waits would never run.
-func inline(ctx context.Context) bool { return ctx.Done() == nil }
+// start runs shared work (a check, a load) for its first caller: on a goroutine of its
+// own, which the callers wait for beside their ctx (waitFor), or on the caller's when
+// its ctx can never end (the loadable extension's, whose C API reports no interrupt).
+// Nothing is gained by a goroutine there, and in a child that a host forked after the
+// Go runtime started (Python's multiprocessing) only the forking thread exists: a
+// goroutine started while the caller waits would never run.
+func start(ctx context.Context, work func()) {
+	if ctx.Done() == nil {
+		work()
+		return
+	}
+	go work()
+}
 
 // testHookCheck, when set by a test, runs at the start of every check.
 var testHookCheck func()
@@ -386,16 +389,12 @@ func (p *Pool) Session(ctx context.Context, t *Task, pl Placement) (*Session, er
 		}
 		e = &sessionEntry{ready: make(chan struct{})}
 		p.sessions[k] = e
-		if inline(ctx) {
-			e.waiting++
-			p.mu.Unlock()
-			p.fill(k, e, t, pl)
-			return e.s, e.err
-		}
-		go p.fill(k, e, t, pl)
 	}
 	e.waiting++
 	p.mu.Unlock()
+	if !ok {
+		start(ctx, func() { p.fill(k, e, t, pl) })
+	}
 	if err := waitFor(ctx, e.ready, fmt.Sprintf("the model of task %q was loading on %s:%d", t.Name, pl.Device, pl.DeviceID)); err != nil {
 		p.mu.Lock()
 		e.waiting--
