@@ -72,13 +72,7 @@ func TestJobWithoutFingerprintAdoptsTheFirst(t *testing.T) {
 	glob := dataset(t, s, t.TempDir(), 2, 100, 100)
 	out := filepath.Join(t.TempDir(), "out")
 	o := Options{Task: "sentiment", Input: Input{Patterns: []string{glob}}, Output: out, Shard: Shard{0, 2}, Version: "test"}
-	plan, err := Plan(context.Background(), s.Conn, o.Input, 0)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := RunShard(context.Background(), s, plan, o); err != nil {
-		t.Fatal(err)
-	}
+	plan := runShard(t, s, o)
 	l := layout{out}
 	// Through Job, not editJSON: a float64 would round the files' times.
 	j, err := ReadJob(out)
@@ -140,13 +134,7 @@ func TestShardCountFromEnvMustMatchTheJob(t *testing.T) {
 	glob := dataset(t, s, t.TempDir(), 4, 100, 100)
 	out := filepath.Join(t.TempDir(), "out")
 	o := Options{Task: "sentiment", Input: Input{Patterns: []string{glob}}, Output: out, Shard: Shard{0, 4}, Version: "test"}
-	plan, err := Plan(context.Background(), s.Conn, o.Input, 0)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := RunShard(context.Background(), s, plan, o); err != nil {
-		t.Fatal(err)
-	}
+	plan := runShard(t, s, o)
 	if j, _ := ReadJob(out); j.Shards != 4 {
 		t.Fatalf("job records %d shards, want 4", j.Shards)
 	}
@@ -427,4 +415,18 @@ func TestOldJobMistakenRunDoesNotAdoptItsFingerprint(t *testing.T) {
 	if _, err := RunShard(context.Background(), s, plan, o); err != nil {
 		t.Errorf("rerun with the folder's own fingerprint (v1): %v", err)
 	}
+}
+
+// runShard plans o's input and runs o's shard of it, failing the test on an error; it
+// returns the plan.
+func runShard(t *testing.T, s *Session, o Options) []Unit {
+	t.Helper()
+	plan, err := Plan(context.Background(), s.Conn, o.Input, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := RunShard(context.Background(), s, plan, o); err != nil {
+		t.Fatal(err)
+	}
+	return plan
 }

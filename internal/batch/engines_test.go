@@ -7,7 +7,6 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 )
@@ -37,13 +36,7 @@ func TestVerifyRefusesUnitsScoredWithOtherOptions(t *testing.T) {
 	glob := twoColumnDataset(t, s, t.TempDir(), 2, 20)
 	out := filepath.Join(t.TempDir(), "out")
 	o := Options{Task: "sentiment", Input: Input{Patterns: []string{glob}}, Output: out, Shard: Shard{0, 2}, Columns: []string{"text"}, Version: "test"}
-	plan, err := Plan(context.Background(), s.Conn, o.Input, 0)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := RunShard(context.Background(), s, plan, o); err != nil {
-		t.Fatal(err)
-	}
+	plan := runShard(t, s, o)
 	o1 := o
 	o1.Shard.Index, o1.Columns, o1.Recompute = 1, []string{"other"}, true
 	var log bytes.Buffer
@@ -94,36 +87,22 @@ func TestShardsStartedWithDifferentFingerprintsAtOnce(t *testing.T) {
 	glob := dataset(t, s, t.TempDir(), 2, 200, 200)
 	out := filepath.Join(t.TempDir(), "out")
 	o := Options{Task: "sentiment", Input: Input{Patterns: []string{glob}}, Output: out, Shard: Shard{0, 2}, Version: "v1"}
-	cmd := child(t, o, "pause:read:0")
-	var errb bytes.Buffer
-	cmd.Stderr = &errb
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	deadline := time.Now().Add(60 * time.Second)
-	for processState(cmd.Process.Pid) != "T" {
-		if time.Now().After(deadline) {
-			cmd.Process.Kill()
-			cmd.Wait()
-			t.Fatalf("shard 0 never reached its first unit:\n%s", errb.String())
+	var err1 error
+	log0, err0 := runPaused(t, o, "pause:read:0", func() {
+		o1 := o
+		o1.Shard.Index, o1.Version = 1, "v2"
+		plan, err := Plan(context.Background(), s.Conn, o.Input, 0)
+		if err != nil {
+			t.Fatal(err)
 		}
-		time.Sleep(20 * time.Millisecond)
-	}
-	o1 := o
-	o1.Shard.Index, o1.Version = 1, "v2"
-	plan, err := Plan(context.Background(), s.Conn, o.Input, 0)
-	if err != nil {
-		t.Fatal(err)
-	}
-	_, err1 := RunShard(context.Background(), s, plan, o1)
-	cmd.Process.Signal(syscall.SIGCONT)
-	err0 := cmd.Wait()
+		_, err1 = RunShard(context.Background(), s, plan, o1)
+	})
 	v := verify(t, s, o)
 	var b bytes.Buffer
 	v.Print(&b)
 	t.Logf("shard 0 (v1): %v; shard 1 (v2): %v; verify:\n%s", err0, err1, b.String())
 	if err0 == nil && err1 == nil {
-		t.Fatalf("both shards exited 0 with different fingerprints (the engine reports the job complete); shard 0's log:\n%s", errb.String())
+		t.Fatalf("both shards exited 0 with different fingerprints (the engine reports the job complete); shard 0's log:\n%s", log0)
 	}
 }
 
@@ -154,30 +133,15 @@ func TestFileRewrittenDuringAShardThenRestoredIsNotSilentlyKept(t *testing.T) {
 	out := filepath.Join(t.TempDir(), "out")
 	o := Options{Task: "sentiment", Input: Input{Patterns: []string{filepath.Join(d, "*.csv")}}, Output: out, Shard: Shard{0, 1}, Version: "test"}
 	// The shard stops before reading its second unit, b.csv.
-	cmd := child(t, o, "pause:read:0:1")
-	var errb bytes.Buffer
-	cmd.Stderr = &errb
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	deadline := time.Now().Add(60 * time.Second)
-	for processState(cmd.Process.Pid) != "T" {
-		if time.Now().After(deadline) {
-			cmd.Process.Kill()
-			cmd.Wait()
-			t.Fatalf("the shard never reached b.csv:\n%s", errb.String())
+	_, errShard := runPaused(t, o, "pause:read:0:1", func() {
+		// b.csv rewritten in place, same size, one word changed.
+		if err := os.WriteFile(b, []byte("id,text\n2,a good film\n3,a dull film\n"), 0o644); err != nil {
+			t.Fatal(err)
 		}
-		time.Sleep(20 * time.Millisecond)
-	}
-	// b.csv rewritten in place, same size, one word changed.
-	if err := os.WriteFile(b, []byte("id,text\n2,a good film\n3,a dull film\n"), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.Chtimes(b, st.ModTime(), st.ModTime().Add(time.Second)); err != nil {
-		t.Fatal(err)
-	}
-	cmd.Process.Signal(syscall.SIGCONT)
-	errShard := cmd.Wait()
+		if err := os.Chtimes(b, st.ModTime(), st.ModTime().Add(time.Second)); err != nil {
+			t.Fatal(err)
+		}
+	})
 	t.Logf("the shard that read b.csv after its rewrite: %v", errShard)
 
 	// The next run is refused and says to put the file back; so it is, time included.
