@@ -28,19 +28,28 @@ import (
 // inside a model run, and batches of 32 so that a chunk is many batches to lend.
 func slowTaskDir(t *testing.T) string {
 	t.Helper()
+	dir := irisMLPTaskDir(t, "slow", onnxbuild.WideMLPConfig{Inputs: 4, Width: 384, Layers: 6, Classes: 3, Seed: 7, InputName: "features"})
+	path := filepath.Join(dir, "slow", "task.json")
+	cfg, _ := os.ReadFile(path)
+	cfg = []byte(strings.Replace(string(cfg), `"batch_size": 256`, `"batch_size": 32`, 1))
+	if err := os.WriteFile(path, cfg, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return dir
+}
+
+// irisMLPTaskDir writes a folder holding the task name: iris's config over the MLP
+// that cfg describes.
+func irisMLPTaskDir(t *testing.T, name string, cfg onnxbuild.WideMLPConfig) string {
+	t.Helper()
 	dir := t.TempDir()
-	folder := filepath.Join(dir, "slow")
+	folder := filepath.Join(dir, name)
 	copyShippedTask(t, "iris", folder)
-	model, err := onnxbuild.WideMLP(onnxbuild.WideMLPConfig{Inputs: 4, Width: 384, Layers: 6, Classes: 3, Seed: 7, InputName: "features"})
+	model, err := onnxbuild.WideMLP(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if err := os.WriteFile(filepath.Join(folder, "model.onnx"), model, 0o644); err != nil {
-		t.Fatal(err)
-	}
-	cfg, _ := os.ReadFile(filepath.Join(folder, "task.json"))
-	cfg = []byte(strings.Replace(string(cfg), `"batch_size": 256`, `"batch_size": 32`, 1))
-	if err := os.WriteFile(filepath.Join(folder, "task.json"), cfg, 0o644); err != nil {
 		t.Fatal(err)
 	}
 	return dir
@@ -297,17 +306,7 @@ func TestStatsChunksAfterCancelOrFailure(t *testing.T) {
 // does on a GPU.
 func heavyTaskDir(t *testing.T) string {
 	t.Helper()
-	dir := t.TempDir()
-	folder := filepath.Join(dir, "heavy")
-	copyShippedTask(t, "iris", folder)
-	model, err := onnxbuild.WideMLP(onnxbuild.WideMLPConfig{Inputs: 4, Width: 4096, Layers: 6, Classes: 3, Seed: 3, InputName: "features"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(filepath.Join(folder, "model.onnx"), model, 0o644); err != nil {
-		t.Fatal(err)
-	}
-	return dir
+	return irisMLPTaskDir(t, "heavy", onnxbuild.WideMLPConfig{Inputs: 4, Width: 4096, Layers: 6, Classes: 3, Seed: 3, InputName: "features"})
 }
 
 // cancelAt runs q under a context cancelled after d and reports when the cancel came
