@@ -71,7 +71,7 @@ func entry(t *testing.T, pool *Pool, task *Task, pl Placement) *sessionEntry {
 	t.Helper()
 	pool.mu.Lock()
 	defer pool.mu.Unlock()
-	e := pool.sessions[poolKey{task, pl.key()}]
+	e := pool.sessions[poolKey{task, pl}]
 	if e == nil {
 		t.Fatal("no load under way")
 	}
@@ -93,7 +93,7 @@ func sessionAsync(ctx context.Context, pool *Pool, task *Task, pl Placement) cha
 	return r
 }
 
-func iris(t *testing.T) *Task {
+func iris(t testing.TB) *Task {
 	t.Helper()
 	if _, err := InitRuntime(FlavorCPU); err != nil {
 		t.Skip(err)
@@ -334,5 +334,26 @@ func TestCheckPanicIsAnError(t *testing.T) {
 	}
 	if err := pool.Check(context.Background(), task); err != nil {
 		t.Fatalf("the check after the panic: %v", err)
+	}
+}
+
+// BenchmarkPoolSessionLoaded is Pool.Session for a session already loaded, as every
+// chunk after a slot's first asks for it, under a cancellable context as the Go
+// binding's statements have: no allocation.
+func BenchmarkPoolSessionLoaded(b *testing.B) {
+	task := iris(b)
+	pool := NewPool(FlavorCPU)
+	defer pool.Close()
+	pl := Placement{Device: "cpu", Threads: 1}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	if _, err := pool.Session(ctx, task, pl); err != nil {
+		b.Fatal(err)
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := pool.Session(ctx, task, pl); err != nil {
+			b.Fatal(err)
+		}
 	}
 }

@@ -19,11 +19,6 @@ type Placement struct {
 	GPUMemLimit int64  // bytes the session's CUDA arena may hold; 0 means no cap
 }
 
-func (p Placement) key() string {
-	return p.Device + ":" + strconv.Itoa(p.DeviceID) + ":" + strconv.Itoa(p.Instance) + ":" +
-		strconv.Itoa(p.Threads) + ":" + strconv.FormatInt(p.GPUMemLimit, 10)
-}
-
 // Pool owns every ONNX Runtime session: one per (task snapshot, placement), created on
 // first use and reused by every later query until Close. A snapshot superseded by an
 // edit of its folder keeps its sessions while a statement bound to it may still ask
@@ -41,7 +36,7 @@ type Pool struct {
 
 type poolKey struct {
 	task      *Task
-	placement string
+	placement Placement // comparable: a map key as it is, no string built per lookup
 }
 
 // sessionEntry lets concurrent first users of one key wait for a single load.
@@ -64,8 +59,9 @@ type checkEntry struct {
 // waitFor waits for shared work (a check or a load, whose end closes ready) and for
 // ctx at once. The work runs on its own goroutine and is not stopped: a caller whose
 // ctx ends leaves it to the other callers and to the next query, which find it in
-// the pool (ORT cannot abort a session's creation anyway).
-func waitFor(ctx context.Context, ready <-chan struct{}, what string) error {
+// the pool (ORT cannot abort a session's creation anyway). what names the work for
+// the cancel's message; it is formatted only then.
+func waitFor(ctx context.Context, ready <-chan struct{}, what func() string) error {
 	select {
 	case <-ready: // done already: the result, even under a cancelled ctx
 		return nil
@@ -75,7 +71,7 @@ func waitFor(ctx context.Context, ready <-chan struct{}, what string) error {
 	case <-ready:
 		return nil
 	case <-ctx.Done():
-		return fmt.Errorf("models: cancelled while %s; that goes on in the background, so running the statement again does not start it over: %w", what, ctx.Err())
+		return fmt.Errorf("models: cancelled while %s; that goes on in the background, so running the statement again does not start it over: %w", what(), ctx.Err())
 	}
 }
 
@@ -188,7 +184,7 @@ func (p *Pool) Check(ctx context.Context, t *Task) error {
 	if !ok {
 		start(ctx, func() { p.runCheck(t, e) })
 	}
-	if err := waitFor(ctx, e.ready, fmt.Sprintf("the model of task %q was being checked", t.Name)); err != nil {
+	if err := waitFor(ctx, e.ready, func() string { return fmt.Sprintf("the model of task %q was being checked", t.Name) }); err != nil {
 		return err
 	}
 	return e.err
@@ -375,13 +371,18 @@ func checkOutputBatch(t *Task, o ort.InputOutputInfo, dims [][]int64) error {
 // the load goes on and stays in the pool for the next query. A load that Close
 // overtakes is destroyed when it finishes, and its callers get ErrClosed.
 func (p *Pool) Session(ctx context.Context, t *Task, pl Placement) (*Session, error) {
-	k := poolKey{t, pl.key()}
+	k := poolKey{t, pl}
 	p.mu.Lock()
 	if p.closed {
 		p.mu.Unlock()
 		return nil, errClosed()
 	}
 	e, ok := p.sessions[k]
+	if ok && e.done {
+		// Every chunk after the first: nothing to wait for.
+		p.mu.Unlock()
+		return e.s, e.err
+	}
 	if !ok {
 		if err := ctx.Err(); err != nil {
 			p.mu.Unlock()
@@ -395,7 +396,9 @@ func (p *Pool) Session(ctx context.Context, t *Task, pl Placement) (*Session, er
 	if !ok {
 		start(ctx, func() { p.fill(k, e, t, pl) })
 	}
-	if err := waitFor(ctx, e.ready, fmt.Sprintf("the model of task %q was loading on %s:%d", t.Name, pl.Device, pl.DeviceID)); err != nil {
+	if err := waitFor(ctx, e.ready, func() string {
+		return fmt.Sprintf("the model of task %q was loading on %s:%d", t.Name, pl.Device, pl.DeviceID)
+	}); err != nil {
 		p.mu.Lock()
 		e.waiting--
 		p.mu.Unlock()
